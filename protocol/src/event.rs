@@ -1,0 +1,92 @@
+//! The conversation log. Every event that changes what a participant sees is
+//! persisted with a per-conversation [`Seq`] (1, 2, 3, … without gaps), and
+//! both visitor and operator clients render the same log.
+
+use crate::{ClientMsgId, OperatorId, Seq, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// How an operator appears to visitors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorProfile {
+    pub id: OperatorId,
+    /// The name the visitor sees; confirmed by the operator when joining.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+    /// A CSS colour for the operator's bubbles and banner, e.g. `#0b7a75`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<String>,
+}
+
+/// Who wrote a chat message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum Author {
+    Visitor,
+    Bot,
+    Operator { operator: OperatorProfile },
+}
+
+/// One persisted event of a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationEvent {
+    pub seq: Seq,
+    pub at: Timestamp,
+    pub body: EventBody,
+}
+
+/// What happened. Handover events double as the input from which the
+/// [`crate::Handover`] state is rebuilt after a restart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventBody {
+    /// A chat message. `client_msg_id` is the sender's id, echoed so the
+    /// sender can match it with its optimistic copy.
+    Message {
+        author: Author,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_msg_id: Option<ClientMsgId>,
+        /// A bot reply that offers the visitor a human inline.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        offer_human: bool,
+    },
+    /// The visitor asked for a person; operators have until `deadline`.
+    HelpRequested { deadline: Timestamp },
+    /// The visitor withdrew the request before anyone joined.
+    RequestCancelled,
+    /// Nobody joined before the deadline; the bot has the chat again.
+    RequestLapsed,
+    /// An operator joined and now owns the chat; the bot is muted.
+    OperatorJoined { operator: OperatorProfile },
+    /// An operator took the chat from the owner, who is told.
+    OperatorTookOver {
+        operator: OperatorProfile,
+        previous: OperatorProfile,
+    },
+    /// The owner handed the chat to another available operator.
+    Transferred { from: OperatorProfile, to: OperatorProfile },
+    /// The owner left; the bot has the chat again.
+    OperatorLeft { operator: OperatorProfile },
+    /// The visitor ended the human chat; the bot has it again.
+    VisitorEndedHuman { operator: OperatorProfile },
+    /// The chat is closed; the visitor may start a new one.
+    Resolved {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<OperatorProfile>,
+    },
+    /// An event type this build does not know (a newer peer). Kept in the
+    /// log so `seq` stays gapless; receivers skip it when rendering.
+    #[serde(other)]
+    Unknown,
+}
+
+impl EventBody {
+    /// The text of a chat message, if this is one.
+    pub fn message_text(&self) -> Option<&str> {
+        match self {
+            EventBody::Message { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The handover rules as a pure state machine.
+//!
+//! [`Handover::apply`] takes an intent plus the facts it depends on (time,
+//! operator availability) and either returns the events to persist, or a
+//! [`Rejection`] carrying the current state. [`Handover::observe`] folds a
+//! persisted event into the state, so the state after a restart is exactly
+//! the fold of the stored log — the engine keeps nothing the log does not.
+//! The engine never reads a clock: deadlines are data, and the driver calls
+//! [`Handover::on_timeout`] once `now >= deadline()`.
+//!
+//! ```text
+//!          request_human                join
+//!   Bot ─────────────────▶ Waiting ───────────────▶ Human(op)
+//!    ▲  ◀── cancel / lapse ──┘                         │ take_over / transfer
+//!    │                                                 ▼ (owner replaced)
+//!    └────────────── leave / visitor ends ──────── Human(op')
+//!   any open state ── resolve ──▶ Resolved
+//! ```
+
+use crate::error::ErrorCode;
+use crate::event::{EventBody, OperatorProfile};
+use crate::{Millis, OperatorId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Who has the conversation right now.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum HandoverState {
+    /// The bot answers.
+    #[default]
+    Bot,
+    /// The visitor asked for a person; the bot stays quiet until an operator
+    /// joins or the response window lapses at `deadline`.
+    Waiting { deadline: Timestamp },
+    /// An operator owns the chat; only they may send to the visitor.
+    Human { operator: OperatorProfile },
+    /// Closed. Nothing more happens in this conversation.
+    Resolved,
+    /// A state this build does not know (a newer peer).
+    #[serde(other)]
+    Unknown,
+}
+
+/// Something a participant wants to happen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Intent {
+    /// Visitor: "Talk to a human".
+    RequestHuman,
+    /// Visitor: withdraw a pending request.
+    CancelRequest,
+    /// Visitor: end the human chat and go back to the bot.
+    EndHuman,
+    /// Operator: claim a chat nobody owns (waiting or with the bot).
+    Join { operator: OperatorProfile },
+    /// Operator: replace the current owner.
+    TakeOver { operator: OperatorProfile },
+    /// Owner: hand the chat to `to`, who must be Available.
+    Transfer {
+        from: OperatorId,
+        to: OperatorProfile,
+        to_available: bool,
+    },
+    /// Owner: hand the chat back to the bot.
+    Leave { operator: OperatorId },
+    /// Owner, or any operator while nobody owns it: close the chat.
+    Resolve { operator: OperatorProfile },
+}
+
+/// The facts an intent is judged against, supplied by the driver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Facts {
+    pub now: Timestamp,
+    /// At least one operator is Available for this conversation's bot.
+    pub human_available: bool,
+    /// How long a help request waits for an operator.
+    pub response_window: Millis,
+}
+
+/// Why an intent was refused, with the state it was judged against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: ErrorCode,
+    pub reason: &'static str,
+    pub current: HandoverState,
+}
+
+/// One conversation's handover state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Handover {
+    state: HandoverState,
+}
+
+impl Handover {
+    /// Rebuilds the state from a stored log.
+    pub fn from_log<'a>(events: impl IntoIterator<Item = &'a EventBody>) -> Handover {
+        let mut handover = Handover::default();
+        for event in events {
+            handover.observe(event);
+        }
+        handover
+    }
+
+    pub fn state(&self) -> &HandoverState {
+        &self.state
+    }
+
+    /// The bot may answer only while it owns the chat.
+    pub fn bot_may_reply(&self) -> bool {
+        matches!(self.state, HandoverState::Bot)
+    }
+
+    /// When the driver must call [`Handover::on_timeout`].
+    pub fn deadline(&self) -> Option<Timestamp> {
+        match self.state {
+            HandoverState::Waiting { deadline } => Some(deadline),
+            _ => None,
+        }
+    }
+
+    /// Checks that `operator` may send a chat message to the visitor.
+    pub fn check_operator_send(&self, operator: &OperatorId) -> Result<(), Rejection> {
+        match &self.state {
+            HandoverState::Human { operator: owner } if &owner.id == operator => Ok(()),
+            HandoverState::Human { .. } => Err(self.reject(ErrorCode::Conflict, "another operator owns this chat")),
+            HandoverState::Waiting { .. } | HandoverState::Bot => {
+                Err(self.reject(ErrorCode::Conflict, "join the chat before replying"))
+            }
+            HandoverState::Resolved | HandoverState::Unknown => {
+                Err(self.reject(ErrorCode::Conflict, "the chat is closed"))
+            }
+        }
+    }
+
+    /// Checks that the visitor may still write in this conversation.
+    pub fn check_visitor_send(&self) -> Result<(), Rejection> {
+        match self.state {
+            HandoverState::Resolved => Err(self.reject(ErrorCode::Conflict, "the chat is closed; start a new one")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Judges an intent. On success returns the events to persist, in order,
+    /// already folded into the state; an empty list means "already so"
+    /// (a retried intent), which is still a success.
+    pub fn apply(&mut self, intent: Intent, facts: Facts) -> Result<Vec<EventBody>, Rejection> {
+        use HandoverState as S;
+        let events = match (&self.state, intent) {
+            (S::Bot, Intent::RequestHuman) if facts.human_available => {
+                vec![EventBody::HelpRequested {
+                    deadline: facts.now + facts.response_window,
+                }]
+            }
+            (S::Bot, Intent::RequestHuman) => {
+                return Err(self.reject(ErrorCode::NoOperatorAvailable, "no operator is available right now"));
+            }
+            (S::Waiting { .. }, Intent::RequestHuman) => vec![],
+            (S::Waiting { .. }, Intent::CancelRequest) => vec![EventBody::RequestCancelled],
+            (S::Human { operator }, Intent::EndHuman) => {
+                vec![EventBody::VisitorEndedHuman {
+                    operator: operator.clone(),
+                }]
+            }
+            (S::Bot | S::Waiting { .. }, Intent::Join { operator }) => vec![EventBody::OperatorJoined { operator }],
+            (S::Human { operator: owner }, Intent::Join { operator }) if owner.id == operator.id => vec![],
+            (S::Human { .. }, Intent::Join { .. }) => {
+                return Err(self.reject(
+                    ErrorCode::Conflict,
+                    "a teammate already owns this chat; take over instead",
+                ));
+            }
+            (S::Human { operator: owner }, Intent::TakeOver { operator }) if owner.id != operator.id => {
+                vec![EventBody::OperatorTookOver {
+                    operator,
+                    previous: owner.clone(),
+                }]
+            }
+            (S::Human { operator: owner }, Intent::Transfer { from, to, to_available }) if owner.id == from => {
+                if !to_available {
+                    return Err(self.reject(ErrorCode::Conflict, "transfers go only to an Available operator"));
+                }
+                if to.id == from {
+                    return Err(self.reject(ErrorCode::Conflict, "you already own this chat"));
+                }
+                vec![EventBody::Transferred {
+                    from: owner.clone(),
+                    to,
+                }]
+            }
+            (S::Human { operator: owner }, Intent::Leave { operator }) if owner.id == operator => {
+                vec![EventBody::OperatorLeft {
+                    operator: owner.clone(),
+                }]
+            }
+            (S::Human { operator: owner }, Intent::Resolve { operator }) if owner.id == operator.id => {
+                vec![EventBody::Resolved { by: Some(operator) }]
+            }
+            (S::Bot | S::Waiting { .. }, Intent::Resolve { operator }) => {
+                vec![EventBody::Resolved { by: Some(operator) }]
+            }
+            (S::Resolved, _) => return Err(self.reject(ErrorCode::Conflict, "the chat is closed")),
+            _ => return Err(self.reject(ErrorCode::Conflict, "this does not fit the chat's current state")),
+        };
+        for event in &events {
+            self.observe(event);
+        }
+        Ok(events)
+    }
+
+    /// Lets a running response window lapse. Returns the event to persist
+    /// when it did; a stale timer (the state moved on) returns `None`.
+    pub fn on_timeout(&mut self, now: Timestamp) -> Option<EventBody> {
+        match self.state {
+            HandoverState::Waiting { deadline } if now >= deadline => {
+                let event = EventBody::RequestLapsed;
+                self.observe(&event);
+                Some(event)
+            }
+            _ => None,
+        }
+    }
+
+    /// Folds one persisted event into the state. Chat messages and unknown
+    /// events leave it unchanged.
+    pub fn observe(&mut self, event: &EventBody) {
+        use HandoverState as S;
+        self.state = match event {
+            EventBody::HelpRequested { deadline } => S::Waiting { deadline: *deadline },
+            EventBody::RequestCancelled
+            | EventBody::RequestLapsed
+            | EventBody::OperatorLeft { .. }
+            | EventBody::VisitorEndedHuman { .. } => S::Bot,
+            EventBody::OperatorJoined { operator } | EventBody::OperatorTookOver { operator, .. } => S::Human {
+                operator: operator.clone(),
+            },
+            EventBody::Transferred { to, .. } => S::Human { operator: to.clone() },
+            EventBody::Resolved { .. } => S::Resolved,
+            EventBody::Message { .. } | EventBody::Unknown => return,
+        };
+    }
+
+    fn reject(&self, code: ErrorCode, reason: &'static str) -> Rejection {
+        Rejection {
+            code,
+            reason,
+            current: self.state.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,40 @@
+//! Baton's wire protocol and handover rules.
+//!
+//! Everything here is plain data plus pure state machines: no sockets, no
+//! clock, no storage. Time enters as a [`Timestamp`] argument. The reference
+//! server, the visitor widget and the operator inbox all speak these types, and
+//! a backend in another language can implement Baton from the same definitions.
+//!
+//! - [`visitor`] — frames between the visitor widget and the server.
+//! - [`operator`] — frames between the operator inbox and the server.
+//! - [`event`] — the persisted, sequenced conversation log both sides read.
+//! - [`handover`] — who owns a conversation, and which intents may change that.
+
+pub mod error;
+pub mod event;
+pub mod handover;
+pub mod ids;
+pub mod operator;
+pub mod time;
+pub mod visitor;
+
+pub use error::{ErrorBody, ErrorCode};
+pub use event::{Author, ConversationEvent, EventBody, OperatorProfile};
+pub use handover::{Handover, HandoverState, Intent, Rejection};
+pub use ids::{BotId, ClientMsgId, ConversationId, OperatorId, Seq, VisitorToken};
+pub use time::{Millis, Timestamp};
+
+/// The protocol version this crate implements. Within v1 only additive
+/// changes are made: new optional fields, new message types, new enum values.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The WebSocket subprotocol both endpoints negotiate.
+pub const SUBPROTOCOL: &str = "baton.v1";
+
+/// The longest chat message, in Unicode scalar values. Long enough for any
+/// chat turn, short enough that one frame can never be used to flood a peer.
+pub const MAX_MESSAGE_CHARS: usize = 4_000;
+
+/// The largest frame, in bytes, a server accepts. A maximal message is at
+/// most 4 bytes per char plus a small envelope; anything above is abuse.
+pub const MAX_FRAME_BYTES: usize = 20 * 1024;
