@@ -1,7 +1,7 @@
 //! Errors on the wire: a stable snake_case code a program can branch on, and a
 //! sentence a person can read.
 
-use crate::ClientMsgId;
+use crate::{ClientMsgId, HandoverState};
 use serde::{Deserialize, Serialize};
 
 /// Stable error codes. Receivers must tolerate codes they do not know
@@ -45,6 +45,10 @@ pub struct ErrorBody {
     /// Set when the error answers a specific send or intent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_msg_id: Option<ClientMsgId>,
+    /// With `conflict`: the conversation's state the intent was judged
+    /// against, so the client can re-render and decide again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<HandoverState>,
 }
 
 impl ErrorBody {
@@ -53,11 +57,17 @@ impl ErrorBody {
             code,
             message: message.into(),
             client_msg_id: None,
+            state: None,
         }
     }
 
     pub fn for_msg(mut self, id: Option<ClientMsgId>) -> Self {
         self.client_msg_id = id;
+        self
+    }
+
+    pub fn with_state(mut self, state: HandoverState) -> Self {
+        self.state = Some(state);
         self
     }
 }

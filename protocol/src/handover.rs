@@ -100,6 +100,11 @@ impl Handover {
         handover
     }
 
+    /// Starts from a state the server reported (a client's snapshot).
+    pub fn from_state(state: HandoverState) -> Handover {
+        Handover { state }
+    }
+
     pub fn state(&self) -> &HandoverState {
         &self.state
     }

@@ -1,1 +1,13 @@
-//! placeholder
+//! Baton's visitor chat widget.
+//!
+//! - [`machine`] — the connection machine (sans-io): outbox, resume cursor,
+//!   backoff. Native unit tests drive it with scripted frames and time.
+//! - [`state`] — what the widget shows, as a pure reducer.
+//! - `web` (wasm32 only) — the driver that owns the WebSocket, timers and
+//!   storage, and the Yew components, which take only props and callbacks.
+
+pub mod machine;
+pub mod state;
+
+#[cfg(target_arch = "wasm32")]
+mod web;

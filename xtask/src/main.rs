@@ -1,1 +1,248 @@
-fn main() {}
+//! Project automation, in Rust so it runs wherever cargo does.
+//!
+//!   cargo xtask demo [--port N]   install what is missing, build, run the demo
+//!   cargo xtask test              every check CI runs
+//!   cargo xtask build-web         build the widget and inbox into target/web
+//!   cargo xtask setup             only install the tools
+//!   cargo xtask size              gzip sizes of what a visitor downloads
+//!
+//! Every tool is installed here on first use, so a fresh machine needs only
+//! Rust, Node.js and npm.
+
+mod tools;
+mod web;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test(),
+        Some("build-web") => tools::ensure_web_build().and_then(|t| web::build(&t)),
+        Some("setup") => tools::ensure_all().map(drop),
+        Some("size") => web::size_report(),
+        _ => {
+            eprintln!("usage: cargo xtask <demo [--port N] | test | build-web | setup | size>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("\nxtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_path_buf()
+}
+
+/// Runs a command from the workspace root, streaming its output.
+pub fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    println!("\n$ {shown}");
+    let status = cmd
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("could not start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("failed ({status}): {shown}"))
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn demo(args: &[String]) -> Result {
+    let mut port = 8080u16;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--port" => {
+                port = iter
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or("--port needs a number")?;
+            }
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    let tools = tools::ensure_web_build()?;
+    web::build(&tools)?;
+    run(cargo().args(["build", "-p", "baton-server"]))?;
+    let data = root().join("data");
+    println!(
+        "\nStarting the demo (Ctrl-C stops it; data is kept in {}).",
+        data.display()
+    );
+    run(Command::new(root().join("target/debug/baton-server"))
+        .args(["--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(&data))
+}
+
+/// One check of the test command, for the closing summary.
+struct Step {
+    name: &'static str,
+    ok: bool,
+    secs: f64,
+}
+
+fn test() -> Result {
+    let started = Instant::now();
+    let tools = tools::ensure_all()?;
+    let mut steps = Vec::new();
+    let mut counts = Counts::default();
+    let mut step = |name: &'static str, f: &mut dyn FnMut(&mut Counts) -> Result| {
+        let t = Instant::now();
+        let result = f(&mut counts);
+        if let Err(err) = &result {
+            eprintln!("xtask: step `{name}` failed: {err}");
+        }
+        steps.push(Step {
+            name,
+            ok: result.is_ok(),
+            secs: t.elapsed().as_secs_f64(),
+        });
+    };
+    step("format", &mut |_| run(cargo().args(["fmt", "--all", "--check"])));
+    step("clippy (native)", &mut |_| {
+        run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+    });
+    step("clippy (wasm)", &mut |_| {
+        run(cargo().args([
+            "clippy",
+            "-p",
+            "baton-widget",
+            "-p",
+            "baton-inbox",
+            "-p",
+            "baton-protocol",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    step("unit and integration tests", &mut |c| {
+        c.run_counted(cargo().args(["test", "--workspace"]))
+    });
+    step("wasm builds", &mut |_| web::build(&tools));
+    step("end-to-end (Playwright, Chromium)", &mut |c| {
+        run(cargo().args(["build", "-p", "baton-server"]))?;
+        let mut cmd = Command::new(root().join("node_modules/.bin/playwright"));
+        cmd.args(["test", "--config", "tests/playwright.config.ts"])
+            .env("BATON_CHROMIUM", &tools.chromium);
+        c.run_counted(&mut cmd)
+    });
+    step("size budget", &mut |_| web::size_report());
+
+    println!("\n==== cargo xtask test: summary ====");
+    for s in &steps {
+        println!(
+            "  {:<4} {:<36} {:>6.1}s",
+            if s.ok { "ok" } else { "FAIL" },
+            s.name,
+            s.secs
+        );
+    }
+    println!("  took {:.0}s in all", started.elapsed().as_secs_f64());
+    println!("tests: {} passed, {} failed", counts.passed, counts.failed);
+    let failed: Vec<_> = steps.iter().filter(|s| !s.ok).map(|s| s.name).collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("failed: {}", failed.join(", ")))
+    }
+}
+
+/// Test counts read from the runners' own summary lines.
+#[derive(Default)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+}
+
+impl Counts {
+    /// Runs a test runner, echoing its output and adding up its summary
+    /// lines (`test result: ok. N passed; M failed` from cargo, `N passed`
+    /// / `M failed` from Playwright).
+    fn run_counted(&mut self, cmd: &mut Command) -> Result {
+        use std::io::{BufRead, BufReader};
+        let shown = format!("{cmd:?}");
+        println!("\n$ {shown}");
+        let mut child = cmd
+            .current_dir(root())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("could not start {shown}: {e}"))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            println!("{line}");
+            self.read_summary(&line);
+        }
+        let status = child.wait().map_err(|e| e.to_string())?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("failed ({status}): {shown}"))
+        }
+    }
+
+    fn read_summary(&mut self, line: &str) {
+        let number_before = |word: &str| -> Option<u64> {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let i = words.iter().position(|w| w.trim_end_matches([';', ',']) == word)?;
+            words.get(i.checked_sub(1)?)?.parse().ok()
+        };
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("test result:") {
+            self.passed += number_before("passed").unwrap_or(0);
+            self.failed += number_before("failed").unwrap_or(0);
+        } else if let Some(rest) = trimmed
+            .strip_suffix(')')
+            .and_then(|l| l.split_once(" ("))
+            .map(|(l, _)| l)
+        {
+            // Playwright: "  12 passed (34.5s)"
+            if let [n, "passed"] = rest.split_whitespace().collect::<Vec<_>>()[..] {
+                self.passed += n.parse::<u64>().unwrap_or(0);
+            }
+        } else if let [n, "failed"] = trimmed.split_whitespace().collect::<Vec<_>>()[..] {
+            self.failed += n.parse::<u64>().unwrap_or(0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Counts;
+
+    #[test]
+    fn reads_cargo_and_playwright_summaries() {
+        let mut c = Counts::default();
+        c.read_summary(
+            "test result: ok. 18 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s",
+        );
+        c.read_summary("test result: FAILED. 3 passed; 2 failed; 0 ignored");
+        c.read_summary("  4 passed (12.3s)");
+        c.read_summary("  1 failed");
+        c.read_summary("running 7 tests");
+        assert_eq!((c.passed, c.failed), (25, 3));
+    }
+}

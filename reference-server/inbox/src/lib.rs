@@ -1,1 +1,35 @@
-//! placeholder
+//! Baton's operator live inbox: a Yew app compiled to WebAssembly and served
+//! by the reference server at `/inbox/`.
+//!
+//! - [`state`] — the pure reducer the whole UI renders from.
+//! - [`format`] — pure text helpers (relative times, badges, log lines).
+//! - `connection` — the only code that touches the WebSocket.
+//! - `api` — the HTTP sign-in endpoints.
+//! - `app`, `inbox`, `components` — the Yew UI; components take props and
+//!   callbacks only.
+
+pub mod format;
+pub mod state;
+
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod components;
+#[cfg(target_arch = "wasm32")]
+mod connection;
+#[cfg(target_arch = "wasm32")]
+mod inbox;
+
+/// Renders the inbox into `#baton-inbox`.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("baton-inbox"));
+    if let Some(root) = root {
+        yew::Renderer::<app::App>::with_root(root).render();
+    }
+}

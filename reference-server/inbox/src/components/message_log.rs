@@ -1,0 +1,119 @@
+//! The conversation log: chat bubbles with attribution, and one centred line
+//! per handover event. Text is always rendered as text.
+
+use crate::format::{author_label, system_line};
+use crate::state::PendingMessage;
+use baton_protocol::{Author, ClientMsgId, ConversationEvent, EventBody, OperatorId, Timestamp};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct MessageLogProps {
+    pub events: Vec<ConversationEvent>,
+    pub pending: Vec<PendingMessage>,
+    pub loaded: bool,
+    pub me: OperatorId,
+    pub on_discard: Callback<ClientMsgId>,
+}
+
+/// Consecutive messages by the same author within this span share a header.
+const GROUP_MS: u64 = 5 * 60 * 1000;
+
+#[component]
+pub fn MessageLog(props: &MessageLogProps) -> Html {
+    let log = use_node_ref();
+    // Follow the conversation: scroll to the newest entry when one arrives.
+    {
+        let log = log.clone();
+        let count = props.events.len() + props.pending.len();
+        use_effect_with(count, move |_| {
+            if let Some(el) = log.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+
+    let mut previous: Option<(String, Timestamp)> = None;
+    let mut items = Vec::with_capacity(props.events.len());
+    for event in &props.events {
+        let item = match &event.body {
+            EventBody::Message { author, text, .. } => {
+                let label = author_label(author);
+                let grouped = previous
+                    .as_ref()
+                    .is_some_and(|(who, at)| *who == label && event.at.0.saturating_sub(at.0) < GROUP_MS);
+                previous = Some((label.clone(), event.at));
+                bubble(event, author, &label, text, grouped, &props.me)
+            }
+            body => {
+                previous = None;
+                match system_line(body) {
+                    Some(line) => html! {
+                        <div class="log-system" key={event.seq.0.to_string()}>
+                            <span class="log-system-text">{ line }</span>
+                            <time class="log-system-time" title={super::full_time(event.at)}>
+                                { super::clock_time(event.at) }
+                            </time>
+                        </div>
+                    },
+                    None => continue,
+                }
+            }
+        };
+        items.push(item);
+    }
+
+    let pending = props.pending.iter().map(|p| {
+        let discard = {
+            let (id, cb) = (p.client_msg_id.clone(), props.on_discard.clone());
+            Callback::from(move |_| cb.emit(id.clone()))
+        };
+        html! {
+            <div key={p.client_msg_id.as_str().to_owned()}
+                class={classes!("msg", "msg-operator", "msg-mine", "msg-pending", p.failed.is_some().then_some("msg-failed"))}>
+                <div class="bubble">{ p.text.clone() }</div>
+                if let Some(reason) = &p.failed {
+                    <div class="msg-note msg-note-error">
+                        { format!("Not sent: {reason}") }
+                        <button type="button" class="link-button" onclick={discard}>{ "Discard" }</button>
+                    </div>
+                } else {
+                    <div class="msg-note">{ "Sending…" }</div>
+                }
+            </div>
+        }
+    });
+
+    html! {
+        <div class="log" role="log" aria-label="Messages" aria-live="polite" ref={log}>
+            if !props.loaded && props.events.is_empty() {
+                <p class="log-empty">{ "Loading conversation…" }</p>
+            } else if props.events.is_empty() && props.pending.is_empty() {
+                <p class="log-empty">{ "No messages yet." }</p>
+            }
+            { for items }
+            { for pending }
+        </div>
+    }
+}
+
+fn bubble(event: &ConversationEvent, author: &Author, label: &str, text: &str, grouped: bool, me: &OperatorId) -> Html {
+    let at = event.at;
+    let (side, mine) = match author {
+        Author::Visitor => ("msg-visitor", false),
+        Author::Bot => ("msg-bot", false),
+        Author::Operator { operator } => ("msg-operator", &operator.id == me),
+    };
+    html! {
+        <div key={event.seq.0.to_string()}
+            class={classes!("msg", side, mine.then_some("msg-mine"), grouped.then_some("msg-grouped"))}>
+            if !grouped {
+                <div class="msg-meta">
+                    <span class="msg-author">{ label.to_owned() }</span>
+                    if mine { <span class="msg-you">{ "(you)" }</span> }
+                    <time class="msg-time" title={super::full_time(at)}>{ super::clock_time(at) }</time>
+                </div>
+            }
+            <div class="bubble">{ text.to_owned() }</div>
+        </div>
+    }
+}

@@ -1,0 +1,189 @@
+//! Pure text helpers: what the inbox says about times, states and events.
+//! Kept free of the browser so they are tested natively.
+
+use crate::state::Ownership;
+use baton_protocol::operator::{OperatorStatus, Roster};
+use baton_protocol::{Author, EventBody, Timestamp};
+
+/// "just now", "3 min ago", "2 h ago", "4 d ago". A `then` in the future
+/// (clock skew) reads as "just now".
+pub fn relative_time(now: Timestamp, then: Timestamp) -> String {
+    let secs = now.0.saturating_sub(then.0) / 1000;
+    match secs {
+        0..45 => "just now".to_owned(),
+        45..3600 => format!("{} min ago", (secs / 60).max(1)),
+        3600..86_400 => format!("{} h ago", secs / 3600),
+        _ => format!("{} d ago", secs / 86_400),
+    }
+}
+
+/// The delay before reconnect attempt `attempt` (0-based): 1s, 2s, 4s, …
+/// capped at 15s, spread by ±20% (`jitter` in 0..1) so a server restart is
+/// not met by every inbox at the same instant.
+pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
+    const MAX: f64 = 15_000.0;
+    let base = (1000.0 * 2f64.powi(attempt.min(10) as i32)).min(MAX);
+    let spread = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
+    (base * spread).min(MAX) as u32
+}
+
+/// "1/2 online": Available operators out of the whole team.
+pub fn roster_count(roster: &Roster) -> String {
+    format!("{}/{} online", roster.available(), roster.operators.len())
+}
+
+/// The statuses an operator can pick, in menu order.
+pub const STATUSES: [OperatorStatus; 4] = [
+    OperatorStatus::Available,
+    OperatorStatus::Away,
+    OperatorStatus::Busy,
+    OperatorStatus::Offline,
+];
+
+pub fn status_label(status: OperatorStatus) -> &'static str {
+    match status {
+        OperatorStatus::Available => "Available",
+        OperatorStatus::Away => "Away",
+        OperatorStatus::Busy => "Busy",
+        OperatorStatus::Offline => "Offline",
+        OperatorStatus::Unknown => "Unknown",
+    }
+}
+
+/// The wire name, used as the `<option>` value.
+pub fn status_value(status: OperatorStatus) -> &'static str {
+    match status {
+        OperatorStatus::Available => "available",
+        OperatorStatus::Away => "away",
+        OperatorStatus::Busy => "busy",
+        OperatorStatus::Offline => "offline",
+        OperatorStatus::Unknown => "unknown",
+    }
+}
+
+pub fn parse_status(value: &str) -> OperatorStatus {
+    STATUSES
+        .into_iter()
+        .find(|s| status_value(*s) == value)
+        .unwrap_or(OperatorStatus::Unknown)
+}
+
+/// The pill on a list row: its text and a modifier class.
+pub fn badge(ownership: Ownership<'_>) -> Option<(String, &'static str)> {
+    match ownership {
+        Ownership::Waiting => Some(("Help requested".to_owned(), "badge-waiting")),
+        Ownership::Mine(op) => Some((format!("With {}", op.name), "badge-mine")),
+        Ownership::Theirs(op) => Some((format!("With {}", op.name), "badge-human")),
+        Ownership::Resolved => Some(("Resolved".to_owned(), "badge-resolved")),
+        Ownership::Bot | Ownership::Unknown => None,
+    }
+}
+
+/// Who wrote a message, as the log labels it.
+pub fn author_label(author: &Author) -> String {
+    match author {
+        Author::Visitor => "Visitor".to_owned(),
+        Author::Bot => "Bot".to_owned(),
+        Author::Operator { operator } => operator.name.clone(),
+    }
+}
+
+/// The line a handover event shows in the log; `None` for chat messages and
+/// events this build does not know.
+pub fn system_line(body: &EventBody) -> Option<String> {
+    Some(match body {
+        EventBody::Message { .. } | EventBody::Unknown => return None,
+        EventBody::HelpRequested { .. } => "The visitor asked for a person".to_owned(),
+        EventBody::RequestCancelled => "The visitor withdrew the request".to_owned(),
+        EventBody::RequestLapsed => "Nobody joined in time; the request lapsed and the bot is back".to_owned(),
+        EventBody::OperatorJoined { operator } => format!("{} joined the chat", operator.name),
+        EventBody::OperatorTookOver { operator, previous } => {
+            format!("{} took over from {}", operator.name, previous.name)
+        }
+        EventBody::Transferred { from, to } => format!("{} transferred the chat to {}", from.name, to.name),
+        EventBody::OperatorLeft { operator } => format!("{} left; the bot is back", operator.name),
+        EventBody::VisitorEndedHuman { operator } => {
+            format!("The visitor ended the chat with {}; the bot is back", operator.name)
+        }
+        EventBody::Resolved { by: Some(op) } => format!("{} closed the conversation", op.name),
+        EventBody::Resolved { by: None } => "The conversation was closed".to_owned(),
+    })
+}
+
+/// A server message as a sentence: capital first letter.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Something went wrong".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use baton_protocol::OperatorProfile;
+    use baton_protocol::operator::RosterEntry;
+
+    fn ts(secs: u64) -> Timestamp {
+        Timestamp(secs * 1000)
+    }
+
+    #[test]
+    fn relative_times() {
+        let now = ts(1_000_000);
+        assert_eq!(relative_time(now, ts(1_000_000)), "just now");
+        assert_eq!(relative_time(now, ts(1_000_010)), "just now");
+        assert_eq!(relative_time(now, ts(1_000_000 - 44)), "just now");
+        assert_eq!(relative_time(now, ts(1_000_000 - 50)), "1 min ago");
+        assert_eq!(relative_time(now, ts(1_000_000 - 3 * 60 - 5)), "3 min ago");
+        assert_eq!(relative_time(now, ts(1_000_000 - 2 * 3600)), "2 h ago");
+        assert_eq!(relative_time(now, ts(1_000_000 - 3 * 86_400)), "3 d ago");
+    }
+
+    #[test]
+    fn backoff_doubles_to_a_cap() {
+        let mid: Vec<u32> = (0..6).map(|a| backoff_ms(a, 0.5)).collect();
+        assert_eq!(mid, [1000, 2000, 4000, 8000, 15_000, 15_000]);
+        assert_eq!(backoff_ms(0, 0.0), 800);
+        assert_eq!(backoff_ms(0, 1.0), 1200);
+        assert_eq!(backoff_ms(40, 1.0), 15_000);
+    }
+
+    #[test]
+    fn roster_counts_available_of_all() {
+        let entry = |id: &str, status| RosterEntry {
+            profile: OperatorProfile {
+                id: id.into(),
+                name: id.into(),
+                avatar_url: None,
+                colour: None,
+            },
+            status,
+        };
+        let roster = Roster {
+            operators: vec![entry("a", OperatorStatus::Available), entry("b", OperatorStatus::Away)],
+        };
+        assert_eq!(roster_count(&roster), "1/2 online");
+        assert_eq!(roster_count(&Roster::default()), "0/0 online");
+    }
+
+    #[test]
+    fn statuses_round_trip_through_option_values() {
+        for status in STATUSES {
+            assert_eq!(parse_status(status_value(status)), status);
+            let wire = serde_json::to_string(&status).expect("serialises");
+            assert_eq!(wire, format!("\"{}\"", status_value(status)));
+        }
+        assert_eq!(parse_status("nonsense"), OperatorStatus::Unknown);
+    }
+
+    #[test]
+    fn sentences_start_with_a_capital() {
+        assert_eq!(
+            sentence("join the chat before replying"),
+            "Join the chat before replying"
+        );
+        assert_eq!(sentence(""), "Something went wrong");
+    }
+}

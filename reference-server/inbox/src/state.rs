@@ -1,0 +1,322 @@
+//! The inbox's state as a pure reducer: server frames and UI intents are
+//! folded into [`InboxState`] by [`InboxState::apply`]. Nothing here touches
+//! the browser, so it is unit-tested natively; the wasm build wraps it in a
+//! Yew `Reducible`.
+
+use baton_protocol::operator::{ConversationSummary, OperatorStatus, Roster, ServerToOperator};
+use baton_protocol::{
+    ClientMsgId, ConversationEvent, ConversationId, EventBody, HandoverState, OperatorId, OperatorProfile, Seq,
+    Timestamp,
+};
+use std::collections::BTreeMap;
+
+/// The two views of the conversation list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    /// Every conversation.
+    #[default]
+    Main,
+    /// Conversations a person owns, and that person is me.
+    Mine,
+}
+
+/// The socket's health as the UI shows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Link {
+    /// First connection, nothing received yet.
+    #[default]
+    Connecting,
+    /// A welcome arrived; frames flow.
+    Online,
+    /// The socket closed; a new attempt is scheduled.
+    Reconnecting,
+}
+
+/// The conversation shown on the right, with its log keyed by `seq` so an
+/// event that arrives twice (live and in `history`) is kept once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenConversation {
+    pub id: ConversationId,
+    pub events: BTreeMap<Seq, ConversationEvent>,
+    /// `history` has answered at least once since it was opened.
+    pub loaded: bool,
+}
+
+impl OpenConversation {
+    fn new(id: ConversationId) -> Self {
+        OpenConversation {
+            id,
+            events: BTreeMap::new(),
+            loaded: false,
+        }
+    }
+}
+
+/// A reply I sent that the log does not show yet. Kept until its event
+/// arrives (matched by `client_msg_id`), and re-sent with the same id after a
+/// reconnect, which the server recognises as a retry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingMessage {
+    pub client_msg_id: ClientMsgId,
+    pub conversation: ConversationId,
+    pub text: String,
+    /// Why the server refused it; a failed message is not re-sent.
+    pub failed: Option<String>,
+}
+
+/// A message for the operator, shown until dismissed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Toast {
+    pub id: u64,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InboxState {
+    pub me: Option<OperatorProfile>,
+    pub status: OperatorStatus,
+    /// Newest activity first.
+    pub conversations: Vec<ConversationSummary>,
+    pub roster: Roster,
+    pub open: Option<OpenConversation>,
+    pub pending: Vec<PendingMessage>,
+    pub tab: Tab,
+    pub link: Link,
+    pub toast: Option<Toast>,
+    /// The clock, as last ticked; relative times are computed against it.
+    pub now: Timestamp,
+    /// How many welcomes have arrived. After each one the inbox re-opens
+    /// the selected conversation and re-sends pending replies.
+    pub welcomes: u64,
+    next_toast: u64,
+}
+
+/// Everything that changes the state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Frame(ServerToOperator),
+    Link(Link),
+    Select(ConversationId),
+    Deselect,
+    Tab(Tab),
+    Tick(Timestamp),
+    /// I sent a reply; show it as pending until the log has it.
+    Sending(PendingMessage),
+    /// Drop a (failed) pending reply.
+    Discard(ClientMsgId),
+    /// A local problem worth telling the operator about.
+    Notify(String),
+    DismissToast(u64),
+}
+
+/// Who has a conversation, from my point of view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ownership<'a> {
+    Bot,
+    Waiting,
+    Mine(&'a OperatorProfile),
+    Theirs(&'a OperatorProfile),
+    Resolved,
+    Unknown,
+}
+
+impl Ownership<'_> {
+    /// Nobody owns it, so I may join.
+    pub fn joinable(self) -> bool {
+        matches!(self, Ownership::Bot | Ownership::Waiting)
+    }
+}
+
+pub fn ownership<'a>(state: &'a HandoverState, me: Option<&OperatorId>) -> Ownership<'a> {
+    match state {
+        HandoverState::Bot => Ownership::Bot,
+        HandoverState::Waiting { .. } => Ownership::Waiting,
+        HandoverState::Human { operator } if Some(&operator.id) == me => Ownership::Mine(operator),
+        HandoverState::Human { operator } => Ownership::Theirs(operator),
+        HandoverState::Resolved => Ownership::Resolved,
+        HandoverState::Unknown => Ownership::Unknown,
+    }
+}
+
+impl InboxState {
+    /// The state before the first welcome: who signed in (from `/api/me`).
+    pub fn new(me: OperatorProfile) -> Self {
+        InboxState {
+            me: Some(me),
+            ..InboxState::default()
+        }
+    }
+
+    pub fn me_id(&self) -> Option<&OperatorId> {
+        self.me.as_ref().map(|m| &m.id)
+    }
+
+    /// The rows the current tab shows, newest first.
+    pub fn visible(&self) -> Vec<&ConversationSummary> {
+        self.conversations
+            .iter()
+            .filter(|c| self.tab == Tab::Main || self.is_mine(c))
+            .collect()
+    }
+
+    /// How many conversations I own.
+    pub fn assigned_count(&self) -> usize {
+        self.conversations.iter().filter(|c| self.is_mine(c)).count()
+    }
+
+    fn is_mine(&self, c: &ConversationSummary) -> bool {
+        matches!(ownership(&c.state, self.me_id()), Ownership::Mine(_))
+    }
+
+    /// The list row of the open conversation.
+    pub fn selected(&self) -> Option<&ConversationSummary> {
+        let open = self.open.as_ref()?;
+        self.conversations.iter().find(|c| c.id == open.id)
+    }
+
+    /// Pending replies in the open conversation.
+    pub fn pending_here(&self) -> Vec<PendingMessage> {
+        match &self.open {
+            Some(open) => self
+                .pending
+                .iter()
+                .filter(|p| p.conversation == open.id)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::Frame(frame) => self.on_frame(frame),
+            Action::Link(link) => self.link = link,
+            Action::Select(id) => {
+                if self.open.as_ref().is_none_or(|o| o.id != id) {
+                    self.open = Some(OpenConversation::new(id));
+                }
+            }
+            Action::Deselect => self.open = None,
+            Action::Tab(tab) => self.tab = tab,
+            Action::Tick(now) => self.now = now,
+            Action::Sending(pending) => {
+                if !self.pending.iter().any(|p| p.client_msg_id == pending.client_msg_id) {
+                    self.pending.push(pending);
+                }
+            }
+            Action::Discard(id) => self.pending.retain(|p| p.client_msg_id != id),
+            Action::Notify(message) => self.notify(message),
+            Action::DismissToast(id) => {
+                if self.toast.as_ref().is_some_and(|t| t.id == id) {
+                    self.toast = None;
+                }
+            }
+        }
+    }
+
+    fn on_frame(&mut self, frame: ServerToOperator) {
+        match frame {
+            ServerToOperator::Welcome(welcome) => {
+                self.me = Some(welcome.me);
+                self.status = welcome.status;
+                self.roster = welcome.roster;
+                self.conversations = welcome.conversations;
+                sort_rows(&mut self.conversations);
+                let open_still_exists = self
+                    .open
+                    .as_ref()
+                    .is_some_and(|o| self.conversations.iter().any(|c| c.id == o.id));
+                if !open_still_exists {
+                    self.open = None;
+                }
+                self.link = Link::Online;
+                self.welcomes += 1;
+            }
+            ServerToOperator::Conversation(row) => {
+                match self.conversations.iter_mut().find(|c| c.id == row.id) {
+                    Some(existing) => *existing = row,
+                    None => self.conversations.push(row),
+                }
+                sort_rows(&mut self.conversations);
+            }
+            ServerToOperator::Event { conversation, event } => {
+                self.settle(&event);
+                if let Some(open) = self.open.as_mut().filter(|o| o.id == conversation) {
+                    open.events.entry(event.seq).or_insert(event);
+                }
+            }
+            ServerToOperator::History { conversation, events } => {
+                for event in &events {
+                    self.settle(event);
+                }
+                if let Some(open) = self.open.as_mut().filter(|o| o.id == conversation) {
+                    for event in events {
+                        open.events.entry(event.seq).or_insert(event);
+                    }
+                    open.loaded = true;
+                }
+            }
+            ServerToOperator::Ack { client_msg_id, .. } => {
+                // The event (broadcast before the ack) has normally settled it
+                // already; an ack for a retry the log had answers here.
+                self.pending
+                    .retain(|p| p.client_msg_id != client_msg_id || p.failed.is_some());
+            }
+            ServerToOperator::Roster(roster) => {
+                let mine = roster.operators.iter().find(|o| Some(&o.profile.id) == self.me_id());
+                if let Some(entry) = mine {
+                    self.status = entry.status;
+                }
+                self.roster = roster;
+            }
+            ServerToOperator::Error(error) => {
+                let message = crate::format::sentence(&error.message);
+                if let Some(id) = &error.client_msg_id {
+                    for pending in self.pending.iter_mut().filter(|p| &p.client_msg_id == id) {
+                        pending.failed = Some(message.clone());
+                    }
+                }
+                self.notify(message);
+            }
+            ServerToOperator::Unknown => {}
+        }
+    }
+
+    /// A reply of mine reached the log: it is no longer pending.
+    fn settle(&mut self, event: &ConversationEvent) {
+        if let EventBody::Message {
+            client_msg_id: Some(id),
+            ..
+        } = &event.body
+        {
+            self.pending.retain(|p| &p.client_msg_id != id);
+        }
+    }
+
+    fn notify(&mut self, message: String) {
+        self.next_toast += 1;
+        self.toast = Some(Toast {
+            id: self.next_toast,
+            message,
+        });
+    }
+}
+
+/// Newest activity first; ties keep a stable order by id.
+fn sort_rows(rows: &mut [ConversationSummary]) {
+    rows.sort_by(|a, b| b.last_activity.cmp(&a.last_activity).then_with(|| a.id.cmp(&b.id)));
+}
+
+#[cfg(target_arch = "wasm32")]
+impl yew::Reducible for InboxState {
+    type Action = Action;
+
+    fn reduce(self: std::rc::Rc<Self>, action: Action) -> std::rc::Rc<Self> {
+        let mut next = std::rc::Rc::unwrap_or_clone(self);
+        next.apply(action);
+        std::rc::Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests;

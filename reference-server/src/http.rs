@@ -1,0 +1,95 @@
+//! Plain HTTP: operator sign-in, health, and the static pages (demo site,
+//! widget assets, inbox).
+
+use crate::AppState;
+use crate::auth::{self, SESSION_COOKIE};
+use crate::hub::{now, profile};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use baton_protocol::{Millis, OperatorProfile};
+use serde::Deserialize;
+
+/// Sessions last a working week; signing out ends one at once.
+const SESSION_LIFETIME: Millis = Millis(7 * 24 * 3600 * 1000);
+
+#[derive(Debug, Deserialize)]
+pub struct Credentials {
+    email: String,
+    password: String,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct SignedIn {
+    operator: OperatorProfile,
+    role: String,
+    /// For non-browser clients, which send it as `Authorization: Bearer`.
+    token: String,
+}
+
+pub async fn login(State(app): State<AppState>, Json(creds): Json<Credentials>) -> Response {
+    let store = app.hub.store();
+    let row = match store.operator_by_email(creds.email.trim()) {
+        Ok(row) => row,
+        Err(err) => {
+            tracing::error!(%err, "sign-in lookup failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    // Verify against a real hash even for unknown emails, so the response
+    // time does not reveal which emails have accounts.
+    let hash = row
+        .as_ref()
+        .map_or(app.dummy_hash.as_str(), |r| r.password_hash.as_str());
+    let password_ok = auth::verify_password(hash, &creds.password);
+    let Some(row) = row.filter(|_| password_ok) else {
+        tracing::info!("sign-in refused");
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({"error": "wrong email or password"})),
+        )
+            .into_response();
+    };
+    let token = auth::new_secret();
+    if let Err(err) = store.insert_session(&auth::secret_hash(&token), &row.id, now() + SESSION_LIFETIME) {
+        tracing::error!(%err, "could not store a session");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    tracing::info!(operator = %row.id, "operator signed in");
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        SESSION_LIFETIME.0 / 1000
+    );
+    let body = SignedIn {
+        operator: profile(&row),
+        role: row.role.clone(),
+        token,
+    };
+    ([(header::SET_COOKIE, cookie)], Json(body)).into_response()
+}
+
+pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = auth::session_token(&headers) {
+        let _ = app.hub.store().delete_session(&auth::secret_hash(&token));
+    }
+    let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    ([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response()
+}
+
+pub async fn me(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(id) = app.operator_from(&headers) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match app.hub.store().operators() {
+        Ok(ops) => match ops.iter().find(|o| o.id == id) {
+            Some(row) => Json(serde_json::json!({"operator": profile(row), "role": row.role})).into_response(),
+            None => StatusCode::UNAUTHORIZED.into_response(),
+        },
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}

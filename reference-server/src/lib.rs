@@ -1,0 +1,102 @@
+//! Baton's reference server.
+//!
+//! Layers, outermost first: [`http`] and the two socket endpoints
+//! ([`visitor_ws`], [`operator_ws`]) turn bytes into protocol frames; the
+//! [`hub`] performs what the protocol's handover engine decides; the
+//! [`store`] makes it durable. [`app`] builds the router from a state, and
+//! [`serve`] runs it on a listener the caller bound (tests bind port 0).
+
+pub mod auth;
+pub mod bot;
+pub mod config;
+pub mod http;
+pub mod hub;
+pub mod operator_ws;
+pub mod socket;
+pub mod store;
+pub mod visitor_ws;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::{any, get, post};
+use baton_protocol::OperatorId;
+use hub::Hub;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The policy every page Baton serves runs under, the demo shop included:
+/// the widget and inbox need nothing inline, and WebAssembly needs only
+/// `'wasm-unsafe-eval'`. Sites embedding the widget need the same sources.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     frame-ancestors 'none'; form-action 'self'";
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub hub: Arc<Hub>,
+    /// Built widget and inbox assets.
+    pub web_dir: PathBuf,
+    /// The demo site.
+    pub site_dir: PathBuf,
+    /// An argon2 hash of nothing in particular, verified against when a
+    /// sign-in names an unknown email, so timing does not reveal accounts.
+    pub dummy_hash: Arc<String>,
+}
+
+impl AppState {
+    pub fn new(hub: Arc<Hub>, web_dir: PathBuf, site_dir: PathBuf) -> AppState {
+        AppState {
+            hub,
+            web_dir,
+            site_dir,
+            dummy_hash: Arc::new(auth::hash_password(&auth::new_secret())),
+        }
+    }
+
+    /// The operator a request's session cookie or bearer token belongs to.
+    pub fn operator_from(&self, headers: &axum::http::HeaderMap) -> Option<OperatorId> {
+        let token = auth::session_token(headers)?;
+        self.hub
+            .store()
+            .session_operator(&auth::secret_hash(&token), hub::now())
+            .ok()
+            .flatten()
+    }
+}
+
+pub fn app(state: AppState) -> Router {
+    let inbox =
+        ServeDir::new(state.web_dir.join("inbox")).fallback(ServeFile::new(state.web_dir.join("inbox/index.html")));
+    Router::new()
+        .route("/healthz", get(http::healthz))
+        .route("/api/login", post(http::login))
+        .route("/api/logout", post(http::logout))
+        .route("/api/me", get(http::me))
+        .route("/ws/visitor", any(visitor_ws::upgrade))
+        .route("/ws/operator", any(operator_ws::upgrade))
+        .nest_service("/widget", ServeDir::new(state.web_dir.join("widget")))
+        .nest_service("/inbox", inbox)
+        .fallback_service(ServeDir::new(&state.site_dir))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then stops accepting and lets open
+/// requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,124 @@
+//! What both WebSocket endpoints share: frame limits, the rate limit, and the
+//! writer task that drains a peer's outbox into its socket.
+
+use crate::hub::{OUTBOX_CAPACITY, Outbox};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use baton_protocol::{ErrorBody, ErrorCode, MAX_FRAME_BYTES, SUBPROTOCOL};
+use futures::stream::SplitStream;
+use futures::{SinkExt, StreamExt};
+use serde::de::DeserializeOwned;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Sizes tuned for many idle connections: the defaults (128 KiB each way)
+/// cost ~134 KB of RSS per socket; frames here are at most 20 KiB.
+pub fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.protocols([SUBPROTOCOL])
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
+        // Frames above MAX_FRAME_BYTES get a `too_large` error and the socket
+        // stays open; only frames beyond this hard cap end the connection.
+        .max_message_size(4 * MAX_FRAME_BYTES)
+        .max_frame_size(4 * MAX_FRAME_BYTES)
+}
+
+/// True when the client offered Baton's subprotocol.
+pub fn offers_subprotocol(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == SUBPROTOCOL)
+}
+
+/// A peer's outbox: held strongly until the hub holds it, then weakly, so the
+/// hub dropping a slow peer closes its socket.
+#[derive(Debug)]
+pub struct PeerOutbox {
+    strong: Option<Outbox>,
+    weak: mpsc::WeakSender<String>,
+}
+
+impl PeerOutbox {
+    pub fn outbox(&self) -> Option<Outbox> {
+        self.strong.clone().or_else(|| self.weak.upgrade())
+    }
+
+    /// The hub now holds the outbox; stop keeping it alive ourselves.
+    pub fn handed_to_hub(&mut self) {
+        self.strong = None;
+    }
+
+    /// Queues a frame; false once the peer is gone.
+    pub fn send<T: serde::Serialize>(&self, frame: &T) -> bool {
+        let text = serde_json::to_string(frame).expect("protocol frames always serialise");
+        self.outbox().is_some_and(|o| o.try_send(text).is_ok())
+    }
+}
+
+/// Splits the socket, spawns the writer, and returns the reader plus outbox.
+pub fn start(socket: WebSocket) -> (SplitStream<WebSocket>, PeerOutbox) {
+    let (mut sink, stream) = socket.split();
+    let (tx, mut rx) = mpsc::channel::<String>(OUTBOX_CAPACITY);
+    tokio::spawn(async move {
+        while let Some(text) = rx.recv().await {
+            if sink.send(Message::Text(text.into())).await.is_err() {
+                return;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let weak = tx.downgrade();
+    (stream, PeerOutbox { strong: Some(tx), weak })
+}
+
+/// Decodes one text frame, or says why not.
+pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ErrorBody> {
+    if text.len() > MAX_FRAME_BYTES {
+        return Err(ErrorBody::new(
+            ErrorCode::TooLarge,
+            format!("frames are limited to {MAX_FRAME_BYTES} bytes"),
+        ));
+    }
+    serde_json::from_str(text).map_err(|e| ErrorBody::new(ErrorCode::BadFrame, format!("could not read frame: {e}")))
+}
+
+/// Token bucket: `burst` frames at once, refilled at `per_sec`.
+#[derive(Debug)]
+pub struct RateLimit {
+    tokens: f64,
+    burst: f64,
+    per_sec: f64,
+    last: Instant,
+}
+
+impl RateLimit {
+    pub fn new(burst: u32, per_sec: u32) -> Self {
+        RateLimit {
+            tokens: burst as f64,
+            burst: burst as f64,
+            per_sec: per_sec as f64,
+            last: Instant::now(),
+        }
+    }
+
+    pub fn allow(&mut self) -> bool {
+        let now = Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.per_sec).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+pub fn rate_limited() -> ErrorBody {
+    ErrorBody::new(ErrorCode::RateLimited, "too many frames; slow down")
+}
+
+/// How long a client has to say hello after connecting.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,0 +1,201 @@
+//! A real server on a loopback port with a real SQLite file, and real
+//! WebSocket clients. Nothing is mocked.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use baton_protocol::operator::{OperatorToServer, ServerToOperator};
+use baton_protocol::visitor::{ServerToVisitor, VisitorHello, VisitorToServer};
+use baton_protocol::{BotId, OperatorId, PROTOCOL_VERSION, Timestamp};
+use baton_server::bot::RuleBot;
+use baton_server::config::BotSettings;
+use baton_server::hub::Hub;
+use baton_server::store::{OperatorRow, Store};
+use baton_server::{AppState, auth, serve};
+use futures::{SinkExt, StreamExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const ORIGIN: &str = "http://shop.test";
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+#[derive(Debug)]
+pub struct Server {
+    pub addr: SocketAddr,
+    pub dir: PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+pub fn bot(window_ms: u64) -> BotSettings {
+    BotSettings {
+        id: BotId("demo".into()),
+        allowed_origins: vec![ORIGIN.into()],
+        handover_enabled: true,
+        button_label: "Talk to a human".into(),
+        offline_message: "Nobody is here".into(),
+        response_window: baton_protocol::Millis(window_ms),
+    }
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        let dir = std::env::temp_dir().join(format!("baton-test-{}", auth::new_id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Server::start_in(&dir, 60_000).await
+    }
+
+    /// Starts (or restarts) a server on the database in `dir`.
+    pub async fn start_in(dir: &Path, window_ms: u64) -> Server {
+        let store = Store::open(&dir.join("baton.sqlite3")).expect("open store");
+        for (id, name) in [("op-a", "Ana"), ("op-b", "Ben")] {
+            store
+                .upsert_operator(&OperatorRow {
+                    id: OperatorId(id.into()),
+                    email: format!("{id}@test"),
+                    name: name.into(),
+                    password_hash: auth::hash_password("pw"),
+                    role: "agent".into(),
+                    status: Default::default(),
+                })
+                .expect("seed operator");
+        }
+        let hub = Hub::start(store, vec![bot(window_ms)], Arc::new(RuleBot)).expect("start hub");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = AppState::new(hub, dir.join("web"), dir.join("site"));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        Server {
+            addr,
+            dir: dir.to_path_buf(),
+            stop: Some(tx),
+            task,
+        }
+    }
+
+    /// Stops accepting, closes sockets and waits for the server to finish.
+    pub async fn stop(mut self) -> PathBuf {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.abort();
+        let _ = (&mut self.task).await;
+        self.dir.clone()
+    }
+
+    pub async fn connect_visitor(&self, origin: &str) -> Result<Ws, WsError> {
+        let mut request = format!("ws://{}/ws/visitor?bot=demo", self.addr).into_client_request()?;
+        request.headers_mut().insert("origin", origin.parse().expect("header"));
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
+        Ok(tokio_tungstenite::connect_async(request).await?.0)
+    }
+
+    pub async fn visitor(&self) -> Ws {
+        self.connect_visitor(ORIGIN).await.expect("visitor connects")
+    }
+
+    /// An operator socket, authenticated with a fresh bearer session.
+    pub async fn operator(&self, id: &str) -> Ws {
+        let token = auth::new_secret();
+        let store = Store::open(&self.dir.join("baton.sqlite3")).expect("store");
+        store
+            .insert_session(
+                &auth::secret_hash(&token),
+                &OperatorId(id.into()),
+                Timestamp(u64::MAX / 2),
+            )
+            .expect("session");
+        let mut request = format!("ws://{}/ws/operator", self.addr)
+            .into_client_request()
+            .expect("request");
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().expect("header"));
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
+        let (mut ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("operator connects");
+        send(
+            &mut ws,
+            &OperatorToServer::Hello {
+                protocol: PROTOCOL_VERSION,
+            },
+        )
+        .await;
+        ws
+    }
+}
+
+pub fn hello() -> VisitorToServer {
+    VisitorToServer::Hello(VisitorHello {
+        protocol: PROTOCOL_VERSION,
+        bot: BotId("demo".into()),
+        resume: None,
+        locale: None,
+    })
+}
+
+pub async fn send<T: Serialize>(ws: &mut Ws, frame: &T) {
+    ws.send(Message::text(serde_json::to_string(frame).expect("json")))
+        .await
+        .expect("send");
+}
+
+pub async fn send_raw(ws: &mut Ws, text: &str) {
+    ws.send(Message::text(text)).await.expect("send");
+}
+
+/// The next frame, or a panic after 5 s: tests never hang.
+pub async fn recv<T: DeserializeOwned>(ws: &mut Ws) -> T {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("socket open")
+            .expect("no socket error");
+        if let Message::Text(text) = msg {
+            return serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad frame {text}: {e}"));
+        }
+    }
+}
+
+/// Frames until `pick` returns something; panics after 5 s.
+pub async fn recv_until<T: DeserializeOwned + std::fmt::Debug, R>(
+    ws: &mut Ws,
+    mut pick: impl FnMut(&T) -> Option<R>,
+) -> R {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let frame: T = tokio::time::timeout_at(deadline, recv(ws))
+            .await
+            .expect("expected frame within 5 s");
+        if let Some(found) = pick(&frame) {
+            return found;
+        }
+    }
+}
+
+pub async fn visitor_frame(ws: &mut Ws) -> ServerToVisitor {
+    recv(ws).await
+}
+
+pub async fn operator_frame(ws: &mut Ws) -> ServerToOperator {
+    recv(ws).await
+}

@@ -1,0 +1,50 @@
+// End-to-end tests: the real reference server (with a fresh SQLite file),
+// the real widget and inbox, in headless Chromium. `cargo xtask test` builds
+// everything first and passes BATON_E2E_PORT and BATON_CHROMIUM.
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const port = Number(process.env.BATON_E2E_PORT ?? 18080);
+const dataDir = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
+
+export default defineConfig({
+  testDir: './e2e',
+  timeout: 90_000,
+  expect: { timeout: 10_000 },
+  // One server, shared operator availability: tests run one at a time.
+  workers: 1,
+  fullyParallel: false,
+  reporter: [['list']],
+  outputDir: './test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: process.env.BATON_CHROMIUM ?? '/usr/bin/chromium',
+      // Headless Chromium as root, on a machine with a closed network.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  webServer: {
+    command:
+      `../target/debug/baton-server --demo --listen 127.0.0.1:${port} --data-dir ${dataDir} ` +
+      `--web-dir ../target/web --site-dir ../demo/site`,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});

@@ -1,0 +1,259 @@
+//! The widget's connection machine: sans-io, time and randomness as inputs.
+//!
+//! It owns what must survive a dropped connection — the conversation and its
+//! token, the resume cursor (last `seq` applied), the outbox of messages not
+//! yet acknowledged — and decides what to send and when to reconnect. The
+//! driver (`web::driver`) performs its [`Action`]s: it owns the socket,
+//! timers and storage, and decides nothing.
+//!
+//! Delivery: every outgoing message carries a client message id that is
+//! reused on each retry, and the whole outbox is resent after every
+//! `welcome`; the server stores each id once, so retries are harmless.
+//! Incoming events apply only if `seq == cursor + 1`; older ones are
+//! duplicates and are dropped, a gap means frames were lost, and the machine
+//! reconnects to have the server replay it.
+
+use crate::state::{ConnectionState, Update};
+use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
+use baton_protocol::{
+    BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorCode, Millis, PROTOCOL_VERSION, Seq, VisitorToken,
+};
+use serde::{Deserialize, Serialize};
+
+/// What the widget keeps in `localStorage` (or memory, when storage is
+/// blocked) so a reload continues the same conversation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stored {
+    pub conversation: Option<ConversationId>,
+    pub token: Option<VisitorToken>,
+    /// Messages typed but not yet acknowledged, oldest first.
+    pub outbox: Vec<Outgoing>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outgoing {
+    pub id: ClientMsgId,
+    pub kind: OutgoingKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutgoingKind {
+    Message { text: String },
+    RequestHuman,
+}
+
+impl Outgoing {
+    fn frame(&self) -> VisitorToServer {
+        match &self.kind {
+            OutgoingKind::Message { text } => VisitorToServer::Send {
+                client_msg_id: self.id.clone(),
+                text: text.clone(),
+            },
+            OutgoingKind::RequestHuman => VisitorToServer::RequestHuman {
+                client_msg_id: self.id.clone(),
+            },
+        }
+    }
+}
+
+/// What the driver must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Send(VisitorToServer),
+    /// Write [`Stored`] to storage.
+    Persist(Stored),
+    /// Hand an update to the UI state.
+    Ui(Update),
+    /// Close the socket; `on_closed` will follow.
+    Disconnect,
+    /// Open a new socket after this long.
+    ReconnectIn(Millis),
+}
+
+/// Reconnect delays: exponential from 500 ms, capped at 15 s, with "equal
+/// jitter" (between half and all of the step) so a server restart is not met
+/// by every widget at the same instant.
+pub const BACKOFF_BASE: Millis = Millis(500);
+pub const BACKOFF_MAX: Millis = Millis(15_000);
+
+pub fn backoff(attempt: u32, jitter: f64) -> Millis {
+    let step = BACKOFF_BASE
+        .0
+        .saturating_mul(1u64 << attempt.min(16))
+        .min(BACKOFF_MAX.0);
+    let jitter = jitter.clamp(0.0, 1.0);
+    Millis(step / 2 + ((step / 2) as f64 * jitter) as u64)
+}
+
+#[derive(Debug)]
+pub struct Machine {
+    bot: BotId,
+    locale: Option<String>,
+    stored: Stored,
+    /// The last `seq` applied. Starts at 0 on page load, so the first welcome
+    /// replays the whole conversation; later reconnects replay only the gap.
+    cursor: Seq,
+    connected: bool,
+    /// Failed connection attempts since the last welcome.
+    attempt: u32,
+}
+
+impl Machine {
+    pub fn new(bot: BotId, locale: Option<String>, stored: Stored) -> Machine {
+        Machine {
+            bot,
+            locale,
+            stored,
+            cursor: Seq(0),
+            connected: false,
+            attempt: 0,
+        }
+    }
+
+    pub fn cursor(&self) -> Seq {
+        self.cursor
+    }
+
+    pub fn outbox(&self) -> &[Outgoing] {
+        &self.stored.outbox
+    }
+
+    /// The socket opened: say hello, resuming if there is a conversation.
+    pub fn on_open(&mut self) -> Vec<Action> {
+        let resume = match (&self.stored.conversation, &self.stored.token) {
+            (Some(conversation), Some(token)) => Some(Resume {
+                conversation: conversation.clone(),
+                token: token.clone(),
+                last_seq: self.cursor,
+            }),
+            _ => None,
+        };
+        vec![Action::Send(VisitorToServer::Hello(VisitorHello {
+            protocol: PROTOCOL_VERSION,
+            bot: self.bot.clone(),
+            resume,
+            locale: self.locale.clone(),
+        }))]
+    }
+
+    /// The socket closed or failed to open.
+    pub fn on_closed(&mut self, jitter: f64) -> Vec<Action> {
+        self.connected = false;
+        let delay = backoff(self.attempt, jitter);
+        self.attempt = self.attempt.saturating_add(1);
+        vec![
+            Action::Ui(Update::Connection(ConnectionState::Reconnecting)),
+            Action::ReconnectIn(delay),
+        ]
+    }
+
+    /// The visitor typed a message (or asked for a person): queue it, and
+    /// send it now if connected.
+    pub fn submit(&mut self, id: ClientMsgId, kind: OutgoingKind) -> Vec<Action> {
+        let outgoing = Outgoing { id, kind };
+        let mut actions = Vec::new();
+        if let OutgoingKind::Message { text } = &outgoing.kind {
+            actions.push(Action::Ui(Update::Pending {
+                id: outgoing.id.clone(),
+                text: text.clone(),
+            }));
+        }
+        if self.connected {
+            actions.push(Action::Send(outgoing.frame()));
+        }
+        self.stored.outbox.push(outgoing);
+        actions.push(Action::Persist(self.stored.clone()));
+        actions
+    }
+
+    /// Forget the conversation (after it was resolved, or its token refused)
+    /// and start a new one on the next hello.
+    pub fn start_new_conversation(&mut self) -> Vec<Action> {
+        self.stored = Stored::default();
+        self.cursor = Seq(0);
+        vec![
+            Action::Persist(self.stored.clone()),
+            Action::Ui(Update::Reset),
+            Action::Disconnect,
+        ]
+    }
+
+    pub fn on_frame(&mut self, frame: ServerToVisitor) -> Vec<Action> {
+        match frame {
+            ServerToVisitor::Welcome(welcome) => {
+                let mut actions = Vec::new();
+                if welcome.token.is_some() || self.stored.conversation.as_ref() != Some(&welcome.conversation) {
+                    // A new conversation: nothing of the old cursor applies.
+                    self.stored.conversation = Some(welcome.conversation.clone());
+                    self.stored.token = welcome.token.clone().or(self.stored.token.take());
+                    self.cursor = Seq(0);
+                    actions.push(Action::Ui(Update::Reset));
+                    actions.push(Action::Persist(self.stored.clone()));
+                }
+                self.connected = true;
+                self.attempt = 0;
+                // History first, then the state it leads to.
+                actions.extend(self.apply_events(welcome.replay));
+                actions.push(Action::Ui(Update::Snapshot {
+                    state: welcome.state,
+                    availability: welcome.availability,
+                }));
+                actions.push(Action::Ui(Update::Connection(ConnectionState::Online)));
+                // Everything not yet acknowledged goes again, same ids.
+                actions.extend(self.stored.outbox.iter().map(|o| Action::Send(o.frame())));
+                actions
+            }
+            ServerToVisitor::Event(event) => self.apply_events(vec![event]),
+            ServerToVisitor::Ack { client_msg_id, .. } => {
+                self.stored.outbox.retain(|o| o.id != client_msg_id);
+                vec![
+                    Action::Ui(Update::Acked { id: client_msg_id }),
+                    Action::Persist(self.stored.clone()),
+                ]
+            }
+            ServerToVisitor::Availability(availability) => vec![Action::Ui(Update::Availability(availability))],
+            ServerToVisitor::Error(error) => {
+                let mut actions = Vec::new();
+                if error.code == ErrorCode::Unauthorized && !self.connected {
+                    // The stored token no longer opens this conversation.
+                    return self.start_new_conversation();
+                }
+                if let Some(id) = &error.client_msg_id {
+                    // The server refused this item for good (too long, not
+                    // allowed now): retrying it would be refused again.
+                    self.stored.outbox.retain(|o| &o.id != id);
+                    actions.push(Action::Persist(self.stored.clone()));
+                }
+                actions.push(Action::Ui(Update::Error(error)));
+                actions
+            }
+            ServerToVisitor::Unknown => vec![],
+        }
+    }
+
+    fn apply_events(&mut self, events: Vec<ConversationEvent>) -> Vec<Action> {
+        let mut fresh = Vec::new();
+        for event in events {
+            if event.seq <= self.cursor {
+                continue; // already applied: a duplicate delivery
+            }
+            if event.seq != self.cursor.next() {
+                // Frames went missing: have the server replay from the cursor.
+                let mut actions = vec![Action::Ui(Update::Events(fresh))];
+                actions.push(Action::Disconnect);
+                return actions;
+            }
+            self.cursor = event.seq;
+            fresh.push(event);
+        }
+        if fresh.is_empty() {
+            vec![]
+        } else {
+            vec![Action::Ui(Update::Events(fresh))]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

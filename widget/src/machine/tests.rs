@@ -1,0 +1,190 @@
+//! Scripted tests of the connection machine: frames in, actions out.
+
+use super::*;
+use baton_protocol::visitor::{Availability, VisitorWelcome};
+use baton_protocol::{Author, EventBody, HandoverState, Timestamp};
+
+fn availability() -> Availability {
+    Availability {
+        human_available: true,
+        button_label: "Talk to a human".into(),
+        offline_message: "Offline".into(),
+    }
+}
+
+fn welcome(conversation: &str, token: Option<&str>, replay: Vec<ConversationEvent>) -> ServerToVisitor {
+    ServerToVisitor::Welcome(VisitorWelcome {
+        conversation: ConversationId(conversation.into()),
+        token: token.map(|t| VisitorToken(t.into())),
+        replay,
+        state: HandoverState::Bot,
+        availability: availability(),
+    })
+}
+
+fn bot_says(seq: u64, text: &str) -> ConversationEvent {
+    ConversationEvent {
+        seq: Seq(seq),
+        at: Timestamp(seq),
+        body: EventBody::Message {
+            author: Author::Bot,
+            text: text.into(),
+            client_msg_id: None,
+            offer_human: false,
+        },
+    }
+}
+
+fn sent(actions: &[Action]) -> Vec<VisitorToServer> {
+    actions
+        .iter()
+        .filter_map(|a| if let Action::Send(f) = a { Some(f.clone()) } else { None })
+        .collect()
+}
+
+fn applied(actions: &[Action]) -> Vec<Seq> {
+    actions
+        .iter()
+        .filter_map(|a| {
+            if let Action::Ui(Update::Events(e)) = a {
+                Some(e.iter().map(|e| e.seq))
+            } else {
+                None
+            }
+        })
+        .flatten()
+        .collect()
+}
+
+fn connected_machine() -> Machine {
+    let mut m = Machine::new(BotId("demo".into()), None, Stored::default());
+    m.on_open();
+    m.on_frame(welcome("c1", Some("t1"), vec![]));
+    m
+}
+
+#[test]
+fn first_hello_has_no_resume_and_the_welcome_token_is_persisted() {
+    let mut m = Machine::new(BotId("demo".into()), Some("en".into()), Stored::default());
+    let hello = sent(&m.on_open());
+    assert!(matches!(&hello[0], VisitorToServer::Hello(h) if h.resume.is_none() && h.bot.as_str() == "demo"));
+    let actions = m.on_frame(welcome("c1", Some("t1"), vec![]));
+    assert!(actions.iter().any(|a| matches!(a, Action::Persist(s)
+        if s.conversation == Some(ConversationId("c1".into())) && s.token == Some(VisitorToken("t1".into())))));
+}
+
+#[test]
+fn reconnect_resumes_from_the_cursor() {
+    let mut m = connected_machine();
+    m.on_frame(ServerToVisitor::Event(bot_says(1, "hi")));
+    m.on_frame(ServerToVisitor::Event(bot_says(2, "there")));
+    m.on_closed(0.5);
+    let hello = sent(&m.on_open());
+    let VisitorToServer::Hello(hello) = &hello[0] else {
+        panic!("expected hello")
+    };
+    let resume = hello.resume.as_ref().expect("resumes");
+    assert_eq!(resume.last_seq, Seq(2));
+    assert_eq!(resume.token, VisitorToken("t1".into()));
+}
+
+#[test]
+fn outbox_is_replayed_with_the_same_ids_after_reconnect() {
+    let mut m = connected_machine();
+    m.on_closed(0.0);
+    // Typed while offline: queued, not sent.
+    let actions = m.submit(ClientMsgId("m1".into()), OutgoingKind::Message { text: "one".into() });
+    assert!(sent(&actions).is_empty());
+    m.submit(ClientMsgId("m2".into()), OutgoingKind::Message { text: "two".into() });
+    m.on_open();
+    let resent = sent(&m.on_frame(welcome("c1", None, vec![])));
+    let ids: Vec<_> = resent
+        .iter()
+        .map(|f| match f {
+            VisitorToServer::Send { client_msg_id, .. } => client_msg_id.as_str().to_owned(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(ids, ["m1", "m2"]);
+    // Acked items leave the outbox; the rest would go again.
+    m.on_frame(ServerToVisitor::Ack {
+        client_msg_id: ClientMsgId("m1".into()),
+        seq: Seq(1),
+    });
+    assert_eq!(m.outbox().len(), 1);
+    assert_eq!(m.outbox()[0].id, ClientMsgId("m2".into()));
+}
+
+#[test]
+fn duplicate_events_are_ignored_and_the_cursor_advances_once() {
+    let mut m = connected_machine();
+    assert_eq!(
+        applied(&m.on_frame(ServerToVisitor::Event(bot_says(1, "hi")))),
+        [Seq(1)]
+    );
+    assert_eq!(applied(&m.on_frame(ServerToVisitor::Event(bot_says(1, "hi")))), []);
+    assert_eq!(m.cursor(), Seq(1));
+    // A replay that overlaps what was applied delivers only the new part.
+    let actions = m.on_frame(welcome("c1", None, vec![bot_says(1, "hi"), bot_says(2, "again")]));
+    assert_eq!(applied(&actions), [Seq(2)]);
+    assert_eq!(m.cursor(), Seq(2));
+}
+
+#[test]
+fn a_gap_in_seq_forces_a_reconnect_instead_of_skipping() {
+    let mut m = connected_machine();
+    m.on_frame(ServerToVisitor::Event(bot_says(1, "hi")));
+    let actions = m.on_frame(ServerToVisitor::Event(bot_says(3, "lost one")));
+    assert!(actions.contains(&Action::Disconnect));
+    assert_eq!(m.cursor(), Seq(1), "the cursor stays before the gap");
+}
+
+#[test]
+fn backoff_grows_with_jitter_and_is_capped() {
+    assert_eq!(backoff(0, 0.0), Millis(250));
+    assert_eq!(backoff(0, 1.0), Millis(500));
+    assert_eq!(backoff(3, 1.0), Millis(4_000));
+    assert_eq!(backoff(30, 1.0), BACKOFF_MAX);
+    assert_eq!(backoff(30, 0.0), Millis(BACKOFF_MAX.0 / 2));
+    let mut m = connected_machine();
+    let delays: Vec<_> = (0..4)
+        .map(|_| {
+            m.on_closed(1.0)
+                .into_iter()
+                .find_map(|a| if let Action::ReconnectIn(d) = a { Some(d) } else { None })
+                .expect("schedules a reconnect")
+        })
+        .collect();
+    assert_eq!(delays, [Millis(500), Millis(1_000), Millis(2_000), Millis(4_000)]);
+    // A welcome resets the schedule.
+    m.on_open();
+    m.on_frame(welcome("c1", None, vec![]));
+    assert!(m.on_closed(1.0).contains(&Action::ReconnectIn(Millis(500))));
+}
+
+#[test]
+fn a_refused_token_starts_a_new_conversation() {
+    let stored = Stored {
+        conversation: Some(ConversationId("old".into())),
+        token: Some(VisitorToken("forged".into())),
+        outbox: vec![],
+    };
+    let mut m = Machine::new(BotId("demo".into()), None, stored);
+    m.on_open();
+    let actions = m.on_frame(ServerToVisitor::Error(baton_protocol::ErrorBody::new(
+        ErrorCode::Unauthorized,
+        "no",
+    )));
+    assert!(actions.contains(&Action::Persist(Stored::default())));
+    let hello = sent(&m.on_open());
+    assert!(matches!(&hello[0], VisitorToServer::Hello(h) if h.resume.is_none()));
+}
+
+#[test]
+fn a_refused_message_leaves_the_outbox() {
+    let mut m = connected_machine();
+    m.submit(ClientMsgId("m1".into()), OutgoingKind::Message { text: "x".into() });
+    let error = baton_protocol::ErrorBody::new(ErrorCode::TooLarge, "too long").for_msg(Some(ClientMsgId("m1".into())));
+    m.on_frame(ServerToVisitor::Error(error));
+    assert!(m.outbox().is_empty());
+}

@@ -1,0 +1,134 @@
+//! Builds the widget and inbox to `target/web/{widget,inbox}`: release wasm,
+//! wasm-bindgen's JS glue, wasm-opt -Oz, plus each crate's static files.
+
+use crate::tools::Tools;
+use crate::{Result, cargo, root, run};
+use std::path::Path;
+use std::process::Command;
+
+struct App {
+    package: &'static str,
+    lib: &'static str,
+    out: &'static str,
+    static_dir: &'static str,
+}
+
+const APPS: &[App] = &[
+    App {
+        package: "baton-widget",
+        lib: "baton_widget",
+        out: "widget",
+        static_dir: "widget/static",
+    },
+    App {
+        package: "baton-inbox",
+        lib: "baton_inbox",
+        out: "inbox",
+        static_dir: "reference-server/inbox/static",
+    },
+];
+
+/// The WebAssembly features rustc emits by default for wasm32; wasm-opt must
+/// be told to accept them.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+pub fn build(tools: &Tools) -> Result {
+    let mut cmd = cargo();
+    cmd.args(["build", "--release", "--target", "wasm32-unknown-unknown"]);
+    for app in APPS {
+        cmd.args(["-p", app.package]);
+    }
+    run(&mut cmd)?;
+    let root = root();
+    for app in APPS {
+        let out = root.join("target/web").join(app.out);
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        let wasm = root
+            .join("target/wasm32-unknown-unknown/release")
+            .join(format!("{}.wasm", app.lib));
+        run(Command::new(&tools.wasm_bindgen)
+            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            .arg(&out)
+            .arg(&wasm))?;
+        let bg = out.join(format!("{}_bg.wasm", app.lib));
+        run(Command::new(&tools.wasm_opt)
+            .args(["-Oz", "--strip-debug", "--strip-producers"])
+            .args(WASM_FEATURES)
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg))?;
+        copy_dir(&root.join(app.static_dir), &out)?;
+    }
+    println!(
+        "\nBuilt the widget and inbox into {}",
+        root.join("target/web").display()
+    );
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    for entry in entries.flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+fn gzip_size(path: &Path) -> Result<u64> {
+    let out = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("gzip: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("gzip failed on {}", path.display()));
+    }
+    Ok(out.stdout.len() as u64)
+}
+
+/// The full widget must stay within this many gzip bytes (target: 100 KB).
+const WIDGET_LIMIT: u64 = 120 * 1024;
+const LOADER_LIMIT: u64 = 3 * 1024;
+
+pub fn size_report() -> Result {
+    let web = root().join("target/web");
+    let widget = web.join("widget");
+    if !widget.join("baton_widget_bg.wasm").exists() {
+        return Err("no widget build: run `cargo xtask build-web` first".into());
+    }
+    let mut total = 0;
+    println!("\nWidget payload (gzip -9):");
+    for file in ["baton.js", "baton_widget.js", "baton_widget_bg.wasm", "widget.css"] {
+        let size = gzip_size(&widget.join(file))?;
+        total += size;
+        println!("  {file:<24} {:>7.1} KB", size as f64 / 1024.0);
+    }
+    println!(
+        "  {:<24} {:>7.1} KB  (budget 100 KB, hard limit 120 KB)",
+        "full widget",
+        total as f64 / 1024.0
+    );
+    let loader = gzip_size(&widget.join("baton.js"))?;
+    let mut problems = Vec::new();
+    if loader > LOADER_LIMIT {
+        problems.push(format!("the loader is {loader} bytes gzip, over {LOADER_LIMIT}"));
+    }
+    if total > WIDGET_LIMIT {
+        problems.push(format!("the widget is {total} bytes gzip, over {WIDGET_LIMIT}"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
