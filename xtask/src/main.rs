@@ -95,6 +95,12 @@ fn demo(args: &[String]) -> Result {
         .arg(&data))
 }
 
+/// A loopback port nothing listens on right now, for the e2e server.
+fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
 /// One check of the test command, for the closing summary.
 struct Step {
     name: &'static str,
@@ -147,7 +153,8 @@ fn test() -> Result {
         run(cargo().args(["build", "-p", "baton-server"]))?;
         let mut cmd = Command::new(root().join("node_modules/.bin/playwright"));
         cmd.args(["test", "--config", "tests/playwright.config.ts"])
-            .env("BATON_CHROMIUM", &tools.chromium);
+            .env("BATON_CHROMIUM", &tools.chromium)
+            .env("BATON_E2E_PORT", free_port()?.to_string());
         c.run_counted(&mut cmd)
     });
     step("size budget", &mut |_| web::size_report());

@@ -213,7 +213,7 @@ fn MessageLog(props: &LogProps) -> Html {
         )
     });
     html! {
-        <div class="baton-log" role="log" aria-live="polite" aria-label="Messages" ref={log}>
+        <div class="baton-log" role="log" aria-live="polite" aria-label="Conversation" ref={log}>
             { for props.events.iter().enumerate().map(|(i, e)| render_event(e, Some(i) == last_bot && props.can_request_human, &props.on_request_human)) }
             { for props.pending.iter().map(|p| html! {
                 <div class="baton-msg is-visitor is-pending" key={p.id.as_str().to_owned()}>

@@ -78,7 +78,9 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
             <button type="button" {onclick}
                 class={classes!("conversation-row", selected.then_some("selected"), urgent.then_some("urgent"))}
                 aria-current={selected.then_some("true")}>
-                <span class="row-avatar" aria-hidden="true">{ super::initial(row.visitor.trim_start_matches("Visitor ")) }</span>
+                <span class={classes!("row-avatar", avatar_tone(&row.id))} aria-hidden="true">
+                    { avatar_text(&row.visitor) }
+                </span>
                 <span class="row-main">
                     <span class="row-top">
                         <span class="row-visitor">{ row.visitor.clone() }</span>
@@ -94,4 +96,24 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
             </button>
         </li>
     }
+}
+
+/// Two characters of the visitor's label, e.g. "3F" for "Visitor 3f9a".
+fn avatar_text(visitor: &str) -> String {
+    let tag = visitor.rsplit(' ').next().unwrap_or(visitor);
+    tag.chars()
+        .filter(|c| c.is_alphanumeric())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// A stable colour per visitor, so rows are easy to tell apart.
+fn avatar_tone(id: &ConversationId) -> &'static str {
+    const TONES: [&str; 6] = ["tone-0", "tone-1", "tone-2", "tone-3", "tone-4", "tone-5"];
+    let hash = id
+        .as_str()
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+    TONES[hash % TONES.len()]
 }
