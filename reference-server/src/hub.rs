@@ -371,9 +371,20 @@ impl Hub {
         Ok(())
     }
 
-    pub fn history(&self, conversation: &ConversationId) -> Result<Vec<ConversationEvent>, ErrorBody> {
-        self.lock().conversation(conversation)?;
-        Ok(self.store.events_after(conversation, Seq(0))?)
+    /// Queues a conversation's full log to one operator. Read and queued
+    /// under the lock, so no live event can overtake it.
+    pub fn send_history(&self, conversation: &ConversationId, outbox: &Outbox) -> Result<(), ErrorBody> {
+        let mut live = self.lock();
+        live.conversation(conversation)?;
+        let events = self.store.events_after(conversation, Seq(0))?;
+        send(
+            outbox,
+            &ServerToOperator::History {
+                conversation: conversation.clone(),
+                events,
+            },
+        );
+        Ok(())
     }
 
     pub fn operator_intent(

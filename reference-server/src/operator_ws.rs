@@ -66,7 +66,7 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
             continue;
         }
         let reply = match socket::decode::<OperatorToServer>(&text) {
-            Ok(frame) => handle(&app, &operator, frame),
+            Ok(frame) => handle(&app, &operator, &peer, frame),
             Err(err) => Some(Err(err)),
         };
         let delivered = match reply {
@@ -81,7 +81,12 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
     app.hub.operator_gone(peer_id);
 }
 
-fn handle(app: &AppState, me: &OperatorId, frame: OperatorToServer) -> Option<Result<ServerToOperator, ErrorBody>> {
+fn handle(
+    app: &AppState,
+    me: &OperatorId,
+    peer: &socket::PeerOutbox,
+    frame: OperatorToServer,
+) -> Option<Result<ServerToOperator, ErrorBody>> {
     let ack = |id| move |seq| ServerToOperator::Ack { client_msg_id: id, seq };
     Some(match frame {
         OperatorToServer::Hello { protocol } if protocol == baton_protocol::PROTOCOL_VERSION => return None,
@@ -94,10 +99,14 @@ fn handle(app: &AppState, me: &OperatorId, frame: OperatorToServer) -> Option<Re
             Ok(()) => return None,
             Err(err) => Err(err),
         },
-        OperatorToServer::Open { conversation } => app
-            .hub
-            .history(&conversation)
-            .map(|events| ServerToOperator::History { conversation, events }),
+        // The history is queued by the hub itself, in order with live events.
+        OperatorToServer::Open { conversation } => match peer.outbox() {
+            Some(outbox) => match app.hub.send_history(&conversation, &outbox) {
+                Ok(()) => return None,
+                Err(err) => Err(err),
+            },
+            None => return None,
+        },
         OperatorToServer::Join {
             conversation,
             client_msg_id,

@@ -116,7 +116,7 @@ fn Panel(props: &PanelProps) -> Html {
         _ => None,
     };
     let subtitle = match &owner {
-        Some(op) => s::chatting_with(&op.name),
+        Some(op) => op.name.clone(),
         None => s::ASSISTANT.to_owned(),
     };
     let resolved = matches!(handover, HandoverState::Resolved);
@@ -214,6 +214,9 @@ fn MessageLog(props: &LogProps) -> Html {
     });
     html! {
         <div class="baton-log" role="log" aria-live="polite" aria-label="Conversation" ref={log}>
+            if props.events.is_empty() && props.pending.is_empty() {
+                <p class="baton-empty">{ s::GREETING }</p>
+            }
             { for props.events.iter().enumerate().map(|(i, e)| render_event(e, Some(i) == last_bot && props.can_request_human, &props.on_request_human)) }
             { for props.pending.iter().map(|p| html! {
                 <div class="baton-msg is-visitor is-pending" key={p.id.as_str().to_owned()}>

@@ -4,6 +4,7 @@ pub const TITLE: &str = "Chat with us";
 pub const OPEN_CHAT: &str = "Open chat";
 pub const CLOSE_CHAT: &str = "Close chat";
 pub const YOU: &str = "You";
+pub const GREETING: &str = "Hi! Ask us anything — the assistant answers right away.";
 pub const ASSISTANT: &str = "Assistant";
 pub const MESSAGE_LABEL: &str = "Message";
 pub const MESSAGE_PLACEHOLDER: &str = "Write a message…";

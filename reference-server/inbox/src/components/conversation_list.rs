@@ -72,7 +72,10 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
     };
     let pill = badge(ownership(&row.state, props.me.as_ref()));
     let urgent = pill.as_ref().is_some_and(|(_, class)| *class == "badge-waiting");
-    let preview = row.last_message.clone().unwrap_or_else(|| "No messages yet".to_owned());
+    let preview = match &row.last_message {
+        Some(text) => html! { <span class="row-preview">{ text.clone() }</span> },
+        None => html! { <span class="row-preview">{ "No messages yet" }</span> },
+    };
     html! {
         <li key={row.id.as_str().to_owned()}>
             <button type="button" {onclick}
@@ -88,7 +91,7 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
                             { relative_time(props.now, row.last_activity) }
                         </span>
                     </span>
-                    <span class="row-preview">{ preview }</span>
+                    { preview }
                     if let Some((text, class)) = pill {
                         <span class={classes!("badge", class)}>{ text }</span>
                     }
