@@ -48,7 +48,7 @@ pub struct ErrorBody {
     /// With `conflict`: the conversation's state the intent was judged
     /// against, so the client can re-render and decide again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<HandoverState>,
+    pub state: Option<Box<HandoverState>>,
 }
 
 impl ErrorBody {
@@ -67,7 +67,7 @@ impl ErrorBody {
     }
 
     pub fn with_state(mut self, state: HandoverState) -> Self {
-        self.state = Some(state);
+        self.state = Some(Box::new(state));
         self
     }
 }

@@ -8,8 +8,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::json;
 
 fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: T) {
-    let text = serde_json::to_string(&value).unwrap();
-    let back: T = serde_json::from_str(&text).unwrap();
+    let text = serde_json::to_string(&value).expect("serialises");
+    let back: T = serde_json::from_str(&text).expect("deserialises");
     assert_eq!(back, value, "{text}");
 }
 

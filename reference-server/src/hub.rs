@@ -323,7 +323,7 @@ impl Hub {
             .cloned()
             .ok_or_else(|| ErrorBody::new(ErrorCode::Unauthorized, "unknown operator"))?;
         let mut conversations: Vec<_> = live.conversations.keys().map(|id| live.summary(id)).collect();
-        conversations.sort_by(|a, b| b.last_activity.cmp(&a.last_activity));
+        conversations.sort_by_key(|c| std::cmp::Reverse(c.last_activity));
         let welcome = baton_protocol::operator::OperatorWelcome {
             me: me.profile,
             status: me.status,

@@ -227,7 +227,7 @@ async fn two_operators_join_at_once_and_exactly_one_wins() {
     let loser = ra.err().or(rb.err()).expect("one error");
     assert_eq!(loser.code, ErrorCode::Conflict);
     assert!(
-        matches!(loser.state, Some(HandoverState::Human { .. })),
+        matches!(loser.state.as_deref(), Some(HandoverState::Human { .. })),
         "the conflict carries the current state"
     );
 }
