@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 /// Stable error codes. Receivers must tolerate codes they do not know
 /// (they decode to [`ErrorCode::Unknown`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The frame was not valid JSON or not a known shape.
@@ -26,6 +28,8 @@ pub enum ErrorCode {
     Conflict,
     /// No operator is available for this bot, so a human cannot be requested.
     NoOperatorAvailable,
+    /// This bot does not hand over to people.
+    HandoverDisabled,
     /// Too many frames in too short a time.
     RateLimited,
     /// A frame was sent before `hello`.
@@ -34,11 +38,15 @@ pub enum ErrorCode {
     Internal,
     /// A code this build does not know: a newer peer.
     #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
 /// The body of an `error` frame.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
@@ -49,6 +57,9 @@ pub struct ErrorBody {
     /// against, so the client can re-render and decide again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<Box<HandoverState>>,
+    /// With `unsupported_version`: the versions the server can speak.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supported_versions: Vec<u32>,
 }
 
 impl ErrorBody {
@@ -58,11 +69,17 @@ impl ErrorBody {
             message: message.into(),
             client_msg_id: None,
             state: None,
+            supported_versions: Vec::new(),
         }
     }
 
     pub fn for_msg(mut self, id: Option<ClientMsgId>) -> Self {
         self.client_msg_id = id;
+        self
+    }
+
+    pub fn with_optional_state(mut self, state: Option<HandoverState>) -> Self {
+        self.state = state.map(Box::new);
         self
     }
 

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 /// How an operator appears to visitors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OperatorProfile {
     pub id: OperatorId,
     /// The name the visitor sees; confirmed by the operator when joining.
@@ -20,6 +22,8 @@ pub struct OperatorProfile {
 
 /// Who wrote a chat message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "role", rename_all = "snake_case")]
 pub enum Author {
     Visitor,
@@ -29,6 +33,8 @@ pub enum Author {
 
 /// One persisted event of a conversation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConversationEvent {
     pub seq: Seq,
     pub at: Timestamp,
@@ -38,6 +44,8 @@ pub struct ConversationEvent {
 /// What happened. Handover events double as the input from which the
 /// [`crate::Handover`] state is rebuilt after a restart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
     /// A chat message. `client_msg_id` is the sender's id, echoed so the
@@ -78,6 +86,8 @@ pub enum EventBody {
     /// An event type this build does not know (a newer peer). Kept in the
     /// log so `seq` stays gapless; receivers skip it when rendering.
     #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 

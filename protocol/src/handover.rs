@@ -24,6 +24,8 @@ use serde::{Deserialize, Serialize};
 
 /// Who has the conversation right now.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum HandoverState {
     /// The bot answers.
@@ -38,6 +40,8 @@ pub enum HandoverState {
     Resolved,
     /// A state this build does not know (a newer peer).
     #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
@@ -52,8 +56,11 @@ pub enum Intent {
     EndHuman,
     /// Operator: claim a chat nobody owns (waiting or with the bot).
     Join { operator: OperatorProfile },
-    /// Operator: replace the current owner.
-    TakeOver { operator: OperatorProfile },
+    /// Operator: replace the current owner, who must be `replacing` — the
+    /// owner the operator saw. If someone else owns it by now, the intent is
+    /// stale and gets `conflict`, so two simultaneous take-overs cannot both
+    /// win.
+    TakeOver { operator: OperatorProfile, replacing: OperatorId },
     /// Owner: hand the chat to `to`, who must be Available.
     Transfer {
         from: OperatorId,
@@ -66,6 +73,19 @@ pub enum Intent {
     Resolve { operator: OperatorProfile },
 }
 
+/// How a bot works with people.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum BotMode {
+    /// The bot answers; a person takes over on request.
+    #[default]
+    Assisted,
+    /// The bot is bypassed: every visitor message asks for a person.
+    HumanOnly,
+}
+
 /// The facts an intent is judged against, supplied by the driver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Facts {
@@ -74,6 +94,16 @@ pub struct Facts {
     pub human_available: bool,
     /// How long a help request waits for an operator.
     pub response_window: Millis,
+    /// Whether visitors may ask for a person at all (per bot).
+    pub handover_enabled: bool,
+    pub mode: BotMode,
+}
+
+impl Facts {
+    /// Typical facts: handover on, assisted mode, a person available.
+    pub fn at(now: Timestamp, response_window: Millis) -> Facts {
+        Facts { now, human_available: true, response_window, handover_enabled: true, mode: BotMode::Assisted }
+    }
 }
 
 /// Why an intent was refused, with the state it was judged against.
@@ -109,9 +139,10 @@ impl Handover {
         &self.state
     }
 
-    /// The bot may answer only while it owns the chat.
-    pub fn bot_may_reply(&self) -> bool {
-        matches!(self.state, HandoverState::Bot)
+    /// The bot may answer only while it owns the chat (never in human-only
+    /// mode, where there is no bot to speak).
+    pub fn bot_may_reply(&self, mode: BotMode) -> bool {
+        mode == BotMode::Assisted && matches!(self.state, HandoverState::Bot)
     }
 
     /// When the driver must call [`Handover::on_timeout`].
@@ -122,10 +153,11 @@ impl Handover {
         }
     }
 
-    /// Checks that `operator` may send a chat message to the visitor.
-    pub fn check_operator_send(&self, operator: &OperatorId) -> Result<(), Rejection> {
+    /// Checks that `operator` may send a chat message to the visitor, and
+    /// returns the profile the visitor sees for them.
+    pub fn check_operator_send(&self, operator: &OperatorId) -> Result<OperatorProfile, Rejection> {
         match &self.state {
-            HandoverState::Human { operator: owner } if &owner.id == operator => Ok(()),
+            HandoverState::Human { operator: owner } if &owner.id == operator => Ok(owner.clone()),
             HandoverState::Human { .. } => Err(self.reject(ErrorCode::Conflict, "another operator owns this chat")),
             HandoverState::Waiting { .. } | HandoverState::Bot => {
                 Err(self.reject(ErrorCode::Conflict, "join the chat before replying"))
@@ -150,6 +182,9 @@ impl Handover {
     pub fn apply(&mut self, intent: Intent, facts: Facts) -> Result<Vec<EventBody>, Rejection> {
         use HandoverState as S;
         let events = match (&self.state, intent) {
+            (S::Bot, Intent::RequestHuman) if !facts.handover_enabled => {
+                return Err(self.reject(ErrorCode::HandoverDisabled, "this assistant does not hand over to people"));
+            }
             (S::Bot, Intent::RequestHuman) if facts.human_available => {
                 vec![EventBody::HelpRequested {
                     deadline: facts.now + facts.response_window,
@@ -173,11 +208,12 @@ impl Handover {
                     "a teammate already owns this chat; take over instead",
                 ));
             }
-            (S::Human { operator: owner }, Intent::TakeOver { operator }) if owner.id != operator.id => {
-                vec![EventBody::OperatorTookOver {
-                    operator,
-                    previous: owner.clone(),
-                }]
+            (S::Human { operator: owner }, Intent::TakeOver { operator, .. }) if owner.id == operator.id => vec![],
+            (S::Human { operator: owner }, Intent::TakeOver { operator, replacing }) if owner.id == replacing => {
+                vec![EventBody::OperatorTookOver { operator, previous: owner.clone() }]
+            }
+            (S::Human { .. }, Intent::TakeOver { .. }) => {
+                return Err(self.reject(ErrorCode::Conflict, "the chat changed hands; look again before taking over"));
             }
             (S::Human { operator: owner }, Intent::Transfer { from, to, to_available }) if owner.id == from => {
                 if !to_available {
@@ -209,6 +245,16 @@ impl Handover {
             self.observe(event);
         }
         Ok(events)
+    }
+
+    /// Human-only mode: a visitor's message in an unowned chat asks for a
+    /// person, whether or not anyone is Available yet (the chat waits in the
+    /// inbox for whoever comes online).
+    pub(crate) fn request_for_human_only(&self, facts: Facts) -> Vec<EventBody> {
+        match self.state {
+            HandoverState::Bot => vec![EventBody::HelpRequested { deadline: facts.now + facts.response_window }],
+            _ => vec![],
+        }
     }
 
     /// Lets a running response window lapse. Returns the event to persist

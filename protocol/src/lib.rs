@@ -10,17 +10,21 @@
 //! - [`event`] — the persisted, sequenced conversation log both sides read.
 //! - [`handover`] — who owns a conversation, and which intents may change that.
 
+pub mod availability;
+pub mod conversation;
 pub mod error;
 pub mod event;
 pub mod handover;
 pub mod ids;
 pub mod operator;
+pub mod presence;
+pub mod receipts;
 pub mod time;
 pub mod visitor;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Author, ConversationEvent, EventBody, OperatorProfile};
-pub use handover::{Handover, HandoverState, Intent, Rejection};
+pub use handover::{BotMode, Facts, Handover, HandoverState, Intent, Rejection};
 pub use ids::{BotId, ClientMsgId, ConversationId, OperatorId, Seq, VisitorToken};
 pub use time::{Millis, Timestamp};
 
@@ -38,3 +42,23 @@ pub const MAX_MESSAGE_CHARS: usize = 4_000;
 /// The largest frame, in bytes, a server accepts. A maximal message is at
 /// most 4 bytes per char plus a small envelope; anything above is abuse.
 pub const MAX_FRAME_BYTES: usize = 20 * 1024;
+
+/// The protocol versions this crate can serve; a server answers any other
+/// with `unsupported_version` listing these, then closes.
+pub const SUPPORTED_VERSIONS: &[u32] = &[PROTOCOL_VERSION];
+
+/// Optional features a peer may announce in `hello` / `welcome`. A feature
+/// one side lacks is simply not used; nothing else is negotiated.
+pub const FEATURES: &[&str] = &["receipts", "typing", "presence", "history", "notes", "shortcuts", "transfer"];
+
+/// A resuming client more than this many events behind gets only the newest
+/// ones (`replay_limited`) and pages back with `history`.
+pub const MAX_REPLAY: usize = 500;
+
+/// The largest `history` page a server returns.
+pub const MAX_HISTORY_PAGE: u32 = 100;
+
+/// How long a typing indicator lasts without being renewed: receivers clear
+/// it after this, so a lost "stopped typing" can never leave it stuck.
+/// Senders repeat `typing: true` at most every third of this.
+pub const TYPING_TTL: Millis = Millis::from_secs(6);

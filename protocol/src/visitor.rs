@@ -1,11 +1,17 @@
 //! Frames between the visitor widget and the server, one JSON object per
 //! WebSocket text frame, tagged by `type`.
 
-use crate::{BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorBody, HandoverState, Seq, VisitorToken};
+use crate::receipts::ReceiptMarks;
+use crate::{
+    Author, BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorBody, HandoverState, Millis, Seq,
+    VisitorToken,
+};
 use serde::{Deserialize, Serialize};
 
 /// Widget → server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum VisitorToServer {
     /// First frame on every connection: who is asking, and from where in the
@@ -14,18 +20,52 @@ pub enum VisitorToServer {
     /// A chat message. Retries reuse `client_msg_id`; the server answers a
     /// duplicate with the original ack and stores nothing new.
     Send { client_msg_id: ClientMsgId, text: String },
-    /// "Talk to a human". Answered with an ack (the `help_requested` event
-    /// follows) or an error.
+    /// "Talk to a human". Answered with `ack` (the `help_requested` event
+    /// follows) or `error`.
     RequestHuman { client_msg_id: ClientMsgId },
+    /// Withdraw a pending request before anyone joins.
+    CancelRequest { client_msg_id: ClientMsgId },
+    /// End the chat with the person; the bot takes over again and the
+    /// operator is told.
+    EndHuman { client_msg_id: ClientMsgId },
+    /// The visitor is (or stopped) typing. Ephemeral: never stored or
+    /// replayed; receivers clear it after [`crate::TYPING_TTL`] anyway.
+    Typing { typing: bool },
+    /// Cumulative receipt marks for what the widget has stored / shown.
+    Receipt {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delivered: Option<Seq>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read: Option<Seq>,
+    },
+    /// A page of older events, answered with `history`.
+    History { before: Seq, limit: u32 },
+    /// Name and email the host page knows (for operators and the unread
+    /// reply email).
+    Identify {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
+    },
+    /// Heartbeat; answered with `pong`.
+    Ping,
     /// A frame type this build does not know.
     #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VisitorHello {
-    /// Must be [`crate::PROTOCOL_VERSION`].
+    /// The protocol version the client speaks: [`crate::PROTOCOL_VERSION`].
     pub protocol: u32,
+    /// Optional features the client understands (see [`crate::FEATURES`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
     pub bot: BotId,
     /// Present when resuming a conversation; absent for a new visitor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,8 +76,10 @@ pub struct VisitorHello {
 }
 
 /// Which conversation to continue, proven by its token, and the last `seq`
-/// the client has stored.
+/// the client has applied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Resume {
     pub conversation: ConversationId,
     pub token: VisitorToken,
@@ -46,40 +88,78 @@ pub struct Resume {
 
 /// Server → widget.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerToVisitor {
-    /// Answer to `hello`.
+    /// Answer to `hello`: the replay of what the client missed, then the
+    /// state it leads to.
     Welcome(VisitorWelcome),
     /// A new event in this conversation's log.
     Event(ConversationEvent),
-    /// A send or intent is persisted under `seq`.
-    Ack {
-        client_msg_id: ClientMsgId,
-        seq: Seq,
-    },
+    /// A send or intent is stored under `seq` (for an intent that changed
+    /// nothing, the current last `seq`).
+    Ack { client_msg_id: ClientMsgId, seq: Seq },
     /// Whether "Talk to a human" may be offered, pushed when it changes.
     Availability(Availability),
+    /// The bot or the operator is (or stopped) typing. Ephemeral.
+    Typing { author: Author, typing: bool },
+    /// The team's receipt marks: how far the visitor's messages are
+    /// delivered / read.
+    Receipts { team: ReceiptMarks },
+    /// A page of older events, answering `history`.
+    History(HistoryPage),
+    Pong,
+    /// The server is shutting down: reconnect after `retry_after`.
+    GoingAway { retry_after: Millis },
     Error(ErrorBody),
     #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VisitorWelcome {
+    /// The protocol version the server will speak on this connection.
+    pub protocol: u32,
+    /// The optional features both sides understand.
+    #[serde(default)]
+    pub features: Vec<String>,
     pub conversation: ConversationId,
-    /// Sent only when the server issued a new conversation (a new visitor,
-    /// or a resume the server could not honour): store it and present it in
-    /// the next `hello`.
+    /// Sent only when the server started a new conversation: store it and
+    /// present it in the next `hello`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<VisitorToken>,
-    /// Every event after the client's `last_seq`, in order.
+    /// Every event after the client's `last_seq`, in order — or, when the
+    /// client is more than [`crate::MAX_REPLAY`] events behind, only the
+    /// newest ones, with `replay_limited` set: page back with `history`.
     pub replay: Vec<ConversationEvent>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replay_limited: bool,
+    pub snapshot: VisitorSnapshot,
+}
+
+/// The conversation's state after the replay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VisitorSnapshot {
     pub state: HandoverState,
+    pub last_seq: Seq,
     pub availability: Availability,
+    /// How far the visitor's messages are delivered / read by the team.
+    pub team_marks: ReceiptMarks,
+    /// The visitor's own marks as the server holds them.
+    pub visitor_marks: ReceiptMarks,
 }
 
 /// What the widget needs to decide whether to show "Talk to a human".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Availability {
     /// At least one operator is Available for this bot.
     pub human_available: bool,
@@ -87,4 +167,14 @@ pub struct Availability {
     pub button_label: String,
     /// Shown instead of the button while nobody is available.
     pub offline_message: String,
+}
+
+/// A page of the log, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HistoryPage {
+    pub events: Vec<ConversationEvent>,
+    /// Older events exist before `events[0]`.
+    pub has_more: bool,
 }

@@ -27,6 +27,7 @@ fn visitor_frames_round_trip() {
     round_trip(VisitorToServer::Hello(VisitorHello {
         protocol: PROTOCOL_VERSION,
         bot: BotId("demo".into()),
+        features: vec!["receipts".into()],
         resume: Some(Resume {
             conversation: ConversationId("c1".into()),
             token: VisitorToken("secret".into()),

@@ -1,6 +1,6 @@
 //! Configuration: CLI flags, each with an environment variable.
 
-use baton_protocol::{BotId, Millis};
+use baton_protocol::{BotId, BotMode, Millis};
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +33,9 @@ pub struct Config {
     /// chat back.
     #[arg(long, env = "BATON_RESPONSE_WINDOW_SECS", default_value_t = 120)]
     pub response_window_secs: u64,
+    /// Bypass the bot: every visitor message asks for a person.
+    #[arg(long, env = "BATON_HUMAN_ONLY")]
+    pub human_only: bool,
     /// Create the demo operator account (printed at start-up).
     #[arg(long)]
     pub demo: bool,
@@ -49,6 +52,8 @@ pub struct BotSettings {
     pub button_label: String,
     pub offline_message: String,
     pub response_window: Millis,
+    /// Assisted (the bot answers) or human-only (every chat goes to people).
+    pub mode: BotMode,
 }
 
 impl Config {
@@ -67,6 +72,11 @@ impl Config {
             button_label: "Talk to a human".into(),
             offline_message: "Our team is offline right now — the assistant is still here to help.".into(),
             response_window: Millis::from_secs(self.response_window_secs),
+            mode: if self.human_only {
+                BotMode::HumanOnly
+            } else {
+                BotMode::Assisted
+            },
         }]
     }
 }

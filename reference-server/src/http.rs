@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use baton_protocol::operator::Role;
 use baton_protocol::{Millis, OperatorProfile};
 use serde::Deserialize;
 
@@ -23,7 +24,7 @@ pub struct Credentials {
 #[derive(Debug, serde::Serialize)]
 struct SignedIn {
     operator: OperatorProfile,
-    role: String,
+    role: Role,
     /// For non-browser clients, which send it as `Authorization: Bearer`.
     token: String,
 }
@@ -63,7 +64,7 @@ pub async fn login(State(app): State<AppState>, Json(creds): Json<Credentials>) 
     );
     let body = SignedIn {
         operator: profile(&row),
-        role: row.role.clone(),
+        role: row.role,
         token,
     };
     ([(header::SET_COOKIE, cookie)], Json(body)).into_response()

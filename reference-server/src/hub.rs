@@ -1,23 +1,30 @@
-//! The hub performs the handover engine's effects: it persists events, fans
-//! them out to connected visitors and operators, arms response-window timers
-//! and asks the bot for replies. It decides nothing itself — every rule lives
-//! in `baton_protocol::Handover`.
+//! The hub performs what the protocol's pure cores decide: it persists the
+//! events a `ConversationCore` produces, fans them out to connected
+//! visitors and operators, arms response-window and presence timers, and
+//! asks the bot for replies. It owns no rule: handover, dedup, limits and
+//! muting live in `baton_protocol::conversation`, operator status rules in
+//! `baton_protocol::availability`, presence in `baton_protocol::presence`.
 //!
-//! Ordering: all changes to a conversation happen under one lock, and frames
+//! Ordering: all changes to conversations happen under one lock, and frames
 //! are queued to peers while it is held, so every peer sees events in `seq`
-//! order and a resuming visitor's replay can never interleave with a live
-//! event.
+//! order and a resuming visitor's replay never interleaves with live events.
 
 use crate::auth;
 use crate::bot::{Bot, BotTurn};
 use crate::config::BotSettings;
 use crate::store::{ConversationRow, OperatorRow, Store, StoreError};
-use baton_protocol::operator::{ConversationSummary, OperatorStatus, Roster, RosterEntry, ServerToOperator};
-use baton_protocol::visitor::{Availability, ServerToVisitor, VisitorHello, VisitorWelcome};
+use baton_protocol::availability::{Member, StatusChange, Team};
+use baton_protocol::conversation::{ConversationCore, Input, Outcome, Reply};
+use baton_protocol::operator::{
+    BotCount, BotInfo, ConversationSummary, OperatorWelcome, Roster, RosterEntry, ServerToOperator,
+};
+use baton_protocol::presence::{PresenceTracker, VisitorPresence};
+use baton_protocol::visitor::{
+    Availability, HistoryPage, ServerToVisitor, VisitorHello, VisitorSnapshot, VisitorWelcome,
+};
 use baton_protocol::{
-    Author, BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorBody, ErrorCode, EventBody, Handover,
-    HandoverState, Intent, MAX_MESSAGE_CHARS, OperatorId, OperatorProfile, PROTOCOL_VERSION, Rejection, Seq, Timestamp,
-    VisitorToken,
+    Author, BotId, ConversationId, ErrorBody, ErrorCode, EventBody, Facts, HandoverState, MAX_HISTORY_PAGE, MAX_REPLAY,
+    Millis, OperatorId, OperatorProfile, PROTOCOL_VERSION, SUPPORTED_VERSIONS, Seq, Timestamp, VisitorToken,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -52,7 +59,8 @@ struct Live {
     conversations: HashMap<ConversationId, Conversation>,
     visitors: HashMap<ConversationId, Vec<(PeerId, Outbox)>>,
     operators: Vec<(PeerId, OperatorId, Outbox)>,
-    team: Vec<Member>,
+    team: Team,
+    profiles: HashMap<OperatorId, OperatorProfile>,
     next_peer: PeerId,
 }
 
@@ -60,16 +68,17 @@ struct Live {
 struct Conversation {
     bot: BotId,
     token_hash: Vec<u8>,
-    handover: Handover,
-    last_seq: Seq,
+    core: ConversationCore,
+    presence: PresenceTracker,
     last_activity: Timestamp,
     last_message: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-struct Member {
-    profile: OperatorProfile,
-    status: OperatorStatus,
+    help_requested_at: Option<Timestamp>,
+    /// Seqs of the visitor's messages, for per-operator unread counts.
+    visitor_messages: Vec<Seq>,
+    /// The highest seq each operator has opened or read.
+    read_by: HashMap<OperatorId, Seq>,
+    /// What the host page told us through `identify`.
+    visitor_name: Option<String>,
 }
 
 impl From<StoreError> for ErrorBody {
@@ -79,45 +88,42 @@ impl From<StoreError> for ErrorBody {
     }
 }
 
-fn rejection(rej: Rejection, id: &ClientMsgId) -> ErrorBody {
-    ErrorBody::new(rej.code, rej.reason)
-        .for_msg(Some(id.clone()))
-        .with_state(rej.current)
-}
-
 fn send<T: serde::Serialize>(outbox: &Outbox, frame: &T) -> bool {
     let text = serde_json::to_string(frame).expect("protocol frames always serialise");
     outbox.try_send(text).is_ok()
+}
+
+fn not_found() -> ErrorBody {
+    ErrorBody::new(ErrorCode::NotFound, "no such conversation")
 }
 
 impl Hub {
     /// Loads every conversation's log and the team, and re-arms response
     /// windows that were running when the server stopped.
     pub fn start(store: Store, bots: Vec<BotSettings>, bot: Arc<dyn Bot>) -> Result<Arc<Hub>, StoreError> {
+        let bot_ids: Vec<BotId> = bots.iter().map(|b| b.id.clone()).collect();
         let mut live = Live::default();
         for row in store.conversations()? {
-            let events = store.events_after(&row.id, Seq(0))?;
-            let mut conversation = Conversation {
-                bot: row.bot,
-                token_hash: row.token_hash,
-                handover: Handover::from_log(events.iter().map(|e| &e.body)),
-                last_seq: Seq(0),
-                last_activity: row.created_at,
-                last_message: None,
-            };
-            for event in &events {
+            let log = store.log(&row.id)?;
+            let mut conversation = Conversation::new(row.bot, row.token_hash, row.created_at);
+            conversation.visitor_name = row.visitor_name;
+            conversation.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
+            for (event, _) in &log {
                 conversation.note(event);
             }
             live.conversations.insert(row.id, conversation);
         }
-        live.team = store
-            .operators()?
-            .into_iter()
-            .map(|row| Member {
-                profile: profile(&row),
+        for row in store.operators()? {
+            live.profiles.insert(row.id.clone(), profile(&row));
+            live.team.members.push(Member {
+                id: row.id,
+                role: row.role,
                 status: row.status,
-            })
-            .collect();
+                // One team serves every bot in the reference server.
+                bots: bot_ids.clone(),
+                last_active: now(),
+            });
+        }
         let hub = Arc::new(Hub {
             store,
             bots: bots.into_iter().map(|b| (b.id.clone(), b)).collect(),
@@ -128,7 +134,7 @@ impl Hub {
             .lock()
             .conversations
             .iter()
-            .filter_map(|(id, c)| Some((id.clone(), c.handover.deadline()?)))
+            .filter_map(|(id, c)| Some((id.clone(), c.core.handover().deadline()?)))
             .collect();
         for (id, deadline) in deadlines {
             hub.arm_timer(id, deadline);
@@ -148,6 +154,35 @@ impl Hub {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn facts(&self, live: &Live, bot: &BotId) -> Result<Facts, ErrorBody> {
+        let settings = self
+            .bots
+            .get(bot)
+            .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "unknown bot"))?;
+        Ok(Facts {
+            now: now(),
+            human_available: live.team.human_available(bot),
+            response_window: settings.response_window,
+            handover_enabled: settings.handover_enabled,
+            mode: settings.mode,
+        })
+    }
+
+    /// Tells every connected client to reconnect after `retry_after` (the
+    /// server is shutting down), then lets go of their outboxes: each
+    /// socket's writer drains what is queued, sends Close, and ends.
+    pub fn going_away(&self, retry_after: Millis) {
+        let mut live = self.lock();
+        for (_, peers) in live.visitors.drain() {
+            for (_, outbox) in peers {
+                send(&outbox, &ServerToVisitor::GoingAway { retry_after });
+            }
+        }
+        for (_, _, outbox) in live.operators.drain(..) {
+            send(&outbox, &ServerToOperator::GoingAway { retry_after });
+        }
+    }
+
     // ---------------------------------------------------------------- visitors
 
     /// Answers a visitor's `hello`: resumes the conversation its token proves,
@@ -159,11 +194,8 @@ impl Hub {
         hello: VisitorHello,
         outbox: &Outbox,
     ) -> Result<(ConversationId, PeerId), ErrorBody> {
-        if hello.protocol != PROTOCOL_VERSION {
-            return Err(ErrorBody::new(
-                ErrorCode::UnsupportedVersion,
-                format!("this server speaks protocol version {PROTOCOL_VERSION}"),
-            ));
+        if !SUPPORTED_VERSIONS.contains(&hello.protocol) {
+            return Err(unsupported_version());
         }
         if &hello.bot != bot_id {
             return Err(ErrorBody::new(
@@ -176,7 +208,7 @@ impl Hub {
             .get(bot_id)
             .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "unknown bot"))?;
         let mut live = self.lock();
-        let (conversation, token, replay) = match hello.resume {
+        let (conversation, token, after) = match hello.resume {
             Some(resume) => {
                 let known = live.conversations.get(&resume.conversation).filter(|c| {
                     &c.bot == bot_id && auth::same_hash(&c.token_hash, &auth::secret_hash(&resume.token.0))
@@ -189,8 +221,7 @@ impl Hub {
                         "this conversation cannot be resumed",
                     ));
                 }
-                let replay = self.store.events_after(&resume.conversation, resume.last_seq)?;
-                (resume.conversation, None, replay)
+                (resume.conversation, None, resume.last_seq)
             }
             None => {
                 let id = ConversationId(auth::new_id());
@@ -200,42 +231,52 @@ impl Hub {
                     bot: bot_id.clone(),
                     token_hash: auth::secret_hash(&token),
                     created_at: now(),
+                    visitor_name: None,
                 };
                 self.store.insert_conversation(&row, hello.locale.as_deref())?;
-                live.conversations.insert(
-                    id.clone(),
-                    Conversation {
-                        bot: row.bot,
-                        token_hash: row.token_hash,
-                        handover: Handover::default(),
-                        last_seq: Seq(0),
-                        last_activity: row.created_at,
-                        last_message: None,
-                    },
-                );
-                let row = ServerToOperator::Conversation(live.summary(&id));
-                live.broadcast_operators(&row);
-                (id, Some(VisitorToken(token)), Vec::new())
+                live.conversations
+                    .insert(id.clone(), Conversation::new(row.bot, row.token_hash, row.created_at));
+                (id, Some(VisitorToken(token)), Seq(0))
             }
         };
-        let state = live.conversations[&conversation].handover.state().clone();
-        let welcome = ServerToVisitor::Welcome(VisitorWelcome {
-            conversation: conversation.clone(),
-            token,
-            replay,
-            state,
-            availability: live.availability(settings),
-        });
-        send(outbox, &welcome);
+        let replay = self.store.events_after(&conversation, after, MAX_REPLAY + 1)?;
+        let replay_limited = replay.len() > MAX_REPLAY;
+        let replay = if replay_limited { replay[1..].to_vec() } else { replay };
+        let availability = live.availability(settings);
+        let conv = live.conversations.get_mut(&conversation).ok_or_else(not_found)?;
+        let presence_before = conv.presence.presence(now());
+        conv.presence.connected();
+        let snapshot = VisitorSnapshot {
+            state: conv.core.handover().state().clone(),
+            last_seq: conv.core.last_seq(),
+            availability,
+            team_marks: conv.core.team_marks,
+            visitor_marks: conv.core.visitor_marks,
+        };
+        send(
+            outbox,
+            &ServerToVisitor::Welcome(VisitorWelcome {
+                protocol: PROTOCOL_VERSION,
+                features: common_features(&hello.features),
+                conversation: conversation.clone(),
+                token,
+                replay,
+                replay_limited,
+                snapshot,
+            }),
+        );
         let peer = live.next_peer();
         live.visitors
             .entry(conversation.clone())
             .or_default()
             .push((peer, outbox.clone()));
+        if presence_before != VisitorPresence::Online || after == Seq(0) {
+            live.publish_row(&conversation);
+        }
         Ok((conversation, peer))
     }
 
-    pub fn visitor_gone(&self, conversation: &ConversationId, peer: PeerId) {
+    pub fn visitor_gone(self: &Arc<Self>, conversation: &ConversationId, peer: PeerId) {
         let mut live = self.lock();
         if let Some(peers) = live.visitors.get_mut(conversation) {
             peers.retain(|(p, _)| *p != peer);
@@ -243,92 +284,215 @@ impl Hub {
                 live.visitors.remove(conversation);
             }
         }
-    }
-
-    /// Stores a visitor's message (once, however often it is retried) and,
-    /// while the bot owns the chat, asks the bot to answer.
-    pub fn visitor_send(
-        self: &Arc<Self>,
-        conversation: &ConversationId,
-        id: ClientMsgId,
-        text: String,
-    ) -> Result<Seq, ErrorBody> {
-        let text = check_text(text, &id)?;
-        let mut live = self.lock();
-        if let Some(seq) = self.store.seq_for_client_msg(conversation, &id)? {
-            return Ok(seq);
-        }
-        let conv = live.conversation(conversation)?;
-        conv.handover.check_visitor_send().map_err(|r| rejection(r, &id))?;
-        let bot_turn = conv.handover.bot_may_reply();
-        let bot = conv.bot.clone();
-        let body = EventBody::Message {
-            author: Author::Visitor,
-            text: text.clone(),
-            client_msg_id: Some(id.clone()),
-            offer_human: false,
+        let at = now();
+        let Some(conv) = live.conversations.get_mut(conversation) else {
+            return;
         };
-        let seq = self.append(&mut live, conversation, Some(&id), vec![body])?;
-        if bot_turn {
-            let human_available = self.bots.get(&bot).is_some_and(|s| live.human_available(s));
-            drop(live);
-            self.spawn_bot_turn(conversation.clone(), BotTurn { text, human_available });
+        conv.presence.disconnected(at);
+        let next = conv.presence.next_change(at);
+        drop(live);
+        if let Some(next) = next {
+            self.arm_presence_timer(conversation.clone(), next);
         }
-        Ok(seq)
     }
 
-    /// A visitor's handover intent ("Talk to a human", …).
-    pub fn visitor_intent(
-        self: &Arc<Self>,
-        conversation: &ConversationId,
-        id: ClientMsgId,
-        intent: Intent,
-    ) -> Result<Seq, ErrorBody> {
-        self.intent(conversation, id, |_| Ok(intent))
+    /// Runs one input through the conversation's core and performs the
+    /// outcome. Returns the answer owed to the sender, if any.
+    pub fn input(self: &Arc<Self>, conversation: &ConversationId, input: Input) -> Option<Result<Seq, ErrorBody>> {
+        let mut live = self.lock();
+        let bot = match live.conversations.get(conversation) {
+            Some(c) => c.bot.clone(),
+            None => return Some(Err(not_found())),
+        };
+        let facts = match self.facts(&live, &bot) {
+            Ok(facts) => facts,
+            Err(err) => return Some(Err(err)),
+        };
+        let conv = live.conversations.get_mut(conversation).expect("checked above");
+        let outcome = conv.core.handle(input, facts);
+        if let Err(err) = self.perform(&mut live, conversation, &outcome) {
+            return Some(Err(err));
+        }
+        drop(live);
+        if let Some(deadline) = outcome.deadline {
+            self.arm_timer(conversation.clone(), deadline);
+        }
+        if outcome.ask_bot {
+            self.spawn_bot_turn(conversation.clone(), &outcome);
+        }
+        outcome.reply.map(|reply| match reply {
+            Reply::Ack { seq, .. } => Ok(seq),
+            Reply::Error(err) => Err(err),
+        })
     }
 
-    fn spawn_bot_turn(self: &Arc<Self>, conversation: ConversationId, turn: BotTurn) {
+    /// Persists and publishes an outcome. If storing fails, the core is
+    /// rebuilt from the store, so memory never runs ahead of the disk.
+    fn perform(&self, live: &mut Live, conversation: &ConversationId, outcome: &Outcome) -> Result<(), ErrorBody> {
+        if !outcome.events.is_empty() {
+            if let Err(err) = self
+                .store
+                .append(conversation, outcome.client_msg_id.as_ref(), &outcome.events)
+            {
+                if let (Ok(log), Some(conv)) = (self.store.log(conversation), live.conversations.get_mut(conversation))
+                {
+                    conv.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
+                }
+                return Err(err.into());
+            }
+        }
+        let conv = live.conversations.get_mut(conversation).ok_or_else(not_found)?;
+        for event in &outcome.events {
+            conv.note(event);
+        }
+        for event in &outcome.events {
+            live.broadcast_visitors(conversation, &ServerToVisitor::Event(event.clone()));
+            live.broadcast_operators(&ServerToOperator::Event {
+                conversation: conversation.clone(),
+                event: event.clone(),
+            });
+        }
+        if !outcome.events.is_empty() {
+            live.publish_row(conversation);
+        }
+        if outcome.visitor_marks.is_some() || outcome.team_marks.is_some() {
+            let conv = &live.conversations[conversation];
+            let (visitor, team) = (conv.core.visitor_marks, conv.core.team_marks);
+            if outcome.team_marks.is_some() {
+                live.broadcast_visitors(conversation, &ServerToVisitor::Receipts { team });
+            }
+            live.broadcast_operators(&ServerToOperator::Receipts {
+                conversation: conversation.clone(),
+                visitor,
+                team,
+            });
+        }
+        Ok(())
+    }
+
+    fn spawn_bot_turn(self: &Arc<Self>, conversation: ConversationId, outcome: &Outcome) {
+        let Some(text) = outcome.events.iter().find_map(|e| e.body.message_text()) else {
+            return;
+        };
+        let human_available = {
+            let live = self.lock();
+            live.conversations
+                .get(&conversation)
+                .is_some_and(|c| live.team.human_available(&c.bot))
+        };
+        let turn = BotTurn {
+            text: text.to_owned(),
+            human_available,
+        };
         let hub = Arc::clone(self);
         tokio::spawn(async move {
             let reply = hub.bot.reply(turn).await;
-            let mut live = hub.lock();
-            let Ok(conv) = live.conversation(&conversation) else {
-                return;
-            };
-            // A person may have taken the chat while the bot was thinking:
-            // the bot is muted from that moment, so its answer is dropped.
-            if !conv.handover.bot_may_reply() {
-                return;
-            }
-            let body = EventBody::Message {
-                author: Author::Bot,
-                text: reply.text,
-                client_msg_id: None,
-                offer_human: reply.offer_human,
-            };
-            if let Err(err) = hub.append(&mut live, &conversation, None, vec![body]) {
-                tracing::error!(?err, "could not store the bot's reply");
+            // The core drops the reply if a person took the chat meanwhile.
+            hub.input(
+                &conversation,
+                Input::BotReply {
+                    text: reply.text,
+                    offer_human: reply.offer_human,
+                },
+            );
+        });
+    }
+
+    fn arm_timer(self: &Arc<Self>, conversation: ConversationId, deadline: Timestamp) {
+        let hub = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(deadline.0.saturating_sub(now().0))).await;
+            if let Some(hub) = hub.upgrade() {
+                hub.input(&conversation, Input::Timeout);
             }
         });
     }
 
+    fn arm_presence_timer(self: &Arc<Self>, conversation: ConversationId, at: Timestamp) {
+        let hub = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(at.0.saturating_sub(now().0))).await;
+            let Some(hub) = hub.upgrade() else { return };
+            let next = {
+                let mut live = hub.lock();
+                live.publish_row(&conversation);
+                live.conversations
+                    .get(&conversation)
+                    .and_then(|c| c.presence.next_change(now()))
+            };
+            if let Some(next) = next {
+                hub.arm_presence_timer(conversation, next);
+            }
+        });
+    }
+
+    /// The visitor is typing: tell the operators.
+    pub fn visitor_typing(&self, conversation: &ConversationId, typing: bool) {
+        self.lock().broadcast_operators(&ServerToOperator::Typing {
+            conversation: conversation.clone(),
+            typing,
+        });
+    }
+
+    /// A page of older events.
+    pub fn history_page(
+        &self,
+        conversation: &ConversationId,
+        before: Seq,
+        limit: u32,
+    ) -> Result<HistoryPage, ErrorBody> {
+        let limit = limit.clamp(1, MAX_HISTORY_PAGE);
+        let mut events = self.store.events_before(conversation, before, limit + 1)?;
+        let has_more = events.len() > limit as usize;
+        if has_more {
+            events.remove(0);
+        }
+        Ok(HistoryPage { events, has_more })
+    }
+
     // --------------------------------------------------------------- operators
 
-    pub fn operator_connected(&self, operator: &OperatorId, outbox: &Outbox) -> Result<PeerId, ErrorBody> {
+    /// Answers an operator's `hello` with the welcome, and registers the peer.
+    pub fn operator_hello(
+        &self,
+        operator: &OperatorId,
+        protocol: u32,
+        features: &[String],
+        outbox: &Outbox,
+    ) -> Result<PeerId, ErrorBody> {
+        if !SUPPORTED_VERSIONS.contains(&protocol) {
+            return Err(unsupported_version());
+        }
         let mut live = self.lock();
-        let me = live
+        let member = live
             .team
-            .iter()
-            .find(|m| &m.profile.id == operator)
+            .member(operator)
             .cloned()
             .ok_or_else(|| ErrorBody::new(ErrorCode::Unauthorized, "unknown operator"))?;
-        let mut conversations: Vec<_> = live.conversations.keys().map(|id| live.summary(id)).collect();
+        let me = live
+            .profiles
+            .get(operator)
+            .cloned()
+            .ok_or_else(|| ErrorBody::new(ErrorCode::Unauthorized, "unknown operator"))?;
+        let mut conversations: Vec<_> = live.conversations.keys().map(|id| live.summary(id, operator)).collect();
         conversations.sort_by_key(|c| std::cmp::Reverse(c.last_activity));
-        let welcome = baton_protocol::operator::OperatorWelcome {
-            me: me.profile,
-            status: me.status,
+        let welcome = OperatorWelcome {
+            protocol: PROTOCOL_VERSION,
+            features: common_features(features),
+            me,
+            role: member.role,
+            status: member.status,
+            bots: self
+                .bots
+                .keys()
+                .map(|id| BotInfo {
+                    id: id.clone(),
+                    name: id.to_string(),
+                })
+                .collect(),
             conversations,
             roster: live.roster(),
+            shortcuts: self.store.shortcuts(operator)?,
         };
         send(outbox, &ServerToOperator::Welcome(welcome));
         let peer = live.next_peer();
@@ -342,20 +506,19 @@ impl Hub {
         self.lock().operators.retain(|(p, _, _)| *p != peer);
     }
 
-    pub fn set_status(&self, operator: &OperatorId, status: OperatorStatus) -> Result<(), ErrorBody> {
-        if status == OperatorStatus::Unknown {
-            return Err(ErrorBody::new(ErrorCode::BadFrame, "unknown status"));
-        }
-        self.store.set_operator_status(operator, status)?;
+    pub fn change_status(&self, change: StatusChange) -> Result<(), ErrorBody> {
         let mut live = self.lock();
-        let before: Vec<bool> = self.bots.values().map(|b| live.human_available(b)).collect();
-        if let Some(member) = live.team.iter_mut().find(|m| &m.profile.id == operator) {
-            member.status = status;
-        }
+        let before: Vec<bool> = self.bots.keys().map(|b| live.team.human_available(b)).collect();
+        let changed = live
+            .team
+            .change(change, now())
+            .map_err(|r| ErrorBody::new(r.code, r.reason))?;
+        let status = live.team.member(&changed).map(|m| m.status).unwrap_or_default();
+        self.store.set_operator_status(&changed, status)?;
         let roster = ServerToOperator::Roster(live.roster());
         live.broadcast_operators(&roster);
         for (settings, was) in self.bots.values().zip(before) {
-            if live.human_available(settings) != was {
+            if live.team.human_available(&settings.id) != was {
                 let frame = ServerToVisitor::Availability(live.availability(settings));
                 let ids: Vec<_> = live
                     .visitors
@@ -371,163 +534,218 @@ impl Hub {
         Ok(())
     }
 
-    /// Queues a conversation's full log to one operator. Read and queued
-    /// under the lock, so no live event can overtake it.
-    pub fn send_history(&self, conversation: &ConversationId, outbox: &Outbox) -> Result<(), ErrorBody> {
+    /// The operator's profile, for building intents.
+    pub fn profile(&self, operator: &OperatorId) -> Option<OperatorProfile> {
+        self.lock().profiles.get(operator).cloned()
+    }
+
+    pub fn can_receive_transfer(&self, to: &OperatorId, conversation: &ConversationId) -> bool {
+        let live = self.lock();
+        live.conversations
+            .get(conversation)
+            .is_some_and(|c| live.team.can_receive_transfer(to, &c.bot))
+    }
+
+    /// Queues the newest page of a conversation to one operator, marks it
+    /// read for them, and refreshes their row. Read and queued under the
+    /// lock, so no live event can overtake it.
+    pub fn open(&self, operator: &OperatorId, conversation: &ConversationId, outbox: &Outbox) -> Result<(), ErrorBody> {
         let mut live = self.lock();
-        live.conversation(conversation)?;
-        let events = self.store.events_after(conversation, Seq(0))?;
+        let conv = live.conversations.get_mut(conversation).ok_or_else(not_found)?;
+        let last = conv.core.last_seq();
+        conv.read_by.insert(operator.clone(), last);
+        let mut events = self
+            .store
+            .events_after(conversation, Seq(0), MAX_HISTORY_PAGE as usize + 1)?;
+        let has_more = events.len() > MAX_HISTORY_PAGE as usize;
+        if has_more {
+            events.remove(0);
+        }
+        let page = HistoryPage { events, has_more };
+        let notes = self.store.notes(conversation)?;
         send(
             outbox,
             &ServerToOperator::History {
                 conversation: conversation.clone(),
-                events,
+                page,
+                notes,
             },
         );
+        send(
+            outbox,
+            &ServerToOperator::Conversation(live.summary(conversation, operator)),
+        );
+        live.team.touch(operator, now());
         Ok(())
     }
 
-    pub fn operator_intent(
-        self: &Arc<Self>,
-        operator: &OperatorId,
-        conversation: &ConversationId,
-        id: ClientMsgId,
-        make: impl FnOnce(OperatorProfile) -> Intent,
-    ) -> Result<Seq, ErrorBody> {
-        self.intent(conversation, id, |live| {
-            let me = live
-                .team
-                .iter()
-                .find(|m| &m.profile.id == operator)
-                .ok_or_else(|| ErrorBody::new(ErrorCode::Unauthorized, "unknown operator"))?;
-            Ok(make(me.profile.clone()))
-        })
-    }
-
-    pub fn operator_send(
-        &self,
-        operator: &OperatorId,
-        conversation: &ConversationId,
-        id: ClientMsgId,
-        text: String,
-    ) -> Result<Seq, ErrorBody> {
-        let text = check_text(text, &id)?;
+    /// An operator read up to `seq`: their unread count drops.
+    pub fn operator_read(&self, operator: &OperatorId, conversation: &ConversationId, seq: Seq) {
         let mut live = self.lock();
-        if let Some(seq) = self.store.seq_for_client_msg(conversation, &id)? {
-            return Ok(seq);
+        if let Some(conv) = live.conversations.get_mut(conversation) {
+            let mark = conv.read_by.entry(operator.clone()).or_default();
+            *mark = (*mark).max(seq.min(conv.core.last_seq()));
         }
-        let conv = live.conversation(conversation)?;
-        conv.handover
-            .check_operator_send(operator)
-            .map_err(|r| rejection(r, &id))?;
-        let HandoverState::Human { operator: owner } = conv.handover.state().clone() else {
-            unreachable!("check_operator_send passed, so a person owns the chat");
-        };
-        let body = EventBody::Message {
-            author: Author::Operator { operator: owner },
-            text,
-            client_msg_id: Some(id.clone()),
-            offer_human: false,
-        };
-        self.append(&mut live, conversation, Some(&id), vec![body])
     }
 
-    // ------------------------------------------------------------------ shared
-
-    /// Runs an intent through the engine and persists what it produces. A
-    /// retried intent is answered with its original seq.
-    fn intent(
-        self: &Arc<Self>,
-        conversation: &ConversationId,
-        id: ClientMsgId,
-        make: impl FnOnce(&Live) -> Result<Intent, ErrorBody>,
-    ) -> Result<Seq, ErrorBody> {
+    /// The owner is typing: tell the visitor (nobody else may speak to them).
+    pub fn operator_typing(&self, operator: &OperatorId, conversation: &ConversationId, typing: bool) {
         let mut live = self.lock();
-        if let Some(seq) = self.store.seq_for_client_msg(conversation, &id)? {
-            return Ok(seq);
-        }
-        let intent = make(&live)?;
-        let bot = live.conversation(conversation)?.bot.clone();
-        let settings = self
-            .bots
-            .get(&bot)
-            .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "unknown bot"))?;
-        let facts = baton_protocol::handover::Facts {
-            now: now(),
-            human_available: live.human_available(settings),
-            response_window: settings.response_window,
+        let Some(conv) = live.conversations.get(conversation) else {
+            return;
         };
-        let conv = live.conversation(conversation)?;
-        let mut handover = conv.handover.clone();
-        let events = handover.apply(intent, facts).map_err(|r| rejection(r, &id))?;
-        if events.is_empty() {
-            return Ok(conv.last_seq);
-        }
-        let deadline = handover.deadline();
-        let seq = self.append(&mut live, conversation, Some(&id), events)?;
-        drop(live);
-        if let Some(deadline) = deadline {
-            self.arm_timer(conversation.clone(), deadline);
-        }
-        Ok(seq)
-    }
-
-    fn arm_timer(self: &Arc<Self>, conversation: ConversationId, deadline: Timestamp) {
-        let hub = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let wait = deadline.0.saturating_sub(now().0);
-            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-            let Some(hub) = hub.upgrade() else { return };
-            let mut live = hub.lock();
-            let Ok(conv) = live.conversation(&conversation) else {
-                return;
-            };
-            let mut handover = conv.handover.clone();
-            if let Some(event) = handover.on_timeout(now()) {
-                if let Err(err) = hub.append(&mut live, &conversation, None, vec![event]) {
-                    tracing::error!(?err, "could not store a lapsed response window");
-                }
+        if let HandoverState::Human { operator: owner } = conv.core.handover().state() {
+            if &owner.id == operator {
+                let frame = ServerToVisitor::Typing {
+                    author: Author::Operator {
+                        operator: owner.clone(),
+                    },
+                    typing,
+                };
+                live.broadcast_visitors(conversation, &frame);
             }
-        });
+        }
+    }
+}
+
+impl Hub {
+    /// The host page named the visitor (name, email).
+    pub fn identify(
+        &self,
+        conversation: &ConversationId,
+        name: Option<String>,
+        email: Option<String>,
+    ) -> Result<(), ErrorBody> {
+        let clean = |v: Option<String>, max: usize| {
+            v.map(|s| s.trim().chars().take(max).collect::<String>())
+                .filter(|s| !s.is_empty())
+        };
+        let (name, email) = (clean(name, 80), clean(email, 254));
+        if email.as_deref().is_some_and(|e| !e.contains('@')) {
+            return Err(ErrorBody::new(
+                ErrorCode::BadFrame,
+                "that does not look like an email address",
+            ));
+        }
+        self.store.identify(conversation, name.as_deref(), email.as_deref())?;
+        let mut live = self.lock();
+        if let (Some(conv), Some(name)) = (live.conversations.get_mut(conversation), name) {
+            conv.visitor_name = Some(name);
+            live.publish_row(conversation);
+        }
+        Ok(())
     }
 
-    /// Persists events with the next seqs, folds them into the live state and
-    /// fans them out. Returns the seq of the first.
-    fn append(
+    /// Stores an internal note (once per client message id) and shows it to
+    /// every operator. Never sent to the visitor.
+    pub fn add_note(
         &self,
-        live: &mut Live,
+        operator: &OperatorId,
         conversation: &ConversationId,
-        id: Option<&ClientMsgId>,
-        bodies: Vec<EventBody>,
-    ) -> Result<Seq, ErrorBody> {
-        let at = now();
-        let conv = live.conversation(conversation)?;
-        let first = conv.last_seq.next();
-        let events: Vec<ConversationEvent> = bodies
-            .into_iter()
-            .enumerate()
-            .map(|(i, body)| ConversationEvent {
-                seq: Seq(first.0 + i as u64),
-                at,
-                body,
-            })
-            .collect();
-        self.store.append(conversation, id, &events)?;
-        for event in &events {
-            conv.handover.observe(&event.body);
-            conv.note(event);
+        id: &baton_protocol::ClientMsgId,
+        text: String,
+    ) -> Result<(), ErrorBody> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > baton_protocol::MAX_MESSAGE_CHARS {
+            return Err(
+                ErrorBody::new(ErrorCode::BadFrame, "a note needs 1 to 4000 characters").for_msg(Some(id.clone()))
+            );
         }
-        for event in events {
-            live.broadcast_visitors(conversation, &ServerToVisitor::Event(event.clone()));
-            live.broadcast_operators(&ServerToOperator::Event {
+        let mut live = self.lock();
+        if !live.conversations.contains_key(conversation) {
+            return Err(not_found());
+        }
+        let author = live
+            .profiles
+            .get(operator)
+            .cloned()
+            .ok_or_else(|| ErrorBody::new(ErrorCode::Unauthorized, "unknown operator"))?;
+        let draft = baton_protocol::operator::Note {
+            id: auth::new_id(),
+            author,
+            text: text.to_owned(),
+            at: now(),
+        };
+        let note = self.store.add_note(conversation, id, &draft)?;
+        if note.id == draft.id {
+            live.broadcast_operators(&ServerToOperator::Note {
                 conversation: conversation.clone(),
-                event,
+                note,
             });
         }
-        let row = ServerToOperator::Conversation(live.summary(conversation));
-        live.broadcast_operators(&row);
-        Ok(first)
+        Ok(())
     }
+
+    pub fn shortcuts(&self, operator: &OperatorId) -> Result<Vec<baton_protocol::operator::Shortcut>, ErrorBody> {
+        Ok(self.store.shortcuts(operator)?)
+    }
+
+    pub fn save_shortcut(
+        &self,
+        operator: &OperatorId,
+        draft: baton_protocol::operator::ShortcutDraft,
+    ) -> Result<(), ErrorBody> {
+        let trigger = draft.trigger.trim().trim_start_matches('/').to_owned();
+        let text = draft.text.trim().to_owned();
+        if trigger.is_empty() || trigger.len() > 40 || trigger.contains(char::is_whitespace) {
+            return Err(ErrorBody::new(
+                ErrorCode::BadFrame,
+                "a shortcut needs a one-word trigger of up to 40 characters",
+            ));
+        }
+        if text.is_empty() || text.chars().count() > baton_protocol::MAX_MESSAGE_CHARS {
+            return Err(ErrorBody::new(
+                ErrorCode::BadFrame,
+                "a shortcut needs 1 to 4000 characters of text",
+            ));
+        }
+        let id = draft
+            .id
+            .unwrap_or_else(|| baton_protocol::operator::ShortcutId(auth::new_id()));
+        let shortcut = baton_protocol::operator::Shortcut { id, trigger, text };
+        match self.store.save_shortcut(operator, &shortcut) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ErrorBody::new(ErrorCode::NotFound, "no such shortcut")),
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(ErrorBody::new(
+                    ErrorCode::Conflict,
+                    "you already have a shortcut with that trigger",
+                ))
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    pub fn delete_shortcut(
+        &self,
+        operator: &OperatorId,
+        id: &baton_protocol::operator::ShortcutId,
+    ) -> Result<(), ErrorBody> {
+        if self.store.delete_shortcut(operator, id)? {
+            Ok(())
+        } else {
+            Err(ErrorBody::new(ErrorCode::NotFound, "no such shortcut"))
+        }
+    }
+}
+
+fn unsupported_version() -> ErrorBody {
+    let mut err = ErrorBody::new(
+        ErrorCode::UnsupportedVersion,
+        format!("this server speaks protocol versions {SUPPORTED_VERSIONS:?}"),
+    );
+    err.supported_versions = SUPPORTED_VERSIONS.to_vec();
+    err
+}
+
+fn common_features(offered: &[String]) -> Vec<String> {
+    baton_protocol::FEATURES
+        .iter()
+        .filter(|f| offered.iter().any(|o| o == *f))
+        .map(|f| (*f).to_owned())
+        .collect()
 }
 
 impl Live {
@@ -536,47 +754,78 @@ impl Live {
         self.next_peer
     }
 
-    fn conversation(&mut self, id: &ConversationId) -> Result<&mut Conversation, ErrorBody> {
-        self.conversations
-            .get_mut(id)
-            .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "no such conversation"))
-    }
-
-    fn human_available(&self, bot: &BotSettings) -> bool {
-        bot.handover_enabled && self.team.iter().any(|m| m.status == OperatorStatus::Available)
-    }
-
     fn availability(&self, bot: &BotSettings) -> Availability {
         Availability {
-            human_available: self.human_available(bot),
+            human_available: bot.handover_enabled && self.team.human_available(&bot.id),
             button_label: bot.button_label.clone(),
             offline_message: bot.offline_message.clone(),
         }
     }
 
     fn roster(&self) -> Roster {
+        let mut bots: Vec<BotId> = self.team.members.iter().flat_map(|m| m.bots.iter().cloned()).collect();
+        bots.sort();
+        bots.dedup();
         Roster {
             operators: self
                 .team
+                .members
                 .iter()
-                .map(|m| RosterEntry {
-                    profile: m.profile.clone(),
-                    status: m.status,
+                .filter_map(|m| {
+                    Some(RosterEntry {
+                        profile: self.profiles.get(&m.id)?.clone(),
+                        status: m.status,
+                        role: m.role,
+                    })
+                })
+                .collect(),
+            bots: bots
+                .into_iter()
+                .map(|bot| {
+                    let (available, total) = self.team.counts(&bot);
+                    BotCount { bot, available, total }
                 })
                 .collect(),
         }
     }
 
-    fn summary(&self, id: &ConversationId) -> ConversationSummary {
+    fn summary(&self, id: &ConversationId, operator: &OperatorId) -> ConversationSummary {
         let conv = &self.conversations[id];
+        let read = conv.read_by.get(operator).copied().unwrap_or_default();
         ConversationSummary {
             id: id.clone(),
             bot: conv.bot.clone(),
-            visitor: format!("Visitor {}", &id.as_str()[..4.min(id.as_str().len())]),
-            state: conv.handover.state().clone(),
+            visitor: conv
+                .visitor_name
+                .clone()
+                .unwrap_or_else(|| format!("Visitor {}", &id.as_str()[..4.min(id.as_str().len())])),
+            state: conv.core.handover().state().clone(),
             last_message: conv.last_message.clone(),
             last_activity: conv.last_activity,
+            help_requested_at: conv.help_requested_at,
+            unread: conv.visitor_messages.iter().filter(|s| **s > read).count() as u32,
+            presence: conv.presence.presence(now()),
+            country: None,
         }
+    }
+
+    /// Sends each operator its own version of a conversation's row (unread
+    /// counts are per operator).
+    fn publish_row(&mut self, conversation: &ConversationId) {
+        if !self.conversations.contains_key(conversation) {
+            return;
+        }
+        let rows: Vec<_> = self
+            .operators
+            .iter()
+            .map(|(_, op, _)| ServerToOperator::Conversation(self.summary(conversation, op)))
+            .collect();
+        let mut i = 0;
+        self.operators.retain(|(_, _, outbox)| {
+            let ok = send(outbox, &rows[i]);
+            i += 1;
+            ok
+        });
     }
 
     fn broadcast_visitors(&mut self, conversation: &ConversationId, frame: &ServerToVisitor) {
@@ -593,11 +842,33 @@ impl Live {
 }
 
 impl Conversation {
-    fn note(&mut self, event: &ConversationEvent) {
-        self.last_seq = event.seq;
+    fn new(bot: BotId, token_hash: Vec<u8>, created_at: Timestamp) -> Conversation {
+        Conversation {
+            bot,
+            token_hash,
+            core: ConversationCore::default(),
+            presence: PresenceTracker::default(),
+            last_activity: created_at,
+            last_message: None,
+            help_requested_at: None,
+            visitor_messages: Vec::new(),
+            read_by: HashMap::new(),
+            visitor_name: None,
+        }
+    }
+
+    /// Updates the list-row facts from a stored event.
+    fn note(&mut self, event: &baton_protocol::ConversationEvent) {
         self.last_activity = event.at;
-        if let Some(text) = event.body.message_text() {
-            self.last_message = Some(text.chars().take(120).collect());
+        match &event.body {
+            EventBody::Message { author, text, .. } => {
+                self.last_message = Some(text.chars().take(120).collect());
+                if matches!(author, Author::Visitor) {
+                    self.visitor_messages.push(event.seq);
+                }
+            }
+            EventBody::HelpRequested { .. } => self.help_requested_at = Some(event.at),
+            _ => {}
         }
     }
 }
@@ -609,19 +880,4 @@ pub fn profile(row: &OperatorRow) -> OperatorProfile {
         avatar_url: None,
         colour: None,
     }
-}
-
-fn check_text(text: String, id: &ClientMsgId) -> Result<String, ErrorBody> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Err(ErrorBody::new(ErrorCode::BadFrame, "a message needs some text").for_msg(Some(id.clone())));
-    }
-    if trimmed.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(ErrorBody::new(
-            ErrorCode::TooLarge,
-            format!("messages are limited to {MAX_MESSAGE_CHARS} characters"),
-        )
-        .for_msg(Some(id.clone())));
-    }
-    Ok(trimmed.to_owned())
 }

@@ -98,5 +98,16 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let hub = state.hub.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Clients reconnect (to this server restarted, or a sibling) and
+        // resume from their cursors; nothing in flight is lost because
+        // nothing is acked before it is stored.
+        hub.going_away(GOING_AWAY_RETRY);
+    };
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
 }
+
+/// How long clients wait before reconnecting after `going_away`.
+pub const GOING_AWAY_RETRY: baton_protocol::Millis = baton_protocol::Millis(1_000);

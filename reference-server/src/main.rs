@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             email: DEMO_EMAIL.into(),
             name: "Dana".into(),
             password_hash: auth::hash_password(DEMO_PASSWORD),
-            role: "admin".into(),
+            role: baton_protocol::operator::Role::Admin,
             status: Default::default(),
         })?;
     }

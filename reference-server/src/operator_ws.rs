@@ -4,13 +4,16 @@
 //! site cannot ride an operator's cookie.
 
 use crate::AppState;
-use crate::socket::{self, RateLimit};
+use crate::hub::PeerId;
+use crate::socket::{self, PeerOutbox, RateLimit};
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use baton_protocol::availability::StatusChange;
+use baton_protocol::conversation::Input;
 use baton_protocol::operator::{OperatorToServer, ServerToOperator};
-use baton_protocol::{ErrorBody, ErrorCode, Intent, OperatorId, OperatorProfile};
+use baton_protocol::{ClientMsgId, ErrorBody, ErrorCode, Intent, OperatorId, OperatorProfile};
 use futures::StreamExt;
 
 pub async fn upgrade(State(app): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
@@ -44,30 +47,56 @@ fn same_origin(headers: &HeaderMap) -> bool {
 
 async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
     let (mut stream, mut peer) = socket::start(ws);
-    let Some(outbox) = peer.outbox() else { return };
-    let peer_id = match app.hub.operator_connected(&operator, &outbox) {
-        Ok(id) => id,
-        Err(err) => {
-            peer.send(&ServerToOperator::Error(err));
-            return;
-        }
-    };
-    drop(outbox);
-    peer.handed_to_hub();
     let mut rate = RateLimit::new(40, 10);
-    while let Some(Ok(message)) = stream.next().await {
-        let text = match message {
-            Message::Text(text) => text,
-            Message::Close(_) => break,
-            _ => continue,
+    let mut session: Option<PeerId> = None;
+    loop {
+        let next = if session.is_none() {
+            match tokio::time::timeout(socket::HELLO_TIMEOUT, stream.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    peer.send(&ServerToOperator::Error(ErrorBody::new(
+                        ErrorCode::HelloRequired,
+                        "say hello first",
+                    )));
+                    break;
+                }
+            }
+        } else {
+            stream.next().await
+        };
+        let text = match next {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+            Some(Ok(_)) => continue,
         };
         if !rate.allow() {
             peer.send(&ServerToOperator::Error(socket::rate_limited()));
             continue;
         }
-        let reply = match socket::decode::<OperatorToServer>(&text) {
-            Ok(frame) => handle(&app, &operator, &peer, frame),
-            Err(err) => Some(Err(err)),
+        let frame = match socket::decode::<OperatorToServer>(&text) {
+            Ok(frame) => frame,
+            Err(err) => {
+                peer.send(&ServerToOperator::Error(err));
+                continue;
+            }
+        };
+        let reply = match (session, frame) {
+            (None, OperatorToServer::Hello { protocol, features }) => {
+                let Some(outbox) = peer.outbox() else { break };
+                match app.hub.operator_hello(&operator, protocol, &features, &outbox) {
+                    Ok(id) => {
+                        session = Some(id);
+                        peer.handed_to_hub();
+                        None
+                    }
+                    Err(err) => {
+                        peer.send(&ServerToOperator::Error(err));
+                        break;
+                    }
+                }
+            }
+            (None, _) => Some(Err(ErrorBody::new(ErrorCode::HelloRequired, "say hello first"))),
+            (Some(_), frame) => handle(&app, &operator, &peer, frame),
         };
         let delivered = match reply {
             Some(Ok(frame)) => peer.send(&frame),
@@ -78,67 +107,207 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
             break;
         }
     }
-    app.hub.operator_gone(peer_id);
+    if let Some(id) = session {
+        app.hub.operator_gone(id);
+    }
 }
 
+/// One frame of an established operator session.
 fn handle(
     app: &AppState,
     me: &OperatorId,
-    peer: &socket::PeerOutbox,
+    peer: &PeerOutbox,
     frame: OperatorToServer,
 ) -> Option<Result<ServerToOperator, ErrorBody>> {
-    let ack = |id| move |seq| ServerToOperator::Ack { client_msg_id: id, seq };
-    Some(match frame {
-        OperatorToServer::Hello { protocol } if protocol == baton_protocol::PROTOCOL_VERSION => return None,
-        OperatorToServer::Hello { .. } => Err(ErrorBody::new(
-            ErrorCode::UnsupportedVersion,
-            "this server speaks protocol version 1",
-        )),
-        // No direct answer: the roster broadcast that follows is the answer.
-        OperatorToServer::SetStatus { status } => match app.hub.set_status(me, status) {
-            Ok(()) => return None,
-            Err(err) => Err(err),
-        },
-        // The history is queued by the hub itself, in order with live events.
-        OperatorToServer::Open { conversation } => match peer.outbox() {
-            Some(outbox) => match app.hub.send_history(&conversation, &outbox) {
-                Ok(()) => return None,
-                Err(err) => Err(err),
-            },
-            None => return None,
-        },
-        OperatorToServer::Join {
-            conversation,
-            client_msg_id,
-            display_name,
-        } => {
-            let name: String = display_name.trim().chars().take(60).collect();
-            app.hub
-                .operator_intent(me, &conversation, client_msg_id.clone(), |profile| Intent::Join {
-                    operator: OperatorProfile {
-                        name: if name.is_empty() { profile.name.clone() } else { name },
-                        ..profile
-                    },
-                })
-                .map(ack(client_msg_id))
+    let done = |id: ClientMsgId| move |()| ServerToOperator::Done { client_msg_id: id };
+    let profile = || {
+        app.hub
+            .profile(me)
+            .ok_or_else(|| ErrorBody::new(ErrorCode::Unauthorized, "unknown operator"))
+    };
+    let named = |profile: OperatorProfile, name: &str| {
+        let name: String = name.trim().chars().take(60).collect();
+        OperatorProfile {
+            name: if name.is_empty() { profile.name.clone() } else { name },
+            ..profile
         }
-        OperatorToServer::Leave {
-            conversation,
-            client_msg_id,
-        } => app
-            .hub
-            .operator_intent(me, &conversation, client_msg_id.clone(), |profile| Intent::Leave {
-                operator: profile.id,
-            })
-            .map(ack(client_msg_id)),
-        OperatorToServer::Send {
-            conversation,
-            client_msg_id,
-            text,
-        } => app
-            .hub
-            .operator_send(me, &conversation, client_msg_id.clone(), text)
-            .map(ack(client_msg_id)),
-        OperatorToServer::Unknown => return None,
-    })
+    };
+    let (conversation, id, input) =
+        match frame {
+            OperatorToServer::Hello { .. } => {
+                return Some(Err(ErrorBody::new(
+                    ErrorCode::BadFrame,
+                    "hello was already said on this connection",
+                )));
+            }
+            // No direct answer: the roster broadcast that follows is the answer.
+            OperatorToServer::SetStatus { status } => {
+                return app
+                    .hub
+                    .change_status(StatusChange::Own {
+                        operator: me.clone(),
+                        status,
+                    })
+                    .err()
+                    .map(Err);
+            }
+            OperatorToServer::SetTeammateStatus { operator, status } => {
+                let change = StatusChange::ByAdmin {
+                    admin: me.clone(),
+                    target: operator,
+                    status,
+                };
+                return app.hub.change_status(change).err().map(Err);
+            }
+            // The history is queued by the hub itself, in order with live events.
+            OperatorToServer::Open { conversation } => {
+                let outbox = peer.outbox()?;
+                return app.hub.open(me, &conversation, &outbox).err().map(Err);
+            }
+            OperatorToServer::History {
+                conversation,
+                before,
+                limit,
+            } => {
+                return Some(app.hub.history_page(&conversation, before, limit).map(|page| {
+                    ServerToOperator::History {
+                        conversation,
+                        page,
+                        notes: Vec::new(),
+                    }
+                }));
+            }
+            OperatorToServer::Join {
+                conversation,
+                client_msg_id,
+                display_name,
+            } => {
+                let operator = match profile() {
+                    Ok(p) => named(p, &display_name),
+                    Err(e) => return Some(Err(e)),
+                };
+                (conversation, client_msg_id, Intent::Join { operator })
+            }
+            OperatorToServer::TakeOver {
+                conversation,
+                client_msg_id,
+                display_name,
+                replacing,
+            } => {
+                let operator = match profile() {
+                    Ok(p) => named(p, &display_name),
+                    Err(e) => return Some(Err(e)),
+                };
+                (conversation, client_msg_id, Intent::TakeOver { operator, replacing })
+            }
+            OperatorToServer::Transfer {
+                conversation,
+                client_msg_id,
+                to,
+            } => {
+                let Some(to_profile) = app.hub.profile(&to) else {
+                    return Some(Err(
+                        ErrorBody::new(ErrorCode::NotFound, "no such operator").for_msg(Some(client_msg_id))
+                    ));
+                };
+                let to_available = app.hub.can_receive_transfer(&to, &conversation);
+                (
+                    conversation,
+                    client_msg_id,
+                    Intent::Transfer {
+                        from: me.clone(),
+                        to: to_profile,
+                        to_available,
+                    },
+                )
+            }
+            OperatorToServer::Leave {
+                conversation,
+                client_msg_id,
+            } => (conversation, client_msg_id, Intent::Leave { operator: me.clone() }),
+            OperatorToServer::Resolve {
+                conversation,
+                client_msg_id,
+            } => {
+                let operator = match profile() {
+                    Ok(p) => p,
+                    Err(e) => return Some(Err(e)),
+                };
+                (conversation, client_msg_id, Intent::Resolve { operator })
+            }
+            OperatorToServer::Send {
+                conversation,
+                client_msg_id,
+                text,
+            } => {
+                let input = Input::OperatorMessage {
+                    operator: me.clone(),
+                    id: client_msg_id.clone(),
+                    text,
+                };
+                let ack = move |seq| ServerToOperator::Ack { client_msg_id, seq };
+                return app.hub.input(&conversation, input).map(|r| r.map(ack));
+            }
+            OperatorToServer::AddNote {
+                conversation,
+                client_msg_id,
+                text,
+            } => {
+                return Some(
+                    app.hub
+                        .add_note(me, &conversation, &client_msg_id, text)
+                        .map(done(client_msg_id)),
+                );
+            }
+            OperatorToServer::Typing { conversation, typing } => {
+                app.hub.operator_typing(me, &conversation, typing);
+                return None;
+            }
+            OperatorToServer::Receipt {
+                conversation,
+                delivered,
+                read,
+            } => {
+                if let Some(read) = read {
+                    app.hub.operator_read(me, &conversation, read);
+                }
+                app.hub.input(&conversation, Input::TeamReceipt { delivered, read });
+                return None;
+            }
+            OperatorToServer::SaveShortcut {
+                client_msg_id,
+                shortcut,
+            } => {
+                return Some(
+                    app.hub
+                        .save_shortcut(me, shortcut)
+                        .and_then(|()| app.hub.shortcuts(me))
+                        .map(|shortcuts| {
+                            peer.send(&ServerToOperator::Done { client_msg_id });
+                            ServerToOperator::Shortcuts { shortcuts }
+                        }),
+                );
+            }
+            OperatorToServer::DeleteShortcut { client_msg_id, id } => {
+                return Some(
+                    app.hub
+                        .delete_shortcut(me, &id)
+                        .and_then(|()| app.hub.shortcuts(me))
+                        .map(|shortcuts| {
+                            peer.send(&ServerToOperator::Done { client_msg_id });
+                            ServerToOperator::Shortcuts { shortcuts }
+                        }),
+                );
+            }
+            OperatorToServer::Ping => return Some(Ok(ServerToOperator::Pong)),
+            OperatorToServer::Unknown => return None,
+        };
+    let reply = app.hub.input(
+        &conversation,
+        Input::OperatorIntent {
+            id: id.clone(),
+            intent: input,
+        },
+    );
+    reply.map(|r| r.map(|seq| ServerToOperator::Ack { client_msg_id: id, seq }))
 }

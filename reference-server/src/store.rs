@@ -8,7 +8,7 @@
 //! itself (no system library, no build-time database), and there is no
 //! network database to be async about.
 
-use baton_protocol::operator::OperatorStatus;
+use baton_protocol::operator::{Note, OperatorStatus, Role, Shortcut, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, EventBody, OperatorId, Seq, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -25,7 +25,8 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Ordered schema migrations; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE operators (
         id            TEXT PRIMARY KEY,
         email         TEXT NOT NULL UNIQUE,
@@ -56,7 +57,28 @@ const MIGRATIONS: &[&str] = &[r#"
     ) WITHOUT ROWID;
     CREATE UNIQUE INDEX events_client_msg_id ON events (conversation_id, client_msg_id)
         WHERE client_msg_id IS NOT NULL;
-"#];
+"#,
+    r#"
+    CREATE TABLE notes (
+        id              TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id),
+        client_msg_id   TEXT NOT NULL,
+        author          TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        at              INTEGER NOT NULL,
+        UNIQUE (conversation_id, client_msg_id)
+    );
+    CREATE TABLE shortcuts (
+        id          TEXT PRIMARY KEY,
+        operator_id TEXT NOT NULL REFERENCES operators(id),
+        trigger     TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        UNIQUE (operator_id, trigger)
+    );
+    ALTER TABLE conversations ADD COLUMN visitor_name TEXT;
+    ALTER TABLE conversations ADD COLUMN visitor_email TEXT;
+"#,
+];
 
 #[derive(Clone, Debug)]
 pub struct OperatorRow {
@@ -64,7 +86,7 @@ pub struct OperatorRow {
     pub email: String,
     pub name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub status: OperatorStatus,
 }
 
@@ -74,6 +96,8 @@ pub struct ConversationRow {
     pub bot: BotId,
     pub token_hash: Vec<u8>,
     pub created_at: Timestamp,
+    /// Set by the host page through `identify`.
+    pub visitor_name: Option<String>,
 }
 
 /// The SQLite store. One connection behind a mutex: SQLite serialises
@@ -120,7 +144,13 @@ impl Store {
         self.conn().execute(
             "INSERT INTO operators (id, email, name, password_hash, role) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(id) DO UPDATE SET email = ?2, name = ?3, password_hash = ?4, role = ?5",
-            params![op.id.as_str(), op.email, op.name, op.password_hash, op.role],
+            params![
+                op.id.as_str(),
+                op.email,
+                op.name,
+                op.password_hash,
+                enum_text(&op.role)?
+            ],
         )?;
         Ok(())
     }
@@ -196,13 +226,14 @@ impl Store {
 
     pub fn conversations(&self) -> Result<Vec<ConversationRow>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT id, bot_id, token_hash, created_at FROM conversations")?;
+        let mut stmt = conn.prepare("SELECT id, bot_id, token_hash, created_at, visitor_name FROM conversations")?;
         let rows = stmt.query_map([], |r| {
             Ok(ConversationRow {
                 id: ConversationId(r.get(0)?),
                 bot: BotId(r.get(1)?),
                 token_hash: r.get(2)?,
                 created_at: Timestamp(r.get::<_, i64>(3)? as u64),
+                visitor_name: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -239,48 +270,182 @@ impl Store {
         Ok(())
     }
 
-    /// The seq first stored for this client message id, if any: the answer
-    /// to a retried send.
-    pub fn seq_for_client_msg(&self, conversation: &ConversationId, id: &ClientMsgId) -> Result<Option<Seq>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT seq FROM events WHERE conversation_id = ?1 AND client_msg_id = ?2",
-                params![conversation.as_str(), id.as_str()],
-                |r| Ok(Seq(r.get::<_, i64>(0)? as u64)),
-            )
-            .optional()?)
+    // ---- notes and shortcuts ----
+
+    /// Stores a note once per client message id; returns the stored note.
+    pub fn add_note(&self, conversation: &ConversationId, client_msg_id: &ClientMsgId, note: &Note) -> Result<Note> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO notes (id, conversation_id, client_msg_id, author, text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (conversation_id, client_msg_id) DO NOTHING",
+            params![
+                note.id,
+                conversation.as_str(),
+                client_msg_id.as_str(),
+                serde_json::to_string(&note.author)?,
+                note.text,
+                note.at.0 as i64
+            ],
+        )?;
+        conn.query_row(
+            "SELECT id, author, text, at FROM notes WHERE conversation_id = ?1 AND client_msg_id = ?2",
+            params![conversation.as_str(), client_msg_id.as_str()],
+            note_row,
+        )?
     }
 
-    /// Events with `seq > after`, in order.
-    pub fn events_after(&self, conversation: &ConversationId, after: Seq) -> Result<Vec<ConversationEvent>> {
+    pub fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>> {
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached("SELECT seq, at, body FROM events WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq")?;
-        let rows = stmt.query_map(params![conversation.as_str(), after.0 as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+        let mut stmt =
+            conn.prepare_cached("SELECT id, author, text, at FROM notes WHERE conversation_id = ?1 ORDER BY at, id")?;
+        let rows = stmt.query_map([conversation.as_str()], note_row)?;
+        let mut notes = Vec::new();
+        for row in rows {
+            notes.push(row??);
+        }
+        Ok(notes)
+    }
+
+    pub fn shortcuts(&self, operator: &OperatorId) -> Result<Vec<Shortcut>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT id, trigger, text FROM shortcuts WHERE operator_id = ?1 ORDER BY trigger")?;
+        let rows = stmt.query_map([operator.as_str()], |r| {
+            Ok(Shortcut {
+                id: ShortcutId(r.get(0)?),
+                trigger: r.get(1)?,
+                text: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Creates or edits one of the operator's shortcuts (a trigger is unique
+    /// per operator). Returns false if the id is not theirs.
+    pub fn save_shortcut(&self, operator: &OperatorId, shortcut: &Shortcut) -> Result<bool> {
+        let changed = self.conn().execute(
+            "INSERT INTO shortcuts (id, operator_id, trigger, text) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET trigger = ?3, text = ?4 WHERE operator_id = ?2",
+            params![shortcut.id.0, operator.as_str(), shortcut.trigger, shortcut.text],
+        )?;
+        Ok(changed > 0)
+    }
+
+    pub fn delete_shortcut(&self, operator: &OperatorId, id: &ShortcutId) -> Result<bool> {
+        let changed = self.conn().execute(
+            "DELETE FROM shortcuts WHERE id = ?1 AND operator_id = ?2",
+            params![id.0, operator.as_str()],
+        )?;
+        Ok(changed > 0)
+    }
+
+    pub fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()> {
+        self.conn().execute(
+            "UPDATE conversations SET visitor_name = COALESCE(?2, visitor_name), visitor_email = COALESCE(?3, visitor_email)
+             WHERE id = ?1",
+            params![conversation.as_str(), name, email],
+        )?;
+        Ok(())
+    }
+
+    /// The whole log with each event's stored client message id: what
+    /// `ConversationCore::from_log` rebuilds a conversation from.
+    pub fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
+        self.query_events(
+            "SELECT seq, at, body, client_msg_id FROM events WHERE conversation_id = ?1 ORDER BY seq",
+            params![conversation.as_str()],
+        )
+    }
+
+    /// Events with `seq > after`, oldest first, at most `limit` of the
+    /// newest ones.
+    pub fn events_after(
+        &self,
+        conversation: &ConversationId,
+        after: Seq,
+        limit: usize,
+    ) -> Result<Vec<ConversationEvent>> {
+        let mut events = self.query_events(
+            "SELECT seq, at, body, client_msg_id FROM events WHERE conversation_id = ?1 AND seq > ?2
+             ORDER BY seq DESC LIMIT ?3",
+            params![conversation.as_str(), after.0 as i64, limit as i64],
+        )?;
+        events.reverse();
+        Ok(events.into_iter().map(|(e, _)| e).collect())
+    }
+
+    /// Up to `limit` events with `seq < before`, oldest first.
+    pub fn events_before(
+        &self,
+        conversation: &ConversationId,
+        before: Seq,
+        limit: u32,
+    ) -> Result<Vec<ConversationEvent>> {
+        let mut events = self.query_events(
+            "SELECT seq, at, body, client_msg_id FROM events WHERE conversation_id = ?1 AND seq < ?2
+             ORDER BY seq DESC LIMIT ?3",
+            params![conversation.as_str(), before.0 as i64, limit],
+        )?;
+        events.reverse();
+        Ok(events.into_iter().map(|(e, _)| e).collect())
+    }
+
+    fn query_events(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
         })?;
         let mut events = Vec::new();
         for row in rows {
-            let (seq, at, body) = row?;
-            events.push(ConversationEvent {
+            let (seq, at, body, id) = row?;
+            let event = ConversationEvent {
                 seq: Seq(seq as u64),
                 at: Timestamp(at as u64),
                 body: serde_json::from_str::<EventBody>(&body)?,
-            });
+            };
+            events.push((event, id.map(ClientMsgId)));
         }
         Ok(events)
     }
 }
 
+fn note_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Note>> {
+    let author: String = r.get(1)?;
+    let note = serde_json::from_str(&author).map(|author| Note {
+        id: r.get(0).unwrap_or_default(),
+        author,
+        text: r.get(2).unwrap_or_default(),
+        at: Timestamp(r.get::<_, i64>(3).unwrap_or_default() as u64),
+    });
+    Ok(note.map_err(StoreError::from))
+}
+
+/// A snake_case enum as the text serde gives it.
+fn enum_text<T: serde::Serialize>(value: &T) -> Result<String> {
+    Ok(serde_json::to_value(value)?.as_str().unwrap_or_default().to_owned())
+}
+
+fn text_enum<T: serde::de::DeserializeOwned + Default>(text: String) -> T {
+    serde_json::from_value(serde_json::Value::String(text)).unwrap_or_default()
+}
+
 fn operator_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OperatorRow> {
-    let status: String = r.get(5)?;
     Ok(OperatorRow {
         id: OperatorId(r.get(0)?),
         email: r.get(1)?,
         name: r.get(2)?,
         password_hash: r.get(3)?,
-        role: r.get(4)?,
-        status: serde_json::from_value(serde_json::Value::String(status)).unwrap_or_default(),
+        role: text_enum(r.get(4)?),
+        status: text_enum(r.get(5)?),
     })
 }

@@ -10,8 +10,9 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use baton_protocol::conversation::Input;
 use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
-use baton_protocol::{BotId, ConversationId, ErrorBody, ErrorCode, Intent};
+use baton_protocol::{BotId, ClientMsgId, ConversationId, ErrorBody, ErrorCode, Intent};
 use futures::StreamExt;
 
 #[derive(Debug, serde::Deserialize)]
@@ -106,20 +107,7 @@ async fn run(app: AppState, bot: BotId, ws: WebSocket) {
                 "hello was already said on this connection",
             ))),
             (None, _) => Some(Err(ErrorBody::new(ErrorCode::HelloRequired, "say hello first"))),
-            (Some((conversation, _)), VisitorToServer::Send { client_msg_id, text }) => Some(
-                app.hub
-                    .visitor_send(conversation, client_msg_id.clone(), text)
-                    .map(|seq| ServerToVisitor::Ack { client_msg_id, seq }),
-            ),
-            (Some((conversation, _)), VisitorToServer::RequestHuman { client_msg_id }) => Some(
-                app.hub
-                    .visitor_intent(conversation, client_msg_id.clone(), Intent::RequestHuman)
-                    .map(|seq| ServerToVisitor::Ack { client_msg_id, seq }),
-            ),
-            (Some(_), VisitorToServer::Unknown) => {
-                tracing::debug!("dropping a visitor frame of unknown type");
-                None
-            }
+            (Some((conversation, _)), frame) => handle(&app, conversation, frame),
         };
         let delivered = match reply {
             Some(Ok(frame)) => peer.send(&frame),
@@ -133,4 +121,56 @@ async fn run(app: AppState, bot: BotId, ws: WebSocket) {
     if let Some((conversation, peer_id)) = session {
         app.hub.visitor_gone(&conversation, peer_id);
     }
+}
+
+/// One frame of an established visitor session.
+fn handle(
+    app: &AppState,
+    conversation: &ConversationId,
+    frame: VisitorToServer,
+) -> Option<Result<ServerToVisitor, ErrorBody>> {
+    let ack = |id: ClientMsgId| move |seq| ServerToVisitor::Ack { client_msg_id: id, seq };
+    let intent = |id: ClientMsgId, intent| Input::VisitorIntent { id, intent };
+    let (id, input) = match frame {
+        VisitorToServer::Send { client_msg_id, text } => (
+            client_msg_id.clone(),
+            Input::VisitorMessage {
+                id: client_msg_id,
+                text,
+            },
+        ),
+        VisitorToServer::RequestHuman { client_msg_id } => {
+            (client_msg_id.clone(), intent(client_msg_id, Intent::RequestHuman))
+        }
+        VisitorToServer::CancelRequest { client_msg_id } => {
+            (client_msg_id.clone(), intent(client_msg_id, Intent::CancelRequest))
+        }
+        VisitorToServer::EndHuman { client_msg_id } => (client_msg_id.clone(), intent(client_msg_id, Intent::EndHuman)),
+        VisitorToServer::Receipt { delivered, read } => {
+            // Receipts have no answer; the marks are published if they moved.
+            app.hub.input(conversation, Input::VisitorReceipt { delivered, read });
+            return None;
+        }
+        VisitorToServer::Typing { typing } => {
+            app.hub.visitor_typing(conversation, typing);
+            return None;
+        }
+        VisitorToServer::History { before, limit } => {
+            return Some(
+                app.hub
+                    .history_page(conversation, before, limit)
+                    .map(ServerToVisitor::History),
+            );
+        }
+        VisitorToServer::Identify { name, email } => {
+            return app.hub.identify(conversation, name, email).err().map(Err);
+        }
+        VisitorToServer::Ping => return Some(Ok(ServerToVisitor::Pong)),
+        VisitorToServer::Hello(_) => return None, // handled by the caller
+        VisitorToServer::Unknown => {
+            tracing::debug!("dropping a visitor frame of unknown type");
+            return None;
+        }
+    };
+    app.hub.input(conversation, input).map(|r| r.map(ack(id)))
 }

@@ -29,6 +29,7 @@ fn say(id: &str, text: &str) -> VisitorToServer {
 fn resume(conversation: &ConversationId, token: &VisitorToken, last_seq: u64) -> VisitorToServer {
     VisitorToServer::Hello(VisitorHello {
         protocol: PROTOCOL_VERSION,
+        features: vec![],
         bot: BotId("demo".into()),
         resume: Some(Resume {
             conversation: conversation.clone(),
@@ -125,7 +126,7 @@ async fn resume_replays_only_what_the_client_missed() {
     };
     assert!(w.token.is_none(), "a resumed conversation keeps its token");
     assert_eq!(w.replay.iter().map(|e| e.seq.0).collect::<Vec<_>>(), [2]);
-    assert_eq!(w.state, HandoverState::Bot);
+    assert_eq!(w.snapshot.state, HandoverState::Bot);
 }
 
 #[tokio::test]

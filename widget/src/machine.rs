@@ -131,6 +131,7 @@ impl Machine {
         };
         vec![Action::Send(VisitorToServer::Hello(VisitorHello {
             protocol: PROTOCOL_VERSION,
+            features: baton_protocol::FEATURES.iter().map(|f| (*f).to_owned()).collect(),
             bot: self.bot.clone(),
             resume,
             locale: self.locale.clone(),
@@ -196,8 +197,8 @@ impl Machine {
                 // History first, then the state it leads to.
                 actions.extend(self.apply_events(welcome.replay));
                 actions.push(Action::Ui(Update::Snapshot {
-                    state: welcome.state,
-                    availability: welcome.availability,
+                    state: welcome.snapshot.state,
+                    availability: welcome.snapshot.availability,
                 }));
                 actions.push(Action::Ui(Update::Connection(ConnectionState::Online)));
                 // Everything not yet acknowledged goes again, same ids.
@@ -213,6 +214,15 @@ impl Machine {
                 ]
             }
             ServerToVisitor::Availability(availability) => vec![Action::Ui(Update::Availability(availability))],
+            // The server is restarting: go now, come back after its pause
+            // (the backoff's first step is about that long).
+            ServerToVisitor::GoingAway { .. } => vec![Action::Disconnect],
+            // Not shown yet: typing, receipts, history pages (the widget
+            // issue wires them); heartbeat answers need no action.
+            ServerToVisitor::Typing { .. }
+            | ServerToVisitor::Receipts { .. }
+            | ServerToVisitor::History(_)
+            | ServerToVisitor::Pong => vec![],
             ServerToVisitor::Error(error) => {
                 let mut actions = Vec::new();
                 if error.code == ErrorCode::Unauthorized && !self.connected {

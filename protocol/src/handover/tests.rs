@@ -11,11 +11,7 @@ fn op(id: &str) -> OperatorProfile {
 }
 
 fn facts(now: u64) -> Facts {
-    Facts {
-        now: Timestamp(now),
-        human_available: true,
-        response_window: Millis(60_000),
-    }
+    Facts::at(Timestamp(now), Millis(60_000))
 }
 
 fn in_state(events: &[EventBody]) -> Handover {
@@ -33,7 +29,7 @@ fn request_human_starts_the_response_window() {
         }]
     );
     assert_eq!(h.deadline(), Some(Timestamp(61_000)));
-    assert!(!h.bot_may_reply(), "the bot stays quiet while a person is on the way");
+    assert!(!h.bot_may_reply(BotMode::Assisted), "the bot stays quiet while a person is on the way");
 }
 
 #[test]
@@ -85,7 +81,7 @@ fn an_operator_may_join_a_chat_the_bot_is_handling() {
 #[test]
 fn take_over_replaces_the_owner_and_names_the_previous_one() {
     let mut h = in_state(&[EventBody::OperatorJoined { operator: op("a") }]);
-    let events = h.apply(Intent::TakeOver { operator: op("b") }, facts(0)).unwrap();
+    let events = h.apply(Intent::TakeOver { operator: op("b"), replacing: op("a").id }, facts(0)).unwrap();
     assert_eq!(
         events,
         vec![EventBody::OperatorTookOver {
@@ -100,7 +96,7 @@ fn take_over_replaces_the_owner_and_names_the_previous_one() {
 fn take_over_of_an_unowned_chat_is_a_conflict() {
     let mut h = Handover::default();
     assert_eq!(
-        h.apply(Intent::TakeOver { operator: op("b") }, facts(0))
+        h.apply(Intent::TakeOver { operator: op("b"), replacing: op("a").id }, facts(0))
             .unwrap_err()
             .code,
         ErrorCode::Conflict
@@ -112,7 +108,7 @@ fn leave_returns_the_chat_to_the_bot() {
     let mut h = in_state(&[EventBody::OperatorJoined { operator: op("a") }]);
     let events = h.apply(Intent::Leave { operator: op("a").id }, facts(0)).unwrap();
     assert_eq!(events, vec![EventBody::OperatorLeft { operator: op("a") }]);
-    assert!(h.bot_may_reply());
+    assert!(h.bot_may_reply(BotMode::Assisted));
 }
 
 #[test]
@@ -131,7 +127,7 @@ fn visitor_ending_the_human_chat_returns_it_to_the_bot() {
     let mut h = in_state(&[EventBody::OperatorJoined { operator: op("a") }]);
     let events = h.apply(Intent::EndHuman, facts(0)).unwrap();
     assert_eq!(events, vec![EventBody::VisitorEndedHuman { operator: op("a") }]);
-    assert!(h.bot_may_reply());
+    assert!(h.bot_may_reply(BotMode::Assisted));
 }
 
 #[test]
@@ -202,7 +198,7 @@ fn only_the_owner_may_message_the_visitor() {
     let owned = in_state(&[EventBody::OperatorJoined { operator: op("a") }]);
     assert!(owned.check_operator_send(&op("a").id).is_ok());
     assert!(owned.check_operator_send(&op("b").id).is_err());
-    assert!(!owned.bot_may_reply());
+    assert!(!owned.bot_may_reply(BotMode::Assisted));
 }
 
 #[test]
@@ -229,6 +225,6 @@ fn state_is_the_fold_of_the_log() {
     let mut log = Vec::new();
     log.extend(live.apply(Intent::RequestHuman, facts(0)).unwrap());
     log.extend(live.apply(Intent::Join { operator: op("a") }, facts(1)).unwrap());
-    log.extend(live.apply(Intent::TakeOver { operator: op("b") }, facts(2)).unwrap());
+    log.extend(live.apply(Intent::TakeOver { operator: op("b"), replacing: op("a").id }, facts(2)).unwrap());
     assert_eq!(Handover::from_log(&log), live);
 }

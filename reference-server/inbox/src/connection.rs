@@ -113,6 +113,7 @@ async fn session(inner: &Rc<Inner>, on_event: &Callback<LinkEvent>) -> bool {
     let (tx, rx) = mpsc::unbounded::<String>();
     let hello = serde_json::to_string(&OperatorToServer::Hello {
         protocol: PROTOCOL_VERSION,
+        features: baton_protocol::FEATURES.iter().map(|f| (*f).to_owned()).collect(),
     });
     if tx.unbounded_send(hello.unwrap_or_default()).is_err() {
         return false;

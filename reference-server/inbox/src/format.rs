@@ -160,9 +160,11 @@ mod tests {
                 colour: None,
             },
             status,
+            role: Default::default(),
         };
         let roster = Roster {
             operators: vec![entry("a", OperatorStatus::Available), entry("b", OperatorStatus::Away)],
+            bots: vec![],
         };
         assert_eq!(roster_count(&roster), "1/2 online");
         assert_eq!(roster_count(&Roster::default()), "0/0 online");

@@ -245,7 +245,8 @@ impl InboxState {
                     open.events.entry(event.seq).or_insert(event);
                 }
             }
-            ServerToOperator::History { conversation, events } => {
+            ServerToOperator::History { conversation, page, .. } => {
+                let events = page.events;
                 for event in &events {
                     self.settle(event);
                 }
@@ -278,7 +279,21 @@ impl InboxState {
                 }
                 self.notify(message);
             }
-            ServerToOperator::Unknown => {}
+            ServerToOperator::ConversationRemoved { conversation } => {
+                self.conversations.retain(|c| c.id != conversation);
+            }
+            // Not shown yet (the inbox issue wires them): notes, shortcuts,
+            // typing, presence changes and receipt marks. Heartbeat answers
+            // and `going_away` need nothing here: the connection reconnects.
+            ServerToOperator::Note { .. }
+            | ServerToOperator::Done { .. }
+            | ServerToOperator::Typing { .. }
+            | ServerToOperator::Presence { .. }
+            | ServerToOperator::Receipts { .. }
+            | ServerToOperator::Shortcuts { .. }
+            | ServerToOperator::Pong
+            | ServerToOperator::GoingAway { .. }
+            | ServerToOperator::Unknown => {}
         }
     }
 

@@ -41,6 +41,7 @@ pub fn bot(window_ms: u64) -> BotSettings {
         button_label: "Talk to a human".into(),
         offline_message: "Nobody is here".into(),
         response_window: baton_protocol::Millis(window_ms),
+        mode: baton_protocol::BotMode::Assisted,
     }
 }
 
@@ -61,7 +62,11 @@ impl Server {
                     email: format!("{id}@test"),
                     name: name.into(),
                     password_hash: auth::hash_password("pw"),
-                    role: "agent".into(),
+                    role: if id == "op-a" {
+                        baton_protocol::operator::Role::Admin
+                    } else {
+                        baton_protocol::operator::Role::Agent
+                    },
                     status: Default::default(),
                 })
                 .expect("seed operator");
@@ -136,6 +141,7 @@ impl Server {
             &mut ws,
             &OperatorToServer::Hello {
                 protocol: PROTOCOL_VERSION,
+                features: vec![],
             },
         )
         .await;
@@ -146,6 +152,7 @@ impl Server {
 pub fn hello() -> VisitorToServer {
     VisitorToServer::Hello(VisitorHello {
         protocol: PROTOCOL_VERSION,
+        features: vec![],
         bot: BotId("demo".into()),
         resume: None,
         locale: None,

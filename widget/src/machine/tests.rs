@@ -1,7 +1,8 @@
 //! Scripted tests of the connection machine: frames in, actions out.
 
 use super::*;
-use baton_protocol::visitor::{Availability, VisitorWelcome};
+use baton_protocol::receipts::ReceiptMarks;
+use baton_protocol::visitor::{Availability, VisitorSnapshot, VisitorWelcome};
 use baton_protocol::{Author, EventBody, HandoverState, Timestamp};
 
 fn availability() -> Availability {
@@ -13,12 +14,21 @@ fn availability() -> Availability {
 }
 
 fn welcome(conversation: &str, token: Option<&str>, replay: Vec<ConversationEvent>) -> ServerToVisitor {
+    let last_seq = replay.last().map(|e| e.seq).unwrap_or_default();
     ServerToVisitor::Welcome(VisitorWelcome {
+        protocol: PROTOCOL_VERSION,
+        features: vec![],
         conversation: ConversationId(conversation.into()),
         token: token.map(|t| VisitorToken(t.into())),
         replay,
-        state: HandoverState::Bot,
-        availability: availability(),
+        replay_limited: false,
+        snapshot: VisitorSnapshot {
+            state: HandoverState::Bot,
+            last_seq,
+            availability: availability(),
+            team_marks: ReceiptMarks::default(),
+            visitor_marks: ReceiptMarks::default(),
+        },
     })
 }
 

@@ -19,6 +19,10 @@ fn row(id: &str, at: u64, state: HandoverState) -> ConversationSummary {
         state,
         last_message: Some(format!("hello from {id}")),
         last_activity: Timestamp(at),
+        help_requested_at: None,
+        unread: 0,
+        presence: Default::default(),
+        country: None,
     }
 }
 
@@ -29,13 +33,20 @@ fn roster(entries: &[(&str, OperatorStatus)]) -> Roster {
             .map(|(id, status)| RosterEntry {
                 profile: op(id, id),
                 status: *status,
+                role: Default::default(),
             })
             .collect(),
+        bots: vec![],
     }
 }
 
 fn welcome(conversations: Vec<ConversationSummary>) -> Action {
     Action::Frame(ServerToOperator::Welcome(OperatorWelcome {
+        protocol: 1,
+        features: vec![],
+        role: Default::default(),
+        bots: vec![],
+        shortcuts: vec![],
         me: op("op-dana", "Dana"),
         status: OperatorStatus::Away,
         conversations,
@@ -150,7 +161,11 @@ fn events_reach_the_open_conversation_once() {
     // `history` overlaps with what already arrived live.
     state.apply(Action::Frame(ServerToOperator::History {
         conversation: "a".into(),
-        events: vec![message(1, "hi", None), message(2, "there", None)],
+        page: baton_protocol::visitor::HistoryPage {
+            events: vec![message(1, "hi", None), message(2, "there", None)],
+            has_more: false,
+        },
+        notes: vec![],
     }));
     state.apply(event("a", message(2, "there", None)));
     let open = state.open.as_ref().expect("a is open");
@@ -166,7 +181,11 @@ fn history_for_another_conversation_is_ignored() {
     state.apply(Action::Select("a".into()));
     state.apply(Action::Frame(ServerToOperator::History {
         conversation: "b".into(),
-        events: vec![message(1, "not here", None)],
+        page: baton_protocol::visitor::HistoryPage {
+            events: vec![message(1, "not here", None)],
+            has_more: false,
+        },
+        notes: vec![],
     }));
     let open = state.open.as_ref().expect("a is open");
     assert!(!open.loaded);

@@ -1,0 +1,206 @@
+//! One conversation's server-side core, pure: it numbers events, recognises
+//! retried client message ids, enforces the text limits and the handover
+//! rules, mutes the bot while a person owns the chat, and folds receipt
+//! marks. A server drives it — persist `events`, then publish them, then
+//! send `reply` — and owns nothing of these rules itself.
+//!
+//! Rebuilding: [`ConversationCore::from_log`] over the stored log (with each
+//! first event's client message id) yields the same core, so a restarted
+//! server answers retries exactly as before.
+
+use crate::event::{Author, ConversationEvent, EventBody};
+use crate::handover::{BotMode, Facts, Handover, Intent};
+use crate::receipts::ReceiptMarks;
+use crate::{ClientMsgId, ErrorBody, ErrorCode, MAX_MESSAGE_CHARS, OperatorId, Seq, Timestamp};
+use std::collections::HashMap;
+
+/// Something that happens to a conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    VisitorMessage { id: ClientMsgId, text: String },
+    /// `RequestHuman`, `CancelRequest` or `EndHuman`.
+    VisitorIntent { id: ClientMsgId, intent: Intent },
+    OperatorMessage { operator: OperatorId, id: ClientMsgId, text: String },
+    /// `Join`, `TakeOver`, `Transfer`, `Leave` or `Resolve`.
+    OperatorIntent { id: ClientMsgId, intent: Intent },
+    /// The bot's answer to the visitor; dropped if a person took the chat
+    /// while the bot was thinking.
+    BotReply { text: String, offer_human: bool },
+    /// A response-window deadline passed (stale timers are harmless).
+    Timeout,
+    /// The visitor reports what it has stored / shown.
+    VisitorReceipt { delivered: Option<Seq>, read: Option<Seq> },
+    /// An operator reports what the team has stored / shown.
+    TeamReceipt { delivered: Option<Seq>, read: Option<Seq> },
+}
+
+/// The answer owed to whoever sent an input with a client message id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Ack { id: ClientMsgId, seq: Seq },
+    Error(ErrorBody),
+}
+
+/// What the driver must do, in this order: persist `events` (with
+/// `client_msg_id` on the first), publish them, send `reply`, then the rest.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub events: Vec<ConversationEvent>,
+    /// The client message id to store with the first event.
+    pub client_msg_id: Option<ClientMsgId>,
+    pub reply: Option<Reply>,
+    /// Ask the bot to answer the visitor's message just stored.
+    pub ask_bot: bool,
+    /// A response window started: call `Timeout` at this time.
+    pub deadline: Option<Timestamp>,
+    /// Receipt marks moved: publish them.
+    pub visitor_marks: Option<ReceiptMarks>,
+    pub team_marks: Option<ReceiptMarks>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConversationCore {
+    handover: Handover,
+    last_seq: Seq,
+    /// First seq stored for each client message id.
+    seen: HashMap<ClientMsgId, Seq>,
+    /// What the visitor has stored / shown (for the operators' messages).
+    pub visitor_marks: ReceiptMarks,
+    /// What the operators have stored / shown (for the visitor's messages).
+    pub team_marks: ReceiptMarks,
+}
+
+impl ConversationCore {
+    /// Rebuilds the core from a stored log: each event with the client
+    /// message id stored alongside it (if it was the first of its input).
+    pub fn from_log<'a>(log: impl IntoIterator<Item = (&'a ConversationEvent, Option<&'a ClientMsgId>)>) -> Self {
+        let mut core = ConversationCore::default();
+        for (event, id) in log {
+            core.handover.observe(&event.body);
+            core.last_seq = event.seq;
+            if let Some(id) = id {
+                core.seen.entry(id.clone()).or_insert(event.seq);
+            }
+        }
+        core
+    }
+
+    pub fn handover(&self) -> &Handover {
+        &self.handover
+    }
+
+    pub fn last_seq(&self) -> Seq {
+        self.last_seq
+    }
+
+    pub fn handle(&mut self, input: Input, facts: Facts) -> Outcome {
+        match input {
+            Input::VisitorMessage { id, text } => self.message(id, text, facts, None),
+            Input::OperatorMessage { operator, id, text } => self.message(id, text, facts, Some(operator)),
+            Input::VisitorIntent { id, intent } | Input::OperatorIntent { id, intent } => {
+                if let Some(seq) = self.seen.get(&id) {
+                    return Outcome { reply: Some(Reply::Ack { id, seq: *seq }), ..Outcome::default() };
+                }
+                match self.handover.clone().apply(intent, facts) {
+                    Ok(bodies) if bodies.is_empty() => {
+                        // Already so (a repeated join, a second request):
+                        // success, nothing to store.
+                        Outcome { reply: Some(Reply::Ack { id, seq: self.last_seq }), ..Outcome::default() }
+                    }
+                    Ok(bodies) => {
+                        let mut outcome = self.append(bodies, Some(id.clone()), facts.now);
+                        outcome.reply = Some(Reply::Ack { id, seq: outcome.events[0].seq });
+                        outcome.deadline = self.handover.deadline();
+                        outcome
+                    }
+                    Err(rejection) => Outcome {
+                        reply: Some(Reply::Error(
+                            ErrorBody::new(rejection.code, rejection.reason)
+                                .for_msg(Some(id))
+                                .with_state(rejection.current),
+                        )),
+                        ..Outcome::default()
+                    },
+                }
+            }
+            Input::BotReply { text, offer_human } => {
+                if !self.handover.bot_may_reply(facts.mode) {
+                    return Outcome::default();
+                }
+                let offer_human = offer_human && facts.human_available && facts.handover_enabled;
+                let body = EventBody::Message { author: Author::Bot, text, client_msg_id: None, offer_human };
+                self.append(vec![body], None, facts.now)
+            }
+            Input::Timeout => match self.handover.clone().on_timeout(facts.now) {
+                Some(body) => self.append(vec![body], None, facts.now),
+                None => Outcome::default(),
+            },
+            Input::VisitorReceipt { delivered, read } => {
+                let moved = self.visitor_marks.advance(delivered, read, self.last_seq);
+                Outcome { visitor_marks: moved.then_some(self.visitor_marks), ..Outcome::default() }
+            }
+            Input::TeamReceipt { delivered, read } => {
+                let moved = self.team_marks.advance(delivered, read, self.last_seq);
+                Outcome { team_marks: moved.then_some(self.team_marks), ..Outcome::default() }
+            }
+        }
+    }
+
+    fn message(&mut self, id: ClientMsgId, text: String, facts: Facts, operator: Option<OperatorId>) -> Outcome {
+        if let Some(seq) = self.seen.get(&id) {
+            return Outcome { reply: Some(Reply::Ack { id, seq: *seq }), ..Outcome::default() };
+        }
+        let refuse = |code, message: String, state| Outcome {
+            reply: Some(Reply::Error(ErrorBody::new(code, message).for_msg(Some(id.clone())).with_optional_state(state))),
+            ..Outcome::default()
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            return refuse(ErrorCode::BadFrame, "a message needs some text".into(), None);
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            return refuse(ErrorCode::TooLarge, format!("messages are limited to {MAX_MESSAGE_CHARS} characters"), None);
+        }
+        let author = match &operator {
+            None => match self.handover.check_visitor_send() {
+                Ok(()) => Author::Visitor,
+                Err(r) => return refuse(r.code, r.reason.into(), Some(r.current)),
+            },
+            Some(op) => match self.handover.check_operator_send(op) {
+                // The visitor sees the name the owner chose when joining.
+                Ok(profile) => Author::Operator { operator: profile },
+                Err(r) => return refuse(r.code, r.reason.into(), Some(r.current)),
+            },
+        };
+        let is_visitor = operator.is_none();
+        let body = EventBody::Message { author, text: text.to_owned(), client_msg_id: Some(id.clone()), offer_human: false };
+        let mut bodies = vec![body];
+        if is_visitor && facts.mode == BotMode::HumanOnly && self.handover.state() == &crate::HandoverState::Bot {
+            // Human-only: every conversation is routed to the team.
+            let mut next = self.handover.clone();
+            next.observe(&bodies[0]);
+            bodies.extend(next.request_for_human_only(facts));
+        }
+        let mut outcome = self.append(bodies, Some(id.clone()), facts.now);
+        outcome.reply = Some(Reply::Ack { id, seq: outcome.events[0].seq });
+        outcome.ask_bot = is_visitor && self.handover.bot_may_reply(facts.mode);
+        outcome.deadline = self.handover.deadline().filter(|_| outcome.events.len() > 1);
+        outcome
+    }
+
+    fn append(&mut self, bodies: Vec<EventBody>, id: Option<ClientMsgId>, at: Timestamp) -> Outcome {
+        let mut events = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            self.last_seq = self.last_seq.next();
+            self.handover.observe(&body);
+            events.push(ConversationEvent { seq: self.last_seq, at, body });
+        }
+        if let (Some(id), Some(first)) = (&id, events.first()) {
+            self.seen.insert(id.clone(), first.seq);
+        }
+        Outcome { events, client_msg_id: id, ..Outcome::default() }
+    }
+}
+
+#[cfg(test)]
+mod tests;

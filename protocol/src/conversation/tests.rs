@@ -1,0 +1,1 @@
+//! Scripted tests of the conversation core (more in tests/scenarios.rs).
