@@ -17,21 +17,43 @@ use std::collections::HashMap;
 /// Something that happens to a conversation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
-    VisitorMessage { id: ClientMsgId, text: String },
+    VisitorMessage {
+        id: ClientMsgId,
+        text: String,
+    },
     /// `RequestHuman`, `CancelRequest` or `EndHuman`.
-    VisitorIntent { id: ClientMsgId, intent: Intent },
-    OperatorMessage { operator: OperatorId, id: ClientMsgId, text: String },
+    VisitorIntent {
+        id: ClientMsgId,
+        intent: Intent,
+    },
+    OperatorMessage {
+        operator: OperatorId,
+        id: ClientMsgId,
+        text: String,
+    },
     /// `Join`, `TakeOver`, `Transfer`, `Leave` or `Resolve`.
-    OperatorIntent { id: ClientMsgId, intent: Intent },
+    OperatorIntent {
+        id: ClientMsgId,
+        intent: Intent,
+    },
     /// The bot's answer to the visitor; dropped if a person took the chat
     /// while the bot was thinking.
-    BotReply { text: String, offer_human: bool },
+    BotReply {
+        text: String,
+        offer_human: bool,
+    },
     /// A response-window deadline passed (stale timers are harmless).
     Timeout,
     /// The visitor reports what it has stored / shown.
-    VisitorReceipt { delivered: Option<Seq>, read: Option<Seq> },
+    VisitorReceipt {
+        delivered: Option<Seq>,
+        read: Option<Seq>,
+    },
     /// An operator reports what the team has stored / shown.
-    TeamReceipt { delivered: Option<Seq>, read: Option<Seq> },
+    TeamReceipt {
+        delivered: Option<Seq>,
+        read: Option<Seq>,
+    },
 }
 
 /// The answer owed to whoever sent an input with a client message id.
@@ -99,17 +121,30 @@ impl ConversationCore {
             Input::OperatorMessage { operator, id, text } => self.message(id, text, facts, Some(operator)),
             Input::VisitorIntent { id, intent } | Input::OperatorIntent { id, intent } => {
                 if let Some(seq) = self.seen.get(&id) {
-                    return Outcome { reply: Some(Reply::Ack { id, seq: *seq }), ..Outcome::default() };
+                    return Outcome {
+                        reply: Some(Reply::Ack { id, seq: *seq }),
+                        ..Outcome::default()
+                    };
                 }
                 match self.handover.clone().apply(intent, facts) {
                     Ok(bodies) if bodies.is_empty() => {
                         // Already so (a repeated join, a second request):
-                        // success, nothing to store.
-                        Outcome { reply: Some(Reply::Ack { id, seq: self.last_seq }), ..Outcome::default() }
+                        // success, nothing to store. Remembered, so a retry
+                        // gets this same ack; not stored, so after a restart
+                        // a retry is judged afresh (an ack, or a conflict if
+                        // the chat moved on) — never a second effect.
+                        self.seen.insert(id.clone(), self.last_seq);
+                        Outcome {
+                            reply: Some(Reply::Ack { id, seq: self.last_seq }),
+                            ..Outcome::default()
+                        }
                     }
                     Ok(bodies) => {
                         let mut outcome = self.append(bodies, Some(id.clone()), facts.now);
-                        outcome.reply = Some(Reply::Ack { id, seq: outcome.events[0].seq });
+                        outcome.reply = Some(Reply::Ack {
+                            id,
+                            seq: outcome.events[0].seq,
+                        });
                         outcome.deadline = self.handover.deadline();
                         outcome
                     }
@@ -128,7 +163,12 @@ impl ConversationCore {
                     return Outcome::default();
                 }
                 let offer_human = offer_human && facts.human_available && facts.handover_enabled;
-                let body = EventBody::Message { author: Author::Bot, text, client_msg_id: None, offer_human };
+                let body = EventBody::Message {
+                    author: Author::Bot,
+                    text,
+                    client_msg_id: None,
+                    offer_human,
+                };
                 self.append(vec![body], None, facts.now)
             }
             Input::Timeout => match self.handover.clone().on_timeout(facts.now) {
@@ -137,21 +177,34 @@ impl ConversationCore {
             },
             Input::VisitorReceipt { delivered, read } => {
                 let moved = self.visitor_marks.advance(delivered, read, self.last_seq);
-                Outcome { visitor_marks: moved.then_some(self.visitor_marks), ..Outcome::default() }
+                Outcome {
+                    visitor_marks: moved.then_some(self.visitor_marks),
+                    ..Outcome::default()
+                }
             }
             Input::TeamReceipt { delivered, read } => {
                 let moved = self.team_marks.advance(delivered, read, self.last_seq);
-                Outcome { team_marks: moved.then_some(self.team_marks), ..Outcome::default() }
+                Outcome {
+                    team_marks: moved.then_some(self.team_marks),
+                    ..Outcome::default()
+                }
             }
         }
     }
 
     fn message(&mut self, id: ClientMsgId, text: String, facts: Facts, operator: Option<OperatorId>) -> Outcome {
         if let Some(seq) = self.seen.get(&id) {
-            return Outcome { reply: Some(Reply::Ack { id, seq: *seq }), ..Outcome::default() };
+            return Outcome {
+                reply: Some(Reply::Ack { id, seq: *seq }),
+                ..Outcome::default()
+            };
         }
         let refuse = |code, message: String, state| Outcome {
-            reply: Some(Reply::Error(ErrorBody::new(code, message).for_msg(Some(id.clone())).with_optional_state(state))),
+            reply: Some(Reply::Error(
+                ErrorBody::new(code, message)
+                    .for_msg(Some(id.clone()))
+                    .with_optional_state(state),
+            )),
             ..Outcome::default()
         };
         let text = text.trim();
@@ -159,7 +212,11 @@ impl ConversationCore {
             return refuse(ErrorCode::BadFrame, "a message needs some text".into(), None);
         }
         if text.chars().count() > MAX_MESSAGE_CHARS {
-            return refuse(ErrorCode::TooLarge, format!("messages are limited to {MAX_MESSAGE_CHARS} characters"), None);
+            return refuse(
+                ErrorCode::TooLarge,
+                format!("messages are limited to {MAX_MESSAGE_CHARS} characters"),
+                None,
+            );
         }
         let author = match &operator {
             None => match self.handover.check_visitor_send() {
@@ -173,7 +230,12 @@ impl ConversationCore {
             },
         };
         let is_visitor = operator.is_none();
-        let body = EventBody::Message { author, text: text.to_owned(), client_msg_id: Some(id.clone()), offer_human: false };
+        let body = EventBody::Message {
+            author,
+            text: text.to_owned(),
+            client_msg_id: Some(id.clone()),
+            offer_human: false,
+        };
         let mut bodies = vec![body];
         if is_visitor && facts.mode == BotMode::HumanOnly && self.handover.state() == &crate::HandoverState::Bot {
             // Human-only: every conversation is routed to the team.
@@ -182,7 +244,10 @@ impl ConversationCore {
             bodies.extend(next.request_for_human_only(facts));
         }
         let mut outcome = self.append(bodies, Some(id.clone()), facts.now);
-        outcome.reply = Some(Reply::Ack { id, seq: outcome.events[0].seq });
+        outcome.reply = Some(Reply::Ack {
+            id,
+            seq: outcome.events[0].seq,
+        });
         outcome.ask_bot = is_visitor && self.handover.bot_may_reply(facts.mode);
         outcome.deadline = self.handover.deadline().filter(|_| outcome.events.len() > 1);
         outcome
@@ -193,12 +258,20 @@ impl ConversationCore {
         for body in bodies {
             self.last_seq = self.last_seq.next();
             self.handover.observe(&body);
-            events.push(ConversationEvent { seq: self.last_seq, at, body });
+            events.push(ConversationEvent {
+                seq: self.last_seq,
+                at,
+                body,
+            });
         }
         if let (Some(id), Some(first)) = (&id, events.first()) {
             self.seen.insert(id.clone(), first.seq);
         }
-        Outcome { events, client_msg_id: id, ..Outcome::default() }
+        Outcome {
+            events,
+            client_msg_id: id,
+            ..Outcome::default()
+        }
     }
 }
 
