@@ -29,7 +29,10 @@ fn request_human_starts_the_response_window() {
         }]
     );
     assert_eq!(h.deadline(), Some(Timestamp(61_000)));
-    assert!(!h.bot_may_reply(BotMode::Assisted), "the bot stays quiet while a person is on the way");
+    assert!(
+        !h.bot_may_reply(BotMode::Assisted),
+        "the bot stays quiet while a person is on the way"
+    );
 }
 
 #[test]
@@ -81,7 +84,15 @@ fn an_operator_may_join_a_chat_the_bot_is_handling() {
 #[test]
 fn take_over_replaces_the_owner_and_names_the_previous_one() {
     let mut h = in_state(&[EventBody::OperatorJoined { operator: op("a") }]);
-    let events = h.apply(Intent::TakeOver { operator: op("b"), replacing: op("a").id }, facts(0)).unwrap();
+    let events = h
+        .apply(
+            Intent::TakeOver {
+                operator: op("b"),
+                replacing: op("a").id,
+            },
+            facts(0),
+        )
+        .unwrap();
     assert_eq!(
         events,
         vec![EventBody::OperatorTookOver {
@@ -96,9 +107,15 @@ fn take_over_replaces_the_owner_and_names_the_previous_one() {
 fn take_over_of_an_unowned_chat_is_a_conflict() {
     let mut h = Handover::default();
     assert_eq!(
-        h.apply(Intent::TakeOver { operator: op("b"), replacing: op("a").id }, facts(0))
-            .unwrap_err()
-            .code,
+        h.apply(
+            Intent::TakeOver {
+                operator: op("b"),
+                replacing: op("a").id
+            },
+            facts(0)
+        )
+        .unwrap_err()
+        .code,
         ErrorCode::Conflict
     );
 }
@@ -225,6 +242,163 @@ fn state_is_the_fold_of_the_log() {
     let mut log = Vec::new();
     log.extend(live.apply(Intent::RequestHuman, facts(0)).unwrap());
     log.extend(live.apply(Intent::Join { operator: op("a") }, facts(1)).unwrap());
-    log.extend(live.apply(Intent::TakeOver { operator: op("b"), replacing: op("a").id }, facts(2)).unwrap());
+    log.extend(
+        live.apply(
+            Intent::TakeOver {
+                operator: op("b"),
+                replacing: op("a").id,
+            },
+            facts(2),
+        )
+        .unwrap(),
+    );
     assert_eq!(Handover::from_log(&log), live);
+}
+
+#[test]
+fn a_stale_take_over_is_a_conflict() {
+    // b saw a as the owner, but c took over meanwhile: b's intent is stale.
+    let mut h = in_state(&[
+        EventBody::OperatorJoined { operator: op("a") },
+        EventBody::OperatorTookOver {
+            operator: op("c"),
+            previous: op("a"),
+        },
+    ]);
+    let err = h
+        .apply(
+            Intent::TakeOver {
+                operator: op("b"),
+                replacing: op("a").id,
+            },
+            facts(0),
+        )
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Conflict);
+    assert_eq!(err.current, HandoverState::Human { operator: op("c") });
+}
+
+#[test]
+fn taking_over_your_own_chat_changes_nothing() {
+    let mut h = in_state(&[EventBody::OperatorJoined { operator: op("a") }]);
+    assert_eq!(
+        h.apply(
+            Intent::TakeOver {
+                operator: op("a"),
+                replacing: op("a").id
+            },
+            facts(0)
+        )
+        .unwrap(),
+        vec![]
+    );
+}
+
+#[test]
+fn only_the_owner_transfers_and_never_to_themselves() {
+    let mut h = in_state(&[EventBody::OperatorJoined { operator: op("a") }]);
+    let by_other = Intent::Transfer {
+        from: op("b").id,
+        to: op("c"),
+        to_available: true,
+    };
+    assert_eq!(h.apply(by_other, facts(0)).unwrap_err().code, ErrorCode::Conflict);
+    let to_self = Intent::Transfer {
+        from: op("a").id,
+        to: op("a"),
+        to_available: true,
+    };
+    assert_eq!(h.apply(to_self, facts(0)).unwrap_err().code, ErrorCode::Conflict);
+    let waiting = in_state(&[EventBody::HelpRequested { deadline: Timestamp(9) }]);
+    let unowned = Intent::Transfer {
+        from: op("a").id,
+        to: op("b"),
+        to_available: true,
+    };
+    assert_eq!(
+        waiting.clone().apply(unowned, facts(0)).unwrap_err().code,
+        ErrorCode::Conflict
+    );
+}
+
+#[test]
+fn any_operator_may_resolve_a_chat_nobody_owns() {
+    for log in [vec![], vec![EventBody::HelpRequested { deadline: Timestamp(9) }]] {
+        let mut h = in_state(&log);
+        let events = h.apply(Intent::Resolve { operator: op("b") }, facts(0)).unwrap();
+        assert_eq!(events, vec![EventBody::Resolved { by: Some(op("b")) }]);
+        assert_eq!(h.state(), &HandoverState::Resolved);
+    }
+}
+
+#[test]
+fn ending_a_human_chat_that_is_not_human_is_a_conflict() {
+    for log in [vec![], vec![EventBody::HelpRequested { deadline: Timestamp(9) }]] {
+        let mut h = in_state(&log);
+        assert_eq!(
+            h.apply(Intent::EndHuman, facts(0)).unwrap_err().code,
+            ErrorCode::Conflict
+        );
+    }
+}
+
+#[test]
+fn leaving_a_chat_nobody_owns_is_a_conflict() {
+    let mut h = in_state(&[EventBody::HelpRequested { deadline: Timestamp(9) }]);
+    assert_eq!(
+        h.apply(Intent::Leave { operator: op("a").id }, facts(0))
+            .unwrap_err()
+            .code,
+        ErrorCode::Conflict
+    );
+}
+
+#[test]
+fn requests_are_refused_when_handover_is_off() {
+    let mut h = Handover::default();
+    let off = Facts {
+        handover_enabled: false,
+        ..facts(0)
+    };
+    assert_eq!(
+        h.apply(Intent::RequestHuman, off).unwrap_err().code,
+        ErrorCode::HandoverDisabled
+    );
+}
+
+#[test]
+fn nothing_moves_a_resolved_chat() {
+    let resolved = in_state(&[EventBody::Resolved { by: None }]);
+    let intents = [
+        Intent::RequestHuman,
+        Intent::CancelRequest,
+        Intent::EndHuman,
+        Intent::Join { operator: op("a") },
+        Intent::TakeOver {
+            operator: op("a"),
+            replacing: op("b").id,
+        },
+        Intent::Transfer {
+            from: op("a").id,
+            to: op("b"),
+            to_available: true,
+        },
+        Intent::Leave { operator: op("a").id },
+        Intent::Resolve { operator: op("a") },
+    ];
+    for intent in intents {
+        let err = resolved.clone().apply(intent.clone(), facts(0)).unwrap_err();
+        assert_eq!(
+            (err.code, err.current),
+            (ErrorCode::Conflict, HandoverState::Resolved),
+            "{intent:?}"
+        );
+    }
+}
+
+#[test]
+fn the_bot_is_silent_in_human_only_mode() {
+    let h = Handover::default();
+    assert!(h.bot_may_reply(BotMode::Assisted));
+    assert!(!h.bot_may_reply(BotMode::HumanOnly));
 }
