@@ -29,9 +29,16 @@ pub struct Member {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StatusChange {
     /// The operator sets their own status.
-    Own { operator: OperatorId, status: OperatorStatus },
+    Own {
+        operator: OperatorId,
+        status: OperatorStatus,
+    },
     /// An admin sets a teammate's status (Offline only).
-    ByAdmin { admin: OperatorId, target: OperatorId, status: OperatorStatus },
+    ByAdmin {
+        admin: OperatorId,
+        target: OperatorId,
+        status: OperatorStatus,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +64,10 @@ impl Team {
     /// status changed.
     pub fn change(&mut self, change: StatusChange, now: Timestamp) -> Result<OperatorId, StatusRefusal> {
         let refuse = |code, reason| Err(StatusRefusal { code, reason });
+        let (StatusChange::Own { status, .. } | StatusChange::ByAdmin { status, .. }) = &change;
+        if *status == OperatorStatus::Unknown {
+            return refuse(ErrorCode::BadFrame, "unknown status");
+        }
         let (target, status) = match change {
             StatusChange::Own { operator, status } => (operator, status),
             StatusChange::ByAdmin { admin, target, status } => {
@@ -70,9 +81,6 @@ impl Team {
                 (target, status)
             }
         };
-        if status == OperatorStatus::Unknown {
-            return refuse(ErrorCode::BadFrame, "unknown status");
-        }
         let Some(member) = self.members.iter_mut().find(|m| m.id == target) else {
             return refuse(ErrorCode::NotFound, "no such operator");
         };
@@ -90,7 +98,9 @@ impl Team {
 
     /// Applies auto-away; returns who became Away.
     pub fn auto_away(&mut self, now: Timestamp) -> Vec<OperatorId> {
-        let Some(after) = self.auto_away_after else { return vec![] };
+        let Some(after) = self.auto_away_after else {
+            return vec![];
+        };
         let mut changed = Vec::new();
         for m in &mut self.members {
             if m.status == OperatorStatus::Available && now.0 >= m.last_active.0 + after.0 {
@@ -117,12 +127,15 @@ impl Team {
 
     /// "Talk to a human" may be offered for this bot.
     pub fn human_available(&self, bot: &BotId) -> bool {
-        self.members.iter().any(|m| m.status == OperatorStatus::Available && Team::serves(m, bot))
+        self.members
+            .iter()
+            .any(|m| m.status == OperatorStatus::Available && Team::serves(m, bot))
     }
 
     /// `to` may receive a transfer of a conversation of this bot.
     pub fn can_receive_transfer(&self, to: &OperatorId, bot: &BotId) -> bool {
-        self.member(to).is_some_and(|m| m.status == OperatorStatus::Available && Team::serves(m, bot))
+        self.member(to)
+            .is_some_and(|m| m.status == OperatorStatus::Available && Team::serves(m, bot))
     }
 
     /// (Available, total) operators for this bot: "2/3 online".
@@ -144,7 +157,13 @@ mod tests {
     use super::*;
 
     fn member(id: &str, role: Role, status: OperatorStatus) -> Member {
-        Member { id: OperatorId(id.into()), role, status, bots: vec![BotId("shop".into())], last_active: Timestamp(0) }
+        Member {
+            id: OperatorId(id.into()),
+            role,
+            status,
+            bots: vec![BotId("shop".into())],
+            last_active: Timestamp(0),
+        }
     }
 
     fn team() -> Team {
@@ -164,19 +183,41 @@ mod tests {
     #[test]
     fn only_the_operator_can_make_themselves_available() {
         let mut t = team();
-        let by_admin = StatusChange::ByAdmin { admin: id("admin"), target: id("agent"), status: OperatorStatus::Available };
+        let by_admin = StatusChange::ByAdmin {
+            admin: id("admin"),
+            target: id("agent"),
+            status: OperatorStatus::Available,
+        };
         assert_eq!(t.change(by_admin, Timestamp(1)).unwrap_err().code, ErrorCode::Forbidden);
-        let own = StatusChange::Own { operator: id("agent"), status: OperatorStatus::Available };
+        let own = StatusChange::Own {
+            operator: id("agent"),
+            status: OperatorStatus::Available,
+        };
         assert_eq!(t.change(own, Timestamp(1)), Ok(id("agent")));
     }
 
     #[test]
     fn an_admin_can_set_a_teammate_offline_but_an_agent_cannot() {
         let mut t = team();
-        t.change(StatusChange::Own { operator: id("agent"), status: OperatorStatus::Available }, Timestamp(0)).unwrap();
-        let by_agent = StatusChange::ByAdmin { admin: id("agent"), target: id("admin"), status: OperatorStatus::Offline };
+        t.change(
+            StatusChange::Own {
+                operator: id("agent"),
+                status: OperatorStatus::Available,
+            },
+            Timestamp(0),
+        )
+        .unwrap();
+        let by_agent = StatusChange::ByAdmin {
+            admin: id("agent"),
+            target: id("admin"),
+            status: OperatorStatus::Offline,
+        };
         assert_eq!(t.change(by_agent, Timestamp(1)).unwrap_err().code, ErrorCode::Forbidden);
-        let by_admin = StatusChange::ByAdmin { admin: id("admin"), target: id("agent"), status: OperatorStatus::Offline };
+        let by_admin = StatusChange::ByAdmin {
+            admin: id("admin"),
+            target: id("agent"),
+            status: OperatorStatus::Offline,
+        };
         assert!(t.change(by_admin, Timestamp(1)).is_ok());
         assert_eq!(t.member(&id("agent")).unwrap().status, OperatorStatus::Offline);
     }
@@ -187,7 +228,14 @@ mod tests {
         let shop = BotId("shop".into());
         assert!(t.human_available(&shop));
         assert!(!t.human_available(&BotId("other".into())), "nobody serves this bot");
-        t.change(StatusChange::Own { operator: id("admin"), status: OperatorStatus::Busy }, Timestamp(0)).unwrap();
+        t.change(
+            StatusChange::Own {
+                operator: id("admin"),
+                status: OperatorStatus::Busy,
+            },
+            Timestamp(0),
+        )
+        .unwrap();
         assert!(!t.human_available(&shop), "Busy does not count");
         assert_eq!(t.counts(&shop), (0, 2));
     }
@@ -198,17 +246,34 @@ mod tests {
         let shop = BotId("shop".into());
         assert!(!t.can_receive_transfer(&id("agent"), &shop), "Offline");
         for status in [OperatorStatus::Away, OperatorStatus::Busy] {
-            t.change(StatusChange::Own { operator: id("agent"), status }, Timestamp(0)).unwrap();
+            t.change(
+                StatusChange::Own {
+                    operator: id("agent"),
+                    status,
+                },
+                Timestamp(0),
+            )
+            .unwrap();
             assert!(!t.can_receive_transfer(&id("agent"), &shop));
         }
-        t.change(StatusChange::Own { operator: id("agent"), status: OperatorStatus::Available }, Timestamp(0)).unwrap();
+        t.change(
+            StatusChange::Own {
+                operator: id("agent"),
+                status: OperatorStatus::Available,
+            },
+            Timestamp(0),
+        )
+        .unwrap();
         assert!(t.can_receive_transfer(&id("agent"), &shop));
     }
 
     #[test]
     fn auto_away_only_when_enabled() {
         let mut t = team();
-        assert!(t.auto_away(Timestamp(u64::MAX / 2)).is_empty(), "off: status never changes by itself");
+        assert!(
+            t.auto_away(Timestamp(u64::MAX / 2)).is_empty(),
+            "off: status never changes by itself"
+        );
         t.auto_away_after = Some(Millis(1_000));
         assert_eq!(t.next_auto_away(), Some(Timestamp(1_000)));
         t.touch(&id("admin"), Timestamp(500));

@@ -237,7 +237,11 @@ impl ConversationCore {
             offer_human: false,
         };
         let mut bodies = vec![body];
-        if is_visitor && facts.mode == BotMode::HumanOnly && self.handover.state() == &crate::HandoverState::Bot {
+        if is_visitor
+            && facts.mode == BotMode::HumanOnly
+            && facts.handover_enabled
+            && self.handover.state() == &crate::HandoverState::Bot
+        {
             // Human-only: every conversation is routed to the team.
             let mut next = self.handover.clone();
             next.observe(&bodies[0]);

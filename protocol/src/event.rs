@@ -28,7 +28,15 @@ pub struct OperatorProfile {
 pub enum Author {
     Visitor,
     Bot,
-    Operator { operator: OperatorProfile },
+    Operator {
+        operator: OperatorProfile,
+    },
+    /// A role this build does not know (a newer peer): shown as a neutral
+    /// author rather than failing the whole frame.
+    #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    Unknown,
 }
 
 /// One persisted event of a conversation.

@@ -60,7 +60,10 @@ pub enum Intent {
     /// owner the operator saw. If someone else owns it by now, the intent is
     /// stale and gets `conflict`, so two simultaneous take-overs cannot both
     /// win.
-    TakeOver { operator: OperatorProfile, replacing: OperatorId },
+    TakeOver {
+        operator: OperatorProfile,
+        replacing: OperatorId,
+    },
     /// Owner: hand the chat to `to`, who must be Available.
     Transfer {
         from: OperatorId,
@@ -102,7 +105,13 @@ pub struct Facts {
 impl Facts {
     /// Typical facts: handover on, assisted mode, a person available.
     pub fn at(now: Timestamp, response_window: Millis) -> Facts {
-        Facts { now, human_available: true, response_window, handover_enabled: true, mode: BotMode::Assisted }
+        Facts {
+            now,
+            human_available: true,
+            response_window,
+            handover_enabled: true,
+            mode: BotMode::Assisted,
+        }
     }
 }
 
@@ -183,9 +192,14 @@ impl Handover {
         use HandoverState as S;
         let events = match (&self.state, intent) {
             (S::Bot, Intent::RequestHuman) if !facts.handover_enabled => {
-                return Err(self.reject(ErrorCode::HandoverDisabled, "this assistant does not hand over to people"));
+                return Err(self.reject(
+                    ErrorCode::HandoverDisabled,
+                    "this assistant does not hand over to people",
+                ));
             }
-            (S::Bot, Intent::RequestHuman) if facts.human_available => {
+            // Human-only mode queues the request even while nobody is
+            // Available, exactly as a visitor's message would.
+            (S::Bot, Intent::RequestHuman) if facts.human_available || facts.mode == BotMode::HumanOnly => {
                 vec![EventBody::HelpRequested {
                     deadline: facts.now + facts.response_window,
                 }]
@@ -210,10 +224,16 @@ impl Handover {
             }
             (S::Human { operator: owner }, Intent::TakeOver { operator, .. }) if owner.id == operator.id => vec![],
             (S::Human { operator: owner }, Intent::TakeOver { operator, replacing }) if owner.id == replacing => {
-                vec![EventBody::OperatorTookOver { operator, previous: owner.clone() }]
+                vec![EventBody::OperatorTookOver {
+                    operator,
+                    previous: owner.clone(),
+                }]
             }
             (S::Human { .. }, Intent::TakeOver { .. }) => {
-                return Err(self.reject(ErrorCode::Conflict, "the chat changed hands; look again before taking over"));
+                return Err(self.reject(
+                    ErrorCode::Conflict,
+                    "the chat changed hands; look again before taking over",
+                ));
             }
             (S::Human { operator: owner }, Intent::Transfer { from, to, to_available }) if owner.id == from => {
                 if !to_available {
@@ -232,8 +252,11 @@ impl Handover {
                     operator: owner.clone(),
                 }]
             }
+            // The visitor sees the name the owner chose when joining.
             (S::Human { operator: owner }, Intent::Resolve { operator }) if owner.id == operator.id => {
-                vec![EventBody::Resolved { by: Some(operator) }]
+                vec![EventBody::Resolved {
+                    by: Some(owner.clone()),
+                }]
             }
             (S::Bot | S::Waiting { .. }, Intent::Resolve { operator }) => {
                 vec![EventBody::Resolved { by: Some(operator) }]
@@ -252,7 +275,9 @@ impl Handover {
     /// inbox for whoever comes online).
     pub(crate) fn request_for_human_only(&self, facts: Facts) -> Vec<EventBody> {
         match self.state {
-            HandoverState::Bot => vec![EventBody::HelpRequested { deadline: facts.now + facts.response_window }],
+            HandoverState::Bot => vec![EventBody::HelpRequested {
+                deadline: facts.now + facts.response_window,
+            }],
             _ => vec![],
         }
     }

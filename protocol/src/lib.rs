@@ -49,7 +49,15 @@ pub const SUPPORTED_VERSIONS: &[u32] = &[PROTOCOL_VERSION];
 
 /// Optional features a peer may announce in `hello` / `welcome`. A feature
 /// one side lacks is simply not used; nothing else is negotiated.
-pub const FEATURES: &[&str] = &["receipts", "typing", "presence", "history", "notes", "shortcuts", "transfer"];
+pub const FEATURES: &[&str] = &[
+    "receipts",
+    "typing",
+    "presence",
+    "history",
+    "notes",
+    "shortcuts",
+    "transfer",
+];
 
 /// A resuming client more than this many events behind gets only the newest
 /// ones (`replay_limited`) and pages back with `history`.

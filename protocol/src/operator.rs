@@ -58,30 +58,71 @@ pub enum OperatorToServer {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         features: Vec<String>,
     },
-    SetStatus { status: OperatorStatus },
+    SetStatus {
+        status: OperatorStatus,
+    },
     /// Admins only, and only to Offline.
-    SetTeammateStatus { operator: OperatorId, status: OperatorStatus },
+    SetTeammateStatus {
+        operator: OperatorId,
+        status: OperatorStatus,
+    },
     /// View a conversation read-only: the server answers with `history` and
     /// counts it as read for this operator. Changes nothing for the visitor.
-    Open { conversation: ConversationId },
+    Open {
+        conversation: ConversationId,
+    },
     /// A page of older events.
-    History { conversation: ConversationId, before: Seq, limit: u32 },
+    History {
+        conversation: ConversationId,
+        before: Seq,
+        limit: u32,
+    },
     /// Claim a chat nobody owns, under `display_name` (what the visitor sees).
-    Join { conversation: ConversationId, client_msg_id: ClientMsgId, display_name: String },
+    Join {
+        conversation: ConversationId,
+        client_msg_id: ClientMsgId,
+        display_name: String,
+    },
     /// Replace the owner the operator saw (`replacing`); stale if the owner
     /// changed meanwhile.
-    TakeOver { conversation: ConversationId, client_msg_id: ClientMsgId, display_name: String, replacing: OperatorId },
+    TakeOver {
+        conversation: ConversationId,
+        client_msg_id: ClientMsgId,
+        display_name: String,
+        replacing: OperatorId,
+    },
     /// Hand the chat to an Available teammate.
-    Transfer { conversation: ConversationId, client_msg_id: ClientMsgId, to: OperatorId },
+    Transfer {
+        conversation: ConversationId,
+        client_msg_id: ClientMsgId,
+        to: OperatorId,
+    },
     /// Hand the chat back to the bot.
-    Leave { conversation: ConversationId, client_msg_id: ClientMsgId },
+    Leave {
+        conversation: ConversationId,
+        client_msg_id: ClientMsgId,
+    },
     /// Close the chat.
-    Resolve { conversation: ConversationId, client_msg_id: ClientMsgId },
-    Send { conversation: ConversationId, client_msg_id: ClientMsgId, text: String },
+    Resolve {
+        conversation: ConversationId,
+        client_msg_id: ClientMsgId,
+    },
+    Send {
+        conversation: ConversationId,
+        client_msg_id: ClientMsgId,
+        text: String,
+    },
     /// An internal note: visible to operators only, never to the visitor.
-    AddNote { conversation: ConversationId, client_msg_id: ClientMsgId, text: String },
+    AddNote {
+        conversation: ConversationId,
+        client_msg_id: ClientMsgId,
+        text: String,
+    },
     /// Ephemeral, like the visitor's.
-    Typing { conversation: ConversationId, typing: bool },
+    Typing {
+        conversation: ConversationId,
+        typing: bool,
+    },
     Receipt {
         conversation: ConversationId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,8 +131,14 @@ pub enum OperatorToServer {
         read: Option<Seq>,
     },
     /// Create (no `id`) or edit a saved reply.
-    SaveShortcut { client_msg_id: ClientMsgId, shortcut: ShortcutDraft },
-    DeleteShortcut { client_msg_id: ClientMsgId, id: ShortcutId },
+    SaveShortcut {
+        client_msg_id: ClientMsgId,
+        shortcut: ShortcutDraft,
+    },
+    DeleteShortcut {
+        client_msg_id: ClientMsgId,
+        id: ShortcutId,
+    },
     Ping,
     #[serde(other)]
     #[cfg_attr(feature = "schema", schemars(skip))]
@@ -109,9 +156,14 @@ pub enum ServerToOperator {
     /// A conversation was created or changed: replace the list row.
     Conversation(ConversationSummary),
     /// A conversation left the live list (resolved, or no longer visible).
-    ConversationRemoved { conversation: ConversationId },
+    ConversationRemoved {
+        conversation: ConversationId,
+    },
     /// A new event in a conversation.
-    Event { conversation: ConversationId, event: ConversationEvent },
+    Event {
+        conversation: ConversationId,
+        event: ConversationEvent,
+    },
     /// Events answering `open` (the newest page) or `history`, with the
     /// conversation's notes when answering `open`.
     History {
@@ -121,24 +173,46 @@ pub enum ServerToOperator {
         notes: Vec<Note>,
     },
     /// A new internal note.
-    Note { conversation: ConversationId, note: Note },
+    Note {
+        conversation: ConversationId,
+        note: Note,
+    },
     /// A log-changing request is stored under `seq`.
-    Ack { client_msg_id: ClientMsgId, seq: Seq },
+    Ack {
+        client_msg_id: ClientMsgId,
+        seq: Seq,
+    },
     /// A request outside the log (note, shortcut) is done.
-    Done { client_msg_id: ClientMsgId },
+    Done {
+        client_msg_id: ClientMsgId,
+    },
     /// The team's availability changed.
     Roster(Roster),
     /// The visitor is (or stopped) typing. Ephemeral.
-    Typing { conversation: ConversationId, typing: bool },
+    Typing {
+        conversation: ConversationId,
+        typing: bool,
+    },
     /// The visitor's presence changed. Ephemeral.
-    Presence { conversation: ConversationId, presence: VisitorPresence },
+    Presence {
+        conversation: ConversationId,
+        presence: VisitorPresence,
+    },
     /// Receipt marks of both sides moved.
-    Receipts { conversation: ConversationId, visitor: ReceiptMarks, team: ReceiptMarks },
+    Receipts {
+        conversation: ConversationId,
+        visitor: ReceiptMarks,
+        team: ReceiptMarks,
+    },
     /// The operator's saved replies, after any change.
-    Shortcuts { shortcuts: Vec<Shortcut> },
+    Shortcuts {
+        shortcuts: Vec<Shortcut>,
+    },
     Pong,
     /// The server is shutting down: reconnect after `retry_after`.
-    GoingAway { retry_after: Millis },
+    GoingAway {
+        retry_after: Millis,
+    },
     Error(ErrorBody),
     #[serde(other)]
     #[cfg_attr(feature = "schema", schemars(skip))]
@@ -222,7 +296,10 @@ pub struct Roster {
 
 impl Roster {
     pub fn available(&self) -> usize {
-        self.operators.iter().filter(|o| o.status == OperatorStatus::Available).count()
+        self.operators
+            .iter()
+            .filter(|o| o.status == OperatorStatus::Available)
+            .count()
     }
 }
 

@@ -82,7 +82,9 @@ impl PresenceTracker {
     /// then.
     pub fn next_change(&self, now: Timestamp) -> Option<Timestamp> {
         let since = self.gone_since.filter(|_| self.sockets == 0)?;
-        [since + RECONNECT_GRACE, since + LOST_AFTER].into_iter().find(|t| *t > now)
+        [since + RECONNECT_GRACE, since + LOST_AFTER]
+            .into_iter()
+            .find(|t| *t > now)
     }
 }
 
@@ -95,7 +97,10 @@ mod tests {
         let mut p = PresenceTracker::default();
         p.connected();
         p.disconnected(Timestamp(1_000));
-        assert_eq!(p.presence(Timestamp(1_000 + RECONNECT_GRACE.0 - 1)), VisitorPresence::Online);
+        assert_eq!(
+            p.presence(Timestamp(1_000 + RECONNECT_GRACE.0 - 1)),
+            VisitorPresence::Online
+        );
         p.connected();
         assert_eq!(p.presence(Timestamp(100_000)), VisitorPresence::Online);
     }
@@ -107,7 +112,10 @@ mod tests {
         p.disconnected(Timestamp(0));
         assert_eq!(p.next_change(Timestamp(0)), Some(Timestamp(RECONNECT_GRACE.0)));
         assert_eq!(p.presence(Timestamp(RECONNECT_GRACE.0)), VisitorPresence::Reconnecting);
-        assert_eq!(p.next_change(Timestamp(RECONNECT_GRACE.0)), Some(Timestamp(LOST_AFTER.0)));
+        assert_eq!(
+            p.next_change(Timestamp(RECONNECT_GRACE.0)),
+            Some(Timestamp(LOST_AFTER.0))
+        );
         assert_eq!(p.presence(Timestamp(LOST_AFTER.0)), VisitorPresence::Lost);
         assert_eq!(p.next_change(Timestamp(LOST_AFTER.0)), None);
     }

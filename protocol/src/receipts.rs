@@ -78,7 +78,13 @@ mod tests {
         assert!(m.advance(Some(Seq(3)), None, Seq(10)));
         assert!(!m.advance(Some(Seq(2)), None, Seq(10)), "a lower mark is ignored");
         assert!(m.advance(None, Some(Seq(5)), Seq(10)));
-        assert_eq!(m, ReceiptMarks { delivered: Seq(5), read: Seq(5) });
+        assert_eq!(
+            m,
+            ReceiptMarks {
+                delivered: Seq(5),
+                read: Seq(5)
+            }
+        );
         assert!(!m.advance(Some(Seq(4)), Some(Seq(1)), Seq(10)));
     }
 
@@ -86,12 +92,21 @@ mod tests {
     fn marks_cannot_pass_the_end_of_the_log() {
         let mut m = ReceiptMarks::default();
         m.advance(Some(Seq(99)), Some(Seq(99)), Seq(7));
-        assert_eq!(m, ReceiptMarks { delivered: Seq(7), read: Seq(7) });
+        assert_eq!(
+            m,
+            ReceiptMarks {
+                delivered: Seq(7),
+                read: Seq(7)
+            }
+        );
     }
 
     #[test]
     fn status_of_a_message() {
-        let m = ReceiptMarks { delivered: Seq(6), read: Seq(4) };
+        let m = ReceiptMarks {
+            delivered: Seq(6),
+            read: Seq(4),
+        };
         assert_eq!(m.status_of(Seq(4)), DeliveryStatus::Read);
         assert_eq!(m.status_of(Seq(5)), DeliveryStatus::Delivered);
         assert_eq!(m.status_of(Seq(7)), DeliveryStatus::Sent);

@@ -3,8 +3,7 @@
 
 use crate::receipts::ReceiptMarks;
 use crate::{
-    Author, BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorBody, HandoverState, Millis, Seq,
-    VisitorToken,
+    Author, BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorBody, HandoverState, Millis, Seq, VisitorToken,
 };
 use serde::{Deserialize, Serialize};
 
@@ -99,19 +98,29 @@ pub enum ServerToVisitor {
     Event(ConversationEvent),
     /// A send or intent is stored under `seq` (for an intent that changed
     /// nothing, the current last `seq`).
-    Ack { client_msg_id: ClientMsgId, seq: Seq },
+    Ack {
+        client_msg_id: ClientMsgId,
+        seq: Seq,
+    },
     /// Whether "Talk to a human" may be offered, pushed when it changes.
     Availability(Availability),
     /// The bot or the operator is (or stopped) typing. Ephemeral.
-    Typing { author: Author, typing: bool },
+    Typing {
+        author: Author,
+        typing: bool,
+    },
     /// The team's receipt marks: how far the visitor's messages are
     /// delivered / read.
-    Receipts { team: ReceiptMarks },
+    Receipts {
+        team: ReceiptMarks,
+    },
     /// A page of older events, answering `history`.
     History(HistoryPage),
     Pong,
     /// The server is shutting down: reconnect after `retry_after`.
-    GoingAway { retry_after: Millis },
+    GoingAway {
+        retry_after: Millis,
+    },
     Error(ErrorBody),
     #[serde(other)]
     #[cfg_attr(feature = "schema", schemars(skip))]

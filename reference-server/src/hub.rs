@@ -563,12 +563,22 @@ impl Hub {
         }
         let page = HistoryPage { events, has_more };
         let notes = self.store.notes(conversation)?;
+        let (visitor, team) = (conv.core.visitor_marks, conv.core.team_marks);
         send(
             outbox,
             &ServerToOperator::History {
                 conversation: conversation.clone(),
                 page,
                 notes,
+            },
+        );
+        // The marks as they stand, so the view shows delivered/read at once.
+        send(
+            outbox,
+            &ServerToOperator::Receipts {
+                conversation: conversation.clone(),
+                visitor,
+                team,
             },
         );
         send(

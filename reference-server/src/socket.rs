@@ -81,6 +81,11 @@ pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ErrorBody> {
             format!("frames are limited to {MAX_FRAME_BYTES} bytes"),
         ));
     }
+    // serde's tagged enums would also accept `["send", …]`; frames are
+    // objects, as other implementations will expect.
+    if !text.trim_start().starts_with('{') {
+        return Err(ErrorBody::new(ErrorCode::BadFrame, "a frame is one JSON object"));
+    }
     serde_json::from_str(text).map_err(|e| ErrorBody::new(ErrorCode::BadFrame, format!("could not read frame: {e}")))
 }
 

@@ -127,7 +127,15 @@ fn test() -> Result {
     };
     step("format", &mut |_| run(cargo().args(["fmt", "--all", "--check"])));
     step("clippy (native)", &mut |_| {
-        run(cargo().args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]))
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ]))
     });
     step("clippy (wasm)", &mut |_| {
         run(cargo().args([

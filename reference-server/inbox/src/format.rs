@@ -85,6 +85,7 @@ pub fn author_label(author: &Author) -> String {
         Author::Visitor => "Visitor".to_owned(),
         Author::Bot => "Bot".to_owned(),
         Author::Operator { operator } => operator.name.clone(),
+        Author::Unknown => "Someone".to_owned(),
     }
 }
 

@@ -241,6 +241,7 @@ fn render_event(event: &ConversationEvent, offer: bool, on_request_human: &Callb
                 Author::Visitor => ("is-visitor", s::YOU.to_owned()),
                 Author::Bot => ("is-bot", s::ASSISTANT.to_owned()),
                 Author::Operator { operator } => ("is-operator", operator.name.clone()),
+                Author::Unknown => ("is-bot", String::new()),
             };
             html! {
                 <div class={classes!("baton-msg", class)} key={event.seq.0}>

@@ -99,7 +99,7 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
 fn bubble(event: &ConversationEvent, author: &Author, label: &str, text: &str, grouped: bool, me: &OperatorId) -> Html {
     let at = event.at;
     let (side, mine) = match author {
-        Author::Visitor => ("msg-visitor", false),
+        Author::Visitor | Author::Unknown => ("msg-visitor", false),
         Author::Bot => ("msg-bot", false),
         Author::Operator { operator } => ("msg-operator", &operator.id == me),
     };
