@@ -244,3 +244,87 @@ async fn acknowledged_messages_survive_a_restart() {
     };
     assert_eq!(messages(&w.replay)[0], (1, "remember me".to_owned()));
 }
+
+#[tokio::test]
+async fn an_unsupported_version_is_told_what_is_supported_and_closed() {
+    let server = Server::start().await;
+    let mut ws = server.visitor().await;
+    send_raw(&mut ws, r#"{"type":"hello","protocol":99,"bot":"demo"}"#).await;
+    let ServerToVisitor::Error(e) = visitor_frame(&mut ws).await else {
+        panic!("error")
+    };
+    assert_eq!(e.code, ErrorCode::UnsupportedVersion);
+    assert_eq!(e.supported_versions, SUPPORTED_VERSIONS.to_vec());
+    use futures::StreamExt;
+    let end = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) | Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the server closes after unsupported_version");
+}
+
+#[tokio::test]
+async fn older_events_are_paged_with_history() {
+    let server = Server::start().await;
+    let (mut ws, _, _) = welcomed(&server).await;
+    for i in 0..3 {
+        send(&mut ws, &say(&format!("m{i}"), "what is the meaning of life")).await;
+        recv_until(&mut ws, |f: &ServerToVisitor| {
+            matches!(f, ServerToVisitor::Ack { .. }).then_some(())
+        })
+        .await;
+    }
+    // Each message got a bot reply: 6 events. Page back from seq 5, two at a time.
+    recv_until(&mut ws, |f: &ServerToVisitor| {
+        matches!(f, ServerToVisitor::Event(e) if e.seq == Seq(6)).then_some(())
+    })
+    .await;
+    send(
+        &mut ws,
+        &VisitorToServer::History {
+            before: Seq(5),
+            limit: 2,
+        },
+    )
+    .await;
+    let page = recv_until(&mut ws, |f: &ServerToVisitor| match f {
+        ServerToVisitor::History(p) => Some(p.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(page.events.iter().map(|e| e.seq.0).collect::<Vec<_>>(), [3, 4]);
+    assert!(page.has_more);
+    send(
+        &mut ws,
+        &VisitorToServer::History {
+            before: Seq(3),
+            limit: 100,
+        },
+    )
+    .await;
+    let page = recv_until(&mut ws, |f: &ServerToVisitor| match f {
+        ServerToVisitor::History(p) => Some(p.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(page.events.iter().map(|e| e.seq.0).collect::<Vec<_>>(), [1, 2]);
+    assert!(!page.has_more);
+}
+
+#[tokio::test]
+async fn a_frame_must_be_an_object() {
+    let server = Server::start().await;
+    let (mut ws, _, _) = welcomed(&server).await;
+    send_raw(&mut ws, r#"["send","m1","hi"]"#).await;
+    let ServerToVisitor::Error(e) = visitor_frame(&mut ws).await else {
+        panic!("error")
+    };
+    assert_eq!(e.code, ErrorCode::BadFrame);
+    send(&mut ws, &VisitorToServer::Ping).await;
+    assert_eq!(visitor_frame(&mut ws).await, ServerToVisitor::Pong, "still usable");
+}
