@@ -7,11 +7,19 @@ use std::pin::Pin;
 /// What a bot sees for one turn.
 #[derive(Clone, Debug)]
 pub struct BotTurn {
+    pub bot: baton_protocol::BotId,
+    pub conversation: baton_protocol::ConversationId,
     /// The visitor's latest message.
     pub text: String,
+    /// The conversation so far, oldest first (at most [`HISTORY_FOR_BOT`]
+    /// events, the latest message included).
+    pub history: Vec<baton_protocol::ConversationEvent>,
     /// Whether a person could be offered right now.
     pub human_available: bool,
 }
+
+/// How many recent events a bot is shown.
+pub const HISTORY_FOR_BOT: usize = 20;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BotReply {
@@ -98,7 +106,10 @@ mod tests {
 
     fn ask(text: &str, human_available: bool) -> BotReply {
         RuleBot.answer(&BotTurn {
+            bot: "demo".into(),
+            conversation: "c".into(),
             text: text.into(),
+            history: vec![],
             human_available,
         })
     }

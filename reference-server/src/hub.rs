@@ -28,7 +28,7 @@ use baton_protocol::{
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 /// Frames queued for one socket, already serialised. Bounded: a peer that
 /// stops reading is disconnected (it resumes from its cursor) rather than
@@ -49,8 +49,36 @@ pub fn now() -> Timestamp {
 pub struct Hub {
     store: Store,
     bots: HashMap<BotId, BotSettings>,
-    bot: Arc<dyn Bot>,
+    /// Who answers for each bot (`None`: nobody — human-only).
+    engines: HashMap<BotId, Arc<dyn Bot>>,
     live: Mutex<Live>,
+    /// What happened, for notifications and other observers.
+    events: broadcast::Sender<HubEvent>,
+}
+
+/// Facts the hub publishes after they are stored, for observers that act
+/// on them (notifications, metrics). Observers never change conversations.
+#[derive(Clone, Debug)]
+pub enum HubEvent {
+    /// A visitor started a conversation.
+    NewConversation { conversation: ConversationId, bot: BotId },
+    /// An event was stored in a conversation's log.
+    Stored {
+        conversation: ConversationId,
+        bot: BotId,
+        event: baton_protocol::ConversationEvent,
+    },
+    /// The visitor's receipt marks moved.
+    VisitorMarks {
+        conversation: ConversationId,
+        marks: baton_protocol::receipts::ReceiptMarks,
+    },
+    /// The host page named the visitor.
+    Identified {
+        conversation: ConversationId,
+        name: Option<String>,
+        email: Option<String>,
+    },
 }
 
 /// In-memory view of what is live, rebuilt from the store at start-up.
@@ -100,7 +128,11 @@ fn not_found() -> ErrorBody {
 impl Hub {
     /// Loads every conversation's log and the team, and re-arms response
     /// windows that were running when the server stopped.
-    pub fn start(store: Store, bots: Vec<BotSettings>, bot: Arc<dyn Bot>) -> Result<Arc<Hub>, StoreError> {
+    pub fn start(store: Store, bots: Vec<(BotSettings, Arc<dyn Bot>)>) -> Result<Arc<Hub>, StoreError> {
+        let (engines, bots): (HashMap<_, _>, Vec<_>) = bots
+            .into_iter()
+            .map(|(settings, bot)| ((settings.id.clone(), bot), settings))
+            .unzip();
         let bot_ids: Vec<BotId> = bots.iter().map(|b| b.id.clone()).collect();
         let mut live = Live::default();
         for row in store.conversations()? {
@@ -127,8 +159,9 @@ impl Hub {
         let hub = Arc::new(Hub {
             store,
             bots: bots.into_iter().map(|b| (b.id.clone(), b)).collect(),
-            bot,
+            engines,
             live: Mutex::new(live),
+            events: broadcast::channel(1024).0,
         });
         let deadlines: Vec<_> = hub
             .lock()
@@ -144,6 +177,17 @@ impl Hub {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Observe what the hub stores (see [`HubEvent`]). A slow observer
+    /// misses events (`RecvError::Lagged`) rather than slowing the hub.
+    pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
+        self.events.subscribe()
+    }
+
+    fn publish(&self, event: HubEvent) {
+        // No receivers is fine: nobody is listening.
+        let _ = self.events.send(event);
     }
 
     pub fn bot_settings(&self, bot: &BotId) -> Option<&BotSettings> {
@@ -345,6 +389,14 @@ impl Hub {
         for event in &outcome.events {
             conv.note(event);
         }
+        let bot = conv.bot.clone();
+        for event in &outcome.events {
+            self.publish(HubEvent::Stored {
+                conversation: conversation.clone(),
+                bot: bot.clone(),
+                event: event.clone(),
+            });
+        }
         for event in &outcome.events {
             live.broadcast_visitors(conversation, &ServerToVisitor::Event(event.clone()));
             live.broadcast_operators(&ServerToOperator::Event {
@@ -358,6 +410,12 @@ impl Hub {
         if outcome.visitor_marks.is_some() || outcome.team_marks.is_some() {
             let conv = &live.conversations[conversation];
             let (visitor, team) = (conv.core.visitor_marks, conv.core.team_marks);
+            if outcome.visitor_marks.is_some() {
+                self.publish(HubEvent::VisitorMarks {
+                    conversation: conversation.clone(),
+                    marks: visitor,
+                });
+            }
             if outcome.team_marks.is_some() {
                 live.broadcast_visitors(conversation, &ServerToVisitor::Receipts { team });
             }
@@ -374,19 +432,33 @@ impl Hub {
         let Some(text) = outcome.events.iter().find_map(|e| e.body.message_text()) else {
             return;
         };
-        let human_available = {
+        let (bot, human_available) = {
             let live = self.lock();
-            live.conversations
-                .get(&conversation)
-                .is_some_and(|c| live.team.human_available(&c.bot))
+            let Some(conv) = live.conversations.get(&conversation) else {
+                return;
+            };
+            (conv.bot.clone(), live.team.human_available(&conv.bot))
+        };
+        let Some(engine) = self.engines.get(&bot).cloned() else {
+            return;
+        };
+        let history = match self.store.recent(&conversation, crate::bot::HISTORY_FOR_BOT) {
+            Ok(history) => history,
+            Err(err) => {
+                tracing::error!(%err, "could not read the history for the bot");
+                Vec::new()
+            }
         };
         let turn = BotTurn {
+            bot,
+            conversation: conversation.clone(),
             text: text.to_owned(),
+            history,
             human_available,
         };
         let hub = Arc::clone(self);
         tokio::spawn(async move {
-            let reply = hub.bot.reply(turn).await;
+            let reply = engine.reply(turn).await;
             // The core drops the reply if a person took the chat meanwhile.
             hub.input(
                 &conversation,
@@ -638,6 +710,11 @@ impl Hub {
             ));
         }
         self.store.identify(conversation, name.as_deref(), email.as_deref())?;
+        self.publish(HubEvent::Identified {
+            conversation: conversation.clone(),
+            name: name.clone(),
+            email: email.clone(),
+        });
         let mut live = self.lock();
         if let (Some(conv), Some(name)) = (live.conversations.get_mut(conversation), name) {
             conv.visitor_name = Some(name);

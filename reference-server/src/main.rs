@@ -1,8 +1,9 @@
 use baton_protocol::OperatorId;
+use baton_server::bot::{Bot, RuleBot};
 use baton_server::config::Config;
 use baton_server::hub::Hub;
 use baton_server::store::{OperatorRow, Store};
-use baton_server::{AppState, auth, bot::RuleBot, serve};
+use baton_server::{AppState, auth, serve};
 use clap::Parser;
 use std::sync::Arc;
 
@@ -33,7 +34,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let hub = Hub::start(store, config.bots(addr.port()), Arc::new(RuleBot))?;
+    let bots = config
+        .bots(addr.port())
+        .into_iter()
+        .map(|b| (b, Arc::new(RuleBot) as Arc<dyn Bot>))
+        .collect();
+    let hub = Hub::start(store, bots)?;
     let state = AppState::new(hub, config.web_dir.clone(), config.site_dir.clone());
     tracing::info!(%addr, "listening");
     println!();

@@ -374,6 +374,24 @@ impl Store {
         Ok(events.into_iter().map(|(e, _)| e).collect())
     }
 
+    /// The newest `limit` events, oldest first.
+    pub fn recent(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<ConversationEvent>> {
+        self.events_after(conversation, Seq(0), limit)
+    }
+
+    /// The email the host page gave for this conversation's visitor.
+    pub fn visitor_email(&self, conversation: &ConversationId) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT visitor_email FROM conversations WHERE id = ?1",
+                [conversation.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     /// Up to `limit` events with `seq < before`, oldest first.
     pub fn events_before(
         &self,

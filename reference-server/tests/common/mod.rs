@@ -71,7 +71,8 @@ impl Server {
                 })
                 .expect("seed operator");
         }
-        let hub = Hub::start(store, vec![bot(window_ms)], Arc::new(RuleBot)).expect("start hub");
+        let engine: Arc<dyn baton_server::bot::Bot> = Arc::new(RuleBot);
+        let hub = Hub::start(store, vec![(bot(window_ms), engine)]).expect("start hub");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = AppState::new(hub, dir.join("web"), dir.join("site"));
