@@ -39,7 +39,7 @@ export default defineConfig({
   },
   webServer: {
     command:
-      `../target/debug/baton-server --demo --listen 127.0.0.1:${port} --data-dir ${dataDir} ` +
+      `../target/debug/baton-server --demo --config ../demo/baton.toml --listen 127.0.0.1:${port} --data-dir ${dataDir} ` +
       `--web-dir ../target/web --site-dir ../demo/site`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,

@@ -176,6 +176,18 @@ pub struct Availability {
     pub button_label: String,
     /// Shown instead of the button while nobody is available.
     pub offline_message: String,
+    /// Whether the widget shows the button at all (the bot may still offer
+    /// a person inline). Omitted when true.
+    #[serde(default = "crate::visitor::yes", skip_serializing_if = "crate::visitor::is_true")]
+    pub show_button: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 /// A page of the log, oldest first.

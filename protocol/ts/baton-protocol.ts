@@ -32,7 +32,12 @@ button_label: string,
 /**
  * Shown instead of the button while nobody is available.
  */
-offline_message: string, };
+offline_message: string, 
+/**
+ * Whether the widget shows the button at all (the bot may still offer
+ * a person inline). Omitted when true.
+ */
+show_button?: boolean, };
 
 export type BotCount = { bot: BotId, available: number, total: number, };
 

@@ -1,43 +1,132 @@
-//! Configuration: CLI flags, each with an environment variable.
+//! Configuration: a TOML file (`--config`), overridden by environment
+//! variables, overridden by command-line flags. Every setting has a default
+//! that runs the demo, so the file is optional.
+//!
+//! ```toml
+//! listen = "0.0.0.0:8080"
+//! data_dir = "/var/lib/baton"
+//! public_url = "https://chat.example.com"
+//! country_header = "CF-IPCountry"   # only behind a proxy that sets it
+//! auto_away_minutes = 15            # omit: status never changes by itself
+//!
+//! [[bot]]
+//! id = "shop"
+//! allowed_origins = ["https://shop.example.com"]
+//! button_label = "Talk to a human"
+//! offline_message = "Our team is offline — the assistant can still help."
+//! response_window_secs = 120
+//! mode = "assisted"                 # or "human_only"
+//! engine = { kind = "faq", knowledge = "knowledge.toml" }
+//! operator_colour = "#0b7a75"
+//! ```
 
 use baton_protocol::{BotId, BotMode, Millis};
 use clap::Parser;
+use serde::Deserialize;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-#[derive(Parser, Debug, Clone)]
+#[derive(Parser, Debug, Clone, Default)]
 #[command(
     name = "baton-server",
     version,
     about = "Baton reference server: AI chat with human handover"
 )]
-pub struct Config {
-    /// Address to listen on.
-    #[arg(long, env = "BATON_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
-    /// Directory for the SQLite database.
-    #[arg(long, env = "BATON_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
-    /// Built widget and inbox assets (`<dir>/widget`, `<dir>/inbox`), as
-    /// produced by `cargo xtask build-web`.
-    #[arg(long, env = "BATON_WEB_DIR", default_value = "target/web")]
-    pub web_dir: PathBuf,
-    /// The demo site served at `/`.
-    #[arg(long, env = "BATON_SITE_DIR", default_value = "demo/site")]
-    pub site_dir: PathBuf,
-    /// Origins allowed to open the visitor socket (comma-separated). Default:
-    /// this server's own origin, as `http://127.0.0.1:PORT` and `http://localhost:PORT`.
+pub struct Cli {
+    /// A TOML config file (see the module docs for its shape).
+    #[arg(long, env = "BATON_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "BATON_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the SQLite database [default: data].
+    #[arg(long, env = "BATON_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Built widget and inbox assets (`<dir>/widget`, `<dir>/inbox`)
+    /// [default: target/web].
+    #[arg(long, env = "BATON_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+    /// The demo site served at `/` [default: demo/site].
+    #[arg(long, env = "BATON_SITE_DIR")]
+    pub site_dir: Option<PathBuf>,
+    /// The server's public URL, for links in notifications.
+    #[arg(long, env = "BATON_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Origins allowed to open the visitor socket of the default bot
+    /// (comma-separated) [default: this server's own origin].
     #[arg(long, env = "BATON_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
-    /// How long a help request waits for an operator before the bot takes the
-    /// chat back.
-    #[arg(long, env = "BATON_RESPONSE_WINDOW_SECS", default_value_t = 120)]
-    pub response_window_secs: u64,
-    /// Bypass the bot: every visitor message asks for a person.
+    /// Response window of the default bot, in seconds [default: 120].
+    #[arg(long, env = "BATON_RESPONSE_WINDOW_SECS")]
+    pub response_window_secs: Option<u64>,
+    /// Make the default bot human-only: every visitor message asks for a
+    /// person.
     #[arg(long, env = "BATON_HUMAN_ONLY")]
     pub human_only: bool,
+    /// Header a trusted reverse proxy sets to the visitor's country.
+    #[arg(long, env = "BATON_COUNTRY_HEADER")]
+    pub country_header: Option<String>,
     /// Create the demo operator account (printed at start-up).
     #[arg(long)]
+    pub demo: bool,
+}
+
+/// The config file. Every field is optional.
+#[derive(Deserialize, Debug, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub web_dir: Option<PathBuf>,
+    pub site_dir: Option<PathBuf>,
+    pub public_url: Option<String>,
+    pub country_header: Option<String>,
+    pub auto_away_minutes: Option<u64>,
+    #[serde(default, rename = "bot")]
+    pub bots: Vec<BotFile>,
+    /// Outbound webhooks, email and translation (see `notify`).
+    pub notify: Option<toml::Value>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct BotFile {
+    pub id: String,
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    #[serde(default = "yes")]
+    pub handover: bool,
+    #[serde(default = "yes")]
+    pub show_button: bool,
+    pub button_label: Option<String>,
+    pub offline_message: Option<String>,
+    pub response_window_secs: Option<u64>,
+    #[serde(default)]
+    pub mode: BotMode,
+    /// Who answers: `{ kind = "rules" | "faq" | "webhook" | "open_ai" | "none", … }`.
+    pub engine: Option<toml::Value>,
+    pub operator_avatar_url: Option<String>,
+    pub operator_colour: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Everything resolved: file, then environment and flags on top.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub web_dir: PathBuf,
+    pub site_dir: PathBuf,
+    pub public_url: String,
+    pub country_header: Option<String>,
+    pub auto_away: Option<Millis>,
+    pub bots: Vec<BotSettings>,
+    pub notify: Option<toml::Value>,
+    /// Where relative paths in the file (knowledge files) are resolved.
+    pub base_dir: PathBuf,
     pub demo: bool,
 }
 
@@ -49,34 +138,193 @@ pub struct BotSettings {
     pub allowed_origins: Vec<String>,
     /// Whether visitors may ask for a person at all.
     pub handover_enabled: bool,
+    /// Whether the widget shows the "Talk to a human" button (the bot can
+    /// still offer a person inline).
+    pub show_button: bool,
     pub button_label: String,
     pub offline_message: String,
     pub response_window: Millis,
     /// Assisted (the bot answers) or human-only (every chat goes to people).
     pub mode: BotMode,
+    /// Who answers, as written in the config (`None`: the rule-based demo bot).
+    pub engine: Option<toml::Value>,
+    /// Shown for operators who have not set their own.
+    pub operator_avatar_url: Option<String>,
+    pub operator_colour: Option<String>,
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+const DEFAULT_BUTTON: &str = "Talk to a human";
+const DEFAULT_OFFLINE: &str = "Our team is offline right now — the assistant is still here to help.";
+
 impl Config {
-    /// The single bot the reference server runs until bots come from a
-    /// config file.
-    pub fn bots(&self, port: u16) -> Vec<BotSettings> {
-        let allowed_origins = if self.allowed_origins.is_empty() {
-            vec![format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")]
-        } else {
-            self.allowed_origins.clone()
+    /// Reads the file named by `--config` (if any) and applies the flags.
+    pub fn load(cli: Cli) -> Result<Config, ConfigError> {
+        let (file, base_dir) = match &cli.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let file: FileConfig = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.clone(),
+                    source,
+                })?;
+                (file, path.parent().unwrap_or(Path::new(".")).to_path_buf())
+            }
+            None => (FileConfig::default(), PathBuf::from(".")),
         };
-        vec![BotSettings {
-            id: BotId("demo".into()),
-            allowed_origins,
-            handover_enabled: true,
-            button_label: "Talk to a human".into(),
-            offline_message: "Our team is offline right now — the assistant is still here to help.".into(),
-            response_window: Millis::from_secs(self.response_window_secs),
-            mode: if self.human_only {
-                BotMode::HumanOnly
-            } else {
-                BotMode::Assisted
-            },
-        }]
+        Config::resolve(cli, file, base_dir)
+    }
+
+    pub fn resolve(cli: Cli, file: FileConfig, base_dir: PathBuf) -> Result<Config, ConfigError> {
+        let listen = cli
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
+        let mut bots: Vec<BotSettings> = file.bots.into_iter().map(BotSettings::from_file).collect();
+        if bots.is_empty() {
+            bots.push(BotSettings::from_file(BotFile {
+                id: "demo".into(),
+                allowed_origins: Vec::new(),
+                handover: true,
+                show_button: true,
+                button_label: None,
+                offline_message: None,
+                response_window_secs: None,
+                mode: BotMode::Assisted,
+                engine: None,
+                operator_avatar_url: None,
+                operator_colour: None,
+            }));
+        }
+        // Flags about "the bot" apply to the first one.
+        let first = &mut bots[0];
+        if !cli.allowed_origins.is_empty() {
+            first.allowed_origins = cli.allowed_origins.clone();
+        }
+        if let Some(secs) = cli.response_window_secs {
+            first.response_window = Millis::from_secs(secs);
+        }
+        if cli.human_only {
+            first.mode = BotMode::HumanOnly;
+        }
+        for bot in &mut bots {
+            if bot.allowed_origins.is_empty() {
+                bot.allowed_origins = vec![
+                    format!("http://127.0.0.1:{}", listen.port()),
+                    format!("http://localhost:{}", listen.port()),
+                ];
+            }
+            if bot.mode == BotMode::HumanOnly && !bot.handover_enabled {
+                return Err(ConfigError::Invalid(format!(
+                    "bot {}: human_only mode needs handover enabled (nobody could answer)",
+                    bot.id
+                )));
+            }
+        }
+        let mut ids: Vec<_> = bots.iter().map(|b| b.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        if ids.len() != bots.len() {
+            return Err(ConfigError::Invalid("two bots share an id".into()));
+        }
+        Ok(Config {
+            listen,
+            data_dir: cli.data_dir.or(file.data_dir).unwrap_or_else(|| "data".into()),
+            web_dir: cli.web_dir.or(file.web_dir).unwrap_or_else(|| "target/web".into()),
+            site_dir: cli.site_dir.or(file.site_dir).unwrap_or_else(|| "demo/site".into()),
+            public_url: cli
+                .public_url
+                .or(file.public_url)
+                .unwrap_or_else(|| format!("http://{listen}")),
+            country_header: cli.country_header.or(file.country_header),
+            auto_away: file.auto_away_minutes.map(|m| Millis(m * 60_000)),
+            bots,
+            notify: file.notify,
+            base_dir,
+            demo: cli.demo,
+        })
+    }
+}
+
+impl BotSettings {
+    fn from_file(file: BotFile) -> BotSettings {
+        BotSettings {
+            id: BotId(file.id),
+            allowed_origins: file.allowed_origins,
+            handover_enabled: file.handover,
+            show_button: file.show_button,
+            button_label: file.button_label.unwrap_or_else(|| DEFAULT_BUTTON.into()),
+            offline_message: file.offline_message.unwrap_or_else(|| DEFAULT_OFFLINE.into()),
+            response_window: Millis::from_secs(file.response_window_secs.unwrap_or(120)),
+            mode: file.mode,
+            engine: file.engine,
+            operator_avatar_url: file.operator_avatar_url,
+            operator_colour: file.operator_colour,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> FileConfig {
+        toml::from_str(text).expect("valid config")
+    }
+
+    #[test]
+    fn no_file_runs_the_demo_bot_on_its_own_origin() {
+        let config = Config::resolve(Cli::default(), FileConfig::default(), ".".into()).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.bots.len(), 1);
+        assert_eq!(config.bots[0].allowed_origins[0], "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let file = parse(
+            r#"
+            listen = "127.0.0.1:9000"
+            [[bot]]
+            id = "shop"
+            response_window_secs = 30
+            button_label = "Chat with us"
+            engine = { kind = "faq", knowledge = "kb.toml" }
+            "#,
+        );
+        let cli = Cli {
+            listen: Some("127.0.0.1:9100".parse().unwrap()),
+            response_window_secs: Some(5),
+            ..Cli::default()
+        };
+        let config = Config::resolve(cli, file, "/etc/baton".into()).unwrap();
+        assert_eq!(config.listen.port(), 9100);
+        let bot = &config.bots[0];
+        assert_eq!((bot.id.as_str(), bot.button_label.as_str()), ("shop", "Chat with us"));
+        assert_eq!(bot.response_window, Millis::from_secs(5));
+        assert!(bot.engine.is_some());
+    }
+
+    #[test]
+    fn unknown_keys_and_contradictions_are_errors() {
+        assert!(
+            toml::from_str::<FileConfig>("listn = \"x\"").is_err(),
+            "a typo is reported, not ignored"
+        );
+        let file = parse("[[bot]]\nid = \"a\"\nmode = \"human_only\"\nhandover = false\n");
+        assert!(Config::resolve(Cli::default(), file, ".".into()).is_err());
+        let file = parse("[[bot]]\nid = \"a\"\n[[bot]]\nid = \"a\"\n");
+        assert!(Config::resolve(Cli::default(), file, ".".into()).is_err());
     }
 }

@@ -5,12 +5,14 @@ use crate::AppState;
 use crate::auth::{self, SESSION_COOKIE};
 use crate::hub::{now, profile};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use baton_protocol::operator::Role;
 use baton_protocol::{Millis, OperatorProfile};
 use serde::Deserialize;
+use std::net::SocketAddr;
+use std::time::Instant;
 
 /// Sessions last a working week; signing out ends one at once.
 const SESSION_LIFETIME: Millis = Millis(7 * 24 * 3600 * 1000);
@@ -29,7 +31,28 @@ struct SignedIn {
     token: String,
 }
 
-pub async fn login(State(app): State<AppState>, Json(creds): Json<Credentials>) -> Response {
+pub async fn login(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(creds): Json<Credentials>,
+) -> Response {
+    let keys = [
+        format!("email:{}", creds.email.trim().to_lowercase()),
+        format!("ip:{}", peer.ip()),
+    ];
+    if let Err(wait) = app.logins.check(&keys, Instant::now()) {
+        tracing::warn!("sign-in refused: too many failed attempts");
+        let minutes = wait.as_secs().div_ceil(60);
+        let body = Json(serde_json::json!({
+            "error": format!("too many failed sign-ins; try again in {minutes} min")
+        }));
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, wait.as_secs().to_string())],
+            body,
+        )
+            .into_response();
+    }
     let store = app.hub.store();
     let row = match store.operator_by_email(creds.email.trim()) {
         Ok(row) => row,
@@ -45,6 +68,7 @@ pub async fn login(State(app): State<AppState>, Json(creds): Json<Credentials>) 
         .map_or(app.dummy_hash.as_str(), |r| r.password_hash.as_str());
     let password_ok = auth::verify_password(hash, &creds.password);
     let Some(row) = row.filter(|_| password_ok) else {
+        app.logins.failed(&keys, Instant::now());
         tracing::info!("sign-in refused");
         return (
             StatusCode::UNAUTHORIZED,
@@ -52,6 +76,7 @@ pub async fn login(State(app): State<AppState>, Json(creds): Json<Credentials>) 
         )
             .into_response();
     };
+    app.logins.succeeded(&keys);
     let token = auth::new_secret();
     if let Err(err) = store.insert_session(&auth::secret_hash(&token), &row.id, now() + SESSION_LIFETIME) {
         tracing::error!(%err, "could not store a session");
@@ -93,4 +118,73 @@ pub async fn me(State(app): State<AppState>, headers: HeaderMap) -> Response {
 
 pub async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Prometheus metrics. Served on the same port; put it behind your proxy's
+/// access rules if the port is public.
+pub async fn metrics(State(app): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        app.hub.metrics_text(),
+    )
+        .into_response()
+}
+
+/// Translate an incoming message or a draft (operators only).
+pub async fn translate(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<crate::notify::TranslateRequest>,
+) -> Response {
+    if app.operator_from(&headers).is_none() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let Some(config) = app.translate.as_deref() else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": "translation is not configured"})),
+        )
+            .into_response();
+    };
+    match crate::notify::handle_translate(config, request).await {
+        Ok(answer) => answer.into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// Draft a reply from the bot's knowledge base (operators only).
+pub async fn suggest(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if app.operator_from(&headers).is_none() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let conversation = baton_protocol::ConversationId(id);
+    let Some(bot) = app.hub.bot_of(&conversation) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Some(knowledge) = app.knowledge.get(&bot) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": "this bot has no knowledge base"})),
+        )
+            .into_response();
+    };
+    let history = match app.hub.store().recent(&conversation, crate::bot::HISTORY_FOR_BOT) {
+        Ok(history) => history,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    match knowledge.suggest(&history) {
+        Some(text) => Json(serde_json::json!({ "text": text })).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({"error": "nothing to suggest"})),
+        )
+            .into_response(),
+    }
 }

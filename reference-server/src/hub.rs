@@ -16,7 +16,7 @@ use crate::store::{ConversationRow, OperatorRow, Store, StoreError};
 use baton_protocol::availability::{Member, StatusChange, Team};
 use baton_protocol::conversation::{ConversationCore, Input, Outcome, Reply};
 use baton_protocol::operator::{
-    BotCount, BotInfo, ConversationSummary, OperatorWelcome, Roster, RosterEntry, ServerToOperator,
+    BotCount, BotInfo, ConversationSummary, Country, OperatorWelcome, Roster, RosterEntry, ServerToOperator,
 };
 use baton_protocol::presence::{PresenceTracker, VisitorPresence};
 use baton_protocol::visitor::{
@@ -54,6 +54,7 @@ pub struct Hub {
     live: Mutex<Live>,
     /// What happened, for notifications and other observers.
     events: broadcast::Sender<HubEvent>,
+    metrics: crate::metrics::Metrics,
 }
 
 /// Facts the hub publishes after they are stored, for observers that act
@@ -107,6 +108,7 @@ struct Conversation {
     read_by: HashMap<OperatorId, Seq>,
     /// What the host page told us through `identify`.
     visitor_name: Option<String>,
+    country: Option<Country>,
 }
 
 impl From<StoreError> for ErrorBody {
@@ -128,17 +130,21 @@ fn not_found() -> ErrorBody {
 impl Hub {
     /// Loads every conversation's log and the team, and re-arms response
     /// windows that were running when the server stopped.
-    pub fn start(store: Store, bots: Vec<(BotSettings, Arc<dyn Bot>)>) -> Result<Arc<Hub>, StoreError> {
-        let (engines, bots): (HashMap<_, _>, Vec<_>) = bots
-            .into_iter()
-            .map(|(settings, bot)| ((settings.id.clone(), bot), settings))
-            .unzip();
+    /// Each bot with who answers for it (`None`: nobody — human-only, or a
+    /// bot that only hands over).
+    pub fn start(store: Store, bots: Vec<(BotSettings, Option<Arc<dyn Bot>>)>) -> Result<Arc<Hub>, StoreError> {
+        let engines: HashMap<_, _> = bots
+            .iter()
+            .filter_map(|(settings, bot)| Some((settings.id.clone(), bot.clone()?)))
+            .collect();
+        let bots: Vec<BotSettings> = bots.into_iter().map(|(settings, _)| settings).collect();
         let bot_ids: Vec<BotId> = bots.iter().map(|b| b.id.clone()).collect();
         let mut live = Live::default();
         for row in store.conversations()? {
             let log = store.log(&row.id)?;
             let mut conversation = Conversation::new(row.bot, row.token_hash, row.created_at);
             conversation.visitor_name = row.visitor_name;
+            conversation.country = row.country;
             conversation.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
             for (event, _) in &log {
                 conversation.note(event);
@@ -162,6 +168,7 @@ impl Hub {
             engines,
             live: Mutex::new(live),
             events: broadcast::channel(1024).0,
+            metrics: crate::metrics::Metrics::default(),
         });
         let deadlines: Vec<_> = hub
             .lock()
@@ -183,6 +190,33 @@ impl Hub {
     /// misses events (`RecvError::Lagged`) rather than slowing the hub.
     pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
         self.events.subscribe()
+    }
+
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
+    }
+
+    /// The metrics text, with the per-state conversation counts refreshed.
+    pub fn metrics_text(&self) -> String {
+        let mut counts: HashMap<&'static str, i64> = HashMap::new();
+        for conv in self.lock().conversations.values() {
+            let state = match conv.core.handover().state() {
+                HandoverState::Bot => "bot",
+                HandoverState::Waiting { .. } => "waiting",
+                HandoverState::Human { .. } => "human",
+                HandoverState::Resolved => "resolved",
+                HandoverState::Unknown => "unknown",
+            };
+            *counts.entry(state).or_default() += 1;
+        }
+        for kind in ["bot", "waiting", "human", "resolved"] {
+            let n = counts.get(kind).copied().unwrap_or_default();
+            self.metrics
+                .conversations
+                .get_or_create(&crate::metrics::KindLabel { kind })
+                .set(n);
+        }
+        self.metrics.encode()
     }
 
     fn publish(&self, event: HubEvent) {
@@ -232,12 +266,21 @@ impl Hub {
     /// Answers a visitor's `hello`: resumes the conversation its token proves,
     /// or starts a new one. The welcome (with the replay) is queued and the
     /// peer registered under the same lock, so no event is missed or doubled.
+    /// `proxy_country` comes from the trusted proxy header, if configured.
     pub fn visitor_hello(
         &self,
         bot_id: &BotId,
         hello: VisitorHello,
+        proxy_country: Option<String>,
         outbox: &Outbox,
     ) -> Result<(ConversationId, PeerId), ErrorBody> {
+        let country = proxy_country.map(|code| Country { code, hint: false }).or_else(|| {
+            hello
+                .locale
+                .as_deref()
+                .and_then(country_from_locale)
+                .map(|code| Country { code, hint: true })
+        });
         if !SUPPORTED_VERSIONS.contains(&hello.protocol) {
             return Err(unsupported_version());
         }
@@ -276,10 +319,15 @@ impl Hub {
                     token_hash: auth::secret_hash(&token),
                     created_at: now(),
                     visitor_name: None,
+                    country: None,
                 };
                 self.store.insert_conversation(&row, hello.locale.as_deref())?;
                 live.conversations
                     .insert(id.clone(), Conversation::new(row.bot, row.token_hash, row.created_at));
+                self.publish(HubEvent::NewConversation {
+                    conversation: id.clone(),
+                    bot: bot_id.clone(),
+                });
                 (id, Some(VisitorToken(token)), Seq(0))
             }
         };
@@ -288,6 +336,16 @@ impl Hub {
         let replay = if replay_limited { replay[1..].to_vec() } else { replay };
         let availability = live.availability(settings);
         let conv = live.conversations.get_mut(&conversation).ok_or_else(not_found)?;
+        // A known country beats a hint; a fresh reading beats an old one.
+        let better = country
+            .as_ref()
+            .is_some_and(|c| !c.hint || conv.country.as_ref().is_none_or(|old| old.hint));
+        if better && conv.country != country {
+            conv.country = country.clone();
+            if let Some(country) = &country {
+                self.store.set_country(&conversation, country)?;
+            }
+        }
         let presence_before = conv.presence.presence(now());
         conv.presence.connected();
         let snapshot = VisitorSnapshot {
@@ -374,10 +432,26 @@ impl Hub {
     /// rebuilt from the store, so memory never runs ahead of the disk.
     fn perform(&self, live: &mut Live, conversation: &ConversationId, outcome: &Outcome) -> Result<(), ErrorBody> {
         if !outcome.events.is_empty() {
-            if let Err(err) = self
+            let started = std::time::Instant::now();
+            let stored = self
                 .store
-                .append(conversation, outcome.client_msg_id.as_ref(), &outcome.events)
-            {
+                .append(conversation, outcome.client_msg_id.as_ref(), &outcome.events);
+            self.metrics.store_latency.observe(started.elapsed().as_secs_f64());
+            for event in &outcome.events {
+                if let EventBody::Message { author, .. } = &event.body {
+                    let kind = match author {
+                        Author::Visitor => "visitor",
+                        Author::Bot => "bot",
+                        Author::Operator { .. } => "operator",
+                        Author::Unknown => "unknown",
+                    };
+                    self.metrics
+                        .messages
+                        .get_or_create(&crate::metrics::KindLabel { kind })
+                        .inc();
+                }
+            }
+            if let Err(err) = stored {
                 if let (Ok(log), Some(conv)) = (self.store.log(conversation), live.conversations.get_mut(conversation))
                 {
                     conv.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
@@ -580,13 +654,24 @@ impl Hub {
 
     pub fn change_status(&self, change: StatusChange) -> Result<(), ErrorBody> {
         let mut live = self.lock();
-        let before: Vec<bool> = self.bots.keys().map(|b| live.team.human_available(b)).collect();
+        let before = self.availability_by_bot(&live);
         let changed = live
             .team
             .change(change, now())
             .map_err(|r| ErrorBody::new(r.code, r.reason))?;
         let status = live.team.member(&changed).map(|m| m.status).unwrap_or_default();
         self.store.set_operator_status(&changed, status)?;
+        self.after_status_change(&mut live, before);
+        Ok(())
+    }
+
+    fn availability_by_bot(&self, live: &Live) -> Vec<bool> {
+        self.bots.keys().map(|b| live.team.human_available(b)).collect()
+    }
+
+    /// Tells operators the new roster, and visitors of any bot whose
+    /// "Talk to a human" availability flipped.
+    fn after_status_change(&self, live: &mut Live, before: Vec<bool>) {
         let roster = ServerToOperator::Roster(live.roster());
         live.broadcast_operators(&roster);
         for (settings, was) in self.bots.values().zip(before) {
@@ -603,7 +688,61 @@ impl Hub {
                 }
             }
         }
-        Ok(())
+    }
+
+    /// Turns on auto-away: Available operators idle for `after` become Away.
+    /// Off (the default), status never changes by itself.
+    pub fn enable_auto_away(self: &Arc<Self>, after: Millis) {
+        self.lock().team.auto_away_after = Some(after);
+        let hub = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis((after.0 / 4).clamp(1_000, 30_000)));
+            loop {
+                tick.tick().await;
+                let Some(hub) = hub.upgrade() else { return };
+                hub.auto_away_tick();
+            }
+        });
+    }
+
+    fn auto_away_tick(&self) {
+        let mut live = self.lock();
+        let before = self.availability_by_bot(&live);
+        let away = live.team.auto_away(now());
+        if away.is_empty() {
+            return;
+        }
+        for operator in &away {
+            if let Err(err) = self
+                .store
+                .set_operator_status(operator, baton_protocol::operator::OperatorStatus::Away)
+            {
+                tracing::error!(%err, "could not store an auto-away status");
+            }
+        }
+        self.after_status_change(&mut live, before);
+    }
+
+    /// The operator did something in the inbox (resets auto-away).
+    pub fn touch(&self, operator: &OperatorId) {
+        self.lock().team.touch(operator, now());
+    }
+
+    /// The profile a visitor sees for `operator` in `conversation`: theirs,
+    /// with the bot's default avatar and colour where they set none.
+    pub fn profile_for(&self, operator: &OperatorId, conversation: &ConversationId) -> Option<OperatorProfile> {
+        let live = self.lock();
+        let mut profile = live.profiles.get(operator)?.clone();
+        if let Some(settings) = live.conversations.get(conversation).and_then(|c| self.bots.get(&c.bot)) {
+            profile.avatar_url = profile.avatar_url.or_else(|| settings.operator_avatar_url.clone());
+            profile.colour = profile.colour.or_else(|| settings.operator_colour.clone());
+        }
+        Some(profile)
+    }
+
+    /// The bot a conversation belongs to.
+    pub fn bot_of(&self, conversation: &ConversationId) -> Option<BotId> {
+        self.lock().conversations.get(conversation).map(|c| c.bot.clone())
     }
 
     /// The operator's profile, for building intents.
@@ -818,6 +957,22 @@ impl Hub {
     }
 }
 
+/// The region of a BCP 47 locale (`en-GB` → `GB`), if it names one.
+pub fn country_from_locale(locale: &str) -> Option<String> {
+    locale
+        .split(['-', '_'])
+        .skip(1)
+        .find(|part| part.len() == 2 && part.chars().all(|c| c.is_ascii_alphabetic()))
+        .map(|part| part.to_ascii_uppercase())
+}
+
+/// A two-letter country code from a proxy header (`XX`, `T1` and the like
+/// mean "unknown" to the proxies that send them).
+pub fn country_from_header(value: &str) -> Option<String> {
+    let code = value.trim().to_ascii_uppercase();
+    (code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) && code != "XX").then_some(code)
+}
+
 fn unsupported_version() -> ErrorBody {
     let mut err = ErrorBody::new(
         ErrorCode::UnsupportedVersion,
@@ -846,6 +1001,7 @@ impl Live {
             human_available: bot.handover_enabled && self.team.human_available(&bot.id),
             button_label: bot.button_label.clone(),
             offline_message: bot.offline_message.clone(),
+            show_button: bot.show_button,
         }
     }
 
@@ -892,7 +1048,7 @@ impl Live {
             help_requested_at: conv.help_requested_at,
             unread: conv.visitor_messages.iter().filter(|s| **s > read).count() as u32,
             presence: conv.presence.presence(now()),
-            country: None,
+            country: conv.country.clone(),
         }
     }
 
@@ -941,6 +1097,7 @@ impl Conversation {
             visitor_messages: Vec::new(),
             read_by: HashMap::new(),
             visitor_name: None,
+            country: None,
         }
     }
 

@@ -11,6 +11,9 @@ pub mod bot;
 pub mod config;
 pub mod http;
 pub mod hub;
+pub mod limits;
+pub mod metrics;
+pub mod notify;
 pub mod operator_ws;
 pub mod socket;
 pub mod store;
@@ -44,6 +47,15 @@ pub struct AppState {
     /// An argon2 hash of nothing in particular, verified against when a
     /// sign-in names an unknown email, so timing does not reveal accounts.
     pub dummy_hash: Arc<String>,
+    /// Failed sign-ins per email and per client address.
+    pub logins: Arc<limits::LoginLimiter>,
+    /// The header a trusted reverse proxy sets to the visitor's country
+    /// (e.g. `CF-IPCountry`). Unset: only the browser's locale, as a hint.
+    pub country_header: Option<axum::http::HeaderName>,
+    /// Knowledge bases by bot, for operators' Suggest.
+    pub knowledge: Arc<std::collections::HashMap<baton_protocol::BotId, Arc<bot::faq::KnowledgeBase>>>,
+    /// The translation endpoint, if configured.
+    pub translate: Option<Arc<notify::TranslateConfig>>,
 }
 
 impl AppState {
@@ -53,6 +65,10 @@ impl AppState {
             web_dir,
             site_dir,
             dummy_hash: Arc::new(auth::hash_password(&auth::new_secret())),
+            logins: Arc::default(),
+            country_header: None,
+            knowledge: Arc::default(),
+            translate: None,
         }
     }
 
@@ -72,9 +88,12 @@ pub fn app(state: AppState) -> Router {
         ServeDir::new(state.web_dir.join("inbox")).fallback(ServeFile::new(state.web_dir.join("inbox/index.html")));
     Router::new()
         .route("/healthz", get(http::healthz))
+        .route("/metrics", get(http::metrics))
         .route("/api/login", post(http::login))
         .route("/api/logout", post(http::logout))
         .route("/api/me", get(http::me))
+        .route("/api/translate", post(http::translate))
+        .route("/api/conversations/{id}/suggest", post(http::suggest))
         .route("/ws/visitor", any(visitor_ws::upgrade))
         .route("/ws/operator", any(operator_ws::upgrade))
         .nest_service("/widget", ServeDir::new(state.web_dir.join("widget")))
@@ -106,7 +125,8 @@ pub async fn serve(
         // nothing is acked before it is stored.
         hub.going_away(GOING_AWAY_RETRY);
     };
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 
 /// How long clients wait before reconnecting after `going_away`.

@@ -1,10 +1,13 @@
 use baton_protocol::OperatorId;
-use baton_server::bot::{Bot, RuleBot};
-use baton_server::config::Config;
+use baton_protocol::operator::Role;
+use baton_server::bot::{self, BotEngineConfig};
+use baton_server::config::{Cli, Config};
 use baton_server::hub::Hub;
+use baton_server::notify::NotifyConfig;
 use baton_server::store::{OperatorRow, Store};
 use baton_server::{AppState, auth, serve};
 use clap::Parser;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The demo operator `--demo` creates. Printed at start-up; a real
@@ -19,28 +22,52 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,baton_server=info".into()),
         )
         .init();
-    let config = Config::parse();
+    let config = Config::load(Cli::parse())?;
     std::fs::create_dir_all(&config.data_dir)?;
-    let store = Store::open(&config.data_dir.join("baton.sqlite3"))?;
+    let db = config.data_dir.join("baton.sqlite3");
+    let store = Store::open(&db)?;
     if config.demo {
         store.upsert_operator(&OperatorRow {
             id: OperatorId("op-dana".into()),
             email: DEMO_EMAIL.into(),
             name: "Dana".into(),
             password_hash: auth::hash_password(DEMO_PASSWORD),
-            role: baton_protocol::operator::Role::Admin,
+            role: Role::Admin,
             status: Default::default(),
         })?;
     }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
-    let bots = config
-        .bots(addr.port())
-        .into_iter()
-        .map(|b| (b, Arc::new(RuleBot) as Arc<dyn Bot>))
-        .collect();
+    let mut bots = Vec::new();
+    let mut knowledge = HashMap::new();
+    for settings in &config.bots {
+        let engine: BotEngineConfig = match &settings.engine {
+            Some(value) => value
+                .clone()
+                .try_into()
+                .map_err(|e| format!("bot {}: engine: {e}", settings.id))?,
+            None => BotEngineConfig::Rules,
+        };
+        let built = bot::build(&engine, &config.base_dir).map_err(|e| format!("bot {}: {e}", settings.id))?;
+        if let Some(kb) = built.knowledge {
+            knowledge.insert(settings.id.clone(), kb);
+        }
+        bots.push((settings.clone(), built.engine));
+    }
+    let notify: NotifyConfig = match &config.notify {
+        Some(value) => value.clone().try_into().map_err(|e| format!("notify: {e}"))?,
+        None => NotifyConfig::default(),
+    };
+    notify.validate()?;
     let hub = Hub::start(store, bots)?;
-    let state = AppState::new(hub, config.web_dir.clone(), config.site_dir.clone());
+    let _notifications = baton_server::notify::spawn(hub.clone(), notify.clone(), config.public_url.clone());
+    if let Some(after) = config.auto_away {
+        hub.enable_auto_away(after);
+    }
+    let mut state = AppState::new(hub, config.web_dir.clone(), config.site_dir.clone());
+    state.country_header = config.country_header.as_deref().map(str::parse).transpose()?;
+    state.knowledge = Arc::new(knowledge);
+    state.translate = notify.translate.clone().map(Arc::new);
     tracing::info!(%addr, "listening");
     println!();
     println!("  Baton is running.");
@@ -49,10 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if config.demo {
         println!("  Demo sign-in:         {DEMO_EMAIL} / {DEMO_PASSWORD}");
     }
-    println!(
-        "  Data:                 {}",
-        config.data_dir.join("baton.sqlite3").display()
-    );
+    println!("  Data:                 {}", db.display());
     println!();
     serve(listener, state, shutdown_signal()).await?;
     Ok(())

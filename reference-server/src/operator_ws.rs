@@ -46,6 +46,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
+    let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "operator");
     let (mut stream, mut peer) = socket::start(ws);
     let mut rate = RateLimit::new(40, 10);
     let mut session: Option<PeerId> = None;
@@ -96,7 +97,12 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
                 }
             }
             (None, _) => Some(Err(ErrorBody::new(ErrorCode::HelloRequired, "say hello first"))),
-            (Some(_), frame) => handle(&app, &operator, &peer, frame),
+            (Some(_), frame) => {
+                if frame != OperatorToServer::Ping {
+                    app.hub.touch(&operator);
+                }
+                handle(&app, &operator, &peer, frame)
+            }
         };
         let delivered = match reply {
             Some(Ok(frame)) => peer.send(&frame),
@@ -205,7 +211,7 @@ fn handle(
                 client_msg_id,
                 to,
             } => {
-                let Some(to_profile) = app.hub.profile(&to) else {
+                let Some(to_profile) = app.hub.profile_for(&to, &conversation) else {
                     return Some(Err(
                         ErrorBody::new(ErrorCode::NotFound, "no such operator").for_msg(Some(client_msg_id))
                     ));

@@ -8,7 +8,7 @@
 //! itself (no system library, no build-time database), and there is no
 //! network database to be async about.
 
-use baton_protocol::operator::{Note, OperatorStatus, Role, Shortcut, ShortcutId};
+use baton_protocol::operator::{Country, Note, OperatorStatus, Role, Shortcut, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, EventBody, OperatorId, Seq, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -78,6 +78,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE conversations ADD COLUMN visitor_name TEXT;
     ALTER TABLE conversations ADD COLUMN visitor_email TEXT;
 "#,
+    r#"
+    ALTER TABLE conversations ADD COLUMN country TEXT;
+    ALTER TABLE conversations ADD COLUMN country_hint INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 #[derive(Clone, Debug)]
@@ -98,6 +102,7 @@ pub struct ConversationRow {
     pub created_at: Timestamp,
     /// Set by the host page through `identify`.
     pub visitor_name: Option<String>,
+    pub country: Option<Country>,
 }
 
 /// The SQLite store. One connection behind a mutex: SQLite serialises
@@ -226,7 +231,9 @@ impl Store {
 
     pub fn conversations(&self) -> Result<Vec<ConversationRow>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT id, bot_id, token_hash, created_at, visitor_name FROM conversations")?;
+        let mut stmt = conn.prepare(
+            "SELECT id, bot_id, token_hash, created_at, visitor_name, country, country_hint FROM conversations",
+        )?;
         let rows = stmt.query_map([], |r| {
             Ok(ConversationRow {
                 id: ConversationId(r.get(0)?),
@@ -234,6 +241,10 @@ impl Store {
                 token_hash: r.get(2)?,
                 created_at: Timestamp(r.get::<_, i64>(3)? as u64),
                 visitor_name: r.get(4)?,
+                country: r.get::<_, Option<String>>(5)?.map(|code| Country {
+                    code,
+                    hint: r.get(6).unwrap_or(false),
+                }),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -377,6 +388,14 @@ impl Store {
     /// The newest `limit` events, oldest first.
     pub fn recent(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<ConversationEvent>> {
         self.events_after(conversation, Seq(0), limit)
+    }
+
+    pub fn set_country(&self, conversation: &ConversationId, country: &Country) -> Result<()> {
+        self.conn().execute(
+            "UPDATE conversations SET country = ?2, country_hint = ?3 WHERE id = ?1",
+            params![conversation.as_str(), country.code, country.hint],
+        )?;
+        Ok(())
     }
 
     /// The email the host page gave for this conversation's visitor.

@@ -40,10 +40,17 @@ pub async fn upgrade(
     if !socket::offers_subprotocol(&headers) {
         return (StatusCode::BAD_REQUEST, "offer the WebSocket subprotocol baton.v1").into_response();
     }
-    socket::configure(ws).on_upgrade(move |ws| run(app, query.bot, ws))
+    let country = app
+        .country_header
+        .as_ref()
+        .and_then(|name| headers.get(name))
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::hub::country_from_header);
+    socket::configure(ws).on_upgrade(move |ws| run(app, query.bot, country, ws))
 }
 
-async fn run(app: AppState, bot: BotId, ws: WebSocket) {
+async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) {
+    let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "visitor");
     let (mut stream, mut peer) = socket::start(ws);
     let mut rate = RateLimit::new(20, 5);
     let mut session: Option<(ConversationId, PeerId)> = None;
@@ -88,7 +95,7 @@ async fn run(app: AppState, bot: BotId, ws: WebSocket) {
         let reply = match (&session, frame) {
             (None, VisitorToServer::Hello(hello)) => {
                 let Some(outbox) = peer.outbox() else { break };
-                match app.hub.visitor_hello(&bot, hello, &outbox) {
+                match app.hub.visitor_hello(&bot, hello, country.clone(), &outbox) {
                     Ok(joined) => {
                         session = Some(joined);
                         peer.handed_to_hub();

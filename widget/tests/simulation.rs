@@ -211,6 +211,7 @@ impl Sim {
                             human_available: self.human_available,
                             button_label: "Talk".into(),
                             offline_message: "Off".into(),
+                            show_button: true,
                         },
                         team_marks: ReceiptMarks::default(),
                         visitor_marks: ReceiptMarks::default(),

@@ -5,10 +5,12 @@
 //!   cargo xtask build-web         build the widget and inbox into target/web
 //!   cargo xtask setup             only install the tools
 //!   cargo xtask size              gzip sizes of what a visitor downloads
+//!   cargo xtask bench-conns       server RSS per idle visitor connection
 //!
 //! Every tool is installed here on first use, so a fresh machine needs only
 //! Rust, Node.js and npm.
 
+mod bench;
 mod tools;
 mod web;
 
@@ -26,8 +28,11 @@ fn main() -> ExitCode {
         Some("build-web") => tools::ensure_web_build().and_then(|t| web::build(&t)),
         Some("setup") => tools::ensure_all().map(drop),
         Some("size") => web::size_report(),
+        Some("bench-conns") => bench::conns(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <demo [--port N] | test | build-web | setup | size>");
+            eprintln!(
+                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench-conns [--count N]>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -63,7 +68,7 @@ pub fn run(cmd: &mut Command) -> Result {
     }
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
@@ -90,13 +95,19 @@ fn demo(args: &[String]) -> Result {
         data.display()
     );
     run(Command::new(root().join("target/debug/baton-server"))
-        .args(["--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--demo",
+            "--config",
+            "demo/baton.toml",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .arg("--data-dir")
         .arg(&data))
 }
 
 /// A loopback port nothing listens on right now, for the e2e server.
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }

@@ -40,6 +40,10 @@ pub fn bot(window_ms: u64) -> BotSettings {
         handover_enabled: true,
         button_label: "Talk to a human".into(),
         offline_message: "Nobody is here".into(),
+        show_button: true,
+        engine: None,
+        operator_avatar_url: None,
+        operator_colour: None,
         response_window: baton_protocol::Millis(window_ms),
         mode: baton_protocol::BotMode::Assisted,
     }
@@ -72,7 +76,7 @@ impl Server {
                 .expect("seed operator");
         }
         let engine: Arc<dyn baton_server::bot::Bot> = Arc::new(RuleBot);
-        let hub = Hub::start(store, vec![(bot(window_ms), engine)]).expect("start hub");
+        let hub = Hub::start(store, vec![(bot(window_ms), Some(engine))]).expect("start hub");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = AppState::new(hub, dir.join("web"), dir.join("site"));

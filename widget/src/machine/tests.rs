@@ -10,6 +10,7 @@ fn availability() -> Availability {
         human_available: true,
         button_label: "Talk to a human".into(),
         offline_message: "Offline".into(),
+        show_button: true,
     }
 }
 

@@ -6,6 +6,7 @@ fn availability(human_available: bool) -> Availability {
         human_available,
         button_label: "Talk to a human".into(),
         offline_message: "Offline".into(),
+        show_button: true,
     }
 }
 

@@ -283,11 +283,12 @@ fn HandoverBar(props: &HandoverBarProps) -> Html {
     let state = &props.state;
     match state.handover.state() {
         HandoverState::Bot => match &state.availability {
-            Some(a) if a.human_available => html! {
+            Some(a) if a.human_available && a.show_button => html! {
                 <div class="baton-bar">
                     <button class="baton-human" type="button" onclick={props.on_request_human.clone()}>{ &a.button_label }</button>
                 </div>
             },
+            Some(a) if a.human_available => html! {},
             Some(a) => html! { <p class="baton-bar baton-offline">{ &a.offline_message }</p> },
             None => html! {},
         },

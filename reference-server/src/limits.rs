@@ -1,0 +1,85 @@
+//! Sign-in attempt limiting: after too many failures for one email, or from
+//! one address, further attempts are refused for a while — slow enough to
+//! make guessing a password hopeless, short enough not to lock a person out
+//! for long.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Failures allowed per key within [`WINDOW`].
+pub const MAX_FAILURES: u32 = 5;
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginLimiter {
+    /// `Err(retry_after)` while any of `keys` is locked out.
+    pub fn check(&self, keys: &[String], now: Instant) -> Result<(), Duration> {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
+        let locked = keys
+            .iter()
+            .filter_map(|k| failures.get(k))
+            .filter(|(count, _)| *count >= MAX_FAILURES)
+            .map(|(_, since)| WINDOW.saturating_sub(now.duration_since(*since)))
+            .max();
+        match locked {
+            Some(wait) => Err(wait),
+            None => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, keys: &[String], now: Instant) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for key in keys {
+            let entry = failures.entry(key.clone()).or_insert((0, now));
+            entry.0 += 1;
+        }
+    }
+
+    pub fn succeeded(&self, keys: &[String]) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for key in keys {
+            failures.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locks_after_max_failures_and_unlocks_after_the_window() {
+        let limiter = LoginLimiter::default();
+        let keys = vec!["email:a@b".to_owned()];
+        let t0 = Instant::now();
+        for _ in 0..MAX_FAILURES {
+            assert!(limiter.check(&keys, t0).is_ok());
+            limiter.failed(&keys, t0);
+        }
+        assert!(limiter.check(&keys, t0).is_err());
+        assert!(
+            limiter.check(&["email:other".to_owned()], t0).is_ok(),
+            "other accounts are unaffected"
+        );
+        assert!(limiter.check(&keys, t0 + WINDOW).is_ok());
+    }
+
+    #[test]
+    fn success_clears_the_count() {
+        let limiter = LoginLimiter::default();
+        let keys = vec!["ip:1".to_owned()];
+        let t0 = Instant::now();
+        for _ in 0..MAX_FAILURES - 1 {
+            limiter.failed(&keys, t0);
+        }
+        limiter.succeeded(&keys);
+        limiter.failed(&keys, t0);
+        assert!(limiter.check(&keys, t0).is_ok());
+    }
+}

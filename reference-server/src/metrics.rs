@@ -1,0 +1,91 @@
+//! Prometheus metrics, served at `/metrics` in the OpenMetrics text format.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    pub kind: &'static str,
+}
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Open sockets by `kind` (visitor / operator).
+    pub connections: Family<KindLabel, Gauge>,
+    /// Chat messages stored, by author `kind` (visitor / bot / operator).
+    pub messages: Family<KindLabel, Counter>,
+    /// Conversations by handover state; set when scraped.
+    pub conversations: Family<KindLabel, Gauge>,
+    /// Frames refused, by error code.
+    pub refused: Family<KindLabel, Counter>,
+    /// Time to make an input durable (SQLite append), seconds.
+    pub store_latency: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("baton");
+        let connections = Family::<KindLabel, Gauge>::default();
+        registry.register("connections", "Open WebSocket connections", connections.clone());
+        let messages = Family::<KindLabel, Counter>::default();
+        registry.register("messages", "Chat messages stored", messages.clone());
+        let conversations = Family::<KindLabel, Gauge>::default();
+        registry.register(
+            "conversations",
+            "Conversations by handover state",
+            conversations.clone(),
+        );
+        let refused = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "frames_refused",
+            "Frames answered with an error, by code",
+            refused.clone(),
+        );
+        // 50 µs … ~0.4 s.
+        let store_latency = Histogram::new(exponential_buckets(0.000_05, 2.0, 14));
+        registry.register(
+            "store_append_seconds",
+            "Time to store an input's events",
+            store_latency.clone(),
+        );
+        Metrics {
+            registry,
+            connections,
+            messages,
+            conversations,
+            refused,
+            store_latency,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String cannot fail");
+        out
+    }
+}
+
+/// Increments a gauge for as long as it lives: one per open socket.
+#[derive(Debug)]
+pub struct ConnectionGuard(Gauge);
+
+impl ConnectionGuard {
+    pub fn new(metrics: &Metrics, kind: &'static str) -> Self {
+        let gauge = metrics.connections.get_or_create(&KindLabel { kind }).clone();
+        gauge.inc();
+        ConnectionGuard(gauge)
+    }
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}

@@ -1,0 +1,267 @@
+//! Durability across a crash: the real server binary, killed with SIGKILL
+//! mid-chat and restarted on the same SQLite file. Every acknowledged
+//! message is there, visitor and operator resume with nothing lost, and a
+//! response window that was running when the process died still lapses.
+
+mod common;
+
+use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
+use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
+use baton_protocol::*;
+use baton_server::auth;
+use baton_server::store::Store;
+use common::{Ws, recv, recv_until, send};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+struct Process {
+    child: Child,
+    port: u16,
+}
+
+impl Process {
+    async fn start(dir: &Path, port: u16) -> Process {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton-server"))
+            .args([
+                "--demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--allowed-origins",
+                common::ORIGIN,
+            ])
+            .args(["--response-window-secs", "3"])
+            .arg("--data-dir")
+            .arg(dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the server binary starts");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return Process { child, port };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the server did not start listening");
+    }
+
+    /// SIGKILL: no shutdown code runs, nothing is flushed by the process.
+    fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reap");
+    }
+
+    async fn visitor(&self) -> Ws {
+        let mut request = format!("ws://127.0.0.1:{}/ws/visitor?bot=demo", self.port)
+            .into_client_request()
+            .expect("url");
+        request
+            .headers_mut()
+            .insert("origin", common::ORIGIN.parse().expect("header"));
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
+        tokio_tungstenite::connect_async(request)
+            .await
+            .expect("visitor connects")
+            .0
+    }
+
+    async fn operator(&self, token: &str) -> Ws {
+        let mut request = format!("ws://127.0.0.1:{}/ws/operator", self.port)
+            .into_client_request()
+            .expect("url");
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().expect("header"));
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
+        let (mut ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("operator connects");
+        send(
+            &mut ws,
+            &OperatorToServer::Hello {
+                protocol: PROTOCOL_VERSION,
+                features: vec![],
+            },
+        )
+        .await;
+        ws
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn hello(resume: Option<Resume>) -> VisitorToServer {
+    VisitorToServer::Hello(VisitorHello {
+        protocol: PROTOCOL_VERSION,
+        features: vec![],
+        bot: BotId("demo".into()),
+        resume,
+        locale: None,
+    })
+}
+
+async fn acked(ws: &mut Ws) -> Seq {
+    recv_until(ws, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Ack { seq, .. } => Some(*seq),
+        ServerToVisitor::Error(e) => panic!("refused: {e:?}"),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_killed_server_loses_nothing_it_acknowledged() {
+    let dir = std::env::temp_dir().join(format!("baton-restart-{}", auth::new_id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let port = free_port();
+    let server = Process::start(&dir, port).await;
+
+    // An operator session, written straight into the database the server uses.
+    let token = auth::new_secret();
+    Store::open(&dir.join("baton.sqlite3"))
+        .expect("store")
+        .insert_session(
+            &auth::secret_hash(&token),
+            &OperatorId("op-dana".into()),
+            Timestamp(u64::MAX / 2),
+        )
+        .expect("session");
+
+    let mut op = server.operator(&token).await;
+    assert!(matches!(
+        recv::<ServerToOperator>(&mut op).await,
+        ServerToOperator::Welcome(_)
+    ));
+    send(
+        &mut op,
+        &OperatorToServer::SetStatus {
+            status: OperatorStatus::Available,
+        },
+    )
+    .await;
+    recv_until(&mut op, |f: &ServerToOperator| {
+        matches!(f, ServerToOperator::Roster(r) if r.available() == 1).then_some(())
+    })
+    .await;
+
+    let mut visitor = server.visitor().await;
+    send(&mut visitor, &hello(None)).await;
+    let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
+        panic!("welcome")
+    };
+    assert!(welcome.snapshot.availability.human_available);
+    let (conversation, token_v) = (welcome.conversation, welcome.token.expect("token"));
+    send(
+        &mut visitor,
+        &VisitorToServer::Send {
+            client_msg_id: ClientMsgId("m1".into()),
+            text: "before the crash".into(),
+        },
+    )
+    .await;
+    let m1 = acked(&mut visitor).await;
+    send(
+        &mut visitor,
+        &VisitorToServer::RequestHuman {
+            client_msg_id: ClientMsgId("r1".into()),
+        },
+    )
+    .await;
+    let r1 = acked(&mut visitor).await;
+
+    // SIGKILL with a response window (3 s) running.
+    server.kill();
+    drop((op, visitor));
+    let server = Process::start(&dir, port).await;
+
+    // The visitor resumes from before the message: everything acked is replayed.
+    let mut visitor = server.visitor().await;
+    send(
+        &mut visitor,
+        &hello(Some(Resume {
+            conversation: conversation.clone(),
+            token: token_v,
+            last_seq: Seq(0),
+        })),
+    )
+    .await;
+    let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
+        panic!("welcome after restart")
+    };
+    let texts: Vec<_> = welcome.replay.iter().filter_map(|e| e.body.message_text()).collect();
+    assert!(
+        texts.contains(&"before the crash"),
+        "the acked message survived: {texts:?}"
+    );
+    assert!(
+        welcome
+            .replay
+            .iter()
+            .any(|e| e.seq == r1 && matches!(e.body, EventBody::HelpRequested { .. }))
+    );
+    assert!(welcome.replay.iter().any(|e| e.seq == m1));
+    assert!(
+        matches!(welcome.snapshot.state, HandoverState::Waiting { .. }),
+        "still waiting after the restart"
+    );
+
+    // A retry of the acked message is recognised after the restart too.
+    send(
+        &mut visitor,
+        &VisitorToServer::Send {
+            client_msg_id: ClientMsgId("m1".into()),
+            text: "before the crash".into(),
+        },
+    )
+    .await;
+    assert_eq!(acked(&mut visitor).await, m1);
+
+    // The operator's session and status survived; they see the conversation.
+    let mut op = server.operator(&token).await;
+    let ServerToOperator::Welcome(w) = recv(&mut op).await else {
+        panic!("operator welcome")
+    };
+    assert_eq!(w.status, OperatorStatus::Available);
+    assert!(
+        w.conversations
+            .iter()
+            .any(|c| c.id == conversation && matches!(c.state, HandoverState::Waiting { .. }))
+    );
+
+    // The window that was running when the process died lapses on time.
+    let lapsed = tokio::time::timeout(Duration::from_secs(8), async {
+        loop {
+            if let ServerToVisitor::Event(e) = recv::<ServerToVisitor>(&mut visitor).await {
+                if e.body == EventBody::RequestLapsed {
+                    return e;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the response window lapses after the restart");
+    assert!(lapsed.seq > r1);
+    server.kill();
+    let _ = std::fs::remove_dir_all(&dir);
+}
