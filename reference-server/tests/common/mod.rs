@@ -58,8 +58,14 @@ impl Server {
 
     /// Starts (or restarts) a server on the database in `dir`.
     pub async fn start_in(dir: &Path, window_ms: u64) -> Server {
+        Server::start_with(dir, window_ms, |_| {}).await
+    }
+
+    /// Starts a server whose app state `tweak` adjusts first (knowledge
+    /// bases, translation, the country header).
+    pub async fn start_with(dir: &Path, window_ms: u64, tweak: impl FnOnce(&mut AppState)) -> Server {
         let store = Store::open(&dir.join("baton.sqlite3")).expect("open store");
-        for (id, name) in [("op-a", "Ana"), ("op-b", "Ben")] {
+        for (id, name) in [("op-a", "Ana"), ("op-b", "Ben"), ("op-c", "Cleo")] {
             store
                 .upsert_operator(&OperatorRow {
                     id: OperatorId(id.into()),
@@ -79,7 +85,8 @@ impl Server {
         let hub = Hub::start(store, vec![(bot(window_ms), Some(engine))]).expect("start hub");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let state = AppState::new(hub, dir.join("web"), dir.join("site"));
+        let mut state = AppState::new(hub, dir.join("web"), dir.join("site"));
+        tweak(&mut state);
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
             serve(listener, state, async {
