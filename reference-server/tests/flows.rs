@@ -17,10 +17,6 @@ fn id(s: &str) -> ClientMsgId {
     ClientMsgId(s.into())
 }
 
-fn conv_id(s: &ConversationId) -> ConversationId {
-    s.clone()
-}
-
 async fn new_visitor(server: &Server) -> (Ws, ConversationId) {
     let mut ws = server.visitor().await;
     send(&mut ws, &hello()).await;
@@ -81,7 +77,7 @@ async fn join(op: &mut Ws, conversation: &ConversationId, cid: &str) -> Result<S
     send(
         op,
         &OperatorToServer::Join {
-            conversation: conv_id(conversation),
+            conversation: conversation.clone(),
             client_msg_id: id(cid),
             display_name: String::new(),
         },
@@ -514,7 +510,7 @@ async fn unread_counts_are_per_operator_and_opening_clears_them() {
     })
     .await;
     assert!(row.last_activity.0 > 0);
-    assert_eq!(row.last_message.as_deref().is_some(), true);
+    assert!(row.last_message.is_some(), "the row previews the last message");
 }
 
 #[tokio::test]
