@@ -47,7 +47,7 @@ pub fn now() -> Timestamp {
 
 #[derive(Debug)]
 pub struct Hub {
-    store: Store,
+    store: Box<dyn Store>,
     bots: HashMap<BotId, BotSettings>,
     /// Who answers for each bot (`None`: nobody — human-only).
     engines: HashMap<BotId, Arc<dyn Bot>>,
@@ -132,7 +132,10 @@ impl Hub {
     /// windows that were running when the server stopped.
     /// Each bot with who answers for it (`None`: nobody — human-only, or a
     /// bot that only hands over).
-    pub fn start(store: Store, bots: Vec<(BotSettings, Option<Arc<dyn Bot>>)>) -> Result<Arc<Hub>, StoreError> {
+    pub fn start(
+        store: impl Store + 'static,
+        bots: Vec<(BotSettings, Option<Arc<dyn Bot>>)>,
+    ) -> Result<Arc<Hub>, StoreError> {
         let engines: HashMap<_, _> = bots
             .iter()
             .filter_map(|(settings, bot)| Some((settings.id.clone(), bot.clone()?)))
@@ -163,7 +166,7 @@ impl Hub {
             });
         }
         let hub = Arc::new(Hub {
-            store,
+            store: Box::new(store),
             bots: bots.into_iter().map(|b| (b.id.clone(), b)).collect(),
             engines,
             live: Mutex::new(live),
@@ -182,8 +185,8 @@ impl Hub {
         Ok(hub)
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
     }
 
     /// Observe what the hub stores (see [`HubEvent`]). A slow observer
@@ -932,14 +935,10 @@ impl Hub {
         match self.store.save_shortcut(operator, &shortcut) {
             Ok(true) => Ok(()),
             Ok(false) => Err(ErrorBody::new(ErrorCode::NotFound, "no such shortcut")),
-            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(ErrorBody::new(
-                    ErrorCode::Conflict,
-                    "you already have a shortcut with that trigger",
-                ))
-            }
+            Err(StoreError::Duplicate) => Err(ErrorBody::new(
+                ErrorCode::Conflict,
+                "you already have a shortcut with that trigger",
+            )),
             Err(err) => Err(err.into()),
         }
     }

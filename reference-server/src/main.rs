@@ -4,7 +4,7 @@ use baton_server::bot::{self, BotEngineConfig};
 use baton_server::config::{Cli, Config};
 use baton_server::hub::Hub;
 use baton_server::notify::NotifyConfig;
-use baton_server::store::{OperatorRow, Store};
+use baton_server::store::{OperatorRow, SqliteStore, Store};
 use baton_server::{AppState, auth, serve};
 use clap::Parser;
 use std::collections::HashMap;
@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::load(Cli::parse())?;
     std::fs::create_dir_all(&config.data_dir)?;
     let db = config.data_dir.join("baton.sqlite3");
-    let store = Store::open(&db)?;
+    let store = SqliteStore::open(&db)?;
     if config.demo {
         store.upsert_operator(&OperatorRow {
             id: OperatorId("op-dana".into()),

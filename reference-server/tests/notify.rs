@@ -17,7 +17,7 @@ use baton_server::notify::{
     self, EmailConfig, NotifyConfig, TranslateConfig, TranslateError, TranslateRequest, Trigger, WebhookFormat,
     WebhookTarget,
 };
-use baton_server::store::{OperatorRow, Store};
+use baton_server::store::{OperatorRow, SqliteStore, Store};
 use baton_server::{AppState, auth, serve};
 use common::{ORIGIN, Ws, hello, recv_until, send, send_raw};
 use serde_json::{Value, json};
@@ -54,7 +54,7 @@ impl Env {
     async fn start(config: NotifyConfig) -> Env {
         let dir = std::env::temp_dir().join(format!("baton-notify-{}", auth::new_id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let store = Store::open(&dir.join("baton.sqlite3")).expect("open store");
+        let store = SqliteStore::open(&dir.join("baton.sqlite3")).expect("open store");
         store
             .upsert_operator(&OperatorRow {
                 id: OperatorId("op-a".into()),
@@ -111,7 +111,7 @@ impl Env {
     /// Operator `op-a`, signed in, welcomed and Available.
     async fn operator(&self) -> Ws {
         let token = auth::new_secret();
-        let store = Store::open(&self.dir.join("baton.sqlite3")).expect("store");
+        let store = SqliteStore::open(&self.dir.join("baton.sqlite3")).expect("store");
         store
             .insert_session(
                 &auth::secret_hash(&token),

@@ -52,7 +52,15 @@ async fn request_human(visitor: &mut Ws) {
 
 #[tokio::test]
 async fn full_handover_and_back_to_the_bot() {
-    let server = Server::start().await;
+    handover_flow(Server::start().await).await;
+}
+
+#[tokio::test]
+async fn full_handover_on_the_in_memory_store() {
+    handover_flow(Server::start_memory().await).await;
+}
+
+async fn handover_flow(server: Server) {
     let mut op = server.operator("op-a").await;
     let ServerToOperator::Welcome(w) = operator_frame(&mut op).await else {
         panic!("welcome")

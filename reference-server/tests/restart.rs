@@ -9,7 +9,7 @@ use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperato
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
 use baton_protocol::*;
 use baton_server::auth;
-use baton_server::store::Store;
+use baton_server::store::{SqliteStore, Store};
 use common::{Ws, recv, recv_until, send};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -139,7 +139,7 @@ async fn a_killed_server_loses_nothing_it_acknowledged() {
 
     // An operator session, written straight into the database the server uses.
     let token = auth::new_secret();
-    Store::open(&dir.join("baton.sqlite3"))
+    SqliteStore::open(&dir.join("baton.sqlite3"))
         .expect("store")
         .insert_session(
             &auth::secret_hash(&token),

@@ -8,7 +8,7 @@ use baton_protocol::{BotId, OperatorId, PROTOCOL_VERSION, Timestamp};
 use baton_server::bot::RuleBot;
 use baton_server::config::BotSettings;
 use baton_server::hub::Hub;
-use baton_server::store::{OperatorRow, Store};
+use baton_server::store::{MemoryStore, OperatorRow, SqliteStore, Store};
 use baton_server::{AppState, auth, serve};
 use futures::{SinkExt, StreamExt};
 use serde::Serialize;
@@ -28,6 +28,8 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 #[derive(Debug)]
 pub struct Server {
     pub addr: SocketAddr,
+    /// The running app's state: tests reach the hub's store through it.
+    pub state: AppState,
     pub dir: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -64,7 +66,22 @@ impl Server {
     /// Starts a server whose app state `tweak` adjusts first (knowledge
     /// bases, translation, the country header).
     pub async fn start_with(dir: &Path, window_ms: u64, tweak: impl FnOnce(&mut AppState)) -> Server {
-        let store = Store::open(&dir.join("baton.sqlite3")).expect("open store");
+        let store = SqliteStore::open(&dir.join("baton.sqlite3")).expect("open store");
+        Server::start_on(store, dir, window_ms, tweak).await
+    }
+
+    /// The same server on the in-memory store.
+    pub async fn start_memory() -> Server {
+        let dir = std::env::temp_dir().join(format!("baton-test-{}", auth::new_id()));
+        Server::start_on(MemoryStore::new(), &dir, 60_000, |_| {}).await
+    }
+
+    async fn start_on(
+        store: impl Store + 'static,
+        dir: &Path,
+        window_ms: u64,
+        tweak: impl FnOnce(&mut AppState),
+    ) -> Server {
         for (id, name) in [("op-a", "Ana"), ("op-b", "Ben"), ("op-c", "Cleo")] {
             store
                 .upsert_operator(&OperatorRow {
@@ -87,6 +104,7 @@ impl Server {
         let addr = listener.local_addr().expect("addr");
         let mut state = AppState::new(hub, dir.join("web"), dir.join("site"));
         tweak(&mut state);
+        let app_state = state.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
             serve(listener, state, async {
@@ -97,6 +115,7 @@ impl Server {
         });
         Server {
             addr,
+            state: app_state,
             dir: dir.to_path_buf(),
             stop: Some(tx),
             task,
@@ -129,8 +148,9 @@ impl Server {
     /// An operator socket, authenticated with a fresh bearer session.
     pub async fn operator(&self, id: &str) -> Ws {
         let token = auth::new_secret();
-        let store = Store::open(&self.dir.join("baton.sqlite3")).expect("store");
-        store
+        self.state
+            .hub
+            .store()
             .insert_session(
                 &auth::secret_hash(&token),
                 &OperatorId(id.into()),

@@ -1,28 +1,16 @@
-//! Durable state on SQLite (WAL). Every conversation event is one row keyed by
-//! `(conversation_id, seq)`; a send is acknowledged only after its row is
-//! committed. Operator statuses and sessions live here too, so a restart
-//! changes nothing a user can see.
+//! The default store: SQLite in WAL mode, through rusqlite.
 //!
 //! rusqlite rather than sqlx: the store is a handful of small synchronous
 //! statements on an embedded file, rusqlite's `bundled` feature builds SQLite
 //! itself (no system library, no build-time database), and there is no
 //! network database to be async about.
 
-use baton_protocol::operator::{Country, Note, OperatorStatus, Role, Shortcut, ShortcutId};
+use super::{ConversationRow, OperatorRow, Result, Store, StoreError};
+use baton_protocol::operator::{Country, Note, OperatorStatus, Shortcut, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, EventBody, OperatorId, Seq, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::Mutex;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("stored event could not be decoded: {0}")]
-    Decode(#[from] serde_json::Error),
-}
-
-pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Ordered schema migrations; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -84,49 +72,28 @@ const MIGRATIONS: &[&str] = &[
 "#,
 ];
 
-#[derive(Clone, Debug)]
-pub struct OperatorRow {
-    pub id: OperatorId,
-    pub email: String,
-    pub name: String,
-    pub password_hash: String,
-    pub role: Role,
-    pub status: OperatorStatus,
-}
-
-#[derive(Clone, Debug)]
-pub struct ConversationRow {
-    pub id: ConversationId,
-    pub bot: BotId,
-    pub token_hash: Vec<u8>,
-    pub created_at: Timestamp,
-    /// Set by the host page through `identify`.
-    pub visitor_name: Option<String>,
-    pub country: Option<Country>,
-}
-
 /// The SQLite store. One connection behind a mutex: SQLite serialises
 /// writers anyway, and every statement here is short.
 #[derive(Debug)]
-pub struct Store {
+pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
-impl Store {
-    pub fn open(path: &Path) -> Result<Store> {
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<SqliteStore> {
         let conn = Connection::open(path)?;
         // WAL: readers never block the writer; NORMAL is durable across
         // process crashes (what SIGKILL is), which is the promise an ack makes.
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
-        Store::migrate(conn)
+        SqliteStore::migrate(conn)
     }
 
     /// A private in-memory database, for tests.
-    pub fn in_memory() -> Result<Store> {
-        Store::migrate(Connection::open_in_memory()?)
+    pub fn in_memory() -> Result<SqliteStore> {
+        SqliteStore::migrate(Connection::open_in_memory()?)
     }
 
-    fn migrate(mut conn: Connection) -> Result<Store> {
+    fn migrate(mut conn: Connection) -> Result<SqliteStore> {
         let done: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
             let tx = conn.transaction()?;
@@ -134,7 +101,7 @@ impl Store {
             tx.pragma_update(None, "user_version", i + 1)?;
             tx.commit()?;
         }
-        Ok(Store { conn: Mutex::new(conn) })
+        Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -143,9 +110,39 @@ impl Store {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn query_events(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params, |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        let mut events = Vec::new();
+        for row in rows {
+            let (seq, at, body, id) = row?;
+            let event = ConversationEvent {
+                seq: Seq(seq as u64),
+                at: Timestamp(at as u64),
+                body: serde_json::from_str::<EventBody>(&body)?,
+            };
+            events.push((event, id.map(ClientMsgId)));
+        }
+        Ok(events)
+    }
+}
+
+impl Store for SqliteStore {
     // ---- operators and sessions ----
 
-    pub fn upsert_operator(&self, op: &OperatorRow) -> Result<()> {
+    fn upsert_operator(&self, op: &OperatorRow) -> Result<()> {
         self.conn().execute(
             "INSERT INTO operators (id, email, name, password_hash, role) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(id) DO UPDATE SET email = ?2, name = ?3, password_hash = ?4, role = ?5",
@@ -160,7 +157,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn operators(&self) -> Result<Vec<OperatorRow>> {
+    fn operators(&self) -> Result<Vec<OperatorRow>> {
         let conn = self.conn();
         let mut stmt =
             conn.prepare("SELECT id, email, name, password_hash, role, status FROM operators ORDER BY name")?;
@@ -168,7 +165,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRow>> {
+    fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRow>> {
         Ok(self
             .conn()
             .query_row(
@@ -179,7 +176,7 @@ impl Store {
             .optional()?)
     }
 
-    pub fn set_operator_status(&self, id: &OperatorId, status: OperatorStatus) -> Result<()> {
+    fn set_operator_status(&self, id: &OperatorId, status: OperatorStatus) -> Result<()> {
         let status = serde_json::to_value(status)?;
         self.conn().execute(
             "UPDATE operators SET status = ?2 WHERE id = ?1",
@@ -188,7 +185,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn insert_session(&self, token_hash: &[u8], operator: &OperatorId, expires_at: Timestamp) -> Result<()> {
+    fn insert_session(&self, token_hash: &[u8], operator: &OperatorId, expires_at: Timestamp) -> Result<()> {
         self.conn().execute(
             "INSERT INTO sessions (token_hash, operator_id, expires_at) VALUES (?1, ?2, ?3)",
             params![token_hash, operator.as_str(), expires_at.0 as i64],
@@ -196,7 +193,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn session_operator(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<OperatorId>> {
+    fn session_operator(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<OperatorId>> {
         Ok(self
             .conn()
             .query_row(
@@ -207,7 +204,7 @@ impl Store {
             .optional()?)
     }
 
-    pub fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+    fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
         self.conn()
             .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
         Ok(())
@@ -215,7 +212,7 @@ impl Store {
 
     // ---- conversations and their logs ----
 
-    pub fn insert_conversation(&self, row: &ConversationRow, locale: Option<&str>) -> Result<()> {
+    fn insert_conversation(&self, row: &ConversationRow, locale: Option<&str>) -> Result<()> {
         self.conn().execute(
             "INSERT INTO conversations (id, bot_id, token_hash, created_at, locale) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
@@ -229,7 +226,7 @@ impl Store {
         Ok(())
     }
 
-    pub fn conversations(&self) -> Result<Vec<ConversationRow>> {
+    fn conversations(&self) -> Result<Vec<ConversationRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT id, bot_id, token_hash, created_at, visitor_name, country, country_hint FROM conversations",
@@ -252,7 +249,7 @@ impl Store {
 
     /// Appends events in one transaction. `client_msg_id` is recorded on the
     /// first, so a retry of the same send or intent finds its original seq.
-    pub fn append(
+    fn append(
         &self,
         conversation: &ConversationId,
         client_msg_id: Option<&ClientMsgId>,
@@ -284,7 +281,7 @@ impl Store {
     // ---- notes and shortcuts ----
 
     /// Stores a note once per client message id; returns the stored note.
-    pub fn add_note(&self, conversation: &ConversationId, client_msg_id: &ClientMsgId, note: &Note) -> Result<Note> {
+    fn add_note(&self, conversation: &ConversationId, client_msg_id: &ClientMsgId, note: &Note) -> Result<Note> {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO notes (id, conversation_id, client_msg_id, author, text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -305,7 +302,7 @@ impl Store {
         )?
     }
 
-    pub fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>> {
+    fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>> {
         let conn = self.conn();
         let mut stmt =
             conn.prepare_cached("SELECT id, author, text, at FROM notes WHERE conversation_id = ?1 ORDER BY at, id")?;
@@ -317,7 +314,7 @@ impl Store {
         Ok(notes)
     }
 
-    pub fn shortcuts(&self, operator: &OperatorId) -> Result<Vec<Shortcut>> {
+    fn shortcuts(&self, operator: &OperatorId) -> Result<Vec<Shortcut>> {
         let conn = self.conn();
         let mut stmt =
             conn.prepare_cached("SELECT id, trigger, text FROM shortcuts WHERE operator_id = ?1 ORDER BY trigger")?;
@@ -333,16 +330,22 @@ impl Store {
 
     /// Creates or edits one of the operator's shortcuts (a trigger is unique
     /// per operator). Returns false if the id is not theirs.
-    pub fn save_shortcut(&self, operator: &OperatorId, shortcut: &Shortcut) -> Result<bool> {
+    fn save_shortcut(&self, operator: &OperatorId, shortcut: &Shortcut) -> Result<bool> {
         let changed = self.conn().execute(
             "INSERT INTO shortcuts (id, operator_id, trigger, text) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET trigger = ?3, text = ?4 WHERE operator_id = ?2",
             params![shortcut.id.0, operator.as_str(), shortcut.trigger, shortcut.text],
-        )?;
-        Ok(changed > 0)
+        );
+        match changed {
+            Ok(changed) => Ok(changed > 0),
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                Err(StoreError::Duplicate)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
-    pub fn delete_shortcut(&self, operator: &OperatorId, id: &ShortcutId) -> Result<bool> {
+    fn delete_shortcut(&self, operator: &OperatorId, id: &ShortcutId) -> Result<bool> {
         let changed = self.conn().execute(
             "DELETE FROM shortcuts WHERE id = ?1 AND operator_id = ?2",
             params![id.0, operator.as_str()],
@@ -350,7 +353,7 @@ impl Store {
         Ok(changed > 0)
     }
 
-    pub fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()> {
+    fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()> {
         self.conn().execute(
             "UPDATE conversations SET visitor_name = COALESCE(?2, visitor_name), visitor_email = COALESCE(?3, visitor_email)
              WHERE id = ?1",
@@ -361,7 +364,7 @@ impl Store {
 
     /// The whole log with each event's stored client message id: what
     /// `ConversationCore::from_log` rebuilds a conversation from.
-    pub fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
+    fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
         self.query_events(
             "SELECT seq, at, body, client_msg_id FROM events WHERE conversation_id = ?1 ORDER BY seq",
             params![conversation.as_str()],
@@ -370,12 +373,7 @@ impl Store {
 
     /// Events with `seq > after`, oldest first, at most `limit` of the
     /// newest ones.
-    pub fn events_after(
-        &self,
-        conversation: &ConversationId,
-        after: Seq,
-        limit: usize,
-    ) -> Result<Vec<ConversationEvent>> {
+    fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> Result<Vec<ConversationEvent>> {
         let mut events = self.query_events(
             "SELECT seq, at, body, client_msg_id FROM events WHERE conversation_id = ?1 AND seq > ?2
              ORDER BY seq DESC LIMIT ?3",
@@ -385,12 +383,7 @@ impl Store {
         Ok(events.into_iter().map(|(e, _)| e).collect())
     }
 
-    /// The newest `limit` events, oldest first.
-    pub fn recent(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<ConversationEvent>> {
-        self.events_after(conversation, Seq(0), limit)
-    }
-
-    pub fn set_country(&self, conversation: &ConversationId, country: &Country) -> Result<()> {
+    fn set_country(&self, conversation: &ConversationId, country: &Country) -> Result<()> {
         self.conn().execute(
             "UPDATE conversations SET country = ?2, country_hint = ?3 WHERE id = ?1",
             params![conversation.as_str(), country.code, country.hint],
@@ -399,7 +392,7 @@ impl Store {
     }
 
     /// The email the host page gave for this conversation's visitor.
-    pub fn visitor_email(&self, conversation: &ConversationId) -> Result<Option<String>> {
+    fn visitor_email(&self, conversation: &ConversationId) -> Result<Option<String>> {
         Ok(self
             .conn()
             .query_row(
@@ -412,12 +405,7 @@ impl Store {
     }
 
     /// Up to `limit` events with `seq < before`, oldest first.
-    pub fn events_before(
-        &self,
-        conversation: &ConversationId,
-        before: Seq,
-        limit: u32,
-    ) -> Result<Vec<ConversationEvent>> {
+    fn events_before(&self, conversation: &ConversationId, before: Seq, limit: u32) -> Result<Vec<ConversationEvent>> {
         let mut events = self.query_events(
             "SELECT seq, at, body, client_msg_id FROM events WHERE conversation_id = ?1 AND seq < ?2
              ORDER BY seq DESC LIMIT ?3",
@@ -425,34 +413,6 @@ impl Store {
         )?;
         events.reverse();
         Ok(events.into_iter().map(|(e, _)| e).collect())
-    }
-
-    fn query_events(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params, |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })?;
-        let mut events = Vec::new();
-        for row in rows {
-            let (seq, at, body, id) = row?;
-            let event = ConversationEvent {
-                seq: Seq(seq as u64),
-                at: Timestamp(at as u64),
-                body: serde_json::from_str::<EventBody>(&body)?,
-            };
-            events.push((event, id.map(ClientMsgId)));
-        }
-        Ok(events)
     }
 }
 

@@ -1,0 +1,99 @@
+//! Durable state. Every conversation event is one row keyed by
+//! `(conversation, seq)`; a send is acknowledged only after its row is
+//! committed. Operator statuses, sessions, notes and shortcuts live here
+//! too, so a restart changes nothing a user can see.
+//!
+//! [`Store`] is the interface the hub uses; [`SqliteStore`] (WAL) is the
+//! default and [`MemoryStore`] keeps everything in memory, for tests. The
+//! conformance tests in `tests.rs` run against both.
+
+mod memory;
+mod sqlite;
+
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+use baton_protocol::operator::{Country, Note, OperatorStatus, Role, Shortcut, ShortcutId};
+use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, OperatorId, Seq, Timestamp};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored event could not be decoded: {0}")]
+    Decode(#[from] serde_json::Error),
+    /// A uniqueness rule was broken (e.g. two shortcuts with one trigger).
+    #[error("already exists")]
+    Duplicate,
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Clone, Debug)]
+pub struct OperatorRow {
+    pub id: OperatorId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub status: OperatorStatus,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConversationRow {
+    pub id: ConversationId,
+    pub bot: BotId,
+    pub token_hash: Vec<u8>,
+    pub created_at: Timestamp,
+    /// Set by the host page through `identify`.
+    pub visitor_name: Option<String>,
+    pub country: Option<Country>,
+}
+
+/// What the hub needs from storage. Implementations must make `append`
+/// atomic (all events or none) and durable before returning.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    fn upsert_operator(&self, op: &OperatorRow) -> Result<()>;
+    fn operators(&self) -> Result<Vec<OperatorRow>>;
+    fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRow>>;
+    fn set_operator_status(&self, id: &OperatorId, status: OperatorStatus) -> Result<()>;
+    fn insert_session(&self, token_hash: &[u8], operator: &OperatorId, expires_at: Timestamp) -> Result<()>;
+    fn session_operator(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<OperatorId>>;
+    fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
+
+    fn insert_conversation(&self, row: &ConversationRow, locale: Option<&str>) -> Result<()>;
+    fn conversations(&self) -> Result<Vec<ConversationRow>>;
+    /// Appends events in one transaction; `client_msg_id` is recorded on the
+    /// first, so a retry of the same input finds its original seq.
+    fn append(
+        &self,
+        conversation: &ConversationId,
+        client_msg_id: Option<&ClientMsgId>,
+        events: &[ConversationEvent],
+    ) -> Result<()>;
+    /// The whole log with each event's stored client message id.
+    fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>>;
+    /// Events with `seq > after`, oldest first, at most the `limit` newest.
+    fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> Result<Vec<ConversationEvent>>;
+    /// Up to `limit` events with `seq < before`, oldest first.
+    fn events_before(&self, conversation: &ConversationId, before: Seq, limit: u32) -> Result<Vec<ConversationEvent>>;
+    /// The newest `limit` events, oldest first.
+    fn recent(&self, conversation: &ConversationId, limit: usize) -> Result<Vec<ConversationEvent>> {
+        self.events_after(conversation, Seq(0), limit)
+    }
+    fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()>;
+    fn visitor_email(&self, conversation: &ConversationId) -> Result<Option<String>>;
+    fn set_country(&self, conversation: &ConversationId, country: &Country) -> Result<()>;
+
+    /// Stores a note once per client message id; returns the stored note.
+    fn add_note(&self, conversation: &ConversationId, client_msg_id: &ClientMsgId, note: &Note) -> Result<Note>;
+    fn notes(&self, conversation: &ConversationId) -> Result<Vec<Note>>;
+    fn shortcuts(&self, operator: &OperatorId) -> Result<Vec<Shortcut>>;
+    /// Creates or edits one of the operator's shortcuts; `Ok(false)` if the
+    /// id belongs to someone else, `Err(Duplicate)` if the trigger is taken.
+    fn save_shortcut(&self, operator: &OperatorId, shortcut: &Shortcut) -> Result<bool>;
+    fn delete_shortcut(&self, operator: &OperatorId, id: &ShortcutId) -> Result<bool>;
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,234 @@
+//! One suite, two stores: whatever the SQLite store does, the memory store
+//! must do too.
+
+use super::*;
+use baton_protocol::{Author, EventBody};
+
+fn conversation(store: &dyn Store, id: &str) -> ConversationId {
+    let row = ConversationRow {
+        id: ConversationId(id.into()),
+        bot: BotId("demo".into()),
+        token_hash: vec![1, 2, 3],
+        created_at: Timestamp(10),
+        visitor_name: None,
+        country: None,
+    };
+    store.insert_conversation(&row, Some("en-GB")).expect("insert");
+    row.id
+}
+
+fn message(seq: u64, text: &str) -> ConversationEvent {
+    ConversationEvent {
+        seq: Seq(seq),
+        at: Timestamp(seq * 100),
+        body: EventBody::Message {
+            author: Author::Visitor,
+            text: text.into(),
+            client_msg_id: None,
+            offer_human: false,
+        },
+    }
+}
+
+fn operator(id: &str, email: &str) -> OperatorRow {
+    OperatorRow {
+        id: OperatorId(id.into()),
+        email: email.into(),
+        name: id.to_uppercase(),
+        password_hash: "hash".into(),
+        role: Role::Agent,
+        status: OperatorStatus::Offline,
+    }
+}
+
+fn log_pages_and_client_ids(store: &dyn Store) {
+    let c = conversation(store, "c1");
+    let id = ClientMsgId("m1".into());
+    store
+        .append(&c, Some(&id), &[message(1, "a"), message(2, "b")])
+        .expect("append");
+    store.append(&c, None, &[message(3, "c")]).expect("append");
+    let log = store.log(&c).expect("log");
+    assert_eq!(
+        log.iter().map(|(e, id)| (e.seq.0, id.clone())).collect::<Vec<_>>(),
+        [(1, Some(id)), (2, None), (3, None)]
+    );
+    let seqs = |events: Vec<ConversationEvent>| events.iter().map(|e| e.seq.0).collect::<Vec<_>>();
+    assert_eq!(seqs(store.events_after(&c, Seq(1), 10).expect("after")), [2, 3]);
+    assert_eq!(seqs(store.events_after(&c, Seq(0), 2).expect("newest two")), [2, 3]);
+    assert_eq!(seqs(store.events_before(&c, Seq(3), 1).expect("before")), [2]);
+    assert_eq!(seqs(store.recent(&c, 5).expect("recent")), [1, 2, 3]);
+    assert!(
+        store
+            .events_after(&ConversationId("nope".into()), Seq(0), 5)
+            .expect("unknown")
+            .is_empty()
+    );
+}
+
+fn a_client_id_or_seq_cannot_be_stored_twice(store: &dyn Store) {
+    let c = conversation(store, "c1");
+    let id = ClientMsgId("m1".into());
+    store.append(&c, Some(&id), &[message(1, "a")]).expect("append");
+    assert!(
+        store.append(&c, Some(&id), &[message(2, "again")]).is_err(),
+        "client id reused"
+    );
+    assert!(store.append(&c, None, &[message(1, "same seq")]).is_err(), "seq reused");
+    assert_eq!(store.log(&c).expect("log").len(), 1, "a failed append stores nothing");
+}
+
+fn operators_and_sessions(store: &dyn Store) {
+    store.upsert_operator(&operator("op-a", "a@x")).expect("upsert");
+    store
+        .set_operator_status(&OperatorId("op-a".into()), OperatorStatus::Busy)
+        .expect("status");
+    // Re-seeding an account keeps its status: statuses are the operator's.
+    store.upsert_operator(&operator("op-a", "a@x")).expect("upsert again");
+    let found = store.operator_by_email("a@x").expect("lookup").expect("found");
+    assert_eq!(found.status, OperatorStatus::Busy);
+    assert!(store.operator_by_email("b@x").expect("lookup").is_none());
+    store
+        .insert_session(b"hash", &found.id, Timestamp(100))
+        .expect("session");
+    assert_eq!(
+        store.session_operator(b"hash", Timestamp(99)).expect("live"),
+        Some(found.id.clone())
+    );
+    assert_eq!(store.session_operator(b"hash", Timestamp(100)).expect("expired"), None);
+    store.delete_session(b"hash").expect("delete");
+    assert_eq!(store.session_operator(b"hash", Timestamp(1)).expect("gone"), None);
+}
+
+fn visitor_details(store: &dyn Store) {
+    let c = conversation(store, "c1");
+    store.identify(&c, Some("Sam"), None).expect("identify");
+    store.identify(&c, None, Some("sam@example.com")).expect("identify");
+    store
+        .set_country(
+            &c,
+            &Country {
+                code: "IE".into(),
+                hint: true,
+            },
+        )
+        .expect("country");
+    assert_eq!(
+        store.visitor_email(&c).expect("email").as_deref(),
+        Some("sam@example.com")
+    );
+    let row = store
+        .conversations()
+        .expect("rows")
+        .into_iter()
+        .find(|r| r.id == c)
+        .expect("row");
+    assert_eq!(
+        row.visitor_name.as_deref(),
+        Some("Sam"),
+        "a later identify without a name keeps it"
+    );
+    assert_eq!(
+        row.country,
+        Some(Country {
+            code: "IE".into(),
+            hint: true
+        })
+    );
+}
+
+fn notes_are_stored_once_per_client_id(store: &dyn Store) {
+    store.upsert_operator(&operator("op-a", "a@x")).expect("upsert");
+    let c = conversation(store, "c1");
+    let author = baton_protocol::OperatorProfile {
+        id: OperatorId("op-a".into()),
+        name: "A".into(),
+        avatar_url: None,
+        colour: None,
+    };
+    let note = Note {
+        id: "n1".into(),
+        author: author.clone(),
+        text: "VIP".into(),
+        at: Timestamp(5),
+    };
+    let id = ClientMsgId("x".into());
+    assert_eq!(store.add_note(&c, &id, &note).expect("add"), note);
+    let retry = Note {
+        id: "n2".into(),
+        ..note.clone()
+    };
+    assert_eq!(
+        store.add_note(&c, &id, &retry).expect("retry"),
+        note,
+        "a retry returns the stored note"
+    );
+    assert_eq!(store.notes(&c).expect("notes"), vec![note]);
+}
+
+fn shortcuts_belong_to_their_operator(store: &dyn Store) {
+    store.upsert_operator(&operator("op-a", "a@x")).expect("upsert");
+    store.upsert_operator(&operator("op-b", "b@x")).expect("upsert");
+    let (a, b) = (OperatorId("op-a".into()), OperatorId("op-b".into()));
+    let s1 = Shortcut {
+        id: ShortcutId("s1".into()),
+        trigger: "returns".into(),
+        text: "30 days".into(),
+    };
+    assert!(store.save_shortcut(&a, &s1).expect("save"));
+    assert!(
+        !store
+            .save_shortcut(
+                &b,
+                &Shortcut {
+                    text: "hijack".into(),
+                    ..s1.clone()
+                }
+            )
+            .expect("other's id")
+    );
+    let clash = Shortcut {
+        id: ShortcutId("s2".into()),
+        ..s1.clone()
+    };
+    assert!(
+        matches!(store.save_shortcut(&a, &clash), Err(StoreError::Duplicate)),
+        "a trigger is unique per operator"
+    );
+    assert!(store.save_shortcut(&b, &clash).expect("b may use the same trigger"));
+    assert!(
+        store
+            .save_shortcut(
+                &a,
+                &Shortcut {
+                    text: "edited".into(),
+                    ..s1.clone()
+                }
+            )
+            .expect("edit")
+    );
+    assert_eq!(store.shortcuts(&a).expect("list")[0].text, "edited");
+    assert!(!store.delete_shortcut(&b, &s1.id).expect("not b's"));
+    assert!(store.delete_shortcut(&a, &s1.id).expect("a's"));
+    assert!(store.shortcuts(&a).expect("list").is_empty());
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(&super::SqliteStore::in_memory().expect("sqlite")) })*
+        }
+        mod memory {
+            $(#[test] fn $name() { super::$name(&super::MemoryStore::new()) })*
+        }
+    };
+}
+
+conformance!(
+    log_pages_and_client_ids,
+    a_client_id_or_seq_cannot_be_stored_twice,
+    operators_and_sessions,
+    visitor_details,
+    notes_are_stored_once_per_client_id,
+    shortcuts_belong_to_their_operator,
+);
