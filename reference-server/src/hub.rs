@@ -389,6 +389,11 @@ impl Hub {
                 live.visitors.remove(conversation);
             }
         }
+        // A visitor who left is not typing, whatever their last frame said.
+        live.broadcast_operators(&ServerToOperator::Typing {
+            conversation: conversation.clone(),
+            typing: false,
+        });
         let at = now();
         let Some(conv) = live.conversations.get_mut(conversation) else {
             return;

@@ -665,3 +665,42 @@ async fn metrics_count_connections_and_messages() {
     assert!(text.contains(r#"baton_messages_total{kind="visitor"} 1"#), "{text}");
     assert!(text.contains(r#"baton_conversations{kind="bot"} 1"#), "{text}");
 }
+
+#[tokio::test]
+async fn a_trusted_proxy_header_gives_the_country() {
+    let server = Server::start_with(&temp_dir(), 60_000, |state| {
+        state.country_header = Some(axum::http::HeaderName::from_static("cf-ipcountry"));
+    })
+    .await;
+    let mut a = operator(&server, "op-a", false).await;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{}/ws/visitor?bot=demo", server.addr)
+        .into_client_request()
+        .expect("url");
+    request.headers_mut().insert("origin", ORIGIN.parse().expect("header"));
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
+    request
+        .headers_mut()
+        .insert("cf-ipcountry", "ie".parse().expect("header"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+    // The locale says Canada, the proxy says Ireland: the proxy wins.
+    send(
+        &mut ws,
+        &VisitorToServer::Hello(visitor::VisitorHello {
+            protocol: PROTOCOL_VERSION,
+            features: vec![],
+            bot: BotId("demo".into()),
+            resume: None,
+            locale: Some("fr-CA".into()),
+        }),
+    )
+    .await;
+    let country = recv_until(&mut a, |f: &ServerToOperator| match f {
+        ServerToOperator::Conversation(row) => row.country.clone(),
+        _ => None,
+    })
+    .await;
+    assert_eq!((country.code.as_str(), country.hint), ("IE", false));
+}
