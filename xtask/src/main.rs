@@ -164,8 +164,10 @@ fn test() -> Result {
             "warnings",
         ]))
     });
+    // --all-features: the protocol's schema/TS drift test and the golden
+    // vector validation need its `schema` and `ts` features.
     step("unit and integration tests", &mut |c| {
-        c.run_counted(cargo().args(["test", "--workspace"]))
+        c.run_counted(cargo().args(["test", "--workspace", "--all-features"]))
     });
     step("wasm builds", &mut |_| web::build(&tools));
     step("end-to-end (Playwright, Chromium)", &mut |c| {
