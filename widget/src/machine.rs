@@ -14,9 +14,11 @@
 //! reconnects to have the server replay it.
 
 use crate::state::{ConnectionState, Update};
+use baton_protocol::presence::{HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT};
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
 use baton_protocol::{
-    BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorCode, Millis, PROTOCOL_VERSION, Seq, VisitorToken,
+    BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorCode, Millis, PROTOCOL_VERSION, Seq, Timestamp,
+    VisitorToken,
 };
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +43,8 @@ pub struct Outgoing {
 pub enum OutgoingKind {
     Message { text: String },
     RequestHuman,
+    CancelRequest,
+    EndHuman,
 }
 
 impl Outgoing {
@@ -51,6 +55,12 @@ impl Outgoing {
                 text: text.clone(),
             },
             OutgoingKind::RequestHuman => VisitorToServer::RequestHuman {
+                client_msg_id: self.id.clone(),
+            },
+            OutgoingKind::CancelRequest => VisitorToServer::CancelRequest {
+                client_msg_id: self.id.clone(),
+            },
+            OutgoingKind::EndHuman => VisitorToServer::EndHuman {
                 client_msg_id: self.id.clone(),
             },
         }
@@ -97,7 +107,21 @@ pub struct Machine {
     connected: bool,
     /// Failed connection attempts since the last welcome.
     attempt: u32,
+    /// Heartbeat: when we last heard anything, and when a ping went out
+    /// that is still unanswered.
+    last_heard: Timestamp,
+    ping_sent: Option<Timestamp>,
+    /// Receipts: what to report, and what was last reported (marks are
+    /// cumulative, so only the latest values matter).
+    read_up_to: Seq,
+    reported: (Seq, Seq),
+    receipt_due: Option<Timestamp>,
+    /// Typing: when `typing: true` was last sent (`None`: not typing).
+    typing_sent: Option<Timestamp>,
 }
+
+/// Receipts are batched: at most one `receipt` frame per this interval.
+pub const RECEIPT_BATCH: Millis = Millis(400);
 
 impl Machine {
     pub fn new(bot: BotId, locale: Option<String>, stored: Stored) -> Machine {
@@ -108,11 +132,22 @@ impl Machine {
             cursor: Seq(0),
             connected: false,
             attempt: 0,
+            last_heard: Timestamp(0),
+            ping_sent: None,
+            read_up_to: Seq(0),
+            reported: (Seq(0), Seq(0)),
+            receipt_due: None,
+            typing_sent: None,
         }
     }
 
     pub fn cursor(&self) -> Seq {
         self.cursor
+    }
+
+    /// A welcome arrived on the current connection.
+    pub fn is_connected(&self) -> bool {
+        self.connected
     }
 
     pub fn outbox(&self) -> &[Outgoing] {
@@ -141,6 +176,10 @@ impl Machine {
     /// The socket closed or failed to open.
     pub fn on_closed(&mut self, jitter: f64) -> Vec<Action> {
         self.connected = false;
+        self.ping_sent = None;
+        self.typing_sent = None;
+        // The server may have lost what we last told it: report again.
+        self.reported = (Seq(0), Seq(0));
         let delay = backoff(self.attempt, jitter);
         self.attempt = self.attempt.saturating_add(1);
         vec![
@@ -180,6 +219,96 @@ impl Machine {
         ]
     }
 
+    /// A frame arrived at `now`: anything heard proves the link alive.
+    pub fn on_frame_at(&mut self, frame: ServerToVisitor, now: Timestamp) -> Vec<Action> {
+        self.last_heard = now;
+        self.ping_sent = None;
+        let mut actions = self.on_frame(frame);
+        if self.cursor > self.reported.0 && self.receipt_due.is_none() {
+            self.receipt_due = Some(now + RECEIPT_BATCH);
+        }
+        actions.extend(self.tick(now));
+        actions
+    }
+
+    /// The visitor has seen everything up to `seq` (the panel is open, the
+    /// tab visible and focused).
+    pub fn mark_read(&mut self, seq: Seq, now: Timestamp) -> Vec<Action> {
+        let seq = seq.min(self.cursor);
+        if seq > self.read_up_to {
+            self.read_up_to = seq;
+            if self.receipt_due.is_none() {
+                self.receipt_due = Some(now + RECEIPT_BATCH);
+            }
+        }
+        self.tick(now)
+    }
+
+    /// The visitor is (or stopped) typing. `typing: true` is repeated at most
+    /// every third of the TTL, so the other side's indicator stays lit while
+    /// the visitor types and lapses soon after they stop.
+    pub fn typing(&mut self, typing: bool, now: Timestamp) -> Vec<Action> {
+        if !self.connected {
+            return vec![];
+        }
+        match (typing, self.typing_sent) {
+            (true, Some(sent)) if now.0 < sent.0 + baton_protocol::TYPING_TTL.0 / 3 => vec![],
+            (true, _) => {
+                self.typing_sent = Some(now);
+                vec![Action::Send(VisitorToServer::Typing { typing: true })]
+            }
+            (false, Some(_)) => {
+                self.typing_sent = None;
+                vec![Action::Send(VisitorToServer::Typing { typing: false })]
+            }
+            (false, None) => vec![],
+        }
+    }
+
+    /// Time passes: heartbeat, receipt batching. Returns what to do now;
+    /// [`Machine::next_wakeup`] says when to call again.
+    pub fn tick(&mut self, now: Timestamp) -> Vec<Action> {
+        let mut actions = Vec::new();
+        if !self.connected {
+            return actions;
+        }
+        match self.ping_sent {
+            Some(sent) if now.0 >= sent.0 + HEARTBEAT_TIMEOUT.0 => {
+                // No answer: the link is dead even if the browser hasn't noticed.
+                return vec![Action::Disconnect];
+            }
+            None if now.0 >= self.last_heard.0 + HEARTBEAT_INTERVAL.0 => {
+                self.ping_sent = Some(now);
+                actions.push(Action::Send(VisitorToServer::Ping));
+            }
+            _ => {}
+        }
+        if self.receipt_due.is_some_and(|due| now >= due) {
+            self.receipt_due = None;
+            let (delivered, read) = (self.cursor, self.read_up_to);
+            if (delivered, read) != self.reported {
+                actions.push(Action::Send(VisitorToServer::Receipt {
+                    delivered: (delivered > self.reported.0).then_some(delivered),
+                    read: (read > self.reported.1).then_some(read),
+                }));
+                self.reported = (delivered, read);
+            }
+        }
+        actions
+    }
+
+    /// When [`Machine::tick`] next has something to do.
+    pub fn next_wakeup(&self) -> Option<Timestamp> {
+        if !self.connected {
+            return None;
+        }
+        let heartbeat = match self.ping_sent {
+            Some(sent) => sent + HEARTBEAT_TIMEOUT,
+            None => self.last_heard + HEARTBEAT_INTERVAL,
+        };
+        Some(self.receipt_due.map_or(heartbeat, |due| due.min(heartbeat)))
+    }
+
     pub fn on_frame(&mut self, frame: ServerToVisitor) -> Vec<Action> {
         match frame {
             ServerToVisitor::Welcome(welcome) => {
@@ -199,6 +328,7 @@ impl Machine {
                 actions.push(Action::Ui(Update::Snapshot {
                     state: welcome.snapshot.state,
                     availability: welcome.snapshot.availability,
+                    team_marks: welcome.snapshot.team_marks,
                 }));
                 actions.push(Action::Ui(Update::Connection(ConnectionState::Online)));
                 // Everything not yet acknowledged goes again, same ids.
@@ -217,12 +347,22 @@ impl Machine {
             // The server is restarting: go now, come back after its pause
             // (the backoff's first step is about that long).
             ServerToVisitor::GoingAway { .. } => vec![Action::Disconnect],
-            // Not shown yet: typing, receipts, history pages (the widget
-            // issue wires them); heartbeat answers need no action.
-            ServerToVisitor::Typing { .. }
-            | ServerToVisitor::Receipts { .. }
-            | ServerToVisitor::History(_)
-            | ServerToVisitor::Pong => vec![],
+            ServerToVisitor::Receipts { team } => vec![Action::Ui(Update::Receipts(team))],
+            ServerToVisitor::Typing { author, typing } => {
+                let name = match author {
+                    baton_protocol::Author::Operator { operator } => operator.name,
+                    _ => String::new(),
+                };
+                // `last_heard` is when this frame arrived (see `on_frame_at`).
+                vec![Action::Ui(Update::Typing {
+                    name,
+                    typing,
+                    now: self.last_heard,
+                })]
+            }
+            // Older pages are not shown yet (the whole log is replayed on
+            // load); heartbeat answers need no action beyond being heard.
+            ServerToVisitor::History(_) | ServerToVisitor::Pong => vec![],
             ServerToVisitor::Error(error) => {
                 let mut actions = Vec::new();
                 if error.code == ErrorCode::Unauthorized && !self.connected {

@@ -1,8 +1,11 @@
 //! What the widget shows, as a pure reducer over [`Update`]s from the
 //! connection machine and the visitor's own gestures. No socket, no DOM.
 
+use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
 use baton_protocol::visitor::Availability;
-use baton_protocol::{Author, ClientMsgId, ConversationEvent, ErrorBody, EventBody, Handover, HandoverState};
+use baton_protocol::{
+    Author, ClientMsgId, ConversationEvent, ErrorBody, EventBody, Handover, HandoverState, Seq, TYPING_TTL, Timestamp,
+};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ConnectionState {
@@ -21,6 +24,21 @@ pub enum Update {
     Snapshot {
         state: HandoverState,
         availability: Availability,
+        team_marks: ReceiptMarks,
+    },
+    /// How far the team has received / read the visitor's messages.
+    Receipts(ReceiptMarks),
+    /// Someone on the other side is (or stopped) typing, as of `now`.
+    Typing {
+        name: String,
+        typing: bool,
+        now: Timestamp,
+    },
+    /// Time passes (typing indicators lapse, countdowns move).
+    Clock(Timestamp),
+    /// Drop a failed message (the visitor retried or dismissed it).
+    Forget {
+        id: ClientMsgId,
     },
     /// New log events, in `seq` order, each exactly once.
     Events(Vec<ConversationEvent>),
@@ -46,6 +64,8 @@ pub struct PendingMessage {
     pub text: String,
     /// Acknowledged (stored) but the event itself not yet received.
     pub acked: bool,
+    /// Refused by the server: why (shown with a Retry button).
+    pub failed: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -61,6 +81,12 @@ pub struct ChatState {
     /// closed.
     pub unread: u32,
     pub error: Option<ErrorBody>,
+    /// How far the team has received / read the visitor's messages.
+    pub team_marks: ReceiptMarks,
+    /// Who is typing on the other side, until when.
+    pub typing: Option<(String, Timestamp)>,
+    /// The latest time the driver told us (for countdowns and TTLs).
+    pub now: Timestamp,
     /// The first snapshot arrived: later events are live, and count as
     /// unread; the first replay is history.
     loaded: bool,
@@ -76,11 +102,33 @@ impl ChatState {
                     ..ChatState::default()
                 };
             }
-            Update::Snapshot { state, availability } => {
+            Update::Snapshot {
+                state,
+                availability,
+                team_marks,
+            } => {
                 self.handover = Handover::from_state(state);
                 self.availability = Some(availability);
+                self.team_marks = team_marks;
                 self.loaded = true;
             }
+            Update::Receipts(marks) => {
+                // Marks only move forward, whatever order frames arrive in.
+                let last = self.events.last().map(|e| e.seq).unwrap_or_default();
+                self.team_marks
+                    .advance(Some(marks.delivered), Some(marks.read), last.max(marks.delivered));
+            }
+            Update::Typing { name, typing, now } => {
+                self.now = now;
+                self.typing = typing.then(|| (name, now + TYPING_TTL));
+            }
+            Update::Clock(now) => {
+                self.now = now;
+                if self.typing.as_ref().is_some_and(|(_, until)| *until <= now) {
+                    self.typing = None;
+                }
+            }
+            Update::Forget { id } => self.pending.retain(|p| p.id != id),
             Update::Events(events) => {
                 for event in events {
                     self.handover.observe(&event.body);
@@ -99,17 +147,27 @@ impl ChatState {
                 }
             }
             Update::Availability(availability) => self.availability = Some(availability),
-            Update::Pending { id, text } => self.pending.push(PendingMessage { id, text, acked: false }),
+            Update::Pending { id, text } => self.pending.push(PendingMessage {
+                id,
+                text,
+                acked: false,
+                failed: None,
+            }),
             Update::Acked { id } => {
                 if let Some(p) = self.pending.iter_mut().find(|p| p.id == id) {
                     p.acked = true;
                 }
             }
             Update::Error(error) => {
-                if let Some(id) = &error.client_msg_id {
-                    self.pending.retain(|p| &p.id != id);
+                // A refused message stays, marked "Not sent", with Retry.
+                let failed = error
+                    .client_msg_id
+                    .as_ref()
+                    .and_then(|id| self.pending.iter_mut().find(|p| &p.id == id));
+                match failed {
+                    Some(p) => p.failed = Some(error.message.clone()),
+                    None => self.error = Some(error),
                 }
-                self.error = Some(error);
             }
             Update::Connection(connection) => self.connection = connection,
             Update::SetOpen(open) => {
@@ -120,6 +178,17 @@ impl ChatState {
             }
             Update::DismissError => self.error = None,
         }
+    }
+
+    /// The delivery state of the visitor's own message stored at `seq`.
+    pub fn status_of(&self, seq: Seq) -> DeliveryStatus {
+        self.team_marks.status_of(seq)
+    }
+
+    /// Whether a clock tick can change what is shown (so idle widgets are
+    /// not re-rendered every second).
+    pub fn wants_clock(&self) -> bool {
+        self.typing.is_some() || matches!(self.handover.state(), HandoverState::Waiting { .. })
     }
 
     /// "Talk to a human" is offered only while the bot has the chat and at

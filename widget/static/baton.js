@@ -6,29 +6,57 @@
 // cannot reach it) and loads the WebAssembly widget only when the visitor
 // shows intent (hover, focus, click) or the page goes idle. Nothing inline:
 // it runs under a CSP of script-src 'self' 'wasm-unsafe-eval'; style-src 'self'.
+//
+// Host page API (usable before the widget has loaded; calls are queued):
+//   Baton.open() / Baton.close() / Baton.toggle()
+//   Baton.identify({ name, email })
+//   Baton.on(event, callback) / Baton.off(event, callback)
+//     events: "open", "close", "unread" (count), "agent_joined" (name), "resolved"
 (function () {
   "use strict";
   var script = document.currentScript;
-  if (!script || window.__batonLoaded) return;
-  window.__batonLoaded = true;
+  if (!script || window.Baton) return;
   var base = new URL(".", script.src).href;
   var data = script.dataset;
   var config = {
     server: data.server || new URL(script.src).origin,
     bot: data.bot || "default",
     title: data.title || null,
+    locale: data.locale || null,
     open: false,
   };
+  var listeners = {};
+  var queued = [];
+  var handle = null;
 
-  var host = document.createElement("div");
+  function emit(name, detail) {
+    (listeners[name] || []).slice().forEach(function (callback) {
+      try { callback(detail); } catch (err) { console.error(err); }
+    });
+  }
+
+  // A custom element (page rules for div, section… miss it) whose own
+  // layout is pinned with inline !important declarations, which beat any
+  // page stylesheet; everything else lives in the shadow root.
+  var host = document.createElement("baton-chat");
   host.setAttribute("data-baton", "");
+  var side = data.position === "left" ? "left" : "right";
+  var pinned = {
+    display: "block", position: "fixed", "z-index": "2147483000", bottom: "20px", top: "auto",
+    width: "auto", height: "auto", margin: "0", padding: "0", border: "0", visibility: "visible",
+    opacity: "1", transform: "none", filter: "none", "pointer-events": "auto", "font-size": "15px",
+  };
+  pinned[side] = "20px";
+  pinned[side === "left" ? "right" : "left"] = "auto";
+  Object.keys(pinned).forEach(function (key) { host.style.setProperty(key, pinned[key], "important"); });
   var root = host.attachShadow({ mode: "open" });
   var css = document.createElement("link");
   css.rel = "stylesheet";
   css.href = base + "widget.css";
   root.appendChild(css);
   if (data.color) host.style.setProperty("--baton-accent", data.color);
-  if (data.position === "left") host.classList.add("baton-left");
+  if (side === "left") host.classList.add("baton-left");
+  if (data.theme === "dark" || data.theme === "light") host.classList.add("baton-" + data.theme);
 
   var launcher = document.createElement("button");
   launcher.type = "button";
@@ -55,17 +83,38 @@
     return loading;
   }
   function start(open) {
-    load().then(function (mod) {
-      if (shell.parentNode) {
+    return load().then(function (mod) {
+      if (!handle) {
         config.open = open;
         root.removeChild(shell);
-        mod.mount(root, JSON.stringify(config));
+        handle = mod.mount(root, JSON.stringify(config), emit);
+        queued.splice(0).forEach(function (call) { call(handle); });
       }
+      return handle;
     }, function (err) {
       loading = null;
       console.error("Baton: the chat could not load", err);
     });
   }
+  function later(call, open) {
+    if (handle) call(handle);
+    else { queued.push(call); start(open); }
+  }
+
+  window.Baton = {
+    open: function () { later(function (h) { h.open(); }, true); },
+    close: function () { if (handle) handle.close(); },
+    toggle: function () { later(function (h) { h.toggle(); }, false); },
+    identify: function (who) {
+      who = who || {};
+      later(function (h) { h.identify(who.name || null, who.email || null); }, false);
+    },
+    on: function (name, callback) { (listeners[name] = listeners[name] || []).push(callback); },
+    off: function (name, callback) {
+      listeners[name] = (listeners[name] || []).filter(function (f) { return f !== callback; });
+    },
+  };
+
   launcher.addEventListener("click", function () { start(true); });
   launcher.addEventListener("pointerenter", load, { once: true });
   launcher.addEventListener("focus", load, { once: true });

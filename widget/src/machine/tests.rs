@@ -199,3 +199,101 @@ fn a_refused_message_leaves_the_outbox() {
     m.on_frame(ServerToVisitor::Error(error));
     assert!(m.outbox().is_empty());
 }
+
+fn at(ms: u64) -> Timestamp {
+    Timestamp(ms)
+}
+
+fn welcomed_at(now: u64) -> Machine {
+    let mut m = Machine::new(BotId("demo".into()), None, Stored::default());
+    m.on_open();
+    m.on_frame_at(welcome("c1", Some("t1"), vec![]), at(now));
+    m
+}
+
+#[test]
+fn a_silent_link_is_pinged_and_dropped_when_the_pong_never_comes() {
+    let mut m = welcomed_at(0);
+    let interval = baton_protocol::presence::HEARTBEAT_INTERVAL.0;
+    let timeout = baton_protocol::presence::HEARTBEAT_TIMEOUT.0;
+    assert!(m.tick(at(interval - 1)).is_empty());
+    assert_eq!(m.next_wakeup(), Some(at(interval)));
+    assert_eq!(sent(&m.tick(at(interval))), [VisitorToServer::Ping]);
+    assert!(m.tick(at(interval + 1)).is_empty(), "one ping at a time");
+    assert_eq!(m.tick(at(interval + timeout)), vec![Action::Disconnect]);
+}
+
+#[test]
+fn any_frame_counts_as_a_pong() {
+    let mut m = welcomed_at(0);
+    let interval = baton_protocol::presence::HEARTBEAT_INTERVAL.0;
+    m.tick(at(interval));
+    m.on_frame_at(ServerToVisitor::Pong, at(interval + 10));
+    let timeout = baton_protocol::presence::HEARTBEAT_TIMEOUT.0;
+    assert!(!m.tick(at(interval + timeout)).contains(&Action::Disconnect));
+}
+
+#[test]
+fn receipts_are_batched_and_only_move_forward() {
+    let mut m = welcomed_at(0);
+    // Three events arrive in a burst: no receipt yet…
+    for seq in 1..=3 {
+        let actions = m.on_frame_at(ServerToVisitor::Event(bot_says(seq, "x")), at(10 * seq));
+        assert!(
+            sent(&actions)
+                .iter()
+                .all(|f| !matches!(f, VisitorToServer::Receipt { .. }))
+        );
+    }
+    // …then one receipt for all of them after the batch interval.
+    let due = at(10 + RECEIPT_BATCH.0);
+    assert_eq!(
+        sent(&m.tick(due)),
+        [VisitorToServer::Receipt {
+            delivered: Some(Seq(3)),
+            read: None
+        }]
+    );
+    assert!(sent(&m.tick(at(due.0 + 1_000))).is_empty(), "nothing new: nothing sent");
+    // Reading the panel reports read; read never goes past what arrived.
+    m.mark_read(Seq(99), at(2_000));
+    assert_eq!(
+        sent(&m.tick(at(2_000 + RECEIPT_BATCH.0))),
+        [VisitorToServer::Receipt {
+            delivered: None,
+            read: Some(Seq(3))
+        }]
+    );
+    // After a reconnect the marks are reported again (the server may have lost them).
+    m.on_closed(0.5);
+    m.on_open();
+    m.on_frame_at(welcome("c1", None, vec![]), at(5_000));
+    m.mark_read(Seq(3), at(5_000));
+    assert_eq!(
+        sent(&m.tick(at(5_000 + RECEIPT_BATCH.0))),
+        [VisitorToServer::Receipt {
+            delivered: Some(Seq(3)),
+            read: Some(Seq(3))
+        }]
+    );
+}
+
+#[test]
+fn typing_is_throttled_and_stops_explicitly() {
+    let mut m = welcomed_at(0);
+    assert_eq!(sent(&m.typing(true, at(0))), [VisitorToServer::Typing { typing: true }]);
+    assert!(
+        m.typing(true, at(500)).is_empty(),
+        "repeated at most every third of the TTL"
+    );
+    let renew = baton_protocol::TYPING_TTL.0 / 3;
+    assert_eq!(
+        sent(&m.typing(true, at(renew))),
+        [VisitorToServer::Typing { typing: true }]
+    );
+    assert_eq!(
+        sent(&m.typing(false, at(renew + 1))),
+        [VisitorToServer::Typing { typing: false }]
+    );
+    assert!(m.typing(false, at(renew + 2)).is_empty());
+}

@@ -33,6 +33,7 @@ fn the_human_button_follows_availability_and_handover_state() {
     s.apply(Update::Snapshot {
         state: HandoverState::Bot,
         availability: availability(false),
+        team_marks: Default::default(),
     });
     assert!(!s.can_request_human());
     s.apply(Update::Availability(availability(true)));
@@ -91,6 +92,7 @@ fn unread_counts_live_replies_while_closed_but_not_history() {
     s.apply(Update::Snapshot {
         state: HandoverState::Bot,
         availability: availability(true),
+        team_marks: Default::default(),
     });
     assert_eq!(s.unread, 0, "history is not unread");
     s.apply(Update::Events(vec![reply(2), reply(3)]));

@@ -1,82 +1,137 @@
 //! The widget's components. They read [`ChatState`] and raise callbacks;
-//! only [`App`] talks to the driver.
+//! only [`App`] talks to the driver (through its command channel).
 
-use super::Config;
 use super::driver::{self, Command};
-use super::strings as s;
+use super::strings::{fill, s, waiting_detail};
+use super::{Config, Emitter};
 use crate::state::{ChatState, ConnectionState, PendingMessage, Update};
+use baton_protocol::receipts::DeliveryStatus;
 use baton_protocol::{Author, ConversationEvent, EventBody, HandoverState, OperatorProfile};
-use futures::channel::mpsc::UnboundedSender;
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
+use std::cell::RefCell;
 use std::rc::Rc;
-use web_sys::HtmlTextAreaElement;
+use wasm_bindgen::JsValue;
+use web_sys::{HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 impl Reducible for ChatState {
     type Action = Update;
     fn reduce(self: Rc<Self>, update: Update) -> Rc<Self> {
+        // Returning the same Rc skips the render: idle clock ticks cost nothing.
+        if matches!(update, Update::Clock(_)) && !self.wants_clock() {
+            return self;
+        }
         let mut next = (*self).clone();
         next.apply(update);
         Rc::new(next)
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct AppProps {
     pub config: Rc<Config>,
+    pub commands: UnboundedSender<Command>,
+    /// Taken once by the driver when the app first renders.
+    pub receiver: Rc<RefCell<Option<UnboundedReceiver<Command>>>>,
+    pub emitter: Rc<Emitter>,
+}
+
+impl PartialEq for AppProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.config, &other.config) && Rc::ptr_eq(&self.receiver, &other.receiver)
+    }
 }
 
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let state = use_reducer(ChatState::default);
-    let commands = {
-        let dispatcher = state.dispatcher();
-        let config = props.config.clone();
-        use_memo((), move |_| driver::spawn(&config, dispatcher))
-    };
-    let command = |make: fn() -> Command| {
-        let commands = commands.clone();
-        Callback::from(move |_| {
-            let _ = commands.unbounded_send(make());
+    {
+        let (config, receiver, dispatcher) = (props.config.clone(), props.receiver.clone(), state.dispatcher());
+        use_effect_with((), move |_| {
+            if let Some(rx) = receiver.borrow_mut().take() {
+                driver::start(&config, dispatcher, rx);
+            }
+        });
+    }
+    use_host_events(&state, &props.emitter);
+    let send = |command: fn() -> Command| {
+        let commands = props.commands.clone();
+        Callback::from(move |_: MouseEvent| {
+            let _ = commands.unbounded_send(command());
         })
     };
-    let on_send = {
-        let commands: Rc<UnboundedSender<Command>> = commands.clone();
-        Callback::from(move |text: String| {
-            let _ = commands.unbounded_send(Command::Send(text));
-        })
-    };
-    let toggle = {
-        let commands = commands.clone();
-        let open = state.open;
-        Callback::from(move |_| {
-            let _ = commands.unbounded_send(Command::SetOpen(!open));
+    let to_driver = {
+        let commands = props.commands.clone();
+        Callback::from(move |command: Command| {
+            let _ = commands.unbounded_send(command);
         })
     };
     let dismiss = {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Update::DismissError))
     };
-    let title = props.config.title.clone().unwrap_or_else(|| s::TITLE.to_owned());
+    let title = props.config.title.clone().unwrap_or_else(|| s().title.to_owned());
+    let launcher = use_node_ref();
+    {
+        // Focus follows the panel: into the message box when it opens, back
+        // to the launcher when it closes.
+        let launcher = launcher.clone();
+        use_effect_with(state.open, move |open| {
+            if !*open {
+                if let Some(button) = launcher.cast::<HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        });
+    }
     html! {
         <>
             if state.open {
                 <Panel
                     state={state.clone()}
                     {title}
-                    on_close={toggle.clone()}
-                    {on_send}
-                    on_request_human={command(|| Command::RequestHuman)}
-                    on_new_chat={command(|| Command::NewChat)}
+                    on_close={send(|| Command::SetOpen(false))}
+                    on_request_human={send(|| Command::RequestHuman)}
+                    on_cancel={send(|| Command::CancelRequest)}
+                    on_end={send(|| Command::EndHuman)}
+                    on_new_chat={send(|| Command::NewChat)}
                     on_dismiss={dismiss}
+                    {to_driver}
                 />
             }
-            <Launcher open={state.open} unread={state.unread} on_toggle={toggle} />
+            <Launcher node={launcher} open={state.open} unread={state.unread} on_toggle={send(|| Command::Toggle)} />
         </>
+    }
+}
+
+/// Tells the host page about changes it may care about (`window.Baton.on`).
+#[hook]
+fn use_host_events(state: &UseReducerHandle<ChatState>, emitter: &Rc<Emitter>) {
+    {
+        let emitter = emitter.clone();
+        use_effect_with(state.unread, move |unread| {
+            emitter.emit("unread", JsValue::from(*unread))
+        });
+    }
+    {
+        let emitter = emitter.clone();
+        use_effect_with(state.open, move |open| {
+            emitter.emit(if *open { "open" } else { "close" }, JsValue::NULL)
+        });
+    }
+    {
+        let emitter = emitter.clone();
+        use_effect_with(state.handover.state().clone(), move |handover| match handover {
+            HandoverState::Human { operator } => emitter.emit("agent_joined", JsValue::from_str(&operator.name)),
+            HandoverState::Resolved => emitter.emit("resolved", JsValue::NULL),
+            _ => {}
+        });
     }
 }
 
 #[derive(Properties, PartialEq)]
 struct LauncherProps {
+    node: NodeRef,
     open: bool,
     unread: u32,
     on_toggle: Callback<MouseEvent>,
@@ -84,13 +139,13 @@ struct LauncherProps {
 
 #[component]
 fn Launcher(props: &LauncherProps) -> Html {
-    let label = if props.open { s::CLOSE_CHAT } else { s::OPEN_CHAT };
+    let label = if props.open { s().close_chat } else { s().open_chat };
     html! {
-        <button class={classes!("baton-launcher", props.open.then_some("is-open"))} type="button"
+        <button ref={props.node.clone()} class={classes!("baton-launcher", props.open.then_some("is-open"))} type="button"
             aria-label={label} aria-expanded={props.open.to_string()} onclick={props.on_toggle.clone()}>
             <span class="baton-launcher-icon" aria-hidden="true"></span>
             if props.unread > 0 && !props.open {
-                <span class="baton-badge" aria-label={format!("{} unread", props.unread)}>{ props.unread }</span>
+                <span class="baton-badge" aria-label={format!("{} {}", props.unread, s().unread)}>{ props.unread }</span>
             }
         </button>
     }
@@ -101,49 +156,60 @@ struct PanelProps {
     state: UseReducerHandle<ChatState>,
     title: String,
     on_close: Callback<MouseEvent>,
-    on_send: Callback<String>,
     on_request_human: Callback<MouseEvent>,
+    on_cancel: Callback<MouseEvent>,
+    on_end: Callback<MouseEvent>,
     on_new_chat: Callback<MouseEvent>,
     on_dismiss: Callback<MouseEvent>,
+    to_driver: Callback<Command>,
 }
 
 #[component]
 fn Panel(props: &PanelProps) -> Html {
     let state = &props.state;
-    let handover = state.handover.state();
-    let owner = match handover {
+    let owner = match state.handover.state() {
         HandoverState::Human { operator } => Some(operator.clone()),
         _ => None,
     };
-    let subtitle = match &owner {
-        Some(op) => op.name.clone(),
-        None => s::ASSISTANT.to_owned(),
+    let subtitle = owner
+        .as_ref()
+        .map_or_else(|| s().assistant.to_owned(), |op| op.name.clone());
+    let resolved = matches!(state.handover.state(), HandoverState::Resolved);
+    let onkeydown = {
+        let to_driver = props.to_driver.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                to_driver.emit(Command::SetOpen(false));
+            }
+        })
     };
-    let resolved = matches!(handover, HandoverState::Resolved);
     html! {
-        <section class="baton-panel" role="dialog" aria-label={props.title.clone()}>
+        <section class="baton-panel" role="dialog" aria-label={props.title.clone()} {onkeydown}>
             <header class="baton-header">
                 if let Some(op) = &owner { <Avatar operator={op.clone()} /> }
                 <div class="baton-header-text">
                     <h2 class="baton-title">{ &props.title }</h2>
                     <p class="baton-subtitle">{ subtitle }</p>
                 </div>
-                <button class="baton-close" type="button" aria-label={s::CLOSE_CHAT} onclick={props.on_close.clone()}>{"×"}</button>
+                <button class="baton-close" type="button" aria-label={s().close_chat} onclick={props.on_close.clone()}>{"×"}</button>
             </header>
             <ConnectionBanner connection={state.connection} />
             if let Some(op) = &owner {
-                <div class="baton-joined" role="status">{ s::chatting_with(&op.name) }</div>
+                <div class="baton-joined" role="status">
+                    <span>{ fill(s().chatting_with, &op.name) }</span>
+                    <button type="button" class="baton-link" onclick={props.on_end.clone()}>{ s().end_chat }</button>
+                </div>
             }
-            <MessageLog events={state.events.clone()} pending={state.pending.clone()}
-                can_request_human={state.can_request_human()} on_request_human={props.on_request_human.clone()} />
+            <MessageLog state={state.clone()} on_request_human={props.on_request_human.clone()} to_driver={props.to_driver.clone()} />
             if let Some(error) = &state.error {
                 <div class="baton-error" role="alert">
                     <span>{ &error.message }</span>
-                    <button type="button" class="baton-link" onclick={props.on_dismiss.clone()}>{ s::DISMISS }</button>
+                    <button type="button" class="baton-link" onclick={props.on_dismiss.clone()}>{ s().dismiss }</button>
                 </div>
             }
-            <HandoverBar state={state.clone()} on_request_human={props.on_request_human.clone()} on_new_chat={props.on_new_chat.clone()} />
-            <Composer disabled={resolved} on_send={props.on_send.clone()} />
+            <HandoverBar state={state.clone()} on_request_human={props.on_request_human.clone()}
+                on_cancel={props.on_cancel.clone()} on_new_chat={props.on_new_chat.clone()} />
+            <Composer disabled={resolved} to_driver={props.to_driver.clone()} />
         </section>
     }
 }
@@ -157,9 +223,9 @@ struct ConnectionProps {
 fn ConnectionBanner(props: &ConnectionProps) -> Html {
     match props.connection {
         ConnectionState::Online => html! {},
-        ConnectionState::Connecting => html! { <div class="baton-connection" role="status">{ s::CONNECTING }</div> },
+        ConnectionState::Connecting => html! { <div class="baton-connection" role="status">{ s().connecting }</div> },
         ConnectionState::Reconnecting => {
-            html! { <div class="baton-connection is-down" role="status">{ s::RECONNECTING }</div> }
+            html! { <div class="baton-connection is-down" role="status">{ s().reconnecting }</div> }
         }
     }
 }
@@ -183,19 +249,19 @@ fn Avatar(props: &AvatarProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct LogProps {
-    events: Vec<ConversationEvent>,
-    pending: Vec<PendingMessage>,
-    can_request_human: bool,
+    state: UseReducerHandle<ChatState>,
     on_request_human: Callback<MouseEvent>,
+    to_driver: Callback<Command>,
 }
 
 #[component]
 fn MessageLog(props: &LogProps) -> Html {
+    let state = &props.state;
     let log = use_node_ref();
     {
         // Keep the newest message in view.
         let log = log.clone();
-        let count = props.events.len() + props.pending.len();
+        let count = state.events.len() + state.pending.len() + usize::from(state.typing.is_some());
         use_effect_with(count, move |_| {
             if let Some(el) = log.cast::<web_sys::Element>() {
                 el.set_scroll_top(el.scroll_height());
@@ -203,7 +269,7 @@ fn MessageLog(props: &LogProps) -> Html {
         });
     }
     // Only the latest bot message keeps its inline offer.
-    let last_bot = props.events.iter().rposition(|e| {
+    let last_bot = state.events.iter().rposition(|e| {
         matches!(
             &e.body,
             EventBody::Message {
@@ -212,23 +278,63 @@ fn MessageLog(props: &LogProps) -> Html {
             }
         )
     });
+    let offer = state.can_request_human();
     html! {
-        <div class="baton-log" role="log" aria-live="polite" aria-label="Conversation" ref={log}>
-            if props.events.is_empty() && props.pending.is_empty() {
-                <p class="baton-empty">{ s::GREETING }</p>
+        <div class="baton-log" role="log" aria-live="polite" aria-label={s().conversation} ref={log}>
+            if state.events.is_empty() && state.pending.is_empty() {
+                <p class="baton-empty">{ s().greeting }</p>
             }
-            { for props.events.iter().enumerate().map(|(i, e)| render_event(e, Some(i) == last_bot && props.can_request_human, &props.on_request_human)) }
-            { for props.pending.iter().map(|p| html! {
-                <div class="baton-msg is-visitor is-pending" key={p.id.as_str().to_owned()}>
-                    <p class="baton-bubble">{ &p.text }</p>
-                    <span class="baton-receipt">{ if p.acked { s::SENT } else { s::SENDING } }</span>
-                </div>
-            }) }
+            { for state.events.iter().enumerate().map(|(i, e)| render_event(state, e, Some(i) == last_bot && offer, &props.on_request_human)) }
+            { for state.pending.iter().map(|p| render_pending(p, &props.to_driver)) }
+            if let Some((name, _)) = &state.typing {
+                <p class="baton-typing" aria-hidden="true">{ fill(s().is_typing, name) }</p>
+            }
         </div>
     }
 }
 
-fn render_event(event: &ConversationEvent, offer: bool, on_request_human: &Callback<MouseEvent>) -> Html {
+fn status_text(status: DeliveryStatus) -> &'static str {
+    match status {
+        DeliveryStatus::Sending => s().sending,
+        DeliveryStatus::Sent => s().sent,
+        DeliveryStatus::Delivered => s().delivered,
+        DeliveryStatus::Read => s().read,
+        DeliveryStatus::Failed => s().not_sent,
+    }
+}
+
+fn render_pending(p: &PendingMessage, to_driver: &Callback<Command>) -> Html {
+    let retry = {
+        let (to_driver, id, text) = (to_driver.clone(), p.id.clone(), p.text.clone());
+        Callback::from(move |_: MouseEvent| {
+            to_driver.emit(Command::Retry {
+                id: id.clone(),
+                text: text.clone(),
+            })
+        })
+    };
+    let status = match (&p.failed, p.acked) {
+        (Some(_), _) => DeliveryStatus::Failed,
+        (None, true) => DeliveryStatus::Sent,
+        (None, false) => DeliveryStatus::Sending,
+    };
+    html! {
+        <div class={classes!("baton-msg", "is-visitor", "is-pending", p.failed.is_some().then_some("is-failed"))} key={p.id.as_str().to_owned()}>
+            <p class="baton-bubble">{ &p.text }</p>
+            <span class="baton-receipt" title={p.failed.clone()}>{ status_text(status) }</span>
+            if p.failed.is_some() {
+                <button type="button" class="baton-link baton-retry" onclick={retry}>{ s().retry }</button>
+            }
+        </div>
+    }
+}
+
+fn render_event(
+    state: &ChatState,
+    event: &ConversationEvent,
+    offer: bool,
+    on_request_human: &Callback<MouseEvent>,
+) -> Html {
     let banner = |text: String| html! { <p class="baton-banner" key={event.seq.0}>{ text }</p> };
     match &event.body {
         EventBody::Message {
@@ -238,8 +344,8 @@ fn render_event(event: &ConversationEvent, offer: bool, on_request_human: &Callb
             ..
         } => {
             let (class, who) = match author {
-                Author::Visitor => ("is-visitor", s::YOU.to_owned()),
-                Author::Bot => ("is-bot", s::ASSISTANT.to_owned()),
+                Author::Visitor => ("is-visitor", s().you.to_owned()),
+                Author::Bot => ("is-bot", s().assistant.to_owned()),
                 Author::Operator { operator } => ("is-operator", operator.name.clone()),
                 Author::Unknown => ("is-bot", String::new()),
             };
@@ -248,23 +354,27 @@ fn render_event(event: &ConversationEvent, offer: bool, on_request_human: &Callb
                     <span class="baton-author">{ who }</span>
                     // Text is rendered as a text node, never as HTML.
                     <p class="baton-bubble">{ text }</p>
-                    if matches!(author, Author::Visitor) { <span class="baton-receipt">{ s::SENT }</span> }
+                    if matches!(author, Author::Visitor) {
+                        <span class="baton-receipt">{ status_text(state.status_of(event.seq)) }</span>
+                    }
                     if *offer_human && offer {
-                        <button class="baton-offer" type="button" onclick={on_request_human.clone()}>{ "Talk to a human" }</button>
+                        <button class="baton-offer" type="button" onclick={on_request_human.clone()}>
+                            { state.availability.as_ref().map_or("", |a| a.button_label.as_str()) }
+                        </button>
                     }
                 </div>
             }
         }
-        EventBody::HelpRequested { .. } => banner(s::HELP_REQUESTED.into()),
-        EventBody::RequestCancelled => banner(s::REQUEST_CANCELLED.into()),
-        EventBody::RequestLapsed => banner(s::REQUEST_LAPSED.into()),
-        EventBody::OperatorJoined { operator } => banner(s::joined(&operator.name)),
+        EventBody::HelpRequested { .. } => banner(s().help_requested.into()),
+        EventBody::RequestCancelled => banner(s().request_cancelled.into()),
+        EventBody::RequestLapsed => banner(s().request_lapsed.into()),
+        EventBody::OperatorJoined { operator } => banner(fill(s().joined, &operator.name)),
         EventBody::OperatorTookOver { operator, .. } | EventBody::Transferred { to: operator, .. } => {
-            banner(s::took_over(&operator.name))
+            banner(fill(s().took_over, &operator.name))
         }
-        EventBody::OperatorLeft { operator } => banner(s::left(&operator.name)),
-        EventBody::VisitorEndedHuman { operator } => banner(s::you_ended(&operator.name)),
-        EventBody::Resolved { .. } => banner(s::RESOLVED.into()),
+        EventBody::OperatorLeft { operator } => banner(fill(s().left, &operator.name)),
+        EventBody::VisitorEndedHuman { operator } => banner(fill(s().you_ended, &operator.name)),
+        EventBody::Resolved { .. } => banner(s().resolved.into()),
         EventBody::Unknown => html! {},
     }
 }
@@ -273,6 +383,7 @@ fn render_event(event: &ConversationEvent, offer: bool, on_request_human: &Callb
 struct HandoverBarProps {
     state: UseReducerHandle<ChatState>,
     on_request_human: Callback<MouseEvent>,
+    on_cancel: Callback<MouseEvent>,
     on_new_chat: Callback<MouseEvent>,
 }
 
@@ -293,21 +404,27 @@ fn HandoverBar(props: &HandoverBarProps) -> Html {
             None => html! {},
         },
         HandoverState::Waiting { deadline } => {
-            let left_ms = deadline.0.saturating_sub(js_sys::Date::now() as u64);
+            let now = if state.now.0 > 0 {
+                state.now.0
+            } else {
+                js_sys::Date::now() as u64
+            };
+            let left_ms = deadline.0.saturating_sub(now);
             html! {
                 <div class="baton-bar baton-waiting" role="status">
                     <span class="baton-spinner" aria-hidden="true"></span>
-                    <div>
-                        <strong>{ s::WAITING }</strong>
-                        <p>{ s::waiting_detail(left_ms.div_ceil(60_000)) }</p>
+                    <div class="baton-waiting-text">
+                        <strong>{ s().waiting }</strong>
+                        <p>{ waiting_detail(left_ms.div_ceil(60_000)) }</p>
                     </div>
+                    <button type="button" class="baton-link" onclick={props.on_cancel.clone()}>{ s().cancel }</button>
                 </div>
             }
         }
         HandoverState::Resolved => html! {
             <div class="baton-bar">
-                <span>{ s::CHAT_CLOSED }</span>
-                <button class="baton-human" type="button" onclick={props.on_new_chat.clone()}>{ s::NEW_CHAT }</button>
+                <span>{ s().chat_closed }</span>
+                <button class="baton-human" type="button" onclick={props.on_new_chat.clone()}>{ s().new_chat }</button>
             </div>
         },
         HandoverState::Human { .. } | HandoverState::Unknown => html! {},
@@ -317,20 +434,29 @@ fn HandoverBar(props: &HandoverBarProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct ComposerProps {
     disabled: bool,
-    on_send: Callback<String>,
+    to_driver: Callback<Command>,
 }
 
 #[component]
 fn Composer(props: &ComposerProps) -> Html {
     let input = use_node_ref();
+    {
+        // The message box takes focus when the panel opens.
+        let input = input.clone();
+        use_effect_with((), move |_| {
+            if let Some(el) = input.cast::<HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
     let submit = {
         let input = input.clone();
-        let on_send = props.on_send.clone();
+        let to_driver = props.to_driver.clone();
         move || {
             if let Some(el) = input.cast::<HtmlTextAreaElement>() {
                 let text = el.value();
                 if !text.trim().is_empty() {
-                    on_send.emit(text);
+                    to_driver.emit(Command::Send(text));
                     el.set_value("");
                 }
                 let _ = el.focus();
@@ -346,16 +472,24 @@ fn Composer(props: &ComposerProps) -> Html {
             }
         })
     };
+    let oninput = {
+        let to_driver = props.to_driver.clone();
+        Callback::from(move |_: InputEvent| to_driver.emit(Command::Typing(true)))
+    };
+    let onblur = {
+        let to_driver = props.to_driver.clone();
+        Callback::from(move |_: FocusEvent| to_driver.emit(Command::Typing(false)))
+    };
     let onsubmit = Callback::from(move |e: SubmitEvent| {
         e.prevent_default();
         submit();
     });
     html! {
         <form class="baton-composer" {onsubmit}>
-            <label class="baton-sr-only" for="baton-message">{ s::MESSAGE_LABEL }</label>
-            <textarea id="baton-message" ref={input} rows="1" maxlength="4000" placeholder={s::MESSAGE_PLACEHOLDER}
-                disabled={props.disabled} {onkeydown} />
-            <button class="baton-send" type="submit" disabled={props.disabled}>{ s::SEND }</button>
+            <label class="baton-sr-only" for="baton-message">{ s().message_label }</label>
+            <textarea id="baton-message" ref={input} rows="1" maxlength="4000" placeholder={s().message_placeholder}
+                disabled={props.disabled} {onkeydown} {oninput} {onblur} />
+            <button class="baton-send" type="submit" disabled={props.disabled}>{ s().send }</button>
         </form>
     }
 }

@@ -1,34 +1,50 @@
-//! The driver: owns the WebSocket, the reconnect timer and storage, and
-//! performs what the [`Machine`] decides. It makes no decisions itself.
+//! The driver: owns the WebSocket, the timers and storage, and performs
+//! what the [`Machine`] decides. It makes no decisions itself.
 
 use super::Config;
 use super::storage::Storage;
 use crate::machine::{Action, Machine, OutgoingKind};
 use crate::state::{ChatState, ConnectionState, Update};
-use baton_protocol::visitor::ServerToVisitor;
-use baton_protocol::{BotId, ClientMsgId, SUBPROTOCOL};
-use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
-use futures::future::{Either, select};
-use futures::{SinkExt, StreamExt};
+use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
+use baton_protocol::{BotId, ClientMsgId, SUBPROTOCOL, Timestamp};
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
+use futures::{FutureExt, SinkExt, StreamExt};
 use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
 use gloo_timers::future::TimeoutFuture;
 use yew::UseReducerDispatcher;
 
-/// What the components ask of the driver.
+/// What the components and the host page's JS API ask of the driver.
 #[derive(Debug)]
 pub enum Command {
     Send(String),
     RequestHuman,
+    CancelRequest,
+    EndHuman,
     NewChat,
     SetOpen(bool),
-    /// The browser came back online or the tab became visible: stop
-    /// waiting out the backoff and reconnect now.
+    Toggle,
+    /// The visitor is (or stopped) typing in the composer.
+    Typing(bool),
+    /// Send a refused message again (with a new id).
+    Retry {
+        id: ClientMsgId,
+        text: String,
+    },
+    /// Name and email from the host page.
+    Identify {
+        name: Option<String>,
+        email: Option<String>,
+    },
+    /// The browser came back online, the tab became visible or focused:
+    /// reconnect now if waiting, and report what is now visible as read.
     Wake,
 }
 
-pub fn spawn(config: &Config, dispatch: UseReducerDispatcher<ChatState>) -> UnboundedSender<Command> {
-    let (tx, rx) = unbounded();
+/// How often the view's clock ticks at most (typing TTLs, countdowns).
+const CLOCK_MS: u64 = 1_000;
+
+pub fn start(config: &Config, dispatch: UseReducerDispatcher<ChatState>, rx: UnboundedReceiver<Command>) {
     let storage = Storage::open(&config.bot);
     let open = config.open || storage.load_flag("open");
     dispatch.dispatch(Update::SetOpen(open));
@@ -43,34 +59,41 @@ pub fn spawn(config: &Config, dispatch: UseReducerDispatcher<ChatState>) -> Unbo
             });
         }
     }
-    wasm_bindgen_futures::spawn_local(run(config.socket_url(), machine, storage, dispatch, rx));
-    wake_on_return(&tx);
-    tx
+    let driver = Driver {
+        machine,
+        storage,
+        dispatch,
+        open,
+        identity: None,
+        identified: false,
+    };
+    wasm_bindgen_futures::spawn_local(run(config.socket_url(), driver, rx));
 }
 
 /// Reconnects at once when the network comes back or the tab is shown
 /// again, instead of waiting out the backoff.
-fn wake_on_return(tx: &UnboundedSender<Command>) {
+pub fn wake_on_return(tx: &UnboundedSender<Command>) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     let Some(window) = web_sys::window() else { return };
     let wake = {
         let tx = tx.clone();
         Closure::<dyn Fn()>::new(move || {
-            let visible = web_sys::window()
-                .and_then(|w| w.document())
-                .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
-            if visible {
-                let _ = tx.unbounded_send(Command::Wake);
-            }
+            let _ = tx.unbounded_send(Command::Wake);
         })
     };
-    let _ = window.add_event_listener_with_callback("online", wake.as_ref().unchecked_ref());
+    for event in ["online", "focus"] {
+        let _ = window.add_event_listener_with_callback(event, wake.as_ref().unchecked_ref());
+    }
     if let Some(document) = window.document() {
         let _ = document.add_event_listener_with_callback("visibilitychange", wake.as_ref().unchecked_ref());
     }
     // The widget lives as long as the page.
     wake.forget();
+}
+
+fn now() -> Timestamp {
+    Timestamp(js_sys::Date::now() as u64)
 }
 
 fn new_id() -> ClientMsgId {
@@ -81,8 +104,15 @@ fn new_id() -> ClientMsgId {
     ))
 }
 
+/// The visitor can see the panel: it is open, the tab is visible and the
+/// window has focus. Only then do messages count as read.
+fn visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible && d.has_focus().unwrap_or(false))
+}
+
 enum Flow {
-    Continue,
     Reconnect,
     Stop,
 }
@@ -91,20 +121,68 @@ struct Driver {
     machine: Machine,
     storage: Storage,
     dispatch: UseReducerDispatcher<ChatState>,
+    open: bool,
+    identity: Option<(Option<String>, Option<String>)>,
+    /// The identity was sent on the current connection.
+    identified: bool,
 }
 
 impl Driver {
     /// Runs a command; returns the actions it produced.
     fn command(&mut self, command: Command) -> Vec<Action> {
+        let t = now();
         match command {
-            Command::Send(text) => self.machine.submit(new_id(), OutgoingKind::Message { text }),
-            Command::RequestHuman => self.machine.submit(new_id(), OutgoingKind::RequestHuman),
-            Command::NewChat => self.machine.start_new_conversation(),
-            Command::SetOpen(open) => {
-                self.storage.save_flag("open", open);
-                vec![Action::Ui(Update::SetOpen(open))]
+            Command::Send(text) => {
+                let mut actions = self.machine.typing(false, t);
+                actions.extend(self.machine.submit(new_id(), OutgoingKind::Message { text }));
+                actions
             }
-            Command::Wake => vec![],
+            Command::Retry { id, text } => {
+                self.dispatch.dispatch(Update::Forget { id });
+                self.machine.submit(new_id(), OutgoingKind::Message { text })
+            }
+            Command::RequestHuman => self.machine.submit(new_id(), OutgoingKind::RequestHuman),
+            Command::CancelRequest => self.machine.submit(new_id(), OutgoingKind::CancelRequest),
+            Command::EndHuman => self.machine.submit(new_id(), OutgoingKind::EndHuman),
+            Command::NewChat => self.machine.start_new_conversation(),
+            Command::Typing(typing) => self.machine.typing(typing, t),
+            Command::SetOpen(open) => self.set_open(open),
+            Command::Toggle => self.set_open(!self.open),
+            Command::Identify { name, email } => {
+                self.identity = Some((name, email));
+                self.identified = false;
+                self.identify()
+            }
+            Command::Wake => self.read_if_visible(t),
+        }
+    }
+
+    fn set_open(&mut self, open: bool) -> Vec<Action> {
+        self.open = open;
+        self.storage.save_flag("open", open);
+        let mut actions = vec![Action::Ui(Update::SetOpen(open))];
+        actions.extend(self.read_if_visible(now()));
+        actions
+    }
+
+    fn read_if_visible(&mut self, t: Timestamp) -> Vec<Action> {
+        if self.open && visible() {
+            self.machine.mark_read(self.machine.cursor(), t)
+        } else {
+            vec![]
+        }
+    }
+
+    fn identify(&mut self) -> Vec<Action> {
+        match &self.identity {
+            Some((name, email)) if self.machine.is_connected() && !self.identified => {
+                self.identified = true;
+                vec![Action::Send(VisitorToServer::Identify {
+                    name: name.clone(),
+                    email: email.clone(),
+                })]
+            }
+            _ => vec![],
         }
     }
 
@@ -126,24 +204,14 @@ impl Driver {
     }
 }
 
-async fn run(
-    url: String,
-    machine: Machine,
-    storage: Storage,
-    dispatch: UseReducerDispatcher<ChatState>,
-    mut commands: UnboundedReceiver<Command>,
-) {
-    let mut driver = Driver {
-        machine,
-        storage,
-        dispatch,
-    };
+async fn run(url: String, mut driver: Driver, mut commands: UnboundedReceiver<Command>) {
     loop {
         if let Ok(socket) = WebSocket::open_with_protocol(&url, SUBPROTOCOL) {
             if let Flow::Stop = connected(&mut driver, socket, &mut commands).await {
                 return;
             }
         }
+        driver.identified = false;
         let actions = driver.machine.on_closed(js_sys::Math::random());
         let delay = actions.iter().find_map(|a| {
             if let Action::ReconnectIn(d) = a {
@@ -161,14 +229,16 @@ async fn run(
             if left <= 0.0 {
                 break;
             }
-            match select(TimeoutFuture::new(left as u32), commands.next()).await {
-                Either::Left(_) => break,
-                Either::Right((None, _)) => return,
-                Either::Right((Some(Command::Wake), _)) => break,
-                Either::Right((Some(command), _)) => {
-                    let actions = driver.command(command);
-                    driver.perform(actions);
-                }
+            futures::select! {
+                _ = TimeoutFuture::new(left as u32).fuse() => break,
+                command = commands.next() => match command {
+                    None => return,
+                    Some(Command::Wake) => break,
+                    Some(command) => {
+                        let actions = driver.command(command);
+                        driver.perform(actions);
+                    }
+                },
             }
         }
     }
@@ -178,7 +248,8 @@ async fn connected(driver: &mut Driver, socket: WebSocket, commands: &mut Unboun
     driver
         .dispatch
         .dispatch(Update::Connection(ConnectionState::Connecting));
-    let (mut sink, mut stream) = socket.split();
+    let (mut sink, stream) = socket.split();
+    let mut stream = stream.fuse();
     let mut actions = driver.machine.on_open();
     loop {
         let (frames, disconnect) = driver.perform(std::mem::take(&mut actions));
@@ -190,25 +261,37 @@ async fn connected(driver: &mut Driver, socket: WebSocket, commands: &mut Unboun
         if disconnect {
             return Flow::Reconnect;
         }
-        let flow = match select(stream.next(), commands.next()).await {
-            Either::Left((Some(Ok(Message::Text(text))), _)) => {
-                match serde_json::from_str::<ServerToVisitor>(&text) {
-                    Ok(frame) => actions = driver.machine.on_frame(frame),
+        let t = now();
+        let wake = driver
+            .machine
+            .next_wakeup()
+            .map_or(CLOCK_MS, |w| w.0.saturating_sub(t.0).min(CLOCK_MS));
+        futures::select! {
+            message = stream.next() => match message {
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerToVisitor>(&text) {
+                    Ok(frame) => {
+                        let t = now();
+                        let welcomed = matches!(frame, ServerToVisitor::Welcome(_));
+                        actions = driver.machine.on_frame_at(frame, t);
+                        if welcomed {
+                            actions.extend(driver.identify());
+                        }
+                        actions.extend(driver.read_if_visible(t));
+                    }
                     Err(err) => web_sys::console::warn_1(&format!("Baton: unreadable frame: {err}").into()),
-                }
-                Flow::Continue
+                },
+                Some(Ok(Message::Bytes(_))) => {}
+                Some(Err(_)) | None => return Flow::Reconnect,
+            },
+            command = commands.next() => match command {
+                Some(command) => actions = driver.command(command),
+                None => return Flow::Stop,
+            },
+            _ = TimeoutFuture::new(wake as u32).fuse() => {
+                let t = now();
+                driver.dispatch.dispatch(Update::Clock(t));
+                actions = driver.machine.tick(t);
             }
-            Either::Left((Some(Ok(Message::Bytes(_))), _)) => Flow::Continue,
-            Either::Left((Some(Err(_)) | None, _)) => Flow::Reconnect,
-            Either::Right((Some(command), _)) => {
-                actions = driver.command(command);
-                Flow::Continue
-            }
-            Either::Right((None, _)) => Flow::Stop,
-        };
-        match flow {
-            Flow::Continue => {}
-            other => return other,
         }
     }
 }

@@ -1,11 +1,13 @@
-//! The browser side: mounting into the host page's shadow root, the driver,
-//! storage, and the components.
+//! The browser side: mounting into the host page's shadow root, the JS API
+//! handle, the driver, storage, strings and the components.
 
 mod components;
 mod driver;
 mod storage;
 mod strings;
 
+use driver::Command;
+use futures::channel::mpsc::{UnboundedSender, unbounded};
 use serde::Deserialize;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -24,6 +26,10 @@ pub struct Config {
     /// The panel's title.
     #[serde(default)]
     pub title: Option<String>,
+    /// The language of the widget's own text (`en`, `ar`, …); default: the
+    /// browser's.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 impl Config {
@@ -34,23 +40,80 @@ impl Config {
     }
 }
 
-/// Renders the widget into `root` (the loader's shadow root).
+/// Tells the host page what happened: `emit(name, detail)`.
+#[derive(Debug)]
+pub struct Emitter(Option<js_sys::Function>);
+
+impl Emitter {
+    pub fn emit(&self, name: &str, detail: JsValue) {
+        if let Some(f) = &self.0 {
+            let _ = f.call2(&JsValue::NULL, &JsValue::from_str(name), &detail);
+        }
+    }
+}
+
+impl PartialEq for Emitter {
+    fn eq(&self, _: &Self) -> bool {
+        true // one emitter for the widget's life
+    }
+}
+
+/// The host page's handle on a mounted widget (what `window.Baton` calls).
 #[wasm_bindgen]
-pub fn mount(root: web_sys::ShadowRoot, config_json: &str) -> Result<(), JsValue> {
+#[derive(Debug)]
+pub struct WidgetHandle {
+    commands: UnboundedSender<Command>,
+}
+
+#[wasm_bindgen]
+impl WidgetHandle {
+    pub fn open(&self) {
+        let _ = self.commands.unbounded_send(Command::SetOpen(true));
+    }
+
+    pub fn close(&self) {
+        let _ = self.commands.unbounded_send(Command::SetOpen(false));
+    }
+
+    pub fn toggle(&self) {
+        let _ = self.commands.unbounded_send(Command::Toggle);
+    }
+
+    /// Names the visitor for the team (and for the unread-reply email).
+    pub fn identify(&self, name: Option<String>, email: Option<String>) {
+        let _ = self.commands.unbounded_send(Command::Identify { name, email });
+    }
+}
+
+/// Renders the widget into `root` (the loader's shadow root). `emit` is
+/// called as `emit(eventName, detail)` for `open`, `close`, `unread`,
+/// `agent_joined` and `resolved`.
+#[wasm_bindgen]
+pub fn mount(
+    root: web_sys::ShadowRoot,
+    config_json: &str,
+    emit: Option<js_sys::Function>,
+) -> Result<WidgetHandle, JsValue> {
     let config: Config =
         serde_json::from_str(config_json).map_err(|e| JsValue::from_str(&format!("Baton: bad config: {e}")))?;
+    let browser = web_sys::window().and_then(|w| w.navigator().language());
+    let strings = strings::choose(config.locale.as_deref().or(browser.as_deref()));
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("Baton: no document")?;
     let host = document.create_element("div")?;
     host.set_class_name("baton");
+    host.set_attribute("lang", strings.lang)?;
+    host.set_attribute("dir", if strings.rtl { "rtl" } else { "ltr" })?;
     root.append_child(&host)?;
-    yew::Renderer::<components::App>::with_root_and_props(
-        host,
-        components::AppProps {
-            config: Rc::new(config),
-        },
-    )
-    .render();
-    Ok(())
+    let (tx, rx) = unbounded();
+    driver::wake_on_return(&tx);
+    let props = components::AppProps {
+        config: Rc::new(config),
+        commands: tx.clone(),
+        receiver: Rc::new(std::cell::RefCell::new(Some(rx))),
+        emitter: Rc::new(Emitter(emit)),
+    };
+    yew::Renderer::<components::App>::with_root_and_props(host, props).render();
+    Ok(WidgetHandle { commands: tx })
 }
