@@ -170,6 +170,7 @@ fn test() -> Result {
         c.run_counted(cargo().args(["test", "--workspace", "--all-features"]))
     });
     step("wasm builds", &mut |_| web::build(&tools));
+    step("npm package (wasm-pack)", &mut |_| web::npm_package(&tools));
     step("end-to-end (Playwright, Chromium)", &mut |c| {
         run(cargo().args(["build", "-p", "baton-server"]))?;
         let mut cmd = Command::new(root().join("node_modules/.bin/playwright"));

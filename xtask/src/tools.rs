@@ -11,6 +11,7 @@ use std::process::Command;
 pub struct Tools {
     pub wasm_bindgen: PathBuf,
     pub wasm_opt: PathBuf,
+    pub wasm_pack: PathBuf,
     pub chromium: PathBuf,
 }
 
@@ -22,6 +23,7 @@ pub fn ensure_web_build() -> Result<Tools> {
     Ok(Tools {
         wasm_bindgen,
         wasm_opt: root().join("node_modules/.bin/wasm-opt"),
+        wasm_pack: PathBuf::from("wasm-pack"),
         chromium: PathBuf::new(),
     })
 }
@@ -29,7 +31,7 @@ pub fn ensure_web_build() -> Result<Tools> {
 /// Everything `cargo xtask test` uses.
 pub fn ensure_all() -> Result<Tools> {
     let mut tools = ensure_web_build()?;
-    ensure_cargo_tool("wasm-pack", "wasm-pack", None)?;
+    tools.wasm_pack = ensure_cargo_tool("wasm-pack", "wasm-pack", None)?;
     tools.chromium = ensure_chromium()?;
     Ok(tools)
 }

@@ -132,3 +132,51 @@ pub fn size_report() -> Result {
         Err(problems.join("; "))
     }
 }
+
+/// The npm package (`target/npm/baton-widget`): wasm-pack with the same
+/// wasm-bindgen and wasm-opt, plus the stylesheet. Fails if the TypeScript
+/// types lose the public API.
+pub fn npm_package(tools: &Tools) -> Result {
+    let root = root();
+    let out = root.join("target/npm/baton-widget");
+    let path = format!(
+        "{}:{}",
+        root.join("node_modules/.bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    run(Command::new(&tools.wasm_pack)
+        .args([
+            "build",
+            "widget",
+            "--target",
+            "web",
+            "--release",
+            "--scope",
+            "baton",
+            "--out-name",
+            "baton_widget",
+        ])
+        .arg("--out-dir")
+        .arg(&out)
+        .env("PATH", path))?;
+    std::fs::copy(root.join("widget/static/widget.css"), out.join("widget.css")).map_err(|e| e.to_string())?;
+    let manifest = out.join("package.json");
+    let text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+    if !text.contains("\"widget.css\"") {
+        let text = text.replacen("\"files\": [", "\"files\": [\n    \"widget.css\",", 1);
+        std::fs::write(&manifest, text).map_err(|e| e.to_string())?;
+    }
+    let types = std::fs::read_to_string(out.join("baton_widget.d.ts")).map_err(|e| e.to_string())?;
+    for api in [
+        "export function mount(",
+        "export class WidgetHandle",
+        "identify(",
+        "toggle(",
+    ] {
+        if !types.contains(api) {
+            return Err(format!("the npm package's TypeScript types lack `{api}`"));
+        }
+    }
+    println!("\nnpm package: {}", out.display());
+    Ok(())
+}
