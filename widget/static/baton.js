@@ -45,6 +45,7 @@
     display: "block", position: "fixed", "z-index": "2147483000", bottom: "20px", top: "auto",
     width: "auto", height: "auto", margin: "0", padding: "0", border: "0", visibility: "visible",
     opacity: "1", transform: "none", filter: "none", "pointer-events": "auto", "font-size": "15px",
+    zoom: "1", contain: "none", "clip-path": "none", "mix-blend-mode": "normal", isolation: "isolate",
   };
   pinned[side] = "20px";
   pinned[side === "left" ? "right" : "left"] = "auto";

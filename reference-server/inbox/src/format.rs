@@ -3,6 +3,7 @@
 
 use crate::state::Ownership;
 use baton_protocol::operator::{OperatorStatus, Roster};
+use baton_protocol::receipts::DeliveryStatus;
 use baton_protocol::{Author, EventBody, Timestamp};
 
 /// "just now", "3 min ago", "2 h ago", "4 d ago". A `then` in the future
@@ -25,6 +26,17 @@ pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
     let base = (1000.0 * 2f64.powi(attempt.min(10) as i32)).min(MAX);
     let spread = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
     (base * spread).min(MAX) as u32
+}
+
+/// A message's delivery status as shown under it (PROTOCOL.md §5).
+pub fn receipt_label(status: DeliveryStatus) -> &'static str {
+    match status {
+        DeliveryStatus::Sending => "Sending…",
+        DeliveryStatus::Sent => "Sent",
+        DeliveryStatus::Delivered => "Delivered",
+        DeliveryStatus::Read => "Read",
+        DeliveryStatus::Failed => "Not sent",
+    }
 }
 
 /// "1/2 online": Available operators out of the whole team.

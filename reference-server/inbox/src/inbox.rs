@@ -18,6 +18,9 @@ use yew::prelude::*;
 const TICK_MS: u32 = 15_000;
 /// How long a toast stays unless dismissed.
 const TOAST_MS: u32 = 8_000;
+/// How often the open conversation's receipt is considered: at most one
+/// `receipt` frame per this span, and only when a mark moved.
+const RECEIPT_MS: u32 = 400;
 
 #[derive(Properties, PartialEq)]
 pub struct InboxProps {
@@ -28,6 +31,13 @@ pub struct InboxProps {
 
 fn now() -> Timestamp {
     Timestamp(js_sys::Date::now() as u64)
+}
+
+/// The tab is visible and focused: what is on screen counts as read.
+fn shown() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible && d.has_focus().unwrap_or(false))
 }
 
 #[component]
@@ -67,6 +77,30 @@ pub fn Inbox(props: &InboxProps) -> Html {
         let connection = connection.clone();
         Rc::new(move |frame: OperatorToServer| connection.borrow().as_ref().is_some_and(|c| c.send(&frame)))
     };
+
+    // Receipts: the timer reads the latest state through this cell, so a
+    // burst of events (or a focus change) becomes one `receipt` frame.
+    let latest = use_mut_ref(|| state.clone());
+    *latest.borrow_mut() = state.clone();
+    {
+        let (latest, send) = (latest.clone(), send.clone());
+        use_effect_with((), move |_| {
+            let timer = Interval::new(RECEIPT_MS, move || {
+                let state = latest.borrow().clone();
+                if let Some(report) = state.receipt_due(shown()) {
+                    let frame = OperatorToServer::Receipt {
+                        conversation: report.conversation.clone(),
+                        delivered: report.delivered,
+                        read: report.read,
+                    };
+                    if send(frame) {
+                        state.dispatch(Action::Reported(report));
+                    }
+                }
+            });
+            move || drop(timer)
+        });
+    }
 
     // After every welcome (first connect and each reconnect): re-open the
     // selected conversation and re-send replies the server may not have.
@@ -199,6 +233,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                     events={open.events.values().cloned().collect::<Vec<_>>()}
                     loaded={open.loaded}
                     pending={state.pending_here()}
+                    visitor_marks={state.marks_of(&conversation).visitor}
                     me={state.me.clone().unwrap_or_else(|| props.me.clone())}
                     online={state.link == Link::Online}
                     {on_join} {on_leave} {on_send} {on_discard} {on_close} />

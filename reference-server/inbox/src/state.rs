@@ -4,8 +4,9 @@
 //! Yew `Reducible`.
 
 use baton_protocol::operator::{ConversationSummary, OperatorStatus, Roster, ServerToOperator};
+use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
 use baton_protocol::{
-    ClientMsgId, ConversationEvent, ConversationId, EventBody, HandoverState, OperatorId, OperatorProfile, Seq,
+    Author, ClientMsgId, ConversationEvent, ConversationId, EventBody, HandoverState, OperatorId, OperatorProfile, Seq,
     Timestamp,
 };
 use std::collections::BTreeMap;
@@ -64,6 +65,24 @@ pub struct PendingMessage {
     pub failed: Option<String>,
 }
 
+/// Both sides' receipt marks in one conversation, as the server last sent
+/// them in a `receipts` frame (PROTOCOL.md §5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// How far the visitor has received / read: applies to operator messages.
+    pub visitor: ReceiptMarks,
+    /// How far the team has received / read: applies to visitor messages.
+    pub team: ReceiptMarks,
+}
+
+/// A `receipt` frame the inbox should send for the open conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReceiptReport {
+    pub conversation: ConversationId,
+    pub delivered: Option<Seq>,
+    pub read: Option<Seq>,
+}
+
 /// A message for the operator, shown until dismissed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Toast {
@@ -88,6 +107,11 @@ pub struct InboxState {
     /// How many welcomes have arrived. After each one the inbox re-opens
     /// the selected conversation and re-sends pending replies.
     pub welcomes: u64,
+    /// Receipt marks per conversation, from `receipts` frames.
+    pub marks: BTreeMap<ConversationId, Marks>,
+    /// What this tab has reported with `receipt` since the last welcome, so a
+    /// mark is sent only when it moves.
+    pub reported: BTreeMap<ConversationId, ReceiptMarks>,
     next_toast: u64,
 }
 
@@ -107,6 +131,8 @@ pub enum Action {
     /// A local problem worth telling the operator about.
     Notify(String),
     DismissToast(u64),
+    /// A `receipt` frame went out: remember it so it is not sent again.
+    Reported(ReceiptReport),
 }
 
 /// Who has a conversation, from my point of view.
@@ -174,6 +200,55 @@ impl InboxState {
         self.conversations.iter().find(|c| c.id == open.id)
     }
 
+    /// The receipt marks known for a conversation (zero until a `receipts`
+    /// frame arrives).
+    pub fn marks_of(&self, conversation: &ConversationId) -> Marks {
+        self.marks.get(conversation).copied().unwrap_or_default()
+    }
+
+    /// The `receipt` the inbox owes for the open conversation, if any: once its
+    /// history has loaded, everything shown is delivered, and — when the tab
+    /// is visible and focused (`shown`) — read. Only a mark that passes a
+    /// visitor message the team has not yet received (or read) is due, so
+    /// an unchanged view sends nothing.
+    pub fn receipt_due(&self, shown: bool) -> Option<ReceiptReport> {
+        let open = self.open.as_ref().filter(|o| o.loaded)?;
+        let (&last, _) = open.events.last_key_value()?;
+        let team = self.marks_of(&open.id).team;
+        let reported = self.reported.get(&open.id).copied().unwrap_or_default();
+        let known = ReceiptMarks {
+            delivered: team.delivered.max(reported.delivered).max(reported.read),
+            read: team.read.max(reported.read),
+        };
+        let passes_visitor_message = |mark: Seq| {
+            open.events.range(Seq(mark.0.saturating_add(1))..).any(|(_, e)| {
+                matches!(
+                    &e.body,
+                    EventBody::Message {
+                        author: Author::Visitor,
+                        ..
+                    }
+                )
+            })
+        };
+        let report = if shown && passes_visitor_message(known.read) {
+            ReceiptReport {
+                conversation: open.id.clone(),
+                delivered: None,
+                read: Some(last),
+            }
+        } else if passes_visitor_message(known.delivered) {
+            ReceiptReport {
+                conversation: open.id.clone(),
+                delivered: Some(last),
+                read: None,
+            }
+        } else {
+            return None;
+        };
+        Some(report)
+    }
+
     /// Pending replies in the open conversation.
     pub fn pending_here(&self) -> Vec<PendingMessage> {
         match &self.open {
@@ -211,6 +286,11 @@ impl InboxState {
                     self.toast = None;
                 }
             }
+            Action::Reported(report) => {
+                let mark = self.reported.entry(report.conversation).or_default();
+                let (delivered, read) = (report.delivered, report.read);
+                mark.advance(delivered, read, delivered.max(read).unwrap_or_default());
+            }
         }
     }
 
@@ -231,6 +311,9 @@ impl InboxState {
                 }
                 self.link = Link::Online;
                 self.welcomes += 1;
+                // A new connection: report again whatever the server's marks
+                // (sent after the next `open`) do not cover.
+                self.reported.clear();
             }
             ServerToOperator::Conversation(row) => {
                 match self.conversations.iter_mut().find(|c| c.id == row.id) {
@@ -281,15 +364,25 @@ impl InboxState {
             }
             ServerToOperator::ConversationRemoved { conversation } => {
                 self.conversations.retain(|c| c.id != conversation);
+                self.marks.remove(&conversation);
+                self.reported.remove(&conversation);
+            }
+            ServerToOperator::Receipts {
+                conversation,
+                visitor,
+                team,
+            } => {
+                // The server's marks as they stand (they are in memory there,
+                // so after a restart they may start over: take them as sent).
+                self.marks.insert(conversation, Marks { visitor, team });
             }
             // Not shown yet (the inbox issue wires them): notes, shortcuts,
-            // typing, presence changes and receipt marks. Heartbeat answers
-            // and `going_away` need nothing here: the connection reconnects.
+            // typing and presence changes. Heartbeat answers and
+            // `going_away` need nothing here: the connection reconnects.
             ServerToOperator::Note { .. }
             | ServerToOperator::Done { .. }
             | ServerToOperator::Typing { .. }
             | ServerToOperator::Presence { .. }
-            | ServerToOperator::Receipts { .. }
             | ServerToOperator::Shortcuts { .. }
             | ServerToOperator::Pong
             | ServerToOperator::GoingAway { .. }
@@ -314,6 +407,19 @@ impl InboxState {
             id: self.next_toast,
             message,
         });
+    }
+}
+
+/// The delivery status shown under a stored message, as its sender's side (the
+/// team) sees it: operator messages only, from the visitor's marks. Visitor
+/// and bot messages and handover lines show none.
+pub fn receipt_of(event: &ConversationEvent, visitor: ReceiptMarks) -> Option<DeliveryStatus> {
+    match &event.body {
+        EventBody::Message {
+            author: Author::Operator { .. },
+            ..
+        } => Some(visitor.status_of(event.seq)),
+        _ => None,
     }
 }
 

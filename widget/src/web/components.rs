@@ -320,7 +320,7 @@ fn render_pending(p: &PendingMessage, to_driver: &Callback<Command>) -> Html {
     };
     html! {
         <div class={classes!("baton-msg", "is-visitor", "is-pending", p.failed.is_some().then_some("is-failed"))} key={p.id.as_str().to_owned()}>
-            <p class="baton-bubble">{ &p.text }</p>
+            <p class="baton-bubble" dir="auto">{ &p.text }</p>
             <span class="baton-receipt" title={p.failed.clone()}>{ status_text(status) }</span>
             if p.failed.is_some() {
                 <button type="button" class="baton-link baton-retry" onclick={retry}>{ s().retry }</button>
@@ -352,8 +352,9 @@ fn render_event(
             html! {
                 <div class={classes!("baton-msg", class)} key={event.seq.0}>
                     <span class="baton-author">{ who }</span>
-                    // Text is rendered as a text node, never as HTML.
-                    <p class="baton-bubble">{ text }</p>
+                    // Text is rendered as a text node, never as HTML; `dir=auto`
+                    // lays out each message in its own script's direction.
+                    <p class="baton-bubble" dir="auto">{ text }</p>
                     if matches!(author, Author::Visitor) {
                         <span class="baton-receipt">{ status_text(state.status_of(event.seq)) }</span>
                     }

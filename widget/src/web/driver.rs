@@ -39,6 +39,9 @@ pub enum Command {
     /// The browser came back online, the tab became visible or focused:
     /// reconnect now if waiting, and report what is now visible as read.
     Wake,
+    /// The browser says the network is gone: show it at once rather than
+    /// after a failed heartbeat (up to 45 s).
+    Offline,
 }
 
 /// How often the view's clock ticks at most (typing TTLs, countdowns).
@@ -85,6 +88,14 @@ pub fn wake_on_return(tx: &UnboundedSender<Command>) {
     for event in ["online", "focus"] {
         let _ = window.add_event_listener_with_callback(event, wake.as_ref().unchecked_ref());
     }
+    let offline = {
+        let tx = tx.clone();
+        Closure::<dyn Fn()>::new(move || {
+            let _ = tx.unbounded_send(Command::Offline);
+        })
+    };
+    let _ = window.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
+    offline.forget();
     if let Some(document) = window.document() {
         let _ = document.add_event_listener_with_callback("visibilitychange", wake.as_ref().unchecked_ref());
     }
@@ -154,6 +165,8 @@ impl Driver {
                 self.identify()
             }
             Command::Wake => self.read_if_visible(t),
+            // Handled by the connection loop (it drops the socket).
+            Command::Offline => vec![],
         }
     }
 
@@ -206,7 +219,14 @@ impl Driver {
 
 async fn run(url: String, mut driver: Driver, mut commands: UnboundedReceiver<Command>) {
     loop {
-        if let Ok(socket) = WebSocket::open_with_protocol(&url, SUBPROTOCOL) {
+        // While the browser knows it is offline, don't try: the `online`
+        // event wakes the wait below.
+        let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+        if !online {
+            driver
+                .dispatch
+                .dispatch(Update::Connection(ConnectionState::Reconnecting));
+        } else if let Ok(socket) = WebSocket::open_with_protocol(&url, SUBPROTOCOL) {
             if let Flow::Stop = connected(&mut driver, socket, &mut commands).await {
                 return;
             }
@@ -284,6 +304,7 @@ async fn connected(driver: &mut Driver, socket: WebSocket, commands: &mut Unboun
                 Some(Err(_)) | None => return Flow::Reconnect,
             },
             command = commands.next() => match command {
+                Some(Command::Offline) => return Flow::Reconnect,
                 Some(command) => actions = driver.command(command),
                 None => return Flow::Stop,
             },

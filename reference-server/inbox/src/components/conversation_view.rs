@@ -5,6 +5,7 @@ use super::dialogs::{JoinDialog, LeaveDialog};
 use super::message_log::MessageLog;
 use crate::state::{Ownership, PendingMessage, ownership};
 use baton_protocol::operator::ConversationSummary;
+use baton_protocol::receipts::ReceiptMarks;
 use baton_protocol::{ClientMsgId, ConversationEvent, OperatorProfile};
 use yew::prelude::*;
 
@@ -15,6 +16,8 @@ pub struct ConversationViewProps {
     /// `history` has answered.
     pub loaded: bool,
     pub pending: Vec<PendingMessage>,
+    /// The visitor's receipt marks in this conversation.
+    pub visitor_marks: ReceiptMarks,
     pub me: OperatorProfile,
     pub online: bool,
     /// Join under this display name.
@@ -133,7 +136,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             </div>
             { dialog_view }
             <MessageLog events={props.events.clone()} pending={props.pending.clone()} loaded={props.loaded}
-                me={props.me.id.clone()} on_discard={props.on_discard.clone()} />
+                me={props.me.id.clone()} visitor_marks={props.visitor_marks} on_discard={props.on_discard.clone()} />
             <div class="conversation-foot">{ footer }</div>
         </section>
     }

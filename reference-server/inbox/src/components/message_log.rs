@@ -1,8 +1,9 @@
 //! The conversation log: chat bubbles with attribution, and one centred line
 //! per handover event. Text is always rendered as text.
 
-use crate::format::{author_label, system_line};
-use crate::state::PendingMessage;
+use crate::format::{author_label, receipt_label, system_line};
+use crate::state::{PendingMessage, receipt_of};
+use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
 use baton_protocol::{Author, ClientMsgId, ConversationEvent, EventBody, OperatorId, Timestamp};
 use yew::prelude::*;
 
@@ -12,6 +13,8 @@ pub struct MessageLogProps {
     pub pending: Vec<PendingMessage>,
     pub loaded: bool,
     pub me: OperatorId,
+    /// The visitor's receipt marks: the status of operator messages.
+    pub visitor_marks: ReceiptMarks,
     pub on_discard: Callback<ClientMsgId>,
 }
 
@@ -42,7 +45,8 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
                     .as_ref()
                     .is_some_and(|(who, at)| *who == label && event.at.0.saturating_sub(at.0) < GROUP_MS);
                 previous = Some((label.clone(), event.at));
-                bubble(event, author, &label, text, grouped, &props.me)
+                let receipt = receipt_of(event, props.visitor_marks);
+                bubble(event, author, &label, text, grouped, &props.me, receipt)
             }
             body => {
                 previous = None;
@@ -73,11 +77,12 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
                 <div class="bubble">{ p.text.clone() }</div>
                 if let Some(reason) = &p.failed {
                     <div class="msg-note msg-note-error">
-                        { format!("Not sent: {reason}") }
+                        <span class="receipt receipt-failed">{ receipt_label(DeliveryStatus::Failed) }</span>
+                        { format!(": {reason} ") }
                         <button type="button" class="link-button" onclick={discard}>{ "Discard" }</button>
                     </div>
                 } else {
-                    <div class="msg-note">{ "Sending…" }</div>
+                    <div class="msg-note receipt receipt-sending">{ receipt_label(DeliveryStatus::Sending) }</div>
                 }
             </div>
         }
@@ -96,7 +101,15 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
     }
 }
 
-fn bubble(event: &ConversationEvent, author: &Author, label: &str, text: &str, grouped: bool, me: &OperatorId) -> Html {
+fn bubble(
+    event: &ConversationEvent,
+    author: &Author,
+    label: &str,
+    text: &str,
+    grouped: bool,
+    me: &OperatorId,
+    receipt: Option<DeliveryStatus>,
+) -> Html {
     let at = event.at;
     let (side, mine) = match author {
         Author::Visitor | Author::Unknown => ("msg-visitor", false),
@@ -114,6 +127,19 @@ fn bubble(event: &ConversationEvent, author: &Author, label: &str, text: &str, g
                 </div>
             }
             <div class="bubble">{ text.to_owned() }</div>
+            if let Some(status) = receipt {
+                <div class={classes!("msg-note", "receipt", receipt_class(status))}>{ receipt_label(status) }</div>
+            }
         </div>
+    }
+}
+
+fn receipt_class(status: DeliveryStatus) -> &'static str {
+    match status {
+        DeliveryStatus::Sending => "receipt-sending",
+        DeliveryStatus::Sent => "receipt-sent",
+        DeliveryStatus::Delivered => "receipt-delivered",
+        DeliveryStatus::Read => "receipt-read",
+        DeliveryStatus::Failed => "receipt-failed",
     }
 }

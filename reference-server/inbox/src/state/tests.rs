@@ -292,3 +292,163 @@ fn ownership_from_my_point_of_view() {
     assert!(ownership(&HandoverState::Waiting { deadline: Timestamp(0) }, Some(&me)).joinable());
     assert!(!ownership(&HandoverState::Resolved, Some(&me)).joinable());
 }
+
+fn operator_message(seq: u64, text: &str, operator: &str) -> ConversationEvent {
+    ConversationEvent {
+        seq: Seq(seq),
+        at: Timestamp(seq * 1000),
+        body: EventBody::Message {
+            author: Author::Operator {
+                operator: op(operator, operator),
+            },
+            text: text.into(),
+            client_msg_id: None,
+            offer_human: false,
+        },
+    }
+}
+
+fn history(conversation: &str, events: Vec<ConversationEvent>) -> Action {
+    Action::Frame(ServerToOperator::History {
+        conversation: conversation.into(),
+        page: baton_protocol::visitor::HistoryPage {
+            events,
+            has_more: false,
+        },
+        notes: vec![],
+    })
+}
+
+fn marks(delivered: u64, read: u64) -> ReceiptMarks {
+    ReceiptMarks {
+        delivered: Seq(delivered),
+        read: Seq(read),
+    }
+}
+
+fn receipts(conversation: &str, visitor: ReceiptMarks, team: ReceiptMarks) -> Action {
+    Action::Frame(ServerToOperator::Receipts {
+        conversation: conversation.into(),
+        visitor,
+        team,
+    })
+}
+
+fn read(conversation: &str, seq: u64) -> ReceiptReport {
+    ReceiptReport {
+        conversation: conversation.into(),
+        delivered: None,
+        read: Some(Seq(seq)),
+    }
+}
+
+#[test]
+fn receipts_frames_keep_both_sides_marks_per_conversation() {
+    let mut state = signed_in();
+    state.apply(welcome(vec![
+        row("a", 10, HandoverState::Bot),
+        row("b", 20, HandoverState::Bot),
+    ]));
+    assert_eq!(state.marks_of(&"a".into()), Marks::default(), "zero until told");
+    state.apply(receipts("a", marks(4, 2), marks(3, 3)));
+    state.apply(receipts("b", marks(9, 9), marks(0, 0)));
+    assert_eq!(state.marks_of(&"a".into()).visitor, marks(4, 2));
+    assert_eq!(state.marks_of(&"a".into()).team, marks(3, 3));
+    assert_eq!(state.marks_of(&"b".into()).visitor, marks(9, 9));
+    state.apply(receipts("a", marks(5, 5), marks(3, 3)));
+    assert_eq!(
+        state.marks_of(&"a".into()).visitor,
+        marks(5, 5),
+        "the latest frame wins"
+    );
+    state.apply(Action::Frame(ServerToOperator::ConversationRemoved {
+        conversation: "b".into(),
+    }));
+    assert_eq!(state.marks_of(&"b".into()), Marks::default());
+}
+
+#[test]
+fn operator_messages_show_sent_delivered_and_read_from_the_visitors_marks() {
+    let mine = operator_message(3, "on it", "op-dana");
+    let theirs = operator_message(4, "me too", "op-eli");
+    let visitor = message(5, "thanks", None);
+    let visitor_marks = marks(4, 3);
+    assert_eq!(receipt_of(&mine, visitor_marks), Some(DeliveryStatus::Read));
+    assert_eq!(receipt_of(&theirs, visitor_marks), Some(DeliveryStatus::Delivered));
+    assert_eq!(receipt_of(&theirs, marks(3, 3)), Some(DeliveryStatus::Sent));
+    assert_eq!(receipt_of(&visitor, visitor_marks), None, "the visitor's own messages");
+    let labels: Vec<_> = [
+        DeliveryStatus::Sending,
+        DeliveryStatus::Sent,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Read,
+        DeliveryStatus::Failed,
+    ]
+    .into_iter()
+    .map(crate::format::receipt_label)
+    .collect();
+    assert_eq!(labels, ["Sending…", "Sent", "Delivered", "Read", "Not sent"]);
+}
+
+#[test]
+fn the_open_conversation_is_reported_read_when_shown_and_only_when_it_moves() {
+    let mut state = signed_in();
+    state.apply(welcome(vec![row("a", 10, HandoverState::Bot)]));
+    state.apply(Action::Select("a".into()));
+    state.apply(event("a", message(1, "hi", None)));
+    assert_eq!(state.receipt_due(true), None, "not before history has loaded");
+    state.apply(history("a", vec![message(1, "hi", None), message(2, "anyone?", None)]));
+    state.apply(receipts("a", marks(0, 0), marks(0, 0)));
+    assert_eq!(state.receipt_due(true), Some(read("a", 2)));
+
+    state.apply(Action::Reported(read("a", 2)));
+    assert_eq!(state.receipt_due(true), None, "nothing moved");
+    // My own message does not need a receipt…
+    state.apply(event("a", operator_message(3, "hello", "op-dana")));
+    assert_eq!(state.receipt_due(true), None);
+    // …a visitor's does, and the mark covers everything shown.
+    state.apply(event("a", message(4, "my order", None)));
+    assert_eq!(state.receipt_due(true), Some(read("a", 4)));
+    // The server's team marks count too (another operator, another tab).
+    state.apply(receipts("a", marks(3, 3), marks(4, 4)));
+    assert_eq!(state.receipt_due(true), None);
+}
+
+#[test]
+fn an_unfocused_inbox_reports_delivered_but_not_read() {
+    let mut state = signed_in();
+    state.apply(welcome(vec![row("a", 10, HandoverState::Bot)]));
+    state.apply(Action::Select("a".into()));
+    state.apply(history("a", vec![message(1, "hi", None)]));
+    let delivered = ReceiptReport {
+        conversation: "a".into(),
+        delivered: Some(Seq(1)),
+        read: None,
+    };
+    assert_eq!(state.receipt_due(false), Some(delivered.clone()));
+    state.apply(Action::Reported(delivered));
+    assert_eq!(state.receipt_due(false), None);
+    assert_eq!(state.receipt_due(true), Some(read("a", 1)), "focus makes it read");
+    state.apply(Action::Reported(read("a", 1)));
+    assert_eq!(state.receipt_due(true), None);
+    assert_eq!(state.receipt_due(false), None, "read implies delivered");
+}
+
+#[test]
+fn a_new_connection_reports_again() {
+    let mut state = signed_in();
+    state.apply(welcome(vec![row("a", 10, HandoverState::Bot)]));
+    state.apply(Action::Select("a".into()));
+    state.apply(history("a", vec![message(1, "hi", None)]));
+    state.apply(Action::Reported(read("a", 1)));
+    assert_eq!(state.receipt_due(true), None);
+    // The server restarted and lost its marks: after the welcome and the
+    // re-open's `receipts`, the inbox reports read again.
+    state.apply(welcome(vec![row("a", 10, HandoverState::Bot)]));
+    state.apply(history("a", vec![message(1, "hi", None)]));
+    state.apply(receipts("a", marks(0, 0), marks(0, 0)));
+    assert_eq!(state.receipt_due(true), Some(read("a", 1)));
+    // Nothing is due with no conversation open.
+    state.apply(Action::Deselect);
+    assert_eq!(state.receipt_due(true), None);
+}

@@ -1,0 +1,101 @@
+// Shared steps for the end-to-end specs: the operator signs in and joins,
+// the visitor opens the widget and talks. The widget lives in an open shadow
+// root on `[data-baton]`; Playwright's locators pierce it.
+import { expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
+
+export const OPERATOR = { email: 'dana@demo.baton', password: 'handover-demo', name: 'Dana' };
+
+/** A regular expression matching exactly `text` (for `hasText`). */
+export function exactly(text: string): RegExp {
+  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
+
+/** Console errors, page errors and CSP violations of a page. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    // A failed load is reported below with its URL.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    // The browser asks for /favicon.ico on its own; the demo has none.
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  // Violation events bubble and are composed; an init script is not subject
+  // to the page's CSP.
+  void page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`);
+    });
+  });
+  return errors;
+}
+
+export async function signIn(page: Page) {
+  await page.goto('/inbox/');
+  await page.getByLabel('Email').fill(OPERATOR.email);
+  await page.getByLabel('Password').fill(OPERATOR.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByLabel('My status')).toBeVisible();
+}
+
+/** Signs in and becomes Available. */
+export async function availableOperator(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page);
+  await page.getByLabel('My status').selectOption('available');
+  await expect(page.getByLabel('My status')).toHaveValue('available');
+  return { context, page };
+}
+
+/** Opens `path` and the chat panel; returns the widget's host element. */
+export async function openWidget(page: Page, path = '/'): Promise<Locator> {
+  await page.goto(path);
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  const widget = page.locator('[data-baton]');
+  await expect(widget.getByRole('dialog')).toBeVisible();
+  return widget;
+}
+
+/** The visitor types `text` and presses Enter; it shows (pending or stored). */
+export async function say(widget: Locator, text: string) {
+  const box = widget.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+  await expect(visitorMessage(widget, text)).toBeVisible();
+}
+
+export function visitorMessage(widget: Locator, text: string): Locator {
+  return widget.locator('.baton-msg.is-visitor').filter({ has: widget.page().locator('.baton-bubble', { hasText: exactly(text) }) });
+}
+
+export function operatorMessage(widget: Locator, text: string): Locator {
+  return widget.locator('.baton-msg.is-operator').filter({ has: widget.page().locator('.baton-bubble', { hasText: exactly(text) }) });
+}
+
+/** The visitor asks for a person; the operator opens the request and joins. */
+export async function handOver(widget: Locator, operator: Page) {
+  const talkToHuman = widget.locator('.baton-bar').getByRole('button', { name: 'Talk to a human' });
+  await talkToHuman.click();
+  await expect(widget.getByText('Connecting you to a person…')).toBeVisible();
+  const row = operator.getByRole('listitem').filter({ hasText: 'Help requested' });
+  await expect(row).toHaveCount(1);
+  await row.click();
+  await operator.getByRole('button', { name: 'Join', exact: true }).click();
+  await operator.getByRole('dialog').getByRole('button', { name: 'Join chat' }).click();
+  await expect(widget.locator('.baton-joined')).toContainText(`You're chatting with ${OPERATOR.name}`);
+}
+
+/** The operator's reply box: type and press Enter. */
+export async function reply(operator: Page, text: string) {
+  const box = operator.getByLabel('Reply');
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** An inbox message (in the open conversation's log) by its exact text. */
+export function inboxMessage(operator: Page, text: string): Locator {
+  return operator.getByRole('log').locator('.msg').filter({ has: operator.locator('.bubble', { hasText: exactly(text) }) });
+}
