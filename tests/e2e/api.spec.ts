@@ -1,0 +1,63 @@
+// The host page's JS API (window.Baton) and keyboard operation of the widget.
+import { expect, test } from '@playwright/test';
+import { signIn, watchErrors } from './support';
+
+test('the host page drives the widget through window.Baton and hears its events', async ({ browser }) => {
+  const operator = await (await browser.newContext()).newPage();
+  const visitor = await (await browser.newContext()).newPage();
+  const errors = watchErrors(visitor);
+  await signIn(operator);
+  await visitor.goto('/');
+  const widget = visitor.locator('[data-baton]');
+
+  // Listeners registered before the widget has loaded; open() is queued.
+  await visitor.evaluate(() => {
+    const w = window as unknown as { Baton: any; seen: string[] };
+    w.seen = [];
+    for (const name of ['open', 'close', 'unread']) {
+      w.Baton.on(name, (detail: unknown) => w.seen.push(detail == null ? name : `${name}:${detail}`));
+    }
+    w.Baton.open();
+    w.Baton.identify({ name: 'Sam Visitor', email: 'sam@example.com' });
+  });
+  await expect(widget.getByRole('dialog')).toBeVisible();
+  await expect.poll(() => visitor.evaluate(() => (window as any).seen)).toContain('open');
+
+  // identify() names the visitor in the operator's list.
+  const box = widget.getByRole('textbox', { name: 'Message' });
+  await box.fill('Hello there');
+  await box.press('Enter');
+  await expect(operator.getByRole('listitem').filter({ hasText: 'Sam Visitor' })).toBeVisible();
+
+  // close() closes and tells the page; toggle() opens again.
+  await visitor.evaluate(() => (window as any).Baton.close());
+  await expect(widget.getByRole('dialog')).toHaveCount(0);
+  await expect.poll(() => visitor.evaluate(() => (window as any).seen)).toContain('close');
+  await visitor.evaluate(() => (window as any).Baton.toggle());
+  await expect(widget.getByRole('dialog')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('the widget works from the keyboard alone', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  const widget = page.locator('[data-baton]');
+  const launcher = widget.getByRole('button', { name: 'Open chat' });
+  await launcher.focus();
+  await page.keyboard.press('Enter');
+  const dialog = widget.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  // Focus moves into the message box; Enter sends.
+  const box = widget.getByRole('textbox', { name: 'Message' });
+  await expect(box).toBeFocused();
+  await page.keyboard.type('Do you do refunds?');
+  await page.keyboard.press('Enter');
+  await expect(widget.locator('.baton-msg.is-bot').filter({ hasText: '30 days' })).toBeVisible();
+  // The log announces new messages politely.
+  await expect(widget.getByRole('log')).toHaveAttribute('aria-live', 'polite');
+  // Escape closes and gives focus back to the launcher.
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(widget.getByRole('button', { name: 'Open chat' })).toBeFocused();
+  expect(errors).toEqual([]);
+});
