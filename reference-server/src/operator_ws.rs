@@ -7,14 +7,13 @@ use crate::AppState;
 use crate::hub::PeerId;
 use crate::socket::{self, PeerOutbox, RateLimit};
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use baton_protocol::availability::StatusChange;
 use baton_protocol::conversation::Input;
 use baton_protocol::operator::{OperatorToServer, ServerToOperator};
 use baton_protocol::{ClientMsgId, ErrorBody, ErrorCode, Intent, OperatorId, OperatorProfile};
-use futures::StreamExt;
 
 pub async fn upgrade(State(app): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     let Some(operator) = app.operator_from(&headers) else {
@@ -47,39 +46,20 @@ fn same_origin(headers: &HeaderMap) -> bool {
 
 async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "operator");
-    let (mut stream, mut peer) = socket::start(ws);
-    let mut rate = RateLimit::new(40, 10);
+    let (mut reader, mut peer) = socket::start(ws, RateLimit::new(40, 10));
     let mut session: Option<PeerId> = None;
     loop {
-        let next = if session.is_none() {
-            match tokio::time::timeout(socket::HELLO_TIMEOUT, stream.next()).await {
-                Ok(next) => next,
-                Err(_) => {
-                    peer.send(&ServerToOperator::Error(ErrorBody::new(
-                        ErrorCode::HelloRequired,
-                        "say hello first",
-                    )));
-                    break;
-                }
-            }
-        } else {
-            stream.next().await
-        };
-        let text = match next {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
-            Some(Ok(_)) => continue,
-        };
-        if !rate.allow() {
-            peer.send(&ServerToOperator::Error(socket::rate_limited()));
-            continue;
-        }
-        let frame = match socket::decode::<OperatorToServer>(&text) {
-            Ok(frame) => frame,
-            Err(err) => {
+        let frame = match reader.next::<OperatorToServer>(session.is_none()).await {
+            socket::Incoming::Frame(frame) => frame,
+            socket::Incoming::Refused(err) => {
                 peer.send(&ServerToOperator::Error(err));
                 continue;
             }
+            socket::Incoming::NoHello => {
+                peer.send(&ServerToOperator::Error(socket::hello_required()));
+                break;
+            }
+            socket::Incoming::Closed => break,
         };
         let reply = match (session, frame) {
             (None, OperatorToServer::Hello { protocol, features }) => {

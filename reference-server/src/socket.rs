@@ -57,8 +57,60 @@ impl PeerOutbox {
     }
 }
 
+/// What the reader got from a client.
+#[derive(Debug)]
+pub enum Incoming<T> {
+    Frame(T),
+    /// Refused with an error for the client; the socket stays usable.
+    Refused(ErrorBody),
+    /// No `hello` within [`HELLO_TIMEOUT`].
+    NoHello,
+    Closed,
+}
+
+/// Reads frames: text only, rate-limited, size-checked, decoded.
+#[derive(Debug)]
+pub struct Reader {
+    stream: SplitStream<WebSocket>,
+    rate: RateLimit,
+}
+
+impl Reader {
+    /// The next frame. Until the client has said hello it gets at most
+    /// [`HELLO_TIMEOUT`].
+    pub async fn next<T: DeserializeOwned>(&mut self, awaiting_hello: bool) -> Incoming<T> {
+        loop {
+            let next = if awaiting_hello {
+                match tokio::time::timeout(HELLO_TIMEOUT, self.stream.next()).await {
+                    Ok(next) => next,
+                    Err(_) => return Incoming::NoHello,
+                }
+            } else {
+                self.stream.next().await
+            };
+            return match next {
+                Some(Ok(Message::Text(_))) if !self.rate.allow() => Incoming::Refused(rate_limited()),
+                Some(Ok(Message::Text(text))) => match decode(&text) {
+                    Ok(frame) => Incoming::Frame(frame),
+                    Err(err) => Incoming::Refused(err),
+                },
+                Some(Ok(Message::Binary(_))) => {
+                    Incoming::Refused(ErrorBody::new(ErrorCode::BadFrame, "frames are JSON text"))
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Incoming::Closed,
+                Some(Ok(_)) => continue, // ping/pong are answered by the library
+            };
+        }
+    }
+}
+
+pub fn hello_required() -> ErrorBody {
+    ErrorBody::new(ErrorCode::HelloRequired, "say hello first")
+}
+
 /// Splits the socket, spawns the writer, and returns the reader plus outbox.
-pub fn start(socket: WebSocket) -> (SplitStream<WebSocket>, PeerOutbox) {
+/// `rate` bounds the frames this client may send.
+pub fn start(socket: WebSocket, rate: RateLimit) -> (Reader, PeerOutbox) {
     let (mut sink, stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<String>(OUTBOX_CAPACITY);
     tokio::spawn(async move {
@@ -70,7 +122,7 @@ pub fn start(socket: WebSocket) -> (SplitStream<WebSocket>, PeerOutbox) {
         let _ = sink.close().await;
     });
     let weak = tx.downgrade();
-    (stream, PeerOutbox { strong: Some(tx), weak })
+    (Reader { stream, rate }, PeerOutbox { strong: Some(tx), weak })
 }
 
 /// Decodes one text frame, or says why not.

@@ -6,14 +6,13 @@
 use crate::AppState;
 use crate::hub::PeerId;
 use crate::socket::{self, RateLimit};
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use baton_protocol::conversation::Input;
 use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use baton_protocol::{BotId, ClientMsgId, ConversationId, ErrorBody, ErrorCode, Intent};
-use futures::StreamExt;
 
 #[derive(Debug, serde::Deserialize)]
 pub struct VisitorQuery {
@@ -51,46 +50,20 @@ pub async fn upgrade(
 
 async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) {
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "visitor");
-    let (mut stream, mut peer) = socket::start(ws);
-    let mut rate = RateLimit::new(20, 5);
+    let (mut reader, mut peer) = socket::start(ws, RateLimit::new(20, 5));
     let mut session: Option<(ConversationId, PeerId)> = None;
     loop {
-        let next = if session.is_none() {
-            match tokio::time::timeout(socket::HELLO_TIMEOUT, stream.next()).await {
-                Ok(next) => next,
-                Err(_) => {
-                    peer.send(&ServerToVisitor::Error(ErrorBody::new(
-                        ErrorCode::HelloRequired,
-                        "say hello first",
-                    )));
-                    break;
-                }
-            }
-        } else {
-            stream.next().await
-        };
-        let text = match next {
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Binary(_))) => {
-                peer.send(&ServerToVisitor::Error(ErrorBody::new(
-                    ErrorCode::BadFrame,
-                    "frames are JSON text",
-                )));
-                continue;
-            }
-            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
-            Some(Ok(_)) => continue, // ping/pong are answered by the library
-        };
-        if !rate.allow() {
-            peer.send(&ServerToVisitor::Error(socket::rate_limited()));
-            continue;
-        }
-        let frame = match socket::decode::<VisitorToServer>(&text) {
-            Ok(frame) => frame,
-            Err(err) => {
+        let frame = match reader.next::<VisitorToServer>(session.is_none()).await {
+            socket::Incoming::Frame(frame) => frame,
+            socket::Incoming::Refused(err) => {
                 peer.send(&ServerToVisitor::Error(err));
                 continue;
             }
+            socket::Incoming::NoHello => {
+                peer.send(&ServerToVisitor::Error(socket::hello_required()));
+                break;
+            }
+            socket::Incoming::Closed => break,
         };
         let reply = match (&session, frame) {
             (None, VisitorToServer::Hello(hello)) => {
