@@ -12,93 +12,37 @@ use axum::routing::post;
 use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
-use baton_server::hub::Hub;
 use baton_server::notify::{
     self, EmailConfig, NotifyConfig, TranslateConfig, TranslateError, TranslateRequest, Trigger, WebhookFormat,
     WebhookTarget,
 };
-use baton_server::store::{OperatorRow, SqliteStore, Store};
-use baton_server::{AppState, auth, serve};
-use common::{ORIGIN, Ws, hello, recv_until, send, send_raw};
+use common::{Server, Ws, hello, recv_until, send, send_raw};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const PUBLIC_URL: &str = "https://baton.test";
 
 // ------------------------------------------------------------------ server
 
-/// A server like `common::Server`, with the notifier observing its hub.
+/// The common test server with notifications running on its hub.
 struct Env {
-    addr: SocketAddr,
-    dir: PathBuf,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _hub: Arc<Hub>,
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
+    server: Server,
 }
 
 impl Env {
     async fn start(config: NotifyConfig) -> Env {
-        let dir = std::env::temp_dir().join(format!("baton-notify-{}", auth::new_id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let store = SqliteStore::open(&dir.join("baton.sqlite3")).expect("open store");
-        store
-            .upsert_operator(&OperatorRow {
-                id: OperatorId("op-a".into()),
-                email: "op-a@test".into(),
-                name: "Ana".into(),
-                password_hash: auth::hash_password("pw"),
-                role: baton_protocol::operator::Role::Admin,
-                status: Default::default(),
-            })
-            .expect("seed operator");
-        let engine: Arc<dyn baton_server::bot::Bot> = Arc::new(baton_server::bot::RuleBot);
-        let hub = Hub::start(store, vec![(common::bot(60_000), Some(engine))]).expect("start hub");
-        notify::spawn(hub.clone(), config, PUBLIC_URL.into());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let state = AppState::new(hub.clone(), dir.join("web"), dir.join("site"));
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(async move {
-            serve(listener, state, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("serve");
-        });
-        Env {
-            addr,
-            dir,
-            stop: Some(tx),
-            _hub: hub,
-        }
+        let server = Server::start().await;
+        notify::spawn(server.state.hub.clone(), config, PUBLIC_URL.into());
+        Env { server }
     }
 
     /// A visitor that said hello: its socket and conversation.
     async fn visitor(&self) -> (Ws, ConversationId) {
-        let mut request = format!("ws://{}/ws/visitor?bot=demo", self.addr)
-            .into_client_request()
-            .expect("request");
-        request.headers_mut().insert("origin", ORIGIN.parse().expect("header"));
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
-        let (mut ws, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("visitor connects");
+        let mut ws = self.server.visitor().await;
         send(&mut ws, &hello()).await;
         let conversation = recv_until(&mut ws, |f: &ServerToVisitor| match f {
             ServerToVisitor::Welcome(w) => Some(w.conversation.clone()),
@@ -110,35 +54,7 @@ impl Env {
 
     /// Operator `op-a`, signed in, welcomed and Available.
     async fn operator(&self) -> Ws {
-        let token = auth::new_secret();
-        let store = SqliteStore::open(&self.dir.join("baton.sqlite3")).expect("store");
-        store
-            .insert_session(
-                &auth::secret_hash(&token),
-                &OperatorId("op-a".into()),
-                Timestamp(u64::MAX / 2),
-            )
-            .expect("session");
-        let mut request = format!("ws://{}/ws/operator", self.addr)
-            .into_client_request()
-            .expect("request");
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse().expect("header"));
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
-        let (mut ws, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("operator connects");
-        send(
-            &mut ws,
-            &OperatorToServer::Hello {
-                protocol: PROTOCOL_VERSION,
-                features: vec![],
-            },
-        )
-        .await;
+        let mut ws = self.server.operator("op-a").await;
         recv_until(&mut ws, |f: &ServerToOperator| {
             matches!(f, ServerToOperator::Welcome(_)).then_some(())
         })
