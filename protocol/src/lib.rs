@@ -16,6 +16,8 @@ pub mod error;
 pub mod event;
 pub mod handover;
 pub mod ids;
+#[cfg(feature = "lean")]
+pub mod lean;
 pub mod operator;
 pub mod presence;
 pub mod receipts;
