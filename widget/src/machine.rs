@@ -14,17 +14,17 @@
 //! reconnects to have the server replay it.
 
 use crate::state::{ConnectionState, Update};
+use baton_protocol::lean::json::{self, Json, Writer};
 use baton_protocol::presence::{HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT};
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
 use baton_protocol::{
     BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorCode, Millis, PROTOCOL_VERSION, Seq, Timestamp,
     VisitorToken,
 };
-use serde::{Deserialize, Serialize};
 
 /// What the widget keeps in `localStorage` (or memory, when storage is
 /// blocked) so a reload continues the same conversation.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stored {
     pub conversation: Option<ConversationId>,
     pub token: Option<VisitorToken>,
@@ -32,19 +32,81 @@ pub struct Stored {
     pub outbox: Vec<Outgoing>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outgoing {
     pub id: ClientMsgId,
     pub kind: OutgoingKind,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutgoingKind {
     Message { text: String },
     RequestHuman,
     CancelRequest,
     EndHuman,
+}
+
+impl Stored {
+    /// The text kept in storage: `{"conversation","token","outbox":[{"id","kind","text"?}]}`.
+    pub fn to_json(&self) -> String {
+        let outbox: Vec<String> = self
+            .outbox
+            .iter()
+            .map(|o| {
+                let (kind, text) = match &o.kind {
+                    OutgoingKind::Message { text } => ("message", Some(text.as_str())),
+                    OutgoingKind::RequestHuman => ("request_human", None),
+                    OutgoingKind::CancelRequest => ("cancel_request", None),
+                    OutgoingKind::EndHuman => ("end_human", None),
+                };
+                Writer::object()
+                    .str("id", o.id.as_str())
+                    .str("kind", kind)
+                    .opt_str("text", text)
+                    .finish()
+            })
+            .collect();
+        Writer::object()
+            .opt_str("conversation", self.conversation.as_ref().map(|c| c.as_str()))
+            .opt_str("token", self.token.as_ref().map(|t| t.0.as_str()))
+            .raws("outbox", &outbox)
+            .finish()
+    }
+
+    /// Reads what `to_json` wrote; anything unreadable is a fresh start
+    /// (storage is a cache of the server's state, not the truth).
+    pub fn from_json(text: &str) -> Stored {
+        let Some(v) = json::parse(text) else {
+            return Stored::default();
+        };
+        let text_of = |v: &Json, key: &str| v.get(key).and_then(Json::as_str).map(str::to_owned);
+        let outbox = v
+            .get("outbox")
+            .and_then(Json::as_array)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|o| {
+                let kind = match o.get("kind")?.as_str()? {
+                    "message" => OutgoingKind::Message {
+                        text: text_of(o, "text")?,
+                    },
+                    "request_human" => OutgoingKind::RequestHuman,
+                    "cancel_request" => OutgoingKind::CancelRequest,
+                    "end_human" => OutgoingKind::EndHuman,
+                    _ => return None,
+                };
+                Some(Outgoing {
+                    id: ClientMsgId(text_of(o, "id")?),
+                    kind,
+                })
+            })
+            .collect();
+        Stored {
+            conversation: text_of(&v, "conversation").map(ConversationId),
+            token: text_of(&v, "token").map(VisitorToken),
+            outbox,
+        }
+    }
 }
 
 impl Outgoing {

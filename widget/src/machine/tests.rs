@@ -297,3 +297,30 @@ fn typing_is_throttled_and_stops_explicitly() {
     );
     assert!(m.typing(false, at(renew + 2)).is_empty());
 }
+
+#[test]
+fn stored_state_round_trips_through_its_text_and_bad_text_starts_fresh() {
+    let stored = Stored {
+        conversation: Some(ConversationId("c1".into())),
+        token: Some(VisitorToken("t\"1".into())),
+        outbox: vec![
+            Outgoing {
+                id: ClientMsgId("m1".into()),
+                kind: OutgoingKind::Message {
+                    text: "hé \"there\"\n".into(),
+                },
+            },
+            Outgoing {
+                id: ClientMsgId("r1".into()),
+                kind: OutgoingKind::RequestHuman,
+            },
+            Outgoing {
+                id: ClientMsgId("e1".into()),
+                kind: OutgoingKind::EndHuman,
+            },
+        ],
+    };
+    assert_eq!(Stored::from_json(&stored.to_json()), stored);
+    assert_eq!(Stored::from_json("{not json"), Stored::default());
+    assert_eq!(Stored::from_json("{}"), Stored::default());
+}

@@ -206,7 +206,7 @@ impl Driver {
         let mut disconnect = false;
         for action in actions {
             match action {
-                Action::Send(frame) => frames.push(serde_json::to_string(&frame).unwrap_or_default()),
+                Action::Send(frame) => frames.push(baton_protocol::lean::encode_visitor_to_server(&frame)),
                 Action::Persist(stored) => self.storage.save(&stored),
                 Action::Ui(update) => self.dispatch.dispatch(update),
                 Action::Disconnect => disconnect = true,
@@ -288,8 +288,8 @@ async fn connected(driver: &mut Driver, socket: WebSocket, commands: &mut Unboun
             .map_or(CLOCK_MS, |w| w.0.saturating_sub(t.0).min(CLOCK_MS));
         futures::select! {
             message = stream.next() => match message {
-                Some(Ok(Message::Text(text))) => match serde_json::from_str::<ServerToVisitor>(&text) {
-                    Ok(frame) => {
+                Some(Ok(Message::Text(text))) => match baton_protocol::lean::decode_server_to_visitor(&text) {
+                    Some(frame) => {
                         let t = now();
                         let welcomed = matches!(frame, ServerToVisitor::Welcome(_));
                         actions = driver.machine.on_frame_at(frame, t);
@@ -298,7 +298,7 @@ async fn connected(driver: &mut Driver, socket: WebSocket, commands: &mut Unboun
                         }
                         actions.extend(driver.read_if_visible(t));
                     }
-                    Err(err) => web_sys::console::warn_1(&format!("Baton: unreadable frame: {err}").into()),
+                    None => web_sys::console::warn_1(&"Baton: an unreadable frame was dropped".into()),
                 },
                 Some(Ok(Message::Bytes(_))) => {}
                 Some(Err(_)) | None => return Flow::Reconnect,

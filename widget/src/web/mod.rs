@@ -8,28 +8,39 @@ mod strings;
 
 use driver::Command;
 use futures::channel::mpsc::{UnboundedSender, unbounded};
-use serde::Deserialize;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// What the loader (`baton.js`) passes in, read from its script tag's data
 /// attributes.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     /// The Baton server's origin, e.g. `https://chat.example.com`.
     pub server: String,
     pub bot: String,
     /// Open the panel as soon as it mounts (the visitor clicked the loader's
     /// launcher before the WebAssembly arrived).
-    #[serde(default)]
     pub open: bool,
     /// The panel's title.
-    #[serde(default)]
     pub title: Option<String>,
     /// The language of the widget's own text (`en`, `ar`, …); default: the
     /// browser's.
-    #[serde(default)]
     pub locale: Option<String>,
+}
+
+impl Config {
+    /// Reads the loader's JSON: `server` and `bot` are required.
+    fn parse(text: &str) -> Option<Config> {
+        let v = baton_protocol::lean::json::parse(text)?;
+        let text_of = |key: &str| v.get(key).and_then(|f| f.as_str()).map(str::to_owned);
+        Some(Config {
+            server: text_of("server")?,
+            bot: text_of("bot")?,
+            open: v.get("open").and_then(|f| f.as_bool()).unwrap_or(false),
+            title: text_of("title"),
+            locale: text_of("locale"),
+        })
+    }
 }
 
 impl Config {
@@ -94,8 +105,7 @@ pub fn mount(
     config_json: &str,
     emit: Option<js_sys::Function>,
 ) -> Result<WidgetHandle, JsValue> {
-    let config: Config =
-        serde_json::from_str(config_json).map_err(|e| JsValue::from_str(&format!("Baton: bad config: {e}")))?;
+    let config = Config::parse(config_json).ok_or("Baton: the config needs `server` and `bot`")?;
     let browser = web_sys::window().and_then(|w| w.navigator().language());
     let strings = strings::choose(config.locale.as_deref().or(browser.as_deref()));
     let document = web_sys::window()

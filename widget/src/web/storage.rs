@@ -28,11 +28,11 @@ impl Storage {
             .as_ref()
             .and_then(|s| s.get_item(&self.key).ok().flatten())
             .or_else(|| self.memory.borrow().clone());
-        text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+        text.map(|t| Stored::from_json(&t)).unwrap_or_default()
     }
 
     pub fn save(&self, stored: &Stored) {
-        let text = serde_json::to_string(stored).unwrap_or_default();
+        let text = stored.to_json();
         let saved = self
             .local
             .as_ref()
