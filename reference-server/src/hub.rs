@@ -753,11 +753,6 @@ impl Hub {
         self.lock().conversations.get(conversation).map(|c| c.bot.clone())
     }
 
-    /// The operator's profile, for building intents.
-    pub fn profile(&self, operator: &OperatorId) -> Option<OperatorProfile> {
-        self.lock().profiles.get(operator).cloned()
-    }
-
     pub fn can_receive_transfer(&self, to: &OperatorId, conversation: &ConversationId) -> bool {
         let live = self.lock();
         live.conversations

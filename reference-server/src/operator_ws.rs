@@ -106,9 +106,11 @@ fn handle(
     frame: OperatorToServer,
 ) -> Option<Result<ServerToOperator, ErrorBody>> {
     let done = |id: ClientMsgId| move |()| ServerToOperator::Done { client_msg_id: id };
-    let profile = || {
+    // As the visitor will see them: the bot's default avatar and colour
+    // where the operator set none.
+    let profile = |conversation: &baton_protocol::ConversationId| {
         app.hub
-            .profile(me)
+            .profile_for(me, conversation)
             .ok_or_else(|| ErrorBody::new(ErrorCode::Unauthorized, "unknown operator"))
     };
     let named = |profile: OperatorProfile, name: &str| {
@@ -168,7 +170,7 @@ fn handle(
                 client_msg_id,
                 display_name,
             } => {
-                let operator = match profile() {
+                let operator = match profile(&conversation) {
                     Ok(p) => named(p, &display_name),
                     Err(e) => return Some(Err(e)),
                 };
@@ -180,7 +182,7 @@ fn handle(
                 display_name,
                 replacing,
             } => {
-                let operator = match profile() {
+                let operator = match profile(&conversation) {
                     Ok(p) => named(p, &display_name),
                     Err(e) => return Some(Err(e)),
                 };
@@ -215,7 +217,7 @@ fn handle(
                 conversation,
                 client_msg_id,
             } => {
-                let operator = match profile() {
+                let operator = match profile(&conversation) {
                     Ok(p) => p,
                     Err(e) => return Some(Err(e)),
                 };

@@ -704,3 +704,20 @@ async fn a_trusted_proxy_header_gives_the_country() {
     .await;
     assert_eq!((country.code.as_str(), country.hint), ("IE", false));
 }
+
+#[tokio::test]
+async fn the_visitor_sees_the_bots_default_operator_colour() {
+    let server = Server::start().await;
+    let mut a = operator(&server, "op-a", true).await;
+    let (mut visitor, conversation) = new_visitor(&server).await;
+    join(&mut a, &conversation, "ja").await.expect("join");
+    let joined = visitor_event(&mut visitor, |b| matches!(b, EventBody::OperatorJoined { .. })).await;
+    let EventBody::OperatorJoined { operator } = joined.body else {
+        unreachable!()
+    };
+    assert_eq!(
+        operator.colour.as_deref(),
+        Some("#0b7a75"),
+        "the bot's configured default applies"
+    );
+}

@@ -45,7 +45,7 @@ pub fn bot(window_ms: u64) -> BotSettings {
         show_button: true,
         engine: None,
         operator_avatar_url: None,
-        operator_colour: None,
+        operator_colour: Some("#0b7a75".into()),
         response_window: baton_protocol::Millis(window_ms),
         mode: baton_protocol::BotMode::Assisted,
     }
