@@ -1,5 +1,5 @@
 // The host page's JS API (window.Baton) and keyboard operation of the widget.
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { signIn, watchErrors } from './support';
 
 test('the host page drives the widget through window.Baton and hears its events', async ({ browser }) => {
@@ -35,6 +35,48 @@ test('the host page drives the widget through window.Baton and hears its events'
   await expect.poll(() => visitor.evaluate(() => (window as any).seen)).toContain('close');
   await visitor.evaluate(() => (window as any).Baton.toggle());
   await expect(widget.getByRole('dialog')).toBeVisible();
+  // Each open and close was told once, in order (mounting is neither).
+  await expect
+    .poll(() => visitor.evaluate(() => (window as any).seen.filter((e: string) => e === 'open' || e === 'close')))
+    .toEqual(['open', 'close', 'open']);
+  expect(errors).toEqual([]);
+});
+
+/** Holds the widget's WebAssembly back until the returned function is called,
+ * so the widget surely mounts (on idle) after what the test does first. */
+async function holdWidget(page: Page): Promise<() => void> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/baton_widget_bg.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
+test('loading the widget never takes focus from the host page', async ({ page }) => {
+  const errors = watchErrors(page);
+  const release = await holdWidget(page);
+  await page.goto('/');
+  const link = page.getByRole('link', { name: 'Jackets' });
+  await link.focus();
+  release();
+  // The real launcher replaces the loader's stand-in.
+  await expect(page.locator('[data-baton] .baton[lang]')).toHaveCount(1);
+  await expect(page.locator('[data-baton] .baton-launcher')).toHaveCount(1);
+  await expect(link).toBeFocused();
+  expect(errors).toEqual([]);
+});
+
+test('the real launcher keeps the focus the stand-in launcher had', async ({ page }) => {
+  const errors = watchErrors(page);
+  const release = await holdWidget(page);
+  await page.goto('/');
+  const launcher = page.locator('[data-baton] .baton-launcher');
+  await launcher.focus();
+  release();
+  await expect(page.locator('[data-baton] .baton[lang]')).toHaveCount(1);
+  await expect(launcher).toBeFocused();
   expect(errors).toEqual([]);
 });
 

@@ -87,6 +87,7 @@
     return load().then(function (mod) {
       if (!handle) {
         config.open = open;
+        config.focus = root.activeElement === launcher;
         root.removeChild(shell);
         handle = mod.mount(root, JSON.stringify(config), emit);
         queued.splice(0).forEach(function (call) { call(handle); });

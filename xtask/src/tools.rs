@@ -1,7 +1,7 @@
 //! Installs the tools the build and tests need, each only when missing:
 //! the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
 //! wasm-pack, the npm packages from package-lock.json (binaryen's wasm-opt,
-//! Playwright), and Chromium.
+//! esbuild, Playwright), and Chromium.
 
 use crate::{Result, root, run};
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use std::process::Command;
 pub struct Tools {
     pub wasm_bindgen: PathBuf,
     pub wasm_opt: PathBuf,
+    pub esbuild: PathBuf,
     pub wasm_pack: PathBuf,
     pub chromium: PathBuf,
 }
@@ -23,6 +24,7 @@ pub fn ensure_web_build() -> Result<Tools> {
     Ok(Tools {
         wasm_bindgen,
         wasm_opt: root().join("node_modules/.bin/wasm-opt"),
+        esbuild: root().join("node_modules/.bin/esbuild"),
         wasm_pack: PathBuf::from("wasm-pack"),
         chromium: PathBuf::new(),
     })
@@ -107,7 +109,7 @@ fn ensure_npm_packages() -> Result {
     let fresh = modified(&stamp)
         .zip(modified(&root.join("package-lock.json")))
         .is_some_and(|(have, want)| have >= want);
-    let complete = ["wasm-opt", "playwright"]
+    let complete = ["wasm-opt", "esbuild", "playwright"]
         .iter()
         .all(|b| root.join("node_modules/.bin").join(b).exists());
     if fresh && complete {

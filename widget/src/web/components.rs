@@ -75,9 +75,17 @@ pub fn App(props: &AppProps) -> Html {
     {
         // Focus follows the panel: into the message box when it opens, back
         // to the launcher when it closes.
-        let launcher = launcher.clone();
+        // The host page hears of it too (`window.Baton.on("open" | "close")`).
+        // Mounting closed is neither: it only takes focus if the loader's
+        // stand-in launcher had it.
+        let (launcher, emitter, focus) = (launcher.clone(), props.emitter.clone(), props.config.focus);
+        let mounted = use_mut_ref(|| false);
         use_effect_with(state.open, move |open| {
-            if !*open {
+            let first = !std::mem::replace(&mut *mounted.borrow_mut(), true);
+            if *open || !first {
+                emitter.emit(if *open { "open" } else { "close" }, JsValue::NULL);
+            }
+            if !*open && (!first || focus) {
                 if let Some(button) = launcher.cast::<HtmlElement>() {
                     let _ = button.focus();
                 }
@@ -87,36 +95,31 @@ pub fn App(props: &AppProps) -> Html {
     html! {
         <>
             if state.open {
-                <Panel
-                    state={state.clone()}
-                    {title}
-                    on_close={send(|| Command::SetOpen(false))}
-                    on_request_human={send(|| Command::RequestHuman)}
-                    on_cancel={send(|| Command::CancelRequest)}
-                    on_end={send(|| Command::EndHuman)}
-                    on_new_chat={send(|| Command::NewChat)}
-                    on_dismiss={dismiss}
-                    {to_driver}
-                />
+                { panel(&PanelProps {
+                    state: state.clone(),
+                    title,
+                    on_close: send(|| Command::SetOpen(false)),
+                    on_request_human: send(|| Command::RequestHuman),
+                    on_cancel: send(|| Command::CancelRequest),
+                    on_end: send(|| Command::EndHuman),
+                    on_new_chat: send(|| Command::NewChat),
+                    on_dismiss: dismiss,
+                    to_driver,
+                }) }
             }
-            <Launcher node={launcher} open={state.open} unread={state.unread} on_toggle={send(|| Command::Toggle)} />
+            { launcher_button(launcher, state.open, state.unread, send(|| Command::Toggle)) }
         </>
     }
 }
 
-/// Tells the host page about changes it may care about (`window.Baton.on`).
+/// Tells the host page about changes it may care about (`window.Baton.on`);
+/// `open` and `close` go with the focus effect in [`App`].
 #[hook]
 fn use_host_events(state: &UseReducerHandle<ChatState>, emitter: &Rc<Emitter>) {
     {
         let emitter = emitter.clone();
         use_effect_with(state.unread, move |unread| {
             emitter.emit("unread", JsValue::from(*unread))
-        });
-    }
-    {
-        let emitter = emitter.clone();
-        use_effect_with(state.open, move |open| {
-            emitter.emit(if *open { "open" } else { "close" }, JsValue::NULL)
         });
     }
     {
@@ -129,29 +132,23 @@ fn use_host_events(state: &UseReducerHandle<ChatState>, emitter: &Rc<Emitter>) {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct LauncherProps {
-    node: NodeRef,
-    open: bool,
-    unread: u32,
-    on_toggle: Callback<MouseEvent>,
-}
+// The parts below without hooks of their own are plain functions rather than
+// components: each component instantiates Yew's lifecycle machinery again
+// (about 1 KB of WebAssembly apiece), and re-rendering them is cheap.
 
-#[component]
-fn Launcher(props: &LauncherProps) -> Html {
-    let label = if props.open { s().close_chat } else { s().open_chat };
+fn launcher_button(node: NodeRef, open: bool, unread: u32, on_toggle: Callback<MouseEvent>) -> Html {
+    let label = if open { s().close_chat } else { s().open_chat };
     html! {
-        <button ref={props.node.clone()} class={classes!("baton-launcher", props.open.then_some("is-open"))} type="button"
-            aria-label={label} aria-expanded={props.open.to_string()} onclick={props.on_toggle.clone()}>
+        <button ref={node} class={classes!("baton-launcher", open.then_some("is-open"))} type="button"
+            aria-label={label} aria-expanded={if open { "true" } else { "false" }} onclick={on_toggle}>
             <span class="baton-launcher-icon" aria-hidden="true"></span>
-            if props.unread > 0 && !props.open {
-                <span class="baton-badge" aria-label={format!("{} {}", props.unread, s().unread)}>{ props.unread }</span>
+            if unread > 0 && !open {
+                <span class="baton-badge" aria-label={format!("{unread} {}", s().unread)}>{ unread }</span>
             }
         </button>
     }
 }
 
-#[derive(Properties, PartialEq)]
 struct PanelProps {
     state: UseReducerHandle<ChatState>,
     title: String,
@@ -164,8 +161,7 @@ struct PanelProps {
     to_driver: Callback<Command>,
 }
 
-#[component]
-fn Panel(props: &PanelProps) -> Html {
+fn panel(props: &PanelProps) -> Html {
     let state = &props.state;
     let owner = match state.handover.state() {
         HandoverState::Human { operator } => Some(operator.clone()),
@@ -186,14 +182,14 @@ fn Panel(props: &PanelProps) -> Html {
     html! {
         <section class="baton-panel" role="dialog" aria-label={props.title.clone()} {onkeydown}>
             <header class="baton-header">
-                if let Some(op) = &owner { <Avatar operator={op.clone()} /> }
+                if let Some(op) = &owner { { avatar(op) } }
                 <div class="baton-header-text">
                     <h2 class="baton-title">{ &props.title }</h2>
                     <p class="baton-subtitle">{ subtitle }</p>
                 </div>
                 <button class="baton-close" type="button" aria-label={s().close_chat} onclick={props.on_close.clone()}>{"×"}</button>
             </header>
-            <ConnectionBanner connection={state.connection} />
+            { connection_banner(state.connection) }
             if let Some(op) = &owner {
                 <div class="baton-joined" role="status">
                     <span>{ fill(s().chatting_with, &op.name) }</span>
@@ -207,21 +203,14 @@ fn Panel(props: &PanelProps) -> Html {
                     <button type="button" class="baton-link" onclick={props.on_dismiss.clone()}>{ s().dismiss }</button>
                 </div>
             }
-            <HandoverBar state={state.clone()} on_request_human={props.on_request_human.clone()}
-                on_cancel={props.on_cancel.clone()} on_new_chat={props.on_new_chat.clone()} />
+            { handover_bar(props) }
             <Composer disabled={resolved} to_driver={props.to_driver.clone()} />
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct ConnectionProps {
-    connection: ConnectionState,
-}
-
-#[component]
-fn ConnectionBanner(props: &ConnectionProps) -> Html {
-    match props.connection {
+fn connection_banner(connection: ConnectionState) -> Html {
+    match connection {
         ConnectionState::Online => html! {},
         ConnectionState::Connecting => html! { <div class="baton-connection" role="status">{ s().connecting }</div> },
         ConnectionState::Reconnecting => {
@@ -230,20 +219,10 @@ fn ConnectionBanner(props: &ConnectionProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct AvatarProps {
-    operator: OperatorProfile,
-}
-
-#[component]
-fn Avatar(props: &AvatarProps) -> Html {
-    let initial: String = props
-        .operator
-        .name
-        .chars()
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
+fn avatar(operator: &OperatorProfile) -> Html {
+    // The stylesheet upper-cases it: `char::to_uppercase` would link Unicode's
+    // case tables (about 10 KB of WebAssembly) for one letter.
+    let initial: String = operator.name.chars().take(1).collect();
     html! { <span class="baton-avatar" aria-hidden="true">{ initial }</span> }
 }
 
@@ -380,18 +359,9 @@ fn render_event(
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct HandoverBarProps {
-    state: UseReducerHandle<ChatState>,
-    on_request_human: Callback<MouseEvent>,
-    on_cancel: Callback<MouseEvent>,
-    on_new_chat: Callback<MouseEvent>,
-}
-
 /// Below the log: "Talk to a human", the offline message, the waiting
 /// banner, or "Start a new chat" — whichever fits the handover state.
-#[component]
-fn HandoverBar(props: &HandoverBarProps) -> Html {
+fn handover_bar(props: &PanelProps) -> Html {
     let state = &props.state;
     match state.handover.state() {
         HandoverState::Bot => match &state.availability {

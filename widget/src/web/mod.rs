@@ -21,6 +21,9 @@ pub struct Config {
     /// Open the panel as soon as it mounts (the visitor clicked the loader's
     /// launcher before the WebAssembly arrived).
     pub open: bool,
+    /// The loader's stand-in launcher had keyboard focus: give it to the real
+    /// one. Otherwise mounting never moves focus (the host page keeps it).
+    pub focus: bool,
     /// The panel's title.
     pub title: Option<String>,
     /// The language of the widget's own text (`en`, `ar`, …); default: the
@@ -37,6 +40,7 @@ impl Config {
             server: text_of("server")?,
             bot: text_of("bot")?,
             open: v.get("open").and_then(|f| f.as_bool()).unwrap_or(false),
+            focus: v.get("focus").and_then(|f| f.as_bool()).unwrap_or(false),
             title: text_of("title"),
             locale: text_of("locale"),
         })
