@@ -1,14 +1,12 @@
 //! The widget's components. They read [`ChatState`] and raise callbacks;
 //! only [`App`] talks to the driver (through its command channel).
 
-use super::driver::{self, Command};
+use super::driver::{self, Command, Commands};
 use super::strings::{fill, s, waiting_detail};
 use super::{Config, Emitter};
 use crate::state::{ChatState, ConnectionState, PendingMessage, Update};
 use baton_protocol::receipts::DeliveryStatus;
 use baton_protocol::{Author, ConversationEvent, EventBody, HandoverState, OperatorProfile};
-use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender};
-use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{HtmlElement, HtmlTextAreaElement};
@@ -27,44 +25,29 @@ impl Reducible for ChatState {
     }
 }
 
-#[derive(Properties)]
+#[derive(Properties, PartialEq)]
 pub struct AppProps {
     pub config: Rc<Config>,
-    pub commands: UnboundedSender<Command>,
-    /// Taken once by the driver when the app first renders.
-    pub receiver: Rc<RefCell<Option<UnboundedReceiver<Command>>>>,
+    /// To the driver, which starts when the app first renders.
+    pub commands: Commands,
     pub emitter: Rc<Emitter>,
-}
-
-impl PartialEq for AppProps {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.config, &other.config) && Rc::ptr_eq(&self.receiver, &other.receiver)
-    }
 }
 
 #[component]
 pub fn App(props: &AppProps) -> Html {
     let state = use_reducer(ChatState::default);
     {
-        let (config, receiver, dispatcher) = (props.config.clone(), props.receiver.clone(), state.dispatcher());
-        use_effect_with((), move |_| {
-            if let Some(rx) = receiver.borrow_mut().take() {
-                driver::start(&config, dispatcher, rx);
-            }
-        });
+        let (config, commands, dispatcher) = (props.config.clone(), props.commands.clone(), state.dispatcher());
+        use_effect_with((), move |_| driver::start(&config, dispatcher, &commands));
     }
     use_host_events(&state, &props.emitter);
     let send = |command: fn() -> Command| {
         let commands = props.commands.clone();
-        Callback::from(move |_: MouseEvent| {
-            let _ = commands.unbounded_send(command());
-        })
+        Callback::from(move |_: MouseEvent| commands.send(command()))
     };
     let to_driver = {
         let commands = props.commands.clone();
-        Callback::from(move |command: Command| {
-            let _ = commands.unbounded_send(command);
-        })
+        Callback::from(move |command: Command| commands.send(command))
     };
     let dismiss = {
         let dispatcher = state.dispatcher();

@@ -6,8 +6,7 @@ mod driver;
 mod storage;
 mod strings;
 
-use driver::Command;
-use futures::channel::mpsc::{UnboundedSender, unbounded};
+use driver::{Command, Commands};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -77,26 +76,26 @@ impl PartialEq for Emitter {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct WidgetHandle {
-    commands: UnboundedSender<Command>,
+    commands: Commands,
 }
 
 #[wasm_bindgen]
 impl WidgetHandle {
     pub fn open(&self) {
-        let _ = self.commands.unbounded_send(Command::SetOpen(true));
+        self.commands.send(Command::SetOpen(true));
     }
 
     pub fn close(&self) {
-        let _ = self.commands.unbounded_send(Command::SetOpen(false));
+        self.commands.send(Command::SetOpen(false));
     }
 
     pub fn toggle(&self) {
-        let _ = self.commands.unbounded_send(Command::Toggle);
+        self.commands.send(Command::Toggle);
     }
 
     /// Names the visitor for the team (and for the unread-reply email).
     pub fn identify(&self, name: Option<String>, email: Option<String>) {
-        let _ = self.commands.unbounded_send(Command::Identify { name, email });
+        self.commands.send(Command::Identify { name, email });
     }
 }
 
@@ -120,14 +119,13 @@ pub fn mount(
     host.set_attribute("lang", strings.lang)?;
     host.set_attribute("dir", if strings.rtl { "rtl" } else { "ltr" })?;
     root.append_child(&host)?;
-    let (tx, rx) = unbounded();
-    driver::wake_on_return(&tx);
+    let commands = Commands::default();
+    driver::wake_on_return(&commands);
     let props = components::AppProps {
         config: Rc::new(config),
-        commands: tx.clone(),
-        receiver: Rc::new(std::cell::RefCell::new(Some(rx))),
+        commands: commands.clone(),
         emitter: Rc::new(Emitter(emit)),
     };
     yew::Renderer::<components::App>::with_root_and_props(host, props).render();
-    Ok(WidgetHandle { commands: tx })
+    Ok(WidgetHandle { commands })
 }
