@@ -115,6 +115,10 @@ test('a visitor offline for 30 s loses nothing and sees nothing twice', async ({
       await expect(operator.getByRole('log').locator('.bubble', { hasText: exactly(text) }), text).toHaveCount(1);
     }
     expect(await inboxTexts(operator)).toEqual(ALL_TEXTS);
+    // The log overflows by now, and keeps its newest message in view.
+    const log = widget.getByRole('log');
+    expect(await log.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+    await expect.poll(() => log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(2);
 
     // Receipts both ways: the inbox has the conversation open (reports
     // read), the visitor's panel is open in a visible, focused page.

@@ -54,24 +54,38 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |_| dispatcher.dispatch(Update::DismissError))
     };
     let title = props.config.title.clone().unwrap_or_else(|| s().title.to_owned());
-    let launcher = use_node_ref();
+    let (launcher, log, input) = (use_node_ref(), use_node_ref(), use_node_ref());
     {
-        // Focus follows the panel: into the message box when it opens, back
-        // to the launcher when it closes.
-        // The host page hears of it too (`window.Baton.on("open" | "close")`).
+        // The newest message stays in view. Focus follows the panel: into the
+        // message box when it opens, back to the launcher when it closes, and
+        // the host page hears of it (`window.Baton.on("open" | "close")`).
         // Mounting closed is neither: it only takes focus if the loader's
         // stand-in launcher had it.
-        let (launcher, emitter, focus) = (launcher.clone(), props.emitter.clone(), props.config.focus);
-        let mounted = use_mut_ref(|| false);
-        use_effect_with(state.open, move |open| {
-            let first = !std::mem::replace(&mut *mounted.borrow_mut(), true);
-            if *open || !first {
-                emitter.emit(if *open { "open" } else { "close" }, JsValue::NULL);
+        let (launcher, log, input) = (launcher.clone(), log.clone(), input.clone());
+        let (emitter, focus) = (props.emitter.clone(), props.config.focus);
+        let last_open = use_mut_ref(|| None::<bool>);
+        let count = state.events.len() + state.pending.len() + usize::from(state.typing.is_some());
+        use_effect_with((state.open, count), move |&(open, _)| {
+            if let Some(el) = log.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
             }
-            if !*open && (!first || focus) {
-                if let Some(button) = launcher.cast::<HtmlElement>() {
-                    let _ = button.focus();
-                }
+            let before = last_open.borrow_mut().replace(open);
+            if before == Some(open) {
+                return; // only the log changed
+            }
+            let first = before.is_none();
+            if open || !first {
+                emitter.emit(if open { "open" } else { "close" }, JsValue::NULL);
+            }
+            let target = if open {
+                &input
+            } else if !first || focus {
+                &launcher
+            } else {
+                return;
+            };
+            if let Some(el) = target.cast::<HtmlElement>() {
+                let _ = el.focus();
             }
         });
     }
@@ -88,6 +102,8 @@ pub fn App(props: &AppProps) -> Html {
                     on_new_chat: send(|| Command::NewChat),
                     on_dismiss: dismiss,
                     to_driver,
+                    log,
+                    input,
                 }) }
             }
             { launcher_button(launcher, state.open, state.unread, send(|| Command::Toggle)) }
@@ -122,7 +138,7 @@ fn use_host_events(state: &UseReducerHandle<ChatState>, emitter: &Rc<Emitter>) {
 fn launcher_button(node: NodeRef, open: bool, unread: u32, on_toggle: Callback<MouseEvent>) -> Html {
     let label = if open { s().close_chat } else { s().open_chat };
     html! {
-        <button ref={node} class={classes!("baton-launcher", open.then_some("is-open"))} type="button"
+        <button ref={node} class={if open { "baton-launcher is-open" } else { "baton-launcher" }} type="button"
             aria-label={label} aria-expanded={if open { "true" } else { "false" }} onclick={on_toggle}>
             <span class="baton-launcher-icon" aria-hidden="true"></span>
             if unread > 0 && !open {
@@ -142,6 +158,8 @@ struct PanelProps {
     on_new_chat: Callback<MouseEvent>,
     on_dismiss: Callback<MouseEvent>,
     to_driver: Callback<Command>,
+    log: NodeRef,
+    input: NodeRef,
 }
 
 fn panel(props: &PanelProps) -> Html {
@@ -179,7 +197,7 @@ fn panel(props: &PanelProps) -> Html {
                     <button type="button" class="baton-link" onclick={props.on_end.clone()}>{ s().end_chat }</button>
                 </div>
             }
-            <MessageLog state={state.clone()} on_request_human={props.on_request_human.clone()} to_driver={props.to_driver.clone()} />
+            { message_log(props) }
             if let Some(error) = &state.error {
                 <div class="baton-error" role="alert">
                     <span>{ &error.message }</span>
@@ -187,7 +205,7 @@ fn panel(props: &PanelProps) -> Html {
                 </div>
             }
             { handover_bar(props) }
-            <Composer disabled={resolved} to_driver={props.to_driver.clone()} />
+            { composer(resolved, props) }
         </section>
     }
 }
@@ -209,27 +227,8 @@ fn avatar(operator: &OperatorProfile) -> Html {
     html! { <span class="baton-avatar" aria-hidden="true">{ initial }</span> }
 }
 
-#[derive(Properties, PartialEq)]
-struct LogProps {
-    state: UseReducerHandle<ChatState>,
-    on_request_human: Callback<MouseEvent>,
-    to_driver: Callback<Command>,
-}
-
-#[component]
-fn MessageLog(props: &LogProps) -> Html {
+fn message_log(props: &PanelProps) -> Html {
     let state = &props.state;
-    let log = use_node_ref();
-    {
-        // Keep the newest message in view.
-        let log = log.clone();
-        let count = state.events.len() + state.pending.len() + usize::from(state.typing.is_some());
-        use_effect_with(count, move |_| {
-            if let Some(el) = log.cast::<web_sys::Element>() {
-                el.set_scroll_top(el.scroll_height());
-            }
-        });
-    }
     // Only the latest bot message keeps its inline offer.
     let last_bot = state.events.iter().rposition(|e| {
         matches!(
@@ -242,7 +241,7 @@ fn MessageLog(props: &LogProps) -> Html {
     });
     let offer = state.can_request_human();
     html! {
-        <div class="baton-log" role="log" aria-live="polite" aria-label={s().conversation} ref={log}>
+        <div class="baton-log" role="log" aria-live="polite" aria-label={s().conversation} ref={props.log.clone()}>
             if state.events.is_empty() && state.pending.is_empty() {
                 <p class="baton-empty">{ s().greeting }</p>
             }
@@ -281,7 +280,7 @@ fn render_pending(p: &PendingMessage, to_driver: &Callback<Command>) -> Html {
         (None, false) => DeliveryStatus::Sending,
     };
     html! {
-        <div class={classes!("baton-msg", "is-visitor", "is-pending", p.failed.is_some().then_some("is-failed"))} key={p.id.as_str().to_owned()}>
+        <div class={if p.failed.is_some() { "baton-msg is-visitor is-pending is-failed" } else { "baton-msg is-visitor is-pending" }} key={p.id.as_str().to_owned()}>
             <p class="baton-bubble" dir="auto">{ &p.text }</p>
             <span class="baton-receipt" title={p.failed.clone()}>{ status_text(status) }</span>
             if p.failed.is_some() {
@@ -306,13 +305,13 @@ fn render_event(
             ..
         } => {
             let (class, who) = match author {
-                Author::Visitor => ("is-visitor", s().you.to_owned()),
-                Author::Bot => ("is-bot", s().assistant.to_owned()),
-                Author::Operator { operator } => ("is-operator", operator.name.clone()),
-                Author::Unknown => ("is-bot", String::new()),
+                Author::Visitor => ("baton-msg is-visitor", s().you.to_owned()),
+                Author::Bot => ("baton-msg is-bot", s().assistant.to_owned()),
+                Author::Operator { operator } => ("baton-msg is-operator", operator.name.clone()),
+                Author::Unknown => ("baton-msg is-bot", String::new()),
             };
             html! {
-                <div class={classes!("baton-msg", class)} key={event.seq.0}>
+                <div {class} key={event.seq.0}>
                     <span class="baton-author">{ who }</span>
                     // Text is rendered as a text node, never as HTML; `dir=auto`
                     // lays out each message in its own script's direction.
@@ -385,24 +384,8 @@ fn handover_bar(props: &PanelProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct ComposerProps {
-    disabled: bool,
-    to_driver: Callback<Command>,
-}
-
-#[component]
-fn Composer(props: &ComposerProps) -> Html {
-    let input = use_node_ref();
-    {
-        // The message box takes focus when the panel opens.
-        let input = input.clone();
-        use_effect_with((), move |_| {
-            if let Some(el) = input.cast::<HtmlElement>() {
-                let _ = el.focus();
-            }
-        });
-    }
+fn composer(disabled: bool, props: &PanelProps) -> Html {
+    let input = &props.input;
     let submit = {
         let input = input.clone();
         let to_driver = props.to_driver.clone();
@@ -441,9 +424,9 @@ fn Composer(props: &ComposerProps) -> Html {
     html! {
         <form class="baton-composer" {onsubmit}>
             <label class="baton-sr-only" for="baton-message">{ s().message_label }</label>
-            <textarea id="baton-message" ref={input} rows="1" maxlength="4000" placeholder={s().message_placeholder}
-                disabled={props.disabled} {onkeydown} {oninput} {onblur} />
-            <button class="baton-send" type="submit" disabled={props.disabled}>{ s().send }</button>
+            <textarea id="baton-message" ref={input.clone()} rows="1" maxlength="4000" placeholder={s().message_placeholder}
+                {disabled} {onkeydown} {oninput} {onblur} />
+            <button class="baton-send" type="submit" {disabled}>{ s().send }</button>
         </form>
     }
 }

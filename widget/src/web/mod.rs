@@ -49,7 +49,11 @@ impl Config {
 impl Config {
     fn socket_url(&self) -> String {
         let base = self.server.trim_end_matches('/');
-        let ws = base.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
+        let ws = match (base.strip_prefix("https://"), base.strip_prefix("http://")) {
+            (Some(rest), _) => ["wss://", rest].concat(),
+            (None, Some(rest)) => ["ws://", rest].concat(),
+            _ => base.to_owned(),
+        };
         format!("{ws}/ws/visitor?bot={}", js_sys::encode_uri_component(&self.bot))
     }
 }
