@@ -180,7 +180,14 @@ pub struct Machine {
     receipt_due: Option<Timestamp>,
     /// Typing: when `typing: true` was last sent (`None`: not typing).
     typing_sent: Option<Timestamp>,
+    /// The current attempt must be welcomed by then, or it is abandoned.
+    welcome_due: Option<Timestamp>,
 }
+
+/// How long a new socket may take to open and be welcomed: past this, a
+/// hung connect (or a server that accepts and never answers) is dropped and
+/// the next attempt follows the backoff.
+pub const WELCOME_TIMEOUT: Millis = HEARTBEAT_TIMEOUT;
 
 /// Receipts are batched: at most one `receipt` frame per this interval.
 pub const RECEIPT_BATCH: Millis = Millis(400);
@@ -200,6 +207,7 @@ impl Machine {
             reported: (Seq(0), Seq(0)),
             receipt_due: None,
             typing_sent: None,
+            welcome_due: None,
         }
     }
 
@@ -214,6 +222,11 @@ impl Machine {
 
     pub fn outbox(&self) -> &[Outgoing] {
         &self.stored.outbox
+    }
+
+    /// A new socket is being opened, as of `now`.
+    pub fn on_connecting(&mut self, now: Timestamp) {
+        self.welcome_due = Some(now + WELCOME_TIMEOUT);
     }
 
     /// The socket opened: say hello, resuming if there is a conversation.
@@ -238,6 +251,7 @@ impl Machine {
     /// The socket closed or failed to open.
     pub fn on_closed(&mut self, jitter: f64) -> Vec<Action> {
         self.connected = false;
+        self.welcome_due = None;
         self.ping_sent = None;
         self.typing_sent = None;
         // The server may have lost what we last told it: report again.
@@ -332,6 +346,10 @@ impl Machine {
     pub fn tick(&mut self, now: Timestamp) -> Vec<Action> {
         let mut actions = Vec::new();
         if !self.connected {
+            if self.welcome_due.is_some_and(|due| now >= due) {
+                self.welcome_due = None;
+                actions.push(Action::Disconnect);
+            }
             return actions;
         }
         match self.ping_sent {
@@ -362,7 +380,7 @@ impl Machine {
     /// When [`Machine::tick`] next has something to do.
     pub fn next_wakeup(&self) -> Option<Timestamp> {
         if !self.connected {
-            return None;
+            return self.welcome_due;
         }
         let heartbeat = match self.ping_sent {
             Some(sent) => sent + HEARTBEAT_TIMEOUT,
@@ -385,6 +403,7 @@ impl Machine {
                 }
                 self.connected = true;
                 self.attempt = 0;
+                self.welcome_due = None;
                 // History first, then the state it leads to.
                 actions.extend(self.apply_events(welcome.replay));
                 actions.push(Action::Ui(Update::Snapshot {

@@ -224,6 +224,30 @@ fn a_silent_link_is_pinged_and_dropped_when_the_pong_never_comes() {
 }
 
 #[test]
+fn an_attempt_never_welcomed_is_abandoned() {
+    let timeout = super::WELCOME_TIMEOUT.0;
+    let mut m = Machine::new(BotId("demo".into()), None, Stored::default());
+    m.on_connecting(at(1_000));
+    assert_eq!(m.next_wakeup(), Some(at(1_000 + timeout)));
+    assert!(m.tick(at(1_000 + timeout - 1)).is_empty());
+    m.on_open(); // opened, but no welcome comes
+    assert_eq!(m.tick(at(1_000 + timeout)), vec![Action::Disconnect]);
+    assert!(m.tick(at(1_000 + timeout + 1)).is_empty(), "dropped once");
+
+    // A welcome in time ends the deadline; so does a close.
+    let mut m = Machine::new(BotId("demo".into()), None, Stored::default());
+    m.on_connecting(at(0));
+    m.on_open();
+    m.on_frame_at(welcome("c1", Some("t1"), vec![]), at(500));
+    assert!(!m.tick(at(timeout)).contains(&Action::Disconnect));
+    let mut m = Machine::new(BotId("demo".into()), None, Stored::default());
+    m.on_connecting(at(0));
+    m.on_closed(0.5);
+    assert_eq!(m.next_wakeup(), None);
+    assert!(m.tick(at(timeout)).is_empty());
+}
+
+#[test]
 fn any_frame_counts_as_a_pong() {
     let mut m = welcomed_at(0);
     let interval = baton_protocol::presence::HEARTBEAT_INTERVAL.0;

@@ -382,6 +382,7 @@ impl Driver {
             None
         };
         if self.socket.is_some() {
+            self.machine.on_connecting(now());
             self.dispatch.dispatch(Update::Connection(ConnectionState::Connecting));
             self.arm(CLOCK_MS);
         } else {
