@@ -42,21 +42,25 @@ test('the host page drives the widget through window.Baton and hears its events'
   expect(errors).toEqual([]);
 });
 
-/** Holds the widget's WebAssembly back until the returned function is called,
- * so the widget surely mounts (on idle) after what the test does first. */
-async function holdWidget(page: Page): Promise<() => void> {
+/** Holds the widget's WebAssembly back until `release` is called, so the
+ * widget surely mounts after what the test does first; `requested` settles
+ * once the loader has asked for it. */
+async function holdWidget(page: Page): Promise<{ release: () => void; requested: Promise<void> }> {
   let release = () => {};
+  let asked = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
+  const requested = new Promise<void>((resolve) => (asked = resolve));
   await page.route('**/baton_widget_bg.wasm', async (route) => {
+    asked();
     await held;
     await route.continue();
   });
-  return release;
+  return { release, requested };
 }
 
 test('loading the widget never takes focus from the host page', async ({ page }) => {
   const errors = watchErrors(page);
-  const release = await holdWidget(page);
+  const { release } = await holdWidget(page);
   await page.goto('/');
   const link = page.getByRole('link', { name: 'Jackets' });
   await link.focus();
@@ -70,13 +74,26 @@ test('loading the widget never takes focus from the host page', async ({ page })
 
 test('the real launcher keeps the focus the stand-in launcher had', async ({ page }) => {
   const errors = watchErrors(page);
-  const release = await holdWidget(page);
+  const { release } = await holdWidget(page);
   await page.goto('/');
   const launcher = page.locator('[data-baton] .baton-launcher');
   await launcher.focus();
   release();
   await expect(page.locator('[data-baton] .baton[lang]')).toHaveCount(1);
   await expect(launcher).toBeFocused();
+  expect(errors).toEqual([]);
+});
+
+test('a click while the widget is still loading on idle opens it', async ({ page }) => {
+  const errors = watchErrors(page);
+  const { release, requested } = await holdWidget(page);
+  await page.goto('/');
+  // The page went idle and the loader started fetching the widget, to mount
+  // it closed; the visitor clicks the stand-in launcher meanwhile.
+  await requested;
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  release();
+  await expect(page.locator('[data-baton]').getByRole('dialog')).toBeVisible();
   expect(errors).toEqual([]);
 });
 

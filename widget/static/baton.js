@@ -91,6 +91,10 @@
         root.removeChild(shell);
         handle = mod.mount(root, JSON.stringify(config), emit);
         queued.splice(0).forEach(function (call) { call(handle); });
+      } else if (open) {
+        // A click while an idle start was already loading: that start
+        // mounted closed, so open now rather than lose the click.
+        handle.open();
       }
       return handle;
     }, function (err) {

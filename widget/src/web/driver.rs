@@ -133,8 +133,12 @@ pub fn start(config: &Config, dispatch: UseReducerDispatcher<ChatState>, command
         }
     }
     let timer = {
-        let commands = commands.clone();
-        Closure::<dyn FnMut()>::new(move || commands.send(Command::Timer))
+        let commands = Rc::downgrade(&commands.0);
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(shared) = commands.upgrade() {
+                Commands(shared).send(Command::Timer);
+            }
+        })
     };
     let mut driver = Driver {
         machine,
