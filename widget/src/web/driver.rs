@@ -6,7 +6,7 @@
 //! queue ([`Commands`]) and is handled to the end before the next, so the
 //! driver is never entered twice. Plain browser callbacks rather than
 //! futures: the async version (gloo-net's streams, channels, `select!`) cost
-//! the widget about 5 KB gzip.
+//! the widget about 7 KB gzip.
 
 use super::Config;
 use super::storage::Storage;
@@ -94,6 +94,14 @@ impl Commands {
         self.pump();
     }
 
+    /// For the browser callbacks the driver itself owns (they must not keep
+    /// the queue, and so the driver, alive).
+    fn send_weak(to: &Weak<Shared>, command: Command) {
+        if let Some(shared) = to.upgrade() {
+            Commands(shared).send(command);
+        }
+    }
+
     /// Runs the queue dry. If the driver is busy (a command it performs
     /// raised another), its own pump picks the new one up.
     fn pump(&self) {
@@ -134,11 +142,7 @@ pub fn start(config: &Config, dispatch: UseReducerDispatcher<ChatState>, command
     }
     let timer = {
         let commands = Rc::downgrade(&commands.0);
-        Closure::<dyn FnMut()>::new(move || {
-            if let Some(shared) = commands.upgrade() {
-                Commands(shared).send(Command::Timer);
-            }
-        })
+        Closure::<dyn FnMut()>::new(move || Commands::send_weak(&commands, Command::Timer))
     };
     let mut driver = Driver {
         machine,
@@ -216,8 +220,8 @@ impl Socket {
         let handler = |to_event: fn(JsValue) -> Option<SocketEvent>| {
             let commands = commands.clone();
             Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
-                if let (Some(shared), Some(event)) = (commands.upgrade(), to_event(e)) {
-                    Commands(shared).send(Command::Socket(attempt, event));
+                if let Some(event) = to_event(e) {
+                    Commands::send_weak(&commands, Command::Socket(attempt, event));
                 }
             })
         };
