@@ -14,7 +14,6 @@ use common::{Ws, recv, recv_until, send};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 struct Process {
     child: Child,
@@ -56,43 +55,13 @@ impl Process {
     }
 
     async fn visitor(&self) -> Ws {
-        let mut request = format!("ws://127.0.0.1:{}/ws/visitor?bot=demo", self.port)
-            .into_client_request()
-            .expect("url");
-        request
-            .headers_mut()
-            .insert("origin", common::ORIGIN.parse().expect("header"));
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
-        tokio_tungstenite::connect_async(request)
+        common::visitor_socket(&format!("127.0.0.1:{}", self.port), common::ORIGIN)
             .await
             .expect("visitor connects")
-            .0
     }
 
     async fn operator(&self, token: &str) -> Ws {
-        let mut request = format!("ws://127.0.0.1:{}/ws/operator", self.port)
-            .into_client_request()
-            .expect("url");
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse().expect("header"));
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
-        let (mut ws, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("operator connects");
-        send(
-            &mut ws,
-            &OperatorToServer::Hello {
-                protocol: PROTOCOL_VERSION,
-                features: vec![],
-            },
-        )
-        .await;
-        ws
+        common::operator_socket(&format!("127.0.0.1:{}", self.port), token).await
     }
 }
 

@@ -133,12 +133,7 @@ impl Server {
     }
 
     pub async fn connect_visitor(&self, origin: &str) -> Result<Ws, WsError> {
-        let mut request = format!("ws://{}/ws/visitor?bot=demo", self.addr).into_client_request()?;
-        request.headers_mut().insert("origin", origin.parse().expect("header"));
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
-        Ok(tokio_tungstenite::connect_async(request).await?.0)
+        visitor_socket(&self.addr.to_string(), origin).await
     }
 
     pub async fn visitor(&self) -> Ws {
@@ -157,28 +152,44 @@ impl Server {
                 Timestamp(u64::MAX / 2),
             )
             .expect("session");
-        let mut request = format!("ws://{}/ws/operator", self.addr)
-            .into_client_request()
-            .expect("request");
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse().expect("header"));
-        request
-            .headers_mut()
-            .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
-        let (mut ws, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("operator connects");
-        send(
-            &mut ws,
-            &OperatorToServer::Hello {
-                protocol: PROTOCOL_VERSION,
-                features: vec![],
-            },
-        )
-        .await;
-        ws
+        operator_socket(&self.addr.to_string(), &token).await
     }
+}
+
+/// A visitor socket to the server at `addr` (`host:port`), sent from `origin`.
+pub async fn visitor_socket(addr: &str, origin: &str) -> Result<Ws, WsError> {
+    let mut request = format!("ws://{addr}/ws/visitor?bot=demo").into_client_request()?;
+    request.headers_mut().insert("origin", origin.parse().expect("header"));
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
+    Ok(tokio_tungstenite::connect_async(request).await?.0)
+}
+
+/// An operator socket to the server at `addr`, signed in with the bearer
+/// session `token`, that has said hello.
+pub async fn operator_socket(addr: &str, token: &str) -> Ws {
+    let mut request = format!("ws://{addr}/ws/operator")
+        .into_client_request()
+        .expect("request");
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().expect("header"));
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("operator connects");
+    send(
+        &mut ws,
+        &OperatorToServer::Hello {
+            protocol: PROTOCOL_VERSION,
+            features: vec![],
+        },
+    )
+    .await;
+    ws
 }
 
 pub fn hello() -> VisitorToServer {
