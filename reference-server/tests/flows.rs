@@ -513,13 +513,11 @@ async fn unread_counts_are_per_operator_and_opening_clears_them() {
     assert!(row.last_message.is_some(), "the row previews the last message");
 }
 
-#[tokio::test]
-async fn the_country_comes_from_the_locale_as_a_hint() {
-    let server = Server::start().await;
-    let mut a = operator(&server, "op-a", false).await;
-    let mut ws = server.visitor().await;
+/// The visitor says hello with a Canadian French locale; the country the
+/// operator's list then shows for the new conversation.
+async fn country_of_a_canadian_locale(ws: &mut Ws, operator: &mut Ws) -> baton_protocol::operator::Country {
     send(
-        &mut ws,
+        ws,
         &VisitorToServer::Hello(visitor::VisitorHello {
             protocol: PROTOCOL_VERSION,
             features: vec![],
@@ -529,11 +527,19 @@ async fn the_country_comes_from_the_locale_as_a_hint() {
         }),
     )
     .await;
-    let country = recv_until(&mut a, |f: &ServerToOperator| match f {
+    recv_until(operator, |f: &ServerToOperator| match f {
         ServerToOperator::Conversation(row) => row.country.clone(),
         _ => None,
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn the_country_comes_from_the_locale_as_a_hint() {
+    let server = Server::start().await;
+    let mut a = operator(&server, "op-a", false).await;
+    let mut ws = server.visitor().await;
+    let country = country_of_a_canadian_locale(&mut ws, &mut a).await;
     assert_eq!((country.code.as_str(), country.hint), ("CA", true));
 }
 
@@ -673,35 +679,11 @@ async fn a_trusted_proxy_header_gives_the_country() {
     })
     .await;
     let mut a = operator(&server, "op-a", false).await;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut request = format!("ws://{}/ws/visitor?bot=demo", server.addr)
-        .into_client_request()
-        .expect("url");
-    request.headers_mut().insert("origin", ORIGIN.parse().expect("header"));
-    request
-        .headers_mut()
-        .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
-    request
-        .headers_mut()
-        .insert("cf-ipcountry", "ie".parse().expect("header"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.expect("connect");
+    let mut ws = common::visitor_socket_with(&server.addr.to_string(), ORIGIN, &[("cf-ipcountry", "ie")])
+        .await
+        .expect("connect");
     // The locale says Canada, the proxy says Ireland: the proxy wins.
-    send(
-        &mut ws,
-        &VisitorToServer::Hello(visitor::VisitorHello {
-            protocol: PROTOCOL_VERSION,
-            features: vec![],
-            bot: BotId("demo".into()),
-            resume: None,
-            locale: Some("fr-CA".into()),
-        }),
-    )
-    .await;
-    let country = recv_until(&mut a, |f: &ServerToOperator| match f {
-        ServerToOperator::Conversation(row) => row.country.clone(),
-        _ => None,
-    })
-    .await;
+    let country = country_of_a_canadian_locale(&mut ws, &mut a).await;
     assert_eq!((country.code.as_str(), country.hint), ("IE", false));
 }
 

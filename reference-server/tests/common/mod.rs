@@ -158,11 +158,19 @@ impl Server {
 
 /// A visitor socket to the server at `addr` (`host:port`), sent from `origin`.
 pub async fn visitor_socket(addr: &str, origin: &str) -> Result<Ws, WsError> {
+    visitor_socket_with(addr, origin, &[]).await
+}
+
+/// [`visitor_socket`] with more request headers (a proxy's, say).
+pub async fn visitor_socket_with(addr: &str, origin: &str, headers: &[(&'static str, &str)]) -> Result<Ws, WsError> {
     let mut request = format!("ws://{addr}/ws/visitor?bot=demo").into_client_request()?;
     request.headers_mut().insert("origin", origin.parse().expect("header"));
     request
         .headers_mut()
         .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
+    for (name, value) in headers {
+        request.headers_mut().insert(*name, value.parse().expect("header"));
+    }
     Ok(tokio_tungstenite::connect_async(request).await?.0)
 }
 
