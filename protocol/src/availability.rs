@@ -14,6 +14,12 @@ use crate::error::ErrorCode;
 use crate::operator::{OperatorStatus, Role};
 use crate::{BotId, Millis, OperatorId, Timestamp};
 
+/// The transfer rule: only an Available operator who serves the chat's bot
+/// may receive it (Away and Busy teammates are never handed chats).
+pub fn may_receive_transfer(status: OperatorStatus, serves_bot: bool) -> bool {
+    status == OperatorStatus::Available && serves_bot
+}
+
 /// What the rules need to know about one operator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
@@ -135,7 +141,7 @@ impl Team {
     /// `to` may receive a transfer of a conversation of this bot.
     pub fn can_receive_transfer(&self, to: &OperatorId, bot: &BotId) -> bool {
         self.member(to)
-            .is_some_and(|m| m.status == OperatorStatus::Available && Team::serves(m, bot))
+            .is_some_and(|m| may_receive_transfer(m.status, Team::serves(m, bot)))
     }
 
     /// (Available, total) operators for this bot: "2/3 online".

@@ -44,6 +44,12 @@ pub enum Input {
     },
     /// A response-window deadline passed (stale timers are harmless).
     Timeout,
+    /// The server judged the owner gone ([`crate::absence::owner_verdict`]).
+    /// Stale (someone else owns it by now) is harmless: nothing happens.
+    OwnerGone {
+        operator: OperatorId,
+        reason: crate::OwnerGoneReason,
+    },
     /// The visitor reports what it has stored / shown.
     VisitorReceipt {
         delivered: Option<Seq>,
@@ -90,6 +96,9 @@ pub struct ConversationCore {
     pub visitor_marks: ReceiptMarks,
     /// What the operators have stored / shown (for the visitor's messages).
     pub team_marks: ReceiptMarks,
+    /// While a person owns the chat: when the visitor's oldest message not
+    /// yet answered by the owner arrived.
+    awaiting_reply_since: Option<Timestamp>,
 }
 
 impl ConversationCore {
@@ -99,6 +108,7 @@ impl ConversationCore {
         let mut core = ConversationCore::default();
         for (event, id) in log {
             core.handover.observe(&event.body);
+            core.note_waiting(event);
             core.last_seq = event.seq;
             if let Some(id) = id {
                 core.seen.entry(id.clone()).or_insert(event.seq);
@@ -113,6 +123,32 @@ impl ConversationCore {
 
     pub fn last_seq(&self) -> Seq {
         self.last_seq
+    }
+
+    /// While a person owns the chat, when the visitor started waiting for
+    /// their reply (the oldest unanswered visitor message); `None` when
+    /// nobody waits on the owner.
+    pub fn awaiting_reply_since(&self) -> Option<Timestamp> {
+        self.awaiting_reply_since
+    }
+
+    fn note_waiting(&mut self, event: &ConversationEvent) {
+        let owned = matches!(self.handover.state(), crate::HandoverState::Human { .. });
+        self.awaiting_reply_since = match &event.body {
+            _ if !owned => None,
+            EventBody::Message {
+                author: Author::Visitor,
+                ..
+            } => self.awaiting_reply_since.or(Some(event.at)),
+            EventBody::Message {
+                author: Author::Operator { .. },
+                ..
+            }
+            | EventBody::OperatorJoined { .. }
+            | EventBody::OperatorTookOver { .. }
+            | EventBody::Transferred { .. } => None,
+            _ => self.awaiting_reply_since,
+        };
     }
 
     pub fn handle(&mut self, input: Input, facts: Facts) -> Outcome {
@@ -175,6 +211,20 @@ impl ConversationCore {
                 Some(body) => self.append(vec![body], None, facts.now),
                 None => Outcome::default(),
             },
+            Input::OwnerGone { operator, reason } => {
+                match self
+                    .handover
+                    .clone()
+                    .apply(Intent::OwnerGone { operator, reason }, facts)
+                {
+                    Ok(bodies) if !bodies.is_empty() => {
+                        let mut outcome = self.append(bodies, None, facts.now);
+                        outcome.deadline = self.handover.deadline();
+                        outcome
+                    }
+                    _ => Outcome::default(),
+                }
+            }
             Input::VisitorReceipt { delivered, read } => {
                 let moved = self.visitor_marks.advance(delivered, read, self.last_seq);
                 Outcome {
@@ -262,11 +312,13 @@ impl ConversationCore {
         for body in bodies {
             self.last_seq = self.last_seq.next();
             self.handover.observe(&body);
-            events.push(ConversationEvent {
+            let event = ConversationEvent {
                 seq: self.last_seq,
                 at,
                 body,
-            });
+            };
+            self.note_waiting(&event);
+            events.push(event);
         }
         if let (Some(id), Some(first)) = (&id, events.first()) {
             self.seen.insert(id.clone(), first.seq);

@@ -86,6 +86,14 @@ pub enum EventBody {
     OperatorLeft { operator: OperatorProfile },
     /// The visitor ended the human chat; the bot has it again.
     VisitorEndedHuman { operator: OperatorProfile },
+    /// The owner went Offline (or was deactivated), or had no inbox open
+    /// while the visitor waited for a reply: the chat is back with the team
+    /// (help requested again, the bot still muted) until `deadline`.
+    OwnerGone {
+        operator: OperatorProfile,
+        deadline: Timestamp,
+        reason: OwnerGoneReason,
+    },
     /// The chat is closed; the visitor may start a new one.
     Resolved {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,6 +101,25 @@ pub enum EventBody {
     },
     /// An event type this build does not know (a newer peer). Kept in the
     /// log so `seq` stays gapless; receivers skip it when rendering.
+    #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    Unknown,
+}
+
+/// Why an owner no longer counts as present (see `absence`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerGoneReason {
+    /// The owner set themselves (or an admin set them) Offline.
+    Offline,
+    /// The owner's account was deactivated.
+    Deactivated,
+    /// No inbox of the owner was connected for the bot's grace period while
+    /// the visitor waited for a reply.
+    Disconnected,
     #[serde(other)]
     #[cfg_attr(feature = "schema", schemars(skip))]
     #[cfg_attr(feature = "ts", ts(skip))]

@@ -15,10 +15,12 @@
 //!    │                                                 ▼ (owner replaced)
 //!    └────────────── leave / visitor ends ──────── Human(op')
 //!   any open state ── resolve ──▶ Resolved
+//!   Human(op) ── owner gone (Offline, deactivated, or no inbox while the
+//!                visitor waits: see `absence`) ──▶ Waiting (new window)
 //! ```
 
 use crate::error::ErrorCode;
-use crate::event::{EventBody, OperatorProfile};
+use crate::event::{EventBody, OperatorProfile, OwnerGoneReason};
 use crate::{Millis, OperatorId, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +76,32 @@ pub enum Intent {
     Leave { operator: OperatorId },
     /// Owner, or any operator while nobody owns it: close the chat.
     Resolve { operator: OperatorProfile },
+    /// Server: the owner `operator` is gone (see [`crate::absence`]); the
+    /// chat goes back to the team with a new response window, the bot
+    /// still muted. Refused unless `operator` owns the chat.
+    OwnerGone {
+        operator: OperatorId,
+        reason: OwnerGoneReason,
+    },
+}
+
+/// Which operator actions the rules allow right now, for one operator.
+/// UIs show or enable their controls from this instead of re-deriving the
+/// rules; each flag is exactly "[`Handover::apply`] would accept it".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OperatorActions {
+    /// Claim the chat (nobody owns it).
+    pub join: bool,
+    /// Replace the owner shown here (a teammate owns it).
+    pub take_over: Option<OperatorProfile>,
+    /// Hand the chat to an Available teammate (I own it).
+    pub transfer: bool,
+    /// Hand the chat back to the bot (I own it).
+    pub leave: bool,
+    /// Close the chat (I own it, or nobody does).
+    pub resolve: bool,
+    /// Write to the visitor (I own it).
+    pub reply: bool,
 }
 
 /// How a bot works with people.
@@ -177,6 +205,43 @@ impl Handover {
         }
     }
 
+    /// What `me` may do now. Each answer comes from [`Handover::apply`] (or
+    /// [`Handover::check_operator_send`]) run on a copy, so the UI and the
+    /// server can never disagree about a rule.
+    pub fn operator_actions(&self, me: &OperatorProfile, now: Timestamp) -> OperatorActions {
+        let facts = Facts::at(now, Millis(0));
+        let accepts = |intent: Intent| self.clone().apply(intent, facts).is_ok_and(|events| !events.is_empty());
+        let owner = match &self.state {
+            HandoverState::Human { operator } => Some(operator.clone()),
+            _ => None,
+        };
+        let someone_else = OperatorProfile {
+            id: OperatorId(format!("{}~other", me.id.0)),
+            name: String::new(),
+            avatar_url: None,
+            colour: None,
+        };
+        OperatorActions {
+            join: accepts(Intent::Join { operator: me.clone() }),
+            take_over: owner.filter(|owner| {
+                accepts(Intent::TakeOver {
+                    operator: me.clone(),
+                    replacing: owner.id.clone(),
+                })
+            }),
+            transfer: accepts(Intent::Transfer {
+                from: me.id.clone(),
+                to: someone_else,
+                to_available: true,
+            }),
+            leave: accepts(Intent::Leave {
+                operator: me.id.clone(),
+            }),
+            resolve: accepts(Intent::Resolve { operator: me.clone() }),
+            reply: self.check_operator_send(&me.id).is_ok(),
+        }
+    }
+
     /// Checks that the visitor may still write in this conversation.
     pub fn check_visitor_send(&self) -> Result<(), Rejection> {
         match self.state {
@@ -261,6 +326,13 @@ impl Handover {
             (S::Bot | S::Waiting { .. }, Intent::Resolve { operator }) => {
                 vec![EventBody::Resolved { by: Some(operator) }]
             }
+            (S::Human { operator: owner }, Intent::OwnerGone { operator, reason }) if owner.id == operator => {
+                vec![EventBody::OwnerGone {
+                    operator: owner.clone(),
+                    deadline: facts.now + facts.response_window,
+                    reason,
+                }]
+            }
             (S::Resolved, _) => return Err(self.reject(ErrorCode::Conflict, "the chat is closed")),
             _ => return Err(self.reject(ErrorCode::Conflict, "this does not fit the chat's current state")),
         };
@@ -300,7 +372,9 @@ impl Handover {
     pub fn observe(&mut self, event: &EventBody) {
         use HandoverState as S;
         self.state = match event {
-            EventBody::HelpRequested { deadline } => S::Waiting { deadline: *deadline },
+            EventBody::HelpRequested { deadline } | EventBody::OwnerGone { deadline, .. } => {
+                S::Waiting { deadline: *deadline }
+            }
             EventBody::RequestCancelled
             | EventBody::RequestLapsed
             | EventBody::OperatorLeft { .. }

@@ -10,6 +10,7 @@
 //! - [`event`] — the persisted, sequenced conversation log both sides read.
 //! - [`handover`] — who owns a conversation, and which intents may change that.
 
+pub mod absence;
 pub mod availability;
 pub mod conversation;
 pub mod error;
@@ -25,7 +26,7 @@ pub mod time;
 pub mod visitor;
 
 pub use error::{ErrorBody, ErrorCode};
-pub use event::{Author, ConversationEvent, EventBody, OperatorProfile};
+pub use event::{Author, ConversationEvent, EventBody, OperatorProfile, OwnerGoneReason};
 pub use handover::{BotMode, Facts, Handover, HandoverState, Intent, Rejection};
 pub use ids::{BotId, ClientMsgId, ConversationId, OperatorId, Seq, VisitorToken};
 pub use time::{Millis, Timestamp};

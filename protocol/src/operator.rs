@@ -153,7 +153,9 @@ pub enum OperatorToServer {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerToOperator {
     Welcome(OperatorWelcome),
-    /// A conversation was created or changed: replace the list row.
+    /// A conversation was created or changed: replace the list row. A row
+    /// whose state is `resolved` leaves the live list (the server does not
+    /// list it in later welcomes).
     Conversation(ConversationSummary),
     /// A conversation left the live list (resolved, or no longer visible).
     ConversationRemoved {
@@ -204,6 +206,10 @@ pub enum ServerToOperator {
         visitor: ReceiptMarks,
         team: ReceiptMarks,
     },
+    /// Something this operator should notice (a help request, a chat
+    /// transferred to them, their own status changed by someone else…),
+    /// sent only to the operators it concerns and who asked for that kind.
+    Alert(Alert),
     /// The operator's saved replies, after any change.
     Shortcuts {
         shortcuts: Vec<Shortcut>,
@@ -236,6 +242,116 @@ pub struct OperatorWelcome {
     pub conversations: Vec<ConversationSummary>,
     pub roster: Roster,
     pub shortcuts: Vec<Shortcut>,
+    /// Which alerts this operator gets, and how.
+    #[serde(default)]
+    pub alert_prefs: AlertPrefs,
+}
+
+/// What an alert is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A visitor asked for a person (to everyone serving the bot).
+    HelpRequested,
+    /// A visitor started a new chat (to everyone serving the bot).
+    NewChat,
+    /// A help request nobody claimed within half its response window.
+    Unclaimed,
+    /// A teammate transferred a chat to you.
+    TransferredToYou,
+    /// A teammate took over a chat you owned.
+    TakenOver,
+    /// The visitor ended your chat and went back to the assistant.
+    VisitorEnded,
+    /// A chat's owner is gone; the chat is waiting again.
+    OwnerGone,
+    /// Auto-away set you Away after inactivity.
+    AutoAway,
+    /// An admin set you Offline.
+    SetOffline,
+    #[serde(other)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Alert {
+    pub kind: AlertKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<ConversationId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<BotId>,
+    /// The visitor's label, as in the list row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<String>,
+    /// The teammate who caused it (who transferred, took over, set you Offline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<OperatorProfile>,
+    /// A preview: the visitor's last message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// One operator's choice of alerts. Kinds about the operator themselves
+/// (transfers to them, take-overs, status changes) are always sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AlertPrefs {
+    #[serde(default = "crate::operator::yes")]
+    pub help_requested: bool,
+    #[serde(default)]
+    pub new_chat: bool,
+    #[serde(default = "crate::operator::yes")]
+    pub unclaimed: bool,
+    #[serde(default = "crate::operator::yes")]
+    pub owner_gone: bool,
+    /// Show a browser notification while the inbox is hidden.
+    #[serde(default = "crate::operator::yes")]
+    pub browser: bool,
+    /// Play a short sound.
+    #[serde(default)]
+    pub sound: bool,
+}
+
+impl Default for AlertPrefs {
+    fn default() -> Self {
+        AlertPrefs {
+            help_requested: true,
+            new_chat: false,
+            unclaimed: true,
+            owner_gone: true,
+            browser: true,
+            sound: false,
+        }
+    }
+}
+
+impl AlertPrefs {
+    /// Whether an alert of this kind goes to this operator.
+    pub fn wants(&self, kind: AlertKind) -> bool {
+        match kind {
+            AlertKind::HelpRequested => self.help_requested,
+            AlertKind::NewChat => self.new_chat,
+            AlertKind::Unclaimed => self.unclaimed,
+            AlertKind::OwnerGone => self.owner_gone,
+            AlertKind::TransferredToYou
+            | AlertKind::TakenOver
+            | AlertKind::VisitorEnded
+            | AlertKind::AutoAway
+            | AlertKind::SetOffline => true,
+            AlertKind::Unknown => false,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,6 +385,15 @@ pub struct ConversationSummary {
     pub presence: VisitorPresence,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<Country>,
+    /// The visitor's email, when the host page identified them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The widget's language (`navigator.language`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The page the visitor is on (from their latest `hello`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
 }
 
 /// The visitor's country, for the flag in the list.
@@ -301,6 +426,21 @@ impl Roster {
             .filter(|o| o.status == OperatorStatus::Available)
             .count()
     }
+
+    /// Teammates `me` may transfer a chat of `bot` to: the same rule the
+    /// server applies ([`crate::availability::may_receive_transfer`]).
+    pub fn transfer_targets<'a>(&'a self, bot: &BotId, me: &OperatorId) -> Vec<&'a RosterEntry> {
+        self.operators
+            .iter()
+            .filter(|o| &o.profile.id != me)
+            .filter(|o| crate::availability::may_receive_transfer(o.status, o.bots.iter().any(|b| b == bot)))
+            .collect()
+    }
+
+    /// (Available, total) for one bot, as sent in `bots`.
+    pub fn count_for(&self, bot: &BotId) -> Option<&BotCount> {
+        self.bots.iter().find(|c| &c.bot == bot)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -311,6 +451,12 @@ pub struct RosterEntry {
     pub status: OperatorStatus,
     #[serde(default)]
     pub role: Role,
+    /// The bots this teammate serves.
+    #[serde(default)]
+    pub bots: Vec<BotId>,
+    /// At least one inbox of theirs is connected right now.
+    #[serde(default)]
+    pub connected: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -72,6 +72,9 @@ pub struct VisitorHello {
     /// The browser's language (`navigator.language`), a hint for operators.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// The host page's URL, shown to operators ("on /pricing").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
 }
 
 /// Which conversation to continue, proven by its token, and the last `seq`

@@ -34,6 +34,7 @@ fn visitor_frames_round_trip() {
             last_seq: Seq(4),
         }),
         locale: Some("en-GB".into()),
+        page: Some("https://shop.example/pricing".into()),
     }));
     round_trip(VisitorToServer::Send {
         client_msg_id: ClientMsgId("m1".into()),

@@ -12,6 +12,39 @@
 // Numbers (`seq`, timestamps in ms since the Unix epoch, durations in ms)
 // are plain JSON numbers and stay below 2^53.
 
+export type Alert = { kind: AlertKind, conversation?: ConversationId | null, bot?: BotId | null, 
+/**
+ * The visitor's label, as in the list row.
+ */
+visitor?: string | null, 
+/**
+ * The teammate who caused it (who transferred, took over, set you Offline).
+ */
+by?: OperatorProfile | null, 
+/**
+ * A preview: the visitor's last message.
+ */
+text?: string | null, };
+
+/**
+ * What an alert is about.
+ */
+export type AlertKind = "help_requested" | "new_chat" | "unclaimed" | "transferred_to_you" | "taken_over" | "visitor_ended" | "owner_gone" | "auto_away" | "set_offline";
+
+/**
+ * One operator's choice of alerts. Kinds about the operator themselves
+ * (transfers to them, take-overs, status changes) are always sent.
+ */
+export type AlertPrefs = { help_requested: boolean, new_chat: boolean, unclaimed: boolean, owner_gone: boolean, 
+/**
+ * Show a browser notification while the inbox is hidden.
+ */
+browser: boolean, 
+/**
+ * Play a short sound.
+ */
+sound: boolean, };
+
 /**
  * Who wrote a chat message.
  */
@@ -85,7 +118,19 @@ help_requested_at?: Timestamp | null,
 /**
  * Messages from the visitor this operator has not read.
  */
-unread: number, presence: VisitorPresence, country?: Country | null, };
+unread: number, presence: VisitorPresence, country?: Country | null, 
+/**
+ * The visitor's email, when the host page identified them.
+ */
+email?: string | null, 
+/**
+ * The widget's language (`navigator.language`).
+ */
+locale?: string | null, 
+/**
+ * The page the visitor is on (from their latest `hello`).
+ */
+page?: string | null, };
 
 /**
  * The visitor's country, for the flag in the list.
@@ -139,7 +184,7 @@ export type EventBody = { "type": "message", author: Author, text: string, clien
 /**
  * A bot reply that offers the visitor a human inline.
  */
-offer_human?: boolean, } | { "type": "help_requested", deadline: Timestamp, } | { "type": "request_cancelled" } | { "type": "request_lapsed" } | { "type": "operator_joined", operator: OperatorProfile, } | { "type": "operator_took_over", operator: OperatorProfile, previous: OperatorProfile, } | { "type": "transferred", from: OperatorProfile, to: OperatorProfile, } | { "type": "operator_left", operator: OperatorProfile, } | { "type": "visitor_ended_human", operator: OperatorProfile, } | { "type": "resolved", by?: OperatorProfile | null, };
+offer_human?: boolean, } | { "type": "help_requested", deadline: Timestamp, } | { "type": "request_cancelled" } | { "type": "request_lapsed" } | { "type": "operator_joined", operator: OperatorProfile, } | { "type": "operator_took_over", operator: OperatorProfile, previous: OperatorProfile, } | { "type": "transferred", from: OperatorProfile, to: OperatorProfile, } | { "type": "operator_left", operator: OperatorProfile, } | { "type": "visitor_ended_human", operator: OperatorProfile, } | { "type": "owner_gone", operator: OperatorProfile, deadline: Timestamp, reason: OwnerGoneReason, } | { "type": "resolved", by?: OperatorProfile | null, };
 
 /**
  * Who has the conversation right now.
@@ -202,7 +247,16 @@ bots: Array<BotInfo>,
 /**
  * Live conversations, most recent activity first.
  */
-conversations: Array<ConversationSummary>, roster: Roster, shortcuts: Array<Shortcut>, };
+conversations: Array<ConversationSummary>, roster: Roster, shortcuts: Array<Shortcut>, 
+/**
+ * Which alerts this operator gets, and how.
+ */
+alert_prefs: AlertPrefs, };
+
+/**
+ * Why an owner no longer counts as present (see `absence`).
+ */
+export type OwnerGoneReason = "offline" | "deactivated" | "disconnected";
 
 /**
  * One side's marks in one conversation.
@@ -230,7 +284,15 @@ export type Role = "admin" | "agent";
  */
 export type Roster = { operators: Array<RosterEntry>, bots: Array<BotCount>, };
 
-export type RosterEntry = { profile: OperatorProfile, status: OperatorStatus, role: Role, };
+export type RosterEntry = { profile: OperatorProfile, status: OperatorStatus, role: Role, 
+/**
+ * The bots this teammate serves.
+ */
+bots: Array<BotId>, 
+/**
+ * At least one inbox of theirs is connected right now.
+ */
+connected: boolean, };
 
 /**
  * Position of an event in its conversation's log: 1, 2, 3, … with no gaps.
@@ -240,7 +302,7 @@ export type Seq = number;
 /**
  * Server → inbox.
  */
-export type ServerToOperator = { "type": "welcome" } & OperatorWelcome | { "type": "conversation" } & ConversationSummary | { "type": "conversation_removed", conversation: ConversationId, } | { "type": "event", conversation: ConversationId, event: ConversationEvent, } | { "type": "history", conversation: ConversationId, page: HistoryPage, notes?: Array<Note>, } | { "type": "note", conversation: ConversationId, note: Note, } | { "type": "ack", client_msg_id: ClientMsgId, seq: Seq, } | { "type": "done", client_msg_id: ClientMsgId, } | { "type": "roster" } & Roster | { "type": "typing", conversation: ConversationId, typing: boolean, } | { "type": "presence", conversation: ConversationId, presence: VisitorPresence, } | { "type": "receipts", conversation: ConversationId, visitor: ReceiptMarks, team: ReceiptMarks, } | { "type": "shortcuts", shortcuts: Array<Shortcut>, } | { "type": "pong" } | { "type": "going_away", retry_after: Millis, } | { "type": "error" } & ErrorBody;
+export type ServerToOperator = { "type": "welcome" } & OperatorWelcome | { "type": "conversation" } & ConversationSummary | { "type": "conversation_removed", conversation: ConversationId, } | { "type": "event", conversation: ConversationId, event: ConversationEvent, } | { "type": "history", conversation: ConversationId, page: HistoryPage, notes?: Array<Note>, } | { "type": "note", conversation: ConversationId, note: Note, } | { "type": "ack", client_msg_id: ClientMsgId, seq: Seq, } | { "type": "done", client_msg_id: ClientMsgId, } | { "type": "roster" } & Roster | { "type": "typing", conversation: ConversationId, typing: boolean, } | { "type": "presence", conversation: ConversationId, presence: VisitorPresence, } | { "type": "receipts", conversation: ConversationId, visitor: ReceiptMarks, team: ReceiptMarks, } | { "type": "alert" } & Alert | { "type": "shortcuts", shortcuts: Array<Shortcut>, } | { "type": "pong" } | { "type": "going_away", retry_after: Millis, } | { "type": "error" } & ErrorBody;
 
 /**
  * Server → widget.
@@ -281,7 +343,11 @@ resume?: Resume | null,
 /**
  * The browser's language (`navigator.language`), a hint for operators.
  */
-locale?: string | null, };
+locale?: string | null, 
+/**
+ * The host page's URL, shown to operators ("on /pricing").
+ */
+page?: string | null, };
 
 export type VisitorPresence = "online" | "reconnecting" | "lost";
 

@@ -647,6 +647,7 @@ impl Hub {
             conversations,
             roster: live.roster(),
             shortcuts: self.store.shortcuts(operator)?,
+            alert_prefs: Default::default(),
         };
         send(outbox, &ServerToOperator::Welcome(welcome));
         let peer = live.next_peer();
@@ -1018,6 +1019,8 @@ impl Live {
                         profile: self.profiles.get(&m.id)?.clone(),
                         status: m.status,
                         role: m.role,
+                        bots: m.bots.clone(),
+                        connected: self.operators.iter().any(|(_, id, _)| id == &m.id),
                     })
                 })
                 .collect(),
@@ -1048,6 +1051,9 @@ impl Live {
             unread: conv.visitor_messages.iter().filter(|s| **s > read).count() as u32,
             presence: conv.presence.presence(now()),
             country: conv.country.clone(),
+            email: None,
+            locale: None,
+            page: None,
         }
     }
 

@@ -524,6 +524,7 @@ async fn country_of_a_canadian_locale(ws: &mut Ws, operator: &mut Ws) -> baton_p
             bot: BotId("demo".into()),
             resume: None,
             locale: Some("fr-CA".into()),
+            page: None,
         }),
     )
     .await;

@@ -87,6 +87,7 @@ fn hello(resume: Option<Resume>) -> VisitorToServer {
         bot: BotId("demo".into()),
         resume,
         locale: None,
+        page: None,
     })
 }
 

@@ -37,6 +37,7 @@ fn resume(conversation: &ConversationId, token: &VisitorToken, last_seq: u64) ->
             last_seq: Seq(last_seq),
         }),
         locale: None,
+        page: None,
     })
 }
 

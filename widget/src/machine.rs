@@ -245,6 +245,7 @@ impl Machine {
             bot: self.bot.clone(),
             resume,
             locale: self.locale.clone(),
+            page: None,
         }))]
     }
 

@@ -118,6 +118,15 @@ pub fn system_line(body: &EventBody) -> Option<String> {
         EventBody::VisitorEndedHuman { operator } => {
             format!("The visitor ended the chat with {}; the bot is back", operator.name)
         }
+        EventBody::OwnerGone { operator, reason, .. } => match reason {
+            baton_protocol::OwnerGoneReason::Disconnected => {
+                format!(
+                    "{} was away while the visitor waited; the chat is back in Waiting",
+                    operator.name
+                )
+            }
+            _ => format!("{} went offline; the chat is back in Waiting", operator.name),
+        },
         EventBody::Resolved { by: Some(op) } => format!("{} closed the conversation", op.name),
         EventBody::Resolved { by: None } => "The conversation was closed".to_owned(),
     })
@@ -174,6 +183,8 @@ mod tests {
             },
             status,
             role: Default::default(),
+            bots: vec![],
+            connected: false,
         };
         let roster = Roster {
             operators: vec![entry("a", OperatorStatus::Available), entry("b", OperatorStatus::Away)],

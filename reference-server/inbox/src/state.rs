@@ -384,6 +384,7 @@ impl InboxState {
             | ServerToOperator::Typing { .. }
             | ServerToOperator::Presence { .. }
             | ServerToOperator::Shortcuts { .. }
+            | ServerToOperator::Alert(_)
             | ServerToOperator::Pong
             | ServerToOperator::GoingAway { .. }
             | ServerToOperator::Unknown => {}

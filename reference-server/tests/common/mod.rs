@@ -207,6 +207,7 @@ pub fn hello() -> VisitorToServer {
         bot: BotId("demo".into()),
         resume: None,
         locale: None,
+        page: None,
     })
 }
 

@@ -23,6 +23,9 @@ fn row(id: &str, at: u64, state: HandoverState) -> ConversationSummary {
         unread: 0,
         presence: Default::default(),
         country: None,
+        email: None,
+        locale: None,
+        page: None,
     }
 }
 
@@ -34,6 +37,8 @@ fn roster(entries: &[(&str, OperatorStatus)]) -> Roster {
                 profile: op(id, id),
                 status: *status,
                 role: Default::default(),
+                bots: vec![BotId("demo".into())],
+                connected: true,
             })
             .collect(),
         bots: vec![],
@@ -51,6 +56,7 @@ fn welcome(conversations: Vec<ConversationSummary>) -> Action {
         status: OperatorStatus::Away,
         conversations,
         roster: roster(&[("op-dana", OperatorStatus::Away), ("op-eli", OperatorStatus::Available)]),
+        alert_prefs: Default::default(),
     }))
 }
 
