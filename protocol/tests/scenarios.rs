@@ -99,6 +99,10 @@ enum InputSpec {
         offer_human: bool,
     },
     Timeout,
+    OwnerGone {
+        operator: OperatorId,
+        reason: baton_protocol::OwnerGoneReason,
+    },
     VisitorReceipt {
         #[serde(default)]
         delivered: Option<Seq>,
@@ -170,6 +174,7 @@ impl From<InputSpec> for Input {
             },
             InputSpec::BotReply { text, offer_human } => Input::BotReply { text, offer_human },
             InputSpec::Timeout => Input::Timeout,
+            InputSpec::OwnerGone { operator, reason } => Input::OwnerGone { operator, reason },
             InputSpec::VisitorReceipt { delivered, read } => Input::VisitorReceipt { delivered, read },
             InputSpec::TeamReceipt { delivered, read } => Input::TeamReceipt { delivered, read },
         }
@@ -481,6 +486,7 @@ fn the_scenarios_use_every_input_and_intent() {
         "operator_intent",
         "bot_reply",
         "timeout",
+        "owner_gone",
         "visitor_receipt",
         "team_receipt",
     ];
