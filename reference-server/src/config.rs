@@ -101,6 +101,9 @@ pub struct BotFile {
     pub button_label: Option<String>,
     pub offline_message: Option<String>,
     pub response_window_secs: Option<u64>,
+    /// How long an owner may have no inbox open while the visitor waits for
+    /// a reply before the chat goes back to the team (default 180).
+    pub owner_gone_secs: Option<u64>,
     #[serde(default)]
     pub mode: BotMode,
     /// Who answers: `{ kind = "rules" | "faq" | "webhook" | "open_ai" | "none", … }`.
@@ -144,6 +147,8 @@ pub struct BotSettings {
     pub button_label: String,
     pub offline_message: String,
     pub response_window: Millis,
+    /// The owner-gone grace period (PROTOCOL.md §7.12).
+    pub owner_gone: Millis,
     /// Assisted (the bot answers) or human-only (every chat goes to people).
     pub mode: BotMode,
     /// Who answers, as written in the config (`None`: the rule-based demo bot).
@@ -163,6 +168,9 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// Three minutes: long enough for a page reload or a short network drop,
+/// short enough that a visitor is not left writing to nobody.
+pub const DEFAULT_OWNER_GONE_SECS: u64 = 180;
 const DEFAULT_BUTTON: &str = "Talk to a human";
 const DEFAULT_OFFLINE: &str = "Our team is offline right now — the assistant is still here to help.";
 
@@ -201,6 +209,7 @@ impl Config {
                 button_label: None,
                 offline_message: None,
                 response_window_secs: None,
+                owner_gone_secs: None,
                 mode: BotMode::Assisted,
                 engine: None,
                 operator_avatar_url: None,
@@ -267,6 +276,7 @@ impl BotSettings {
             button_label: file.button_label.unwrap_or_else(|| DEFAULT_BUTTON.into()),
             offline_message: file.offline_message.unwrap_or_else(|| DEFAULT_OFFLINE.into()),
             response_window: Millis::from_secs(file.response_window_secs.unwrap_or(120)),
+            owner_gone: Millis::from_secs(file.owner_gone_secs.unwrap_or(DEFAULT_OWNER_GONE_SECS)),
             mode: file.mode,
             engine: file.engine,
             operator_avatar_url: file.operator_avatar_url,

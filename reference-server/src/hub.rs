@@ -30,6 +30,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{broadcast, mpsc};
 
+mod alerts;
+mod owner;
+
 /// Frames queued for one socket, already serialised. Bounded: a peer that
 /// stops reading is disconnected (it resumes from its cursor) rather than
 /// growing the server's memory.
@@ -80,6 +83,13 @@ pub enum HubEvent {
         name: Option<String>,
         email: Option<String>,
     },
+    /// The team must hear about this outside the inbox too: a request
+    /// nobody claimed at half its window, or an owner who is gone.
+    Escalation {
+        conversation: ConversationId,
+        bot: BotId,
+        kind: baton_protocol::operator::AlertKind,
+    },
 }
 
 /// In-memory view of what is live, rebuilt from the store at start-up.
@@ -91,6 +101,11 @@ struct Live {
     team: Team,
     profiles: HashMap<OperatorId, OperatorProfile>,
     next_peer: PeerId,
+    /// When each operator's last inbox disconnected (the server's start for
+    /// those not seen since); meaningful only while none is connected.
+    inbox_closed_since: HashMap<OperatorId, Timestamp>,
+    /// Which alerts each operator gets (absent: the defaults).
+    alert_prefs: HashMap<OperatorId, baton_protocol::operator::AlertPrefs>,
 }
 
 #[derive(Debug)]
@@ -101,6 +116,8 @@ struct Conversation {
     presence: PresenceTracker,
     last_activity: Timestamp,
     last_message: Option<String>,
+    /// The visitor's latest message, for alert previews.
+    last_visitor_message: Option<String>,
     help_requested_at: Option<Timestamp>,
     /// Seqs of the visitor's messages, for per-operator unread counts.
     visitor_messages: Vec<Seq>,
@@ -108,7 +125,13 @@ struct Conversation {
     read_by: HashMap<OperatorId, Seq>,
     /// What the host page told us through `identify`.
     visitor_name: Option<String>,
+    visitor_email: Option<String>,
     country: Option<Country>,
+    /// From the visitor's latest `hello` (not stored: a reconnect refreshes them).
+    locale: Option<String>,
+    page: Option<String>,
+    /// When an owner-gone re-check is armed (one at a time).
+    owner_check: Option<Timestamp>,
 }
 
 impl From<StoreError> for ErrorBody {
@@ -147,6 +170,7 @@ impl Hub {
             let log = store.log(&row.id)?;
             let mut conversation = Conversation::new(row.bot, row.token_hash, row.created_at);
             conversation.visitor_name = row.visitor_name;
+            conversation.visitor_email = store.visitor_email(&row.id)?;
             conversation.country = row.country;
             conversation.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
             for (event, _) in &log {
@@ -154,7 +178,9 @@ impl Hub {
             }
             live.conversations.insert(row.id, conversation);
         }
+        let started = now();
         for row in store.operators()? {
+            live.inbox_closed_since.insert(row.id.clone(), started);
             live.profiles.insert(row.id.clone(), profile(&row));
             live.team.members.push(Member {
                 id: row.id,
@@ -182,6 +208,7 @@ impl Hub {
         for (id, deadline) in deadlines {
             hub.arm_timer(id, deadline);
         }
+        hub.check_all_owners();
         Ok(hub)
     }
 
@@ -229,6 +256,15 @@ impl Hub {
 
     pub fn bot_settings(&self, bot: &BotId) -> Option<&BotSettings> {
         self.bots.get(bot)
+    }
+
+    /// The owner-gone grace period of a bot (PROTOCOL.md §7.12).
+    fn owner_grace(&self, bot: &BotId) -> Millis {
+        self.bots
+            .get(bot)
+            .map_or(Millis::from_secs(crate::config::DEFAULT_OWNER_GONE_SECS), |b| {
+                b.owner_gone
+            })
     }
 
     fn lock(&self) -> MutexGuard<'_, Live> {
@@ -349,6 +385,10 @@ impl Hub {
                 self.store.set_country(&conversation, country)?;
             }
         }
+        conv.locale = hello.locale.clone().filter(|l| l.len() <= 35);
+        if let Some(page) = hello.page.as_deref() {
+            conv.page = Some(page.chars().take(500).collect());
+        }
         let presence_before = conv.presence.presence(now());
         conv.presence.connected();
         let snapshot = VisitorSnapshot {
@@ -427,6 +467,11 @@ impl Hub {
         if let Some(deadline) = outcome.deadline {
             self.arm_timer(conversation.clone(), deadline);
         }
+        if !outcome.events.is_empty() {
+            self.arm_unclaimed_alerts(conversation, &outcome.events);
+            // A visitor message may start a wait on an owner whose inbox is closed.
+            self.check_owner(conversation);
+        }
         if outcome.ask_bot {
             self.spawn_bot_turn(conversation.clone(), &outcome);
         }
@@ -488,6 +533,8 @@ impl Hub {
         }
         if !outcome.events.is_empty() {
             live.publish_row(conversation);
+            live.alerts_for(conversation, &outcome.events);
+            self.escalate_owner_gone(conversation, &bot, &outcome.events);
         }
         if outcome.visitor_marks.is_some() || outcome.team_marks.is_some() {
             let conv = &live.conversations[conversation];
@@ -628,7 +675,13 @@ impl Hub {
             .get(operator)
             .cloned()
             .ok_or_else(|| ErrorBody::new(ErrorCode::Unauthorized, "unknown operator"))?;
-        let mut conversations: Vec<_> = live.conversations.keys().map(|id| live.summary(id, operator)).collect();
+        // Resolved chats have left the live list (PROTOCOL.md `conversation`).
+        let mut conversations: Vec<_> = live
+            .conversations
+            .iter()
+            .filter(|(_, c)| c.core.handover().state() != &HandoverState::Resolved)
+            .map(|(id, _)| live.summary(id, operator))
+            .collect();
         conversations.sort_by_key(|c| std::cmp::Reverse(c.last_activity));
         let welcome = OperatorWelcome {
             protocol: PROTOCOL_VERSION,
@@ -651,17 +704,48 @@ impl Hub {
         };
         send(outbox, &ServerToOperator::Welcome(welcome));
         let peer = live.next_peer();
+        let first = !live.operators.iter().any(|(_, op, _)| op == operator);
         live.operators.push((peer, operator.clone(), outbox.clone()));
+        if first {
+            // Teammates see them connected.
+            let roster = ServerToOperator::Roster(live.roster());
+            live.broadcast_operators(&roster);
+        }
         Ok(peer)
     }
 
-    pub fn operator_gone(&self, peer: PeerId) {
+    pub fn operator_gone(self: &Arc<Self>, peer: PeerId) {
         // Closing the inbox does not change the operator's status: it is
-        // theirs to set, and visitors keep seeing them as they left it.
-        self.lock().operators.retain(|(p, _, _)| *p != peer);
+        // theirs to set, and visitors keep seeing them as they left it. But
+        // a visitor waiting on them is not left writing to nobody: the
+        // owner-gone rule starts counting.
+        let gone = {
+            let mut live = self.lock();
+            let Some(operator) = live
+                .operators
+                .iter()
+                .find(|(p, _, _)| *p == peer)
+                .map(|(_, op, _)| op.clone())
+            else {
+                return;
+            };
+            live.operators.retain(|(p, _, _)| *p != peer);
+            if live.operators.iter().any(|(_, op, _)| op == &operator) {
+                return;
+            }
+            live.inbox_closed_since.insert(operator.clone(), now());
+            let roster = ServerToOperator::Roster(live.roster());
+            live.broadcast_operators(&roster);
+            operator
+        };
+        self.check_owner_of_all(&gone);
     }
 
-    pub fn change_status(&self, change: StatusChange) -> Result<(), ErrorBody> {
+    pub fn change_status(self: &Arc<Self>, change: StatusChange) -> Result<(), ErrorBody> {
+        let by_admin = match &change {
+            StatusChange::ByAdmin { admin, target, .. } if admin != target => Some(admin.clone()),
+            _ => None,
+        };
         let mut live = self.lock();
         let before = self.availability_by_bot(&live);
         let changed = live
@@ -671,6 +755,21 @@ impl Hub {
         let status = live.team.member(&changed).map(|m| m.status).unwrap_or_default();
         self.store.set_operator_status(&changed, status)?;
         self.after_status_change(&mut live, before);
+        if let Some(admin) = by_admin {
+            let alert = baton_protocol::operator::Alert {
+                kind: baton_protocol::operator::AlertKind::SetOffline,
+                conversation: None,
+                bot: None,
+                visitor: None,
+                by: live.profiles.get(&admin).cloned(),
+                text: None,
+            };
+            live.alert_operator(&changed, &alert);
+        }
+        drop(live);
+        if status == baton_protocol::operator::OperatorStatus::Offline {
+            self.check_owner_of_all(&changed);
+        }
         Ok(())
     }
 
@@ -728,6 +827,15 @@ impl Hub {
             {
                 tracing::error!(%err, "could not store an auto-away status");
             }
+            let alert = baton_protocol::operator::Alert {
+                kind: baton_protocol::operator::AlertKind::AutoAway,
+                conversation: None,
+                bot: None,
+                visitor: None,
+                by: None,
+                text: None,
+            };
+            live.alert_operator(operator, &alert);
         }
         self.after_status_change(&mut live, before);
     }
@@ -859,8 +967,9 @@ impl Hub {
             email: email.clone(),
         });
         let mut live = self.lock();
-        if let (Some(conv), Some(name)) = (live.conversations.get_mut(conversation), name) {
-            conv.visitor_name = Some(name);
+        if let Some(conv) = live.conversations.get_mut(conversation) {
+            conv.visitor_name = name.or(conv.visitor_name.take());
+            conv.visitor_email = email.or(conv.visitor_email.take());
             live.publish_row(conversation);
         }
         Ok(())
@@ -1040,10 +1149,7 @@ impl Live {
         ConversationSummary {
             id: id.clone(),
             bot: conv.bot.clone(),
-            visitor: conv
-                .visitor_name
-                .clone()
-                .unwrap_or_else(|| format!("Visitor {}", &id.as_str()[..4.min(id.as_str().len())])),
+            visitor: conv.label(id),
             state: conv.core.handover().state().clone(),
             last_message: conv.last_message.clone(),
             last_activity: conv.last_activity,
@@ -1051,9 +1157,9 @@ impl Live {
             unread: conv.visitor_messages.iter().filter(|s| **s > read).count() as u32,
             presence: conv.presence.presence(now()),
             country: conv.country.clone(),
-            email: None,
-            locale: None,
-            page: None,
+            email: conv.visitor_email.clone(),
+            locale: conv.locale.clone(),
+            page: conv.page.clone(),
         }
     }
 
@@ -1087,6 +1193,15 @@ impl Live {
     fn broadcast_operators(&mut self, frame: &ServerToOperator) {
         self.operators.retain(|(_, _, outbox)| send(outbox, frame));
     }
+
+    /// `operator` serves `bot` (may see and act on its conversations).
+    fn serves(&self, operator: &OperatorId, bot: &BotId) -> bool {
+        self.team.member(operator).is_some_and(|m| m.bots.contains(bot))
+    }
+
+    fn prefs_of(&self, operator: &OperatorId) -> baton_protocol::operator::AlertPrefs {
+        self.alert_prefs.get(operator).copied().unwrap_or_default()
+    }
 }
 
 impl Conversation {
@@ -1098,12 +1213,24 @@ impl Conversation {
             presence: PresenceTracker::default(),
             last_activity: created_at,
             last_message: None,
+            last_visitor_message: None,
             help_requested_at: None,
             visitor_messages: Vec::new(),
             read_by: HashMap::new(),
             visitor_name: None,
+            visitor_email: None,
             country: None,
+            locale: None,
+            page: None,
+            owner_check: None,
         }
+    }
+
+    /// The visitor's label in the list: their name, else "Visitor 3f9a".
+    fn label(&self, id: &ConversationId) -> String {
+        self.visitor_name
+            .clone()
+            .unwrap_or_else(|| format!("Visitor {}", &id.as_str()[..4.min(id.as_str().len())]))
     }
 
     /// Updates the list-row facts from a stored event.
@@ -1114,6 +1241,7 @@ impl Conversation {
                 self.last_message = Some(text.chars().take(120).collect());
                 if matches!(author, Author::Visitor) {
                     self.visitor_messages.push(event.seq);
+                    self.last_visitor_message = self.last_message.clone();
                 }
             }
             EventBody::HelpRequested { .. } => self.help_requested_at = Some(event.at),

@@ -114,7 +114,7 @@ impl UnreadReplies {
                 }
             }
             HubEvent::VisitorMarks { conversation, marks } => self.visitor_read(conversation, marks.read),
-            HubEvent::NewConversation { .. } | HubEvent::Identified { .. } => {}
+            HubEvent::NewConversation { .. } | HubEvent::Identified { .. } | HubEvent::Escalation { .. } => {}
         }
     }
 

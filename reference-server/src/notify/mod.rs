@@ -226,7 +226,8 @@ fn webhook_event(event: &HubEvent) -> Option<WebhookEvent> {
             }),
             _ => None,
         },
-        HubEvent::VisitorMarks { .. } | HubEvent::Identified { .. } => None,
+        // Escalations reach the notification center's channels (see the settings work).
+        HubEvent::VisitorMarks { .. } | HubEvent::Identified { .. } | HubEvent::Escalation { .. } => None,
     }
 }
 

@@ -47,6 +47,7 @@ pub fn bot(window_ms: u64) -> BotSettings {
         operator_avatar_url: None,
         operator_colour: Some("#0b7a75".into()),
         response_window: baton_protocol::Millis(window_ms),
+        owner_gone: baton_protocol::Millis::from_secs(180),
         mode: baton_protocol::BotMode::Assisted,
     }
 }
@@ -70,6 +71,14 @@ impl Server {
         Server::start_on(store, dir, window_ms, tweak).await
     }
 
+    /// A server (SQLite in a fresh temp dir) whose one bot is `settings`.
+    pub async fn start_bot(settings: BotSettings) -> Server {
+        let dir = std::env::temp_dir().join(format!("baton-test-{}", auth::new_id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let store = SqliteStore::open(&dir.join("baton.sqlite3")).expect("open store");
+        Server::start_settings(store, &dir, settings, |_| {}).await
+    }
+
     /// The same server on the in-memory store.
     pub async fn start_memory() -> Server {
         let dir = std::env::temp_dir().join(format!("baton-test-{}", auth::new_id()));
@@ -80,6 +89,15 @@ impl Server {
         store: impl Store + 'static,
         dir: &Path,
         window_ms: u64,
+        tweak: impl FnOnce(&mut AppState),
+    ) -> Server {
+        Server::start_settings(store, dir, bot(window_ms), tweak).await
+    }
+
+    async fn start_settings(
+        store: impl Store + 'static,
+        dir: &Path,
+        settings: BotSettings,
         tweak: impl FnOnce(&mut AppState),
     ) -> Server {
         for (id, name) in [("op-a", "Ana"), ("op-b", "Ben"), ("op-c", "Cleo")] {
@@ -99,7 +117,7 @@ impl Server {
                 .expect("seed operator");
         }
         let engine: Arc<dyn baton_server::bot::Bot> = Arc::new(RuleBot);
-        let hub = Hub::start(store, vec![(bot(window_ms), Some(engine))]).expect("start hub");
+        let hub = Hub::start(store, vec![(settings, Some(engine))]).expect("start hub");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut state = AppState::new(hub, dir.join("web"), dir.join("site"));
