@@ -188,3 +188,36 @@ pub async fn suggest(
             .into_response(),
     }
 }
+
+#[derive(Debug, Deserialize)]
+pub struct ConversationQuery {
+    /// Only `resolved` is served here: live chats come over the socket.
+    state: String,
+    /// Matches the visitor's name or email, case-insensitively.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+/// `GET /api/conversations?state=resolved&q=…`: resolved chats of the bots
+/// the operator serves, most recent first — the inbox's Resolved view.
+pub async fn conversations(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<ConversationQuery>,
+) -> Response {
+    let Some(operator) = app.operator_from(&headers) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    if query.state != "resolved" {
+        let body = serde_json::json!({
+            "error": "bad_request",
+            "message": "only state=resolved is listed here; live chats arrive over the operator socket",
+        });
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    }
+    let limit = query.limit.unwrap_or(50).clamp(1, 200);
+    let rows = app.hub.resolved(&operator, query.q.trim(), limit);
+    Json(serde_json::json!({ "conversations": rows })).into_response()
+}

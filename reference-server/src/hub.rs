@@ -912,6 +912,31 @@ impl Hub {
         Ok(())
     }
 
+    /// Resolved conversations of the bots `operator` serves whose visitor
+    /// name or email contains `query` (any, when empty), newest first.
+    pub fn resolved(&self, operator: &OperatorId, query: &str, limit: usize) -> Vec<ConversationSummary> {
+        let live = self.lock();
+        let query = query.to_lowercase();
+        let matches = |c: &Conversation, id: &ConversationId| {
+            query.is_empty()
+                || c.label(id).to_lowercase().contains(&query)
+                || c.visitor_email
+                    .as_deref()
+                    .is_some_and(|e| e.to_lowercase().contains(&query))
+        };
+        let mut rows: Vec<_> = live
+            .conversations
+            .iter()
+            .filter(|(id, c)| {
+                c.core.handover().state() == &HandoverState::Resolved && live.serves(operator, &c.bot) && matches(c, id)
+            })
+            .map(|(id, _)| live.summary(id, operator))
+            .collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.last_activity));
+        rows.truncate(limit);
+        rows
+    }
+
     /// An operator read up to `seq`: their unread count drops.
     pub fn operator_read(&self, operator: &OperatorId, conversation: &ConversationId, seq: Seq) {
         let mut live = self.lock();

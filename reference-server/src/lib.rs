@@ -93,6 +93,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/logout", post(http::logout))
         .route("/api/me", get(http::me))
         .route("/api/translate", post(http::translate))
+        .route("/api/conversations", get(http::conversations))
         .route("/api/conversations/{id}/suggest", post(http::suggest))
         .route("/ws/visitor", any(visitor_ws::upgrade))
         .route("/ws/operator", any(operator_ws::upgrade))

@@ -287,3 +287,63 @@ async fn resolved_chats_leave_later_welcomes() {
     };
     assert!(w.conversations.iter().all(|c| c.id != conversation));
 }
+
+#[tokio::test]
+async fn resolved_chats_are_listed_and_searched_over_http() {
+    let server = Server::start().await;
+    let (mut visitor, conversation, mut ana, _ben) = waiting_chat(&server).await;
+    send(
+        &mut visitor,
+        &VisitorToServer::Identify {
+            name: Some("Sam Taylor".into()),
+            email: Some("sam@example.com".into()),
+        },
+    )
+    .await;
+    send(
+        &mut ana,
+        &OperatorToServer::Resolve {
+            conversation: conversation.clone(),
+            client_msg_id: id("z1"),
+        },
+    )
+    .await;
+    ack(&mut ana, "z1").await;
+    let token = baton_server::auth::new_secret();
+    server
+        .state
+        .hub
+        .store()
+        .insert_session(
+            &baton_server::auth::secret_hash(&token),
+            &OperatorId("op-b".into()),
+            Timestamp(u64::MAX / 2),
+        )
+        .expect("session");
+    let get = |q: &str| {
+        let url = format!("http://{}/api/conversations?state=resolved&q={q}", server.addr);
+        let token = token.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("GET");
+            assert_eq!(response.status(), 200);
+            let body: serde_json::Value = response.json().await.expect("json");
+            body["conversations"].as_array().expect("rows").clone()
+        }
+    };
+    let all = get("").await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["id"], conversation.as_str());
+    assert_eq!(all[0]["email"], "sam@example.com");
+    assert_eq!(get("SAM%20t").await.len(), 1, "by name, any case");
+    assert_eq!(get("example.com").await.len(), 1, "by email");
+    assert!(get("nobody").await.is_empty());
+    let anonymous = reqwest::get(format!("http://{}/api/conversations?state=resolved", server.addr))
+        .await
+        .expect("GET");
+    assert_eq!(anonymous.status(), 401);
+}
