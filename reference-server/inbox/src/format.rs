@@ -2,7 +2,8 @@
 //! Kept free of the browser so they are tested natively.
 
 use crate::state::Ownership;
-use baton_protocol::operator::{OperatorStatus, Roster};
+use baton_protocol::operator::{Alert, AlertKind, OperatorStatus, Roster};
+use baton_protocol::presence::VisitorPresence;
 use baton_protocol::receipts::DeliveryStatus;
 use baton_protocol::{Author, EventBody, Timestamp};
 
@@ -132,6 +133,92 @@ pub fn system_line(body: &EventBody) -> Option<String> {
     })
 }
 
+/// A country's flag emoji from its ISO 3166-1 alpha-2 code ("GB" → 🇬🇧);
+/// `None` for anything that is not two ASCII letters.
+pub fn flag(code: &str) -> Option<String> {
+    let code = code.trim();
+    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    code.to_ascii_uppercase()
+        .chars()
+        .map(|c| char::from_u32(0x1F1E6 + (c as u32 - 'A' as u32)))
+        .collect()
+}
+
+/// A duration as a clock: "0:07", "1:12", "12:40", "1:02:09".
+pub fn clock(millis: u64) -> String {
+    let secs = millis / 1000;
+    let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// How far a response window has run, for the row's urgency colour:
+/// `calm` in the first half, `urgent` after, `lapsing` in the last sixth.
+pub fn window_tone(now: Timestamp, since: Timestamp, deadline: Timestamp) -> &'static str {
+    let total = deadline.0.saturating_sub(since.0).max(1);
+    let used = now.0.saturating_sub(since.0);
+    match used * 6 / total {
+        0..3 => "calm",
+        3..5 => "urgent",
+        _ => "lapsing",
+    }
+}
+
+/// The visitor's presence in words.
+pub fn presence_label(presence: VisitorPresence) -> &'static str {
+    match presence {
+        VisitorPresence::Online => "Online",
+        VisitorPresence::Reconnecting => "Reconnecting",
+        VisitorPresence::Lost | VisitorPresence::Unknown => "Left the page",
+    }
+}
+
+/// The browser tab's title: how many requests wait for a person.
+pub fn tab_title(waiting: usize) -> String {
+    match waiting {
+        0 => "Baton Inbox".to_owned(),
+        n => format!("({n}) Baton Inbox"),
+    }
+}
+
+/// An alert as a title and a line of detail, for toasts and browser
+/// notifications.
+pub fn alert_text(alert: &Alert) -> (String, String) {
+    let visitor = alert.visitor.clone().unwrap_or_else(|| "A visitor".to_owned());
+    let by = alert.by.as_ref().map_or("A teammate", |p| p.name.as_str());
+    let preview = alert.text.clone().map(|t| format!("“{t}”")).unwrap_or_default();
+    let (title, detail) = match alert.kind {
+        AlertKind::HelpRequested => (format!("{visitor} asked for a person"), preview),
+        AlertKind::NewChat => (format!("New chat: {visitor}"), preview),
+        AlertKind::Unclaimed => (format!("{visitor} is still waiting"), "Nobody has joined yet.".to_owned()),
+        AlertKind::TransferredToYou => (format!("{by} transferred {visitor} to you"), preview),
+        AlertKind::TakenOver => (format!("{by} took over your chat with {visitor}"), String::new()),
+        AlertKind::VisitorEnded => (
+            format!("{visitor} ended the chat"),
+            "The assistant answers them again.".to_owned(),
+        ),
+        AlertKind::OwnerGone => (
+            format!("{visitor} needs a person again"),
+            "Their operator left; the chat is back in Waiting.".to_owned(),
+        ),
+        AlertKind::AutoAway => (
+            "You were set to Away".to_owned(),
+            "No activity for a while. Set yourself Available to get new chats.".to_owned(),
+        ),
+        AlertKind::SetOffline => (
+            format!("{by} set you Offline"),
+            "You get no new chats until you set yourself Available.".to_owned(),
+        ),
+        AlertKind::Unknown => ("Something happened".to_owned(), String::new()),
+    };
+    (title, detail)
+}
+
 /// A server message as a sentence: capital first letter.
 pub fn sentence(message: &str) -> String {
     let mut chars = message.trim().chars();
@@ -192,6 +279,41 @@ mod tests {
         };
         assert_eq!(roster_count(&roster), "1/2 online");
         assert_eq!(roster_count(&Roster::default()), "0/0 online");
+    }
+
+    #[test]
+    fn flags_clocks_and_window_tones() {
+        assert_eq!(flag("gb").as_deref(), Some("🇬🇧"));
+        assert_eq!(flag("DE").as_deref(), Some("🇩🇪"));
+        assert_eq!(flag("G1"), None);
+        assert_eq!(flag("GBR"), None);
+        assert_eq!(clock(7_000), "0:07");
+        assert_eq!(clock(72_000), "1:12");
+        assert_eq!(clock(3_729_000), "1:02:09");
+        let (since, deadline) = (Timestamp(0), Timestamp(120_000));
+        assert_eq!(window_tone(Timestamp(30_000), since, deadline), "calm");
+        assert_eq!(window_tone(Timestamp(60_000), since, deadline), "urgent");
+        assert_eq!(window_tone(Timestamp(110_000), since, deadline), "lapsing");
+        assert_eq!(tab_title(0), "Baton Inbox");
+        assert_eq!(tab_title(3), "(3) Baton Inbox");
+    }
+
+    #[test]
+    fn alerts_read_as_sentences() {
+        let alert = Alert {
+            kind: AlertKind::TransferredToYou,
+            conversation: None,
+            bot: None,
+            visitor: Some("Sam".into()),
+            by: Some(OperatorProfile {
+                id: "op-eli".into(),
+                name: "Eli".into(),
+                avatar_url: None,
+                colour: None,
+            }),
+            text: Some("Hi".into()),
+        };
+        assert_eq!(alert_text(&alert), ("Eli transferred Sam to you".into(), "“Hi”".into()));
     }
 
     #[test]

@@ -3,22 +3,38 @@
 //! the browser, so it is unit-tested natively; the wasm build wraps it in a
 //! Yew `Reducible`.
 
-use baton_protocol::operator::{ConversationSummary, OperatorStatus, Roster, ServerToOperator};
+use baton_protocol::operator::{
+    Alert, AlertKind, AlertPrefs, BotInfo, ConversationSummary, OperatorStatus, Role, Roster, ServerToOperator,
+};
 use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
 use baton_protocol::{
-    Author, ClientMsgId, ConversationEvent, ConversationId, EventBody, HandoverState, OperatorId, OperatorProfile, Seq,
-    Timestamp,
+    Author, BotId, ClientMsgId, ConversationEvent, ConversationId, EventBody, HandoverState, OperatorId,
+    OperatorProfile, Seq, TYPING_TTL, Timestamp,
 };
 use std::collections::BTreeMap;
 
-/// The two views of the conversation list.
+/// The views of the conversation list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Tab {
-    /// Every conversation.
-    #[default]
-    Main,
-    /// Conversations a person owns, and that person is me.
+pub enum View {
+    /// Help requested and nobody has joined: oldest request first.
+    Waiting,
+    /// Chats I own.
     Mine,
+    /// Every chat that is not resolved, requests first.
+    #[default]
+    Open,
+    /// Closed chats: read-only history, searched over HTTP.
+    Resolved,
+}
+
+/// How many alerts stay on screen at once (newest first).
+pub const MAX_ALERTS: usize = 4;
+
+/// An alert shown as a toast until dismissed (or it times out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertNote {
+    pub id: u64,
+    pub alert: Alert,
 }
 
 /// The socket's health as the UI shows it.
@@ -99,7 +115,27 @@ pub struct InboxState {
     pub roster: Roster,
     pub open: Option<OpenConversation>,
     pub pending: Vec<PendingMessage>,
-    pub tab: Tab,
+    pub view: View,
+    /// Show only this bot's chats (the source filter).
+    pub bot_filter: Option<BotId>,
+    /// The bots I serve, from the welcome.
+    pub bots: Vec<BotInfo>,
+    pub role: Role,
+    pub alert_prefs: AlertPrefs,
+    /// Visitors typing, until when (a lost "stopped" expires by itself).
+    pub typing: BTreeMap<ConversationId, Timestamp>,
+    /// Alerts on screen, newest first.
+    pub alerts: Vec<AlertNote>,
+    /// Every alert that arrived, by id: the driver raises a browser
+    /// notification once per id.
+    pub alerts_seen: u64,
+    /// The Resolved view's rows (the last search, plus chats resolved since).
+    pub resolved: Vec<ConversationSummary>,
+    /// The Resolved view's search text.
+    pub resolved_query: String,
+    /// Auto-away set me Away at this time (shown in the status control
+    /// until I pick a status myself).
+    pub auto_away_at: Option<Timestamp>,
     pub link: Link,
     pub toast: Option<Toast>,
     /// The clock, as last ticked; relative times are computed against it.
@@ -122,7 +158,15 @@ pub enum Action {
     Link(Link),
     Select(ConversationId),
     Deselect,
-    Tab(Tab),
+    View(View),
+    /// Show one bot's chats, or every bot's.
+    BotFilter(Option<BotId>),
+    /// The Resolved view's search answered.
+    Resolved {
+        query: String,
+        rows: Vec<ConversationSummary>,
+    },
+    DismissAlert(u64),
     Tick(Timestamp),
     /// I sent a reply; show it as pending until the log has it.
     Sending(PendingMessage),
@@ -177,27 +221,17 @@ impl InboxState {
         self.me.as_ref().map(|m| &m.id)
     }
 
-    /// The rows the current tab shows, newest first.
-    pub fn visible(&self) -> Vec<&ConversationSummary> {
-        self.conversations
-            .iter()
-            .filter(|c| self.tab == Tab::Main || self.is_mine(c))
-            .collect()
-    }
-
-    /// How many conversations I own.
-    pub fn assigned_count(&self) -> usize {
-        self.conversations.iter().filter(|c| self.is_mine(c)).count()
-    }
-
-    fn is_mine(&self, c: &ConversationSummary) -> bool {
+    pub(crate) fn is_mine(&self, c: &ConversationSummary) -> bool {
         matches!(ownership(&c.state, self.me_id()), Ownership::Mine(_))
     }
 
-    /// The list row of the open conversation.
+    /// The list row of the open conversation (live, or resolved).
     pub fn selected(&self) -> Option<&ConversationSummary> {
         let open = self.open.as_ref()?;
-        self.conversations.iter().find(|c| c.id == open.id)
+        self.conversations
+            .iter()
+            .chain(self.resolved.iter())
+            .find(|c| c.id == open.id)
     }
 
     /// The receipt marks known for a conversation (zero until a `receipts`
@@ -272,8 +306,20 @@ impl InboxState {
                 }
             }
             Action::Deselect => self.open = None,
-            Action::Tab(tab) => self.tab = tab,
-            Action::Tick(now) => self.now = now,
+            Action::View(view) => self.view = view,
+            Action::BotFilter(bot) => self.bot_filter = bot,
+            Action::Resolved { query, rows } => {
+                // Only the answer to the latest search counts.
+                if query == self.resolved_query || self.resolved.is_empty() {
+                    self.resolved_query = query;
+                    self.resolved = rows;
+                }
+            }
+            Action::DismissAlert(id) => self.alerts.retain(|a| a.id != id),
+            Action::Tick(now) => {
+                self.now = now;
+                self.typing.retain(|_, until| *until > now);
+            }
             Action::Sending(pending) => {
                 if !self.pending.iter().any(|p| p.client_msg_id == pending.client_msg_id) {
                     self.pending.push(pending);
@@ -300,12 +346,25 @@ impl InboxState {
                 self.me = Some(welcome.me);
                 self.status = welcome.status;
                 self.roster = welcome.roster;
-                self.conversations = welcome.conversations;
-                sort_rows(&mut self.conversations);
-                let open_still_exists = self
-                    .open
+                self.role = welcome.role;
+                self.alert_prefs = welcome.alert_prefs;
+                self.bots = welcome.bots;
+                if self
+                    .bot_filter
                     .as_ref()
-                    .is_some_and(|o| self.conversations.iter().any(|c| c.id == o.id));
+                    .is_some_and(|b| !self.bots.iter().any(|i| &i.id == b))
+                {
+                    self.bot_filter = None;
+                }
+                self.conversations = welcome.conversations;
+                self.conversations.retain(|c| c.state != HandoverState::Resolved);
+                sort_rows(&mut self.conversations);
+                let open_still_exists = self.open.as_ref().is_some_and(|o| {
+                    self.conversations
+                        .iter()
+                        .chain(self.resolved.iter())
+                        .any(|c| c.id == o.id)
+                });
                 if !open_still_exists {
                     self.open = None;
                 }
@@ -315,12 +374,27 @@ impl InboxState {
                 // (sent after the next `open`) do not cover.
                 self.reported.clear();
             }
+            ServerToOperator::Conversation(row) if row.state == HandoverState::Resolved => {
+                // It leaves the live list for the Resolved view.
+                self.conversations.retain(|c| c.id != row.id);
+                self.typing.remove(&row.id);
+                self.resolved.retain(|c| c.id != row.id);
+                self.resolved.insert(0, row);
+            }
             ServerToOperator::Conversation(row) => {
                 match self.conversations.iter_mut().find(|c| c.id == row.id) {
                     Some(existing) => *existing = row,
                     None => self.conversations.push(row),
                 }
                 sort_rows(&mut self.conversations);
+            }
+            ServerToOperator::Alert(alert) => self.on_alert(alert),
+            ServerToOperator::Typing { conversation, typing } => {
+                if typing {
+                    self.typing.insert(conversation, self.now + TYPING_TTL);
+                } else {
+                    self.typing.remove(&conversation);
+                }
             }
             ServerToOperator::Event { conversation, event } => {
                 self.settle(&event);
@@ -349,6 +423,9 @@ impl InboxState {
             ServerToOperator::Roster(roster) => {
                 let mine = roster.operators.iter().find(|o| Some(&o.profile.id) == self.me_id());
                 if let Some(entry) = mine {
+                    if entry.status != OperatorStatus::Away {
+                        self.auto_away_at = None;
+                    }
                     self.status = entry.status;
                 }
                 self.roster = roster;
@@ -381,10 +458,8 @@ impl InboxState {
             // `going_away` need nothing here: the connection reconnects.
             ServerToOperator::Note { .. }
             | ServerToOperator::Done { .. }
-            | ServerToOperator::Typing { .. }
             | ServerToOperator::Presence { .. }
             | ServerToOperator::Shortcuts { .. }
-            | ServerToOperator::Alert(_)
             | ServerToOperator::Pong
             | ServerToOperator::GoingAway { .. }
             | ServerToOperator::Unknown => {}
@@ -400,6 +475,29 @@ impl InboxState {
         {
             self.pending.retain(|p| &p.client_msg_id != id);
         }
+    }
+
+    fn on_alert(&mut self, alert: Alert) {
+        if alert.kind == AlertKind::Unknown {
+            return;
+        }
+        if alert.kind == AlertKind::AutoAway {
+            self.auto_away_at = Some(self.now);
+        }
+        // A newer alert about the same chat replaces the older one.
+        if let Some(conversation) = &alert.conversation {
+            self.alerts
+                .retain(|a| a.alert.conversation.as_ref() != Some(conversation));
+        }
+        self.alerts_seen += 1;
+        self.alerts.insert(
+            0,
+            AlertNote {
+                id: self.alerts_seen,
+                alert,
+            },
+        );
+        self.alerts.truncate(MAX_ALERTS);
     }
 
     fn notify(&mut self, message: String) {
@@ -439,6 +537,9 @@ impl yew::Reducible for InboxState {
         std::rc::Rc::new(next)
     }
 }
+
+mod views;
+pub use views::waiting_since;
 
 #[cfg(test)]
 mod tests;

@@ -94,9 +94,14 @@ fn welcome_populates_the_list() {
     assert_eq!(state.link, Link::Connecting);
     state.apply(welcome(vec![
         row("a", 10, HandoverState::Bot),
+        row("c", 20, HandoverState::Bot),
         row("b", 30, HandoverState::Resolved),
     ]));
-    assert_eq!(ids(&state), ["b", "a"], "sorted newest first");
+    assert_eq!(
+        ids(&state),
+        ["c", "a"],
+        "sorted newest first; resolved chats are not live"
+    );
     assert_eq!(state.status, OperatorStatus::Away);
     assert_eq!(state.roster.operators.len(), 2);
     assert_eq!(state.link, Link::Online);
@@ -234,7 +239,7 @@ fn assigned_to_me_shows_only_chats_i_own() {
         row("c", 30, HandoverState::Waiting { deadline: Timestamp(1) }),
     ]));
     assert_eq!(state.visible().len(), 3);
-    state.apply(Action::Tab(Tab::Mine));
+    state.apply(Action::View(View::Mine));
     let mine: Vec<_> = state.visible().iter().map(|c| c.id.as_str()).collect();
     assert_eq!(mine, ["a"]);
     assert_eq!(state.assigned_count(), 1);
@@ -457,4 +462,218 @@ fn a_new_connection_reports_again() {
     // Nothing is due with no conversation open.
     state.apply(Action::Deselect);
     assert_eq!(state.receipt_due(true), None);
+}
+
+fn waiting(id: &str, at: u64) -> ConversationSummary {
+    let mut r = row(
+        id,
+        at,
+        HandoverState::Waiting {
+            deadline: Timestamp(at + 120_000),
+        },
+    );
+    r.help_requested_at = Some(Timestamp(at));
+    r
+}
+
+fn visible(state: &InboxState) -> Vec<&str> {
+    state.visible().iter().map(|c| c.id.as_str()).collect()
+}
+
+#[test]
+fn views_put_help_requests_first_oldest_first_and_hide_resolved_chats() {
+    let mut state = signed_in();
+    state.apply(welcome(vec![
+        row("bot-new", 90, HandoverState::Bot),
+        waiting("wait-late", 50),
+        waiting("wait-early", 20),
+        row(
+            "mine",
+            80,
+            HandoverState::Human {
+                operator: op("op-dana", "Dana"),
+            },
+        ),
+        row(
+            "theirs",
+            70,
+            HandoverState::Human {
+                operator: op("op-eli", "Eli"),
+            },
+        ),
+    ]));
+    assert_eq!(state.view, View::Open);
+    assert_eq!(
+        visible(&state),
+        ["wait-early", "wait-late", "bot-new", "mine", "theirs"]
+    );
+    state.apply(Action::View(View::Waiting));
+    assert_eq!(visible(&state), ["wait-early", "wait-late"]);
+    assert_eq!(
+        (
+            state.count(View::Waiting),
+            state.count(View::Mine),
+            state.count(View::Open)
+        ),
+        (2, 1, 5)
+    );
+    assert_eq!(state.waiting_count(), 2);
+
+    // Resolved: the row leaves the live views for the Resolved view.
+    state.apply(Action::Frame(ServerToOperator::Conversation(row(
+        "wait-early",
+        95,
+        HandoverState::Resolved,
+    ))));
+    assert_eq!(visible(&state), ["wait-late"]);
+    state.apply(Action::View(View::Resolved));
+    assert_eq!(visible(&state), ["wait-early"]);
+}
+
+#[test]
+fn the_bot_filter_narrows_every_view() {
+    let mut state = signed_in();
+    let mut other = waiting("help-1", 10);
+    other.bot = BotId("help".into());
+    state.apply(welcome(vec![waiting("demo-1", 20), other]));
+    state.apply(Action::BotFilter(Some(BotId("help".into()))));
+    assert_eq!(visible(&state), ["help-1"]);
+    assert_eq!(state.count(View::Waiting), 1);
+    assert_eq!(state.waiting_count(), 2, "the tab title counts every bot");
+}
+
+#[test]
+fn actions_come_from_the_handover_rules() {
+    let mut state = signed_in();
+    state.apply(welcome(vec![
+        waiting("w", 10),
+        row(
+            "theirs",
+            20,
+            HandoverState::Human {
+                operator: op("op-eli", "Eli"),
+            },
+        ),
+        row(
+            "mine",
+            30,
+            HandoverState::Human {
+                operator: op("op-dana", "Dana"),
+            },
+        ),
+    ]));
+    let find = |id: &str| {
+        state
+            .conversations
+            .iter()
+            .find(|c| c.id.as_str() == id)
+            .unwrap()
+            .clone()
+    };
+    let w = state.actions(&find("w"));
+    assert!(w.join && w.resolve && !w.leave && !w.transfer && !w.reply && w.take_over.is_none());
+    let theirs = state.actions(&find("theirs"));
+    assert!(!theirs.join && !theirs.resolve && !theirs.reply);
+    assert_eq!(theirs.take_over.map(|o| o.name), Some("Eli".to_owned()));
+    let mine = state.actions(&find("mine"));
+    assert!(mine.leave && mine.transfer && mine.resolve && mine.reply && !mine.join && mine.take_over.is_none());
+}
+
+#[test]
+fn transfer_targets_are_available_teammates_serving_the_bot() {
+    let mut state = signed_in();
+    state.apply(welcome(vec![row(
+        "mine",
+        30,
+        HandoverState::Human {
+            operator: op("op-dana", "Dana"),
+        },
+    )]));
+    let mut roster = roster(&[
+        ("op-dana", OperatorStatus::Available),
+        ("op-eli", OperatorStatus::Available),
+        ("op-away", OperatorStatus::Away),
+        ("op-busy", OperatorStatus::Busy),
+        ("op-other-bot", OperatorStatus::Available),
+    ]);
+    roster.operators[4].bots = vec![BotId("help".into())];
+    state.apply(Action::Frame(ServerToOperator::Roster(roster)));
+    let row = state.conversations[0].clone();
+    let targets: Vec<_> = state
+        .transfer_targets(&row)
+        .into_iter()
+        .map(|e| e.profile.id.0)
+        .collect();
+    assert_eq!(
+        targets,
+        ["op-eli"],
+        "not me, not Away/Busy, not someone who does not serve the bot"
+    );
+}
+
+#[test]
+fn typing_shows_until_stopped_or_expired() {
+    let mut state = signed_in();
+    state.apply(Action::Tick(Timestamp(1_000)));
+    let typing = |on| {
+        Action::Frame(ServerToOperator::Typing {
+            conversation: "a".into(),
+            typing: on,
+        })
+    };
+    state.apply(typing(true));
+    assert!(state.is_typing(&"a".into()));
+    state.apply(typing(false));
+    assert!(!state.is_typing(&"a".into()));
+    state.apply(typing(true));
+    state.apply(Action::Tick(Timestamp(1_000) + baton_protocol::TYPING_TTL));
+    assert!(!state.is_typing(&"a".into()), "a lost stop expires");
+}
+
+#[test]
+fn alerts_stack_newest_first_one_per_chat_and_auto_away_is_remembered() {
+    use baton_protocol::operator::{Alert, AlertKind};
+    let alert = |kind, conversation: Option<&str>| {
+        Action::Frame(ServerToOperator::Alert(Alert {
+            kind,
+            conversation: conversation.map(ConversationId::from),
+            bot: None,
+            visitor: None,
+            by: None,
+            text: None,
+        }))
+    };
+    let mut state = signed_in();
+    state.apply(alert(AlertKind::HelpRequested, Some("a")));
+    state.apply(alert(AlertKind::HelpRequested, Some("b")));
+    state.apply(alert(AlertKind::Unclaimed, Some("a")));
+    let kinds: Vec<_> = state
+        .alerts
+        .iter()
+        .map(|a| (a.alert.kind, a.alert.conversation.clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (AlertKind::Unclaimed, Some("a".into())),
+            (AlertKind::HelpRequested, Some("b".into()))
+        ]
+    );
+    for i in 0..10 {
+        state.apply(alert(AlertKind::NewChat, Some(&format!("n{i}"))));
+    }
+    assert_eq!(state.alerts.len(), MAX_ALERTS);
+    assert_eq!(state.alerts_seen, 13);
+    let id = state.alerts[0].id;
+    state.apply(Action::DismissAlert(id));
+    assert!(state.alerts.iter().all(|a| a.id != id));
+
+    state.apply(Action::Tick(Timestamp(5_000)));
+    state.apply(alert(AlertKind::AutoAway, None));
+    assert_eq!(state.auto_away_at, Some(Timestamp(5_000)));
+    state.apply(Action::Frame(ServerToOperator::Roster(roster(&[(
+        "op-dana",
+        OperatorStatus::Available,
+    )]))));
+    assert_eq!(state.auto_away_at, None, "cleared once I pick a status");
 }
