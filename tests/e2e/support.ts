@@ -5,6 +5,16 @@ import { expect, type Browser, type BrowserContext, type Locator, type Page } fr
 
 export const OPERATOR = { email: 'dana@demo.baton', password: 'handover-demo', name: 'Dana' };
 
+export type Member = { email: string; password: string; name: string };
+
+/** The demo team `--demo` seeds: Dana (admin, both bots), Eli (agent, the
+ *  shop only) and Noor (agent, the shop and the help centre). */
+export const TEAM: Record<'dana' | 'eli' | 'noor', Member> = {
+  dana: OPERATOR,
+  eli: { email: 'eli@demo.baton', password: 'handover-eli', name: 'Eli' },
+  noor: { email: 'noor@demo.baton', password: 'handover-noor', name: 'Noor' },
+};
+
 /** A regular expression matching exactly `text` (for `hasText`). */
 export function exactly(text: string): RegExp {
   return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
@@ -73,6 +83,12 @@ export function visitorMessage(widget: Locator, text: string): Locator {
 
 export function operatorMessage(widget: Locator, text: string): Locator {
   return widget.locator('.baton-msg.is-operator').filter({ has: widget.page().locator('.baton-bubble', { hasText: exactly(text) }) });
+}
+
+/** The visitor asks for a person and waits. */
+export async function handOverRequest(widget: Locator) {
+  await widget.locator('.baton-bar').getByRole('button', { name: 'Talk to a human' }).click();
+  await expect(widget.getByText('Connecting you to a person…')).toBeVisible();
 }
 
 /** The visitor asks for a person; the operator opens the request and joins. */

@@ -67,3 +67,25 @@ pub async fn logout() {
     // session when it can.
     let _ = Request::post("/api/logout").send().await;
 }
+
+#[derive(Deserialize)]
+struct Resolved {
+    conversations: Vec<baton_protocol::operator::ConversationSummary>,
+}
+
+/// Resolved chats matching `query` (visitor name or email), newest first.
+pub async fn resolved(query: &str) -> Result<Vec<baton_protocol::operator::ConversationSummary>, String> {
+    let response = Request::get("/api/conversations")
+        .query([("state", "resolved"), ("q", query)])
+        .send()
+        .await
+        .map_err(|_| "Could not reach the server".to_owned())?;
+    if !response.ok() {
+        return Err(format!("Could not load resolved chats ({})", response.status()));
+    }
+    response
+        .json::<Resolved>()
+        .await
+        .map(|r| r.conversations)
+        .map_err(|_| "The server sent an unexpected answer".to_owned())
+}

@@ -195,7 +195,10 @@ pub fn alert_text(alert: &Alert) -> (String, String) {
     let (title, detail) = match alert.kind {
         AlertKind::HelpRequested => (format!("{visitor} asked for a person"), preview),
         AlertKind::NewChat => (format!("New chat: {visitor}"), preview),
-        AlertKind::Unclaimed => (format!("{visitor} is still waiting"), "Nobody has joined yet.".to_owned()),
+        AlertKind::Unclaimed => (
+            format!("{visitor} is still waiting"),
+            "Nobody has joined yet.".to_owned(),
+        ),
         AlertKind::TransferredToYou => (format!("{by} transferred {visitor} to you"), preview),
         AlertKind::TakenOver => (format!("{by} took over your chat with {visitor}"), String::new()),
         AlertKind::VisitorEnded => (

@@ -1,26 +1,32 @@
-//! The signed-in inbox: owns the reducer and the connection, and turns the
-//! components' callbacks into frames.
+//! The signed-in inbox: owns the reducer and the connection, turns the
+//! components' callbacks into frames, and raises what must be noticed
+//! (toasts, browser notifications, the tab title, a sound).
 
+use crate::browser;
 use crate::components::conversation_list::ConversationList;
 use crate::components::conversation_view::ConversationView;
 use crate::components::header::Header;
-use crate::components::toast::ToastView;
+use crate::components::sidebar::Sidebar;
+use crate::components::toast::{NotifyBanner, ToastView};
 use crate::connection::{Connection, LinkEvent, new_client_msg_id};
-use crate::state::{Action, InboxState, Link, PendingMessage, Tab};
-use baton_protocol::operator::{OperatorStatus, OperatorToServer};
-use baton_protocol::{ClientMsgId, ConversationId, OperatorProfile, Timestamp};
+use crate::format::{alert_text, tab_title};
+use crate::state::{Action, InboxState, Link, PendingMessage, View};
+use baton_protocol::operator::{AlertKind, OperatorStatus, OperatorToServer};
+use baton_protocol::{BotId, ClientMsgId, ConversationId, OperatorId, OperatorProfile, Timestamp};
 use gloo_timers::callback::{Interval, Timeout};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// How often relative times ("3 min ago") are refreshed.
-const TICK_MS: u32 = 15_000;
-/// How long a toast stays unless dismissed.
+/// How often the clock ticks: the "waiting 1:12" timers count in seconds.
+const TICK_MS: u32 = 1_000;
+/// How long an error notice stays unless dismissed.
 const TOAST_MS: u32 = 8_000;
 /// How often the open conversation's receipt is considered: at most one
 /// `receipt` frame per this span, and only when a mark moved.
 const RECEIPT_MS: u32 = 400;
+/// Remembers that the operator answered the notifications banner.
+const BANNER_KEY: &str = "baton-inbox.notify-banner";
 
 #[derive(Properties, PartialEq)]
 pub struct InboxProps {
@@ -40,6 +46,23 @@ fn shown() -> bool {
         .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible && d.has_focus().unwrap_or(false))
 }
 
+type Send = Rc<dyn Fn(OperatorToServer) -> bool>;
+
+/// A callback that sends a log-changing request built from its argument, or
+/// says why it could not.
+fn request<T: 'static>(
+    send: &Send,
+    state: &UseReducerHandle<InboxState>,
+    make: impl Fn(T) -> OperatorToServer + 'static,
+) -> Callback<T> {
+    let (send, dispatcher) = (send.clone(), state.dispatcher());
+    Callback::from(move |arg: T| {
+        if !send(make(arg)) {
+            dispatcher.dispatch(Action::Notify("Not connected. Try again in a moment.".into()));
+        }
+    })
+}
+
 #[component]
 pub fn Inbox(props: &InboxProps) -> Html {
     let state = use_reducer(|| {
@@ -48,6 +71,8 @@ pub fn Inbox(props: &InboxProps) -> Html {
         state
     });
     let connection: Rc<RefCell<Option<Connection>>> = use_mut_ref(|| None);
+    let banner =
+        use_state(|| browser::notification_permission() == "default" && browser::remembered(BANNER_KEY).is_none());
 
     // Connect on mount; stop on unmount. Tick the clock meanwhile.
     {
@@ -69,11 +94,12 @@ pub fn Inbox(props: &InboxProps) -> Html {
             move || {
                 drop(tick);
                 live.stop();
+                browser::set_title("Baton Inbox");
             }
         });
     }
 
-    let send = {
+    let send: Send = {
         let connection = connection.clone();
         Rc::new(move |frame: OperatorToServer| connection.borrow().as_ref().is_some_and(|c| c.send(&frame)))
     };
@@ -125,7 +151,50 @@ pub fn Inbox(props: &InboxProps) -> Html {
         });
     }
 
-    // Toasts dismiss themselves after a while.
+    // Opening a conversation: select it and ask the server for it.
+    let on_select = {
+        let (dispatcher, send) = (state.dispatcher(), send.clone());
+        Callback::from(move |id: ConversationId| {
+            dispatcher.dispatch(Action::Select(id.clone()));
+            send(OperatorToServer::Open { conversation: id });
+        })
+    };
+
+    // The tab title counts the requests waiting for a person.
+    {
+        let waiting = state.waiting_count();
+        use_effect_with(waiting, move |waiting| browser::set_title(&tab_title(*waiting)));
+    }
+
+    // A new alert: a browser notification while the inbox is hidden, and a
+    // chime, as this operator chose.
+    {
+        let latest = state.alerts.first().cloned();
+        let prefs = state.alert_prefs;
+        let on_select = on_select.clone();
+        use_effect_with(state.alerts_seen, move |_| {
+            if let Some(note) = latest {
+                let urgent = !matches!(note.alert.kind, AlertKind::AutoAway | AlertKind::SetOffline);
+                if prefs.sound && urgent {
+                    browser::chime();
+                }
+                if prefs.browser && browser::hidden() {
+                    let (title, body) = alert_text(&note.alert);
+                    let conversation = note.alert.conversation.clone();
+                    let tag = conversation
+                        .as_ref()
+                        .map_or_else(|| "baton-status".to_owned(), |c| c.to_string());
+                    browser::notify(&title, &body, &tag, move || {
+                        if let Some(c) = &conversation {
+                            on_select.emit(c.clone());
+                        }
+                    });
+                }
+            }
+        });
+    }
+
+    // Error notices dismiss themselves after a while.
     {
         let dispatcher = state.dispatcher();
         let toast = state.toast.as_ref().map(|t| t.id);
@@ -135,16 +204,39 @@ pub fn Inbox(props: &InboxProps) -> Html {
         });
     }
 
-    let on_select = {
-        let (dispatcher, send) = (state.dispatcher(), send.clone());
-        Callback::from(move |id: ConversationId| {
-            dispatcher.dispatch(Action::Select(id.clone()));
-            send(OperatorToServer::Open { conversation: id });
+    // The Resolved view searches over HTTP whenever it shows or its text changes.
+    let search_resolved = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |query: String| {
+            let dispatcher = dispatcher.clone();
+            dispatcher.dispatch(Action::Resolved {
+                query: query.clone(),
+                rows: Vec::new(),
+            });
+            wasm_bindgen_futures::spawn_local(async move {
+                match crate::api::resolved(&query).await {
+                    Ok(rows) => dispatcher.dispatch(Action::Resolved { query, rows }),
+                    Err(message) => dispatcher.dispatch(Action::Notify(message)),
+                }
+            });
         })
     };
-    let on_tab = {
+    let on_view = {
+        let (dispatcher, search_resolved, query) = (
+            state.dispatcher(),
+            search_resolved.clone(),
+            state.resolved_query.clone(),
+        );
+        Callback::from(move |view: View| {
+            dispatcher.dispatch(Action::View(view));
+            if view == View::Resolved {
+                search_resolved.emit(query.clone());
+            }
+        })
+    };
+    let on_bot_filter = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |tab: Tab| dispatcher.dispatch(Action::Tab(tab)))
+        Callback::from(move |bot: Option<BotId>| dispatcher.dispatch(Action::BotFilter(bot)))
     };
     let on_status = {
         let send = send.clone();
@@ -152,6 +244,12 @@ pub fn Inbox(props: &InboxProps) -> Html {
             send(OperatorToServer::SetStatus { status });
         })
     };
+    let on_set_offline = request(&send, &state, |operator: OperatorId| {
+        OperatorToServer::SetTeammateStatus {
+            operator,
+            status: OperatorStatus::Offline,
+        }
+    });
     let on_sign_out = {
         let connection = connection.clone();
         let on_signed_out = props.on_signed_out.clone();
@@ -170,34 +268,76 @@ pub fn Inbox(props: &InboxProps) -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |id: u64| dispatcher.dispatch(Action::DismissToast(id)))
     };
+    let on_dismiss_alert = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |id: u64| dispatcher.dispatch(Action::DismissAlert(id)))
+    };
+    let on_open_alert = {
+        let (dispatcher, on_select) = (state.dispatcher(), on_select.clone());
+        Callback::from(move |(id, conversation): (u64, ConversationId)| {
+            dispatcher.dispatch(Action::DismissAlert(id));
+            on_select.emit(conversation);
+        })
+    };
+    let on_enable_notifications = {
+        let banner = banner.clone();
+        Callback::from(move |()| {
+            browser::remember(BANNER_KEY, "asked");
+            let banner = banner.clone();
+            browser::request_notifications(move || banner.set(false));
+        })
+    };
+    let on_dismiss_banner = {
+        let banner = banner.clone();
+        Callback::from(move |()| {
+            browser::remember(BANNER_KEY, "dismissed");
+            banner.set(false);
+        })
+    };
 
+    let me = state.me.clone().unwrap_or_else(|| props.me.clone());
     let selected = state.selected().cloned();
     let view = match (&state.open, selected) {
         (Some(open), Some(summary)) => {
             let conversation = summary.id.clone();
-            let on_join = {
-                let (send, dispatcher, conversation) = (send.clone(), state.dispatcher(), conversation.clone());
-                Callback::from(move |display_name: String| {
-                    let frame = OperatorToServer::Join {
-                        conversation: conversation.clone(),
-                        client_msg_id: new_client_msg_id(),
-                        display_name,
-                    };
-                    if !send(frame) {
-                        dispatcher.dispatch(Action::Notify("Not connected. Try again in a moment.".into()));
-                    }
-                })
-            };
-            let on_leave = {
-                let (send, dispatcher, conversation) = (send.clone(), state.dispatcher(), conversation.clone());
-                Callback::from(move |()| {
-                    let frame = OperatorToServer::Leave {
-                        conversation: conversation.clone(),
-                        client_msg_id: new_client_msg_id(),
-                    };
-                    if !send(frame) {
-                        dispatcher.dispatch(Action::Notify("Not connected. Try again in a moment.".into()));
-                    }
+            let c = conversation.clone();
+            let on_join = request(&send, &state, move |display_name: String| OperatorToServer::Join {
+                conversation: c.clone(),
+                client_msg_id: new_client_msg_id(),
+                display_name,
+            });
+            let c = conversation.clone();
+            let on_take_over = request(&send, &state, move |(display_name, replacing): (String, OperatorId)| {
+                OperatorToServer::TakeOver {
+                    conversation: c.clone(),
+                    client_msg_id: new_client_msg_id(),
+                    display_name,
+                    replacing,
+                }
+            });
+            let c = conversation.clone();
+            let on_transfer = request(&send, &state, move |to: OperatorId| OperatorToServer::Transfer {
+                conversation: c.clone(),
+                client_msg_id: new_client_msg_id(),
+                to,
+            });
+            let c = conversation.clone();
+            let on_leave = request(&send, &state, move |()| OperatorToServer::Leave {
+                conversation: c.clone(),
+                client_msg_id: new_client_msg_id(),
+            });
+            let c = conversation.clone();
+            let on_resolve = request(&send, &state, move |()| OperatorToServer::Resolve {
+                conversation: c.clone(),
+                client_msg_id: new_client_msg_id(),
+            });
+            let on_typing = {
+                let (send, c) = (send.clone(), conversation.clone());
+                Callback::from(move |typing: bool| {
+                    send(OperatorToServer::Typing {
+                        conversation: c.clone(),
+                        typing,
+                    });
                 })
             };
             let on_send = {
@@ -229,14 +369,20 @@ pub fn Inbox(props: &InboxProps) -> Html {
             html! {
                 <ConversationView
                     key={conversation.as_str().to_owned()}
+                    actions={state.actions(&summary)}
+                    targets={state.transfer_targets(&summary)}
+                    bot_name={state.bot_name(&summary.bot)}
+                    typing={state.is_typing(&conversation)}
                     {summary}
                     events={open.events.values().cloned().collect::<Vec<_>>()}
                     loaded={open.loaded}
                     pending={state.pending_here()}
                     visitor_marks={state.marks_of(&conversation).visitor}
-                    me={state.me.clone().unwrap_or_else(|| props.me.clone())}
+                    me={me.clone()}
                     online={state.link == Link::Online}
-                    {on_join} {on_leave} {on_send} {on_discard} {on_close} />
+                    now={state.now}
+                    {on_join} {on_take_over} {on_transfer} {on_leave} {on_resolve}
+                    {on_send} {on_typing} {on_discard} {on_close} />
             }
         }
         _ => html! {
@@ -244,21 +390,28 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 <div class="empty-state">
                     <div class="empty-illustration" aria-hidden="true"></div>
                     <p class="empty-title">{ "Select a conversation to start chatting" }</p>
-                    <p class="empty-hint">{ "Visitors who ask for a person are flagged in the list." }</p>
+                    <p class="empty-hint">{ "Visitors who ask for a person wait in the Waiting view, oldest first." }</p>
                 </div>
             </section>
         },
     };
 
+    let typing: Vec<ConversationId> = state.typing.keys().filter(|c| state.is_typing(c)).cloned().collect();
     html! {
         <div class="app">
             <Header
-                me={state.me.clone().unwrap_or_else(|| props.me.clone())}
+                me={me.clone()}
                 status={state.status}
                 roster={state.roster.clone()}
                 online={state.link == Link::Online}
+                is_admin={state.is_admin()}
+                auto_away={state.auto_away_at.is_some()}
                 {on_status}
+                {on_set_offline}
                 {on_sign_out} />
+            if *banner {
+                <NotifyBanner on_enable={on_enable_notifications} on_dismiss={on_dismiss_banner} />
+            }
             if state.link == Link::Reconnecting {
                 <div class="banner banner-warning" aria-live="polite">
                     <span class="spinner spinner-small" aria-hidden="true"></span>
@@ -266,20 +419,26 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 </div>
             }
             <main class="panes">
+                <Sidebar view={Some(state.view)} waiting={state.count(View::Waiting)} mine={state.count(View::Mine)}
+                    open={state.count(View::Open)} {on_view} />
                 <ConversationList
                     rows={state.visible().into_iter().cloned().collect::<Vec<_>>()}
-                    tab={state.tab}
-                    total={state.conversations.len()}
-                    assigned={state.assigned_count()}
+                    view={state.view}
                     me={state.me_id().cloned()}
                     selected={state.open.as_ref().map(|o| o.id.clone())}
                     now={state.now}
                     loading={state.welcomes == 0}
+                    bots={state.bots.clone()}
+                    bot_filter={state.bot_filter.clone()}
+                    {typing}
+                    resolved_query={state.resolved_query.clone()}
                     {on_select}
-                    {on_tab} />
+                    {on_bot_filter}
+                    on_search={search_resolved} />
                 { view }
             </main>
-            <ToastView toast={state.toast.clone()} on_dismiss={on_dismiss_toast} />
+            <ToastView toast={state.toast.clone()} alerts={state.alerts.clone()} on_dismiss={on_dismiss_toast}
+                {on_dismiss_alert} on_open={on_open_alert} />
         </div>
     }
 }

@@ -7,6 +7,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct ComposerProps {
     pub on_send: Callback<String>,
+    /// Typing started (`true`, repeated at most every third of the TTL) or
+    /// stopped (`false`: sent, cleared, or left the box).
+    pub on_typing: Callback<bool>,
     pub online: bool,
 }
 
@@ -23,20 +26,51 @@ pub fn Composer(props: &ComposerProps) -> Html {
         });
     }
 
+    // When `typing: true` was last sent, so it is renewed, not repeated.
+    let typing_sent = use_mut_ref(|| None::<f64>);
+    let stop_typing = {
+        let (typing_sent, on_typing) = (typing_sent.clone(), props.on_typing.clone());
+        move || {
+            if typing_sent.borrow_mut().take().is_some() {
+                on_typing.emit(false);
+            }
+        }
+    };
     let submit = {
-        let (draft, on_send) = (draft.clone(), props.on_send.clone());
+        let (draft, on_send, stop_typing) = (draft.clone(), props.on_send.clone(), stop_typing.clone());
         move || {
             let text = draft.trim();
             if !text.is_empty() && text.chars().count() <= MAX_MESSAGE_CHARS {
                 on_send.emit(text.to_owned());
                 draft.set(String::new());
+                stop_typing();
             }
         }
     };
     let oninput = {
-        let draft = draft.clone();
-        Callback::from(move |e: InputEvent| draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
+        let (draft, typing_sent, on_typing, stop_typing) = (
+            draft.clone(),
+            typing_sent.clone(),
+            props.on_typing.clone(),
+            stop_typing.clone(),
+        );
+        Callback::from(move |e: InputEvent| {
+            let value = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            if value.trim().is_empty() {
+                stop_typing();
+            } else {
+                let now = js_sys::Date::now();
+                let renew = (baton_protocol::TYPING_TTL.0 / 3) as f64;
+                let due = typing_sent.borrow().is_none_or(|at| now - at >= renew);
+                if due {
+                    *typing_sent.borrow_mut() = Some(now);
+                    on_typing.emit(true);
+                }
+            }
+            draft.set(value);
+        })
     };
+    let onblur = Callback::from(move |_: FocusEvent| stop_typing());
     let onkeydown = {
         let submit = submit.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -56,7 +90,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
     html! {
         <form class="composer" {onsubmit}>
             <label for="reply" class="sr-only">{ "Reply" }</label>
-            <textarea id="reply" ref={textarea} rows="2" value={(*draft).clone()} {oninput} {onkeydown}
+            <textarea id="reply" ref={textarea} rows="2" value={(*draft).clone()} {oninput} {onkeydown} {onblur} dir="auto"
                 placeholder="Write a reply… Enter to send, Shift+Enter for a new line" />
             <div class="composer-side">
                 if !props.online {

@@ -1,48 +1,86 @@
-//! The left pane: the two views and the conversation rows.
+//! The list pane: the current view's title, the bot filter, a search box in
+//! the Resolved view, and one row per conversation with what an operator
+//! scans for — who, what they last said, where from, whether they are still
+//! there, how long they have waited, who has them.
 
-use crate::format::{badge, relative_time};
-use crate::state::{Tab, ownership};
-use baton_protocol::operator::ConversationSummary;
-use baton_protocol::{ConversationId, OperatorId, Timestamp};
+use crate::format::{badge, clock, flag, presence_label, relative_time, window_tone};
+use crate::state::{View, ownership, waiting_since};
+use baton_protocol::operator::{BotInfo, ConversationSummary};
+use baton_protocol::presence::VisitorPresence;
+use baton_protocol::{BotId, ConversationId, HandoverState, OperatorId, Timestamp};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ConversationListProps {
-    /// The rows of the current tab, newest first.
+    /// The rows of the current view, in its order.
     pub rows: Vec<ConversationSummary>,
-    pub tab: Tab,
-    pub total: usize,
-    pub assigned: usize,
+    pub view: View,
     pub me: Option<OperatorId>,
     pub selected: Option<ConversationId>,
     pub now: Timestamp,
     /// No welcome yet.
     pub loading: bool,
+    /// The bots I serve; the filter shows when there is more than one.
+    pub bots: Vec<BotInfo>,
+    pub bot_filter: Option<BotId>,
+    /// Conversations whose visitor is typing.
+    pub typing: Vec<ConversationId>,
+    pub resolved_query: String,
     pub on_select: Callback<ConversationId>,
-    pub on_tab: Callback<Tab>,
+    pub on_bot_filter: Callback<Option<BotId>>,
+    pub on_search: Callback<String>,
+}
+
+pub fn view_title(view: View) -> &'static str {
+    match view {
+        View::Waiting => "Waiting",
+        View::Mine => "Mine",
+        View::Open => "All open",
+        View::Resolved => "Resolved",
+    }
 }
 
 #[component]
 pub fn ConversationList(props: &ConversationListProps) -> Html {
-    let tab = |tab: Tab, label: &'static str, count: usize| {
-        let on_tab = props.on_tab.clone();
-        let active = props.tab == tab;
-        html! {
-            <button type="button" role="tab" aria-selected={active.to_string()}
-                class={classes!("tab", active.then_some("tab-active"))}
-                onclick={Callback::from(move |_| on_tab.emit(tab))}>
-                <span class="tab-label">{ label }</span>
-                <span class="tab-count" aria-hidden="true">{ count }</span>
-            </button>
-        }
+    let on_filter = {
+        let cb = props.on_bot_filter.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            cb.emit((!value.is_empty()).then_some(BotId(value)));
+        })
     };
+    let filter = (props.bots.len() > 1).then(|| {
+        html! {
+            <select class="bot-filter" aria-label="Bot" onchange={on_filter}>
+                <option value="" selected={props.bot_filter.is_none()}>{ "All bots" }</option>
+                { for props.bots.iter().map(|b| html! {
+                    <option value={b.id.to_string()} selected={props.bot_filter.as_ref() == Some(&b.id)}>
+                        { b.name.clone() }
+                    </option>
+                }) }
+            </select>
+        }
+    });
+    let search = (props.view == View::Resolved).then(|| {
+        let cb = props.on_search.clone();
+        let oninput =
+            Callback::from(move |e: InputEvent| cb.emit(e.target_unchecked_into::<HtmlInputElement>().value()));
+        html! {
+            <input type="search" class="list-search" aria-label="Search resolved chats"
+                placeholder="Search by visitor name or email" value={props.resolved_query.clone()} {oninput} />
+        }
+    });
 
     let body = if props.loading && props.rows.is_empty() {
         html! { <p class="list-empty">{ "Loading conversations…" }</p> }
     } else if props.rows.is_empty() {
-        let text = match props.tab {
-            Tab::Main => "No conversations yet. They appear here as visitors start chatting.",
-            Tab::Mine => "Nothing assigned to you. Join a chat and it shows up here.",
+        let text = match props.view {
+            View::Waiting => "Nobody is waiting for a person. Requests appear here the moment a visitor asks.",
+            View::Mine => "Nothing assigned to you. Join a chat and it shows up here.",
+            View::Open => "No open conversations. They appear here as visitors start chatting.",
+            View::Resolved if props.resolved_query.is_empty() => "No resolved conversations yet.",
+            View::Resolved => "No resolved conversation matches that search.",
         };
         html! { <p class="list-empty">{ text }</p> }
     } else {
@@ -54,13 +92,22 @@ pub fn ConversationList(props: &ConversationListProps) -> Html {
     };
 
     html! {
-        <aside class="pane pane-list">
-            <div class="tabs" role="tablist" aria-label="Views">
-                { tab(Tab::Main, "Main inbox", props.total) }
-                { tab(Tab::Mine, "Assigned to me", props.assigned) }
+        <aside class="pane pane-list" aria-label={view_title(props.view)}>
+            <div class="list-head">
+                <h2 class="list-title">{ view_title(props.view) }</h2>
+                { for filter }
             </div>
+            { for search }
             { body }
         </aside>
+    }
+}
+
+fn presence_class(presence: VisitorPresence) -> &'static str {
+    match presence {
+        VisitorPresence::Online => "presence presence-online",
+        VisitorPresence::Reconnecting => "presence presence-reconnecting",
+        VisitorPresence::Lost | VisitorPresence::Unknown => "presence presence-lost",
     }
 }
 
@@ -71,30 +118,84 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
         Callback::from(move |_| on_select.emit(id.clone()))
     };
     let pill = badge(ownership(&row.state, props.me.as_ref()));
-    let urgent = pill.as_ref().is_some_and(|(_, class)| *class == "badge-waiting");
-    let preview = match &row.last_message {
-        Some(text) => html! { <span class="row-preview">{ text.clone() }</span> },
-        None => html! { <span class="row-preview">{ "No messages yet" }</span> },
+    let waiting = waiting_since(row);
+    let typing = props.typing.contains(&row.id);
+    let preview = if typing {
+        html! { <span class="row-preview row-typing">{ "typing…" }</span> }
+    } else {
+        match &row.last_message {
+            Some(text) => html! { <span class="row-preview" dir="auto">{ text.clone() }</span> },
+            None => html! { <span class="row-preview">{ "No messages yet" }</span> },
+        }
+    };
+    let timer = match (waiting, &row.state) {
+        (Some(since), HandoverState::Waiting { deadline }) => {
+            let tone = window_tone(props.now, since, *deadline);
+            html! {
+                <span class={format!("row-wait wait-{tone}")} title="Time since the visitor asked for a person">
+                    { format!("waiting {}", clock(props.now.0.saturating_sub(since.0))) }
+                </span>
+            }
+        }
+        _ => match row.help_requested_at {
+            Some(at) if row.state != HandoverState::Bot => html! {
+                <span class="row-handoff" title="Time since handoff">{ format!("handoff {}", relative_time(props.now, at)) }</span>
+            },
+            _ => html! {},
+        },
+    };
+    let flag_view = row.country.as_ref().and_then(|c| {
+        let emoji = flag(&c.code)?;
+        let title = if c.hint {
+            format!("{} (from the browser's language)", c.code)
+        } else {
+            c.code.clone()
+        };
+        Some(html! { <span class="row-flag" role="img" aria-label={title.clone()} {title}>{ emoji }</span> })
+    });
+    let bot_chip = (props.bots.len() > 1).then(|| {
+        let name = props
+            .bots
+            .iter()
+            .find(|b| b.id == row.bot)
+            .map_or_else(|| row.bot.to_string(), |b| b.name.clone());
+        html! { <span class="row-bot">{ name }</span> }
+    });
+    let class = match (selected, waiting.is_some()) {
+        (true, true) => "conversation-row selected urgent",
+        (true, false) => "conversation-row selected",
+        (false, true) => "conversation-row urgent",
+        (false, false) => "conversation-row",
     };
     html! {
         <li key={row.id.as_str().to_owned()}>
-            <button type="button" {onclick}
-                class={classes!("conversation-row", selected.then_some("selected"), urgent.then_some("urgent"))}
-                aria-current={selected.then_some("true")}>
+            <button type="button" {onclick} {class} aria-current={selected.then_some("true")}>
                 <span class={classes!("row-avatar", avatar_tone(&row.id))} aria-hidden="true">
                     { avatar_text(&row.visitor) }
+                    <span class={presence_class(row.presence)}></span>
                 </span>
                 <span class="row-main">
                     <span class="row-top">
-                        <span class="row-visitor">{ row.visitor.clone() }</span>
+                        <span class="row-visitor" dir="auto">{ row.visitor.clone() }</span>
+                        { for flag_view }
+                        <span class="sr-only">{ format!(", {}", presence_label(row.presence)) }</span>
                         <span class="row-time" title={super::full_time(row.last_activity)}>
                             { relative_time(props.now, row.last_activity) }
                         </span>
                     </span>
-                    { preview }
-                    if let Some((text, class)) = pill {
-                        <span class={classes!("badge", class)}>{ text }</span>
-                    }
+                    <span class="row-middle">
+                        { preview }
+                        if row.unread > 0 {
+                            <span class="row-unread" aria-label={format!("{} unread", row.unread)}>{ row.unread }</span>
+                        }
+                    </span>
+                    <span class="row-bottom">
+                        if let Some((text, class)) = pill {
+                            <span class={classes!("badge", class)}>{ text }</span>
+                        }
+                        { timer }
+                        { for bot_chip }
+                    </span>
                 </span>
             </button>
         </li>
@@ -103,7 +204,11 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
 
 /// Two characters of the visitor's label, e.g. "3F" for "Visitor 3f9a".
 fn avatar_text(visitor: &str) -> String {
-    let tag = visitor.rsplit(' ').next().unwrap_or(visitor);
+    let tag = if visitor.starts_with("Visitor ") {
+        visitor.rsplit(' ').next().unwrap_or(visitor)
+    } else {
+        visitor
+    };
     tag.chars()
         .filter(|c| c.is_alphanumeric())
         .take(2)

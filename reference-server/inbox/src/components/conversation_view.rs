@@ -1,12 +1,16 @@
-//! The right pane: one conversation's header, actions, log and composer.
+//! The right pane: who the visitor is and where they are, what I may do
+//! (from the handover rules, via `OperatorActions`), the log, and the reply
+//! box — or why there is none.
 
 use super::composer::Composer;
-use super::dialogs::{JoinDialog, LeaveDialog};
+use super::dialogs::{ConfirmDialog, JoinDialog, TransferDialog};
 use super::message_log::MessageLog;
-use crate::state::{Ownership, PendingMessage, ownership};
-use baton_protocol::operator::ConversationSummary;
+use crate::format::{clock, flag, presence_label, relative_time};
+use crate::state::{Ownership, PendingMessage, ownership, waiting_since};
+use baton_protocol::handover::OperatorActions;
+use baton_protocol::operator::{ConversationSummary, RosterEntry};
 use baton_protocol::receipts::ReceiptMarks;
-use baton_protocol::{ClientMsgId, ConversationEvent, OperatorProfile};
+use baton_protocol::{ClientMsgId, ConversationEvent, OperatorId, OperatorProfile, Timestamp};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -20,38 +24,69 @@ pub struct ConversationViewProps {
     pub visitor_marks: ReceiptMarks,
     pub me: OperatorProfile,
     pub online: bool,
+    pub now: Timestamp,
+    /// What the rules let me do here now.
+    pub actions: OperatorActions,
+    /// Whom I could transfer it to.
+    pub targets: Vec<RosterEntry>,
+    pub bot_name: String,
+    /// The visitor is typing.
+    pub typing: bool,
     /// Join under this display name.
     pub on_join: Callback<String>,
+    /// Take over under this display name from the owner I saw.
+    pub on_take_over: Callback<(String, OperatorId)>,
+    pub on_transfer: Callback<OperatorId>,
     pub on_leave: Callback<()>,
+    pub on_resolve: Callback<()>,
     pub on_send: Callback<String>,
+    /// I am (or stopped) typing a reply.
+    pub on_typing: Callback<bool>,
     pub on_discard: Callback<ClientMsgId>,
     pub on_close: Callback<()>,
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 enum Dialog {
     Join,
+    TakeOver(OperatorProfile),
+    Transfer,
     Leave,
+    Resolve,
 }
 
 #[component]
 pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let dialog = use_state(|| None::<Dialog>);
     let owner = ownership(&props.summary.state, Some(&props.me.id));
+    let actions = &props.actions;
 
-    // A dialog that no longer fits the state (someone else joined) closes.
-    let shown = match *dialog {
-        Some(Dialog::Join) if owner.joinable() => Some(Dialog::Join),
-        Some(Dialog::Leave) if matches!(owner, Ownership::Mine(_)) => Some(Dialog::Leave),
+    // A dialog the rules no longer allow (someone else joined meanwhile)
+    // closes by itself; a take-over names the owner the operator saw.
+    let shown = match &*dialog {
+        Some(Dialog::Join) if actions.join => Some(Dialog::Join),
+        Some(Dialog::TakeOver(seen)) if actions.take_over.as_ref().is_some_and(|o| o.id == seen.id) => {
+            Some(Dialog::TakeOver(seen.clone()))
+        }
+        Some(Dialog::Transfer) if actions.transfer => Some(Dialog::Transfer),
+        Some(Dialog::Leave) if actions.leave => Some(Dialog::Leave),
+        Some(Dialog::Resolve) if actions.resolve => Some(Dialog::Resolve),
         _ => None,
     };
     let open = |which: Dialog| {
         let dialog = dialog.clone();
-        Callback::from(move |_: MouseEvent| dialog.set(Some(which)))
+        Callback::from(move |_: MouseEvent| dialog.set(Some(which.clone())))
     };
     let close = {
         let dialog = dialog.clone();
         Callback::from(move |()| dialog.set(None))
+    };
+    let then_close = |cb: Callback<()>| {
+        let dialog = dialog.clone();
+        Callback::from(move |()| {
+            dialog.set(None);
+            cb.emit(());
+        })
     };
     let on_join = {
         let (dialog, on_join) = (dialog.clone(), props.on_join.clone());
@@ -60,84 +95,155 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             on_join.emit(name);
         })
     };
-    let on_leave = {
-        let (dialog, on_leave) = (dialog.clone(), props.on_leave.clone());
-        Callback::from(move |()| {
-            dialog.set(None);
-            on_leave.emit(());
-        })
-    };
     let on_close = {
         let cb = props.on_close.clone();
         Callback::from(move |_| cb.emit(()))
     };
 
     let (status_text, status_class) = match owner {
-        Ownership::Bot => ("The bot is answering".to_owned(), "state-bot"),
+        Ownership::Bot => ("The assistant is answering".to_owned(), "state-bot"),
         Ownership::Waiting => ("Waiting for a person".to_owned(), "state-waiting"),
         Ownership::Mine(_) => ("You're in this chat".to_owned(), "state-mine"),
         Ownership::Theirs(op) => (format!("{} has this chat", op.name), "state-human"),
-        Ownership::Resolved => ("Closed".to_owned(), "state-resolved"),
+        Ownership::Resolved => ("Resolved".to_owned(), "state-resolved"),
         Ownership::Unknown => ("Unknown state".to_owned(), "state-bot"),
     };
-
-    let actions = match (owner, shown) {
-        (_, Some(_)) => html! {},
-        (o, None) if o.joinable() => html! {
-            <button type="button" class="btn btn-primary" onclick={open(Dialog::Join)} disabled={!props.online}>
-                { "Join" }
-            </button>
-        },
-        (Ownership::Mine(_), None) => html! {
-            <button type="button" class="btn btn-secondary" onclick={open(Dialog::Leave)} disabled={!props.online}>
-                { "Leave" }
-            </button>
-        },
-        (Ownership::Theirs(op), None) => html! {
-            <span class="owner-note"><span class="dot dot-available" aria-hidden="true"></span>
-                { format!("{} is in this chat", op.name) }</span>
-        },
-        _ => html! {},
+    let since = match waiting_since(&props.summary) {
+        Some(at) => format!(" · waiting {}", clock(props.now.0.saturating_sub(at.0))),
+        None => props
+            .summary
+            .help_requested_at
+            .map(|at| format!(" · handoff {}", relative_time(props.now, at)))
+            .unwrap_or_default(),
     };
 
-    let dialog_view = match shown {
+    let disabled = !props.online;
+    let mut buttons = Vec::new();
+    if actions.join {
+        buttons.push(html! { <button type="button" class="btn btn-primary" onclick={open(Dialog::Join)} {disabled}>{ "Join" }</button> });
+    }
+    if let Some(owner) = &actions.take_over {
+        buttons.push(html! {
+            <button type="button" class="btn btn-primary" onclick={open(Dialog::TakeOver(owner.clone()))} {disabled}
+                title={format!("{} has this chat", owner.name)}>{ "Take over" }</button>
+        });
+    }
+    if actions.transfer {
+        buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Transfer)} {disabled}>{ "Transfer" }</button> });
+    }
+    if actions.leave {
+        buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Leave)} {disabled}>{ "Leave" }</button> });
+    }
+    if actions.resolve {
+        buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Resolve)} {disabled}>{ "Resolve" }</button> });
+    }
+    let head_buttons = if shown.is_some() { Vec::new() } else { buttons };
+
+    let dialog_view = match &shown {
         Some(Dialog::Join) => html! {
             <JoinDialog default_name={props.me.name.clone()} on_confirm={on_join} on_cancel={close.clone()} />
         },
-        Some(Dialog::Leave) => html! { <LeaveDialog on_confirm={on_leave} on_cancel={close} /> },
+        Some(Dialog::TakeOver(seen)) => {
+            let (dialog, cb, replacing) = (dialog.clone(), props.on_take_over.clone(), seen.id.clone());
+            let on_confirm = Callback::from(move |name: String| {
+                dialog.set(None);
+                cb.emit((name, replacing.clone()));
+            });
+            html! {
+                <JoinDialog default_name={props.me.name.clone()} {on_confirm} on_cancel={close.clone()}
+                    title={format!("Take over from {}?", seen.name)}
+                    text={format!("{} is in this chat now. They are told you took over, and the visitor sees your name.", seen.name)}
+                    confirm_label="Take over" />
+            }
+        }
+        Some(Dialog::Transfer) => {
+            let (dialog, cb) = (dialog.clone(), props.on_transfer.clone());
+            let on_confirm = Callback::from(move |to: OperatorId| {
+                dialog.set(None);
+                cb.emit(to);
+            });
+            html! { <TransferDialog targets={props.targets.clone()} {on_confirm} on_cancel={close.clone()} /> }
+        }
+        Some(Dialog::Leave) => html! {
+            <ConfirmDialog title="Leave this chat?" confirm_label="Hand back to the bot"
+                text="The assistant answers the visitor again. You can join later if they need a person."
+                on_confirm={then_close(props.on_leave.clone())} on_cancel={close.clone()} />
+        },
+        Some(Dialog::Resolve) => html! {
+            <ConfirmDialog title="Resolve this chat?" confirm_label="Resolve"
+                text="The chat closes for the visitor, who can start a new one. It moves to Resolved."
+                on_confirm={then_close(props.on_resolve.clone())} on_cancel={close} />
+        },
         None => html! {},
     };
 
-    let footer = match owner {
-        Ownership::Mine(_) => html! { <Composer on_send={props.on_send.clone()} online={props.online} /> },
-        Ownership::Bot | Ownership::Waiting => html! {
-            <div class="composer-hint">{ "Join the chat to reply" }</div>
-        },
-        Ownership::Theirs(_) => html! {
-            <div class="composer-hint">{ "You can read along; only the operator in this chat can reply." }</div>
-        },
-        Ownership::Resolved | Ownership::Unknown => html! {
-            <div class="composer-hint">{ "This conversation is closed." }</div>
-        },
+    let footer = if actions.reply {
+        html! { <Composer on_send={props.on_send.clone()} on_typing={props.on_typing.clone()} online={props.online} /> }
+    } else {
+        let hint = match owner {
+            Ownership::Bot | Ownership::Waiting => "Join the chat to reply.".to_owned(),
+            Ownership::Theirs(op) => format!(
+                "You can read along; only {} can reply. Take over to answer yourself.",
+                op.name
+            ),
+            Ownership::Resolved => "This conversation is resolved; it is read-only.".to_owned(),
+            Ownership::Mine(_) | Ownership::Unknown => "You cannot reply in this conversation.".to_owned(),
+        };
+        html! { <div class="composer-hint">{ hint }</div> }
     };
 
+    let s = &props.summary;
+    let country = s.country.as_ref().map(|c| {
+        let emoji = flag(&c.code).unwrap_or_default();
+        let hint = if c.hint { " (from the browser's language)" } else { "" };
+        html! { <span class="fact" title={format!("Country{hint}")}>{ format!("{emoji} {}", c.code) }</span> }
+    });
     html! {
-        <section class="pane pane-conversation" aria-label={props.summary.visitor.clone()}>
+        <section class="pane pane-conversation" aria-label={s.visitor.clone()}>
             <div class="conversation-head">
                 <div class="head-title">
-                    <h2 class="head-visitor">{ props.summary.visitor.clone() }</h2>
-                    <p class={classes!("head-state", status_class)}>{ status_text }</p>
+                    <h2 class="head-visitor" dir="auto">{ s.visitor.clone() }</h2>
+                    <p class="head-facts">
+                        <span class={format!("fact fact-presence presence-{}", presence_key(s.presence))}>
+                            <span class="presence-dot" aria-hidden="true"></span>{ presence_label(s.presence) }
+                        </span>
+                        { for country }
+                        if let Some(locale) = &s.locale { <span class="fact" title="Language">{ locale.clone() }</span> }
+                        if let Some(email) = &s.email { <span class="fact" dir="auto" title="Email">{ email.clone() }</span> }
+                        <span class="fact fact-bot" title="Bot">{ props.bot_name.clone() }</span>
+                        if let Some(page) = &s.page { <span class="fact fact-page" dir="auto" title={page.clone()}>{ format!("on {}", short_page(page)) }</span> }
+                    </p>
+                    <p class={classes!("head-state", status_class)}>{ format!("{status_text}{since}") }</p>
                 </div>
                 <div class="head-actions">
-                    { actions }
+                    { for head_buttons }
                     <button type="button" class="btn btn-icon" aria-label="Close conversation" title="Close"
                         onclick={on_close}>{ "×" }</button>
                 </div>
             </div>
             { dialog_view }
             <MessageLog events={props.events.clone()} pending={props.pending.clone()} loaded={props.loaded}
-                me={props.me.id.clone()} visitor_marks={props.visitor_marks} on_discard={props.on_discard.clone()} />
+                me={props.me.id.clone()} visitor_marks={props.visitor_marks} on_discard={props.on_discard.clone()}
+                typing={props.typing} visitor={s.visitor.clone()} />
             <div class="conversation-foot">{ footer }</div>
         </section>
     }
+}
+
+fn presence_key(presence: baton_protocol::presence::VisitorPresence) -> &'static str {
+    use baton_protocol::presence::VisitorPresence as P;
+    match presence {
+        P::Online => "online",
+        P::Reconnecting => "reconnecting",
+        P::Lost | P::Unknown => "lost",
+    }
+}
+
+/// The path of a page URL ("https://shop.example/orders/1?x" → "/orders/1"),
+/// or the URL itself when it has none.
+fn short_page(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    path.chars().take(60).collect()
 }

@@ -1,12 +1,21 @@
-//! The inline dialogs: confirm joining (with the name the visitor sees) and
-//! confirm leaving.
+//! The inline dialogs: join or take over (with the name the visitor sees),
+//! a plain confirmation (leave, resolve), and the transfer picker. Each moves
+//! focus in on open; Escape cancels.
 
+use baton_protocol::OperatorId;
+use baton_protocol::operator::RosterEntry;
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct JoinDialogProps {
     pub default_name: String,
+    #[prop_or(AttrValue::Static("Join this chat"))]
+    pub title: AttrValue,
+    #[prop_or(AttrValue::Static("The visitor is told you joined, and the bot stops answering."))]
+    pub text: AttrValue,
+    #[prop_or(AttrValue::Static("Join chat"))]
+    pub confirm_label: AttrValue,
     pub on_confirm: Callback<String>,
     pub on_cancel: Callback<()>,
 }
@@ -56,8 +65,8 @@ pub fn JoinDialog(props: &JoinDialogProps) -> Html {
     html! {
         <form class="dialog" role="dialog" aria-labelledby="join-title" {onsubmit}
             onkeydown={escape_cancels(&props.on_cancel)}>
-            <h3 id="join-title" class="dialog-title">{ "Join this chat" }</h3>
-            <p class="dialog-text">{ "The visitor is told you joined, and the bot stops answering." }</p>
+            <h3 id="join-title" class="dialog-title">{ props.title.clone() }</h3>
+            <p class="dialog-text">{ props.text.clone() }</p>
             <div class="field">
                 <label for="join-name">{ "Name shown to the visitor" }</label>
                 <input id="join-name" type="text" maxlength="60" autocomplete="off" ref={input}
@@ -65,20 +74,23 @@ pub fn JoinDialog(props: &JoinDialogProps) -> Html {
             </div>
             <div class="dialog-actions">
                 <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
-                <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty()}>{ "Join chat" }</button>
+                <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty()}>{ props.confirm_label.clone() }</button>
             </div>
         </form>
     }
 }
 
 #[derive(Properties, PartialEq)]
-pub struct LeaveDialogProps {
+pub struct ConfirmDialogProps {
+    pub title: AttrValue,
+    pub text: AttrValue,
+    pub confirm_label: AttrValue,
     pub on_confirm: Callback<()>,
     pub on_cancel: Callback<()>,
 }
 
 #[component]
-pub fn LeaveDialog(props: &LeaveDialogProps) -> Html {
+pub fn ConfirmDialog(props: &ConfirmDialogProps) -> Html {
     let confirm_button = use_node_ref();
     {
         let confirm_button = confirm_button.clone();
@@ -97,15 +109,89 @@ pub fn LeaveDialog(props: &LeaveDialogProps) -> Html {
         Callback::from(move |_| cb.emit(()))
     };
     html! {
-        <div class="dialog" role="dialog" aria-labelledby="leave-title" onkeydown={escape_cancels(&props.on_cancel)}>
-            <h3 id="leave-title" class="dialog-title">{ "Leave this chat?" }</h3>
-            <p class="dialog-text">{ "The bot answers the visitor again. You can join later if they need a person." }</p>
+        <div class="dialog" role="dialog" aria-labelledby="confirm-title" onkeydown={escape_cancels(&props.on_cancel)}>
+            <h3 id="confirm-title" class="dialog-title">{ props.title.clone() }</h3>
+            <p class="dialog-text">{ props.text.clone() }</p>
             <div class="dialog-actions">
                 <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
                 <button type="button" class="btn btn-primary" ref={confirm_button} onclick={confirm}>
-                    { "Hand back to the bot" }
+                    { props.confirm_label.clone() }
                 </button>
             </div>
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TransferDialogProps {
+    /// Available teammates who serve this chat's bot (the roster rule).
+    pub targets: Vec<RosterEntry>,
+    pub on_confirm: Callback<OperatorId>,
+    pub on_cancel: Callback<()>,
+}
+
+/// Picks the teammate to hand the chat to. Only Available teammates who
+/// serve the bot are offered; Away and Busy ones never are.
+#[component]
+pub fn TransferDialog(props: &TransferDialogProps) -> Html {
+    let chosen = use_state(|| props.targets.first().map(|t| t.profile.id.clone()));
+    let first = use_node_ref();
+    {
+        let first = first.clone();
+        use_effect_with((), move |_| {
+            if let Some(el) = first.cast::<HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
+    // A chosen teammate who is no longer offered (went Away) is unchosen.
+    let current = (*chosen)
+        .clone()
+        .filter(|id| props.targets.iter().any(|t| &t.profile.id == id));
+    let onsubmit = {
+        let (current, on_confirm) = (current.clone(), props.on_confirm.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(id) = current.clone() {
+                on_confirm.emit(id);
+            }
+        })
+    };
+    let cancel = {
+        let cb = props.on_cancel.clone();
+        Callback::from(move |_| cb.emit(()))
+    };
+    let options = props.targets.iter().enumerate().map(|(i, t)| {
+        let id = t.profile.id.clone();
+        let onchange = {
+            let (chosen, id) = (chosen.clone(), id.clone());
+            Callback::from(move |_: Event| chosen.set(Some(id.clone())))
+        };
+        let node = if i == 0 { first.clone() } else { NodeRef::default() };
+        html! {
+            <label class="pick" key={id.as_str().to_owned()}>
+                <input type="radio" name="transfer-to" ref={node} value={id.to_string()}
+                    checked={current.as_ref() == Some(&id)} {onchange} />
+                <span class="avatar avatar-small" aria-hidden="true">{ super::initial(&t.profile.name) }</span>
+                <span class="pick-name">{ t.profile.name.clone() }</span>
+                <span class="pick-status"><span class="dot dot-available" aria-hidden="true"></span>{ "Available" }</span>
+            </label>
+        }
+    });
+    html! {
+        <form class="dialog" role="dialog" aria-labelledby="transfer-title" {onsubmit}
+            onkeydown={escape_cancels(&props.on_cancel)}>
+            <h3 id="transfer-title" class="dialog-title">{ "Transfer this chat" }</h3>
+            if props.targets.is_empty() {
+                <p class="dialog-text">{ "Nobody else who serves this bot is Available right now. Teammates who are Away or Busy are not offered chats." }</p>
+            } else {
+                <p class="dialog-text">{ "The visitor is told who takes over; your teammate is alerted." }</p>
+                <fieldset class="picks"><legend class="sr-only">{ "Teammate" }</legend>{ for options }</fieldset>
+            }
+            <div class="dialog-actions">
+                <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
+                <button type="submit" class="btn btn-primary" disabled={current.is_none()}>{ "Transfer" }</button>
+            </div>
+        </form>
     }
 }

@@ -1,8 +1,10 @@
-//! The top bar: brand, my status, the team roster, sign out.
+//! The top bar: brand, the team roster ("2/3 online", each teammate's
+//! status and whether their inbox is open; admins can set one Offline), my
+//! status, sign out.
 
 use crate::format::{STATUSES, parse_status, roster_count, status_label, status_value};
-use baton_protocol::OperatorProfile;
 use baton_protocol::operator::{OperatorStatus, Roster};
+use baton_protocol::{OperatorId, OperatorProfile};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -12,23 +14,29 @@ pub struct HeaderProps {
     pub status: OperatorStatus,
     pub roster: Roster,
     pub online: bool,
+    pub is_admin: bool,
+    /// Auto-away set me Away (until I choose a status myself).
+    pub auto_away: bool,
     pub on_status: Callback<OperatorStatus>,
+    /// An admin sets a teammate Offline.
+    pub on_set_offline: Callback<OperatorId>,
     pub on_sign_out: Callback<()>,
 }
 
 /// The CSS modifier for a status dot.
-fn dot_class(status: OperatorStatus) -> &'static str {
+pub fn dot_class(status: OperatorStatus) -> &'static str {
     match status {
-        OperatorStatus::Available => "dot-available",
-        OperatorStatus::Away => "dot-away",
-        OperatorStatus::Busy => "dot-busy",
-        OperatorStatus::Offline | OperatorStatus::Unknown => "dot-offline",
+        OperatorStatus::Available => "dot dot-available",
+        OperatorStatus::Away => "dot dot-away",
+        OperatorStatus::Busy => "dot dot-busy",
+        OperatorStatus::Offline | OperatorStatus::Unknown => "dot dot-offline",
     }
 }
 
 #[component]
 pub fn Header(props: &HeaderProps) -> Html {
     let select = use_node_ref();
+    let roster_open = use_state(|| false);
     // Keep the menu on the server's word: after a change it shows what the
     // roster broadcast confirmed.
     {
@@ -50,31 +58,80 @@ pub fn Header(props: &HeaderProps) -> Html {
         let cb = props.on_sign_out.clone();
         Callback::from(move |_| cb.emit(()))
     };
+    let toggle_roster = {
+        let roster_open = roster_open.clone();
+        Callback::from(move |_| roster_open.set(!*roster_open))
+    };
+    let close_on_escape = {
+        let roster_open = roster_open.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                roster_open.set(false);
+            }
+        })
+    };
 
+    let members = props.roster.operators.iter().map(|entry| {
+        let me = entry.profile.id == props.me.id;
+        let can_set_offline = props.is_admin && !me && entry.status != OperatorStatus::Offline;
+        let set_offline = {
+            let (id, cb) = (entry.profile.id.clone(), props.on_set_offline.clone());
+            Callback::from(move |_| cb.emit(id.clone()))
+        };
+        html! {
+            <li class="roster-member" key={entry.profile.id.as_str().to_owned()}>
+                <span class={dot_class(entry.status)} aria-hidden="true"></span>
+                <span class="roster-name" dir="auto">{ entry.profile.name.clone() }{ if me { " (you)" } else { "" } }</span>
+                <span class="roster-status">{ status_label(entry.status) }</span>
+                <span class={if entry.connected { "roster-conn conn-on" } else { "roster-conn" }}
+                    title={if entry.connected { "Inbox open" } else { "Inbox closed" }}>
+                    { if entry.connected { "inbox open" } else { "inbox closed" } }
+                </span>
+                if can_set_offline {
+                    <button type="button" class="btn btn-small" onclick={set_offline} disabled={!props.online}
+                        aria-label={format!("Set {} Offline", entry.profile.name)}>{ "Set offline" }</button>
+                }
+            </li>
+        }
+    });
+
+    let count_class = if props.online {
+        "roster-count"
+    } else {
+        "roster-count roster-stale"
+    };
     html! {
         <header class="topbar">
-            <div class="brand"><span class="brand-mark" aria-hidden="true">{ "B" }</span>{ "Baton Inbox" }</div>
+            <div class="brand"><span class="brand-mark" aria-hidden="true">{ "B" }</span><span class="brand-name">{ "Baton Inbox" }</span></div>
             <div class="topbar-spacer"></div>
-            <div class="roster" aria-label="Team">
-                <span class="roster-count">{ roster_count(&props.roster) }</span>
-                <ul class="roster-list">
-                    { for props.roster.operators.iter().map(|entry| html! {
-                        <li class="roster-member" key={entry.profile.id.as_str().to_owned()}
-                            title={format!("{} · {}", entry.profile.name, status_label(entry.status))}>
-                            <span class={classes!("dot", dot_class(entry.status))} aria-hidden="true"></span>
-                            <span class="roster-name">{ entry.profile.name.clone() }</span>
-                        </li>
-                    }) }
-                </ul>
+            <div class="roster" onkeydown={close_on_escape}>
+                <button type="button" class={count_class} aria-expanded={roster_open.to_string()}
+                    aria-controls="roster-panel" onclick={toggle_roster} title="Team">
+                    <span class="roster-dots" aria-hidden="true">
+                        { for props.roster.operators.iter().take(5).map(|e| html! {
+                            <span class={dot_class(e.status)} key={e.profile.id.as_str().to_owned()}></span>
+                        }) }
+                    </span>
+                    { roster_count(&props.roster) }
+                    if !props.online { <span class="roster-reconnecting">{ " · reconnecting" }</span> }
+                </button>
+                if *roster_open {
+                    <div class="roster-panel" id="roster-panel" role="region" aria-label="Team">
+                        <ul class="roster-list">{ for members }</ul>
+                    </div>
+                }
             </div>
             <div class="status-picker">
-                <span class={classes!("dot", dot_class(props.status))} aria-hidden="true"></span>
+                <span class={dot_class(props.status)} aria-hidden="true"></span>
                 <label for="my-status" class="status-label">{ "My status" }</label>
                 <select id="my-status" ref={select} {onchange} disabled={!props.online}>
                     { for STATUSES.into_iter().map(|s| html! {
                         <option value={status_value(s)} selected={s == props.status}>{ status_label(s) }</option>
                     }) }
                 </select>
+                if props.auto_away && props.status == OperatorStatus::Away {
+                    <span class="status-note" title="Set automatically after a while without activity">{ "auto" }</span>
+                }
             </div>
             <div class="me">
                 <span class="avatar" aria-hidden="true">{ super::initial(&props.me.name) }</span>

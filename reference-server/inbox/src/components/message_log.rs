@@ -16,6 +16,12 @@ pub struct MessageLogProps {
     /// The visitor's receipt marks: the status of operator messages.
     pub visitor_marks: ReceiptMarks,
     pub on_discard: Callback<ClientMsgId>,
+    /// The visitor is typing (shown after the last message).
+    #[prop_or_default]
+    pub typing: bool,
+    /// The visitor's label, for the typing line.
+    #[prop_or_default]
+    pub visitor: AttrValue,
 }
 
 /// Consecutive messages by the same author within this span share a header.
@@ -27,7 +33,7 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
     // Follow the conversation: scroll to the newest entry when one arrives.
     {
         let log = log.clone();
-        let count = props.events.len() + props.pending.len();
+        let count = props.events.len() + props.pending.len() + usize::from(props.typing);
         use_effect_with(count, move |_| {
             if let Some(el) = log.cast::<web_sys::Element>() {
                 el.set_scroll_top(el.scroll_height());
@@ -74,7 +80,7 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
         html! {
             <div key={p.client_msg_id.as_str().to_owned()}
                 class={classes!("msg", "msg-operator", "msg-mine", "msg-pending", p.failed.is_some().then_some("msg-failed"))}>
-                <div class="bubble">{ p.text.clone() }</div>
+                <div class="bubble" dir="auto">{ p.text.clone() }</div>
                 if let Some(reason) = &p.failed {
                     <div class="msg-note msg-note-error">
                         <span class="receipt receipt-failed">{ receipt_label(DeliveryStatus::Failed) }</span>
@@ -97,6 +103,12 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
             }
             { for items }
             { for pending }
+            if props.typing {
+                <div class="log-typing" aria-live="off">
+                    <span class="typing-dots" aria-hidden="true"><span></span><span></span><span></span></span>
+                    { format!("{} is typing…", props.visitor) }
+                </div>
+            }
         </div>
     }
 }
@@ -126,7 +138,7 @@ fn bubble(
                     <time class="msg-time" title={super::full_time(at)}>{ super::clock_time(at) }</time>
                 </div>
             }
-            <div class="bubble">{ text.to_owned() }</div>
+            <div class="bubble" dir="auto">{ text.to_owned() }</div>
             if let Some(status) = receipt {
                 <div class={classes!("msg-note", "receipt", receipt_class(status))}>{ receipt_label(status) }</div>
             }

@@ -7,6 +7,7 @@ pub mod conversation_view;
 pub mod dialogs;
 pub mod header;
 pub mod message_log;
+pub mod sidebar;
 pub mod sign_in;
 pub mod toast;
 

@@ -1,0 +1,111 @@
+//! What the inbox asks of the browser besides the socket: the tab title,
+//! browser notifications, a short alert sound, and one remembered choice.
+//! Everything here fails quietly: a browser that refuses (no permission, no
+//! audio) just gets the in-app toast.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+fn document() -> Option<web_sys::Document> {
+    web_sys::window()?.document()
+}
+
+/// The inbox is not what the operator is looking at (another tab, minimised).
+pub fn hidden() -> bool {
+    document().is_none_or(|d| d.visibility_state() != web_sys::VisibilityState::Visible)
+}
+
+pub fn set_title(title: &str) {
+    if let Some(d) = document() {
+        d.set_title(title);
+    }
+}
+
+/// "granted", "denied" or "default" (not asked yet); "unsupported" without
+/// the Notification API.
+pub fn notification_permission() -> &'static str {
+    let supported =
+        web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &"Notification".into()).unwrap_or(false));
+    if !supported {
+        return "unsupported";
+    }
+    match web_sys::Notification::permission() {
+        web_sys::NotificationPermission::Granted => "granted",
+        web_sys::NotificationPermission::Denied => "denied",
+        _ => "default",
+    }
+}
+
+/// Asks for permission; `done` runs once the operator answered.
+pub fn request_notifications(done: impl FnOnce() + 'static) {
+    if notification_permission() == "unsupported" {
+        return;
+    }
+    if let Ok(promise) = web_sys::Notification::request_permission() {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            done();
+        });
+    }
+}
+
+/// Shows a browser notification; clicking it focuses the inbox and runs
+/// `on_click`.
+pub fn notify(title: &str, body: &str, tag: &str, on_click: impl FnMut() + 'static) {
+    if notification_permission() != "granted" {
+        return;
+    }
+    let options = web_sys::NotificationOptions::new();
+    options.set_body(body);
+    options.set_tag(tag);
+    let Ok(notification) = web_sys::Notification::new_with_options(title, &options) else {
+        return;
+    };
+    let mut on_click = on_click;
+    let handler = Closure::<dyn FnMut()>::new(move || {
+        if let Some(w) = web_sys::window() {
+            let _ = w.focus();
+        }
+        on_click();
+    });
+    notification.set_onclick(Some(handler.as_ref().unchecked_ref()));
+    // The notification outlives this call; so must its handler.
+    handler.forget();
+}
+
+/// Two short tones. Browsers allow audio only after the operator has
+/// interacted with the page, which signing in is.
+pub fn chime() {
+    let Ok(context) = web_sys::AudioContext::new() else {
+        return;
+    };
+    let now = context.current_time();
+    for (i, freq) in [880.0_f32, 1320.0].into_iter().enumerate() {
+        let (Ok(osc), Ok(gain)) = (context.create_oscillator(), context.create_gain()) else {
+            return;
+        };
+        osc.frequency().set_value(freq);
+        let start = now + i as f64 * 0.16;
+        gain.gain().set_value(0.0);
+        let _ = gain.gain().linear_ramp_to_value_at_time(0.12, start + 0.02);
+        let _ = gain.gain().linear_ramp_to_value_at_time(0.0, start + 0.14);
+        let _ = osc.connect_with_audio_node(&gain);
+        let _ = gain.connect_with_audio_node(&context.destination());
+        let _ = osc.start_with_when(start);
+        let _ = osc.stop_with_when(start + 0.15);
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+pub fn remembered(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok()?
+}
+
+pub fn remember(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, value);
+    }
+}
