@@ -30,6 +30,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{broadcast, mpsc};
 
+mod team;
+pub use team::{TeamError, TeamMember};
+
 /// Frames queued for one socket, already serialised. Bounded: a peer that
 /// stops reading is disconnected (it resumes from its cursor) rather than
 /// growing the server's memory.
@@ -123,7 +126,9 @@ fn send<T: serde::Serialize>(outbox: &Outbox, frame: &T) -> bool {
     outbox.try_send(text).is_ok()
 }
 
-fn not_found() -> ErrorBody {
+/// The answer for a conversation that does not exist — and for one of a
+/// bot the operator does not serve, so existence does not leak.
+pub fn not_found() -> ErrorBody {
     ErrorBody::new(ErrorCode::NotFound, "no such conversation")
 }
 
@@ -154,16 +159,9 @@ impl Hub {
             }
             live.conversations.insert(row.id, conversation);
         }
+        store.grant_pending_bots(&bot_ids)?;
         for row in store.operators()? {
-            live.profiles.insert(row.id.clone(), profile(&row));
-            live.team.members.push(Member {
-                id: row.id,
-                role: row.role,
-                status: row.status,
-                // One team serves every bot in the reference server.
-                bots: bot_ids.clone(),
-                last_active: now(),
-            });
+            live.load_member(&row);
         }
         let hub = Arc::new(Hub {
             store: Box::new(store),
@@ -390,10 +388,13 @@ impl Hub {
             }
         }
         // A visitor who left is not typing, whatever their last frame said.
-        live.broadcast_operators(&ServerToOperator::Typing {
-            conversation: conversation.clone(),
-            typing: false,
-        });
+        live.broadcast_operators_of(
+            conversation,
+            &ServerToOperator::Typing {
+                conversation: conversation.clone(),
+                typing: false,
+            },
+        );
         let at = now();
         let Some(conv) = live.conversations.get_mut(conversation) else {
             return;
@@ -481,10 +482,13 @@ impl Hub {
         }
         for event in &outcome.events {
             live.broadcast_visitors(conversation, &ServerToVisitor::Event(event.clone()));
-            live.broadcast_operators(&ServerToOperator::Event {
-                conversation: conversation.clone(),
-                event: event.clone(),
-            });
+            live.broadcast_operators_of(
+                conversation,
+                &ServerToOperator::Event {
+                    conversation: conversation.clone(),
+                    event: event.clone(),
+                },
+            );
         }
         if !outcome.events.is_empty() {
             live.publish_row(conversation);
@@ -501,11 +505,14 @@ impl Hub {
             if outcome.team_marks.is_some() {
                 live.broadcast_visitors(conversation, &ServerToVisitor::Receipts { team });
             }
-            live.broadcast_operators(&ServerToOperator::Receipts {
-                conversation: conversation.clone(),
-                visitor,
-                team,
-            });
+            live.broadcast_operators_of(
+                conversation,
+                &ServerToOperator::Receipts {
+                    conversation: conversation.clone(),
+                    visitor,
+                    team,
+                },
+            );
         }
         Ok(())
     }
@@ -582,10 +589,13 @@ impl Hub {
 
     /// The visitor is typing: tell the operators.
     pub fn visitor_typing(&self, conversation: &ConversationId, typing: bool) {
-        self.lock().broadcast_operators(&ServerToOperator::Typing {
-            conversation: conversation.clone(),
-            typing,
-        });
+        self.lock().broadcast_operators_of(
+            conversation,
+            &ServerToOperator::Typing {
+                conversation: conversation.clone(),
+                typing,
+            },
+        );
     }
 
     /// A page of older events.
@@ -618,6 +628,12 @@ impl Hub {
             return Err(unsupported_version());
         }
         let mut live = self.lock();
+        if live.team.member(operator).is_none() {
+            // Added by the command line while the server runs.
+            if let Some(row) = self.store.operator(operator)? {
+                live.load_member(&row);
+            }
+        }
         let member = live
             .team
             .member(operator)
@@ -628,7 +644,13 @@ impl Hub {
             .get(operator)
             .cloned()
             .ok_or_else(|| ErrorBody::new(ErrorCode::Unauthorized, "unknown operator"))?;
-        let mut conversations: Vec<_> = live.conversations.keys().map(|id| live.summary(id, operator)).collect();
+        // Only the conversations of the bots this operator serves.
+        let mut conversations: Vec<_> = live
+            .conversations
+            .iter()
+            .filter(|(_, c)| member.bots.contains(&c.bot))
+            .map(|(id, _)| live.summary(id, operator))
+            .collect();
         conversations.sort_by_key(|c| std::cmp::Reverse(c.last_activity));
         let welcome = OperatorWelcome {
             protocol: PROTOCOL_VERSION,
@@ -639,6 +661,7 @@ impl Hub {
             bots: self
                 .bots
                 .keys()
+                .filter(|id| member.bots.contains(id))
                 .map(|id| BotInfo {
                     id: id.clone(),
                     name: id.to_string(),
@@ -898,10 +921,13 @@ impl Hub {
         };
         let note = self.store.add_note(conversation, id, &draft)?;
         if note.id == draft.id {
-            live.broadcast_operators(&ServerToOperator::Note {
-                conversation: conversation.clone(),
-                note,
-            });
+            live.broadcast_operators_of(
+                conversation,
+                &ServerToOperator::Note {
+                    conversation: conversation.clone(),
+                    note,
+                },
+            );
         }
         Ok(())
     }
@@ -1060,17 +1086,21 @@ impl Live {
     /// Sends each operator its own version of a conversation's row (unread
     /// counts are per operator).
     fn publish_row(&mut self, conversation: &ConversationId) {
-        if !self.conversations.contains_key(conversation) {
+        let Some(bot) = self.conversations.get(conversation).map(|c| &c.bot) else {
             return;
-        }
+        };
+        // `None`: this operator does not serve the bot and gets nothing.
         let rows: Vec<_> = self
             .operators
             .iter()
-            .map(|(_, op, _)| ServerToOperator::Conversation(self.summary(conversation, op)))
+            .map(|(_, op, _)| {
+                self.serves(op, bot)
+                    .then(|| ServerToOperator::Conversation(self.summary(conversation, op)))
+            })
             .collect();
         let mut i = 0;
         self.operators.retain(|(_, _, outbox)| {
-            let ok = send(outbox, &rows[i]);
+            let ok = rows[i].as_ref().is_none_or(|row| send(outbox, row));
             i += 1;
             ok
         });
@@ -1086,6 +1116,16 @@ impl Live {
 
     fn broadcast_operators(&mut self, frame: &ServerToOperator) {
         self.operators.retain(|(_, _, outbox)| send(outbox, frame));
+    }
+
+    /// A frame about one conversation, to the operators who serve its bot.
+    fn broadcast_operators_of(&mut self, conversation: &ConversationId, frame: &ServerToOperator) {
+        let Some(conv) = self.conversations.get(conversation) else {
+            return;
+        };
+        let (team, bot) = (&self.team, &conv.bot);
+        self.operators
+            .retain(|(_, op, outbox)| !team::serves(team, op, bot) || send(outbox, frame));
     }
 }
 
@@ -1126,7 +1166,7 @@ pub fn profile(row: &OperatorRow) -> OperatorProfile {
     OperatorProfile {
         id: row.id.clone(),
         name: row.name.clone(),
-        avatar_url: None,
-        colour: None,
+        avatar_url: row.avatar_url.clone(),
+        colour: row.colour.clone(),
     }
 }
