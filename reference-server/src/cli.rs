@@ -252,7 +252,16 @@ pub struct DemoAccount {
 /// bot; Eli, an agent on `demo` only; Noor, an agent on `demo` and `help`
 /// (those of them that are configured).
 pub fn seed_demo(store: &dyn Store, configured: &[BotId]) -> store::Result<Vec<DemoAccount>> {
-    let team: [(&str, &str, &'static str, &'static str, Role, Option<&[&str]>); 3] = [
+    // id, name, email, password, role, bots (`None`: every configured bot)
+    type Seat = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        Role,
+        Option<&'static [&'static str]>,
+    );
+    let team: [Seat; 3] = [
         ("op-dana", "Dana", "dana@demo.baton", "handover-demo", Role::Admin, None),
         (
             "op-eli",

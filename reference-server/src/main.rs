@@ -73,9 +73,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  Baton is running.");
     println!("  Demo shop (visitor):  http://{addr}/");
     println!("  Operator inbox:       http://{addr}/inbox/");
+    if config.demo && bot_ids.iter().any(|b| b.as_str() == "help") {
+        println!("  Help centre (bot 2):  http://{addr}/help.html");
+    }
     for account in &demo_accounts {
-        let role = cli::role_text(account.role);
-        println!("  Demo sign-in ({role}):  {} / {}", account.email, account.password);
+        let label = format!("Demo sign-in ({}):", cli::role_text(account.role));
+        println!("  {label:<21} {} / {}", account.email, account.password);
     }
     println!("  Data:                 {}", db.display());
     println!();

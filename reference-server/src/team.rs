@@ -25,17 +25,37 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 const MAX_PASSWORD_CHARS: usize = 1024;
 const MAX_NAME_CHARS: usize = 60;
 
-type Answer = Result<Response, Response>;
+type Answer = Result<Response, ApiError>;
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({"error": code, "message": message}))).into_response()
+/// A refusal in the shape every JSON route answers with:
+/// `{"error": "snake_case_code", "message": "…"}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
 }
 
-fn bad_request(message: &str) -> Response {
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": self.code, "message": self.message});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+fn error(status: StatusCode, code: &'static str, message: &str) -> ApiError {
+    ApiError {
+        status,
+        code,
+        message: message.to_owned(),
+    }
+}
+
+fn bad_request(message: &str) -> ApiError {
     error(StatusCode::BAD_REQUEST, "bad_request", message)
 }
 
-fn internal() -> Response {
+fn internal() -> ApiError {
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal",
@@ -43,8 +63,8 @@ fn internal() -> Response {
     )
 }
 
-impl From<TeamError> for Response {
-    fn from(err: TeamError) -> Response {
+impl From<TeamError> for ApiError {
+    fn from(err: TeamError) -> ApiError {
         match err {
             TeamError::NotFound => error(StatusCode::NOT_FOUND, "not_found", "no such operator"),
             TeamError::EmailTaken => error(
@@ -67,7 +87,7 @@ impl From<TeamError> for Response {
 }
 
 /// The signed-in operator, or 401. Deactivated operators have no session.
-fn signed_in(app: &AppState, headers: &HeaderMap) -> Result<OperatorRow, Response> {
+fn signed_in(app: &AppState, headers: &HeaderMap) -> Result<OperatorRow, ApiError> {
     let unauthorized = || error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first");
     let id = app.operator_from(headers).ok_or_else(unauthorized)?;
     match app.hub.store().operator(&id) {
@@ -82,7 +102,7 @@ fn signed_in(app: &AppState, headers: &HeaderMap) -> Result<OperatorRow, Respons
 
 /// A state-changing request: from the server's own pages (or no browser at
 /// all), by a signed-in operator.
-fn changing(app: &AppState, headers: &HeaderMap) -> Result<OperatorRow, Response> {
+fn changing(app: &AppState, headers: &HeaderMap) -> Result<OperatorRow, ApiError> {
     if !crate::operator_ws::same_origin(headers) {
         return Err(error(
             StatusCode::FORBIDDEN,
@@ -94,7 +114,7 @@ fn changing(app: &AppState, headers: &HeaderMap) -> Result<OperatorRow, Response
 }
 
 /// [`changing`], by an admin.
-fn admin(app: &AppState, headers: &HeaderMap) -> Result<OperatorRow, Response> {
+fn admin(app: &AppState, headers: &HeaderMap) -> Result<OperatorRow, ApiError> {
     let me = changing(app, headers)?;
     if me.role != Role::Admin {
         return Err(error(
@@ -107,7 +127,7 @@ fn admin(app: &AppState, headers: &HeaderMap) -> Result<OperatorRow, Response> {
 }
 
 /// Reads a JSON body; a bad one is a 400 that says what is wrong.
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Response> {
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| bad_request(&format!("could not read the request: {e}")))
 }
 
@@ -132,8 +152,8 @@ fn member_json(member: &TeamMember) -> Value {
 }
 
 /// The team page's view of one operator, as it stands now.
-fn one(app: &AppState, id: &OperatorId) -> Result<Value, Response> {
-    let team = app.hub.team().map_err(|e| Response::from(TeamError::from(e)))?;
+fn one(app: &AppState, id: &OperatorId) -> Result<Value, ApiError> {
+    let team = app.hub.team().map_err(|e| ApiError::from(TeamError::from(e)))?;
     let member = team.iter().find(|m| &m.row.id == id).ok_or(TeamError::NotFound)?;
     Ok(json!({"operator": member_json(member)}))
 }
@@ -176,22 +196,22 @@ pub fn valid_password(password: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn clean_name(name: &str) -> Result<String, Response> {
+fn clean_name(name: &str) -> Result<String, ApiError> {
     valid_name(name).map_err(bad_request)
 }
 
-fn clean_email(email: &str) -> Result<String, Response> {
+fn clean_email(email: &str) -> Result<String, ApiError> {
     valid_email(email).map_err(bad_request)
 }
 
-fn check_role(role: Role) -> Result<Role, Response> {
+fn check_role(role: Role) -> Result<Role, ApiError> {
     match role {
         Role::Admin | Role::Agent => Ok(role),
         Role::Unknown => Err(bad_request("a role is \"admin\" or \"agent\"")),
     }
 }
 
-fn check_bots(app: &AppState, bots: Vec<BotId>) -> Result<Vec<BotId>, Response> {
+fn check_bots(app: &AppState, bots: Vec<BotId>) -> Result<Vec<BotId>, ApiError> {
     let mut bots = bots;
     bots.sort();
     bots.dedup();
@@ -202,7 +222,7 @@ fn check_bots(app: &AppState, bots: Vec<BotId>) -> Result<Vec<BotId>, Response> 
 }
 
 /// A colour visitors see: `#rrggbb`.
-fn check_colour(colour: Option<String>) -> Result<Option<String>, Response> {
+fn check_colour(colour: Option<String>) -> Result<Option<String>, ApiError> {
     match colour {
         Some(c) if c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit()) => {
             Ok(Some(c.to_ascii_lowercase()))
@@ -214,7 +234,7 @@ fn check_colour(colour: Option<String>) -> Result<Option<String>, Response> {
 
 /// Checks a new password and hashes it off the async runtime (argon2 is
 /// deliberately slow).
-async fn new_password_hash(password: String) -> Result<String, Response> {
+async fn new_password_hash(password: String) -> Result<String, ApiError> {
     valid_password(&password).map_err(bad_request)?;
     tokio::task::spawn_blocking(move || auth::hash_password(&password))
         .await
@@ -226,7 +246,7 @@ async fn new_password_hash(password: String) -> Result<String, Response> {
 pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
     respond(async {
         signed_in(&app, &headers)?;
-        let team = app.hub.team().map_err(|e| Response::from(TeamError::from(e)))?;
+        let team = app.hub.team().map_err(|e| ApiError::from(TeamError::from(e)))?;
         let operators: Vec<Value> = team.iter().map(member_json).collect();
         Ok(Json(json!({ "operators": operators })).into_response())
     })
@@ -413,5 +433,5 @@ pub async fn change_my_password(State(app): State<AppState>, headers: HeaderMap,
 
 /// Handlers answer with `?` on either side: the error is a response too.
 async fn respond(answer: impl std::future::Future<Output = Answer>) -> Response {
-    answer.await.unwrap_or_else(|err| err)
+    answer.await.unwrap_or_else(IntoResponse::into_response)
 }

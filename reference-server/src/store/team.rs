@@ -289,8 +289,13 @@ mod tests {
         let path = dir.path().join("old.sqlite3");
         {
             let conn = Connection::open(&path).expect("open");
-            let before = super::super::sqlite::MIGRATIONS.len() - 1;
-            for sql in &super::super::sqlite::MIGRATIONS[..before] {
+            let migrations = super::super::sqlite::MIGRATIONS;
+            // The schema as it was just before this change (later ones may follow it).
+            let before = migrations
+                .iter()
+                .position(|sql| sql.contains("CREATE TABLE operator_bots"))
+                .expect("the per-bot migration");
+            for sql in &migrations[..before] {
                 conn.execute_batch(sql).expect("old schema");
             }
             conn.pragma_update(None, "user_version", before).expect("version");

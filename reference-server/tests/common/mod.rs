@@ -2,7 +2,7 @@
 //! WebSocket clients. Nothing is mocked.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use baton_protocol::operator::{OperatorToServer, ServerToOperator};
+use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{ServerToVisitor, VisitorHello, VisitorToServer};
 use baton_protocol::{BotId, OperatorId, PROTOCOL_VERSION, Timestamp};
 use baton_server::bot::RuleBot;
@@ -175,6 +175,16 @@ impl Server {
     }
 }
 
+/// `POST /api/login` with these credentials.
+pub async fn login(server: &Server, email: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("http://{}/api/login", server.addr))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .expect("HTTP")
+}
+
 /// A visitor socket to the server at `addr` (`host:port`), sent from `origin`.
 pub async fn visitor_socket(addr: &str, origin: &str) -> Result<Ws, WsError> {
     visitor_socket_with(addr, origin, &[]).await
@@ -227,6 +237,17 @@ pub async fn operator_socket(addr: &str, token: &str) -> Ws {
     )
     .await;
     ws
+}
+
+/// The operator makes themselves Available.
+pub async fn available(op: &mut Ws) {
+    send(
+        op,
+        &OperatorToServer::SetStatus {
+            status: OperatorStatus::Available,
+        },
+    )
+    .await;
 }
 
 pub fn hello() -> VisitorToServer {
