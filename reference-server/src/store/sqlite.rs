@@ -160,23 +160,7 @@ impl Store for SqliteStore {
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO operators (id, email, name, password_hash, role, active, colour, avatar_url)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT(id) DO UPDATE SET email = ?2, name = ?3, password_hash = ?4, role = ?5,
-                 active = ?6, colour = ?7, avatar_url = ?8, all_bots_pending = 0",
-            params![
-                op.id.as_str(),
-                op.email,
-                op.name,
-                op.password_hash,
-                enum_text(&op.role)?,
-                op.active,
-                op.colour,
-                op.avatar_url
-            ],
-        )?;
-        super::team::replace_bots(&tx, &op.id, &op.bots)?;
+        write_operator(&tx, op)?;
         tx.commit()?;
         Ok(())
     }
@@ -463,6 +447,28 @@ pub(super) fn enum_text<T: serde::Serialize>(value: &T) -> Result<String> {
 
 fn text_enum<T: serde::de::DeserializeOwned + Default>(text: String) -> T {
     serde_json::from_value(serde_json::Value::String(text)).unwrap_or_default()
+}
+
+/// Creates or replaces an operator and their bots; a status, once stored,
+/// is the operator's own and stays (new ones start Offline).
+pub(super) fn write_operator(conn: &Connection, op: &OperatorRow) -> Result<()> {
+    conn.execute(
+        "INSERT INTO operators (id, email, name, password_hash, role, active, colour, avatar_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET email = ?2, name = ?3, password_hash = ?4, role = ?5,
+             active = ?6, colour = ?7, avatar_url = ?8, all_bots_pending = 0",
+        params![
+            op.id.as_str(),
+            op.email,
+            op.name,
+            op.password_hash,
+            enum_text(&op.role)?,
+            op.active,
+            op.colour,
+            op.avatar_url
+        ],
+    )?;
+    super::team::replace_bots(conn, &op.id, &op.bots)
 }
 
 /// The columns [`operator_row`] reads, in its order.

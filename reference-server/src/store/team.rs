@@ -3,7 +3,7 @@
 //! Both stores implement [`TeamStore`]; the conformance suite covers it.
 
 use super::memory::MemoryStore;
-use super::sqlite::{OPERATOR_COLUMNS, SqliteStore, enum_text, operator_row};
+use super::sqlite::{OPERATOR_COLUMNS, SqliteStore, enum_text, operator_row, write_operator};
 use super::{OperatorRow, Result, Store, StoreError};
 use baton_protocol::operator::{OperatorStatus, Role};
 use baton_protocol::{BotId, OperatorId};
@@ -21,8 +21,8 @@ pub struct OperatorUpdate {
 }
 
 pub trait TeamStore {
-    /// Creates an operator with exactly `op.bots`; `Err(Duplicate)` if the
-    /// id or the email (whatever its case) is taken.
+    /// Creates an operator, Offline, with exactly `op.bots`; `Err(Duplicate)`
+    /// if the id or the email (whatever its case) is taken.
     fn add_operator(&self, op: &OperatorRow) -> Result<()>;
     fn operator(&self, id: &OperatorId) -> Result<Option<OperatorRow>>;
     /// `Ok(false)`: no such operator.
@@ -101,26 +101,10 @@ impl TeamStore for SqliteStore {
         if taken {
             return Err(StoreError::Duplicate);
         }
-        let inserted = tx.execute(
-            "INSERT INTO operators (id, email, name, password_hash, role, status, active, colour, avatar_url)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                op.id.as_str(),
-                op.email,
-                op.name,
-                op.password_hash,
-                enum_text(&op.role)?,
-                enum_text(&op.status)?,
-                op.active,
-                op.colour,
-                op.avatar_url
-            ],
-        );
-        match inserted {
-            Err(e) if is_constraint(&e) => return Err(StoreError::Duplicate),
+        match write_operator(&tx, op) {
+            Err(StoreError::Sqlite(e)) if is_constraint(&e) => return Err(StoreError::Duplicate),
             other => other?,
         };
-        replace_bots(&tx, &op.id, &op.bots)?;
         tx.commit()?;
         Ok(())
     }
@@ -219,6 +203,7 @@ impl TeamStore for MemoryStore {
             return Err(StoreError::Duplicate);
         }
         let mut op = op.clone();
+        op.status = OperatorStatus::Offline;
         op.bots.sort();
         op.bots.dedup();
         data.operators.insert(op.id.clone(), op);
