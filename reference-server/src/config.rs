@@ -34,13 +34,13 @@ use std::path::{Path, PathBuf};
 )]
 pub struct Cli {
     /// A TOML config file (see the module docs for its shape).
-    #[arg(long, env = "BATON_CONFIG")]
+    #[arg(long, env = "BATON_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "BATON_LISTEN")]
     pub listen: Option<SocketAddr>,
     /// Directory for the SQLite database [default: data].
-    #[arg(long, env = "BATON_DATA_DIR")]
+    #[arg(long, env = "BATON_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Built widget and inbox assets (`<dir>/widget`, `<dir>/inbox`)
     /// [default: target/web].
@@ -66,9 +66,12 @@ pub struct Cli {
     /// Header a trusted reverse proxy sets to the visitor's country.
     #[arg(long, env = "BATON_COUNTRY_HEADER")]
     pub country_header: Option<String>,
-    /// Create the demo operator account (printed at start-up).
+    /// Create the demo team's accounts (printed at start-up).
     #[arg(long)]
     pub demo: bool,
+    /// Instead of serving: manage operator accounts (`operator --help`).
+    #[command(subcommand)]
+    pub command: Option<crate::cli::Command>,
 }
 
 /// The config file. Every field is optional.

@@ -67,7 +67,8 @@ pub async fn login(
         .as_ref()
         .map_or(app.dummy_hash.as_str(), |r| r.password_hash.as_str());
     let password_ok = auth::verify_password(hash, &creds.password);
-    let Some(row) = row.filter(|_| password_ok) else {
+    // A deactivated operator gets the same answer as a wrong password.
+    let Some(row) = row.filter(|r| password_ok && r.active) else {
         app.logins.failed(&keys, Instant::now());
         tracing::info!("sign-in refused");
         return (
@@ -101,19 +102,6 @@ pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Response
     }
     let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     ([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response()
-}
-
-pub async fn me(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(id) = app.operator_from(&headers) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    match app.hub.store().operators() {
-        Ok(ops) => match ops.iter().find(|o| o.id == id) {
-            Some(row) => Json(serde_json::json!({"operator": profile(row), "role": row.role})).into_response(),
-            None => StatusCode::UNAUTHORIZED.into_response(),
-        },
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
 }
 
 pub async fn healthz() -> &'static str {
@@ -161,11 +149,17 @@ pub async fn suggest(
     headers: HeaderMap,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Response {
-    if app.operator_from(&headers).is_none() {
+    let Some(operator) = app.operator_from(&headers) else {
         return StatusCode::UNAUTHORIZED.into_response();
-    }
+    };
     let conversation = baton_protocol::ConversationId(id);
-    let Some(bot) = app.hub.bot_of(&conversation) else {
+    // A conversation of a bot the operator does not serve is as unknown as
+    // one that does not exist.
+    let bot = app
+        .hub
+        .bot_of(&conversation)
+        .filter(|_| app.hub.may_access(&operator, &conversation));
+    let Some(bot) = bot else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let Some(knowledge) = app.knowledge.get(&bot) else {

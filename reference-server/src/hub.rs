@@ -32,6 +32,8 @@ use tokio::sync::{broadcast, mpsc};
 
 mod alerts;
 mod owner;
+mod team;
+pub use team::{TeamError, TeamMember};
 
 /// Frames queued for one socket, already serialised. Bounded: a peer that
 /// stops reading is disconnected (it resumes from its cursor) rather than
@@ -146,7 +148,9 @@ fn send<T: serde::Serialize>(outbox: &Outbox, frame: &T) -> bool {
     outbox.try_send(text).is_ok()
 }
 
-fn not_found() -> ErrorBody {
+/// The answer for a conversation that does not exist — and for one of a
+/// bot the operator does not serve, so existence does not leak.
+pub fn not_found() -> ErrorBody {
     ErrorBody::new(ErrorCode::NotFound, "no such conversation")
 }
 
@@ -178,18 +182,11 @@ impl Hub {
             }
             live.conversations.insert(row.id, conversation);
         }
+        store.grant_pending_bots(&bot_ids)?;
         let started = now();
         for row in store.operators()? {
             live.inbox_closed_since.insert(row.id.clone(), started);
-            live.profiles.insert(row.id.clone(), profile(&row));
-            live.team.members.push(Member {
-                id: row.id,
-                role: row.role,
-                status: row.status,
-                // One team serves every bot in the reference server.
-                bots: bot_ids.clone(),
-                last_active: now(),
-            });
+            live.load_member(&row);
         }
         let hub = Arc::new(Hub {
             store: Box::new(store),
@@ -430,10 +427,13 @@ impl Hub {
             }
         }
         // A visitor who left is not typing, whatever their last frame said.
-        live.broadcast_operators(&ServerToOperator::Typing {
-            conversation: conversation.clone(),
-            typing: false,
-        });
+        live.broadcast_operators_of(
+            conversation,
+            &ServerToOperator::Typing {
+                conversation: conversation.clone(),
+                typing: false,
+            },
+        );
         let at = now();
         let Some(conv) = live.conversations.get_mut(conversation) else {
             return;
@@ -526,10 +526,13 @@ impl Hub {
         }
         for event in &outcome.events {
             live.broadcast_visitors(conversation, &ServerToVisitor::Event(event.clone()));
-            live.broadcast_operators(&ServerToOperator::Event {
-                conversation: conversation.clone(),
-                event: event.clone(),
-            });
+            live.broadcast_operators_of(
+                conversation,
+                &ServerToOperator::Event {
+                    conversation: conversation.clone(),
+                    event: event.clone(),
+                },
+            );
         }
         if !outcome.events.is_empty() {
             live.publish_row(conversation);
@@ -548,11 +551,14 @@ impl Hub {
             if outcome.team_marks.is_some() {
                 live.broadcast_visitors(conversation, &ServerToVisitor::Receipts { team });
             }
-            live.broadcast_operators(&ServerToOperator::Receipts {
-                conversation: conversation.clone(),
-                visitor,
-                team,
-            });
+            live.broadcast_operators_of(
+                conversation,
+                &ServerToOperator::Receipts {
+                    conversation: conversation.clone(),
+                    visitor,
+                    team,
+                },
+            );
         }
         Ok(())
     }
@@ -629,10 +635,13 @@ impl Hub {
 
     /// The visitor is typing: tell the operators.
     pub fn visitor_typing(&self, conversation: &ConversationId, typing: bool) {
-        self.lock().broadcast_operators(&ServerToOperator::Typing {
-            conversation: conversation.clone(),
-            typing,
-        });
+        self.lock().broadcast_operators_of(
+            conversation,
+            &ServerToOperator::Typing {
+                conversation: conversation.clone(),
+                typing,
+            },
+        );
     }
 
     /// A page of older events.
@@ -665,6 +674,12 @@ impl Hub {
             return Err(unsupported_version());
         }
         let mut live = self.lock();
+        if live.team.member(operator).is_none() {
+            // Added by the command line while the server runs.
+            if let Some(row) = self.store.operator(operator)? {
+                live.load_member(&row);
+            }
+        }
         let member = live
             .team
             .member(operator)
@@ -675,11 +690,12 @@ impl Hub {
             .get(operator)
             .cloned()
             .ok_or_else(|| ErrorBody::new(ErrorCode::Unauthorized, "unknown operator"))?;
-        // Resolved chats have left the live list (PROTOCOL.md `conversation`).
+        // Only the conversations of the bots this operator serves; resolved
+        // chats have left the live list (PROTOCOL.md `conversation`).
         let mut conversations: Vec<_> = live
             .conversations
             .iter()
-            .filter(|(_, c)| c.core.handover().state() != &HandoverState::Resolved)
+            .filter(|(_, c)| member.bots.contains(&c.bot) && c.core.handover().state() != &HandoverState::Resolved)
             .map(|(id, _)| live.summary(id, operator))
             .collect();
         conversations.sort_by_key(|c| std::cmp::Reverse(c.last_activity));
@@ -692,6 +708,7 @@ impl Hub {
             bots: self
                 .bots
                 .keys()
+                .filter(|id| member.bots.contains(id))
                 .map(|id| BotInfo {
                     id: id.clone(),
                     name: id.to_string(),
@@ -1032,10 +1049,13 @@ impl Hub {
         };
         let note = self.store.add_note(conversation, id, &draft)?;
         if note.id == draft.id {
-            live.broadcast_operators(&ServerToOperator::Note {
-                conversation: conversation.clone(),
-                note,
-            });
+            live.broadcast_operators_of(
+                conversation,
+                &ServerToOperator::Note {
+                    conversation: conversation.clone(),
+                    note,
+                },
+            );
         }
         Ok(())
     }
@@ -1191,17 +1211,21 @@ impl Live {
     /// Sends each operator its own version of a conversation's row (unread
     /// counts are per operator).
     fn publish_row(&mut self, conversation: &ConversationId) {
-        if !self.conversations.contains_key(conversation) {
+        let Some(bot) = self.conversations.get(conversation).map(|c| &c.bot) else {
             return;
-        }
+        };
+        // `None`: this operator does not serve the bot and gets nothing.
         let rows: Vec<_> = self
             .operators
             .iter()
-            .map(|(_, op, _)| ServerToOperator::Conversation(self.summary(conversation, op)))
+            .map(|(_, op, _)| {
+                self.serves(op, bot)
+                    .then(|| ServerToOperator::Conversation(self.summary(conversation, op)))
+            })
             .collect();
         let mut i = 0;
         self.operators.retain(|(_, _, outbox)| {
-            let ok = send(outbox, &rows[i]);
+            let ok = rows[i].as_ref().is_none_or(|row| send(outbox, row));
             i += 1;
             ok
         });
@@ -1219,13 +1243,18 @@ impl Live {
         self.operators.retain(|(_, _, outbox)| send(outbox, frame));
     }
 
-    /// `operator` serves `bot` (may see and act on its conversations).
-    fn serves(&self, operator: &OperatorId, bot: &BotId) -> bool {
-        self.team.member(operator).is_some_and(|m| m.bots.contains(bot))
-    }
-
     fn prefs_of(&self, operator: &OperatorId) -> baton_protocol::operator::AlertPrefs {
         self.alert_prefs.get(operator).copied().unwrap_or_default()
+    }
+
+    /// A frame about one conversation, to the operators who serve its bot.
+    fn broadcast_operators_of(&mut self, conversation: &ConversationId, frame: &ServerToOperator) {
+        let Some(conv) = self.conversations.get(conversation) else {
+            return;
+        };
+        let (team, bot) = (&self.team, &conv.bot);
+        self.operators
+            .retain(|(_, op, outbox)| !team::serves(team, op, bot) || send(outbox, frame));
     }
 }
 
@@ -1279,7 +1308,7 @@ pub fn profile(row: &OperatorRow) -> OperatorProfile {
     OperatorProfile {
         id: row.id.clone(),
         name: row.name.clone(),
-        avatar_url: None,
-        colour: None,
+        avatar_url: row.avatar_url.clone(),
+        colour: row.colour.clone(),
     }
 }

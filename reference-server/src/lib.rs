@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod bot;
+pub mod cli;
 pub mod config;
 pub mod http;
 pub mod hub;
@@ -17,11 +18,12 @@ pub mod notify;
 pub mod operator_ws;
 pub mod socket;
 pub mod store;
+pub mod team;
 pub mod visitor_ws;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, patch, post};
 use baton_protocol::OperatorId;
 use hub::Hub;
 use std::future::Future;
@@ -91,7 +93,13 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(http::metrics))
         .route("/api/login", post(http::login))
         .route("/api/logout", post(http::logout))
-        .route("/api/me", get(http::me))
+        .route("/api/me", get(team::me).patch(team::edit_me))
+        .route("/api/me/password", post(team::change_my_password))
+        .route("/api/team", get(team::list).post(team::add))
+        .route("/api/team/{id}", patch(team::edit))
+        .route("/api/team/{id}/password", post(team::reset_password))
+        .route("/api/team/{id}/deactivate", post(team::deactivate))
+        .route("/api/team/{id}/activate", post(team::activate))
         .route("/api/translate", post(http::translate))
         .route("/api/conversations", get(http::conversations))
         .route("/api/conversations/{id}/suggest", post(http::suggest))

@@ -1,19 +1,13 @@
-use baton_protocol::OperatorId;
-use baton_protocol::operator::Role;
+use baton_protocol::BotId;
 use baton_server::bot::{self, BotEngineConfig};
 use baton_server::config::{Cli, Config};
 use baton_server::hub::Hub;
 use baton_server::notify::NotifyConfig;
-use baton_server::store::{OperatorRow, SqliteStore, Store};
-use baton_server::{AppState, auth, serve};
+use baton_server::store::SqliteStore;
+use baton_server::{AppState, cli, serve};
 use clap::Parser;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// The demo operator `--demo` creates. Printed at start-up; a real
-/// deployment creates its accounts without this flag.
-const DEMO_EMAIL: &str = "dana@demo.baton";
-const DEMO_PASSWORD: &str = "handover-demo";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,20 +16,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,baton_server=info".into()),
         )
         .init();
-    let config = Config::load(Cli::parse())?;
+    let mut args = Cli::parse();
+    let command = args.command.take();
+    let config = Config::load(args)?;
     std::fs::create_dir_all(&config.data_dir)?;
     let db = config.data_dir.join("baton.sqlite3");
     let store = SqliteStore::open(&db)?;
-    if config.demo {
-        store.upsert_operator(&OperatorRow {
-            id: OperatorId("op-dana".into()),
-            email: DEMO_EMAIL.into(),
-            name: "Dana".into(),
-            password_hash: auth::hash_password(DEMO_PASSWORD),
-            role: Role::Admin,
-            status: Default::default(),
-        })?;
+    let bot_ids: Vec<BotId> = config.bots.iter().map(|b| b.id.clone()).collect();
+    if let Some(command) = command {
+        if let Err(refused) = cli::run(command, &store, &bot_ids, &mut std::io::stdout()) {
+            eprintln!("error: {refused}");
+            std::process::exit(1);
+        }
+        return Ok(());
     }
+    // A real deployment creates its accounts with `baton-server operator add`.
+    let demo_accounts = if config.demo {
+        cli::seed_demo(&store, &bot_ids)?
+    } else {
+        Vec::new()
+    };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let mut bots = Vec::new();
@@ -73,8 +73,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  Baton is running.");
     println!("  Demo shop (visitor):  http://{addr}/");
     println!("  Operator inbox:       http://{addr}/inbox/");
-    if config.demo {
-        println!("  Demo sign-in:         {DEMO_EMAIL} / {DEMO_PASSWORD}");
+    if config.demo && bot_ids.iter().any(|b| b.as_str() == "help") {
+        println!("  Help centre (bot 2):  http://{addr}/help.html");
+    }
+    for account in &demo_accounts {
+        let label = format!("Demo sign-in ({}):", cli::role_text(account.role));
+        println!("  {label:<21} {} / {}", account.email, account.password);
     }
     println!("  Data:                 {}", db.display());
     println!();

@@ -30,7 +30,7 @@ pub async fn upgrade(State(app): State<AppState>, headers: HeaderMap, ws: WebSoc
 
 /// Browsers always send Origin on WebSocket upgrades; non-browser clients
 /// (with a bearer token) may omit it.
-fn same_origin(headers: &HeaderMap) -> bool {
+pub fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return true;
     };
@@ -98,6 +98,58 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
     }
 }
 
+/// The conversation a frame acts on, and its client message id if it has
+/// one. Such frames need access to the conversation's bot.
+fn names_conversation(frame: &OperatorToServer) -> Option<(&baton_protocol::ConversationId, Option<ClientMsgId>)> {
+    use OperatorToServer as F;
+    match frame {
+        F::Open { conversation }
+        | F::History { conversation, .. }
+        | F::Typing { conversation, .. }
+        | F::Receipt { conversation, .. } => Some((conversation, None)),
+        F::Join {
+            conversation,
+            client_msg_id,
+            ..
+        }
+        | F::TakeOver {
+            conversation,
+            client_msg_id,
+            ..
+        }
+        | F::Transfer {
+            conversation,
+            client_msg_id,
+            ..
+        }
+        | F::Leave {
+            conversation,
+            client_msg_id,
+        }
+        | F::Resolve {
+            conversation,
+            client_msg_id,
+        }
+        | F::Send {
+            conversation,
+            client_msg_id,
+            ..
+        }
+        | F::AddNote {
+            conversation,
+            client_msg_id,
+            ..
+        } => Some((conversation, Some(client_msg_id.clone()))),
+        F::Hello { .. }
+        | F::SetStatus { .. }
+        | F::SetTeammateStatus { .. }
+        | F::SaveShortcut { .. }
+        | F::DeleteShortcut { .. }
+        | F::Ping
+        | F::Unknown => None,
+    }
+}
+
 /// One frame of an established operator session.
 fn handle(
     app: &AppState,
@@ -120,6 +172,11 @@ fn handle(
             ..profile
         }
     };
+    if let Some((conversation, id)) = names_conversation(&frame) {
+        if !app.hub.may_access(me, conversation) {
+            return Some(Err(crate::hub::not_found().for_msg(id)));
+        }
+    }
     let (conversation, id, input) =
         match frame {
             OperatorToServer::Hello { .. } => {

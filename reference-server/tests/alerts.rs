@@ -206,7 +206,7 @@ async fn an_admin_setting_the_owner_offline_tells_them_and_frees_the_chat() {
 async fn an_owner_whose_inbox_stays_closed_while_the_visitor_waits_is_gone_after_the_grace() {
     let mut settings = bot(60_000);
     settings.owner_gone = Millis(600);
-    let server = Server::start_bot(settings).await;
+    let server = Server::start_bots(vec![settings]).await;
     let (mut visitor, conversation, mut ana, _ben) = waiting_chat(&server).await;
     join(&mut ana, &conversation, "j1").await;
     drop(ana); // the tab closes; Ana stays Available
@@ -246,7 +246,7 @@ async fn an_owner_whose_inbox_stays_closed_while_the_visitor_waits_is_gone_after
 async fn an_owner_who_reconnects_in_time_keeps_the_chat() {
     let mut settings = bot(60_000);
     settings.owner_gone = Millis(800);
-    let server = Server::start_bot(settings).await;
+    let server = Server::start_bots(vec![settings]).await;
     let (mut visitor, conversation, mut ana, _ben) = waiting_chat(&server).await;
     join(&mut ana, &conversation, "j1").await;
     drop(ana);

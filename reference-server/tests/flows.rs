@@ -569,15 +569,6 @@ fn temp_dir() -> std::path::PathBuf {
     dir
 }
 
-async fn login(server: &Server, email: &str, password: &str) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("http://{}/api/login", server.addr))
-        .json(&serde_json::json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .expect("HTTP")
-}
-
 #[tokio::test]
 async fn repeated_failed_sign_ins_are_refused_for_a_while() {
     let server = Server::start().await;

@@ -17,16 +17,6 @@ async fn new_visitor(server: &Server) -> (Ws, ConversationId) {
     (ws, w.conversation)
 }
 
-async fn available(op: &mut Ws) {
-    send(
-        op,
-        &OperatorToServer::SetStatus {
-            status: OperatorStatus::Available,
-        },
-    )
-    .await;
-}
-
 fn id(s: &str) -> ClientMsgId {
     ClientMsgId(s.into())
 }

@@ -44,7 +44,8 @@ test('a conversation goes from the bot to a person and back', async ({ browser }
 
   // The operator becomes Available: the button appears live, no reload.
   await operator.getByLabel('My status').selectOption('available');
-  await expect(operator.getByText('1/1 online')).toBeVisible();
+  // The demo team is three: Dana, Eli and Noor.
+  await expect(operator.getByText('1/3 online')).toBeVisible();
   await expect(talkToHuman).toBeVisible();
 
   // The visitor asks for a person and waits.

@@ -11,8 +11,8 @@ export type Member = { email: string; password: string; name: string };
  *  shop only) and Noor (agent, the shop and the help centre). */
 export const TEAM: Record<'dana' | 'eli' | 'noor', Member> = {
   dana: OPERATOR,
-  eli: { email: 'eli@demo.baton', password: 'handover-eli', name: 'Eli' },
-  noor: { email: 'noor@demo.baton', password: 'handover-noor', name: 'Noor' },
+  eli: { email: 'eli@demo.baton', password: 'eli-demo-pass', name: 'Eli' },
+  noor: { email: 'noor@demo.baton', password: 'noor-demo-pass', name: 'Noor' },
 };
 
 /** A regular expression matching exactly `text` (for `hasText`). */

@@ -14,9 +14,9 @@ pub struct MemoryStore {
 }
 
 #[derive(Debug, Default)]
-struct Data {
-    operators: BTreeMap<OperatorId, OperatorRow>,
-    sessions: HashMap<Vec<u8>, (OperatorId, Timestamp)>,
+pub(super) struct Data {
+    pub(super) operators: BTreeMap<OperatorId, OperatorRow>,
+    pub(super) sessions: HashMap<Vec<u8>, (OperatorId, Timestamp)>,
     conversations: BTreeMap<ConversationId, Conversation>,
     shortcuts: BTreeMap<ShortcutId, (OperatorId, Shortcut)>,
 }
@@ -34,7 +34,7 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
-    fn data(&self) -> MutexGuard<'_, Data> {
+    pub(super) fn data(&self) -> MutexGuard<'_, Data> {
         self.data.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -53,8 +53,17 @@ impl Store for MemoryStore {
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()> {
         let mut data = self.data();
         let status = data.operators.get(&op.id).map(|o| o.status).unwrap_or_default();
-        data.operators
-            .insert(op.id.clone(), OperatorRow { status, ..op.clone() });
+        let mut bots = op.bots.clone();
+        bots.sort();
+        bots.dedup();
+        data.operators.insert(
+            op.id.clone(),
+            OperatorRow {
+                status,
+                bots,
+                ..op.clone()
+            },
+        );
         Ok(())
     }
 
@@ -65,7 +74,12 @@ impl Store for MemoryStore {
     }
 
     fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRow>> {
-        Ok(self.data().operators.values().find(|o| o.email == email).cloned())
+        Ok(self
+            .data()
+            .operators
+            .values()
+            .find(|o| o.email.eq_ignore_ascii_case(email))
+            .cloned())
     }
 
     fn set_operator_status(&self, id: &OperatorId, status: OperatorStatus) -> Result<()> {
@@ -83,11 +97,11 @@ impl Store for MemoryStore {
     }
 
     fn session_operator(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<OperatorId>> {
-        Ok(self
-            .data()
+        let data = self.data();
+        Ok(data
             .sessions
             .get(token_hash)
-            .filter(|(_, expires)| *expires > now)
+            .filter(|(op, expires)| *expires > now && data.operators.get(op).is_some_and(|o| o.active))
             .map(|(op, _)| op.clone()))
     }
 

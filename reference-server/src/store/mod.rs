@@ -9,9 +9,11 @@
 
 mod memory;
 mod sqlite;
+mod team;
 
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
+pub use team::{OperatorUpdate, TeamStore, deactivate, is_last_active_admin};
 
 use baton_protocol::operator::{Country, Note, OperatorStatus, Role, Shortcut, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, OperatorId, Seq, Timestamp};
@@ -37,6 +39,13 @@ pub struct OperatorRow {
     pub password_hash: String,
     pub role: Role,
     pub status: OperatorStatus,
+    /// A deactivated operator cannot sign in and their sessions count for nothing.
+    pub active: bool,
+    /// What visitors see; `None`: the bot's default.
+    pub colour: Option<String>,
+    pub avatar_url: Option<String>,
+    /// The bots whose conversations this operator may see and take.
+    pub bots: Vec<BotId>,
 }
 
 #[derive(Clone, Debug)]
@@ -51,13 +60,18 @@ pub struct ConversationRow {
 }
 
 /// What the hub needs from storage. Implementations must make `append`
-/// atomic (all events or none) and durable before returning.
-pub trait Store: Send + Sync + std::fmt::Debug {
+/// atomic (all events or none) and durable before returning. Team
+/// management (adding, editing, deactivating operators) is [`TeamStore`].
+pub trait Store: TeamStore + Send + Sync + std::fmt::Debug {
+    /// Creates or replaces an operator (its bots too), keeping its status.
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()>;
+    /// Every operator, active or not, with their bots, by name.
     fn operators(&self) -> Result<Vec<OperatorRow>>;
+    /// Emails match whatever their case.
     fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRow>>;
     fn set_operator_status(&self, id: &OperatorId, status: OperatorStatus) -> Result<()>;
     fn insert_session(&self, token_hash: &[u8], operator: &OperatorId, expires_at: Timestamp) -> Result<()>;
+    /// The operator of a live session; `None` too when they are deactivated.
     fn session_operator(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<OperatorId>>;
     fn delete_session(&self, token_hash: &[u8]) -> Result<()>;
 

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// Ordered schema migrations; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE operators (
         id            TEXT PRIMARY KEY,
@@ -70,6 +70,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE conversations ADD COLUMN country TEXT;
     ALTER TABLE conversations ADD COLUMN country_hint INTEGER NOT NULL DEFAULT 0;
 "#,
+    // Team management and per-bot access. Operators from before it served
+    // every bot: `all_bots_pending` marks them, and the next start grants
+    // them every bot configured then (`TeamStore::grant_pending_bots`).
+    r#"
+    ALTER TABLE operators ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE operators ADD COLUMN colour TEXT;
+    ALTER TABLE operators ADD COLUMN avatar_url TEXT;
+    ALTER TABLE operators ADD COLUMN all_bots_pending INTEGER NOT NULL DEFAULT 0;
+    UPDATE operators SET all_bots_pending = 1;
+    CREATE TABLE operator_bots (
+        operator_id TEXT NOT NULL REFERENCES operators(id),
+        bot_id      TEXT NOT NULL,
+        PRIMARY KEY (operator_id, bot_id)
+    ) WITHOUT ROWID;
+"#,
 ];
 
 /// The SQLite store. One connection behind a mutex: SQLite serialises
@@ -104,7 +119,7 @@ impl SqliteStore {
         Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent
         // (transactions roll back), so a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -143,37 +158,34 @@ impl Store for SqliteStore {
     // ---- operators and sessions ----
 
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO operators (id, email, name, password_hash, role) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(id) DO UPDATE SET email = ?2, name = ?3, password_hash = ?4, role = ?5",
-            params![
-                op.id.as_str(),
-                op.email,
-                op.name,
-                op.password_hash,
-                enum_text(&op.role)?
-            ],
-        )?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        write_operator(&tx, op)?;
+        tx.commit()?;
         Ok(())
     }
 
     fn operators(&self) -> Result<Vec<OperatorRow>> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT id, email, name, password_hash, role, status FROM operators ORDER BY name")?;
+        let mut stmt = conn.prepare(&format!("{OPERATOR_COLUMNS} ORDER BY name"))?;
         let rows = stmt.query_map([], operator_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut ops: Vec<OperatorRow> = rows.collect::<rusqlite::Result<_>>()?;
+        super::team::fill_bots(&conn, &mut ops)?;
+        Ok(ops)
     }
 
     fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRow>> {
-        Ok(self
-            .conn()
+        let conn = self.conn();
+        let row = conn
             .query_row(
-                "SELECT id, email, name, password_hash, role, status FROM operators WHERE email = ?1",
+                &format!("{OPERATOR_COLUMNS} WHERE email = ?1 COLLATE NOCASE"),
                 [email],
                 operator_row,
             )
-            .optional()?)
+            .optional()?;
+        let mut ops: Vec<OperatorRow> = row.into_iter().collect();
+        super::team::fill_bots(&conn, &mut ops)?;
+        Ok(ops.pop())
     }
 
     fn set_operator_status(&self, id: &OperatorId, status: OperatorStatus) -> Result<()> {
@@ -197,7 +209,8 @@ impl Store for SqliteStore {
         Ok(self
             .conn()
             .query_row(
-                "SELECT operator_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+                "SELECT s.operator_id FROM sessions s JOIN operators o ON o.id = s.operator_id
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND o.active = 1",
                 params![token_hash, now.0 as i64],
                 |r| Ok(OperatorId(r.get(0)?)),
             )
@@ -428,7 +441,7 @@ fn note_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Note>> {
 }
 
 /// A snake_case enum as the text serde gives it.
-fn enum_text<T: serde::Serialize>(value: &T) -> Result<String> {
+pub(super) fn enum_text<T: serde::Serialize>(value: &T) -> Result<String> {
     Ok(serde_json::to_value(value)?.as_str().unwrap_or_default().to_owned())
 }
 
@@ -436,7 +449,34 @@ fn text_enum<T: serde::de::DeserializeOwned + Default>(text: String) -> T {
     serde_json::from_value(serde_json::Value::String(text)).unwrap_or_default()
 }
 
-fn operator_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OperatorRow> {
+/// Creates or replaces an operator and their bots; a status, once stored,
+/// is the operator's own and stays (new ones start Offline).
+pub(super) fn write_operator(conn: &Connection, op: &OperatorRow) -> Result<()> {
+    conn.execute(
+        "INSERT INTO operators (id, email, name, password_hash, role, active, colour, avatar_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(id) DO UPDATE SET email = ?2, name = ?3, password_hash = ?4, role = ?5,
+             active = ?6, colour = ?7, avatar_url = ?8, all_bots_pending = 0",
+        params![
+            op.id.as_str(),
+            op.email,
+            op.name,
+            op.password_hash,
+            enum_text(&op.role)?,
+            op.active,
+            op.colour,
+            op.avatar_url
+        ],
+    )?;
+    super::team::replace_bots(conn, &op.id, &op.bots)
+}
+
+/// The columns [`operator_row`] reads, in its order.
+pub(super) const OPERATOR_COLUMNS: &str =
+    "SELECT id, email, name, password_hash, role, status, active, colour, avatar_url FROM operators";
+
+/// One operator without its bots (see `team::fill_bots`).
+pub(super) fn operator_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OperatorRow> {
     Ok(OperatorRow {
         id: OperatorId(r.get(0)?),
         email: r.get(1)?,
@@ -444,5 +484,9 @@ fn operator_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OperatorRow> {
         password_hash: r.get(3)?,
         role: text_enum(r.get(4)?),
         status: text_enum(r.get(5)?),
+        active: r.get(6)?,
+        colour: r.get(7)?,
+        avatar_url: r.get(8)?,
+        bots: Vec::new(),
     })
 }

@@ -38,6 +38,10 @@ fn operator(id: &str, email: &str) -> OperatorRow {
         password_hash: "hash".into(),
         role: Role::Agent,
         status: OperatorStatus::Offline,
+        active: true,
+        colour: None,
+        avatar_url: None,
+        bots: vec![BotId("demo".into())],
     }
 }
 
@@ -213,6 +217,80 @@ fn shortcuts_belong_to_their_operator(store: &dyn Store) {
     assert!(store.shortcuts(&a).expect("list").is_empty());
 }
 
+fn team_members_are_added_edited_and_deactivated(store: &dyn Store) {
+    let mut ana = operator("op-a", "ana@x");
+    ana.bots = vec![BotId("help".into()), BotId("demo".into())];
+    store.add_operator(&ana).expect("add");
+    let again = operator("op-z", "ANA@x");
+    assert!(
+        matches!(store.add_operator(&again), Err(StoreError::Duplicate)),
+        "an email is taken whatever its case"
+    );
+    assert!(matches!(
+        store.add_operator(&operator("op-a", "other@x")),
+        Err(StoreError::Duplicate)
+    ));
+    let found = store.operator_by_email("Ana@X").expect("lookup").expect("any case");
+    assert_eq!(found.bots, [BotId("demo".into()), BotId("help".into())], "sorted");
+    let a = found.id.clone();
+    let update = OperatorUpdate {
+        name: Some("Ana B".into()),
+        role: Some(Role::Admin),
+        bots: Some(vec![BotId("help".into())]),
+        colour: Some(Some("#112233".into())),
+    };
+    assert!(store.update_operator(&a, &update).expect("update"));
+    let row = store.operator(&a).expect("read").expect("found");
+    assert_eq!(
+        (row.name.as_str(), row.role, row.bots.clone(), row.colour.as_deref()),
+        ("Ana B", Role::Admin, vec![BotId("help".into())], Some("#112233"))
+    );
+    // Only what an update names changes; `Some(None)` clears the colour.
+    let clear = OperatorUpdate {
+        colour: Some(None),
+        ..OperatorUpdate::default()
+    };
+    assert!(store.update_operator(&a, &clear).expect("clear"));
+    let row = store.operator(&a).expect("read").expect("found");
+    assert_eq!((row.name.as_str(), row.colour), ("Ana B", None));
+    assert_eq!(row.bots, [BotId("help".into())]);
+    let nobody = OperatorId("op-nobody".into());
+    assert!(!store.update_operator(&nobody, &update).expect("unknown"));
+    assert!(!store.set_password_hash(&nobody, "h").expect("unknown"));
+    assert!(!store.set_operator_active(&nobody, false).expect("unknown"));
+    assert!(store.set_password_hash(&a, "new-hash").expect("password"));
+    assert_eq!(
+        store.operator(&a).expect("read").expect("found").password_hash,
+        "new-hash"
+    );
+
+    // Deactivation: sessions count for nothing, and come back only if kept.
+    store.insert_session(b"s1", &a, Timestamp(100)).expect("session");
+    store.insert_session(b"s2", &a, Timestamp(100)).expect("session");
+    assert!(store.set_operator_active(&a, false).expect("deactivate"));
+    assert_eq!(store.session_operator(b"s1", Timestamp(1)).expect("ignored"), None);
+    assert!(!store.operators().expect("list")[0].active);
+    assert!(store.set_operator_active(&a, true).expect("activate"));
+    assert_eq!(
+        store.session_operator(b"s1", Timestamp(1)).expect("back"),
+        Some(a.clone())
+    );
+    store.delete_operator_sessions(&a, Some(b"s2")).expect("end others");
+    assert_eq!(store.session_operator(b"s1", Timestamp(1)).expect("ended"), None);
+    assert_eq!(
+        store.session_operator(b"s2", Timestamp(1)).expect("kept"),
+        Some(a.clone())
+    );
+    store.delete_operator_sessions(&a, None).expect("end all");
+    assert_eq!(store.session_operator(b"s2", Timestamp(1)).expect("ended"), None);
+    // Nothing is pending on a fresh store.
+    store.grant_pending_bots(&[BotId("x".into())]).expect("grant");
+    assert_eq!(
+        store.operator(&a).expect("read").expect("found").bots,
+        [BotId("help".into())]
+    );
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -231,4 +309,5 @@ conformance!(
     visitor_details,
     notes_are_stored_once_per_client_id,
     shortcuts_belong_to_their_operator,
+    team_members_are_added_edited_and_deactivated,
 );

@@ -2,7 +2,7 @@
 //! WebSocket clients. Nothing is mocked.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use baton_protocol::operator::{OperatorToServer, ServerToOperator};
+use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{ServerToVisitor, VisitorHello, VisitorToServer};
 use baton_protocol::{BotId, OperatorId, PROTOCOL_VERSION, Timestamp};
 use baton_server::bot::RuleBot;
@@ -36,8 +36,13 @@ pub struct Server {
 }
 
 pub fn bot(window_ms: u64) -> BotSettings {
+    bot_named("demo", window_ms)
+}
+
+/// A rule-answered bot allowed on [`ORIGIN`].
+pub fn bot_named(id: &str, window_ms: u64) -> BotSettings {
     BotSettings {
-        id: BotId("demo".into()),
+        id: BotId(id.into()),
         allowed_origins: vec![ORIGIN.into()],
         handover_enabled: true,
         button_label: "Talk to a human".into(),
@@ -68,36 +73,28 @@ impl Server {
     /// bases, translation, the country header).
     pub async fn start_with(dir: &Path, window_ms: u64, tweak: impl FnOnce(&mut AppState)) -> Server {
         let store = SqliteStore::open(&dir.join("baton.sqlite3")).expect("open store");
-        Server::start_on(store, dir, window_ms, tweak).await
+        Server::start_on(store, dir, vec![bot(window_ms)], tweak).await
     }
 
-    /// A server (SQLite in a fresh temp dir) whose one bot is `settings`.
-    pub async fn start_bot(settings: BotSettings) -> Server {
+    /// A server with these bots on a fresh SQLite file; the seeded
+    /// operators serve all of them.
+    pub async fn start_bots(bots: Vec<BotSettings>) -> Server {
         let dir = std::env::temp_dir().join(format!("baton-test-{}", auth::new_id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let store = SqliteStore::open(&dir.join("baton.sqlite3")).expect("open store");
-        Server::start_settings(store, &dir, settings, |_| {}).await
+        Server::start_on(store, &dir, bots, |_| {}).await
     }
 
     /// The same server on the in-memory store.
     pub async fn start_memory() -> Server {
         let dir = std::env::temp_dir().join(format!("baton-test-{}", auth::new_id()));
-        Server::start_on(MemoryStore::new(), &dir, 60_000, |_| {}).await
+        Server::start_on(MemoryStore::new(), &dir, vec![bot(60_000)], |_| {}).await
     }
 
     async fn start_on(
         store: impl Store + 'static,
         dir: &Path,
-        window_ms: u64,
-        tweak: impl FnOnce(&mut AppState),
-    ) -> Server {
-        Server::start_settings(store, dir, bot(window_ms), tweak).await
-    }
-
-    async fn start_settings(
-        store: impl Store + 'static,
-        dir: &Path,
-        settings: BotSettings,
+        bots: Vec<BotSettings>,
         tweak: impl FnOnce(&mut AppState),
     ) -> Server {
         for (id, name) in [("op-a", "Ana"), ("op-b", "Ben"), ("op-c", "Cleo")] {
@@ -113,11 +110,16 @@ impl Server {
                         baton_protocol::operator::Role::Agent
                     },
                     status: Default::default(),
+                    active: true,
+                    colour: None,
+                    avatar_url: None,
+                    bots: bots.iter().map(|b| b.id.clone()).collect(),
                 })
                 .expect("seed operator");
         }
         let engine: Arc<dyn baton_server::bot::Bot> = Arc::new(RuleBot);
-        let hub = Hub::start(store, vec![(settings, Some(engine))]).expect("start hub");
+        let bots = bots.into_iter().map(|b| (b, Some(engine.clone()))).collect();
+        let hub = Hub::start(store, bots).expect("start hub");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut state = AppState::new(hub, dir.join("web"), dir.join("site"));
@@ -174,6 +176,16 @@ impl Server {
     }
 }
 
+/// `POST /api/login` with these credentials.
+pub async fn login(server: &Server, email: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("http://{}/api/login", server.addr))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .expect("HTTP")
+}
+
 /// A visitor socket to the server at `addr` (`host:port`), sent from `origin`.
 pub async fn visitor_socket(addr: &str, origin: &str) -> Result<Ws, WsError> {
     visitor_socket_with(addr, origin, &[]).await
@@ -181,7 +193,17 @@ pub async fn visitor_socket(addr: &str, origin: &str) -> Result<Ws, WsError> {
 
 /// [`visitor_socket`] with more request headers (a proxy's, say).
 pub async fn visitor_socket_with(addr: &str, origin: &str, headers: &[(&'static str, &str)]) -> Result<Ws, WsError> {
-    let mut request = format!("ws://{addr}/ws/visitor?bot=demo").into_client_request()?;
+    visitor_socket_of("demo", addr, origin, headers).await
+}
+
+/// A visitor socket to one bot's widget endpoint.
+pub async fn visitor_socket_of(
+    bot: &str,
+    addr: &str,
+    origin: &str,
+    headers: &[(&'static str, &str)],
+) -> Result<Ws, WsError> {
+    let mut request = format!("ws://{addr}/ws/visitor?bot={bot}").into_client_request()?;
     request.headers_mut().insert("origin", origin.parse().expect("header"));
     request
         .headers_mut()
@@ -218,11 +240,27 @@ pub async fn operator_socket(addr: &str, token: &str) -> Ws {
     ws
 }
 
+/// The operator makes themselves Available.
+pub async fn available(op: &mut Ws) {
+    send(
+        op,
+        &OperatorToServer::SetStatus {
+            status: OperatorStatus::Available,
+        },
+    )
+    .await;
+}
+
 pub fn hello() -> VisitorToServer {
+    hello_to("demo")
+}
+
+/// A new visitor's hello to `bot`.
+pub fn hello_to(bot: &str) -> VisitorToServer {
     VisitorToServer::Hello(VisitorHello {
         protocol: PROTOCOL_VERSION,
         features: vec![],
-        bot: BotId("demo".into()),
+        bot: BotId(bot.into()),
         resume: None,
         locale: None,
         page: None,
