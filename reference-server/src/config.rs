@@ -18,7 +18,12 @@
 //! mode = "assisted"                 # or "human_only"
 //! engine = { kind = "faq", knowledge = "knowledge.toml" }
 //! operator_colour = "#0b7a75"
+//! owner_gone_secs = 180             # an owner with no inbox open this long: back to Waiting
 //! ```
+//!
+//! A bot's editable settings (name, button, messages, windows, mode,
+//! operator defaults) only seed its row in the database; after that the
+//! inbox's settings page wins (see `crate::settings`).
 
 use baton_protocol::{BotId, BotMode, Millis};
 use clap::Parser;
@@ -92,6 +97,8 @@ pub struct FileConfig {
 #[serde(deny_unknown_fields)]
 pub struct BotFile {
     pub id: String,
+    /// How the inbox names the bot [default: its id].
+    pub name: Option<String>,
     #[serde(default)]
     pub allowed_origins: Vec<String>,
     #[serde(default = "yes")]
@@ -107,6 +114,9 @@ pub struct BotFile {
     pub engine: Option<toml::Value>,
     pub operator_avatar_url: Option<String>,
     pub operator_colour: Option<String>,
+    /// How long an owner may have no inbox connected while the visitor
+    /// waits before the chat goes back to Waiting [default: 180].
+    pub owner_gone_secs: Option<u64>,
 }
 
 fn yes() -> bool {
@@ -134,6 +144,8 @@ pub struct Config {
 #[derive(Clone, Debug)]
 pub struct BotSettings {
     pub id: BotId,
+    /// How the inbox names the bot.
+    pub name: String,
     /// Origins (scheme://host[:port]) whose pages may embed this bot's widget.
     pub allowed_origins: Vec<String>,
     /// Whether visitors may ask for a person at all.
@@ -151,6 +163,9 @@ pub struct BotSettings {
     /// Shown for operators who have not set their own.
     pub operator_avatar_url: Option<String>,
     pub operator_colour: Option<String>,
+    /// How long an owner may have no inbox connected while the visitor
+    /// waits before the chat goes back to Waiting.
+    pub owner_gone: Millis,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +179,8 @@ pub enum ConfigError {
 }
 
 const DEFAULT_BUTTON: &str = "Talk to a human";
+/// How long an owner may be gone before the chat waits again, by default.
+pub const DEFAULT_OWNER_GONE_SECS: u64 = 180;
 const DEFAULT_OFFLINE: &str = "Our team is offline right now — the assistant is still here to help.";
 
 impl Config {
@@ -195,6 +212,7 @@ impl Config {
         if bots.is_empty() {
             bots.push(BotSettings::from_file(BotFile {
                 id: "demo".into(),
+                name: None,
                 allowed_origins: Vec::new(),
                 handover: true,
                 show_button: true,
@@ -205,6 +223,7 @@ impl Config {
                 engine: None,
                 operator_avatar_url: None,
                 operator_colour: None,
+                owner_gone_secs: None,
             }));
         }
         // Flags about "the bot" apply to the first one.
@@ -260,6 +279,7 @@ impl Config {
 impl BotSettings {
     fn from_file(file: BotFile) -> BotSettings {
         BotSettings {
+            name: file.name.unwrap_or_else(|| file.id.clone()),
             id: BotId(file.id),
             allowed_origins: file.allowed_origins,
             handover_enabled: file.handover,
@@ -271,6 +291,7 @@ impl BotSettings {
             engine: file.engine,
             operator_avatar_url: file.operator_avatar_url,
             operator_colour: file.operator_colour,
+            owner_gone: Millis::from_secs(file.owner_gone_secs.unwrap_or(DEFAULT_OWNER_GONE_SECS)),
         }
     }
 }

@@ -29,8 +29,9 @@ pub async fn upgrade(State(app): State<AppState>, headers: HeaderMap, ws: WebSoc
 }
 
 /// Browsers always send Origin on WebSocket upgrades; non-browser clients
-/// (with a bearer token) may omit it.
-fn same_origin(headers: &HeaderMap) -> bool {
+/// (with a bearer token) may omit it. The HTTP API's writes use the same
+/// rule (`api::writer`).
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return true;
     };

@@ -8,9 +8,11 @@
 //! conformance tests in `tests.rs` run against both.
 
 mod memory;
+mod settings;
 mod sqlite;
 
 pub use memory::MemoryStore;
+pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
 pub use sqlite::SqliteStore;
 
 use baton_protocol::operator::{Country, Note, OperatorStatus, Role, Shortcut, ShortcutId};
@@ -52,7 +54,7 @@ pub struct ConversationRow {
 
 /// What the hub needs from storage. Implementations must make `append`
 /// atomic (all events or none) and durable before returning.
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: SettingsStore + Send + Sync + std::fmt::Debug {
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()>;
     fn operators(&self) -> Result<Vec<OperatorRow>>;
     fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRow>>;

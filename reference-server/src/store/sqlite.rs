@@ -70,6 +70,8 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE conversations ADD COLUMN country TEXT;
     ALTER TABLE conversations ADD COLUMN country_hint INTEGER NOT NULL DEFAULT 0;
 "#,
+    // Bot and team settings, Notification center channels, alert preferences.
+    super::settings::MIGRATION,
 ];
 
 /// The SQLite store. One connection behind a mutex: SQLite serialises
@@ -104,7 +106,7 @@ impl SqliteStore {
         Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent
         // (transactions roll back), so a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())

@@ -38,6 +38,7 @@ pub struct Server {
 pub fn bot(window_ms: u64) -> BotSettings {
     BotSettings {
         id: BotId("demo".into()),
+        name: "Demo shop".into(),
         allowed_origins: vec![ORIGIN.into()],
         handover_enabled: true,
         button_label: "Talk to a human".into(),
@@ -48,6 +49,7 @@ pub fn bot(window_ms: u64) -> BotSettings {
         operator_colour: Some("#0b7a75".into()),
         response_window: baton_protocol::Millis(window_ms),
         mode: baton_protocol::BotMode::Assisted,
+        owner_gone: baton_protocol::Millis::from_secs(180),
     }
 }
 
