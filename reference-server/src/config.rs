@@ -335,6 +335,13 @@ mod tests {
         assert_eq!((bot.id.as_str(), bot.button_label.as_str()), ("shop", "Chat with us"));
         assert_eq!(bot.response_window, Millis::from_secs(5));
         assert!(bot.engine.is_some());
+        assert_eq!((bot.name.as_str(), bot.owner_gone), ("shop", Millis::from_secs(180)));
+        let file = parse("[[bot]]\nid = \"a\"\nname = \"Shop\"\nowner_gone_secs = 45\n");
+        let config = Config::resolve(Cli::default(), file, ".".into()).unwrap();
+        assert_eq!(
+            (config.bots[0].name.as_str(), config.bots[0].owner_gone),
+            ("Shop", Millis::from_secs(45))
+        );
     }
 
     #[test]

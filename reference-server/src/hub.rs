@@ -834,10 +834,7 @@ impl Hub {
     }
 
     /// Stores the team's settings and applies them at once.
-    pub fn update_team_settings(
-        self: &Arc<Self>,
-        settings: crate::store::TeamSettings,
-    ) -> Result<(), StoreError> {
+    pub fn update_team_settings(self: &Arc<Self>, settings: crate::store::TeamSettings) -> Result<(), StoreError> {
         self.store.save_team_settings(&settings)?;
         self.set_auto_away(settings.auto_away());
         Ok(())

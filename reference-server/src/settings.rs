@@ -185,7 +185,10 @@ impl BotSettingsInput {
                 .operator_avatar_url
                 .map(|u| u.map(trimmed).filter(|u| !u.is_empty()))
                 .unwrap_or(current.operator_avatar_url),
-            owner_gone: self.owner_gone_secs.map(Millis::from_secs).unwrap_or(current.owner_gone),
+            owner_gone: self
+                .owner_gone_secs
+                .map(Millis::from_secs)
+                .unwrap_or(current.owner_gone),
         };
         validate(&row)?;
         Ok(row)
@@ -370,14 +373,23 @@ mod tests {
         let cases = [
             (serde_json::json!({"button_label": ""}), "button label"),
             (serde_json::json!({"button_label": "x".repeat(41)}), "button label"),
-            (serde_json::json!({"offline_message": "x".repeat(301)}), "offline message"),
+            (
+                serde_json::json!({"offline_message": "x".repeat(301)}),
+                "offline message",
+            ),
             (serde_json::json!({"response_window_secs": 14}), "response window"),
             (serde_json::json!({"response_window_secs": 3601}), "response window"),
             (serde_json::json!({"owner_gone_secs": 29}), "owner-gone"),
             (serde_json::json!({"operator_colour": "teal"}), "colour"),
             (serde_json::json!({"operator_colour": "#12345g"}), "colour"),
-            (serde_json::json!({"mode": "human_only", "handover_enabled": false}), "Human-only"),
-            (serde_json::json!({"operator_avatar_url": "javascript:alert(1)"}), "avatar"),
+            (
+                serde_json::json!({"mode": "human_only", "handover_enabled": false}),
+                "Human-only",
+            ),
+            (
+                serde_json::json!({"operator_avatar_url": "javascript:alert(1)"}),
+                "avatar",
+            ),
         ];
         for (json, words) in cases {
             let err = merge(json.clone()).unwrap_err();

@@ -105,7 +105,9 @@ impl Center {
                 let trigger = event.trigger.as_str();
                 match center.deliver(&channel, Content::Event(&event), channel.delivery).await {
                     Ok(()) => tracing::debug!(channel = %channel.id, event = trigger, "notification delivered"),
-                    Err(err) => tracing::warn!(channel = %channel.id, event = trigger, %err, "notification not delivered"),
+                    Err(err) => {
+                        tracing::warn!(channel = %channel.id, event = trigger, %err, "notification not delivered")
+                    }
                 }
             });
         }
@@ -138,7 +140,10 @@ impl Center {
                 return Ok(());
             }
             ChannelKind::Telegram => {
-                let token = channel.bot_token.as_deref().ok_or(DeliveryError::Incomplete("bot token"))?;
+                let token = channel
+                    .bot_token
+                    .as_deref()
+                    .ok_or(DeliveryError::Incomplete("bot token"))?;
                 let chat = channel.chat_id.as_deref().ok_or(DeliveryError::Incomplete("chat id"))?;
                 let url = format!("{}/bot{token}/sendMessage", self.telegram_api);
                 (url, telegram_message(chat, content, inbox))
@@ -173,7 +178,11 @@ impl Center {
 /// One line saying what happened, without markup.
 pub fn headline(content: Content<'_>) -> String {
     match content {
-        Content::Event(event) => format!("{}.{}", webhooks::summary(event.trigger), webhooks::answer_within(event)),
+        Content::Event(event) => format!(
+            "{}.{}",
+            webhooks::summary(event.trigger),
+            webhooks::answer_within(event)
+        ),
         Content::Test { channel } => {
             format!("Test message from Baton: the channel \u{201c}{channel}\u{201d} works.")
         }
@@ -207,7 +216,10 @@ fn slack_body(content: Content<'_>, inbox: &str) -> Value {
     match content {
         Content::Event(event) => webhooks::payload(WebhookFormat::Slack, event, inbox),
         Content::Test { .. } => {
-            let text = headline(content).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            let text = headline(content)
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
             json!({ "text": format!(":white_check_mark: {text} <{inbox}|Open the inbox>") })
         }
     }
@@ -298,7 +310,10 @@ mod tests {
         let attachment = &card["attachments"][0];
         assert_eq!(attachment["contentType"], "application/vnd.microsoft.card.adaptive");
         let content = &attachment["content"];
-        assert_eq!((content["type"].as_str(), content["version"].as_str()), (Some("AdaptiveCard"), Some("1.4")));
+        assert_eq!(
+            (content["type"].as_str(), content["version"].as_str()),
+            (Some("AdaptiveCard"), Some("1.4"))
+        );
         let text = content["body"][0]["text"].as_str().unwrap();
         assert_eq!(text, "A visitor is asking for a person. Answer within 2 min.");
         assert_eq!(content["body"][1]["facts"][1]["value"], "c0ffee12");
@@ -314,7 +329,10 @@ mod tests {
         assert!(message.get("parse_mode").is_none());
         let text = message["text"].as_str().unwrap();
         assert!(text.starts_with("A visitor is asking for a person."), "{text}");
-        assert!(text.contains("Conversation: c0ffee12\nOpen the inbox: https://b.example/inbox/"), "{text}");
+        assert!(
+            text.contains("Conversation: c0ffee12\nOpen the inbox: https://b.example/inbox/"),
+            "{text}"
+        );
         let (subject, body) = email_notice(Content::Test { channel: "Ops" }, "u");
         assert_eq!(subject, "[Baton] Test message");
         assert!(body.contains("\u{201c}Ops\u{201d} works."), "{body}");

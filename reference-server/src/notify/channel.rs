@@ -280,22 +280,31 @@ mod tests {
 
     #[test]
     fn telegram_keeps_its_token_and_never_shows_it() {
-        let first = input(json!({"kind": "telegram", "name": "Ops", "chat_id": "-100", "bot_token": "123:abc",
-            "events": ["help_requested"]}))
+        let first = input(
+            json!({"kind": "telegram", "name": "Ops", "chat_id": "-100", "bot_token": "123:abc",
+            "events": ["help_requested"]}),
+        )
         .into_channel("ch-1".into(), None)
         .unwrap();
         let view = serde_json::to_string(&first.view()).unwrap();
-        assert!(!view.contains("123:abc") && view.contains(r#""bot_token_set":true"#), "{view}");
+        assert!(
+            !view.contains("123:abc") && view.contains(r#""bot_token_set":true"#),
+            "{view}"
+        );
         assert!(!format!("{first:?}").contains("abc"));
-        let edit = input(json!({"kind": "telegram", "name": "Ops 2", "chat_id": "-100", "events": ["unclaimed"],
-            "bot_token_set": true, "id": "x"}))
+        let edit = input(
+            json!({"kind": "telegram", "name": "Ops 2", "chat_id": "-100", "events": ["unclaimed"],
+            "bot_token_set": true, "id": "x"}),
+        )
         .into_channel("ch-1".into(), Some(&first))
         .unwrap();
         assert_eq!(edit.bot_token.as_deref(), Some("123:abc"));
         let no_token = input(json!({"kind": "telegram", "name": "T", "chat_id": "1", "events": ["new_chat"]}));
         assert!(no_token.into_channel("c".into(), None).is_err());
-        let bad = input(json!({"kind": "telegram", "name": "T", "chat_id": "1", "bot_token": "../x",
-            "events": ["new_chat"]}));
+        let bad = input(
+            json!({"kind": "telegram", "name": "T", "chat_id": "1", "bot_token": "../x",
+            "events": ["new_chat"]}),
+        );
         assert!(bad.into_channel("c".into(), None).is_err());
     }
 
@@ -311,6 +320,9 @@ mod tests {
             "events": ["visitor_ended", "visitor_ended"], "url": "https://ignored.example"}))
         .into_channel("c".into(), None)
         .unwrap();
-        assert_eq!((ok.recipients, ok.url, ok.events), (vec!["a@b.example".to_owned()], None, vec![Trigger::VisitorEnded]));
+        assert_eq!(
+            (ok.recipients, ok.url, ok.events),
+            (vec!["a@b.example".to_owned()], None, vec![Trigger::VisitorEnded])
+        );
     }
 }

@@ -93,7 +93,10 @@ pub fn seed_channels(store: &dyn crate::store::Store, config: &NotifyConfig) {
         .collect();
     match store.seed_notify_channels(&channels) {
         Ok(true) if !channels.is_empty() => {
-            tracing::info!(count = channels.len(), "notification channels seeded from the config file")
+            tracing::info!(
+                count = channels.len(),
+                "notification channels seeded from the config file"
+            )
         }
         Ok(_) => {}
         Err(err) => tracing::error!(%err, "could not seed the notification channels"),
@@ -213,7 +216,11 @@ fn webhook_event(event: &HubEvent) -> Option<WebhookEvent> {
     };
     match event {
         HubEvent::NewConversation { conversation, bot } => escalation(Trigger::NewConversation, conversation, bot),
-        HubEvent::Escalation { conversation, bot, kind } => match kind {
+        HubEvent::Escalation {
+            conversation,
+            bot,
+            kind,
+        } => match kind {
             AlertKind::Unclaimed => escalation(Trigger::Unclaimed, conversation, bot),
             AlertKind::OwnerGone => escalation(Trigger::OwnerGone, conversation, bot),
             _ => None,
@@ -277,6 +284,34 @@ mod tests {
             (Timestamp(10), Some(Timestamp(70)), Some(Seq(2)))
         );
         assert!(webhook_event(&stored(EventBody::RequestLapsed)).is_none());
+        let ana = baton_protocol::OperatorProfile {
+            id: baton_protocol::OperatorId("op-a".into()),
+            name: "Ana".into(),
+            avatar_url: None,
+            colour: None,
+        };
+        let ended = webhook_event(&stored(EventBody::VisitorEndedHuman { operator: ana.clone() })).unwrap();
+        assert_eq!(ended.trigger, Trigger::VisitorEnded);
+        let moved = webhook_event(&stored(EventBody::Transferred {
+            from: ana.clone(),
+            to: ana,
+        }))
+        .unwrap();
+        assert_eq!(moved.trigger, Trigger::Transferred);
+        let escalation = |kind| HubEvent::Escalation {
+            conversation: conversation.clone(),
+            bot: bot.clone(),
+            kind,
+        };
+        assert_eq!(
+            webhook_event(&escalation(AlertKind::Unclaimed)).map(|e| e.trigger),
+            Some(Trigger::Unclaimed)
+        );
+        assert_eq!(
+            webhook_event(&escalation(AlertKind::OwnerGone)).map(|e| e.trigger),
+            Some(Trigger::OwnerGone)
+        );
+        assert!(webhook_event(&escalation(AlertKind::TakenOver)).is_none());
         assert!(
             webhook_event(&HubEvent::Identified {
                 conversation,

@@ -2,6 +2,8 @@
 //! WebSocket clients. Nothing is mocked.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod stubs;
+
 use baton_protocol::operator::{OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{ServerToVisitor, VisitorHello, VisitorToServer};
 use baton_protocol::{BotId, OperatorId, PROTOCOL_VERSION, Timestamp};
@@ -144,6 +146,12 @@ impl Server {
 
     /// An operator socket, authenticated with a fresh bearer session.
     pub async fn operator(&self, id: &str) -> Ws {
+        let token = self.session(id);
+        operator_socket(&self.addr.to_string(), &token).await
+    }
+
+    /// A fresh session for operator `id`: its bearer token.
+    pub fn session(&self, id: &str) -> String {
         let token = auth::new_secret();
         self.state
             .hub
@@ -154,7 +162,7 @@ impl Server {
                 Timestamp(u64::MAX / 2),
             )
             .expect("session");
-        operator_socket(&self.addr.to_string(), &token).await
+        token
     }
 }
 
