@@ -10,30 +10,60 @@ use baton_protocol::OperatorId;
 use baton_protocol::operator::Role;
 use serde::de::DeserializeOwned;
 
-/// A JSON error answer.
-pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(serde_json::json!({"error": code, "message": message.into()})),
-    )
-        .into_response()
+/// A JSON error answer: `{"error": code, "message": message}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
 }
 
-pub fn bad_request(message: impl Into<String>) -> Response {
-    error(StatusCode::BAD_REQUEST, "bad_request", message)
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// A failure of ours: logged, and told without detail.
+    pub fn internal(err: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%err, "request failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The server could not do this; try again.",
+        )
+    }
 }
 
-pub fn not_found(message: impl Into<String>) -> Response {
-    error(StatusCode::NOT_FOUND, "not_found", message)
+impl From<crate::store::StoreError> for ApiError {
+    fn from(err: crate::store::StoreError) -> ApiError {
+        ApiError::internal(err)
+    }
 }
 
-pub fn internal(err: impl std::fmt::Display) -> Response {
-    tracing::error!(%err, "request failed");
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        "The server could not do this; try again.",
-    )
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(serde_json::json!({"error": self.code, "message": self.message})),
+        )
+            .into_response()
+    }
 }
 
 /// The signed-in operator making a request.
@@ -44,21 +74,19 @@ pub struct Caller {
 }
 
 /// The operator the request's session names, or 401.
-pub fn caller(app: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
-    let unauthorized = || error(StatusCode::UNAUTHORIZED, "unauthorized", "Sign in first.");
+pub fn caller(app: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let unauthorized = || ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "Sign in first.");
     let id = app.operator_from(headers).ok_or_else(unauthorized)?;
-    let operators = app.hub.store().operators().map_err(internal)?;
+    let operators = app.hub.store().operators()?;
     let row = operators.into_iter().find(|o| o.id == id).ok_or_else(unauthorized)?;
     Ok(Caller { id, role: row.role })
 }
 
 /// A state-changing request from the inbox: same origin (a browser on
 /// another site cannot ride the cookie), signed in.
-pub fn writer(app: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
+pub fn writer(app: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     if !crate::operator_ws::same_origin(headers) {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "forbidden",
+        return Err(ApiError::forbidden(
             "Changes are only accepted from the inbox's own origin.",
         ));
     }
@@ -66,22 +94,22 @@ pub fn writer(app: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
 }
 
 /// [`writer`], and an admin.
-pub fn admin_writer(app: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
+pub fn admin_writer(app: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let caller = writer(app, headers)?;
     admin(caller)
 }
 
 /// The caller, if an admin; else 403.
-pub fn admin(caller: Caller) -> Result<Caller, Response> {
+pub fn admin(caller: Caller) -> Result<Caller, ApiError> {
     if caller.role == Role::Admin {
         Ok(caller)
     } else {
-        Err(error(StatusCode::FORBIDDEN, "forbidden", "Only an admin can do this."))
+        Err(ApiError::forbidden("Only an admin can do this."))
     }
 }
 
 /// A JSON body, or 400 saying what is wrong with it (axum's own extractor
 /// answers 415/422 in its own words).
-pub fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(bytes).map_err(|err| bad_request(format!("The request body is not valid: {err}.")))
+pub fn body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|err| ApiError::bad_request(format!("The request body is not valid: {err}.")))
 }

@@ -17,7 +17,7 @@
 //! - `GET|PUT /api/me/alerts` → `AlertPrefs` (each operator their own)
 
 use crate::AppState;
-use crate::api::{self, bad_request};
+use crate::api::{self, ApiError};
 use crate::config::BotSettings;
 use crate::hub::Hub;
 use crate::store::{BotSettingsRow, Store, StoreError, TeamSettings};
@@ -239,15 +239,9 @@ pub fn is_colour(text: &str) -> bool {
 
 // ---------------------------------------------------------------------- routes
 
-async fn list_bots(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let caller = match api::caller(&app, &headers) {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    let team = match app.hub.store().team_settings() {
-        Ok(team) => team.unwrap_or_default(),
-        Err(err) => return api::internal(err),
-    };
+async fn list_bots(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let caller = api::caller(&app, &headers)?;
+    let team = app.hub.store().team_settings()?.unwrap_or_default();
     let serves = app.hub.operator_bots(&caller.id);
     let bots: Vec<BotSettingsJson> = app
         .hub
@@ -256,7 +250,7 @@ async fn list_bots(State(app): State<AppState>, headers: HeaderMap) -> Response 
         .filter(|b| serves.contains(&b.id))
         .map(BotSettingsJson::from)
         .collect();
-    Json(serde_json::json!({"bots": bots, "team": team})).into_response()
+    Ok(Json(serde_json::json!({"bots": bots, "team": team})).into_response())
 }
 
 async fn put_bot_settings(
@@ -264,69 +258,49 @@ async fn put_bot_settings(
     headers: HeaderMap,
     Path(id): Path<String>,
     bytes: Bytes,
-) -> Response {
-    let caller = match api::admin_writer(&app, &headers) {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+) -> Result<Response, ApiError> {
+    let caller = api::admin_writer(&app, &headers)?;
     let bot = BotId(id);
-    let Some(current) = app.hub.bot_settings(&bot) else {
-        return api::not_found("There is no such bot.");
-    };
-    let input: BotSettingsInput = match api::body(&bytes) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
-    let row = match input.merge(current.editable()) {
-        Ok(row) => row,
-        Err(message) => return bad_request(message),
-    };
-    match app.hub.update_bot_settings(&bot, row) {
-        Ok(updated) => {
-            tracing::info!(bot = %bot, by = %caller.id, "bot settings changed");
-            Json(BotSettingsJson::from(&updated)).into_response()
-        }
-        Err(err) => api::internal(err.message),
-    }
+    let current = app
+        .hub
+        .bot_settings(&bot)
+        .ok_or_else(|| ApiError::not_found("There is no such bot."))?;
+    let input: BotSettingsInput = api::body(&bytes)?;
+    let row = input.merge(current.editable()).map_err(ApiError::bad_request)?;
+    let updated = app
+        .hub
+        .update_bot_settings(&bot, row)
+        .map_err(|err| ApiError::internal(err.message))?;
+    tracing::info!(bot = %bot, by = %caller.id, "bot settings changed");
+    Ok(Json(BotSettingsJson::from(&updated)).into_response())
 }
 
-async fn put_team_settings(State(app): State<AppState>, headers: HeaderMap, bytes: Bytes) -> Response {
-    if let Err(response) = api::admin_writer(&app, &headers) {
-        return response;
-    }
-    let settings: TeamSettings = match api::body(&bytes) {
-        Ok(settings) => settings,
-        Err(response) => return response,
-    };
+async fn put_team_settings(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ApiError> {
+    api::admin_writer(&app, &headers)?;
+    let settings: TeamSettings = api::body(&bytes)?;
     if settings.auto_away_minutes.is_some_and(|m| !(1..=1440).contains(&m)) {
-        return bad_request("Auto-away takes 1 to 1440 minutes, or null for off.");
+        return Err(ApiError::bad_request(
+            "Auto-away takes 1 to 1440 minutes, or null for off.",
+        ));
     }
-    match app.hub.update_team_settings(settings) {
-        Ok(()) => Json(settings).into_response(),
-        Err(err) => api::internal(err),
-    }
+    app.hub.update_team_settings(settings)?;
+    Ok(Json(settings).into_response())
 }
 
-async fn get_alerts(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    match api::caller(&app, &headers) {
-        Ok(caller) => Json(app.hub.alert_prefs(&caller.id)).into_response(),
-        Err(response) => response,
-    }
+async fn get_alerts(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let caller = api::caller(&app, &headers)?;
+    Ok(Json(app.hub.alert_prefs(&caller.id)).into_response())
 }
 
-async fn put_alerts(State(app): State<AppState>, headers: HeaderMap, bytes: Bytes) -> Response {
-    let caller = match api::writer(&app, &headers) {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    let prefs: AlertPrefs = match api::body(&bytes) {
-        Ok(prefs) => prefs,
-        Err(response) => return response,
-    };
-    match app.hub.set_alert_prefs(&caller.id, prefs) {
-        Ok(()) => Json(prefs).into_response(),
-        Err(err) => api::internal(err),
-    }
+async fn put_alerts(State(app): State<AppState>, headers: HeaderMap, bytes: Bytes) -> Result<Response, ApiError> {
+    let caller = api::writer(&app, &headers)?;
+    let prefs: AlertPrefs = api::body(&bytes)?;
+    app.hub.set_alert_prefs(&caller.id, prefs)?;
+    Ok(Json(prefs).into_response())
 }
 
 #[cfg(test)]

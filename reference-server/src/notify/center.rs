@@ -167,7 +167,8 @@ impl Center {
             backoff_ms: policy.backoff_ms,
         };
         let delivery = match content {
-            Content::Event(event) => format!("{}:{}", channel.id, event.delivery_id()),
+            // Today's id, so receivers that drop repeats keep working.
+            Content::Event(event) => event.delivery_id(),
             Content::Test { .. } => format!("{}:test:{}", channel.id, crate::hub::now().0),
         };
         webhooks::deliver(http_client(), &target, &delivery, &body).await?;
