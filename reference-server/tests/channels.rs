@@ -6,7 +6,7 @@
 
 mod common;
 
-use baton_protocol::operator::{AlertKind, OperatorStatus, OperatorToServer, ServerToOperator};
+use baton_protocol::operator::AlertKind;
 use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use baton_protocol::{BotId, ClientMsgId, ConversationId, EventBody};
 use baton_server::notify::{self, Center, NotifyConfig, Trigger, WebhookFormat, WebhookTarget};
@@ -36,59 +36,19 @@ fn email_config(port: u16) -> Value {
     json!({"smtp_host": "127.0.0.1", "smtp_port": port, "from": "Baton <baton@shop.test>"})
 }
 
-async fn call(
-    server: &Server,
-    op: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("http://{}{path}", server.addr))
-        .bearer_auth(server.session(op));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
 /// Creates a channel as the admin; its id.
 async fn create(server: &Server, channel: Value) -> String {
-    let (status, body) = call(
-        server,
-        "op-a",
-        reqwest::Method::POST,
-        "/api/notify/channels",
-        Some(channel),
-    )
-    .await;
+    let (status, body) = server
+        .call(
+            "op-a",
+            reqwest::Method::POST,
+            "/api/notify/channels",
+            Some(channel),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["channel"]["id"].as_str().expect("id").to_owned()
-}
-
-/// An Available operator, so a visitor may ask for a person.
-async fn available(server: &Server) -> Ws {
-    let mut ws = server.operator("op-a").await;
-    send(
-        &mut ws,
-        &OperatorToServer::SetStatus {
-            status: OperatorStatus::Available,
-        },
-    )
-    .await;
-    recv_until(&mut ws, |f: &ServerToOperator| match f {
-        ServerToOperator::Roster(r) => r
-            .operators
-            .iter()
-            .any(|o| o.status == OperatorStatus::Available)
-            .then_some(()),
-        _ => None,
-    })
-    .await;
-    ws
 }
 
 /// A visitor who asked for a person: their conversation.
@@ -163,7 +123,7 @@ async fn each_kind_gets_its_services_format_for_the_events_it_wants() {
     )
     .await;
 
-    let _op = available(&server).await;
+    let _op = server.available_operator("op-a").await;
     let (_visitor, conversation) = ask_for_a_person(&server).await;
     let short: String = conversation.as_str().chars().take(8).collect();
 
@@ -254,14 +214,15 @@ async fn the_test_button_sends_and_reports_failure_plainly() {
         json!({"kind": "telegram", "name": "Ops chat", "chat_id": "42", "bot_token": TOKEN, "events": ["new_chat"]}),
     )
     .await;
-    let (status, _) = call(
-        &server,
-        "op-a",
-        reqwest::Method::POST,
-        &format!("/api/notify/channels/{ok}/test"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            "op-a",
+            reqwest::Method::POST,
+            &format!("/api/notify/channels/{ok}/test"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let hit = next_hit(&mut telegram).await;
     assert_eq!(hit.path, format!("/bot{TOKEN}/sendMessage"));
@@ -277,14 +238,15 @@ async fn the_test_button_sends_and_reports_failure_plainly() {
         json!({"kind": "teams", "name": "Gone", "url": broken_url, "events": ["new_chat"]}),
     )
     .await;
-    let (status, body) = call(
-        &server,
-        "op-a",
-        reqwest::Method::POST,
-        &format!("/api/notify/channels/{broken}/test"),
-        None,
-    )
-    .await;
+    let (status, body) = server
+        .call(
+            "op-a",
+            reqwest::Method::POST,
+            &format!("/api/notify/channels/{broken}/test"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert_eq!(body["error"], "delivery_failed");
     let message = body["message"].as_str().expect("message");
@@ -297,28 +259,30 @@ async fn the_test_button_sends_and_reports_failure_plainly() {
         json!({"kind": "email", "name": "M", "recipients": ["a@b.test"], "events": ["new_chat"]}),
     )
     .await;
-    let (status, body) = call(
-        &server,
-        "op-a",
-        reqwest::Method::POST,
-        &format!("/api/notify/channels/{mail}/test"),
-        None,
-    )
-    .await;
+    let (status, body) = server
+        .call(
+            "op-a",
+            reqwest::Method::POST,
+            &format!("/api/notify/channels/{mail}/test"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert!(
         body["message"].as_str().expect("message").contains("notify.email"),
         "{body}"
     );
 
-    let (status, _) = call(
-        &server,
-        "op-b",
-        reqwest::Method::POST,
-        &format!("/api/notify/channels/{ok}/test"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            "op-b",
+            reqwest::Method::POST,
+            &format!("/api/notify/channels/{ok}/test"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "admins only");
 }
 
@@ -330,7 +294,9 @@ async fn channels_are_admin_only_and_the_telegram_token_never_comes_back() {
         json!({"kind": "telegram", "name": "Ops", "chat_id": "42", "bot_token": TOKEN, "events": ["owner_gone"]}),
     )
     .await;
-    let (status, listed) = call(&server, "op-a", reqwest::Method::GET, "/api/notify/channels", None).await;
+    let (status, listed) = server
+        .call("op-a", reqwest::Method::GET, "/api/notify/channels", None, None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!listed.to_string().contains("secret_token"), "{listed}");
     let channel = &listed["channels"][0];
@@ -342,21 +308,24 @@ async fn channels_are_admin_only_and_the_telegram_token_never_comes_back() {
     let path = format!("/api/notify/channels/{id}");
     let edit = json!({"kind": "telegram", "name": "Ops 2", "chat_id": "43", "events": ["owner_gone", "transferred"],
                       "bot_token_set": true});
-    let (status, body) = call(&server, "op-a", reqwest::Method::PUT, &path, Some(edit.clone())).await;
+    let (status, body) = server
+        .call("op-a", reqwest::Method::PUT, &path, Some(edit.clone()), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(!body.to_string().contains("secret_token"));
     assert_eq!(body["channel"]["name"], "Ops 2");
     let stored = server.state.hub.store().notify_channels().expect("channels");
     assert_eq!(stored[0].bot_token.as_deref(), Some(TOKEN));
 
-    let (status, body) = call(
-        &server,
-        "op-a",
-        reqwest::Method::POST,
-        "/api/notify/channels",
-        Some(json!({"kind": "teams", "name": "T", "url": "not a url", "events": ["new_chat"]})),
-    )
-    .await;
+    let (status, body) = server
+        .call(
+            "op-a",
+            reqwest::Method::POST,
+            "/api/notify/channels",
+            Some(json!({"kind": "teams", "name": "T", "url": "not a url", "events": ["new_chat"]})),
+            None,
+        )
+        .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("bad_request"))
@@ -368,12 +337,14 @@ async fn channels_are_admin_only_and_the_telegram_token_never_comes_back() {
         (reqwest::Method::PUT, path.clone()),
         (reqwest::Method::DELETE, path.clone()),
     ] {
-        let (status, _) = call(&server, "op-b", method.clone(), &path, Some(edit.clone())).await;
+        let (status, _) = server
+            .call("op-b", method.clone(), &path, Some(edit.clone()), None)
+            .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
     }
-    let (status, _) = call(&server, "op-a", reqwest::Method::DELETE, &path, None).await;
+    let (status, _) = server.call("op-a", reqwest::Method::DELETE, &path, None, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = call(&server, "op-a", reqwest::Method::DELETE, &path, None).await;
+    let (status, _) = server.call("op-a", reqwest::Method::DELETE, &path, None, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -388,7 +359,9 @@ async fn config_webhooks_seed_the_center_once() {
         ..NotifyConfig::default()
     };
     let server = start(config.clone()).await;
-    let (_, listed) = call(&server, "op-a", reqwest::Method::GET, "/api/notify/channels", None).await;
+    let (_, listed) = server
+        .call("op-a", reqwest::Method::GET, "/api/notify/channels", None, None)
+        .await;
     let channel = &listed["channels"][0];
     assert_eq!(
         (channel["kind"].as_str(), channel["url"].as_str()),
@@ -402,14 +375,15 @@ async fn config_webhooks_seed_the_center_once() {
     assert!(hit.body["text"].as_str().expect("text").contains("New conversation"));
 
     // Deleted by an admin: the config file does not bring it back.
-    let (status, _) = call(
-        &server,
-        "op-a",
-        reqwest::Method::DELETE,
-        &format!("/api/notify/channels/{id}"),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            "op-a",
+            reqwest::Method::DELETE,
+            &format!("/api/notify/channels/{id}"),
+            None,
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     notify::seed_channels(server.state.hub.store(), &config);
     assert!(server.state.hub.store().notify_channels().expect("channels").is_empty());

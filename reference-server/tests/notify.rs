@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
+use baton_protocol::operator::{OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
 use baton_server::notify::{
@@ -52,28 +52,7 @@ impl Env {
 
     /// Operator `op-a`, signed in, welcomed and Available.
     async fn operator(&self) -> Ws {
-        let mut ws = self.server.operator("op-a").await;
-        recv_until(&mut ws, |f: &ServerToOperator| {
-            matches!(f, ServerToOperator::Welcome(_)).then_some(())
-        })
-        .await;
-        send(
-            &mut ws,
-            &OperatorToServer::SetStatus {
-                status: OperatorStatus::Available,
-            },
-        )
-        .await;
-        recv_until(&mut ws, |f: &ServerToOperator| match f {
-            ServerToOperator::Roster(r) => r
-                .operators
-                .iter()
-                .any(|o| o.status == OperatorStatus::Available)
-                .then_some(()),
-            _ => None,
-        })
-        .await;
-        ws
+        self.server.available_operator("op-a").await
     }
 }
 

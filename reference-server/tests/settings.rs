@@ -12,36 +12,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// A JSON request as operator `op` (a bearer session), from `origin` if given.
-async fn call(
-    server: &Server,
-    op: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-    origin: Option<&str>,
-) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("http://{}{path}", server.addr))
-        .bearer_auth(server.session(op));
-    if let Some(origin) = origin {
-        request = request.header("origin", origin);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
-
 async fn put(server: &Server, op: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    call(server, op, reqwest::Method::PUT, path, Some(body), None).await
+    server.call(op, reqwest::Method::PUT, path, Some(body), None).await
 }
 
 async fn get(server: &Server, op: &str, path: &str) -> (StatusCode, Value) {
-    call(server, op, reqwest::Method::GET, path, None, None).await
+    server.call(op, reqwest::Method::GET, path, None, None).await
 }
 
 /// A visitor that said hello, and the availability its welcome carried.
@@ -117,26 +93,26 @@ async fn only_admins_from_the_inbox_origin_may_change_settings() {
     );
     let (status, _) = put(&server, "op-b", "/api/team-settings", json!({"auto_away_minutes": 5})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = call(
-        &server,
-        "op-a",
-        reqwest::Method::PUT,
-        "/api/bots/demo/settings",
-        Some(label.clone()),
-        Some("http://evil.test"),
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            "op-a",
+            reqwest::Method::PUT,
+            "/api/bots/demo/settings",
+            Some(label.clone()),
+            Some("http://evil.test"),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "another site cannot ride the cookie");
     let own = format!("http://{}", server.addr);
-    let (status, _) = call(
-        &server,
-        "op-a",
-        reqwest::Method::PUT,
-        "/api/bots/demo/settings",
-        Some(json!({"button_label": "Fine"})),
-        Some(&own),
-    )
-    .await;
+    let (status, _) = server
+        .call(
+            "op-a",
+            reqwest::Method::PUT,
+            "/api/bots/demo/settings",
+            Some(json!({"button_label": "Fine"})),
+            Some(&own),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "the inbox's own origin");
     let anonymous = reqwest::Client::new()
         .get(format!("http://{}/api/bots", server.addr))

@@ -290,18 +290,9 @@ pub fn email_notice(content: Content<'_>, inbox: &str) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notify::Trigger;
-    use baton_protocol::{BotId, ConversationId, Seq, Timestamp};
 
     fn help() -> WebhookEvent {
-        WebhookEvent {
-            trigger: Trigger::HelpRequested,
-            conversation: ConversationId("c0ffee12345".into()),
-            bot: BotId("demo".into()),
-            at: Timestamp(1_000_000),
-            deadline: Some(Timestamp(1_120_000)),
-            seq: Some(Seq(4)),
-        }
+        crate::notify::webhooks::sample_help()
     }
 
     #[test]

@@ -231,19 +231,25 @@ pub(crate) fn describe(err: &reqwest::Error) -> String {
     }
 }
 
+/// A help request, for tests here and in `center.rs`.
+#[cfg(test)]
+pub(crate) fn sample_help() -> WebhookEvent {
+    WebhookEvent {
+        trigger: Trigger::HelpRequested,
+        conversation: ConversationId("c0ffee12345".into()),
+        bot: BotId("demo".into()),
+        at: Timestamp(1_000_000),
+        deadline: Some(Timestamp(1_120_000)),
+        seq: Some(Seq(4)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn help() -> WebhookEvent {
-        WebhookEvent {
-            trigger: Trigger::HelpRequested,
-            conversation: ConversationId("c0ffee12345".into()),
-            bot: BotId("demo".into()),
-            at: Timestamp(1_000_000),
-            deadline: Some(Timestamp(1_120_000)),
-            seq: Some(Seq(4)),
-        }
+        sample_help()
     }
 
     #[test]

@@ -150,6 +150,60 @@ impl Server {
         operator_socket(&self.addr.to_string(), &token).await
     }
 
+    /// Operator `id` on a socket, welcomed and Available.
+    pub async fn available_operator(&self, id: &str) -> Ws {
+        let mut ws = self.operator(id).await;
+        recv_until(&mut ws, |f: &ServerToOperator| {
+            matches!(f, ServerToOperator::Welcome(_)).then_some(())
+        })
+        .await;
+        send(
+            &mut ws,
+            &OperatorToServer::SetStatus {
+                status: baton_protocol::operator::OperatorStatus::Available,
+            },
+        )
+        .await;
+        recv_until(&mut ws, |f: &ServerToOperator| match f {
+            ServerToOperator::Roster(r) => r
+                .operators
+                .iter()
+                .any(|o| o.profile.id.as_str() == id && o.status == baton_protocol::operator::OperatorStatus::Available)
+                .then_some(()),
+            _ => None,
+        })
+        .await;
+        ws
+    }
+
+    /// A JSON request over HTTP as operator `op` (a fresh bearer session),
+    /// sent from `origin` if given: the status and the JSON (or text) answer.
+    pub async fn call(
+        &self,
+        op: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        origin: Option<&str>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("http://{}{path}", self.addr))
+            .bearer_auth(self.session(op));
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
     /// A fresh session for operator `id`: its bearer token.
     pub fn session(&self, id: &str) -> String {
         let token = auth::new_secret();
