@@ -18,7 +18,12 @@
 //! mode = "assisted"                 # or "human_only"
 //! engine = { kind = "faq", knowledge = "knowledge.toml" }
 //! operator_colour = "#0b7a75"
+//! owner_gone_secs = 180             # an owner with no inbox open this long: back to Waiting
 //! ```
+//!
+//! A bot's editable settings (name, button, messages, windows, mode,
+//! operator defaults) only seed its row in the database; after that the
+//! inbox's settings page wins (see `crate::settings`).
 
 use baton_protocol::{BotId, BotMode, Millis};
 use clap::Parser;
@@ -95,6 +100,8 @@ pub struct FileConfig {
 #[serde(deny_unknown_fields)]
 pub struct BotFile {
     pub id: String,
+    /// How the inbox names the bot [default: its id].
+    pub name: Option<String>,
     #[serde(default)]
     pub allowed_origins: Vec<String>,
     #[serde(default = "yes")]
@@ -104,15 +111,15 @@ pub struct BotFile {
     pub button_label: Option<String>,
     pub offline_message: Option<String>,
     pub response_window_secs: Option<u64>,
-    /// How long an owner may have no inbox open while the visitor waits for
-    /// a reply before the chat goes back to the team (default 180).
-    pub owner_gone_secs: Option<u64>,
     #[serde(default)]
     pub mode: BotMode,
     /// Who answers: `{ kind = "rules" | "faq" | "webhook" | "open_ai" | "none", … }`.
     pub engine: Option<toml::Value>,
     pub operator_avatar_url: Option<String>,
     pub operator_colour: Option<String>,
+    /// How long an owner may have no inbox connected while the visitor
+    /// waits before the chat goes back to Waiting [default: 180].
+    pub owner_gone_secs: Option<u64>,
 }
 
 fn yes() -> bool {
@@ -140,6 +147,8 @@ pub struct Config {
 #[derive(Clone, Debug)]
 pub struct BotSettings {
     pub id: BotId,
+    /// How the inbox names the bot.
+    pub name: String,
     /// Origins (scheme://host[:port]) whose pages may embed this bot's widget.
     pub allowed_origins: Vec<String>,
     /// Whether visitors may ask for a person at all.
@@ -150,8 +159,6 @@ pub struct BotSettings {
     pub button_label: String,
     pub offline_message: String,
     pub response_window: Millis,
-    /// The owner-gone grace period (PROTOCOL.md §7.12).
-    pub owner_gone: Millis,
     /// Assisted (the bot answers) or human-only (every chat goes to people).
     pub mode: BotMode,
     /// Who answers, as written in the config (`None`: the rule-based demo bot).
@@ -159,6 +166,9 @@ pub struct BotSettings {
     /// Shown for operators who have not set their own.
     pub operator_avatar_url: Option<String>,
     pub operator_colour: Option<String>,
+    /// How long an owner may have no inbox connected while the visitor
+    /// waits before the chat goes back to Waiting.
+    pub owner_gone: Millis,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -171,10 +181,11 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-/// Three minutes: long enough for a page reload or a short network drop,
-/// short enough that a visitor is not left writing to nobody.
-pub const DEFAULT_OWNER_GONE_SECS: u64 = 180;
 const DEFAULT_BUTTON: &str = "Talk to a human";
+/// How long an owner may be gone before the chat waits again, by default
+/// (PROTOCOL.md §7.12): long enough for a page reload or a short network
+/// drop, short enough that a visitor is not left writing to nobody.
+pub const DEFAULT_OWNER_GONE_SECS: u64 = 180;
 const DEFAULT_OFFLINE: &str = "Our team is offline right now — the assistant is still here to help.";
 
 impl Config {
@@ -206,17 +217,18 @@ impl Config {
         if bots.is_empty() {
             bots.push(BotSettings::from_file(BotFile {
                 id: "demo".into(),
+                name: None,
                 allowed_origins: Vec::new(),
                 handover: true,
                 show_button: true,
                 button_label: None,
                 offline_message: None,
                 response_window_secs: None,
-                owner_gone_secs: None,
                 mode: BotMode::Assisted,
                 engine: None,
                 operator_avatar_url: None,
                 operator_colour: None,
+                owner_gone_secs: None,
             }));
         }
         // Flags about "the bot" apply to the first one.
@@ -272,6 +284,7 @@ impl Config {
 impl BotSettings {
     fn from_file(file: BotFile) -> BotSettings {
         BotSettings {
+            name: file.name.unwrap_or_else(|| file.id.clone()),
             id: BotId(file.id),
             allowed_origins: file.allowed_origins,
             handover_enabled: file.handover,
@@ -279,11 +292,11 @@ impl BotSettings {
             button_label: file.button_label.unwrap_or_else(|| DEFAULT_BUTTON.into()),
             offline_message: file.offline_message.unwrap_or_else(|| DEFAULT_OFFLINE.into()),
             response_window: Millis::from_secs(file.response_window_secs.unwrap_or(120)),
-            owner_gone: Millis::from_secs(file.owner_gone_secs.unwrap_or(DEFAULT_OWNER_GONE_SECS)),
             mode: file.mode,
             engine: file.engine,
             operator_avatar_url: file.operator_avatar_url,
             operator_colour: file.operator_colour,
+            owner_gone: Millis::from_secs(file.owner_gone_secs.unwrap_or(DEFAULT_OWNER_GONE_SECS)),
         }
     }
 }
@@ -327,6 +340,13 @@ mod tests {
         assert_eq!((bot.id.as_str(), bot.button_label.as_str()), ("shop", "Chat with us"));
         assert_eq!(bot.response_window, Millis::from_secs(5));
         assert!(bot.engine.is_some());
+        assert_eq!((bot.name.as_str(), bot.owner_gone), ("shop", Millis::from_secs(180)));
+        let file = parse("[[bot]]\nid = \"a\"\nname = \"Shop\"\nowner_gone_secs = 45\n");
+        let config = Config::resolve(Cli::default(), file, ".".into()).unwrap();
+        assert_eq!(
+            (config.bots[0].name.as_str(), config.bots[0].owner_gone),
+            ("Shop", Millis::from_secs(45))
+        );
     }
 
     #[test]

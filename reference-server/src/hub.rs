@@ -53,13 +53,15 @@ pub fn now() -> Timestamp {
 #[derive(Debug)]
 pub struct Hub {
     store: Box<dyn Store>,
-    bots: HashMap<BotId, BotSettings>,
     /// Who answers for each bot (`None`: nobody — human-only).
     engines: HashMap<BotId, Arc<dyn Bot>>,
     live: Mutex<Live>,
     /// What happened, for notifications and other observers.
     events: broadcast::Sender<HubEvent>,
     metrics: crate::metrics::Metrics,
+    /// The auto-away ticker, while auto-away is on (replaced when the team
+    /// settings change it).
+    auto_away_task: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 /// Facts the hub publishes after they are stored, for observers that act
@@ -85,8 +87,10 @@ pub enum HubEvent {
         name: Option<String>,
         email: Option<String>,
     },
-    /// The team must hear about this outside the inbox too: a request
-    /// nobody claimed at half its window, or an owner who is gone.
+    /// People are needed more urgently: a help request nobody claimed after
+    /// half its response window (`AlertKind::Unclaimed`), or a chat whose
+    /// owner is gone (`AlertKind::OwnerGone`). The Notification center sends
+    /// it to the channels that want it.
     Escalation {
         conversation: ConversationId,
         bot: BotId,
@@ -97,6 +101,13 @@ pub enum HubEvent {
 /// In-memory view of what is live, rebuilt from the store at start-up.
 #[derive(Debug, Default)]
 struct Live {
+    /// Each bot's settings: fixed parts from the config file, editable parts
+    /// from the database (see `crate::settings`). Under the hub's lock so a
+    /// change and the `availability` frames it causes are ordered with
+    /// everything else visitors receive.
+    bots: HashMap<BotId, BotSettings>,
+    /// Operators' alert preferences (absent: the defaults).
+    alert_prefs: HashMap<OperatorId, baton_protocol::operator::AlertPrefs>,
     conversations: HashMap<ConversationId, Conversation>,
     visitors: HashMap<ConversationId, Vec<(PeerId, Outbox)>>,
     operators: Vec<(PeerId, OperatorId, Outbox)>,
@@ -106,8 +117,6 @@ struct Live {
     /// When each operator's last inbox disconnected (the server's start for
     /// those not seen since); meaningful only while none is connected.
     inbox_closed_since: HashMap<OperatorId, Timestamp>,
-    /// Which alerts each operator gets (absent: the defaults).
-    alert_prefs: HashMap<OperatorId, baton_protocol::operator::AlertPrefs>,
 }
 
 #[derive(Debug)]
@@ -167,9 +176,16 @@ impl Hub {
             .iter()
             .filter_map(|(settings, bot)| Some((settings.id.clone(), bot.clone()?)))
             .collect();
-        let bots: Vec<BotSettings> = bots.into_iter().map(|(settings, _)| settings).collect();
+        let mut bots: Vec<BotSettings> = bots.into_iter().map(|(settings, _)| settings).collect();
+        for settings in &mut bots {
+            crate::settings::load_or_seed(&store, settings)?;
+        }
         let bot_ids: Vec<BotId> = bots.iter().map(|b| b.id.clone()).collect();
-        let mut live = Live::default();
+        let mut live = Live {
+            bots: bots.into_iter().map(|b| (b.id.clone(), b)).collect(),
+            alert_prefs: store.alert_prefs()?.into_iter().collect(),
+            ..Live::default()
+        };
         for row in store.conversations()? {
             let log = store.log(&row.id)?;
             let mut conversation = Conversation::new(row.bot, row.token_hash, row.created_at);
@@ -190,11 +206,11 @@ impl Hub {
         }
         let hub = Arc::new(Hub {
             store: Box::new(store),
-            bots: bots.into_iter().map(|b| (b.id.clone(), b)).collect(),
             engines,
             live: Mutex::new(live),
             events: broadcast::channel(1024).0,
             metrics: crate::metrics::Metrics::default(),
+            auto_away_task: Mutex::new(None),
         });
         let deadlines: Vec<_> = hub
             .lock()
@@ -251,17 +267,83 @@ impl Hub {
         let _ = self.events.send(event);
     }
 
-    pub fn bot_settings(&self, bot: &BotId) -> Option<&BotSettings> {
-        self.bots.get(bot)
+    /// A bot's settings as they stand now (a copy: an admin may change them
+    /// at any time).
+    pub fn bot_settings(&self, bot: &BotId) -> Option<BotSettings> {
+        self.lock().bots.get(bot).cloned()
     }
 
-    /// The owner-gone grace period of a bot (PROTOCOL.md §7.12).
-    fn owner_grace(&self, bot: &BotId) -> Millis {
-        self.bots
-            .get(bot)
-            .map_or(Millis::from_secs(crate::config::DEFAULT_OWNER_GONE_SECS), |b| {
-                b.owner_gone
-            })
+    /// Every bot's settings, by id.
+    pub fn all_bot_settings(&self) -> Vec<BotSettings> {
+        let mut bots: Vec<BotSettings> = self.lock().bots.values().cloned().collect();
+        bots.sort_by(|a, b| a.id.cmp(&b.id));
+        bots
+    }
+
+    /// Stores a bot's editable settings, applies them, and sends every
+    /// connected visitor of that bot a fresh `availability` frame (label,
+    /// button and offline message change without a reload). New facts
+    /// (response window, mode) apply from the next input on. Returns the
+    /// settings as they now stand.
+    pub fn update_bot_settings(
+        &self,
+        bot: &BotId,
+        settings: crate::store::BotSettingsRow,
+    ) -> Result<BotSettings, ErrorBody> {
+        let mut live = self.lock();
+        if !live.bots.contains_key(bot) {
+            return Err(ErrorBody::new(ErrorCode::NotFound, "unknown bot"));
+        }
+        self.store.save_bot_settings(bot, &settings)?;
+        let updated = live.bots.get_mut(bot).expect("checked above");
+        updated.apply(settings);
+        let updated = updated.clone();
+        let frame = ServerToVisitor::Availability(live.availability(&updated));
+        let ids: Vec<_> = live
+            .visitors
+            .keys()
+            .filter(|id| live.conversations.get(*id).is_some_and(|c| &c.bot == bot))
+            .cloned()
+            .collect();
+        for id in ids {
+            live.broadcast_visitors(&id, &frame);
+        }
+        Ok(updated)
+    }
+
+    /// The bots an operator serves.
+    pub fn operator_bots(&self, operator: &OperatorId) -> Vec<BotId> {
+        self.lock()
+            .team
+            .member(operator)
+            .map(|m| m.bots.clone())
+            .unwrap_or_default()
+    }
+
+    /// An operator's alert preferences (the defaults until they save some).
+    pub fn alert_prefs(&self, operator: &OperatorId) -> baton_protocol::operator::AlertPrefs {
+        self.lock().alert_prefs.get(operator).copied().unwrap_or_default()
+    }
+
+    /// Stores and applies an operator's alert preferences.
+    pub fn set_alert_prefs(
+        &self,
+        operator: &OperatorId,
+        prefs: baton_protocol::operator::AlertPrefs,
+    ) -> Result<(), StoreError> {
+        let mut live = self.lock();
+        self.store.save_alert_prefs(operator, &prefs)?;
+        live.alert_prefs.insert(operator.clone(), prefs);
+        Ok(())
+    }
+
+    /// Publishes an escalation (see [`HubEvent::Escalation`]) for observers.
+    pub fn escalate(&self, conversation: &ConversationId, bot: &BotId, kind: baton_protocol::operator::AlertKind) {
+        self.publish(HubEvent::Escalation {
+            conversation: conversation.clone(),
+            bot: bot.clone(),
+            kind,
+        });
     }
 
     fn lock(&self) -> MutexGuard<'_, Live> {
@@ -269,7 +351,7 @@ impl Hub {
     }
 
     fn facts(&self, live: &Live, bot: &BotId) -> Result<Facts, ErrorBody> {
-        let settings = self
+        let settings = live
             .bots
             .get(bot)
             .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "unknown bot"))?;
@@ -326,11 +408,12 @@ impl Hub {
                 "hello names a different bot than the socket URL",
             ));
         }
-        let settings = self
+        let mut live = self.lock();
+        let settings = live
             .bots
             .get(bot_id)
+            .cloned()
             .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "unknown bot"))?;
-        let mut live = self.lock();
         let (conversation, token, after) = match hello.resume {
             Some(resume) => {
                 let known = live.conversations.get(&resume.conversation).filter(|c| {
@@ -370,7 +453,7 @@ impl Hub {
         let replay = self.store.events_after(&conversation, after, MAX_REPLAY + 1)?;
         let replay_limited = replay.len() > MAX_REPLAY;
         let replay = if replay_limited { replay[1..].to_vec() } else { replay };
-        let availability = live.availability(settings);
+        let availability = live.availability(&settings);
         let conv = live.conversations.get_mut(&conversation).ok_or_else(not_found)?;
         // A known country beats a hint; a fresh reading beats an old one.
         let better = country
@@ -705,19 +788,19 @@ impl Hub {
             me,
             role: member.role,
             status: member.status,
-            bots: self
+            bots: live
                 .bots
-                .keys()
-                .filter(|id| member.bots.contains(id))
-                .map(|id| BotInfo {
-                    id: id.clone(),
-                    name: id.to_string(),
+                .values()
+                .filter(|bot| member.bots.contains(&bot.id))
+                .map(|bot| BotInfo {
+                    id: bot.id.clone(),
+                    name: bot.name.clone(),
                 })
                 .collect(),
             conversations,
             roster: live.roster(),
             shortcuts: self.store.shortcuts(operator)?,
-            alert_prefs: Default::default(),
+            alert_prefs: live.alert_prefs.get(operator).copied().unwrap_or_default(),
         };
         send(outbox, &ServerToOperator::Welcome(welcome));
         let peer = live.next_peer();
@@ -791,7 +874,7 @@ impl Hub {
     }
 
     fn availability_by_bot(&self, live: &Live) -> Vec<bool> {
-        self.bots.keys().map(|b| live.team.human_available(b)).collect()
+        live.bots.keys().map(|b| live.team.human_available(b)).collect()
     }
 
     /// Tells operators the new roster, and visitors of any bot whose
@@ -799,7 +882,8 @@ impl Hub {
     fn after_status_change(&self, live: &mut Live, before: Vec<bool>) {
         let roster = ServerToOperator::Roster(live.roster());
         live.broadcast_operators(&roster);
-        for (settings, was) in self.bots.values().zip(before) {
+        let bots: Vec<BotSettings> = live.bots.values().cloned().collect();
+        for (settings, was) in bots.iter().zip(before) {
             if live.team.human_available(&settings.id) != was {
                 let frame = ServerToVisitor::Availability(live.availability(settings));
                 let ids: Vec<_> = live
@@ -818,9 +902,20 @@ impl Hub {
     /// Turns on auto-away: Available operators idle for `after` become Away.
     /// Off (the default), status never changes by itself.
     pub fn enable_auto_away(self: &Arc<Self>, after: Millis) {
-        self.lock().team.auto_away_after = Some(after);
+        self.set_auto_away(Some(after));
+    }
+
+    /// Switches auto-away on (`Some`), changes its delay, or turns it off
+    /// (`None`), at once and without a restart.
+    pub fn set_auto_away(self: &Arc<Self>, after: Option<Millis>) {
+        let mut task = self.auto_away_task.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = task.take() {
+            old.abort();
+        }
+        self.lock().team.auto_away_after = after;
+        let Some(after) = after else { return };
         let hub = Arc::downgrade(self);
-        tokio::spawn(async move {
+        let ticker = tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_millis((after.0 / 4).clamp(1_000, 30_000)));
             loop {
                 tick.tick().await;
@@ -828,6 +923,19 @@ impl Hub {
                 hub.auto_away_tick();
             }
         });
+        *task = Some(ticker.abort_handle());
+    }
+
+    /// After how long idle operators become Away, if auto-away is on.
+    pub fn auto_away(&self) -> Option<Millis> {
+        self.lock().team.auto_away_after
+    }
+
+    /// Stores the team's settings and applies them at once.
+    pub fn update_team_settings(self: &Arc<Self>, settings: crate::store::TeamSettings) -> Result<(), StoreError> {
+        self.store.save_team_settings(&settings)?;
+        self.set_auto_away(settings.auto_away());
+        Ok(())
     }
 
     fn auto_away_tick(&self) {
@@ -867,7 +975,7 @@ impl Hub {
     pub fn profile_for(&self, operator: &OperatorId, conversation: &ConversationId) -> Option<OperatorProfile> {
         let live = self.lock();
         let mut profile = live.profiles.get(operator)?.clone();
-        if let Some(settings) = live.conversations.get(conversation).and_then(|c| self.bots.get(&c.bot)) {
+        if let Some(settings) = live.conversations.get(conversation).and_then(|c| live.bots.get(&c.bot)) {
             profile.avatar_url = profile.avatar_url.or_else(|| settings.operator_avatar_url.clone());
             profile.colour = profile.colour.or_else(|| settings.operator_colour.clone());
         }

@@ -6,6 +6,7 @@
 //! [`store`] makes it durable. [`app`] builds the router from a state, and
 //! [`serve`] runs it on a listener the caller bound (tests bind port 0).
 
+pub mod api;
 pub mod auth;
 pub mod bot;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod metrics;
 pub mod notify;
 pub mod operator_ws;
+pub mod settings;
 pub mod socket;
 pub mod store;
 pub mod team;
@@ -58,6 +60,9 @@ pub struct AppState {
     pub knowledge: Arc<std::collections::HashMap<baton_protocol::BotId, Arc<bot::faq::KnowledgeBase>>>,
     /// The translation endpoint, if configured.
     pub translate: Option<Arc<notify::TranslateConfig>>,
+    /// The Notification center's deliveries (its test button); `None`:
+    /// notifications are not running.
+    pub notify: Option<Arc<notify::Center>>,
 }
 
 impl AppState {
@@ -71,6 +76,7 @@ impl AppState {
             country_header: None,
             knowledge: Arc::default(),
             translate: None,
+            notify: None,
         }
     }
 
@@ -105,6 +111,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/conversations/{id}/suggest", post(http::suggest))
         .route("/ws/visitor", any(visitor_ws::upgrade))
         .route("/ws/operator", any(operator_ws::upgrade))
+        .merge(settings::routes())
         .nest_service("/widget", ServeDir::new(state.web_dir.join("widget")))
         .nest_service("/inbox", inbox)
         .fallback_service(ServeDir::new(&state.site_dir))

@@ -60,14 +60,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     notify.validate()?;
     let hub = Hub::start(store, bots)?;
-    let _notifications = baton_server::notify::spawn(hub.clone(), notify.clone(), config.public_url.clone());
-    if let Some(after) = config.auto_away {
-        hub.enable_auto_away(after);
-    }
+    let center = Arc::new(baton_server::notify::Center::new(&notify, &config.public_url));
+    let _notifications = baton_server::notify::spawn_with(hub.clone(), &notify, center.clone());
+    baton_server::settings::start_team_settings(&hub, config.auto_away)?;
     let mut state = AppState::new(hub, config.web_dir.clone(), config.site_dir.clone());
     state.country_header = config.country_header.as_deref().map(str::parse).transpose()?;
     state.knowledge = Arc::new(knowledge);
     state.translate = notify.translate.clone().map(Arc::new);
+    state.notify = Some(center);
     tracing::info!(%addr, "listening");
     println!();
     println!("  Baton is running.");

@@ -29,7 +29,8 @@ pub async fn upgrade(State(app): State<AppState>, headers: HeaderMap, ws: WebSoc
 }
 
 /// Browsers always send Origin on WebSocket upgrades; non-browser clients
-/// (with a bearer token) may omit it.
+/// (with a bearer token) may omit it. The HTTP API's writes use the same
+/// rule (`api::writer`).
 pub fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return true;

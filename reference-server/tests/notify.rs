@@ -7,22 +7,20 @@ mod common;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::post;
-use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
+use baton_protocol::operator::{OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
 use baton_server::notify::{
     self, EmailConfig, NotifyConfig, TranslateConfig, TranslateError, TranslateRequest, Trigger, WebhookFormat,
     WebhookTarget,
 };
+use common::stubs::{next_hit, next_mail, no_mail, no_more_hits, receiver, smtp_sink};
 use common::{Server, Ws, hello, recv_until, send, send_raw};
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
 
 const PUBLIC_URL: &str = "https://baton.test";
 
@@ -54,28 +52,7 @@ impl Env {
 
     /// Operator `op-a`, signed in, welcomed and Available.
     async fn operator(&self) -> Ws {
-        let mut ws = self.server.operator("op-a").await;
-        recv_until(&mut ws, |f: &ServerToOperator| {
-            matches!(f, ServerToOperator::Welcome(_)).then_some(())
-        })
-        .await;
-        send(
-            &mut ws,
-            &OperatorToServer::SetStatus {
-                status: OperatorStatus::Available,
-            },
-        )
-        .await;
-        recv_until(&mut ws, |f: &ServerToOperator| match f {
-            ServerToOperator::Roster(r) => r
-                .operators
-                .iter()
-                .any(|o| o.status == OperatorStatus::Available)
-                .then_some(()),
-            _ => None,
-        })
-        .await;
-        ws
+        self.server.available_operator("op-a").await
     }
 }
 
@@ -138,69 +115,6 @@ async fn operator_says(op: &mut Ws, conversation: &ConversationId, msg_id: &str,
         _ => None,
     })
     .await
-}
-
-// -------------------------------------------------------- webhook receiver
-
-#[derive(Debug)]
-struct Hit {
-    delivery: Option<String>,
-    content_type: Option<String>,
-    body: Value,
-}
-
-#[derive(Clone)]
-struct Receiver {
-    hits: mpsc::UnboundedSender<Hit>,
-    /// Answer this status to the first `failures` requests, then 200.
-    failures: usize,
-    status: StatusCode,
-    seen: Arc<AtomicUsize>,
-}
-
-async fn receive(State(rx): State<Receiver>, headers: HeaderMap, Json(body): Json<Value>) -> StatusCode {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let _ = rx.hits.send(Hit {
-        delivery: header("x-baton-delivery"),
-        content_type: header("content-type"),
-        body,
-    });
-    if rx.seen.fetch_add(1, Ordering::SeqCst) < rx.failures {
-        rx.status
-    } else {
-        StatusCode::OK
-    }
-}
-
-/// A webhook receiver on loopback: its URL and what it receives.
-async fn receiver(failures: usize, status: StatusCode) -> (String, mpsc::UnboundedReceiver<Hit>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let state = Receiver {
-        hits: tx,
-        failures,
-        status,
-        seen: Arc::default(),
-    };
-    let app = axum::Router::new()
-        .route("/hook/secret-token", post(receive))
-        .with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}/hook/secret-token", listener.local_addr().expect("addr"));
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("receiver") });
-    (url, rx)
-}
-
-async fn next_hit(hits: &mut mpsc::UnboundedReceiver<Hit>) -> Hit {
-    tokio::time::timeout(Duration::from_secs(5), hits.recv())
-        .await
-        .expect("a webhook within 5 s")
-        .expect("receiver running")
-}
-
-async fn no_more_hits(hits: &mut mpsc::UnboundedReceiver<Hit>, within: Duration) {
-    if let Ok(Some(hit)) = tokio::time::timeout(within, hits.recv()).await {
-        panic!("unexpected webhook: {hit:?}");
-    }
 }
 
 fn target(url: &str, format: WebhookFormat, on: &[Trigger]) -> WebhookTarget {
@@ -328,97 +242,6 @@ async fn a_failing_receiver_is_retried_and_a_refusing_one_is_not() {
     no_more_hits(&mut refusing, Duration::ZERO).await;
 }
 
-// ---------------------------------------------------------------- SMTP sink
-
-#[derive(Debug, Clone)]
-struct Mail {
-    from: String,
-    to: Vec<String>,
-    data: String,
-}
-
-impl Mail {
-    fn header(&self, name: &str) -> Option<String> {
-        let prefix = format!("{}:", name.to_ascii_lowercase());
-        self.data
-            .split("\r\n\r\n")
-            .next()?
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with(&prefix))
-            .map(|l| l[prefix.len()..].trim().to_owned())
-    }
-
-    fn body(&self) -> String {
-        self.data
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.replace("\r\n", "\n"))
-            .unwrap_or_default()
-    }
-}
-
-/// A minimal SMTP server on loopback: 220, EHLO/HELO, MAIL, RCPT, DATA, QUIT.
-async fn smtp_sink() -> (u16, mpsc::UnboundedReceiver<Mail>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let _ = smtp_session(socket, tx).await;
-            });
-        }
-    });
-    (port, rx)
-}
-
-async fn smtp_session(socket: tokio::net::TcpStream, mails: mpsc::UnboundedSender<Mail>) -> std::io::Result<()> {
-    let (read, mut write) = socket.into_split();
-    let mut lines = BufReader::new(read).lines();
-    write.write_all(b"220 sink.test ESMTP\r\n").await?;
-    let mut mail = Mail {
-        from: String::new(),
-        to: Vec::new(),
-        data: String::new(),
-    };
-    while let Some(line) = lines.next_line().await? {
-        let upper = line.to_ascii_uppercase();
-        let reply: &[u8] = if upper.starts_with("EHLO") {
-            b"250-sink.test\r\n250 8BITMIME\r\n"
-        } else if upper.starts_with("HELO") || upper.starts_with("RSET") || upper.starts_with("NOOP") {
-            b"250 OK\r\n"
-        } else if upper.starts_with("MAIL FROM:") {
-            mail.from = line[10..].trim().trim_matches(['<', '>']).to_owned();
-            mail.from = mail.from.split_whitespace().next().unwrap_or_default().to_owned();
-            b"250 OK\r\n"
-        } else if upper.starts_with("RCPT TO:") {
-            mail.to.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
-            b"250 OK\r\n"
-        } else if upper == "DATA" {
-            write.write_all(b"354 go ahead\r\n").await?;
-            while let Some(data) = lines.next_line().await? {
-                if data == "." {
-                    break;
-                }
-                // Dot-unstuffing (RFC 5321 4.5.2).
-                mail.data.push_str(data.strip_prefix('.').unwrap_or(&data));
-                mail.data.push_str("\r\n");
-            }
-            let _ = mails.send(mail.clone());
-            mail.to.clear();
-            mail.data.clear();
-            b"250 queued\r\n"
-        } else if upper == "QUIT" {
-            write.write_all(b"221 bye\r\n").await?;
-            return Ok(());
-        } else {
-            b"502 not implemented\r\n"
-        };
-        write.write_all(reply).await?;
-    }
-    Ok(())
-}
-
 fn email_config(port: u16, delay_ms: u64) -> EmailConfig {
     serde_json::from_value(json!({
         "smtp_host": "127.0.0.1",
@@ -429,19 +252,6 @@ fn email_config(port: u16, delay_ms: u64) -> EmailConfig {
         "site_url": "https://shop.test/",
     }))
     .expect("email config")
-}
-
-async fn next_mail(mails: &mut mpsc::UnboundedReceiver<Mail>) -> Mail {
-    tokio::time::timeout(Duration::from_secs(5), mails.recv())
-        .await
-        .expect("an email within 5 s")
-        .expect("sink running")
-}
-
-async fn no_mail(mails: &mut mpsc::UnboundedReceiver<Mail>, within: Duration) {
-    if let Ok(Some(mail)) = tokio::time::timeout(within, mails.recv()).await {
-        panic!("unexpected email: {mail:?}");
-    }
 }
 
 // ------------------------------------------------------------------- email

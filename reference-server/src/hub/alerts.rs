@@ -4,7 +4,7 @@
 //! personal ones — filtered by each operator's `AlertPrefs`, and re-alerts a
 //! request nobody claimed at half its response window (PROTOCOL.md `alert`).
 
-use super::{Hub, HubEvent, Live, now, send};
+use super::{Hub, Live, now, send};
 use baton_protocol::operator::{Alert, AlertKind, ServerToOperator};
 use baton_protocol::{
     Author, BotId, ConversationEvent, ConversationId, EventBody, HandoverState, OperatorId, Timestamp,
@@ -122,10 +122,6 @@ impl Hub {
             live.alert_team(&bot, &alert);
         }
         drop(live);
-        self.publish(HubEvent::Escalation {
-            conversation: conversation.clone(),
-            bot,
-            kind: AlertKind::Unclaimed,
-        });
+        self.escalate(conversation, &bot, AlertKind::Unclaimed);
     }
 }

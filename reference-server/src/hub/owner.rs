@@ -5,7 +5,7 @@
 //! the time it names, and turns a "gone" into `Input::OwnerGone` — which the
 //! handover rules make an `owner_gone` event (the chat back in Waiting).
 
-use super::{Hub, HubEvent, Live, now};
+use super::{Hub, Live, now};
 use baton_protocol::absence::{OwnerFacts, Verdict, owner_verdict};
 use baton_protocol::conversation::Input;
 use baton_protocol::operator::AlertKind;
@@ -13,6 +13,14 @@ use baton_protocol::{ConversationId, EventBody, HandoverState, OperatorId, Times
 use std::sync::Arc;
 
 impl Live {
+    /// The owner-gone grace period of a bot (PROTOCOL.md §7.12).
+    fn owner_grace(&self, bot: &baton_protocol::BotId) -> baton_protocol::Millis {
+        self.bots.get(bot).map_or(
+            baton_protocol::Millis::from_secs(crate::config::DEFAULT_OWNER_GONE_SECS),
+            |b| b.owner_gone,
+        )
+    }
+
     /// What the absence rule needs to know about `owner`.
     fn owner_facts(&self, owner: &OperatorId) -> OwnerFacts {
         match self.team.member(owner) {
@@ -58,7 +66,7 @@ impl Hub {
             let HandoverState::Human { operator } = conv.core.handover().state() else {
                 return;
             };
-            let grace = self.owner_grace(&conv.bot);
+            let grace = live.owner_grace(&conv.bot);
             let owner = operator.id.clone();
             let verdict = owner_verdict(live.owner_facts(&owner), conv.core.awaiting_reply_since(), grace, now());
             if let Verdict::CheckAt(at) = verdict {
@@ -131,11 +139,7 @@ impl Hub {
         events: &[baton_protocol::ConversationEvent],
     ) {
         if events.iter().any(|e| matches!(e.body, EventBody::OwnerGone { .. })) {
-            self.publish(HubEvent::Escalation {
-                conversation: conversation.clone(),
-                bot: bot.clone(),
-                kind: AlertKind::OwnerGone,
-            });
+            self.escalate(conversation, bot, AlertKind::OwnerGone);
         }
     }
 }

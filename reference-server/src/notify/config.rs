@@ -3,10 +3,15 @@
 //! the names of the environment variables that hold them.
 //!
 //! ```toml
+//! [notify]
+//! telegram_api = "https://api.telegram.org"   # the default
+//!
+//! # Seeds the Notification center the first time the server starts on a
+//! # database; after that channels are edited in the inbox (Settings).
 //! [[notify.webhooks]]
 //! url = "https://hooks.slack.com/services/…"
 //! format = "slack"                       # or "generic" (the default)
-//! on = ["help_requested"]                # default: both triggers
+//! on = ["help_requested"]                # default: help_requested, new_chat
 //!
 //! [notify.email]
 //! smtp_host = "smtp.example.com"
@@ -41,6 +46,10 @@ pub struct NotifyConfig {
     /// A LibreTranslate-compatible service for operators.
     #[serde(default)]
     pub translate: Option<TranslateConfig>,
+    /// Where Telegram channels send (`{telegram_api}/bot{token}/sendMessage`)
+    /// [default: https://api.telegram.org]; a stub's address in tests.
+    #[serde(default)]
+    pub telegram_api: Option<String>,
 }
 
 /// One webhook receiver.
@@ -128,21 +137,48 @@ pub enum WebhookFormat {
     Slack,
 }
 
-/// What a webhook fires on.
+/// What a webhook or Notification center channel fires on. In the channel
+/// API and the config file's `on`, a new conversation is `new_chat` (the
+/// file also takes its older name, `new_conversation`); the generic webhook
+/// body keeps calling it `new_conversation` (see [`Trigger::as_str`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
     /// A visitor asked for a person.
     HelpRequested,
     /// A visitor started a conversation.
+    #[serde(rename = "new_chat", alias = "new_conversation")]
     NewConversation,
+    /// A help request nobody claimed within half its response window.
+    Unclaimed,
+    /// An operator transferred a chat to a teammate.
+    Transferred,
+    /// The visitor ended a chat with a person and went back to the bot.
+    VisitorEnded,
+    /// A chat's owner is gone; the chat is waiting again.
+    OwnerGone,
 }
 
 impl Trigger {
+    /// Every trigger, in the order the inbox lists them.
+    pub const ALL: [Trigger; 6] = [
+        Trigger::HelpRequested,
+        Trigger::NewConversation,
+        Trigger::Unclaimed,
+        Trigger::Transferred,
+        Trigger::VisitorEnded,
+        Trigger::OwnerGone,
+    ];
+
+    /// The `event` of a generic webhook body.
     pub fn as_str(self) -> &'static str {
         match self {
             Trigger::HelpRequested => "help_requested",
             Trigger::NewConversation => "new_conversation",
+            Trigger::Unclaimed => "unclaimed",
+            Trigger::Transferred => "transferred",
+            Trigger::VisitorEnded => "visitor_ended",
+            Trigger::OwnerGone => "owner_gone",
         }
     }
 }
@@ -282,9 +318,11 @@ pub enum NotifyConfigError {
     EmailCredentials,
     #[error("notify.translate.url must be an http:// or https:// URL")]
     TranslateUrl,
+    #[error("notify.telegram_api must be an http:// or https:// URL")]
+    TelegramApi,
 }
 
-fn is_http_url(url: &str) -> bool {
+pub(crate) fn is_http_url(url: &str) -> bool {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
@@ -325,6 +363,9 @@ impl NotifyConfig {
             if !is_http_url(&translate.url) {
                 return Err(NotifyConfigError::TranslateUrl);
             }
+        }
+        if self.telegram_api.as_deref().is_some_and(|url| !is_http_url(url)) {
+            return Err(NotifyConfigError::TelegramApi);
         }
         Ok(())
     }

@@ -204,7 +204,7 @@ impl UnreadReplies {
 pub enum EmailError {
     #[error("the sender address is not valid")]
     From,
-    #[error("the visitor's address is not valid")]
+    #[error("a recipient's address is not valid")]
     To,
     #[error("the email could not be built: {0}")]
     Build(String),
@@ -348,7 +348,26 @@ impl Mailer {
 
     /// Composes and sends one due email to `to`, retrying transient failures.
     pub async fn send(&self, to: &str, due: &DueEmail) -> Result<(), EmailError> {
-        let message = compose(&self.config, to, due)?;
+        self.deliver(compose(&self.config, to, due)?).await
+    }
+
+    /// A plain-text notice to the team (a Notification center email
+    /// channel), one mail to every recipient.
+    pub async fn send_notice(&self, to: &[String], subject: &str, body: &str) -> Result<(), EmailError> {
+        let from: Mailbox = self.config.from.parse().map_err(|_| EmailError::From)?;
+        let mut builder = Message::builder().from(from).subject(subject);
+        for address in to {
+            builder = builder.to(address.parse().map_err(|_| EmailError::To)?);
+        }
+        let message = builder
+            .header(ContentType::TEXT_PLAIN)
+            .header(AutoSubmitted)
+            .body(body.to_owned())
+            .map_err(|e| EmailError::Build(e.to_string()))?;
+        self.deliver(message).await
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), EmailError> {
         let mut attempt = 0;
         loop {
             attempt += 1;

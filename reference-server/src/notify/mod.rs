@@ -1,8 +1,10 @@
 //! Notifications: what the server tells the outside world when people are
 //! needed, and the translate proxy for operators.
 //!
-//! - [`webhooks`]: POST to team channels when a visitor asks for a person or
-//!   starts a conversation;
+//! - [`center`]: the Notification center — channels in the database
+//!   ([`channel`], edited over [`channels_api`]) told when people are needed,
+//!   each in its service's format ([`webhooks`] has the generic and Slack
+//!   bodies);
 //! - [`email`]: email a visitor the operator replies they did not read;
 //! - [`translate`]: a LibreTranslate-compatible client behind
 //!   `POST /api/translate`.
@@ -11,10 +13,16 @@
 //! two. Observers never change conversations, and a slow receiver or relay
 //! never slows the hub: deliveries run in their own tasks, bounded in number.
 
+pub mod center;
+pub mod channel;
+pub mod channels_api;
 pub mod config;
 pub mod email;
 pub mod translate;
 pub mod webhooks;
+
+pub use center::Center;
+pub use channel::{ChannelKind, NotifyChannel};
 
 pub use config::{
     EmailConfig, NotifyConfig, NotifyConfigError, TranslateConfig, Trigger, WebhookFormat, WebhookTarget,
@@ -23,11 +31,12 @@ pub use translate::{TranslateError, TranslateRequest, TranslateResponse, handle_
 
 use crate::hub::{Hub, HubEvent, now};
 use baton_protocol::EventBody;
+use baton_protocol::operator::AlertKind;
 use email::{DueEmail, Mailer, UnreadReplies};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{Semaphore, broadcast};
 use webhooks::WebhookEvent;
 
 /// Deliveries (webhook POSTs with their retries, emails) under way at once.
@@ -35,7 +44,7 @@ use webhooks::WebhookEvent;
 /// without bound behind a receiver that hangs.
 pub const MAX_IN_FLIGHT: usize = 64;
 
-/// The HTTP client shared by webhooks and translation (one connection pool).
+/// The HTTP client shared by notifications and translation (one connection pool).
 pub(crate) fn http_client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
@@ -49,48 +58,63 @@ pub(crate) fn http_client() -> &'static reqwest::Client {
 
 /// Starts observing `hub` and sending what `config` asks for. `public_url`
 /// is the server's address as operators reach it (`https://chat.example`);
-/// webhooks link to `{public_url}/inbox/`.
+/// messages link to `{public_url}/inbox/`.
 ///
 /// Subscribes before returning, so nothing published after the call is
 /// missed. The task ends when the hub is dropped (or when aborted).
 pub fn spawn(hub: Arc<Hub>, config: NotifyConfig, public_url: String) -> tokio::task::JoinHandle<()> {
-    if config.webhooks.is_empty() && config.email.is_none() {
-        return tokio::spawn(async {});
-    }
+    let center = Arc::new(Center::new(&config, &public_url));
+    spawn_with(hub, &config, center)
+}
+
+/// [`spawn`] with a [`Center`] the caller keeps too (the HTTP API's test
+/// button sends through it). Seeds the Notification center from the config
+/// file's webhooks if this database never had channels seeded.
+pub fn spawn_with(hub: Arc<Hub>, config: &NotifyConfig, center: Arc<Center>) -> tokio::task::JoinHandle<()> {
+    seed_channels(hub.store(), config);
     let events = hub.subscribe();
-    let notifier = Notifier::new(Arc::downgrade(&hub), config, &public_url);
+    let unread = center.mailer().map(|m| UnreadReplies::new(m.config().delay()));
+    let notifier = Notifier {
+        hub: Arc::downgrade(&hub),
+        center,
+        unread,
+    };
     tokio::spawn(notifier.run(events))
+}
+
+/// The config file's webhooks become channels, once per database: after
+/// that the database is the truth (an admin may have edited or deleted them).
+pub fn seed_channels(store: &dyn crate::store::Store, config: &NotifyConfig) {
+    let channels: Vec<NotifyChannel> = config
+        .webhooks
+        .iter()
+        .enumerate()
+        .map(|(index, target)| NotifyChannel::from_webhook(new_channel_id(), index, target))
+        .collect();
+    match store.seed_notify_channels(&channels) {
+        Ok(true) if !channels.is_empty() => {
+            tracing::info!(
+                count = channels.len(),
+                "notification channels seeded from the config file"
+            )
+        }
+        Ok(_) => {}
+        Err(err) => tracing::error!(%err, "could not seed the notification channels"),
+    }
+}
+
+/// A fresh channel id.
+pub fn new_channel_id() -> String {
+    format!("ch-{}", &crate::auth::new_id()[..12])
 }
 
 struct Notifier {
     hub: Weak<Hub>,
-    webhooks: Arc<[config::WebhookTarget]>,
-    inbox_url: Arc<str>,
-    mailer: Option<Mailer>,
+    center: Arc<Center>,
     unread: Option<UnreadReplies>,
-    in_flight: Arc<Semaphore>,
 }
 
 impl Notifier {
-    fn new(hub: Weak<Hub>, config: NotifyConfig, public_url: &str) -> Notifier {
-        let mailer = config.email.and_then(|email| match Mailer::new(email) {
-            Ok(mailer) => Some(mailer),
-            Err(err) => {
-                tracing::error!(%err, "unread-reply emails are off: the email settings do not work");
-                None
-            }
-        });
-        let unread = mailer.as_ref().map(|m| UnreadReplies::new(m.config().delay()));
-        Notifier {
-            hub,
-            webhooks: config.webhooks.into(),
-            inbox_url: format!("{}/inbox/", public_url.trim_end_matches('/')).into(),
-            mailer,
-            unread,
-            in_flight: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
-        }
-    }
-
     async fn run(mut self, mut events: broadcast::Receiver<HubEvent>) {
         loop {
             let due = self.unread.as_ref().and_then(UnreadReplies::next_due);
@@ -119,47 +143,25 @@ impl Notifier {
 
     fn observe(&mut self, event: &HubEvent) {
         if let Some(hook) = webhook_event(event) {
-            self.fire_webhooks(&hook);
+            self.fire(&hook);
         }
         if let Some(unread) = &mut self.unread {
             unread.observe(event);
         }
     }
 
-    fn fire_webhooks(&self, event: &WebhookEvent) {
-        for (index, target) in self.webhooks.iter().enumerate() {
-            if !target.wants(event.trigger) {
-                continue;
-            }
-            let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
-                tracing::warn!(
-                    target = %target.redacted_url(),
-                    event = event.trigger.as_str(),
-                    "too many notifications under way; webhook dropped"
-                );
-                continue;
-            };
-            let body = webhooks::payload(target.format, event, &self.inbox_url);
-            let delivery = event.delivery_id();
-            let targets = Arc::clone(&self.webhooks);
-            let trigger = event.trigger.as_str();
-            tokio::spawn(async move {
-                let _permit = permit;
-                let target = &targets[index];
-                match webhooks::deliver(http_client(), target, &delivery, &body).await {
-                    Ok(attempts) => {
-                        tracing::debug!(target = %target.redacted_url(), event = trigger, attempts, "webhook delivered")
-                    }
-                    Err(err) => {
-                        tracing::warn!(target = %target.redacted_url(), event = trigger, %err, "webhook not delivered")
-                    }
-                }
-            });
+    /// Read from the store each time: an admin's edit applies to the next
+    /// event, and events that notify are few.
+    fn fire(&self, event: &WebhookEvent) {
+        let Some(hub) = self.hub.upgrade() else { return };
+        match hub.store().notify_channels() {
+            Ok(channels) => self.center.dispatch(&channels, event),
+            Err(err) => tracing::error!(%err, "could not read the notification channels"),
         }
     }
 
     fn send_due(&mut self) {
-        let (Some(unread), Some(mailer)) = (&mut self.unread, &self.mailer) else {
+        let (Some(unread), Some(mailer)) = (&mut self.unread, self.center.mailer()) else {
             return;
         };
         for due in unread.take_due(now()) {
@@ -175,7 +177,7 @@ impl Notifier {
                     continue;
                 }
             };
-            let Ok(permit) = Arc::clone(&self.in_flight).try_acquire_owned() else {
+            let Ok(permit) = Arc::clone(self.center.in_flight()).try_acquire_owned() else {
                 tracing::warn!(conversation = %due.conversation, "too many notifications under way; email dropped");
                 continue;
             };
@@ -200,34 +202,50 @@ async fn send_email(mailer: &Mailer, address: &str, due: &DueEmail) {
     }
 }
 
-/// The webhook a hub event fires, if any.
+/// The notification a hub event fires, if any.
 fn webhook_event(event: &HubEvent) -> Option<WebhookEvent> {
-    match event {
-        HubEvent::NewConversation { conversation, bot } => Some(WebhookEvent {
-            trigger: Trigger::NewConversation,
+    let escalation = |trigger, conversation: &baton_protocol::ConversationId, bot: &baton_protocol::BotId| {
+        Some(WebhookEvent {
+            trigger,
             conversation: conversation.clone(),
             bot: bot.clone(),
             at: now(),
             deadline: None,
             seq: None,
-        }),
+        })
+    };
+    match event {
+        HubEvent::NewConversation { conversation, bot } => escalation(Trigger::NewConversation, conversation, bot),
+        HubEvent::Escalation {
+            conversation,
+            bot,
+            kind,
+        } => match kind {
+            AlertKind::Unclaimed => escalation(Trigger::Unclaimed, conversation, bot),
+            AlertKind::OwnerGone => escalation(Trigger::OwnerGone, conversation, bot),
+            _ => None,
+        },
         HubEvent::Stored {
             conversation,
             bot,
             event,
-        } => match event.body {
-            EventBody::HelpRequested { deadline } => Some(WebhookEvent {
-                trigger: Trigger::HelpRequested,
+        } => {
+            let (trigger, deadline) = match event.body {
+                EventBody::HelpRequested { deadline } => (Trigger::HelpRequested, Some(deadline)),
+                EventBody::Transferred { .. } => (Trigger::Transferred, None),
+                EventBody::VisitorEndedHuman { .. } => (Trigger::VisitorEnded, None),
+                _ => return None,
+            };
+            Some(WebhookEvent {
+                trigger,
                 conversation: conversation.clone(),
                 bot: bot.clone(),
                 at: event.at,
-                deadline: Some(deadline),
+                deadline,
                 seq: Some(event.seq),
-            }),
-            _ => None,
-        },
-        // Escalations reach the notification center's channels (see the settings work).
-        HubEvent::VisitorMarks { .. } | HubEvent::Identified { .. } | HubEvent::Escalation { .. } => None,
+            })
+        }
+        HubEvent::VisitorMarks { .. } | HubEvent::Identified { .. } => None,
     }
 }
 
@@ -266,6 +284,34 @@ mod tests {
             (Timestamp(10), Some(Timestamp(70)), Some(Seq(2)))
         );
         assert!(webhook_event(&stored(EventBody::RequestLapsed)).is_none());
+        let ana = baton_protocol::OperatorProfile {
+            id: baton_protocol::OperatorId("op-a".into()),
+            name: "Ana".into(),
+            avatar_url: None,
+            colour: None,
+        };
+        let ended = webhook_event(&stored(EventBody::VisitorEndedHuman { operator: ana.clone() })).unwrap();
+        assert_eq!(ended.trigger, Trigger::VisitorEnded);
+        let moved = webhook_event(&stored(EventBody::Transferred {
+            from: ana.clone(),
+            to: ana,
+        }))
+        .unwrap();
+        assert_eq!(moved.trigger, Trigger::Transferred);
+        let escalation = |kind| HubEvent::Escalation {
+            conversation: conversation.clone(),
+            bot: bot.clone(),
+            kind,
+        };
+        assert_eq!(
+            webhook_event(&escalation(AlertKind::Unclaimed)).map(|e| e.trigger),
+            Some(Trigger::Unclaimed)
+        );
+        assert_eq!(
+            webhook_event(&escalation(AlertKind::OwnerGone)).map(|e| e.trigger),
+            Some(Trigger::OwnerGone)
+        );
+        assert!(webhook_event(&escalation(AlertKind::TakenOver)).is_none());
         assert!(
             webhook_event(&HubEvent::Identified {
                 conversation,

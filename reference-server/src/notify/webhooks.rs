@@ -37,7 +37,7 @@ impl WebhookEvent {
     pub fn delivery_id(&self) -> String {
         match self.seq {
             Some(seq) => format!("{}:{}:{}", self.conversation, self.trigger.as_str(), seq.0),
-            None => format!("{}:{}", self.conversation, self.trigger.as_str()),
+            None => format!("{}:{}:{}", self.conversation, self.trigger.as_str(), self.at.0),
         }
     }
 }
@@ -69,28 +69,50 @@ pub fn payload(format: WebhookFormat, event: &WebhookEvent, inbox_url: &str) -> 
 }
 
 fn slack_text(event: &WebhookEvent, inbox_url: &str) -> String {
-    let short: String = event.conversation.as_str().chars().take(8).collect();
-    let what = match event.trigger {
-        Trigger::HelpRequested => {
-            let window = event
-                .deadline
-                .map(|d| d.0.saturating_sub(event.at.0) / 1000)
-                .filter(|secs| *secs > 0)
-                .map(|secs| format!(" Answer within {}.", human_duration(secs)))
-                .unwrap_or_default();
-            format!(
-                ":raising_hand: A visitor is asking for a person (bot {}, conversation {}).{window}",
-                slack_escape(event.bot.as_str()),
-                slack_escape(&short)
-            )
-        }
-        Trigger::NewConversation => format!(
-            ":speech_balloon: New conversation (bot {}, conversation {}).",
-            slack_escape(event.bot.as_str()),
-            slack_escape(&short)
-        ),
+    let emoji = match event.trigger {
+        Trigger::HelpRequested => ":raising_hand:",
+        Trigger::NewConversation => ":speech_balloon:",
+        Trigger::Unclaimed => ":hourglass:",
+        Trigger::Transferred => ":arrows_counterclockwise:",
+        Trigger::VisitorEnded => ":wave:",
+        Trigger::OwnerGone => ":warning:",
     };
-    format!("{what} <{}|Open the inbox>", slack_escape(inbox_url))
+    format!(
+        "{emoji} {} (bot {}, conversation {}).{} <{}|Open the inbox>",
+        summary(event.trigger),
+        slack_escape(event.bot.as_str()),
+        slack_escape(&short_id(&event.conversation)),
+        answer_within(event),
+        slack_escape(inbox_url)
+    )
+}
+
+/// What happened, in a few words: no markup, no message text, no names.
+pub fn summary(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::HelpRequested => "A visitor is asking for a person",
+        Trigger::NewConversation => "New conversation",
+        Trigger::Unclaimed => "Nobody has answered a visitor who asked for a person",
+        Trigger::Transferred => "A conversation was transferred to a teammate",
+        Trigger::VisitorEnded => "A visitor ended their chat with a person",
+        Trigger::OwnerGone => "A conversation's operator is gone; the visitor is waiting again",
+    }
+}
+
+/// ` Answer within 2 min.` for a help request with a deadline, else empty.
+pub fn answer_within(event: &WebhookEvent) -> String {
+    event
+        .deadline
+        .map(|d| d.0.saturating_sub(event.at.0) / 1000)
+        .filter(|secs| *secs > 0)
+        .map(|secs| format!(" Answer within {}.", human_duration(secs)))
+        .unwrap_or_default()
+}
+
+/// The first characters of a conversation id: enough to tell chats apart
+/// in a team channel.
+pub fn short_id(conversation: &ConversationId) -> String {
+    conversation.as_str().chars().take(8).collect()
 }
 
 fn human_duration(secs: u64) -> String {
@@ -209,19 +231,25 @@ pub(crate) fn describe(err: &reqwest::Error) -> String {
     }
 }
 
+/// A help request, for tests here and in `center.rs`.
+#[cfg(test)]
+pub(crate) fn sample_help() -> WebhookEvent {
+    WebhookEvent {
+        trigger: Trigger::HelpRequested,
+        conversation: ConversationId("c0ffee12345".into()),
+        bot: BotId("demo".into()),
+        at: Timestamp(1_000_000),
+        deadline: Some(Timestamp(1_120_000)),
+        seq: Some(Seq(4)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn help() -> WebhookEvent {
-        WebhookEvent {
-            trigger: Trigger::HelpRequested,
-            conversation: ConversationId("c0ffee12345".into()),
-            bot: BotId("demo".into()),
-            at: Timestamp(1_000_000),
-            deadline: Some(Timestamp(1_120_000)),
-            seq: Some(Seq(4)),
-        }
+        sample_help()
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     data: Mutex<Data>,
+    settings: Mutex<super::settings::MemorySettings>,
 }
 
 #[derive(Debug, Default)]
@@ -36,6 +37,10 @@ impl MemoryStore {
 
     pub(super) fn data(&self) -> MutexGuard<'_, Data> {
         self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn settings(&self) -> MutexGuard<'_, super::settings::MemorySettings> {
+        self.settings.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

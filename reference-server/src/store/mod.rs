@@ -8,10 +8,12 @@
 //! conformance tests in `tests.rs` run against both.
 
 mod memory;
+mod settings;
 mod sqlite;
 mod team;
 
 pub use memory::MemoryStore;
+pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
 pub use sqlite::SqliteStore;
 pub use team::{OperatorUpdate, TeamStore, deactivate, is_last_active_admin};
 
@@ -61,8 +63,9 @@ pub struct ConversationRow {
 
 /// What the hub needs from storage. Implementations must make `append`
 /// atomic (all events or none) and durable before returning. Team
-/// management (adding, editing, deactivating operators) is [`TeamStore`].
-pub trait Store: TeamStore + Send + Sync + std::fmt::Debug {
+/// management (adding, editing, deactivating operators) is [`TeamStore`];
+/// bot and team settings, channels and alert preferences [`SettingsStore`].
+pub trait Store: TeamStore + SettingsStore + Send + Sync + std::fmt::Debug {
     /// Creates or replaces an operator (its bots too), keeping its status.
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()>;
     /// Every operator, active or not, with their bots, by name.

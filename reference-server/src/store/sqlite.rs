@@ -85,6 +85,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (operator_id, bot_id)
     ) WITHOUT ROWID;
 "#,
+    // Bot and team settings, Notification center channels, alert preferences.
+    super::settings::MIGRATION,
 ];
 
 /// The SQLite store. One connection behind a mutex: SQLite serialises

@@ -291,6 +291,99 @@ fn team_members_are_added_edited_and_deactivated(store: &dyn Store) {
     );
 }
 
+fn bot_and_team_settings(store: &dyn Store) {
+    let bot = BotId("demo".into());
+    assert_eq!(store.bot_settings_row(&bot).expect("read"), None);
+    let mut row = BotSettingsRow {
+        name: "Demo".into(),
+        handover_enabled: true,
+        show_button: false,
+        button_label: "Ask us".into(),
+        offline_message: "Back at 9".into(),
+        response_window: baton_protocol::Millis(90_000),
+        mode: baton_protocol::BotMode::HumanOnly,
+        operator_colour: Some("#112233".into()),
+        operator_avatar_url: None,
+        owner_gone: baton_protocol::Millis(60_000),
+    };
+    store.save_bot_settings(&bot, &row).expect("save");
+    assert_eq!(store.bot_settings_row(&bot).expect("read"), Some(row.clone()));
+    row.button_label = "Changed".into();
+    row.operator_colour = None;
+    store.save_bot_settings(&bot, &row).expect("update");
+    assert_eq!(store.bot_settings_row(&bot).expect("read"), Some(row));
+    assert_eq!(store.bot_settings_row(&BotId("other".into())).expect("read"), None);
+
+    assert_eq!(store.team_settings().expect("team"), None);
+    let team = TeamSettings {
+        auto_away_minutes: Some(15),
+    };
+    store.save_team_settings(&team).expect("save");
+    store.save_team_settings(&TeamSettings::default()).expect("turn off");
+    assert_eq!(store.team_settings().expect("team"), Some(TeamSettings::default()));
+}
+
+fn channel(id: &str, name: &str) -> crate::notify::NotifyChannel {
+    crate::notify::NotifyChannel {
+        id: id.into(),
+        kind: crate::notify::ChannelKind::Telegram,
+        name: name.into(),
+        url: None,
+        chat_id: Some("-100".into()),
+        bot_token: Some("1:secret".into()),
+        recipients: Vec::new(),
+        events: vec![crate::notify::Trigger::HelpRequested],
+        enabled: true,
+        delivery: Default::default(),
+    }
+}
+
+fn notify_channels_keep_their_order_and_seed_once(store: &dyn Store) {
+    assert!(store.notify_channels().expect("list").is_empty());
+    assert!(store.seed_notify_channels(&[channel("ch-b", "seeded")]).expect("seed"));
+    store.save_notify_channel(&channel("ch-a", "added")).expect("add");
+    store.save_notify_channel(&channel("ch-b", "edited")).expect("edit");
+    let names = |store: &dyn Store| -> Vec<String> {
+        store
+            .notify_channels()
+            .expect("list")
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    };
+    assert_eq!(
+        names(store),
+        ["edited", "added"],
+        "oldest first; an edit keeps the place"
+    );
+    assert_eq!(
+        store.notify_channels().expect("list")[0].bot_token.as_deref(),
+        Some("1:secret")
+    );
+    assert!(store.delete_notify_channel("ch-b").expect("delete"));
+    assert!(!store.delete_notify_channel("ch-b").expect("gone"));
+    assert!(store.delete_notify_channel("ch-a").expect("delete"));
+    assert!(
+        !store.seed_notify_channels(&[channel("ch-c", "again")]).expect("seed"),
+        "seeded once, even after every channel was deleted"
+    );
+    assert!(names(store).is_empty());
+}
+
+fn alert_prefs_per_operator(store: &dyn Store) {
+    store.upsert_operator(&operator("op-a", "a@x")).expect("upsert");
+    let a = OperatorId("op-a".into());
+    assert!(store.alert_prefs().expect("prefs").is_empty());
+    let prefs = baton_protocol::operator::AlertPrefs {
+        new_chat: true,
+        sound: true,
+        ..Default::default()
+    };
+    store.save_alert_prefs(&a, &prefs).expect("save");
+    store.save_alert_prefs(&a, &prefs).expect("save again");
+    assert_eq!(store.alert_prefs().expect("prefs"), vec![(a, prefs)]);
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -310,4 +403,7 @@ conformance!(
     notes_are_stored_once_per_client_id,
     shortcuts_belong_to_their_operator,
     team_members_are_added_edited_and_deactivated,
+    bot_and_team_settings,
+    notify_channels_keep_their_order_and_seed_once,
+    alert_prefs_per_operator,
 );

@@ -2,6 +2,8 @@
 //! WebSocket clients. Nothing is mocked.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod stubs;
+
 use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{ServerToVisitor, VisitorHello, VisitorToServer};
 use baton_protocol::{BotId, OperatorId, PROTOCOL_VERSION, Timestamp};
@@ -43,6 +45,7 @@ pub fn bot(window_ms: u64) -> BotSettings {
 pub fn bot_named(id: &str, window_ms: u64) -> BotSettings {
     BotSettings {
         id: BotId(id.into()),
+        name: if id == "demo" { "Demo shop".into() } else { id.into() },
         allowed_origins: vec![ORIGIN.into()],
         handover_enabled: true,
         button_label: "Talk to a human".into(),
@@ -162,6 +165,66 @@ impl Server {
 
     /// An operator socket, authenticated with a fresh bearer session.
     pub async fn operator(&self, id: &str) -> Ws {
+        let token = self.session(id);
+        operator_socket(&self.addr.to_string(), &token).await
+    }
+
+    /// Operator `id` on a socket, welcomed and Available.
+    pub async fn available_operator(&self, id: &str) -> Ws {
+        let mut ws = self.operator(id).await;
+        recv_until(&mut ws, |f: &ServerToOperator| {
+            matches!(f, ServerToOperator::Welcome(_)).then_some(())
+        })
+        .await;
+        send(
+            &mut ws,
+            &OperatorToServer::SetStatus {
+                status: baton_protocol::operator::OperatorStatus::Available,
+            },
+        )
+        .await;
+        recv_until(&mut ws, |f: &ServerToOperator| match f {
+            ServerToOperator::Roster(r) => r
+                .operators
+                .iter()
+                .any(|o| o.profile.id.as_str() == id && o.status == baton_protocol::operator::OperatorStatus::Available)
+                .then_some(()),
+            _ => None,
+        })
+        .await;
+        ws
+    }
+
+    /// A JSON request over HTTP as operator `op` (a fresh bearer session),
+    /// sent from `origin` if given: the status and the JSON (or text) answer.
+    pub async fn call(
+        &self,
+        op: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        origin: Option<&str>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("http://{}{path}", self.addr))
+            .bearer_auth(self.session(op));
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+
+    /// A fresh session for operator `id`: its bearer token.
+    pub fn session(&self, id: &str) -> String {
         let token = auth::new_secret();
         self.state
             .hub
@@ -172,7 +235,7 @@ impl Server {
                 Timestamp(u64::MAX / 2),
             )
             .expect("session");
-        operator_socket(&self.addr.to_string(), &token).await
+        token
     }
 }
 
