@@ -49,6 +49,25 @@ export async function availableOperator(browser: Browser): Promise<{ context: Br
   return { context, page };
 }
 
+/** An Available operator and a visitor, each in a browser context of their
+ *  own (two people), the visitor's errors watched; both contexts close when
+ *  `body` ends, however it ends. */
+export async function operatorAndVisitor(
+  browser: Browser,
+  body: (people: { operator: Page; visitor: Page; visitorContext: BrowserContext; errors: string[] }) => Promise<void>,
+) {
+  const { context: operatorContext, page: operator } = await availableOperator(browser);
+  const visitorContext = await browser.newContext();
+  const visitor = await visitorContext.newPage();
+  const errors = watchErrors(visitor);
+  try {
+    await body({ operator, visitor, visitorContext, errors });
+  } finally {
+    await visitorContext.close();
+    await operatorContext.close();
+  }
+}
+
 /** Opens `path` and the chat panel; returns the widget's host element. */
 export async function openWidget(page: Page, path = '/'): Promise<Locator> {
   await page.goto(path);

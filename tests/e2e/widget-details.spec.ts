@@ -5,26 +5,13 @@
 // set through the CSSOM, which the demo's `style-src 'self'` allows (the
 // error watcher fails the test on any CSP violation).
 import { expect, test } from '@playwright/test';
-import {
-  OPERATOR,
-  availableOperator,
-  openWidget,
-  operatorMessage,
-  reply,
-  say,
-  talkToHuman,
-  watchErrors,
-} from './support';
+import { OPERATOR, openWidget, operatorAndVisitor, operatorMessage, reply, say, talkToHuman } from './support';
 
 const TEAL = 'rgb(11, 122, 117)'; // #0b7a75
 const HELLO = 'Hi, Dana here — what can I do for you?';
 
 test('one "Talk to a human" at a time, and the operator in their own colour', async ({ browser }) => {
-  const { context: operatorContext, page: operator } = await availableOperator(browser);
-  const visitorContext = await browser.newContext();
-  const visitor = await visitorContext.newPage();
-  const errors = watchErrors(visitor);
-  try {
+  await operatorAndVisitor(browser, async ({ operator, visitor, errors }) => {
     const widget = await openWidget(visitor);
     const bar = widget.locator('.baton-bar').getByRole('button', { name: 'Talk to a human' });
     const inline = widget.locator('.baton-offer');
@@ -73,8 +60,5 @@ test('one "Talk to a human" at a time, and the operator in their own colour', as
     await expect(bar).toBeVisible();
 
     expect(errors).toEqual([]);
-  } finally {
-    await visitorContext.close();
-    await operatorContext.close();
-  }
+  });
 });

@@ -166,9 +166,14 @@ pub const PAGE_MAX_CHARS: usize = 500;
 /// which is the page's own business (and may hold tokens), trimmed to
 /// [`PAGE_MAX_CHARS`]. `None` for an empty URL.
 pub fn page_of(href: &str) -> Option<String> {
-    let url = href.split('#').next().unwrap_or_default();
-    let page: String = url.chars().take(PAGE_MAX_CHARS).collect();
-    (!page.is_empty()).then_some(page)
+    // Byte scans rather than `split` and `chars().collect()`: smaller in
+    // the WebAssembly, and a cut at a char index is a char boundary.
+    let url = &href[..href.bytes().position(|b| b == b'#').unwrap_or(href.len())];
+    let url = url
+        .char_indices()
+        .nth(PAGE_MAX_CHARS)
+        .map_or(url, |(end, _)| &url[..end]);
+    (!url.is_empty()).then(|| url.to_owned())
 }
 
 #[derive(Debug)]

@@ -77,17 +77,7 @@ fn a_pending_message_is_replaced_by_its_event() {
 #[test]
 fn unread_counts_live_replies_while_closed_but_not_history() {
     let mut s = ChatState::default();
-    let reply = |seq| {
-        event(
-            seq,
-            EventBody::Message {
-                author: Author::Bot,
-                text: "x".into(),
-                client_msg_id: None,
-                offer_human: false,
-            },
-        )
-    };
+    let reply = |seq| bot_says(seq, false);
     s.apply(Update::Events(vec![reply(1)]));
     s.apply(Update::Snapshot {
         state: HandoverState::Bot,

@@ -55,16 +55,6 @@ pub fn App(props: &AppProps) -> Html {
     };
     let title = props.config.title.clone().unwrap_or_else(|| s().title.to_owned());
     let (launcher, log, input) = (use_node_ref(), use_node_ref(), use_node_ref());
-    let panel_ref = use_node_ref();
-    {
-        // After every render: the operators' colours onto their elements.
-        let panel_ref = panel_ref.clone();
-        use_effect(move || {
-            if let Some(el) = panel_ref.cast::<Element>() {
-                paint_operator_colours(&el);
-            }
-        });
-    }
     {
         // The newest message stays in view. Focus follows the panel: into the
         // message box when it opens, back to the launcher when it closes, and
@@ -76,8 +66,13 @@ pub fn App(props: &AppProps) -> Html {
         let last_open = use_mut_ref(|| None::<bool>);
         let count = state.events.len() + state.pending.len() + usize::from(state.typing.is_some());
         use_effect_with((state.open, count), move |&(open, _)| {
-            if let Some(el) = log.cast::<web_sys::Element>() {
+            if let Some(el) = log.cast::<Element>() {
                 el.set_scroll_top(el.scroll_height());
+                // Operators (and their colours) only come and go with events,
+                // so this effect's keys cover them too: no hook of its own.
+                if let Some(panel) = el.parent_element() {
+                    paint_operator_colours(&panel);
+                }
             }
             let before = last_open.borrow_mut().replace(open);
             if before == Some(open) {
@@ -112,7 +107,6 @@ pub fn App(props: &AppProps) -> Html {
                     on_new_chat: send(|| Command::NewChat),
                     on_dismiss: dismiss,
                     to_driver,
-                    panel: panel_ref,
                     log,
                     input,
                 }) }
@@ -169,7 +163,6 @@ struct PanelProps {
     on_new_chat: Callback<MouseEvent>,
     on_dismiss: Callback<MouseEvent>,
     to_driver: Callback<Command>,
-    panel: NodeRef,
     log: NodeRef,
     input: NodeRef,
 }
@@ -193,7 +186,7 @@ fn panel(props: &PanelProps) -> Html {
         })
     };
     html! {
-        <section class="baton-panel" role="dialog" aria-label={props.title.clone()} {onkeydown} ref={props.panel.clone()}>
+        <section class="baton-panel" role="dialog" aria-label={props.title.clone()} {onkeydown}>
             <header class="baton-header">
                 if let Some(op) = &owner { { avatar(op) } }
                 <div class="baton-header-text">
@@ -252,12 +245,10 @@ fn paint_operator_colours(panel: &Element) {
 
 fn avatar(operator: &OperatorProfile) -> Html {
     let colour = operator_colour(operator.colour.as_deref());
-    if let Some(url) = operator
-        .avatar_url
-        .as_deref()
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-    {
-        return html! { <img class="baton-avatar" src={url.to_owned()} alt="" data-colour={colour.to_owned()} /> };
+    // The server's URL as it is: an image source never runs script, and the
+    // page's `img-src` decides where images may come from.
+    if let Some(url) = &operator.avatar_url {
+        return html! { <img class="baton-avatar" src={url.clone()} alt="" data-colour={colour.to_owned()} /> };
     }
     // The stylesheet upper-cases it: `char::to_uppercase` would link Unicode's
     // case tables (about 10 KB of WebAssembly) for one letter.
