@@ -5,16 +5,15 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import {
   OPERATOR,
-  availableOperator,
   exactly,
   handOver,
   inboxMessage,
   openWidget,
+  operatorAndVisitor,
   operatorMessage,
   reply,
   say,
   visitorMessage,
-  watchErrors,
 } from './support';
 
 const WARM_UP_OPERATOR = 'Hi, Dana here. What can I do for you?';
@@ -53,11 +52,7 @@ function unexpected(errors: string[]): string[] {
 
 test('a visitor offline for 30 s loses nothing and sees nothing twice', async ({ browser }) => {
   test.setTimeout(150_000);
-  const { context: operatorContext, page: operator } = await availableOperator(browser);
-  const visitorContext = await browser.newContext();
-  const visitor = await visitorContext.newPage();
-  const errors = watchErrors(visitor);
-  try {
+  await operatorAndVisitor(browser, async ({ operator, visitor, visitorContext, errors }) => {
     const widget = await openWidget(visitor);
     await handOver(widget, operator);
 
@@ -142,8 +137,5 @@ test('a visitor offline for 30 s loses nothing and sees nothing twice', async ({
     await expect(widget.getByRole('textbox', { name: 'Message' })).toBeEnabled();
 
     expect(unexpected(errors)).toEqual([]);
-  } finally {
-    await visitorContext.close();
-    await operatorContext.close();
-  }
+  });
 });

@@ -28,8 +28,7 @@ export function watchErrors(page: Page): string[] {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(`console: ${m.text()}`);
   });
   page.on('response', (r) => {
-    // The browser asks for /favicon.ico on its own; the demo has none.
-    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`HTTP ${r.status()}: ${r.url()}`);
+    if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`);
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   // Violation events bubble and are composed; an init script is not subject
@@ -60,6 +59,25 @@ export async function availableOperator(browser: Browser): Promise<{ context: Br
   return { context, page };
 }
 
+/** An Available operator and a visitor, each in a browser context of their
+ *  own (two people), the visitor's errors watched; both contexts close when
+ *  `body` ends, however it ends. */
+export async function operatorAndVisitor(
+  browser: Browser,
+  body: (people: { operator: Page; visitor: Page; visitorContext: BrowserContext; errors: string[] }) => Promise<void>,
+) {
+  const { context: operatorContext, page: operator } = await availableOperator(browser);
+  const visitorContext = await browser.newContext();
+  const visitor = await visitorContext.newPage();
+  const errors = watchErrors(visitor);
+  try {
+    await body({ operator, visitor, visitorContext, errors });
+  } finally {
+    await visitorContext.close();
+    await operatorContext.close();
+  }
+}
+
 /** Opens `path` and the chat panel; returns the widget's host element. */
 export async function openWidget(page: Page, path = '/'): Promise<Locator> {
   await page.goto(path);
@@ -85,16 +103,21 @@ export function operatorMessage(widget: Locator, text: string): Locator {
   return widget.locator('.baton-msg.is-operator').filter({ has: widget.page().locator('.baton-bubble', { hasText: exactly(text) }) });
 }
 
+/** The one "Talk to a human" the widget shows: the bot's current inline
+ *  offer or else the bar's button, never both (strict: two would fail). */
+export function talkToHuman(widget: Locator): Locator {
+  return widget.getByRole('button', { name: 'Talk to a human' });
+}
+
 /** The visitor asks for a person and waits. */
 export async function handOverRequest(widget: Locator) {
-  await widget.locator('.baton-bar').getByRole('button', { name: 'Talk to a human' }).click();
+  await talkToHuman(widget).click();
   await expect(widget.getByText('Connecting you to a person…')).toBeVisible();
 }
 
 /** The visitor asks for a person; the operator opens the request and joins. */
 export async function handOver(widget: Locator, operator: Page) {
-  const talkToHuman = widget.locator('.baton-bar').getByRole('button', { name: 'Talk to a human' });
-  await talkToHuman.click();
+  await talkToHuman(widget).click();
   await expect(widget.getByText('Connecting you to a person…')).toBeVisible();
   const row = operator.getByRole('listitem').filter({ hasText: 'Help requested' });
   await expect(row).toHaveCount(1);

@@ -158,10 +158,30 @@ pub fn backoff(attempt: u32, jitter: f64) -> Millis {
     Millis(step / 2 + ((step / 2) as f64 * jitter) as u64)
 }
 
+/// The longest page URL sent, in characters: enough for any real path and
+/// query, and a bound on what a host page can make the widget send.
+pub const PAGE_MAX_CHARS: usize = 500;
+
+/// The page as operators see it (`location.href`): without the fragment,
+/// which is the page's own business (and may hold tokens), trimmed to
+/// [`PAGE_MAX_CHARS`]. `None` for an empty URL.
+pub fn page_of(href: &str) -> Option<String> {
+    // Byte scans rather than `split` and `chars().collect()`: smaller in
+    // the WebAssembly, and a cut at a char index is a char boundary.
+    let url = &href[..href.bytes().position(|b| b == b'#').unwrap_or(href.len())];
+    let url = url
+        .char_indices()
+        .nth(PAGE_MAX_CHARS)
+        .map_or(url, |(end, _)| &url[..end]);
+    (!url.is_empty()).then(|| url.to_owned())
+}
+
 #[derive(Debug)]
 pub struct Machine {
     bot: BotId,
     locale: Option<String>,
+    /// The host page's URL, sent in every hello (see [`page_of`]).
+    page: Option<String>,
     stored: Stored,
     /// The last `seq` applied. Starts at 0 on page load, so the first welcome
     /// replays the whole conversation; later reconnects replay only the gap.
@@ -193,10 +213,11 @@ pub const WELCOME_TIMEOUT: Millis = HEARTBEAT_TIMEOUT;
 pub const RECEIPT_BATCH: Millis = Millis(400);
 
 impl Machine {
-    pub fn new(bot: BotId, locale: Option<String>, stored: Stored) -> Machine {
+    pub fn new(bot: BotId, locale: Option<String>, page: Option<String>, stored: Stored) -> Machine {
         Machine {
             bot,
             locale,
+            page,
             stored,
             cursor: Seq(0),
             connected: false,
@@ -245,7 +266,7 @@ impl Machine {
             bot: self.bot.clone(),
             resume,
             locale: self.locale.clone(),
-            page: None,
+            page: self.page.clone(),
         }))]
     }
 

@@ -197,6 +197,62 @@ impl ChatState {
         matches!(self.handover.state(), HandoverState::Bot)
             && self.availability.as_ref().is_some_and(|a| a.human_available)
     }
+
+    /// The bot's inline offer of a person the visitor can act on, by `seq`:
+    /// the latest bot turn, if it offers one and nothing in the handover
+    /// happened since (a request that lapsed or was cancelled, a person who
+    /// came and went), while a request can be made. Older offers are text.
+    pub fn current_offer(&self) -> Option<Seq> {
+        if !self.can_request_human() {
+            return None;
+        }
+        // The visitor's own messages (and events this build cannot read)
+        // leave the offer standing; any other event is a newer turn.
+        let latest = self.events.iter().rev().find(|e| {
+            !matches!(
+                &e.body,
+                EventBody::Message {
+                    author: Author::Visitor,
+                    ..
+                } | EventBody::Unknown
+            )
+        })?;
+        matches!(
+            &latest.body,
+            EventBody::Message {
+                author: Author::Bot,
+                offer_human: true,
+                ..
+            }
+        )
+        .then_some(latest.seq)
+    }
+
+    /// Whether the bar below the log shows "Talk to a human": one offer at a
+    /// time, so not while the bot's inline offer is current (it is right
+    /// where the visitor is reading).
+    pub fn bar_offers_human(&self) -> bool {
+        self.can_request_human()
+            && self.availability.as_ref().is_some_and(|a| a.show_button)
+            && self.current_offer().is_none()
+    }
+}
+
+/// An operator's colour as the stylesheet may use it: `#rgb`, `#rrggbb` or
+/// `#rrggbbaa`, else nothing (the theme's accent). The value goes into a CSS
+/// custom property, where anything else (`url(…)`, `var(…)`) would be CSS
+/// the server never meant to send.
+pub fn operator_colour(colour: Option<&str>) -> &str {
+    match colour {
+        Some(c)
+            if matches!(c.len(), 4 | 7 | 9)
+                && c.starts_with('#')
+                && c.bytes().skip(1).all(|b| b.is_ascii_hexdigit()) =>
+        {
+            c
+        }
+        _ => "",
+    }
 }
 
 #[cfg(test)]

@@ -96,7 +96,7 @@ impl Sim {
             human_available: true,
             link: None,
             welcomed: false,
-            visitor: Machine::new(BotId("b".into()), None, Stored::default()),
+            visitor: Machine::new(BotId("b".into()), None, None, Stored::default()),
             applied: Vec::new(),
             next_id: 0,
             typed: Vec::new(),

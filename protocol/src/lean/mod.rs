@@ -9,7 +9,7 @@
 pub mod json;
 
 use crate::error::{ErrorBody, ErrorCode};
-use crate::event::{Author, ConversationEvent, EventBody, OperatorProfile};
+use crate::event::{Author, ConversationEvent, EventBody, OperatorProfile, OwnerGoneReason};
 use crate::handover::HandoverState;
 use crate::receipts::ReceiptMarks;
 use crate::visitor::{Availability, HistoryPage, ServerToVisitor, VisitorSnapshot, VisitorToServer, VisitorWelcome};
@@ -75,7 +75,9 @@ pub fn encode_visitor_to_server(frame: &VisitorToServer) -> String {
                     .finish();
                 out = out.raw("resume", &resume);
             }
-            out.opt_str("locale", h.locale.as_deref()).finish()
+            out.opt_str("locale", h.locale.as_deref())
+                .opt_str("page", h.page.as_deref())
+                .finish()
         }
         VisitorToServer::Send { client_msg_id, text } => w("send")
             .str("client_msg_id", client_msg_id.as_str())
@@ -202,6 +204,16 @@ fn body(v: &Json) -> Option<EventBody> {
         },
         "visitor_ended_human" => EventBody::VisitorEndedHuman {
             operator: op("operator")?,
+        },
+        "owner_gone" => EventBody::OwnerGone {
+            operator: op("operator")?,
+            deadline: Timestamp(v.get("deadline")?.as_u64()?),
+            reason: match v.get("reason")?.as_str()? {
+                "offline" => OwnerGoneReason::Offline,
+                "deactivated" => OwnerGoneReason::Deactivated,
+                "disconnected" => OwnerGoneReason::Disconnected,
+                _ => OwnerGoneReason::Unknown,
+            },
         },
         "resolved" => EventBody::Resolved {
             by: opt(v, "by").map(|b| profile(b).map(Some)).unwrap_or(Some(None))?,

@@ -68,7 +68,7 @@ fn applied(actions: &[Action]) -> Vec<Seq> {
 }
 
 fn connected_machine() -> Machine {
-    let mut m = Machine::new(BotId("demo".into()), None, Stored::default());
+    let mut m = Machine::new(BotId("demo".into()), None, None, Stored::default());
     m.on_open();
     m.on_frame(welcome("c1", Some("t1"), vec![]));
     m
@@ -76,7 +76,7 @@ fn connected_machine() -> Machine {
 
 #[test]
 fn first_hello_has_no_resume_and_the_welcome_token_is_persisted() {
-    let mut m = Machine::new(BotId("demo".into()), Some("en".into()), Stored::default());
+    let mut m = Machine::new(BotId("demo".into()), Some("en".into()), None, Stored::default());
     let hello = sent(&m.on_open());
     assert!(matches!(&hello[0], VisitorToServer::Hello(h) if h.resume.is_none() && h.bot.as_str() == "demo"));
     let actions = m.on_frame(welcome("c1", Some("t1"), vec![]));
@@ -180,7 +180,7 @@ fn a_refused_token_starts_a_new_conversation() {
         token: Some(VisitorToken("forged".into())),
         outbox: vec![],
     };
-    let mut m = Machine::new(BotId("demo".into()), None, stored);
+    let mut m = Machine::new(BotId("demo".into()), None, None, stored);
     m.on_open();
     let actions = m.on_frame(ServerToVisitor::Error(baton_protocol::ErrorBody::new(
         ErrorCode::Unauthorized,
@@ -205,7 +205,7 @@ fn at(ms: u64) -> Timestamp {
 }
 
 fn welcomed_at(now: u64) -> Machine {
-    let mut m = Machine::new(BotId("demo".into()), None, Stored::default());
+    let mut m = Machine::new(BotId("demo".into()), None, None, Stored::default());
     m.on_open();
     m.on_frame_at(welcome("c1", Some("t1"), vec![]), at(now));
     m
@@ -226,7 +226,7 @@ fn a_silent_link_is_pinged_and_dropped_when_the_pong_never_comes() {
 #[test]
 fn an_attempt_never_welcomed_is_abandoned() {
     let timeout = super::WELCOME_TIMEOUT.0;
-    let mut m = Machine::new(BotId("demo".into()), None, Stored::default());
+    let mut m = Machine::new(BotId("demo".into()), None, None, Stored::default());
     m.on_connecting(at(1_000));
     assert_eq!(m.next_wakeup(), Some(at(1_000 + timeout)));
     assert!(m.tick(at(1_000 + timeout - 1)).is_empty());
@@ -235,12 +235,12 @@ fn an_attempt_never_welcomed_is_abandoned() {
     assert!(m.tick(at(1_000 + timeout + 1)).is_empty(), "dropped once");
 
     // A welcome in time ends the deadline; so does a close.
-    let mut m = Machine::new(BotId("demo".into()), None, Stored::default());
+    let mut m = Machine::new(BotId("demo".into()), None, None, Stored::default());
     m.on_connecting(at(0));
     m.on_open();
     m.on_frame_at(welcome("c1", Some("t1"), vec![]), at(500));
     assert!(!m.tick(at(timeout)).contains(&Action::Disconnect));
-    let mut m = Machine::new(BotId("demo".into()), None, Stored::default());
+    let mut m = Machine::new(BotId("demo".into()), None, None, Stored::default());
     m.on_connecting(at(0));
     m.on_closed(0.5);
     assert_eq!(m.next_wakeup(), None);
@@ -347,4 +347,70 @@ fn stored_state_round_trips_through_its_text_and_bad_text_starts_fresh() {
     assert_eq!(Stored::from_json(&stored.to_json()), stored);
     assert_eq!(Stored::from_json("{not json"), Stored::default());
     assert_eq!(Stored::from_json("{}"), Stored::default());
+}
+
+#[test]
+fn every_hello_carries_the_page() {
+    let page = page_of("https://shop.example/pricing?plan=team#faq");
+    assert_eq!(page.as_deref(), Some("https://shop.example/pricing?plan=team"));
+    let mut m = Machine::new(BotId("demo".into()), None, page.clone(), Stored::default());
+    let first = sent(&m.on_open());
+    assert!(matches!(&first[0], VisitorToServer::Hello(h) if h.page == page));
+    m.on_frame(welcome("c1", Some("t1"), vec![]));
+    m.on_closed(0.5);
+    let again = sent(&m.on_open());
+    assert!(
+        matches!(&again[0], VisitorToServer::Hello(h) if h.page == page && h.resume.is_some()),
+        "the resuming hello too: {again:?}"
+    );
+    let wire = baton_protocol::lean::encode_visitor_to_server(&again[0]);
+    assert!(
+        wire.contains(r#""page":"https://shop.example/pricing?plan=team""#),
+        "{wire}"
+    );
+}
+
+#[test]
+fn the_page_loses_its_fragment_and_is_trimmed_by_characters() {
+    assert_eq!(page_of(""), None);
+    assert_eq!(page_of("#only-a-fragment"), None);
+    assert_eq!(page_of("https://a.example/#x#y").as_deref(), Some("https://a.example/"));
+    // Multi-byte characters: trimmed on a character boundary, not a byte.
+    let long = format!("https://a.example/{}", "é".repeat(600));
+    let page = page_of(&long).expect("a page");
+    assert_eq!(page.chars().count(), PAGE_MAX_CHARS);
+    assert!(long.starts_with(&page));
+}
+
+#[test]
+fn an_owner_gone_event_from_the_wire_shows_the_waiting_state_again() {
+    let mut m = connected_machine();
+    let mut state = crate::state::ChatState::default();
+    let frames = [
+        r##"{"type":"event","seq":1,"at":10,"body":{"type":"help_requested","deadline":100}}"##,
+        r##"{"type":"event","seq":2,"at":20,"body":{"type":"operator_joined","operator":{"id":"op_dana","name":"Dana","colour":"#0b7a75"}}}"##,
+        r##"{"type":"event","seq":3,"at":30,"body":{"type":"owner_gone","operator":{"id":"op_dana","name":"Dana"},"deadline":210,"reason":"disconnected"}}"##,
+    ];
+    for text in frames {
+        let frame = baton_protocol::lean::decode_server_to_visitor(text).expect("decodes");
+        for action in m.on_frame(frame) {
+            if let Action::Ui(update) = action {
+                state.apply(update);
+            }
+        }
+    }
+    assert_eq!(m.cursor(), Seq(3), "all three applied");
+    assert_eq!(
+        state.handover.state(),
+        &HandoverState::Waiting {
+            deadline: Timestamp(210)
+        }
+    );
+    assert!(matches!(
+        &state.events[2].body,
+        EventBody::OwnerGone {
+            reason: baton_protocol::OwnerGoneReason::Disconnected,
+            ..
+        }
+    ));
 }

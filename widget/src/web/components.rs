@@ -4,12 +4,12 @@
 use super::driver::{self, Command, Commands};
 use super::strings::{fill, s, waiting_detail};
 use super::{Config, Emitter};
-use crate::state::{ChatState, ConnectionState, PendingMessage, Update};
+use crate::state::{ChatState, ConnectionState, PendingMessage, Update, operator_colour};
 use baton_protocol::receipts::DeliveryStatus;
 use baton_protocol::{Author, ConversationEvent, EventBody, HandoverState, OperatorProfile};
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
-use web_sys::{HtmlElement, HtmlTextAreaElement};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 impl Reducible for ChatState {
@@ -66,8 +66,13 @@ pub fn App(props: &AppProps) -> Html {
         let last_open = use_mut_ref(|| None::<bool>);
         let count = state.events.len() + state.pending.len() + usize::from(state.typing.is_some());
         use_effect_with((state.open, count), move |&(open, _)| {
-            if let Some(el) = log.cast::<web_sys::Element>() {
+            if let Some(el) = log.cast::<Element>() {
                 el.set_scroll_top(el.scroll_height());
+                // Operators (and their colours) only come and go with events,
+                // so this effect's keys cover them too: no hook of its own.
+                if let Some(panel) = el.parent_element() {
+                    paint_operator_colours(&panel);
+                }
             }
             let before = last_open.borrow_mut().replace(open);
             if before == Some(open) {
@@ -192,7 +197,7 @@ fn panel(props: &PanelProps) -> Html {
             </header>
             { connection_banner(state.connection) }
             if let Some(op) = &owner {
-                <div class="baton-joined" role="status">
+                <div class="baton-joined" role="status" data-colour={operator_colour(op.colour.as_deref()).to_owned()}>
                     <span>{ fill(s().chatting_with, &op.name) }</span>
                     <button type="button" class="baton-link" onclick={props.on_end.clone()}>{ s().end_chat }</button>
                 </div>
@@ -220,32 +225,47 @@ fn connection_banner(connection: ConnectionState) -> Html {
     }
 }
 
+/// The operators' colours, from each element's `data-colour`, as the CSS
+/// custom property `--baton-operator`. Set through the CSSOM: a `style`
+/// attribute in the markup is inline style, which a page's
+/// `style-src 'self'` blocks; the CSSOM is not subject to it.
+fn paint_operator_colours(panel: &Element) {
+    let Ok(list) = panel.query_selector_all("[data-colour]") else {
+        return;
+    };
+    for i in 0..list.length() {
+        if let Some(el) = list.get(i) {
+            let el: HtmlElement = el.unchecked_into();
+            let colour = el.get_attribute("data-colour").unwrap_or_default();
+            // An empty value removes the property (the theme's accent).
+            let _ = el.style().set_property("--baton-operator", &colour);
+        }
+    }
+}
+
 fn avatar(operator: &OperatorProfile) -> Html {
+    let colour = operator_colour(operator.colour.as_deref());
+    // The server's URL as it is: an image source never runs script, and the
+    // page's `img-src` decides where images may come from.
+    if let Some(url) = &operator.avatar_url {
+        return html! { <img class="baton-avatar" src={url.clone()} alt="" data-colour={colour.to_owned()} /> };
+    }
     // The stylesheet upper-cases it: `char::to_uppercase` would link Unicode's
     // case tables (about 10 KB of WebAssembly) for one letter.
     let initial: String = operator.name.chars().take(1).collect();
-    html! { <span class="baton-avatar" aria-hidden="true">{ initial }</span> }
+    html! { <span class="baton-avatar" aria-hidden="true" data-colour={colour.to_owned()}>{ initial }</span> }
 }
 
 fn message_log(props: &PanelProps) -> Html {
     let state = &props.state;
-    // Only the latest bot message keeps its inline offer.
-    let last_bot = state.events.iter().rposition(|e| {
-        matches!(
-            &e.body,
-            EventBody::Message {
-                author: Author::Bot,
-                ..
-            }
-        )
-    });
-    let offer = state.can_request_human();
+    // Only the current inline offer is a button; older ones are text.
+    let offer = state.current_offer();
     html! {
         <div class="baton-log" role="log" aria-live="polite" aria-label={s().conversation} ref={props.log.clone()}>
             if state.events.is_empty() && state.pending.is_empty() {
                 <p class="baton-empty">{ s().greeting }</p>
             }
-            { for state.events.iter().enumerate().map(|(i, e)| render_event(state, e, Some(i) == last_bot && offer, &props.on_request_human)) }
+            { for state.events.iter().map(|e| render_event(state, e, offer == Some(e.seq), &props.on_request_human)) }
             { for state.pending.iter().map(|p| render_pending(p, &props.to_driver)) }
             if let Some((name, _)) = &state.typing {
                 <p class="baton-typing" aria-hidden="true">{ fill(s().is_typing, name) }</p>
@@ -298,6 +318,7 @@ fn render_pending(p: &PendingMessage, to_driver: &Callback<Command>) -> Html {
     }
 }
 
+/// `offer`: this event is the bot's current inline offer of a person.
 fn render_event(
     state: &ChatState,
     event: &ConversationEvent,
@@ -306,12 +327,7 @@ fn render_event(
 ) -> Html {
     let banner = |text: String| html! { <p class="baton-banner" key={event.seq.0}>{ text }</p> };
     match &event.body {
-        EventBody::Message {
-            author,
-            text,
-            offer_human,
-            ..
-        } => {
+        EventBody::Message { author, text, .. } => {
             let who = match author {
                 Author::Visitor => s().you.to_owned(),
                 Author::Bot => s().assistant.to_owned(),
@@ -328,7 +344,7 @@ fn render_event(
                     if matches!(author, Author::Visitor) {
                         <span class="baton-receipt">{ status_text(state.status_of(event.seq)) }</span>
                     }
-                    if *offer_human && offer {
+                    if offer {
                         <button class="baton-offer" type="button" onclick={on_request_human.clone()}>
                             { state.availability.as_ref().map_or("", |a| a.button_label.as_str()) }
                         </button>
@@ -337,7 +353,10 @@ fn render_event(
             };
             match author {
                 Author::Visitor => html! { <div class="baton-msg is-visitor" {key}>{ inner }</div> },
-                Author::Operator { .. } => html! { <div class="baton-msg is-operator" {key}>{ inner }</div> },
+                Author::Operator { operator } => {
+                    let colour = operator_colour(operator.colour.as_deref());
+                    html! { <div class="baton-msg is-operator" {key} data-colour={colour.to_owned()}>{ inner }</div> }
+                }
                 Author::Bot | Author::Unknown => html! { <div class="baton-msg is-bot" {key}>{ inner }</div> },
             }
         }
@@ -350,6 +369,7 @@ fn render_event(
         }
         EventBody::OperatorLeft { operator } => banner(fill(s().left, &operator.name)),
         EventBody::VisitorEndedHuman { operator } => banner(fill(s().you_ended, &operator.name)),
+        EventBody::OwnerGone { operator, .. } => banner(fill(s().owner_gone, &operator.name)),
         EventBody::Resolved { .. } => banner(s().resolved.into()),
         EventBody::Unknown => html! {},
     }
@@ -361,7 +381,7 @@ fn handover_bar(props: &PanelProps) -> Html {
     let state = &props.state;
     match state.handover.state() {
         HandoverState::Bot => match &state.availability {
-            Some(a) if a.human_available && a.show_button => html! {
+            Some(a) if state.bar_offers_human() => html! {
                 <div class="baton-bar">
                     <button class="baton-human" type="button" onclick={props.on_request_human.clone()}>{ &a.button_label }</button>
                 </div>

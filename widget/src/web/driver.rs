@@ -10,7 +10,7 @@
 
 use super::Config;
 use super::storage::Storage;
-use crate::machine::{Action, Machine, OutgoingKind};
+use crate::machine::{Action, Machine, OutgoingKind, page_of};
 use crate::state::{ChatState, ConnectionState, Update};
 use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use baton_protocol::{BotId, ClientMsgId, SUBPROTOCOL, Timestamp};
@@ -129,8 +129,15 @@ pub fn start(config: &Config, dispatch: UseReducerDispatcher<ChatState>, command
     let storage = Storage::open(&config.bot);
     let open = config.open || storage.load_flag("open");
     dispatch.dispatch(Update::SetOpen(open));
-    let locale = web_sys::window().and_then(|w| w.navigator().language());
-    let machine = Machine::new(BotId(config.bot.clone()), locale, storage.load());
+    let window = web_sys::window();
+    let locale = window.as_ref().and_then(|w| w.navigator().language());
+    let page = window.and_then(|w| w.location().href().ok());
+    let machine = Machine::new(
+        BotId(config.bot.clone()),
+        locale,
+        page.as_deref().and_then(page_of),
+        storage.load(),
+    );
     // Messages typed before a reload and never acknowledged show as pending.
     for item in machine.outbox() {
         if let OutgoingKind::Message { text } = &item.kind {

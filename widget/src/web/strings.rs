@@ -46,6 +46,7 @@ pub struct Strings {
     pub left: &'static str,
     pub took_over: &'static str,
     pub you_ended: &'static str,
+    pub owner_gone: &'static str,
     pub is_typing: &'static str,
 }
 
@@ -88,6 +89,7 @@ pub const EN: Strings = Strings {
     left: "{} left the chat — the assistant is back",
     took_over: "{} took over the chat",
     you_ended: "You ended the chat with {} — the assistant is back",
+    owner_gone: "{} had to leave — we're asking the rest of the team to join you",
     is_typing: "{} is typing…",
 };
 
@@ -130,6 +132,7 @@ pub const AR: Strings = Strings {
     left: "غادر {} المحادثة — عاد المساعد",
     took_over: "تولى {} المحادثة",
     you_ended: "أنهيت المحادثة مع {} — عاد المساعد",
+    owner_gone: "اضطر {} إلى المغادرة — نطلب من بقية الفريق الانضمام إليك",
     is_typing: "{} يكتب…",
 };
 
