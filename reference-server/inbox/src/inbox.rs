@@ -6,8 +6,9 @@ use crate::components::conversation_view::ConversationView;
 use crate::components::header::Header;
 use crate::components::toast::ToastView;
 use crate::connection::{Connection, LinkEvent, new_client_msg_id};
+use crate::pages::{Nav, Page, PageView};
 use crate::state::{Action, InboxState, Link, PendingMessage, Tab};
-use baton_protocol::operator::{OperatorStatus, OperatorToServer};
+use baton_protocol::operator::{OperatorStatus, OperatorToServer, Role};
 use baton_protocol::{ClientMsgId, ConversationId, OperatorProfile, Timestamp};
 use gloo_timers::callback::{Interval, Timeout};
 use std::cell::RefCell;
@@ -171,6 +172,23 @@ pub fn Inbox(props: &InboxProps) -> Html {
         Callback::from(move |id: u64| dispatcher.dispatch(Action::DismissToast(id)))
     };
 
+    // The admin and personal pages beside the live inbox (pages::*).
+    let page = use_state(|| Page::Inbox);
+    let on_page = Callback::from({
+        let page = page.clone();
+        move |p: Page| page.set(p)
+    });
+    let on_page_notice = Callback::from({
+        let dispatcher = state.dispatcher();
+        move |text: String| dispatcher.dispatch(Action::Notify(text))
+    });
+    let me_entry = state
+        .roster
+        .operators
+        .iter()
+        .find(|e| Some(&e.profile.id) == state.me_id());
+    let is_admin = me_entry.is_some_and(|e| e.role == Role::Admin);
+
     let selected = state.selected().cloned();
     let view = match (&state.open, selected) {
         (Some(open), Some(summary)) => {
@@ -265,7 +283,11 @@ pub fn Inbox(props: &InboxProps) -> Html {
                     { "Reconnecting…" }
                 </div>
             }
-            <main class="panes">
+            <div class="workspace">
+            <Nav page={*page} {is_admin} {on_page} />
+            <PageView page={*page} me={state.me.clone().unwrap_or_else(|| props.me.clone())} {is_admin}
+                on_notify={on_page_notice} on_profile_changed={Callback::noop()} />
+            <main class="panes" hidden={*page != Page::Inbox}>
                 <ConversationList
                     rows={state.visible().into_iter().cloned().collect::<Vec<_>>()}
                     tab={state.tab}
@@ -279,6 +301,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                     {on_tab} />
                 { view }
             </main>
+            </div>
             <ToastView toast={state.toast.clone()} on_dismiss={on_dismiss_toast} />
         </div>
     }

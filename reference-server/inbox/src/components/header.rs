@@ -17,7 +17,7 @@ pub struct HeaderProps {
 }
 
 /// The CSS modifier for a status dot.
-fn dot_class(status: OperatorStatus) -> &'static str {
+pub(crate) fn dot_class(status: OperatorStatus) -> &'static str {
     match status {
         OperatorStatus::Available => "dot-available",
         OperatorStatus::Away => "dot-away",

@@ -156,7 +156,7 @@ impl DurationInput {
             .trim()
             .parse()
             .map_err(|_| format!("Enter a whole number {limits}."))?;
-        let secs = n.checked_mul(self.unit.factor()).unwrap_or(u32::MAX);
+        let secs = n.saturating_mul(self.unit.factor());
         if secs < range.0 || secs > range.1 {
             return Err(format!("Choose {limits}."));
         }
@@ -246,14 +246,14 @@ impl BotForm {
     }
 
     /// The settings to save: `base` with this form's fields, or the errors.
-    pub fn apply(&self, base: &BotSettings) -> Result<BotSettings, BotErrors> {
+    pub fn apply(&self, base: &BotSettings) -> Result<BotSettings, Box<BotErrors>> {
         let errors = self.errors();
         let (Ok(window), Ok(owner_gone)) = (self.window.secs(WINDOW_SECS), self.owner_gone.secs(OWNER_GONE_SECS))
         else {
-            return Err(errors);
+            return Err(Box::new(errors));
         };
         if !errors.is_empty() {
-            return Err(errors);
+            return Err(Box::new(errors));
         }
         let mode = match (self.human_only, self.mode.as_str()) {
             (true, _) => MODE_HUMAN_ONLY.to_owned(),
@@ -388,10 +388,10 @@ impl ChannelForm {
         errors
     }
 
-    pub fn request(&self) -> Result<ChannelRequest, ChannelErrors> {
+    pub fn request(&self) -> Result<ChannelRequest, Box<ChannelErrors>> {
         let errors = self.errors();
         if !errors.is_empty() {
-            return Err(errors);
+            return Err(Box::new(errors));
         }
         let has_url = kind_has_url(&self.kind);
         let telegram = self.kind == "telegram";

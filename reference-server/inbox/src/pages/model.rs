@@ -150,9 +150,21 @@ pub struct ChannelList {
     pub channels: Vec<Channel>,
 }
 
+/// A saved channel: `{"channel": …}` (as the contract gives for create),
+/// or the bare object (the contract leaves the update's answer open).
 #[derive(Debug, Deserialize)]
-pub struct OneChannel {
-    pub channel: Channel,
+#[serde(untagged)]
+pub enum OneChannel {
+    Wrapped { channel: Channel },
+    Bare(Channel),
+}
+
+impl OneChannel {
+    pub fn channel(self) -> Channel {
+        match self {
+            OneChannel::Wrapped { channel } | OneChannel::Bare(channel) => channel,
+        }
+    }
 }
 
 /// The body of `POST /api/notify/channels` and `PUT …/{id}`. `bot_token`
@@ -263,6 +275,13 @@ mod tests {
         .expect("channel");
         assert!(channel.bot_token_set);
         assert_eq!(kind_label(&channel.kind), ("Telegram", "✈"));
+
+        let bare = r#"{"id":"ch-2","kind":"email","name":"Leads","recipients":["a@b"],"events":[],"enabled":false}"#;
+        let wrapped = format!(r#"{{"channel":{bare}}}"#);
+        for json in [bare, wrapped.as_str()] {
+            let one: OneChannel = serde_json::from_str(json).expect("a saved channel");
+            assert_eq!(one.channel().recipients, ["a@b"]);
+        }
     }
 
     #[test]
