@@ -5,6 +5,7 @@
 //! - [`forms`] — pure validation and formatting, tested natively.
 //! - `nav`, `view` — the sidebar and the one component that renders a page;
 //!   each page lives in its own file and talks to the server through `api`.
+//! - `ui`, `dialog`, `hooks` — the fields, dialogs and hooks they share.
 
 pub mod forms;
 pub mod model;
@@ -13,6 +14,10 @@ pub mod model;
 mod alerts;
 #[cfg(target_arch = "wasm32")]
 mod channels;
+#[cfg(target_arch = "wasm32")]
+mod dialog;
+#[cfg(target_arch = "wasm32")]
+mod hooks;
 #[cfg(target_arch = "wasm32")]
 mod nav;
 #[cfg(target_arch = "wasm32")]

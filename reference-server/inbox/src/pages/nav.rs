@@ -14,10 +14,10 @@ pub struct NavProps {
 fn icon(page: Page) -> &'static str {
     match page {
         Page::Inbox => "✉",
-        Page::Team => "👥",
+        Page::Team => "☰",
         Page::Settings => "⚙",
-        Page::NotificationCenter => "📣",
-        Page::MyNotifications => "🔔",
+        Page::NotificationCenter => "⚑",
+        Page::MyNotifications => "◉",
         Page::Profile => "☺",
     }
 }
