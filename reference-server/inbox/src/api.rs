@@ -89,3 +89,169 @@ pub async fn resolved(query: &str) -> Result<Vec<baton_protocol::operator::Conve
         .map(|r| r.conversations)
         .map_err(|_| "The server sent an unexpected answer".to_owned())
 }
+
+// ------------------------------------------------- the pages' JSON routes
+
+use crate::pages::model::{
+    BotSettings, BotsAndTeam, Channel, ChannelList, ChannelRequest, MemberChange, NewMember, OneChannel, OneMember,
+    OneProfile, PasswordChange, PasswordReset, ProfileChange, TeamList, TeamMember, TeamSettings,
+};
+use baton_protocol::operator::AlertPrefs;
+use gloo_net::http::{RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+
+/// A refused or failed request: the status (0 when the server was not
+/// reached), the error code, and the sentence to show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+fn unreachable() -> ApiError {
+    ApiError {
+        status: 0,
+        code: String::new(),
+        message: crate::pages::forms::error_text(0, None, None),
+    }
+}
+
+async fn refusal(response: Response) -> ApiError {
+    let status = response.status();
+    let body = response.json::<ErrorBody>().await.ok();
+    let (code, message) = body.map(|b| (b.error, b.message)).unwrap_or_default();
+    ApiError {
+        status,
+        message: crate::pages::forms::error_text(status, code.as_deref(), message.as_deref()),
+        code: code.unwrap_or_default(),
+    }
+}
+
+/// Sends `builder` (with `body` as JSON when given) and returns the response
+/// if it succeeded.
+async fn call<B: Serialize>(builder: RequestBuilder, body: Option<&B>) -> Result<Response, ApiError> {
+    let sent = match body {
+        Some(body) => builder.json(body).map_err(|_| unreachable())?.send().await,
+        None => builder.send().await,
+    };
+    let response = sent.map_err(|_| unreachable())?;
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(refusal(response).await)
+    }
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    response.json::<T>().await.map_err(|_| ApiError {
+        status: response.status(),
+        code: String::new(),
+        message: "The server sent an unexpected answer. Reload the page.".into(),
+    })
+}
+
+const NO_BODY: Option<&()> = None;
+
+pub async fn team() -> Result<Vec<TeamMember>, ApiError> {
+    let list: TeamList = read(call(Request::get("/api/team"), NO_BODY).await?).await?;
+    Ok(list.operators)
+}
+
+pub async fn add_member(member: &NewMember) -> Result<TeamMember, ApiError> {
+    let one: OneMember = read(call(Request::post("/api/team"), Some(member)).await?).await?;
+    Ok(one.operator)
+}
+
+pub async fn change_member(id: &str, change: &MemberChange) -> Result<TeamMember, ApiError> {
+    let url = format!("/api/team/{}", encode(id));
+    let one: OneMember = read(call(Request::patch(&url), Some(change)).await?).await?;
+    Ok(one.operator)
+}
+
+pub async fn reset_password(id: &str, password: String) -> Result<(), ApiError> {
+    let url = format!("/api/team/{}/password", encode(id));
+    call(Request::post(&url), Some(&PasswordReset { password }))
+        .await
+        .map(drop)
+}
+
+/// Deactivates (`false`) or reactivates (`true`) a teammate.
+pub async fn set_active(id: &str, active: bool) -> Result<(), ApiError> {
+    let verb = if active { "activate" } else { "deactivate" };
+    let url = format!("/api/team/{}/{verb}", encode(id));
+    call(Request::post(&url), NO_BODY).await.map(drop)
+}
+
+pub async fn update_profile(change: &ProfileChange) -> Result<OperatorProfile, ApiError> {
+    let one: OneProfile = read(call(Request::patch("/api/me"), Some(change)).await?).await?;
+    Ok(one.operator)
+}
+
+pub async fn change_password(current: String, new: String) -> Result<(), ApiError> {
+    call(
+        Request::post("/api/me/password"),
+        Some(&PasswordChange { current, new }),
+    )
+    .await
+    .map(drop)
+}
+
+pub async fn bots() -> Result<BotsAndTeam, ApiError> {
+    read(call(Request::get("/api/bots"), NO_BODY).await?).await
+}
+
+pub async fn save_bot(settings: &BotSettings) -> Result<BotSettings, ApiError> {
+    let url = format!("/api/bots/{}/settings", encode(&settings.id));
+    read(call(Request::put(&url), Some(settings)).await?).await
+}
+
+pub async fn save_team_settings(settings: &TeamSettings) -> Result<(), ApiError> {
+    call(Request::put("/api/team-settings"), Some(settings)).await.map(drop)
+}
+
+pub async fn channels() -> Result<Vec<Channel>, ApiError> {
+    let list: ChannelList = read(call(Request::get("/api/notify/channels"), NO_BODY).await?).await?;
+    Ok(list.channels)
+}
+
+/// Creates a channel (`id` is `None`) or replaces one.
+pub async fn save_channel(id: Option<&str>, channel: &ChannelRequest) -> Result<Channel, ApiError> {
+    let builder = match id {
+        Some(id) => Request::put(&format!("/api/notify/channels/{}", encode(id))),
+        None => Request::post("/api/notify/channels"),
+    };
+    let one: OneChannel = read(call(builder, Some(channel)).await?).await?;
+    Ok(one.channel())
+}
+
+pub async fn delete_channel(id: &str) -> Result<(), ApiError> {
+    let url = format!("/api/notify/channels/{}", encode(id));
+    call(Request::delete(&url), NO_BODY).await.map(drop)
+}
+
+pub async fn test_channel(id: &str) -> Result<(), ApiError> {
+    let url = format!("/api/notify/channels/{}/test", encode(id));
+    call(Request::post(&url), NO_BODY).await.map(drop)
+}
+
+pub async fn alert_prefs() -> Result<AlertPrefs, ApiError> {
+    read(call(Request::get("/api/me/alerts"), NO_BODY).await?).await
+}
+
+pub async fn save_alert_prefs(prefs: &AlertPrefs) -> Result<AlertPrefs, ApiError> {
+    read(call(Request::put("/api/me/alerts"), Some(prefs)).await?).await
+}
+
+/// An id as one URL path segment.
+fn encode(id: &str) -> String {
+    String::from(js_sys::encode_uri_component(id))
+}

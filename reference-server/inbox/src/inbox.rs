@@ -10,6 +10,7 @@ use crate::components::sidebar::Sidebar;
 use crate::components::toast::{NotifyBanner, ToastView};
 use crate::connection::{Connection, LinkEvent, new_client_msg_id};
 use crate::format::{alert_text, tab_title};
+use crate::pages::{Nav, Page, PageView};
 use crate::state::{Action, InboxState, Link, PendingMessage, View};
 use baton_protocol::operator::{AlertKind, OperatorStatus, OperatorToServer};
 use baton_protocol::{BotId, ClientMsgId, ConversationId, OperatorId, OperatorProfile, Timestamp};
@@ -71,6 +72,8 @@ pub fn Inbox(props: &InboxProps) -> Html {
         state
     });
     let connection: Rc<RefCell<Option<Connection>>> = use_mut_ref(|| None);
+    // The admin and personal pages beside the live inbox (pages::*).
+    let page = use_state(|| Page::Inbox);
     let banner =
         use_state(|| browser::notification_permission() == "default" && browser::remembered(BANNER_KEY).is_none());
 
@@ -296,6 +299,19 @@ pub fn Inbox(props: &InboxProps) -> Html {
     };
 
     let me = state.me.clone().unwrap_or_else(|| props.me.clone());
+    let on_page = Callback::from({
+        let page = page.clone();
+        move |p: Page| page.set(p)
+    });
+    let on_page_notice = Callback::from({
+        let dispatcher = state.dispatcher();
+        move |text: String| dispatcher.dispatch(Action::Notify(text))
+    });
+    let is_admin = state.is_admin();
+    let on_profile_changed = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |me: OperatorProfile| dispatcher.dispatch(Action::Profile(me)))
+    };
     let selected = state.selected().cloned();
     let view = match (&state.open, selected) {
         (Some(open), Some(summary)) => {
@@ -418,25 +434,33 @@ pub fn Inbox(props: &InboxProps) -> Html {
                     { "Reconnecting…" }
                 </div>
             }
-            <main class="panes">
-                <Sidebar view={Some(state.view)} waiting={state.count(View::Waiting)} mine={state.count(View::Mine)}
-                    open={state.count(View::Open)} {on_view} />
-                <ConversationList
-                    rows={state.visible().into_iter().cloned().collect::<Vec<_>>()}
-                    view={state.view}
-                    me={state.me_id().cloned()}
-                    selected={state.open.as_ref().map(|o| o.id.clone())}
-                    now={state.now}
-                    loading={state.welcomes == 0}
-                    bots={state.bots.clone()}
-                    bot_filter={state.bot_filter.clone()}
-                    {typing}
-                    resolved_query={state.resolved_query.clone()}
-                    {on_select}
-                    {on_bot_filter}
-                    on_search={search_resolved} />
-                { view }
-            </main>
+            <div class="workspace">
+                <Sidebar view={(*page == Page::Inbox).then_some(state.view)} waiting={state.count(View::Waiting)}
+                    mine={state.count(View::Mine)} open={state.count(View::Open)} {on_view}>
+                    <Nav page={*page} {is_admin} {on_page} />
+                </Sidebar>
+                if *page != Page::Inbox {
+                    <PageView page={*page} me={me.clone()} {is_admin}
+                        on_notify={on_page_notice} {on_profile_changed} />
+                }
+                <main class="panes" hidden={*page != Page::Inbox}>
+                    <ConversationList
+                        rows={state.visible().into_iter().cloned().collect::<Vec<_>>()}
+                        view={state.view}
+                        me={state.me_id().cloned()}
+                        selected={state.open.as_ref().map(|o| o.id.clone())}
+                        now={state.now}
+                        loading={state.welcomes == 0}
+                        bots={state.bots.clone()}
+                        bot_filter={state.bot_filter.clone()}
+                        {typing}
+                        resolved_query={state.resolved_query.clone()}
+                        {on_select}
+                        {on_bot_filter}
+                        on_search={search_resolved} />
+                    { view }
+                </main>
+            </div>
             <ToastView toast={state.toast.clone()} alerts={state.alerts.clone()} on_dismiss={on_dismiss_toast}
                 {on_dismiss_alert} on_open={on_open_alert} />
         </div>

@@ -4,11 +4,14 @@
 //! - [`state`] — the pure reducer the whole UI renders from.
 //! - [`format`] — pure text helpers (relative times, badges, log lines).
 //! - `connection` — the only code that touches the WebSocket.
-//! - `api` — the HTTP sign-in endpoints.
+//! - [`pages`] — the admin and personal pages (team, profile, settings,
+//!   notifications) beside the live inbox.
+//! - `api` — the HTTP routes: sign-in and the pages' JSON.
 //! - `app`, `inbox`, `components` — the Yew UI; components take props and
 //!   callbacks only.
 
 pub mod format;
+pub mod pages;
 pub mod state;
 
 #[cfg(target_arch = "wasm32")]

@@ -167,6 +167,8 @@ pub enum Action {
         rows: Vec<ConversationSummary>,
     },
     DismissAlert(u64),
+    /// I saved my profile (name, colour).
+    Profile(OperatorProfile),
     Tick(Timestamp),
     /// I sent a reply; show it as pending until the log has it.
     Sending(PendingMessage),
@@ -316,6 +318,7 @@ impl InboxState {
                 }
             }
             Action::DismissAlert(id) => self.alerts.retain(|a| a.id != id),
+            Action::Profile(me) => self.me = Some(me),
             Action::Tick(now) => {
                 self.now = now;
                 self.typing.retain(|_, until| *until > now);

@@ -1,0 +1,379 @@
+//! The notification center (admins): where the team's alerts go outside
+//! the inbox — webhooks, Slack, Teams, Telegram, email — and which events
+//! each channel carries.
+
+use super::forms::ChannelForm;
+use super::model::{CHANNEL_EVENTS, CHANNEL_KINDS, Channel, ChannelRequest, event_label, kind_has_url, kind_label};
+use super::ui::{
+    ConfirmDialog, Load, LoadFailed, Loaded, Modal, Switch, TextField, form_foot, loading, use_dialogs, use_load,
+    use_request,
+};
+use crate::api;
+use std::collections::HashMap;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Dialog {
+    /// Adding, or editing the channel with this id.
+    Edit(Option<String>, ChannelForm),
+    Delete(Channel),
+}
+
+/// A "Send test" in flight or its result.
+#[derive(Clone, Debug, PartialEq)]
+enum Test {
+    Sending,
+    Sent,
+    Failed(String),
+}
+
+#[derive(Properties, PartialEq)]
+pub struct NotificationCenterProps {
+    pub on_notify: Callback<String>,
+}
+
+#[component]
+pub fn NotificationCenter(props: &NotificationCenterProps) -> Html {
+    let Loaded {
+        data: channels,
+        refresh,
+    } = use_load(api::channels);
+    let dialogs = use_dialogs::<Dialog>(refresh.clone(), props.on_notify.clone());
+    let tests = use_state(HashMap::<String, Test>::new);
+    let row_error = use_state(|| None::<String>);
+    let (close, done) = (dialogs.close.clone(), dialogs.done.clone());
+    let open = |d: Dialog| dialogs.opener(d);
+
+    let list = match &*channels {
+        Load::Loading => loading(),
+        Load::Failed(message) => html! { <LoadFailed message={message.clone()} on_retry={refresh.clone()} /> },
+        Load::Ready(list) if list.is_empty() => html! {
+            <div class="page-state">
+                <p class="page-state-title">{ "No channels yet" }</p>
+                <p class="page-state-text">{ "Add one to hear about visitors asking for help while nobody is in the inbox." }</p>
+            </div>
+        },
+        Load::Ready(list) => html! {
+            <ul class="channel-list">
+                { for list.iter().map(|c| {
+                    let (label, icon) = kind_label(&c.kind);
+                    let toggle = {
+                        let (channel, row_error, refresh) = (c.clone(), row_error.clone(), refresh.clone());
+                        Callback::from(move |on: bool| {
+                            let (channel, row_error, refresh) = (channel.clone(), row_error.clone(), refresh.clone());
+                            wasm_bindgen_futures::spawn_local(async move {
+                                let request = ChannelRequest::toggled(&channel, on);
+                                match api::save_channel(Some(&channel.id), &request).await {
+                                    Ok(_) => row_error.set(None),
+                                    Err(e) => row_error.set(Some(format!("{}: {}", channel.name, e.message))),
+                                }
+                                refresh.emit(());
+                            });
+                        })
+                    };
+                    let send_test = {
+                        let (id, tests) = (c.id.clone(), tests.clone());
+                        Callback::from(move |_: MouseEvent| {
+                            let (id, tests) = (id.clone(), tests.clone());
+                            let mut next = (*tests).clone();
+                            next.insert(id.clone(), Test::Sending);
+                            tests.set(next.clone());
+                            wasm_bindgen_futures::spawn_local(async move {
+                                let result = match api::test_channel(&id).await {
+                                    Ok(()) => Test::Sent,
+                                    Err(e) => Test::Failed(e.message),
+                                };
+                                next.insert(id, result);
+                                tests.set(next);
+                            });
+                        })
+                    };
+                    let test = tests.get(&c.id).cloned();
+                    let result_id = format!("channel-test-{}", c.id);
+                    html! {
+                        <li key={c.id.clone()} class={classes!("channel-row", (!c.enabled).then_some("inactive"))}>
+                            <span class="channel-icon" aria-hidden="true">{ icon }</span>
+                            <div class="channel-main">
+                                <span class="channel-name">{ c.name.clone() }</span>
+                                <span class="channel-kind">{ label.to_owned() }{ target_summary(c) }</span>
+                                <ul class="chips" aria-label="Events">
+                                    if c.events.is_empty() { <li class="chip chip-empty">{ "No events" }</li> }
+                                    { for c.events.iter().map(|e| html! { <li class="chip">{ event_label(e).to_owned() }</li> }) }
+                                </ul>
+                                if let Some(test) = &test {
+                                    <p id={result_id.clone()} role="status" class={classes!("test-result", match test {
+                                        Test::Sending => None, Test::Sent => Some("test-ok"), Test::Failed(_) => Some("test-failed"),
+                                    })}>
+                                        { match test {
+                                            Test::Sending => "Sending a test…".to_owned(),
+                                            Test::Sent => "Test sent. Check that it arrived.".to_owned(),
+                                            Test::Failed(message) => format!("Test failed: {message}"),
+                                        } }
+                                    </p>
+                                }
+                            </div>
+                            <Switch id={format!("channel-enabled-{}", c.id)} label="Enabled" checked={c.enabled} onchange={toggle} />
+                            <div class="row-actions">
+                                <button type="button" class="btn btn-ghost btn-small" onclick={send_test}
+                                    disabled={test == Some(Test::Sending)} aria-label={format!("Send a test to {}", c.name)}
+                                    aria-describedby={test.as_ref().map(|_| result_id.clone())}>{ "Send test" }</button>
+                                <button type="button" class="btn btn-ghost btn-small"
+                                    onclick={open(Dialog::Edit(Some(c.id.clone()), ChannelForm::from_channel(c)))}
+                                    aria-label={format!("Edit {}", c.name)}>{ "Edit" }</button>
+                                <button type="button" class="btn btn-ghost btn-small btn-danger-text"
+                                    onclick={open(Dialog::Delete(c.clone()))} aria-label={format!("Delete {}", c.name)}>{ "Delete" }</button>
+                            </div>
+                        </li>
+                    }
+                }) }
+            </ul>
+        },
+    };
+
+    let modal = match &*dialogs.open {
+        None => html! {},
+        Some(Dialog::Edit(id, form)) => html! {
+            <ChannelDialog id={id.clone()} form={form.clone()} on_done={done.clone()} on_cancel={close.clone()} />
+        },
+        Some(Dialog::Delete(c)) => {
+            html! { <DeleteDialog channel={c.clone()} on_done={done.clone()} on_cancel={close.clone()} /> }
+        }
+    };
+
+    html! {
+        <>
+            <div class="page-intro">
+                <p class="page-lead">{ "Where the team is alerted outside the inbox, and about what." }</p>
+                <button type="button" class="btn btn-primary" onclick={open(Dialog::Edit(None, ChannelForm::new("slack")))}>
+                    { "Add channel" }
+                </button>
+            </div>
+            if let Some(error) = &*row_error {
+                <p class="form-error" role="alert">{ error.clone() }</p>
+            }
+            { list }
+            { modal }
+        </>
+    }
+}
+
+/// Where a channel delivers, after its kind: " · hooks.slack.com", " · 2 recipients".
+fn target_summary(c: &Channel) -> String {
+    let target = match c.kind.as_str() {
+        kind if kind_has_url(kind) => c.url.as_deref().map(|u| {
+            u.split("://")
+                .nth(1)
+                .unwrap_or(u)
+                .split('/')
+                .next()
+                .unwrap_or(u)
+                .to_owned()
+        }),
+        "telegram" => c.chat_id.as_ref().map(|id| format!("chat {id}")),
+        "email" => Some(match c.recipients.len() {
+            1 => c.recipients[0].clone(),
+            n => format!("{n} recipients"),
+        }),
+        _ => None,
+    };
+    target.map(|t| format!(" · {t}")).unwrap_or_default()
+}
+
+#[derive(Properties, PartialEq)]
+struct ChannelDialogProps {
+    /// `None` adds a channel.
+    id: Option<String>,
+    form: ChannelForm,
+    on_done: Callback<String>,
+    on_cancel: Callback<()>,
+}
+
+#[component]
+fn ChannelDialog(props: &ChannelDialogProps) -> Html {
+    let form = use_state(|| props.form.clone());
+    let tried = use_state(|| false);
+    let request = use_request();
+    let adding = props.id.is_none();
+    let errors = form.errors();
+    let show = |error: &Option<String>| error.clone().filter(|_| *tried);
+
+    let edit = |apply: fn(&mut ChannelForm, String)| {
+        let form = form.clone();
+        Callback::from(move |value: String| {
+            let mut next = (*form).clone();
+            apply(&mut next, value);
+            form.set(next);
+        })
+    };
+    let on_kind = {
+        let form = form.clone();
+        Callback::from(move |e: Event| {
+            let kind = e.target_unchecked_into::<HtmlSelectElement>().value();
+            form.set(ChannelForm {
+                kind,
+                ..(*form).clone()
+            });
+        })
+    };
+    let replace_token = {
+        let form = form.clone();
+        Callback::from(move |_| {
+            form.set(ChannelForm {
+                token: Some(String::new()),
+                ..(*form).clone()
+            })
+        })
+    };
+    let onsubmit = {
+        let (form, tried, request) = (form.clone(), tried.clone(), request.clone());
+        let (id, on_done) = (props.id.clone(), props.on_done.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            tried.set(true);
+            let Ok(body) = form.request() else { return };
+            let id = id.clone();
+            request.run(
+                async move {
+                    let channel = api::save_channel(id.as_deref(), &body).await?;
+                    Ok(format!(
+                        "{} was {}.",
+                        channel.name,
+                        if id.is_none() { "added" } else { "saved" }
+                    ))
+                },
+                on_done.clone(),
+            );
+        })
+    };
+    let f = &*form;
+    let (kind_name, _) = kind_label(&f.kind);
+    let title = if adding {
+        "Add channel".to_owned()
+    } else {
+        format!("Edit {}", props.form.name)
+    };
+
+    let target = match f.kind.as_str() {
+        kind if kind_has_url(kind) => html! {
+            <TextField id="channel-url" label={format!("{kind_name} URL")} kind="url" value={f.url.clone()}
+                oninput={edit(|f, v| f.url = v)} error={show(&errors.url)}
+                hint={AttrValue::from(match kind {
+                    "slack" => "The incoming-webhook URL Slack gives for a channel.",
+                    "teams" => "The incoming-webhook (workflow) URL of the Teams channel.",
+                    _ => "Baton POSTs a JSON body to this URL for each event.",
+                })} />
+        },
+        "telegram" => html! {
+            <>
+                if f.token_set && f.token.is_none() {
+                    <div class="field">
+                        <span class="field-label" id="channel-token-label">{ "Bot token" }</span>
+                        <div class="input-row">
+                            <span class="secret-set" aria-labelledby="channel-token-label">{ "•••• set" }</span>
+                            <button type="button" class="btn btn-secondary" onclick={replace_token}>{ "Replace" }</button>
+                        </div>
+                        <p class="field-hint">{ "The token is never shown again once saved." }</p>
+                    </div>
+                } else {
+                    <TextField id="channel-token" label="Bot token" kind="password" autocomplete="off"
+                        value={f.token.clone().unwrap_or_default()} oninput={edit(|f, v| f.token = Some(v))}
+                        error={show(&errors.token)}
+                        hint={AttrValue::Static("From @BotFather, like 123456:ABC-… It is stored and never shown again.")} />
+                }
+                <TextField id="channel-chat" label="Chat id" value={f.chat_id.clone()} oninput={edit(|f, v| f.chat_id = v)}
+                    error={show(&errors.chat_id)} hint={AttrValue::Static("The group or user the bot posts to, e.g. -1001234567890.")} />
+            </>
+        },
+        "email" => html! {
+            <TextField id="channel-recipients" label="Recipients" multiline=true value={f.recipients.clone()}
+                oninput={edit(|f, v| f.recipients = v)} error={show(&errors.recipients)}
+                hint={AttrValue::Static("Email addresses, separated by commas or new lines.")} />
+        },
+        _ => html! {},
+    };
+
+    html! {
+        <Modal id="channel-dialog" title={title} on_close={props.on_cancel.clone()}>
+            <form {onsubmit} novalidate=true>
+                if adding {
+                    <div class="field">
+                        <label for="channel-kind">{ "Kind" }</label>
+                        <select id="channel-kind" onchange={on_kind} data-autofocus="true">
+                            { for CHANNEL_KINDS.iter().map(|(wire, label, _)| html! {
+                                <option value={*wire} selected={*wire == f.kind}>{ *label }</option>
+                            }) }
+                        </select>
+                    </div>
+                }
+                <TextField id="channel-name" label="Name" value={f.name.clone()} oninput={edit(|f, v| f.name = v)}
+                    autofocus={!adding} error={show(&errors.name)}
+                    hint={AttrValue::Static("For you, e.g. “Support Slack”.")} />
+                { target }
+                <fieldset class="field checks" aria-describedby={show(&errors.events).map(|_| "channel-events-error")}>
+                    <legend>{ "Events" }</legend>
+                    { for CHANNEL_EVENTS.iter().map(|(wire, label)| {
+                        let checked = f.events.iter().any(|e| e == wire);
+                        let onchange = {
+                            let (form, wire) = (form.clone(), wire.to_string());
+                            Callback::from(move |_: Event| {
+                                let mut next = (*form).clone();
+                                if let Some(at) = next.events.iter().position(|e| *e == wire) {
+                                    next.events.remove(at);
+                                } else {
+                                    next.events.push(wire.clone());
+                                }
+                                form.set(next);
+                            })
+                        };
+                        let input_id = format!("channel-event-{wire}");
+                        html! {
+                            <label class="check" for={input_id.clone()} key={*wire}>
+                                <input type="checkbox" id={input_id} {checked} {onchange} />
+                                { *label }
+                            </label>
+                        }
+                    }) }
+                    if let Some(error) = show(&errors.events) {
+                        <p class="field-error" id="channel-events-error">{ error }</p>
+                    }
+                </fieldset>
+                { form_foot(request.message(""), if adding { "Add channel" } else { "Save channel" }, *request.busy, &props.on_cancel) }
+            </form>
+        </Modal>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DeleteDialogProps {
+    channel: Channel,
+    on_done: Callback<String>,
+    on_cancel: Callback<()>,
+}
+
+#[component]
+fn DeleteDialog(props: &DeleteDialogProps) -> Html {
+    let request = use_request();
+    let c = &props.channel;
+    let on_confirm = {
+        let (request, id, name, on_done) = (request.clone(), c.id.clone(), c.name.clone(), props.on_done.clone());
+        Callback::from(move |()| {
+            let (id, name) = (id.clone(), name.clone());
+            request.run(
+                async move {
+                    api::delete_channel(&id).await?;
+                    Ok(format!("{name} was deleted."))
+                },
+                on_done.clone(),
+            );
+        })
+    };
+    let text = format!(
+        "Alerts stop going to this {} channel. This cannot be undone.",
+        kind_label(&c.kind).0
+    );
+    html! {
+        <ConfirmDialog id="delete-channel" title={format!("Delete {}?", c.name)} text={text} confirm="Delete channel"
+            busy={*request.busy} error={request.message("")} {on_confirm} on_cancel={props.on_cancel.clone()} />
+    }
+}

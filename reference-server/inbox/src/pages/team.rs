@@ -1,0 +1,447 @@
+//! The Team page: who is on the team, their role, the bots they serve and
+//! whether they are online. Admins add teammates, edit them, reset their
+//! password and deactivate or reactivate them; agents see the list only.
+
+use super::forms::{check_email, check_name, check_password};
+use super::model::{MemberChange, NewMember, TeamMember};
+use super::ui::{
+    Bubble, ConfirmDialog, Load, LoadFailed, Loaded, Modal, TextField, form_foot, generate_password, loading, setter,
+    use_dialogs, use_load, use_request,
+};
+use crate::api;
+use crate::components::header::dot_class;
+use crate::format::status_label;
+use baton_protocol::OperatorProfile;
+use baton_protocol::operator::Role;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// A bot as the pages name it: id and display name.
+type BotName = (String, String);
+
+#[derive(Clone, Debug, PartialEq)]
+enum Dialog {
+    Add,
+    Edit(TeamMember),
+    Password(TeamMember),
+    Deactivate(TeamMember),
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TeamProps {
+    pub me: OperatorProfile,
+    pub is_admin: bool,
+    pub on_notify: Callback<String>,
+}
+
+fn role_label(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "Admin",
+        Role::Agent => "Agent",
+        Role::Unknown => "Other",
+    }
+}
+
+fn bot_name<'a>(bots: &'a [BotName], id: &'a str) -> &'a str {
+    bots.iter()
+        .find(|(b, _)| b == id)
+        .map(|(_, name)| name.as_str())
+        .unwrap_or(id)
+}
+
+#[component]
+pub fn Team(props: &TeamProps) -> Html {
+    let Loaded { data: members, refresh } = use_load(api::team);
+    // Names for the chips and the checkboxes; ids do without.
+    let bots = use_load(api::bots);
+    let bots: Vec<BotName> = match &*bots.data {
+        Load::Ready(answer) => answer.bots.iter().map(|b| (b.id.clone(), b.name.clone())).collect(),
+        _ => vec![],
+    };
+    let dialogs = use_dialogs::<Dialog>(refresh.clone(), props.on_notify.clone());
+    let row_error = use_state(|| None::<String>);
+    let (close, done) = (dialogs.close.clone(), dialogs.done.clone());
+    let open = |d: Dialog| dialogs.opener(d);
+
+    let list = match &*members {
+        Load::Loading => loading(),
+        Load::Failed(message) => html! { <LoadFailed message={message.clone()} on_retry={refresh.clone()} /> },
+        Load::Ready(list) if list.is_empty() => html! { <p class="page-note">{ "No teammates yet." }</p> },
+        Load::Ready(list) => html! {
+            <ul class="team-list">
+                { for list.iter().map(|m| {
+                    let mine = m.id == props.me.id.as_str();
+                    let reactivate = {
+                        let (id, refresh, row_error, notify, name) =
+                            (m.id.clone(), refresh.clone(), row_error.clone(), props.on_notify.clone(), m.name.clone());
+                        Callback::from(move |_: MouseEvent| {
+                            let (id, refresh, row_error, notify, name) =
+                                (id.clone(), refresh.clone(), row_error.clone(), notify.clone(), name.clone());
+                            wasm_bindgen_futures::spawn_local(async move {
+                                match api::set_active(&id, true).await {
+                                    Ok(()) => {
+                                        row_error.set(None);
+                                        refresh.emit(());
+                                        notify.emit(format!("{name} can sign in again."));
+                                    }
+                                    Err(e) => row_error.set(Some(e.message)),
+                                }
+                            });
+                        })
+                    };
+                    html! {
+                        <li key={m.id.clone()} class={classes!("team-row", (!m.active).then_some("inactive"))}>
+                            <Bubble name={m.name.clone()} colour={m.colour.clone()} />
+                            <div class="team-who">
+                                <span class="team-name">
+                                    { m.name.clone() }
+                                    if mine { <span class="tag">{ "You" }</span> }
+                                </span>
+                                <span class="team-email">{ m.email.clone() }</span>
+                            </div>
+                            <span class={classes!("tag", (m.role == Role::Admin).then_some("tag-accent"))}>
+                                { role_label(m.role) }
+                            </span>
+                            <ul class="chips" aria-label="Bots served">
+                                if m.bots.is_empty() { <li class="chip chip-empty">{ "No bots" }</li> }
+                                { for m.bots.iter().map(|b| html! { <li class="chip">{ bot_name(&bots, b).to_owned() }</li> }) }
+                            </ul>
+                            <span class="team-status">
+                                if m.active {
+                                    <span class={classes!("dot", dot_class(m.status))} aria-hidden="true"></span>
+                                    { status_label(m.status) }
+                                } else {
+                                    <span class="tag tag-muted">{ "Deactivated" }</span>
+                                }
+                            </span>
+                            if props.is_admin {
+                                <div class="row-actions">
+                                    <button type="button" class="btn btn-ghost btn-small" onclick={open(Dialog::Edit(m.clone()))}
+                                        aria-label={format!("Edit {}", m.name)}>{ "Edit" }</button>
+                                    <button type="button" class="btn btn-ghost btn-small" onclick={open(Dialog::Password(m.clone()))}
+                                        aria-label={format!("Reset the password of {}", m.name)}>{ "Reset password" }</button>
+                                    if m.active && !mine {
+                                        <button type="button" class="btn btn-ghost btn-small btn-danger-text"
+                                            onclick={open(Dialog::Deactivate(m.clone()))}
+                                            aria-label={format!("Deactivate {}", m.name)}>{ "Deactivate" }</button>
+                                    } else if !m.active {
+                                        <button type="button" class="btn btn-ghost btn-small" onclick={reactivate}
+                                            aria-label={format!("Reactivate {}", m.name)}>{ "Reactivate" }</button>
+                                    }
+                                </div>
+                            }
+                        </li>
+                    }
+                }) }
+            </ul>
+        },
+    };
+
+    let modal = match &*dialogs.open {
+        None => html! {},
+        Some(Dialog::Add) => {
+            html! { <MemberDialog member={None::<TeamMember>} bots={bots.clone()} on_done={done.clone()} on_cancel={close.clone()} /> }
+        }
+        Some(Dialog::Edit(m)) => {
+            html! { <MemberDialog member={Some(m.clone())} bots={bots.clone()} on_done={done.clone()} on_cancel={close.clone()} /> }
+        }
+        Some(Dialog::Password(m)) => {
+            html! { <PasswordDialog member={m.clone()} on_done={done.clone()} on_cancel={close.clone()} /> }
+        }
+        Some(Dialog::Deactivate(m)) => {
+            html! { <DeactivateDialog member={m.clone()} on_done={done.clone()} on_cancel={close.clone()} /> }
+        }
+    };
+
+    html! {
+        <>
+            <div class="page-intro">
+                <p class="page-lead">
+                    if props.is_admin {
+                        { "Everyone who can sign in to this inbox. Deactivated teammates keep their history but cannot sign in." }
+                    } else {
+                        { "Everyone who can sign in to this inbox. Only admins can change the team." }
+                    }
+                </p>
+                if props.is_admin {
+                    <button type="button" class="btn btn-primary" onclick={open(Dialog::Add)}>{ "Add teammate" }</button>
+                }
+            </div>
+            if let Some(error) = &*row_error {
+                <p class="form-error" role="alert">{ error.clone() }</p>
+            }
+            { list }
+            { modal }
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MemberDialogProps {
+    /// `None` adds a teammate.
+    member: Option<TeamMember>,
+    bots: Vec<BotName>,
+    on_done: Callback<String>,
+    on_cancel: Callback<()>,
+}
+
+#[derive(Properties, PartialEq)]
+struct PasswordFieldProps {
+    id: AttrValue,
+    label: AttrValue,
+    value: String,
+    error: Option<String>,
+    /// Whose password: named in the "copy it now" hint.
+    whose: String,
+    generated: bool,
+    on_change: Callback<(String, bool)>,
+}
+
+/// A password an admin sets for someone else, with a "Generate" button. A
+/// generated password is shown (once: it is not kept after the dialog).
+#[component]
+fn PasswordField(props: &PasswordFieldProps) -> Html {
+    let oninput = {
+        let cb = props.on_change.clone();
+        Callback::from(move |text: String| cb.emit((text, false)))
+    };
+    let generate = {
+        let cb = props.on_change.clone();
+        Callback::from(move |_| {
+            if let Some(password) = generate_password() {
+                cb.emit((password, true));
+            }
+        })
+    };
+    let hint = if props.generated {
+        format!("Shown only now: copy it and give it to {} privately.", props.whose)
+    } else {
+        "At least 8 characters.".to_owned()
+    };
+    html! {
+        <TextField id={props.id.clone()} label={props.label.clone()} value={props.value.clone()} {oninput}
+            kind={if props.generated { "text" } else { "password" }} autocomplete="new-password"
+            error={props.error.clone()} hint={AttrValue::from(hint)}
+            class={classes!(props.generated.then_some("field-generated"))}>
+            <button type="button" class="btn btn-secondary" onclick={generate}>{ "Generate" }</button>
+        </TextField>
+    }
+}
+
+#[component]
+fn MemberDialog(props: &MemberDialogProps) -> Html {
+    let adding = props.member.is_none();
+    let start = props.member.clone();
+    let email = use_state(|| start.as_ref().map(|m| m.email.clone()).unwrap_or_default());
+    let name = use_state(|| start.as_ref().map(|m| m.name.clone()).unwrap_or_default());
+    let role = use_state(|| start.as_ref().map(|m| m.role).unwrap_or(Role::Agent));
+    let bots = use_state(|| start.as_ref().map(|m| m.bots.clone()).unwrap_or_default());
+    let password = use_state(|| (String::new(), false));
+    let tried = use_state(|| false);
+    let request = use_request();
+
+    let email_error = adding.then(|| check_email(&email)).flatten();
+    let name_error = check_name(&name);
+    let password_error = adding.then(|| check_password(&password.0)).flatten();
+    let valid = email_error.is_none() && name_error.is_none() && password_error.is_none();
+    let show = |error: Option<String>| error.filter(|_| *tried);
+
+    let on_role = {
+        let role = role.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            role.set(if value == "admin" { Role::Admin } else { Role::Agent });
+        })
+    };
+    let on_password = {
+        let password = password.clone();
+        Callback::from(move |value: (String, bool)| password.set(value))
+    };
+    let onsubmit = {
+        let (email, name, role, bots, password) = (
+            email.clone(),
+            name.clone(),
+            role.clone(),
+            bots.clone(),
+            password.clone(),
+        );
+        let (tried, request, on_done) = (tried.clone(), request.clone(), props.on_done.clone());
+        let id = props.member.as_ref().map(|m| m.id.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            tried.set(true);
+            if !valid {
+                return;
+            }
+            let name = name.trim().to_owned();
+            let (role, bots) = (*role, (*bots).clone());
+            let (email, password) = (email.trim().to_owned(), password.0.clone());
+            let id = id.clone();
+            request.run(
+                async move {
+                    Ok(match &id {
+                        None => {
+                            let member = api::add_member(&NewMember {
+                                email,
+                                name,
+                                role,
+                                bots,
+                                password,
+                            })
+                            .await?;
+                            format!("{} was added to the team.", member.name)
+                        }
+                        Some(id) => {
+                            let member = api::change_member(id, &MemberChange { name, role, bots }).await?;
+                            format!("{} was updated.", member.name)
+                        }
+                    })
+                },
+                on_done.clone(),
+            );
+        })
+    };
+    let title = match &props.member {
+        None => "Add teammate".to_owned(),
+        Some(m) => format!("Edit {}", m.name),
+    };
+    // The server's word on the address goes next to the field.
+    let taken = request.message_if("email_taken");
+
+    html! {
+        <Modal id="member-dialog" title={title} on_close={props.on_cancel.clone()}>
+            <form {onsubmit} novalidate=true>
+                if adding {
+                    <TextField id="member-email" label="Email" value={(*email).clone()} oninput={setter(&email)}
+                        kind="email" autocomplete="off" autofocus=true error={show(email_error).or(taken)} />
+                } else {
+                    <p class="dialog-text">{ props.member.as_ref().map(|m| m.email.clone()).unwrap_or_default() }</p>
+                }
+                <TextField id="member-name" label="Display name" value={(*name).clone()} oninput={setter(&name)}
+                    autofocus={!adding} error={show(name_error)}
+                    hint={AttrValue::Static("Visitors see this name when they join a chat.")} />
+                <div class="field">
+                    <label for="member-role">{ "Role" }</label>
+                    <select id="member-role" onchange={on_role} aria-describedby="member-role-hint">
+                        <option value="agent" selected={*role != Role::Admin}>{ "Agent" }</option>
+                        <option value="admin" selected={*role == Role::Admin}>{ "Admin" }</option>
+                    </select>
+                    <p class="field-hint" id="member-role-hint">{ "Admins also manage the team, settings and notifications." }</p>
+                </div>
+                <fieldset class="field checks">
+                    <legend>{ "Bots they serve" }</legend>
+                    if props.bots.is_empty() {
+                        <p class="field-hint">{ "No bots to choose from." }</p>
+                    }
+                    { for props.bots.iter().map(|(id, label)| {
+                        let checked = bots.contains(id);
+                        let onchange = {
+                            let (bots, id) = (bots.clone(), id.clone());
+                            Callback::from(move |_: Event| {
+                                let mut next = (*bots).clone();
+                                if let Some(at) = next.iter().position(|b| *b == id) { next.remove(at); } else { next.push(id.clone()); }
+                                bots.set(next);
+                            })
+                        };
+                        let input_id = format!("member-bot-{id}");
+                        html! {
+                            <label class="check" for={input_id.clone()} key={id.clone()}>
+                                <input type="checkbox" id={input_id} {checked} {onchange} />
+                                { label.clone() }
+                            </label>
+                        }
+                    }) }
+                </fieldset>
+                if adding {
+                    <PasswordField id="member-password" label="Initial password" value={password.0.clone()}
+                        generated={password.1} whose={if name.trim().is_empty() { "them".to_owned() } else { name.trim().to_owned() }}
+                        error={show(password_error)} on_change={on_password} />
+                }
+                { form_foot(request.message("email_taken"), if adding { "Add teammate" } else { "Save changes" }, *request.busy, &props.on_cancel) }
+            </form>
+        </Modal>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MemberActionProps {
+    member: TeamMember,
+    on_done: Callback<String>,
+    on_cancel: Callback<()>,
+}
+
+#[component]
+fn PasswordDialog(props: &MemberActionProps) -> Html {
+    let password = use_state(|| (String::new(), false));
+    let tried = use_state(|| false);
+    let request = use_request();
+    let error = check_password(&password.0);
+    let on_change = {
+        let password = password.clone();
+        Callback::from(move |value: (String, bool)| password.set(value))
+    };
+    let onsubmit = {
+        let (password, tried, request) = (password.clone(), tried.clone(), request.clone());
+        let (id, name, on_done) = (
+            props.member.id.clone(),
+            props.member.name.clone(),
+            props.on_done.clone(),
+        );
+        let valid = error.is_none();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            tried.set(true);
+            if !valid {
+                return;
+            }
+            let (id, name, chosen) = (id.clone(), name.clone(), password.0.clone());
+            request.run(
+                async move {
+                    api::reset_password(&id, chosen).await?;
+                    Ok(format!("{name}'s password was reset; they were signed out everywhere."))
+                },
+                on_done.clone(),
+            );
+        })
+    };
+    html! {
+        <Modal id="password-dialog" title={format!("Reset {}'s password", props.member.name)}
+            text={AttrValue::from("They are signed out on every device and sign in again with the new password.")}
+            on_close={props.on_cancel.clone()}>
+            <form {onsubmit} novalidate=true>
+                <PasswordField id="reset-password" label="New password" value={password.0.clone()} generated={password.1}
+                    whose={props.member.name.clone()} error={error.filter(|_| *tried)} {on_change} />
+                { form_foot(request.message(""), "Reset password", *request.busy, &props.on_cancel) }
+            </form>
+        </Modal>
+    }
+}
+
+#[component]
+fn DeactivateDialog(props: &MemberActionProps) -> Html {
+    let request = use_request();
+    let m = &props.member;
+    let on_confirm = {
+        let (request, id, name, on_done) = (request.clone(), m.id.clone(), m.name.clone(), props.on_done.clone());
+        Callback::from(move |()| {
+            let (id, name) = (id.clone(), name.clone());
+            request.run(
+                async move {
+                    api::set_active(&id, false).await?;
+                    Ok(format!("{name} was deactivated; their open chats are back in Waiting."))
+                },
+                on_done.clone(),
+            );
+        })
+    };
+    let text = format!(
+        "{} ({}) is signed out at once and can no longer sign in. Their open chats go back to Waiting \
+         for the rest of the team. You can reactivate them later.",
+        m.name, m.email
+    );
+    html! {
+        <ConfirmDialog id="deactivate-dialog" title={format!("Deactivate {}?", m.name)} text={text}
+            confirm={format!("Deactivate {}", m.name)} busy={*request.busy} error={request.message("")}
+            {on_confirm} on_cancel={props.on_cancel.clone()} />
+    }
+}
