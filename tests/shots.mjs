@@ -34,7 +34,7 @@ const v2 = await visitor('/', 'Do you ship to Norway?', true);
 const v3 = await visitor('/help.html', 'How do I reset my password?', false);
 await eli.waitForTimeout(800);
 // Eli joins v1
-await eli.getByRole('list', { name: 'Conversations' }).getByRole('listitem').filter({ hasText: 'parcel' }).click();
+await eli.getByRole('list', { name: 'Conversations' }).getByRole('listitem').filter({ hasText: 'Help requested' }).first().click();
 await eli.getByRole('button', { name: 'Join', exact: true }).click();
 await eli.getByRole('dialog').getByRole('button', { name: 'Join chat' }).click();
 await eli.getByLabel('Reply').fill('Hi, Eli here — let me look that up.');

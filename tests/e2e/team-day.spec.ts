@@ -4,7 +4,7 @@
 // access, an admin setting a teammate Offline, settings reaching an open
 // widget. Everyone ends Offline, as every other spec expects.
 import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { TEAM, type Member, handOverRequest, openWidget, say, watchErrors } from './support';
+import { TEAM, type Member, handOverRequest, openWidget, say, talkToHuman, watchErrors } from './support';
 
 /** An operator's inbox, signed in, with browser notifications granted and
  *  recorded, and a switch that makes the page report itself hidden. */
@@ -57,8 +57,24 @@ test('a team runs a day in the inbox', async ({ browser }) => {
   const dana = await inbox(browser, TEAM.dana);
   const eli = await inbox(browser, TEAM.eli);
   const noor = await inbox(browser, TEAM.noor);
+  // ---- The admin adds a teammate, who signs in.
+  await dana.page.getByRole('button', { name: 'Team', exact: true }).click();
+  await dana.page.getByRole('button', { name: 'Add teammate' }).click();
+  const add = dana.page.getByRole('dialog');
+  const ari = { email: `ari-${Date.now()}@demo.baton`, password: 'ari-first-day', name: 'Ari' };
+  await add.getByLabel('Email').fill(ari.email);
+  await add.getByLabel('Display name').fill(ari.name);
+  await add.getByLabel('Shop assistant').check();
+  await add.getByLabel('Initial password').fill(ari.password);
+  await add.getByRole('button', { name: 'Add teammate' }).click();
+  await expect(dana.page.getByRole('listitem').filter({ hasText: ari.email })).toBeVisible();
+  const newcomer = await inbox(browser, ari);
+  await expect(newcomer.page.getByRole('navigation', { name: 'Inbox' })).toBeVisible();
+  await newcomer.context.close();
+  await view(dana.page, 'All open').click();
+
   for (const op of [dana, eli, noor]) await setStatus(op.page, 'available');
-  await expect(dana.page.getByRole('button', { name: /3\/\d+ online/ })).toBeVisible();
+  await expect(dana.page.getByRole('button', { name: /^3\/\d+ online/ })).toBeVisible();
 
   // ---- A help request alerts the team: toast, tab title, browser notification.
   await dana.page.evaluate(() => ((window as unknown as { __hidden: boolean }).__hidden = true));
@@ -162,6 +178,19 @@ test('a team runs a day in the inbox', async ({ browser }) => {
   await dana.page.getByRole('button', { name: 'Set Noor Offline' }).click();
   await expect(noor.page.getByLabel('My status')).toHaveValue('offline');
   await expect(noor.page.locator('.toast-alert').filter({ hasText: 'Dana set you Offline' })).toBeVisible();
+
+  // ---- Settings the admin saves reach an open widget without a reload.
+  await setStatus(dana.page, 'available');
+  await expect(talkToHuman(widget)).toBeVisible();
+  await dana.page.getByRole('button', { name: 'Live chat settings' }).click();
+  await dana.page.getByLabel('Bot', { exact: true }).selectOption({ label: 'Shop assistant' });
+  await dana.page.getByLabel('Button label').fill('Chat with our team');
+  await dana.page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(dana.page.getByText('Saved — visitors see it now')).toBeVisible();
+  await expect(widget.getByRole('button', { name: 'Chat with our team' })).toBeVisible();
+  await dana.page.getByLabel('Button label').fill('Talk to a human');
+  await dana.page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(widget.getByRole('button', { name: 'Talk to a human' })).toBeVisible();
 
   // Everyone ends Offline.
   for (const op of [dana, eli, noor]) await setStatus(op.page, 'offline');
