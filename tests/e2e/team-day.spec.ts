@@ -138,7 +138,7 @@ test('a team runs a day in the inbox', async ({ browser }) => {
   await expect(widget.getByText('Found it — a new one ships today.')).toBeVisible();
 
   // ---- Resolve: the visitor sees it closed and starts a new chat.
-  await winner.page.getByRole('button', { name: 'Resolve' }).click();
+  await winner.page.getByRole('button', { name: 'Resolve', exact: true }).click();
   await joinDialog(winner.page, 'Resolve');
   await expect(widget.getByText('This chat has been closed.')).toBeVisible();
   await expect(view(winner.page, 'All open')).toBeVisible();
