@@ -351,7 +351,9 @@ fn render_event(
         EventBody::OperatorLeft { operator } => banner(fill(s().left, &operator.name)),
         EventBody::VisitorEndedHuman { operator } => banner(fill(s().you_ended, &operator.name)),
         EventBody::Resolved { .. } => banner(s().resolved.into()),
-        EventBody::Unknown => html! {},
+        // Shown by the handover bar (the chat is waiting again); no line of
+        // its own yet.
+        EventBody::OwnerGone { .. } | EventBody::Unknown => html! {},
     }
 }
 
