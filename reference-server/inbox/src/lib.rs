@@ -3,12 +3,14 @@
 //!
 //! - [`state`] — the pure reducer the whole UI renders from.
 //! - [`format`] — pure text helpers (relative times, badges, log lines).
+//! - [`machine`] — the connection machine: outbox, cursors, link timing.
 //! - `connection` — the only code that touches the WebSocket.
 //! - `api` — the HTTP sign-in endpoints.
 //! - `app`, `inbox`, `components` — the Yew UI; components take props and
 //!   callbacks only.
 
 pub mod format;
+pub mod machine;
 pub mod state;
 
 #[cfg(target_arch = "wasm32")]
