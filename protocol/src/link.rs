@@ -65,34 +65,40 @@ pub struct Liveness {
 
 impl Liveness {
     /// A new socket is being opened, as of `now`.
+    #[inline]
     pub fn connecting(&mut self, now: Timestamp) {
         self.welcome_due = Some(now + WELCOME_TIMEOUT);
     }
 
     /// The current socket was welcomed: the backoff starts over.
+    #[inline]
     pub fn welcomed(&mut self) {
         self.welcomed = true;
         self.attempt = 0;
         self.welcome_due = None;
     }
 
+    #[inline]
     pub fn is_welcomed(&self) -> bool {
         self.welcomed
     }
 
     /// A frame arrived at `now`: anything heard proves the link alive.
+    #[inline]
     pub fn heard(&mut self, now: Timestamp) {
         self.last_heard = now;
         self.ping_sent = None;
     }
 
     /// When the last frame arrived.
+    #[inline]
     pub fn last_heard(&self) -> Timestamp {
         self.last_heard
     }
 
     /// The socket ended (or never opened). Returns how long to wait before
     /// the next attempt.
+    #[inline]
     pub fn closed(&mut self, jitter: f64) -> Millis {
         self.welcomed = false;
         self.welcome_due = None;
@@ -103,6 +109,7 @@ impl Liveness {
     }
 
     /// Time passes. A `Ping` is recorded as sent.
+    #[inline]
     pub fn check(&mut self, now: Timestamp) -> Due {
         if !self.welcomed {
             if self.welcome_due.is_some_and(|due| now >= due) {
@@ -124,6 +131,7 @@ impl Liveness {
     /// Ping now, out of turn (the tab came back, the network changed), unless
     /// a ping is already out: a link that died meanwhile is found within
     /// [`HEARTBEAT_TIMEOUT`] instead of a whole interval later.
+    #[inline]
     pub fn probe(&mut self, now: Timestamp) -> bool {
         if !self.welcomed || self.ping_sent.is_some() {
             return false;
@@ -133,14 +141,21 @@ impl Liveness {
     }
 
     /// When [`Liveness::check`] next has something to do.
+    #[inline]
     pub fn next_check(&self) -> Option<Timestamp> {
         if !self.welcomed {
             return self.welcome_due;
         }
-        Some(match self.ping_sent {
+        Some(self.heartbeat_due())
+    }
+
+    /// When a welcomed link next pings, or gives up on the ping it sent.
+    #[inline]
+    pub fn heartbeat_due(&self) -> Timestamp {
+        match self.ping_sent {
             Some(sent) => sent + HEARTBEAT_TIMEOUT,
             None => self.last_heard + HEARTBEAT_INTERVAL,
-        })
+        }
     }
 }
 

@@ -338,11 +338,11 @@ impl Machine {
 
     /// When [`Machine::tick`] next has something to do.
     pub fn next_wakeup(&self) -> Option<Timestamp> {
-        let link = self.link.next_check();
-        match (link, self.receipt_due) {
-            (Some(link), Some(due)) if self.link.is_welcomed() => Some(due.min(link)),
-            _ => link,
+        if !self.link.is_welcomed() {
+            return self.link.next_check();
         }
+        let heartbeat = self.link.heartbeat_due();
+        Some(self.receipt_due.map_or(heartbeat, |due| due.min(heartbeat)))
     }
 
     pub fn on_frame(&mut self, frame: ServerToVisitor) -> Vec<Action> {

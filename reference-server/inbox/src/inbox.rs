@@ -62,6 +62,8 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 LinkEvent::Unauthorized => {
                     on_signed_out.emit(Some("Your session ended. Sign in again to continue.".into()))
                 }
+                // The `ack` / `error` frame that follows tells the state.
+                LinkEvent::Settled { .. } | LinkEvent::Failed { .. } => {}
             });
             let live = Connection::start(on_event);
             *connection.borrow_mut() = Some(live.clone());
@@ -76,6 +78,16 @@ pub fn Inbox(props: &InboxProps) -> Html {
     let send = {
         let connection = connection.clone();
         Rc::new(move |frame: OperatorToServer| connection.borrow().as_ref().is_some_and(|c| c.send(&frame)))
+    };
+    // Requests that must not be lost: the connection keeps and resends them.
+    let submit = {
+        let connection = connection.clone();
+        Rc::new(move |frame: OperatorToServer| {
+            let live = connection.borrow().clone();
+            if let Some(live) = live {
+                live.submit(frame);
+            }
+        })
     };
 
     // Receipts: the timer reads the latest state through this cell, so a
@@ -99,29 +111,6 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 }
             });
             move || drop(timer)
-        });
-    }
-
-    // After every welcome (first connect and each reconnect): re-open the
-    // selected conversation and re-send replies the server may not have.
-    {
-        let state = state.clone();
-        let send = send.clone();
-        use_effect_with(state.welcomes, move |welcomes| {
-            if *welcomes > 0 {
-                if let Some(open) = &state.open {
-                    send(OperatorToServer::Open {
-                        conversation: open.id.clone(),
-                    });
-                }
-                for pending in state.pending.iter().filter(|p| p.failed.is_none()) {
-                    send(OperatorToServer::Send {
-                        conversation: pending.conversation.clone(),
-                        client_msg_id: pending.client_msg_id.clone(),
-                        text: pending.text.clone(),
-                    });
-                }
-            }
         });
     }
 
@@ -176,32 +165,26 @@ pub fn Inbox(props: &InboxProps) -> Html {
         (Some(open), Some(summary)) => {
             let conversation = summary.id.clone();
             let on_join = {
-                let (send, dispatcher, conversation) = (send.clone(), state.dispatcher(), conversation.clone());
+                let (submit, conversation) = (submit.clone(), conversation.clone());
                 Callback::from(move |display_name: String| {
-                    let frame = OperatorToServer::Join {
+                    submit(OperatorToServer::Join {
                         conversation: conversation.clone(),
                         client_msg_id: new_client_msg_id(),
                         display_name,
-                    };
-                    if !send(frame) {
-                        dispatcher.dispatch(Action::Notify("Not connected. Try again in a moment.".into()));
-                    }
+                    });
                 })
             };
             let on_leave = {
-                let (send, dispatcher, conversation) = (send.clone(), state.dispatcher(), conversation.clone());
+                let (submit, conversation) = (submit.clone(), conversation.clone());
                 Callback::from(move |()| {
-                    let frame = OperatorToServer::Leave {
+                    submit(OperatorToServer::Leave {
                         conversation: conversation.clone(),
                         client_msg_id: new_client_msg_id(),
-                    };
-                    if !send(frame) {
-                        dispatcher.dispatch(Action::Notify("Not connected. Try again in a moment.".into()));
-                    }
+                    });
                 })
             };
             let on_send = {
-                let (send, dispatcher, conversation) = (send.clone(), state.dispatcher(), conversation.clone());
+                let (submit, dispatcher, conversation) = (submit.clone(), state.dispatcher(), conversation.clone());
                 Callback::from(move |text: String| {
                     let pending = PendingMessage {
                         client_msg_id: new_client_msg_id(),
@@ -211,7 +194,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                     };
                     dispatcher.dispatch(Action::Sending(pending.clone()));
                     // Offline, it stays pending and goes out after the next welcome.
-                    send(OperatorToServer::Send {
+                    submit(OperatorToServer::Send {
                         conversation: pending.conversation,
                         client_msg_id: pending.client_msg_id,
                         text: pending.text,
@@ -223,8 +206,14 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 Callback::from(move |id: ClientMsgId| dispatcher.dispatch(Action::Discard(id)))
             };
             let on_close = {
-                let dispatcher = state.dispatcher();
-                Callback::from(move |()| dispatcher.dispatch(Action::Deselect))
+                let (dispatcher, connection, conversation) =
+                    (state.dispatcher(), connection.clone(), conversation.clone());
+                Callback::from(move |()| {
+                    if let Some(live) = connection.borrow().as_ref() {
+                        live.unwatch(&conversation);
+                    }
+                    dispatcher.dispatch(Action::Deselect)
+                })
             };
             html! {
                 <ConversationView

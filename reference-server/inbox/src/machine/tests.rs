@@ -179,10 +179,16 @@ fn backoff_grows_with_jitter_and_resets_after_a_welcome() {
         m.on_connecting(at(n as u64));
         let actions = m.on_closed(jitter);
         assert!(actions.contains(&Action::Link(Link::Reconnecting)));
-        assert!(actions.contains(&Action::CheckSession), "never welcomed: is the session still there?");
+        assert!(
+            actions.contains(&Action::CheckSession),
+            "never welcomed: is the session still there?"
+        );
         delays.push(connect_in(&actions).expect("a retry is scheduled"));
     }
-    assert_eq!(delays, [backoff(0, 0.0), backoff(1, 1.0), backoff(2, 0.5), backoff(3, 1.0)]);
+    assert_eq!(
+        delays,
+        [backoff(0, 0.0), backoff(1, 1.0), backoff(2, 0.5), backoff(3, 1.0)]
+    );
     assert_eq!(delays[0], Millis(BACKOFF_BASE.0 / 2));
     assert_eq!(delays[3], Millis(BACKOFF_BASE.0 * 8));
     // A report for a socket already closed changes nothing.
@@ -193,7 +199,10 @@ fn backoff_grows_with_jitter_and_resets_after_a_welcome() {
     m.on_frame(welcome(&[]), at(150));
     let actions = m.on_closed(1.0);
     assert_eq!(connect_in(&actions), Some(BACKOFF_BASE), "the schedule starts over");
-    assert!(!actions.contains(&Action::CheckSession), "it was welcomed: the session holds");
+    assert!(
+        !actions.contains(&Action::CheckSession),
+        "it was welcomed: the session holds"
+    );
 }
 
 #[test]
@@ -225,7 +234,10 @@ fn requests_wait_offline_and_are_replayed_with_the_same_ids_until_answered() {
     assert_eq!(first, [join("c1", "j1"), reply("c1", "s1", "hello")]);
 
     // Sent at once while welcomed.
-    assert_eq!(sent(&m.submit(reply("c1", "s2", "again"))), [reply("c1", "s2", "again")]);
+    assert_eq!(
+        sent(&m.submit(reply("c1", "s2", "again"))),
+        [reply("c1", "s2", "again")]
+    );
     // Submitting the same id twice keeps it once.
     assert!(m.submit(reply("c1", "s2", "again")).is_empty());
 
@@ -287,7 +299,10 @@ fn a_duplicate_ack_is_ignored() {
             Action::Deliver(ack.clone()),
         ]
     );
-    assert!(m.on_frame(ack, at(11)).is_empty(), "the answer to a retry, already settled");
+    assert!(
+        m.on_frame(ack, at(11)).is_empty(),
+        "the answer to a retry, already settled"
+    );
 
     // `done` (notes, shortcuts) settles the same way.
     m.submit(OperatorToServer::AddNote {
@@ -309,7 +324,8 @@ fn a_duplicate_ack_is_ignored() {
 fn a_refused_request_is_reported_failed_and_never_retried() {
     let mut m = welcomed(0, &["c1"]);
     m.submit(join("c1", "j1"));
-    let refusal = baton_protocol::ErrorBody::new(ErrorCode::Conflict, "someone else joined first").for_msg(Some(id("j1")));
+    let refusal =
+        baton_protocol::ErrorBody::new(ErrorCode::Conflict, "someone else joined first").for_msg(Some(id("j1")));
     let actions = m.on_frame(ServerToOperator::Error(refusal.clone()), at(10));
     assert_eq!(
         actions,
@@ -367,7 +383,10 @@ fn a_gap_opens_the_conversation_again_and_nothing_is_delivered_out_of_order() {
     assert_eq!(m.cursor(&conv("c1")), None);
     // The page resets the cursor; live events carry on from it.
     let actions = m.on_frame(history("c1", 5), at(12));
-    assert!(matches!(actions[..], [Action::Deliver(ServerToOperator::History { .. })]));
+    assert!(matches!(
+        actions[..],
+        [Action::Deliver(ServerToOperator::History { .. })]
+    ));
     assert_eq!(m.cursor(&conv("c1")), Some(Seq(5)));
     assert_eq!(delivered_seqs(&m.on_frame(event("c1", 6), at(13))), [6]);
     // An older page (`history` request) does not move the cursor back.
@@ -421,7 +440,10 @@ fn a_silent_link_is_pinged_then_closed_and_reconnected() {
     // Any frame counts as the answer: a pong, or anything else.
     let mut m = welcomed(0, &[]);
     m.on_timer(at(HEARTBEAT_INTERVAL.0));
-    assert!(m.on_frame(ServerToOperator::Pong, at(HEARTBEAT_INTERVAL.0 + 10)).is_empty());
+    assert!(
+        m.on_frame(ServerToOperator::Pong, at(HEARTBEAT_INTERVAL.0 + 10))
+            .is_empty()
+    );
     assert!(!m.on_timer(at(dead)).contains(&Action::Close));
 }
 
@@ -463,7 +485,13 @@ fn going_away_closes_now_and_status_is_never_resent() {
     assert_eq!(actions.last(), Some(&Action::Close));
     m.on_closed(0.5);
     // Offline, an ephemeral frame is dropped rather than queued…
-    assert!(m.send(OperatorToServer::Typing { conversation: conv("c1"), typing: true }).is_empty());
+    assert!(
+        m.send(OperatorToServer::Typing {
+            conversation: conv("c1"),
+            typing: true
+        })
+        .is_empty()
+    );
     m.on_connecting(at(1_000));
     m.on_open();
     // …and the welcome resends nothing but the outbox (empty here).
