@@ -9,6 +9,7 @@
 //! - [`operator`] — frames between the operator inbox and the server.
 //! - [`event`] — the persisted, sequenced conversation log both sides read.
 //! - [`handover`] — who owns a conversation, and which intents may change that.
+//! - [`link`] — the clients' reconnect backoff, welcome deadline and heartbeat.
 
 pub mod absence;
 pub mod availability;
@@ -19,6 +20,7 @@ pub mod handover;
 pub mod ids;
 #[cfg(feature = "lean")]
 pub mod lean;
+pub mod link;
 pub mod operator;
 pub mod presence;
 pub mod receipts;

@@ -15,7 +15,8 @@
 
 use crate::state::{ConnectionState, Update};
 use baton_protocol::lean::json::{self, Json, Writer};
-use baton_protocol::presence::{HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT};
+pub use baton_protocol::link::{BACKOFF_BASE, BACKOFF_MAX, WELCOME_TIMEOUT, backoff};
+use baton_protocol::link::{Due, Liveness};
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
 use baton_protocol::{
     BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorCode, Millis, PROTOCOL_VERSION, Seq, Timestamp,
@@ -143,21 +144,6 @@ pub enum Action {
     ReconnectIn(Millis),
 }
 
-/// Reconnect delays: exponential from 500 ms, capped at 15 s, with "equal
-/// jitter" (between half and all of the step) so a server restart is not met
-/// by every widget at the same instant.
-pub const BACKOFF_BASE: Millis = Millis(500);
-pub const BACKOFF_MAX: Millis = Millis(15_000);
-
-pub fn backoff(attempt: u32, jitter: f64) -> Millis {
-    let step = BACKOFF_BASE
-        .0
-        .saturating_mul(1u64 << attempt.min(16))
-        .min(BACKOFF_MAX.0);
-    let jitter = jitter.clamp(0.0, 1.0);
-    Millis(step / 2 + ((step / 2) as f64 * jitter) as u64)
-}
-
 /// The longest page URL sent, in characters: enough for any real path and
 /// query, and a bound on what a host page can make the widget send.
 pub const PAGE_MAX_CHARS: usize = 500;
@@ -186,13 +172,9 @@ pub struct Machine {
     /// The last `seq` applied. Starts at 0 on page load, so the first welcome
     /// replays the whole conversation; later reconnects replay only the gap.
     cursor: Seq,
-    connected: bool,
-    /// Failed connection attempts since the last welcome.
-    attempt: u32,
-    /// Heartbeat: when we last heard anything, and when a ping went out
-    /// that is still unanswered.
-    last_heard: Timestamp,
-    ping_sent: Option<Timestamp>,
+    /// Welcomed or not; the backoff, welcome deadline and heartbeat, shared
+    /// with the inbox.
+    link: Liveness,
     /// Receipts: what to report, and what was last reported (marks are
     /// cumulative, so only the latest values matter).
     read_up_to: Seq,
@@ -200,14 +182,7 @@ pub struct Machine {
     receipt_due: Option<Timestamp>,
     /// Typing: when `typing: true` was last sent (`None`: not typing).
     typing_sent: Option<Timestamp>,
-    /// The current attempt must be welcomed by then, or it is abandoned.
-    welcome_due: Option<Timestamp>,
 }
-
-/// How long a new socket may take to open and be welcomed: past this, a
-/// hung connect (or a server that accepts and never answers) is dropped and
-/// the next attempt follows the backoff.
-pub const WELCOME_TIMEOUT: Millis = HEARTBEAT_TIMEOUT;
 
 /// Receipts are batched: at most one `receipt` frame per this interval.
 pub const RECEIPT_BATCH: Millis = Millis(400);
@@ -220,15 +195,11 @@ impl Machine {
             page,
             stored,
             cursor: Seq(0),
-            connected: false,
-            attempt: 0,
-            last_heard: Timestamp(0),
-            ping_sent: None,
+            link: Liveness::default(),
             read_up_to: Seq(0),
             reported: (Seq(0), Seq(0)),
             receipt_due: None,
             typing_sent: None,
-            welcome_due: None,
         }
     }
 
@@ -238,7 +209,7 @@ impl Machine {
 
     /// A welcome arrived on the current connection.
     pub fn is_connected(&self) -> bool {
-        self.connected
+        self.link.is_welcomed()
     }
 
     pub fn outbox(&self) -> &[Outgoing] {
@@ -247,7 +218,7 @@ impl Machine {
 
     /// A new socket is being opened, as of `now`.
     pub fn on_connecting(&mut self, now: Timestamp) {
-        self.welcome_due = Some(now + WELCOME_TIMEOUT);
+        self.link.connecting(now);
     }
 
     /// The socket opened: say hello, resuming if there is a conversation.
@@ -272,14 +243,10 @@ impl Machine {
 
     /// The socket closed or failed to open.
     pub fn on_closed(&mut self, jitter: f64) -> Vec<Action> {
-        self.connected = false;
-        self.welcome_due = None;
-        self.ping_sent = None;
         self.typing_sent = None;
         // The server may have lost what we last told it: report again.
         self.reported = (Seq(0), Seq(0));
-        let delay = backoff(self.attempt, jitter);
-        self.attempt = self.attempt.saturating_add(1);
+        let delay = self.link.closed(jitter);
         vec![
             Action::Ui(Update::Connection(ConnectionState::Reconnecting)),
             Action::ReconnectIn(delay),
@@ -297,7 +264,7 @@ impl Machine {
                 text: text.clone(),
             }));
         }
-        if self.connected {
+        if self.link.is_welcomed() {
             actions.push(Action::Send(outgoing.frame()));
         }
         self.stored.outbox.push(outgoing);
@@ -319,8 +286,7 @@ impl Machine {
 
     /// A frame arrived at `now`: anything heard proves the link alive.
     pub fn on_frame_at(&mut self, frame: ServerToVisitor, now: Timestamp) -> Vec<Action> {
-        self.last_heard = now;
-        self.ping_sent = None;
+        self.link.heard(now);
         let mut actions = self.on_frame(frame);
         if self.cursor > self.reported.0 && self.receipt_due.is_none() {
             self.receipt_due = Some(now + RECEIPT_BATCH);
@@ -346,7 +312,7 @@ impl Machine {
     /// every third of the TTL, so the other side's indicator stays lit while
     /// the visitor types and lapses soon after they stop.
     pub fn typing(&mut self, typing: bool, now: Timestamp) -> Vec<Action> {
-        if !self.connected {
+        if !self.link.is_welcomed() {
             return vec![];
         }
         match (typing, self.typing_sent) {
@@ -367,23 +333,15 @@ impl Machine {
     /// [`Machine::next_wakeup`] says when to call again.
     pub fn tick(&mut self, now: Timestamp) -> Vec<Action> {
         let mut actions = Vec::new();
-        if !self.connected {
-            if self.welcome_due.is_some_and(|due| now >= due) {
-                self.welcome_due = None;
-                actions.push(Action::Disconnect);
-            }
-            return actions;
+        match self.link.check(now) {
+            // Not welcomed in time, or no answer to a ping: the link is dead
+            // even if the browser hasn't noticed.
+            Due::Drop => return vec![Action::Disconnect],
+            Due::Ping => actions.push(Action::Send(VisitorToServer::Ping)),
+            Due::Nothing => {}
         }
-        match self.ping_sent {
-            Some(sent) if now.0 >= sent.0 + HEARTBEAT_TIMEOUT.0 => {
-                // No answer: the link is dead even if the browser hasn't noticed.
-                return vec![Action::Disconnect];
-            }
-            None if now.0 >= self.last_heard.0 + HEARTBEAT_INTERVAL.0 => {
-                self.ping_sent = Some(now);
-                actions.push(Action::Send(VisitorToServer::Ping));
-            }
-            _ => {}
+        if !self.link.is_welcomed() {
+            return actions;
         }
         if self.receipt_due.is_some_and(|due| now >= due) {
             self.receipt_due = None;
@@ -401,13 +359,10 @@ impl Machine {
 
     /// When [`Machine::tick`] next has something to do.
     pub fn next_wakeup(&self) -> Option<Timestamp> {
-        if !self.connected {
-            return self.welcome_due;
+        if !self.link.is_welcomed() {
+            return self.link.next_check();
         }
-        let heartbeat = match self.ping_sent {
-            Some(sent) => sent + HEARTBEAT_TIMEOUT,
-            None => self.last_heard + HEARTBEAT_INTERVAL,
-        };
+        let heartbeat = self.link.heartbeat_due();
         Some(self.receipt_due.map_or(heartbeat, |due| due.min(heartbeat)))
     }
 
@@ -423,9 +378,7 @@ impl Machine {
                     actions.push(Action::Ui(Update::Reset));
                     actions.push(Action::Persist(self.stored.clone()));
                 }
-                self.connected = true;
-                self.attempt = 0;
-                self.welcome_due = None;
+                self.link.welcomed();
                 // History first, then the state it leads to.
                 actions.extend(self.apply_events(welcome.replay));
                 actions.push(Action::Ui(Update::Snapshot {
@@ -460,7 +413,7 @@ impl Machine {
                 vec![Action::Ui(Update::Typing {
                     name,
                     typing,
-                    now: self.last_heard,
+                    now: self.link.last_heard(),
                 })]
             }
             // Older pages are not shown yet (the whole log is replayed on
@@ -468,7 +421,7 @@ impl Machine {
             ServerToVisitor::History(_) | ServerToVisitor::Pong => vec![],
             ServerToVisitor::Error(error) => {
                 let mut actions = Vec::new();
-                if error.code == ErrorCode::Unauthorized && !self.connected {
+                if error.code == ErrorCode::Unauthorized && !self.link.is_welcomed() {
                     // The stored token no longer opens this conversation.
                     return self.start_new_conversation();
                 }

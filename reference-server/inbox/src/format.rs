@@ -19,16 +19,6 @@ pub fn relative_time(now: Timestamp, then: Timestamp) -> String {
     }
 }
 
-/// The delay before reconnect attempt `attempt` (0-based): 1s, 2s, 4s, …
-/// capped at 15s, spread by ±20% (`jitter` in 0..1) so a server restart is
-/// not met by every inbox at the same instant.
-pub fn backoff_ms(attempt: u32, jitter: f64) -> u32 {
-    const MAX: f64 = 15_000.0;
-    let base = (1000.0 * 2f64.powi(attempt.min(10) as i32)).min(MAX);
-    let spread = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
-    (base * spread).min(MAX) as u32
-}
-
 /// A message's delivery status as shown under it (PROTOCOL.md §5).
 pub fn receipt_label(status: DeliveryStatus) -> &'static str {
     match status {
@@ -251,15 +241,6 @@ mod tests {
         assert_eq!(relative_time(now, ts(1_000_000 - 3 * 60 - 5)), "3 min ago");
         assert_eq!(relative_time(now, ts(1_000_000 - 2 * 3600)), "2 h ago");
         assert_eq!(relative_time(now, ts(1_000_000 - 3 * 86_400)), "3 d ago");
-    }
-
-    #[test]
-    fn backoff_doubles_to_a_cap() {
-        let mid: Vec<u32> = (0..6).map(|a| backoff_ms(a, 0.5)).collect();
-        assert_eq!(mid, [1000, 2000, 4000, 8000, 15_000, 15_000]);
-        assert_eq!(backoff_ms(0, 0.0), 800);
-        assert_eq!(backoff_ms(0, 1.0), 1200);
-        assert_eq!(backoff_ms(40, 1.0), 15_000);
     }
 
     #[test]

@@ -49,19 +49,14 @@ fn shown() -> bool {
 
 type Send = Rc<dyn Fn(OperatorToServer) -> bool>;
 
-/// A callback that sends a log-changing request built from its argument, or
-/// says why it could not.
-fn request<T: 'static>(
-    send: &Send,
-    state: &UseReducerHandle<InboxState>,
-    make: impl Fn(T) -> OperatorToServer + 'static,
-) -> Callback<T> {
-    let (send, dispatcher) = (send.clone(), state.dispatcher());
-    Callback::from(move |arg: T| {
-        if !send(make(arg)) {
-            dispatcher.dispatch(Action::Notify("Not connected. Try again in a moment.".into()));
-        }
-    })
+type Submit = Rc<dyn Fn(OperatorToServer)>;
+
+/// A callback that submits a log-changing request built from its argument:
+/// the connection keeps it, with its id, until the server answers (offline,
+/// it goes out after the next welcome).
+fn request<T: 'static>(submit: &Submit, make: impl Fn(T) -> OperatorToServer + 'static) -> Callback<T> {
+    let submit = submit.clone();
+    Callback::from(move |arg: T| submit(make(arg)))
 }
 
 #[component]
@@ -90,6 +85,8 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 LinkEvent::Unauthorized => {
                     on_signed_out.emit(Some("Your session ended. Sign in again to continue.".into()))
                 }
+                // The `ack` / `error` frame that follows tells the state.
+                LinkEvent::Settled { .. } | LinkEvent::Failed { .. } => {}
             });
             let live = Connection::start(on_event);
             *connection.borrow_mut() = Some(live.clone());
@@ -105,6 +102,16 @@ pub fn Inbox(props: &InboxProps) -> Html {
     let send: Send = {
         let connection = connection.clone();
         Rc::new(move |frame: OperatorToServer| connection.borrow().as_ref().is_some_and(|c| c.send(&frame)))
+    };
+    // Requests that must not be lost: the connection keeps and resends them.
+    let submit: Submit = {
+        let connection = connection.clone();
+        Rc::new(move |frame: OperatorToServer| {
+            let live = connection.borrow().clone();
+            if let Some(live) = live {
+                live.submit(frame);
+            }
+        })
     };
 
     // Receipts: the timer reads the latest state through this cell, so a
@@ -128,29 +135,6 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 }
             });
             move || drop(timer)
-        });
-    }
-
-    // After every welcome (first connect and each reconnect): re-open the
-    // selected conversation and re-send replies the server may not have.
-    {
-        let state = state.clone();
-        let send = send.clone();
-        use_effect_with(state.welcomes, move |welcomes| {
-            if *welcomes > 0 {
-                if let Some(open) = &state.open {
-                    send(OperatorToServer::Open {
-                        conversation: open.id.clone(),
-                    });
-                }
-                for pending in state.pending.iter().filter(|p| p.failed.is_none()) {
-                    send(OperatorToServer::Send {
-                        conversation: pending.conversation.clone(),
-                        client_msg_id: pending.client_msg_id.clone(),
-                        text: pending.text.clone(),
-                    });
-                }
-            }
         });
     }
 
@@ -247,12 +231,18 @@ pub fn Inbox(props: &InboxProps) -> Html {
             send(OperatorToServer::SetStatus { status });
         })
     };
-    let on_set_offline = request(&send, &state, |operator: OperatorId| {
-        OperatorToServer::SetTeammateStatus {
-            operator,
-            status: OperatorStatus::Offline,
-        }
-    });
+    let on_set_offline = {
+        let (send, dispatcher) = (send.clone(), state.dispatcher());
+        Callback::from(move |operator: OperatorId| {
+            let frame = OperatorToServer::SetTeammateStatus {
+                operator,
+                status: OperatorStatus::Offline,
+            };
+            if !send(frame) {
+                dispatcher.dispatch(Action::Notify("Not connected. Try again in a moment.".into()));
+            }
+        })
+    };
     let on_sign_out = {
         let connection = connection.clone();
         let on_signed_out = props.on_signed_out.clone();
@@ -317,13 +307,13 @@ pub fn Inbox(props: &InboxProps) -> Html {
         (Some(open), Some(summary)) => {
             let conversation = summary.id.clone();
             let c = conversation.clone();
-            let on_join = request(&send, &state, move |display_name: String| OperatorToServer::Join {
+            let on_join = request(&submit, move |display_name: String| OperatorToServer::Join {
                 conversation: c.clone(),
                 client_msg_id: new_client_msg_id(),
                 display_name,
             });
             let c = conversation.clone();
-            let on_take_over = request(&send, &state, move |(display_name, replacing): (String, OperatorId)| {
+            let on_take_over = request(&submit, move |(display_name, replacing): (String, OperatorId)| {
                 OperatorToServer::TakeOver {
                     conversation: c.clone(),
                     client_msg_id: new_client_msg_id(),
@@ -332,18 +322,18 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 }
             });
             let c = conversation.clone();
-            let on_transfer = request(&send, &state, move |to: OperatorId| OperatorToServer::Transfer {
+            let on_transfer = request(&submit, move |to: OperatorId| OperatorToServer::Transfer {
                 conversation: c.clone(),
                 client_msg_id: new_client_msg_id(),
                 to,
             });
             let c = conversation.clone();
-            let on_leave = request(&send, &state, move |()| OperatorToServer::Leave {
+            let on_leave = request(&submit, move |()| OperatorToServer::Leave {
                 conversation: c.clone(),
                 client_msg_id: new_client_msg_id(),
             });
             let c = conversation.clone();
-            let on_resolve = request(&send, &state, move |()| OperatorToServer::Resolve {
+            let on_resolve = request(&submit, move |()| OperatorToServer::Resolve {
                 conversation: c.clone(),
                 client_msg_id: new_client_msg_id(),
             });
@@ -357,7 +347,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 })
             };
             let on_send = {
-                let (send, dispatcher, conversation) = (send.clone(), state.dispatcher(), conversation.clone());
+                let (submit, dispatcher, conversation) = (submit.clone(), state.dispatcher(), conversation.clone());
                 Callback::from(move |text: String| {
                     let pending = PendingMessage {
                         client_msg_id: new_client_msg_id(),
@@ -367,7 +357,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                     };
                     dispatcher.dispatch(Action::Sending(pending.clone()));
                     // Offline, it stays pending and goes out after the next welcome.
-                    send(OperatorToServer::Send {
+                    submit(OperatorToServer::Send {
                         conversation: pending.conversation,
                         client_msg_id: pending.client_msg_id,
                         text: pending.text,
@@ -379,8 +369,14 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 Callback::from(move |id: ClientMsgId| dispatcher.dispatch(Action::Discard(id)))
             };
             let on_close = {
-                let dispatcher = state.dispatcher();
-                Callback::from(move |()| dispatcher.dispatch(Action::Deselect))
+                let (dispatcher, connection, conversation) =
+                    (state.dispatcher(), connection.clone(), conversation.clone());
+                Callback::from(move |()| {
+                    if let Some(live) = connection.borrow().as_ref() {
+                        live.unwatch(&conversation);
+                    }
+                    dispatcher.dispatch(Action::Deselect)
+                })
             };
             html! {
                 <ConversationView

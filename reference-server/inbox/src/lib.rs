@@ -3,6 +3,7 @@
 //!
 //! - [`state`] — the pure reducer the whole UI renders from.
 //! - [`format`] — pure text helpers (relative times, badges, log lines).
+//! - [`machine`] — the connection machine: outbox, cursors, link timing.
 //! - `connection` — the only code that touches the WebSocket.
 //! - [`pages`] — the admin and personal pages (team, profile, settings,
 //!   notifications) beside the live inbox.
@@ -11,6 +12,7 @@
 //!   callbacks only.
 
 pub mod format;
+pub mod machine;
 pub mod pages;
 pub mod state;
 

@@ -153,6 +153,9 @@ pub struct InboxState {
 
 /// Everything that changes the state.
 #[derive(Clone, Debug, PartialEq, Eq)]
+// Actions are built and consumed one at a time; boxing the frame would cost
+// an allocation per frame for no saving.
+#[allow(clippy::large_enum_variant)]
 pub enum Action {
     Frame(ServerToOperator),
     Link(Link),
