@@ -146,6 +146,25 @@ pub enum OperatorToServer {
     Unknown,
 }
 
+impl OperatorToServer {
+    /// The client message id of a request that carries one: every answer to
+    /// it (`ack`, `done` or `error`) names it, so an outbox can settle it.
+    pub fn client_msg_id(&self) -> Option<&ClientMsgId> {
+        match self {
+            OperatorToServer::Join { client_msg_id, .. }
+            | OperatorToServer::TakeOver { client_msg_id, .. }
+            | OperatorToServer::Transfer { client_msg_id, .. }
+            | OperatorToServer::Leave { client_msg_id, .. }
+            | OperatorToServer::Resolve { client_msg_id, .. }
+            | OperatorToServer::Send { client_msg_id, .. }
+            | OperatorToServer::AddNote { client_msg_id, .. }
+            | OperatorToServer::SaveShortcut { client_msg_id, .. }
+            | OperatorToServer::DeleteShortcut { client_msg_id, .. } => Some(client_msg_id),
+            _ => None,
+        }
+    }
+}
+
 /// Server → inbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

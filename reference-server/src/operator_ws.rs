@@ -151,8 +151,26 @@ fn names_conversation(frame: &OperatorToServer) -> Option<(&baton_protocol::Conv
     }
 }
 
-/// One frame of an established operator session.
+/// One frame of an established operator session. An error answering a
+/// request that carries a client message id always names it, whatever
+/// refused it (an unknown conversation, the store), so the inbox's outbox
+/// settles it instead of resending it for ever.
 fn handle(
+    app: &AppState,
+    me: &OperatorId,
+    peer: &PeerOutbox,
+    frame: OperatorToServer,
+) -> Option<Result<ServerToOperator, ErrorBody>> {
+    let id = frame.client_msg_id().cloned();
+    handle_frame(app, me, peer, frame).map(|reply| {
+        reply.map_err(|err| match (&err.client_msg_id, id) {
+            (None, Some(id)) => err.for_msg(Some(id)),
+            _ => err,
+        })
+    })
+}
+
+fn handle_frame(
     app: &AppState,
     me: &OperatorId,
     peer: &PeerOutbox,

@@ -347,3 +347,25 @@ async fn resolved_chats_are_listed_and_searched_over_http() {
         .expect("GET");
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn a_refused_request_names_its_client_msg_id_even_for_an_unknown_conversation() {
+    let server = Server::start().await;
+    let mut ana = welcomed_operator(&server, "op-a").await;
+    send(
+        &mut ana,
+        &OperatorToServer::Join {
+            conversation: ConversationId("no-such-chat".into()),
+            client_msg_id: id("j-unknown"),
+            display_name: String::new(),
+        },
+    )
+    .await;
+    let error = recv_until(&mut ana, |f: &ServerToOperator| match f {
+        ServerToOperator::Error(e) => Some(e.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(error.code, ErrorCode::NotFound);
+    assert_eq!(error.client_msg_id, Some(id("j-unknown")), "the outbox can settle it");
+}
