@@ -61,10 +61,13 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let owner = ownership(&props.summary.state, Some(&props.me.id));
     let actions = &props.actions;
 
-    // A dialog the rules no longer allow (someone else joined meanwhile)
-    // closes by itself; a take-over names the owner the operator saw.
+    // A dialog the rules no longer allow (the chat moved on meanwhile)
+    // closes by itself — except Join: an operator racing a teammate keeps
+    // their dialog, and if they confirm after the teammate won, the server's
+    // `conflict` says so and Take over is offered. A take-over names the
+    // owner the operator saw.
     let shown = match &*dialog {
-        Some(Dialog::Join) if actions.join => Some(Dialog::Join),
+        Some(Dialog::Join) if actions.join || actions.take_over.is_some() => Some(Dialog::Join),
         Some(Dialog::TakeOver(seen)) if actions.take_over.as_ref().is_some_and(|o| o.id == seen.id) => {
             Some(Dialog::TakeOver(seen.clone()))
         }
@@ -204,7 +207,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 <div class="head-title">
                     <h2 class="head-visitor" dir="auto">{ s.visitor.clone() }</h2>
                     <p class="head-facts">
-                        <span class={format!("fact fact-presence presence-{}", presence_key(s.presence))}>
+                        <span class={format!("fact fact-presence is-{}", presence_key(s.presence))}>
                             <span class="presence-dot" aria-hidden="true"></span>{ presence_label(s.presence) }
                         </span>
                         { for country }
