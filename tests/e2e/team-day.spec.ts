@@ -53,7 +53,7 @@ async function joinDialog(page: Page, confirm: string) {
 }
 
 test('a team runs a day in the inbox', async ({ browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   const dana = await inbox(browser, TEAM.dana);
   const eli = await inbox(browser, TEAM.eli);
   const noor = await inbox(browser, TEAM.noor);

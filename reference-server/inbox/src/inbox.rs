@@ -23,6 +23,9 @@ use yew::prelude::*;
 const TICK_MS: u32 = 1_000;
 /// How long an error notice stays unless dismissed.
 const TOAST_MS: u32 = 8_000;
+/// How long an alert stays unless dismissed or opened: long enough to read
+/// and act on; the chat itself stays flagged in the list.
+const ALERT_MS: u32 = 20_000;
 /// How often the open conversation's receipt is considered: at most one
 /// `receipt` frame per this span, and only when a mark moved.
 const RECEIPT_MS: u32 = 400;
@@ -188,6 +191,22 @@ pub fn Inbox(props: &InboxProps) -> Html {
         use_effect_with(toast, move |toast| {
             let timer = toast.map(|id| Timeout::new(TOAST_MS, move || dispatcher.dispatch(Action::DismissToast(id))));
             move || drop(timer)
+        });
+    }
+
+    // Alerts dismiss themselves too, each after its own while.
+    {
+        let dispatcher = state.dispatcher();
+        let newest = state.alerts.first().map(|a| a.id);
+        use_effect_with(newest, move |newest| {
+            let timer = newest.map(|id| Timeout::new(ALERT_MS, move || dispatcher.dispatch(Action::DismissAlert(id))));
+            move || {
+                // A newer alert replaces this timer; the older one is left to
+                // its close button or the cap on how many are shown.
+                if let Some(timer) = timer {
+                    timer.forget();
+                }
+            }
         });
     }
 
