@@ -306,6 +306,8 @@ impl InboxState {
             Action::Frame(frame) => self.on_frame(frame),
             Action::Link(link) => self.link = link,
             Action::Select(id) => {
+                // Opening the chat answers its alerts.
+                self.alerts.retain(|a| a.alert.conversation.as_ref() != Some(&id));
                 if self.open.as_ref().is_none_or(|o| o.id != id) {
                     self.open = Some(OpenConversation::new(id));
                 }
@@ -381,6 +383,7 @@ impl InboxState {
                 self.reported.clear();
             }
             ServerToOperator::Conversation(row) if row.state == HandoverState::Resolved => {
+                self.drop_stale_alerts(&row);
                 // It leaves the live list for the Resolved view.
                 self.conversations.retain(|c| c.id != row.id);
                 self.typing.remove(&row.id);
@@ -388,6 +391,7 @@ impl InboxState {
                 self.resolved.insert(0, row);
             }
             ServerToOperator::Conversation(row) => {
+                self.drop_stale_alerts(&row);
                 match self.conversations.iter_mut().find(|c| c.id == row.id) {
                     Some(existing) => *existing = row,
                     None => self.conversations.push(row),
@@ -481,6 +485,21 @@ impl InboxState {
         {
             self.pending.retain(|p| &p.client_msg_id != id);
         }
+    }
+
+    /// A request's alerts go once somebody has picked the chat up (or it
+    /// closed): a toast must never send an operator to a chat already taken.
+    fn drop_stale_alerts(&mut self, row: &ConversationSummary) {
+        if matches!(row.state, HandoverState::Waiting { .. }) {
+            return;
+        }
+        self.alerts.retain(|a| {
+            let about_a_request = matches!(
+                a.alert.kind,
+                AlertKind::HelpRequested | AlertKind::Unclaimed | AlertKind::OwnerGone | AlertKind::NewChat
+            );
+            !(about_a_request && a.alert.conversation.as_ref() == Some(&row.id))
+        });
     }
 
     fn on_alert(&mut self, alert: Alert) {

@@ -677,3 +677,43 @@ fn alerts_stack_newest_first_one_per_chat_and_auto_away_is_remembered() {
     )]))));
     assert_eq!(state.auto_away_at, None, "cleared once I pick a status");
 }
+
+#[test]
+fn a_request_alert_goes_once_the_chat_is_picked_up_or_opened() {
+    use baton_protocol::operator::{Alert, AlertKind};
+    let alert = |conversation: &str| {
+        Action::Frame(ServerToOperator::Alert(Alert {
+            kind: AlertKind::HelpRequested,
+            conversation: Some(conversation.into()),
+            bot: None,
+            visitor: None,
+            by: None,
+            text: None,
+        }))
+    };
+    let mut state = signed_in();
+    state.apply(welcome(vec![waiting("a", 10), waiting("b", 20)]));
+    state.apply(alert("a"));
+    state.apply(alert("b"));
+    // Still waiting: the alert stays.
+    state.apply(Action::Frame(ServerToOperator::Conversation(waiting("a", 30))));
+    assert_eq!(state.alerts.len(), 2);
+    // Eli joined "a": its alert is stale.
+    let taken = row(
+        "a",
+        40,
+        HandoverState::Human {
+            operator: op("op-eli", "Eli"),
+        },
+    );
+    state.apply(Action::Frame(ServerToOperator::Conversation(taken)));
+    let left: Vec<_> = state
+        .alerts
+        .iter()
+        .filter_map(|a| a.alert.conversation.clone())
+        .collect();
+    assert_eq!(left, [ConversationId::from("b")]);
+    // Opening "b" answers its alert.
+    state.apply(Action::Select("b".into()));
+    assert!(state.alerts.is_empty());
+}
