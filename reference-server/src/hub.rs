@@ -32,6 +32,7 @@ use tokio::sync::{broadcast, mpsc};
 
 mod alerts;
 mod owner;
+use baton_protocol::operator::AlertKind;
 mod team;
 pub use team::{TeamError, TeamMember};
 
@@ -856,15 +857,8 @@ impl Hub {
         self.store.set_operator_status(&changed, status)?;
         self.after_status_change(&mut live, before);
         if let Some(admin) = by_admin {
-            let alert = baton_protocol::operator::Alert {
-                kind: baton_protocol::operator::AlertKind::SetOffline,
-                conversation: None,
-                bot: None,
-                visitor: None,
-                by: live.profiles.get(&admin).cloned(),
-                text: None,
-            };
-            live.alert_operator(&changed, &alert);
+            let by = live.profiles.get(&admin).cloned();
+            live.alert_operator(&changed, &alerts::about_you(AlertKind::SetOffline, by));
         }
         drop(live);
         if status == baton_protocol::operator::OperatorStatus::Offline {
@@ -952,15 +946,7 @@ impl Hub {
             {
                 tracing::error!(%err, "could not store an auto-away status");
             }
-            let alert = baton_protocol::operator::Alert {
-                kind: baton_protocol::operator::AlertKind::AutoAway,
-                conversation: None,
-                bot: None,
-                visitor: None,
-                by: None,
-                text: None,
-            };
-            live.alert_operator(operator, &alert);
+            live.alert_operator(operator, &alerts::about_you(AlertKind::AutoAway, None));
         }
         self.after_status_change(&mut live, before);
     }

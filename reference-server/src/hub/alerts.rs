@@ -11,6 +11,18 @@ use baton_protocol::{
 };
 use std::sync::Arc;
 
+/// An alert about the operator themselves (their status), not a chat.
+pub(super) fn about_you(kind: AlertKind, by: Option<baton_protocol::OperatorProfile>) -> Alert {
+    Alert {
+        kind,
+        conversation: None,
+        bot: None,
+        visitor: None,
+        by,
+        text: None,
+    }
+}
+
 impl Live {
     /// An alert about `conversation` with its row's label and preview.
     fn conversation_alert(&self, kind: AlertKind, conversation: &ConversationId) -> Option<Alert> {
