@@ -371,9 +371,8 @@ fn render_event(
         EventBody::VisitorEndedHuman { operator } => banner(fill(s().you_ended, &operator.name)),
         EventBody::OwnerGone { operator, .. } => banner(fill(s().owner_gone, &operator.name)),
         EventBody::Resolved { .. } => banner(s().resolved.into()),
-        // Shown by the handover bar (the chat is waiting again); no line of
-        // its own yet.
-        EventBody::OwnerGone { .. } | EventBody::Unknown => html! {},
+        // A newer peer's event: nothing to show.
+        EventBody::Unknown => html! {},
     }
 }
 
