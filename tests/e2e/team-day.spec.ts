@@ -160,6 +160,7 @@ test('a team runs a day in the inbox', async ({ browser }) => {
   await joinDialog(eli.page, 'Join chat');
   await expect(widget2.locator('.baton-joined')).toContainText("You're chatting with Eli");
   await setStatus(eli.page, 'offline');
+  await expect(widget2.getByText('Eli had to leave')).toBeVisible();
   await expect(widget2.getByText('Connecting you to a person…')).toBeVisible();
   await expect(noor.page.locator('.toast-alert').filter({ hasText: 'needs a person again' })).toBeVisible();
   await view(noor.page, 'Waiting').click();
