@@ -199,6 +199,7 @@ test('a team runs a day in the inbox', async ({ browser }) => {
 
   // Dana resolves whatever still waits, so later specs find one request each.
   await view(dana.page, 'Waiting').click();
+  await expect(dana.page.getByRole('heading', { name: 'Waiting', exact: true })).toBeVisible();
   const waitingRows = rows(dana.page);
   while ((await waitingRows.count()) > 0) {
     const before = await waitingRows.count();
@@ -207,6 +208,7 @@ test('a team runs a day in the inbox', async ({ browser }) => {
     await joinDialog(dana.page, 'Resolve');
     await expect(waitingRows).toHaveCount(before - 1);
   }
+  await expect(view(dana.page, 'Waiting')).toHaveText(/^Waiting\s*0$/);
 
   // Everyone ends Offline.
   for (const op of [dana, eli, noor]) await setStatus(op.page, 'offline');

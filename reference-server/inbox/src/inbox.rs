@@ -233,7 +233,10 @@ pub fn Inbox(props: &InboxProps) -> Html {
             search_resolved.clone(),
             state.resolved_query.clone(),
         );
+        let page = page.clone();
         Callback::from(move |view: View| {
+            // A view of the inbox is also the way back from a settings page.
+            page.set(Page::Inbox);
             dispatcher.dispatch(Action::View(view));
             if view == View::Resolved {
                 search_resolved.emit(query.clone());
