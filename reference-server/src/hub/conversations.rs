@@ -1,0 +1,369 @@
+//! The visitor side of the hub and the conversation's life: `hello` and
+//! resume, every input through the conversation's core (`input`, `perform`),
+//! the bot's turns, the response-window and presence timers, history pages.
+
+use super::*;
+
+impl Hub {
+    /// Answers a visitor's `hello`: resumes the conversation its token proves,
+    /// or starts a new one. The welcome (with the replay) is queued and the
+    /// peer registered under the same lock, so no event is missed or doubled.
+    /// `proxy_country` comes from the trusted proxy header, if configured.
+    pub fn visitor_hello(
+        &self,
+        bot_id: &BotId,
+        hello: VisitorHello,
+        proxy_country: Option<String>,
+        outbox: &Outbox,
+    ) -> Result<(ConversationId, PeerId), ErrorBody> {
+        let country = proxy_country.map(|code| Country { code, hint: false }).or_else(|| {
+            hello
+                .locale
+                .as_deref()
+                .and_then(country_from_locale)
+                .map(|code| Country { code, hint: true })
+        });
+        if !SUPPORTED_VERSIONS.contains(&hello.protocol) {
+            return Err(unsupported_version());
+        }
+        if &hello.bot != bot_id {
+            return Err(ErrorBody::new(
+                ErrorCode::Forbidden,
+                "hello names a different bot than the socket URL",
+            ));
+        }
+        let mut live = self.lock();
+        let settings = live
+            .bots
+            .get(bot_id)
+            .cloned()
+            .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "unknown bot"))?;
+        let (conversation, token, after) = match hello.resume {
+            Some(resume) => {
+                let known = live.conversations.get(&resume.conversation).filter(|c| {
+                    &c.bot == bot_id && auth::same_hash(&c.token_hash, &auth::secret_hash(&resume.token.0))
+                });
+                if known.is_none() {
+                    // Same answer for "no such conversation" and "wrong token":
+                    // a visitor learns nothing about conversations not theirs.
+                    return Err(ErrorBody::new(
+                        ErrorCode::Unauthorized,
+                        "this conversation cannot be resumed",
+                    ));
+                }
+                (resume.conversation, None, resume.last_seq)
+            }
+            None => {
+                let id = ConversationId(auth::new_id());
+                let token = auth::new_secret();
+                let row = ConversationRow {
+                    id: id.clone(),
+                    bot: bot_id.clone(),
+                    token_hash: auth::secret_hash(&token),
+                    created_at: now(),
+                    visitor_name: None,
+                    country: None,
+                };
+                self.store.insert_conversation(&row, hello.locale.as_deref())?;
+                live.conversations
+                    .insert(id.clone(), Conversation::new(row.bot, row.token_hash, row.created_at));
+                self.publish(HubEvent::NewConversation {
+                    conversation: id.clone(),
+                    bot: bot_id.clone(),
+                });
+                (id, Some(VisitorToken(token)), Seq(0))
+            }
+        };
+        let replay = self.store.events_after(&conversation, after, MAX_REPLAY + 1)?;
+        let replay_limited = replay.len() > MAX_REPLAY;
+        let replay = if replay_limited { replay[1..].to_vec() } else { replay };
+        let availability = live.availability(&settings);
+        let conv = live.conversations.get_mut(&conversation).ok_or_else(not_found)?;
+        // A known country beats a hint; a fresh reading beats an old one.
+        let better = country
+            .as_ref()
+            .is_some_and(|c| !c.hint || conv.country.as_ref().is_none_or(|old| old.hint));
+        if better && conv.country != country {
+            conv.country = country.clone();
+            if let Some(country) = &country {
+                self.store.set_country(&conversation, country)?;
+            }
+        }
+        conv.locale = hello.locale.clone().filter(|l| l.len() <= 35);
+        if let Some(page) = hello.page.as_deref() {
+            conv.page = Some(page.chars().take(500).collect());
+        }
+        let presence_before = conv.presence.presence(now());
+        conv.presence.connected();
+        let snapshot = VisitorSnapshot {
+            state: conv.core.handover().state().clone(),
+            last_seq: conv.core.last_seq(),
+            availability,
+            team_marks: conv.core.team_marks,
+            visitor_marks: conv.core.visitor_marks,
+        };
+        send(
+            outbox,
+            &ServerToVisitor::Welcome(VisitorWelcome {
+                protocol: PROTOCOL_VERSION,
+                features: common_features(&hello.features),
+                conversation: conversation.clone(),
+                token,
+                replay,
+                replay_limited,
+                snapshot,
+            }),
+        );
+        let peer = live.next_peer();
+        live.visitors
+            .entry(conversation.clone())
+            .or_default()
+            .push((peer, outbox.clone()));
+        if presence_before != VisitorPresence::Online || after == Seq(0) {
+            live.publish_row(&conversation);
+        }
+        Ok((conversation, peer))
+    }
+
+    pub fn visitor_gone(self: &Arc<Self>, conversation: &ConversationId, peer: PeerId) {
+        let mut live = self.lock();
+        if let Some(peers) = live.visitors.get_mut(conversation) {
+            peers.retain(|(p, _)| *p != peer);
+            if peers.is_empty() {
+                live.visitors.remove(conversation);
+            }
+        }
+        // A visitor who left is not typing, whatever their last frame said.
+        live.broadcast_operators_of(
+            conversation,
+            &ServerToOperator::Typing {
+                conversation: conversation.clone(),
+                typing: false,
+            },
+        );
+        let at = now();
+        let Some(conv) = live.conversations.get_mut(conversation) else {
+            return;
+        };
+        conv.presence.disconnected(at);
+        let next = conv.presence.next_change(at);
+        drop(live);
+        if let Some(next) = next {
+            self.arm_presence_timer(conversation.clone(), next);
+        }
+    }
+
+    /// Runs one input through the conversation's core and performs the
+    /// outcome. Returns the answer owed to the sender, if any.
+    pub fn input(self: &Arc<Self>, conversation: &ConversationId, input: Input) -> Option<Result<Seq, ErrorBody>> {
+        let mut live = self.lock();
+        let bot = match live.conversations.get(conversation) {
+            Some(c) => c.bot.clone(),
+            None => return Some(Err(not_found())),
+        };
+        let facts = match self.facts(&live, &bot) {
+            Ok(facts) => facts,
+            Err(err) => return Some(Err(err)),
+        };
+        let conv = live.conversations.get_mut(conversation).expect("checked above");
+        let outcome = conv.core.handle(input, facts);
+        if let Err(err) = self.perform(&mut live, conversation, &outcome) {
+            return Some(Err(err));
+        }
+        drop(live);
+        if let Some(deadline) = outcome.deadline {
+            self.arm_timer(conversation.clone(), deadline);
+        }
+        if !outcome.events.is_empty() {
+            self.arm_unclaimed_alerts(conversation, &outcome.events);
+            // A visitor message may start a wait on an owner whose inbox is closed.
+            self.check_owner(conversation);
+        }
+        if outcome.ask_bot {
+            self.spawn_bot_turn(conversation.clone(), &outcome);
+        }
+        outcome.reply.map(|reply| match reply {
+            Reply::Ack { seq, .. } => Ok(seq),
+            Reply::Error(err) => Err(err),
+        })
+    }
+
+    /// Persists and publishes an outcome. If storing fails, the core is
+    /// rebuilt from the store, so memory never runs ahead of the disk.
+    fn perform(&self, live: &mut Live, conversation: &ConversationId, outcome: &Outcome) -> Result<(), ErrorBody> {
+        if !outcome.events.is_empty() {
+            let started = std::time::Instant::now();
+            let stored = self
+                .store
+                .append(conversation, outcome.client_msg_id.as_ref(), &outcome.events);
+            self.metrics.store_latency.observe(started.elapsed().as_secs_f64());
+            for event in &outcome.events {
+                if let EventBody::Message { author, .. } = &event.body {
+                    let kind = match author {
+                        Author::Visitor => "visitor",
+                        Author::Bot => "bot",
+                        Author::Operator { .. } => "operator",
+                        Author::Unknown => "unknown",
+                    };
+                    self.metrics
+                        .messages
+                        .get_or_create(&crate::metrics::KindLabel { kind })
+                        .inc();
+                }
+            }
+            if let Err(err) = stored {
+                if let (Ok(log), Some(conv)) = (self.store.log(conversation), live.conversations.get_mut(conversation))
+                {
+                    conv.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
+                }
+                return Err(err.into());
+            }
+        }
+        let conv = live.conversations.get_mut(conversation).ok_or_else(not_found)?;
+        for event in &outcome.events {
+            conv.note(event);
+        }
+        let bot = conv.bot.clone();
+        for event in &outcome.events {
+            self.publish(HubEvent::Stored {
+                conversation: conversation.clone(),
+                bot: bot.clone(),
+                event: event.clone(),
+            });
+        }
+        for event in &outcome.events {
+            live.broadcast_visitors(conversation, &ServerToVisitor::Event(event.clone()));
+            live.broadcast_operators_of(
+                conversation,
+                &ServerToOperator::Event {
+                    conversation: conversation.clone(),
+                    event: event.clone(),
+                },
+            );
+        }
+        if !outcome.events.is_empty() {
+            live.publish_row(conversation);
+            live.alerts_for(conversation, &outcome.events);
+            self.escalate_owner_gone(conversation, &bot, &outcome.events);
+        }
+        if outcome.visitor_marks.is_some() || outcome.team_marks.is_some() {
+            let conv = &live.conversations[conversation];
+            let (visitor, team) = (conv.core.visitor_marks, conv.core.team_marks);
+            if outcome.visitor_marks.is_some() {
+                self.publish(HubEvent::VisitorMarks {
+                    conversation: conversation.clone(),
+                    marks: visitor,
+                });
+            }
+            if outcome.team_marks.is_some() {
+                live.broadcast_visitors(conversation, &ServerToVisitor::Receipts { team });
+            }
+            live.broadcast_operators_of(
+                conversation,
+                &ServerToOperator::Receipts {
+                    conversation: conversation.clone(),
+                    visitor,
+                    team,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn spawn_bot_turn(self: &Arc<Self>, conversation: ConversationId, outcome: &Outcome) {
+        let Some(text) = outcome.events.iter().find_map(|e| e.body.message_text()) else {
+            return;
+        };
+        let (bot, human_available) = {
+            let live = self.lock();
+            let Some(conv) = live.conversations.get(&conversation) else {
+                return;
+            };
+            (conv.bot.clone(), live.team.human_available(&conv.bot))
+        };
+        let Some(engine) = self.engines.get(&bot).cloned() else {
+            return;
+        };
+        let history = match self.store.recent(&conversation, crate::bot::HISTORY_FOR_BOT) {
+            Ok(history) => history,
+            Err(err) => {
+                tracing::error!(%err, "could not read the history for the bot");
+                Vec::new()
+            }
+        };
+        let turn = BotTurn {
+            bot,
+            conversation: conversation.clone(),
+            text: text.to_owned(),
+            history,
+            human_available,
+        };
+        let hub = Arc::clone(self);
+        tokio::spawn(async move {
+            let reply = engine.reply(turn).await;
+            // The core drops the reply if a person took the chat meanwhile.
+            hub.input(
+                &conversation,
+                Input::BotReply {
+                    text: reply.text,
+                    offer_human: reply.offer_human,
+                },
+            );
+        });
+    }
+
+    pub(super) fn arm_timer(self: &Arc<Self>, conversation: ConversationId, deadline: Timestamp) {
+        let hub = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(deadline.0.saturating_sub(now().0))).await;
+            if let Some(hub) = hub.upgrade() {
+                hub.input(&conversation, Input::Timeout);
+            }
+        });
+    }
+
+    fn arm_presence_timer(self: &Arc<Self>, conversation: ConversationId, at: Timestamp) {
+        let hub = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(at.0.saturating_sub(now().0))).await;
+            let Some(hub) = hub.upgrade() else { return };
+            let next = {
+                let mut live = hub.lock();
+                live.publish_row(&conversation);
+                live.conversations
+                    .get(&conversation)
+                    .and_then(|c| c.presence.next_change(now()))
+            };
+            if let Some(next) = next {
+                hub.arm_presence_timer(conversation, next);
+            }
+        });
+    }
+
+    /// The visitor is typing: tell the operators.
+    pub fn visitor_typing(&self, conversation: &ConversationId, typing: bool) {
+        self.lock().broadcast_operators_of(
+            conversation,
+            &ServerToOperator::Typing {
+                conversation: conversation.clone(),
+                typing,
+            },
+        );
+    }
+
+    /// A page of older events.
+    pub fn history_page(
+        &self,
+        conversation: &ConversationId,
+        before: Seq,
+        limit: u32,
+    ) -> Result<HistoryPage, ErrorBody> {
+        let limit = limit.clamp(1, MAX_HISTORY_PAGE);
+        let mut events = self.store.events_before(conversation, before, limit + 1)?;
+        let has_more = events.len() > limit as usize;
+        if has_more {
+            events.remove(0);
+        }
+        Ok(HistoryPage { events, has_more })
+    }
+}
