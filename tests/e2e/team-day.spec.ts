@@ -197,9 +197,16 @@ test('a team runs a day in the inbox', async ({ browser }) => {
   await dana.page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(widget.getByRole('button', { name: 'Talk to a human' })).toBeVisible();
 
-  // Dana resolves whatever still waits, so later specs find one request each.
+  // Everyone ends Offline.
+  for (const op of [dana, eli, noor]) await setStatus(op.page, 'offline');
+
+  // Then Dana resolves whatever waits — including chats that earlier specs
+  // left with her, which her going Offline just handed back to the team —
+  // so later specs find one request each.
   await view(dana.page, 'Waiting').click();
   await expect(dana.page.getByRole('heading', { name: 'Waiting', exact: true })).toBeVisible();
+  // The handed-back rows follow the roster frame on the same socket.
+  await dana.page.waitForTimeout(500);
   const waitingRows = rows(dana.page);
   while ((await waitingRows.count()) > 0) {
     const before = await waitingRows.count();
@@ -210,8 +217,6 @@ test('a team runs a day in the inbox', async ({ browser }) => {
   }
   await expect(view(dana.page, 'Waiting')).toHaveText(/^Waiting\s*0$/);
 
-  // Everyone ends Offline.
-  for (const op of [dana, eli, noor]) await setStatus(op.page, 'offline');
   // Operators' pages may see the one 401 of /api/me before signing in; nothing else.
   const unexpected = (errors: string[]) => errors.filter((e) => !/HTTP 401: .*\/api\/me$/.test(e));
   for (const errors of [dana.errors, eli.errors, noor.errors, shopperErrors, secondErrors]) expect(unexpected(errors)).toEqual([]);

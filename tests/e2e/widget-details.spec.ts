@@ -13,6 +13,10 @@ const HELLO = 'Hi, Dana here — what can I do for you?';
 test('one "Talk to a human" at a time, and the operator in their own colour', async ({ browser }) => {
   await operatorAndVisitor(browser, async ({ operator, visitor, errors }) => {
     const widget = await openWidget(visitor);
+    // Named, so the operator finds this visitor's row whatever else waits.
+    await visitor.evaluate(() =>
+      (window as unknown as { Baton: { identify(v: object): void } }).Baton.identify({ name: 'Colour Check' }),
+    );
     const bar = widget.locator('.baton-bar').getByRole('button', { name: 'Talk to a human' });
     const inline = widget.locator('.baton-offer');
 
@@ -31,7 +35,7 @@ test('one "Talk to a human" at a time, and the operator in their own colour', as
     await expect(talkToHuman(widget)).toHaveCount(0);
 
     // Dana joins; her colour reaches the widget.
-    const row = operator.getByRole('listitem').filter({ hasText: 'Help requested' });
+    const row = operator.getByRole('listitem').filter({ hasText: 'Colour Check' });
     await row.click();
     await operator.getByRole('button', { name: 'Join', exact: true }).click();
     await operator.getByRole('dialog').getByRole('button', { name: 'Join chat' }).click();
