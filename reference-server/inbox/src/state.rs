@@ -365,12 +365,7 @@ impl InboxState {
             }
             Action::AddingNote(note) => self.adding_note(note),
             Action::DiscardNote(id) => self.pending_notes.retain(|p| p.client_msg_id != id),
-            Action::ShortcutRequest(client_msg_id) => {
-                self.shortcut_request = Some(ShortcutRequest {
-                    client_msg_id,
-                    error: None,
-                })
-            }
+            Action::ShortcutRequest(id) => self.shortcut_requested(id),
             Action::ClearShortcutRequest => self.shortcut_request = None,
         }
     }

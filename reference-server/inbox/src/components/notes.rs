@@ -20,7 +20,14 @@ pub struct NotesPanelProps {
 
 #[component]
 pub fn NotesPanel(props: &NotesPanelProps) -> Html {
-    let expanded = use_state(|| true);
+    // Open beside a desktop log; folded on a phone, where the log needs the
+    // room (its count still shows).
+    let expanded = use_state(|| {
+        web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .is_none_or(|w| w > 760.0)
+    });
     let draft = use_state(String::new);
     let list = use_node_ref();
     // Keep the newest note in sight as notes arrive.

@@ -70,6 +70,13 @@ impl InboxState {
         }
     }
 
+    pub(super) fn shortcut_requested(&mut self, client_msg_id: ClientMsgId) {
+        self.shortcut_request = Some(ShortcutRequest {
+            client_msg_id,
+            error: None,
+        });
+    }
+
     pub(super) fn on_note(&mut self, conversation: ConversationId, note: Note) {
         if let Some(open) = self.open.as_mut().filter(|o| o.id == conversation) {
             open.merge_notes([note]);
