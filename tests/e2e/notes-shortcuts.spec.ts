@@ -56,7 +56,7 @@ test('notes stay with the team; saved replies fill in and stay editable', async 
     await expect(seen).toHaveCount(1);
     await expect(seen.locator('.team-note-author')).toHaveText('Dana');
     await expect(seen.locator('time')).toHaveText(/^\d\d:\d\d$/);
-    await dana.screenshot({ path: 'test-results/notes-shortcuts/notes.png' });
+    await dana.screenshot({ path: test.info().outputPath('notes.png') });
     // A note is not a message: not in either log, and never the visitor's.
     await expect(dana.getByRole('log')).not.toContainText(secret);
     await expect(noor.getByRole('log')).not.toContainText(secret);
@@ -75,7 +75,7 @@ test('notes stay with the team; saved replies fill in and stay editable', async 
     await panel.getByLabel('Reply text').fill('Another thanks');
     await panel.getByRole('button', { name: 'Save reply' }).click();
     await expect(panel.getByRole('alert')).toHaveText('You already have a shortcut with that trigger');
-    await dana.screenshot({ path: 'test-results/notes-shortcuts/saved-replies.png' });
+    await dana.screenshot({ path: test.info().outputPath('saved-replies.png') });
     await panel.getByRole('button', { name: 'Close' }).click();
     await expect(panel).toHaveCount(0);
 
@@ -87,7 +87,7 @@ test('notes stay with the team; saved replies fill in and stay editable', async 
     await expect(list.getByRole('option')).toHaveCount(1);
     await expect(list.getByRole('option', { selected: true })).toContainText('/thanks');
     await expect(box).toHaveAttribute('aria-activedescendant', 'shortcut-option-0');
-    await dana.screenshot({ path: 'test-results/notes-shortcuts/picker.png' });
+    await dana.screenshot({ path: test.info().outputPath('picker.png') });
     await box.press('Escape');
     await expect(list).toHaveCount(0);
     await expect(box).toHaveValue('/tha');
@@ -115,11 +115,11 @@ test('notes stay with the team; saved replies fill in and stay editable', async 
     expect(frames.filter((f) => f.includes('VIP: second order'))).toEqual([]);
 
     await noor.setViewportSize({ width: 375, height: 740 });
-    await noor.screenshot({ path: 'test-results/notes-shortcuts/notes-375.png' });
+    await noor.screenshot({ path: test.info().outputPath('notes-375.png') });
     await dana.setViewportSize({ width: 375, height: 740 });
     await box.pressSequentially('/th');
     await expect(list).toBeVisible();
-    await dana.screenshot({ path: 'test-results/notes-shortcuts/picker-375.png' });
+    await dana.screenshot({ path: test.info().outputPath('picker-375.png') });
     await box.fill('');
     await dana.setViewportSize({ width: 1280, height: 720 });
 
