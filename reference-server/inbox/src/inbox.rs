@@ -11,8 +11,8 @@ use crate::components::toast::{NotifyBanner, ToastView};
 use crate::connection::{Connection, LinkEvent, new_client_msg_id};
 use crate::format::{alert_text, tab_title};
 use crate::pages::{Nav, Page, PageView};
-use crate::state::{Action, InboxState, Link, PendingMessage, View};
-use baton_protocol::operator::{AlertKind, OperatorStatus, OperatorToServer};
+use crate::state::{Action, InboxState, Link, PendingMessage, PendingNote, View};
+use baton_protocol::operator::{AlertKind, OperatorStatus, OperatorToServer, ShortcutDraft, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationId, OperatorId, OperatorProfile, Timestamp};
 use gloo_timers::callback::{Interval, Timeout};
 use std::cell::RefCell;
@@ -324,6 +324,31 @@ pub fn Inbox(props: &InboxProps) -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |me: OperatorProfile| dispatcher.dispatch(Action::Profile(me)))
     };
+    // Saved replies are mine, outside any conversation; the server answers
+    // with `done` and the new list, or a refusal the panel shows.
+    let on_save_shortcut = {
+        let (submit, dispatcher) = (submit.clone(), state.dispatcher());
+        Callback::from(move |shortcut: ShortcutDraft| {
+            let client_msg_id = new_client_msg_id();
+            dispatcher.dispatch(Action::ShortcutRequest(client_msg_id.clone()));
+            submit(OperatorToServer::SaveShortcut {
+                client_msg_id,
+                shortcut,
+            });
+        })
+    };
+    let on_delete_shortcut = {
+        let (submit, dispatcher) = (submit.clone(), state.dispatcher());
+        Callback::from(move |id: ShortcutId| {
+            let client_msg_id = new_client_msg_id();
+            dispatcher.dispatch(Action::ShortcutRequest(client_msg_id.clone()));
+            submit(OperatorToServer::DeleteShortcut { client_msg_id, id });
+        })
+    };
+    let on_shortcuts_closed = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |()| dispatcher.dispatch(Action::ClearShortcutRequest))
+    };
     let selected = state.selected().cloned();
     let view = match (&state.open, selected) {
         (Some(open), Some(summary)) => {
@@ -386,6 +411,27 @@ pub fn Inbox(props: &InboxProps) -> Html {
                     });
                 })
             };
+            let on_add_note = {
+                let (submit, dispatcher, conversation) = (submit.clone(), state.dispatcher(), conversation.clone());
+                Callback::from(move |text: String| {
+                    let note = PendingNote {
+                        client_msg_id: new_client_msg_id(),
+                        conversation: conversation.clone(),
+                        text,
+                        failed: None,
+                    };
+                    dispatcher.dispatch(Action::AddingNote(note.clone()));
+                    submit(OperatorToServer::AddNote {
+                        conversation: note.conversation,
+                        client_msg_id: note.client_msg_id,
+                        text: note.text,
+                    });
+                })
+            };
+            let on_discard_note = {
+                let dispatcher = state.dispatcher();
+                Callback::from(move |id: ClientMsgId| dispatcher.dispatch(Action::DiscardNote(id)))
+            };
             let on_discard = {
                 let dispatcher = state.dispatcher();
                 Callback::from(move |id: ClientMsgId| dispatcher.dispatch(Action::Discard(id)))
@@ -416,7 +462,12 @@ pub fn Inbox(props: &InboxProps) -> Html {
                     online={state.link == Link::Online}
                     now={state.now}
                     {on_join} {on_take_over} {on_transfer} {on_leave} {on_resolve}
-                    {on_send} {on_typing} {on_discard} {on_close} />
+                    {on_send} {on_typing} {on_discard} {on_close}
+                    notes={open.notes.clone()} pending_notes={state.pending_notes_here()} {on_add_note} {on_discard_note}
+                    shortcuts={state.shortcuts.clone()} shortcut_busy={state.shortcut_busy()}
+                    shortcut_error={state.shortcut_error().map(str::to_owned)}
+                    on_save_shortcut={on_save_shortcut.clone()} on_delete_shortcut={on_delete_shortcut.clone()}
+                    on_shortcuts_closed={on_shortcuts_closed.clone()} />
             }
         }
         _ => html! {

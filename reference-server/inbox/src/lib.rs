@@ -4,6 +4,7 @@
 //! - [`state`] — the pure reducer the whole UI renders from.
 //! - [`format`] — pure text helpers (relative times, badges, log lines).
 //! - [`machine`] — the connection machine: outbox, cursors, link timing.
+//! - [`shortcuts`] — saved replies in the composer: `/word`, matches, placeholders.
 //! - `connection` — the only code that touches the WebSocket.
 //! - [`pages`] — the admin and personal pages (team, profile, settings,
 //!   notifications) beside the live inbox.
@@ -14,6 +15,7 @@
 pub mod format;
 pub mod machine;
 pub mod pages;
+pub mod shortcuts;
 pub mod state;
 
 #[cfg(target_arch = "wasm32")]

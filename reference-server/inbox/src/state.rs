@@ -4,7 +4,8 @@
 //! Yew `Reducible`.
 
 use baton_protocol::operator::{
-    Alert, AlertKind, AlertPrefs, BotInfo, ConversationSummary, OperatorStatus, Role, Roster, ServerToOperator,
+    Alert, AlertKind, AlertPrefs, BotInfo, ConversationSummary, Note, OperatorStatus, Role, Roster, ServerToOperator,
+    Shortcut,
 };
 use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
 use baton_protocol::{
@@ -57,6 +58,8 @@ pub struct OpenConversation {
     pub events: BTreeMap<Seq, ConversationEvent>,
     /// `history` has answered at least once since it was opened.
     pub loaded: bool,
+    /// Internal notes, oldest first (from `history` and live `note` frames).
+    pub notes: Vec<Note>,
 }
 
 impl OpenConversation {
@@ -65,6 +68,7 @@ impl OpenConversation {
             id,
             events: BTreeMap::new(),
             loaded: false,
+            notes: Vec::new(),
         }
     }
 }
@@ -148,6 +152,12 @@ pub struct InboxState {
     /// What this tab has reported with `receipt` since the last welcome, so a
     /// mark is sent only when it moves.
     pub reported: BTreeMap<ConversationId, ReceiptMarks>,
+    /// My notes not stored yet (state/notes.rs).
+    pub pending_notes: Vec<PendingNote>,
+    /// My saved replies, by trigger.
+    pub shortcuts: Vec<Shortcut>,
+    /// My last save or delete of a shortcut, until done.
+    pub shortcut_request: Option<ShortcutRequest>,
     next_toast: u64,
 }
 
@@ -182,6 +192,14 @@ pub enum Action {
     DismissToast(u64),
     /// A `receipt` frame went out: remember it so it is not sent again.
     Reported(ReceiptReport),
+    /// I added a note; show it as pending until `done`.
+    AddingNote(PendingNote),
+    /// Drop a (failed) pending note.
+    DiscardNote(ClientMsgId),
+    /// I asked to save or delete a shortcut under this id.
+    ShortcutRequest(ClientMsgId),
+    /// The saved-replies panel closed: forget its refusal.
+    ClearShortcutRequest,
 }
 
 /// Who has a conversation, from my point of view.
@@ -345,6 +363,10 @@ impl InboxState {
                 let (delivered, read) = (report.delivered, report.read);
                 mark.advance(delivered, read, delivered.max(read).unwrap_or_default());
             }
+            Action::AddingNote(note) => self.adding_note(note),
+            Action::DiscardNote(id) => self.pending_notes.retain(|p| p.client_msg_id != id),
+            Action::ShortcutRequest(id) => self.shortcut_requested(id),
+            Action::ClearShortcutRequest => self.shortcut_request = None,
         }
     }
 
@@ -357,6 +379,7 @@ impl InboxState {
                 self.role = welcome.role;
                 self.alert_prefs = welcome.alert_prefs;
                 self.bots = welcome.bots;
+                self.on_shortcuts(welcome.shortcuts);
                 if self
                     .bot_filter
                     .as_ref()
@@ -412,7 +435,11 @@ impl InboxState {
                     open.events.entry(event.seq).or_insert(event);
                 }
             }
-            ServerToOperator::History { conversation, page, .. } => {
+            ServerToOperator::History {
+                conversation,
+                page,
+                notes,
+            } => {
                 let events = page.events;
                 for event in &events {
                     self.settle(event);
@@ -422,6 +449,7 @@ impl InboxState {
                         open.events.entry(event.seq).or_insert(event);
                     }
                     open.loaded = true;
+                    open.merge_notes(notes);
                 }
             }
             ServerToOperator::Ack { client_msg_id, .. } => {
@@ -440,6 +468,7 @@ impl InboxState {
                 }
                 self.roster = roster;
             }
+            ServerToOperator::Error(error) if self.on_side_error(&error) => {}
             ServerToOperator::Error(error) => {
                 let message = crate::format::sentence(&error.message);
                 if let Some(id) = &error.client_msg_id {
@@ -463,13 +492,12 @@ impl InboxState {
                 // so after a restart they may start over: take them as sent).
                 self.marks.insert(conversation, Marks { visitor, team });
             }
-            // Not shown yet (the inbox issue wires them): notes, shortcuts,
-            // typing and presence changes. Heartbeat answers and
+            ServerToOperator::Note { conversation, note } => self.on_note(conversation, note),
+            ServerToOperator::Done { client_msg_id } => self.on_done(&client_msg_id),
+            ServerToOperator::Shortcuts { shortcuts } => self.on_shortcuts(shortcuts),
+            // Not shown yet: presence changes. Heartbeat answers and
             // `going_away` need nothing here: the connection reconnects.
-            ServerToOperator::Note { .. }
-            | ServerToOperator::Done { .. }
-            | ServerToOperator::Presence { .. }
-            | ServerToOperator::Shortcuts { .. }
+            ServerToOperator::Presence { .. }
             | ServerToOperator::Pong
             | ServerToOperator::GoingAway { .. }
             | ServerToOperator::Unknown => {}
@@ -563,7 +591,9 @@ impl yew::Reducible for InboxState {
     }
 }
 
+mod notes;
 mod views;
+pub use notes::{PendingNote, ShortcutRequest};
 pub use views::waiting_since;
 
 #[cfg(test)]

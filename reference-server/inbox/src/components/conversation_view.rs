@@ -5,10 +5,12 @@
 use super::composer::Composer;
 use super::dialogs::{ConfirmDialog, JoinDialog, TransferDialog};
 use super::message_log::MessageLog;
+use super::notes::NotesPanel;
+use super::saved_replies::SavedReplies;
 use crate::format::{clock, flag, presence_label, relative_time};
-use crate::state::{Ownership, PendingMessage, ownership, waiting_since};
+use crate::state::{Ownership, PendingMessage, PendingNote, ownership, waiting_since};
 use baton_protocol::handover::OperatorActions;
-use baton_protocol::operator::{ConversationSummary, RosterEntry};
+use baton_protocol::operator::{ConversationSummary, Note, RosterEntry, Shortcut, ShortcutDraft, ShortcutId};
 use baton_protocol::receipts::ReceiptMarks;
 use baton_protocol::{ClientMsgId, ConversationEvent, OperatorId, OperatorProfile, Timestamp};
 use yew::prelude::*;
@@ -44,6 +46,19 @@ pub struct ConversationViewProps {
     pub on_typing: Callback<bool>,
     pub on_discard: Callback<ClientMsgId>,
     pub on_close: Callback<()>,
+    /// Internal notes and mine on their way (components/notes.rs).
+    pub notes: Vec<Note>,
+    pub pending_notes: Vec<PendingNote>,
+    pub on_add_note: Callback<String>,
+    pub on_discard_note: Callback<ClientMsgId>,
+    /// My saved replies and the panel that manages them.
+    pub shortcuts: Vec<Shortcut>,
+    pub shortcut_busy: bool,
+    pub shortcut_error: Option<String>,
+    pub on_save_shortcut: Callback<ShortcutDraft>,
+    pub on_delete_shortcut: Callback<ShortcutId>,
+    /// The saved-replies panel closed.
+    pub on_shortcuts_closed: Callback<()>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -58,6 +73,7 @@ enum Dialog {
 #[component]
 pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let dialog = use_state(|| None::<Dialog>);
+    let saved_replies = use_state(|| false);
     let owner = ownership(&props.summary.state, Some(&props.me.id));
     let actions = &props.actions;
 
@@ -180,8 +196,26 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         None => html! {},
     };
 
+    let on_manage = {
+        let saved_replies = saved_replies.clone();
+        Callback::from(move |()| saved_replies.set(true))
+    };
+    let close_saved_replies = {
+        let (saved_replies, cb) = (saved_replies.clone(), props.on_shortcuts_closed.clone());
+        Callback::from(move |()| {
+            saved_replies.set(false);
+            cb.emit(());
+        })
+    };
+    // `{operator_name}` is the name this visitor knows me by.
+    let operator_name = match owner {
+        Ownership::Mine(me) => me.name.clone(),
+        _ => props.me.name.clone(),
+    };
     let footer = if actions.reply {
-        html! { <Composer on_send={props.on_send.clone()} on_typing={props.on_typing.clone()} online={props.online} /> }
+        html! { <Composer on_send={props.on_send.clone()} on_typing={props.on_typing.clone()} online={props.online}
+        shortcuts={props.shortcuts.clone()} visitor_name={props.summary.visitor.clone()} {operator_name}
+        {on_manage} /> }
     } else {
         let hint = match owner {
             Ownership::Bot | Ownership::Waiting => "Join the chat to reply.".to_owned(),
@@ -228,7 +262,14 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             <MessageLog events={props.events.clone()} pending={props.pending.clone()} loaded={props.loaded}
                 me={props.me.id.clone()} visitor_marks={props.visitor_marks} on_discard={props.on_discard.clone()}
                 typing={props.typing} visitor={s.visitor.clone()} />
+            <NotesPanel notes={props.notes.clone()} pending={props.pending_notes.clone()}
+                on_add={props.on_add_note.clone()} on_discard={props.on_discard_note.clone()} />
             <div class="conversation-foot">{ footer }</div>
+            if *saved_replies {
+                <SavedReplies shortcuts={props.shortcuts.clone()} busy={props.shortcut_busy}
+                    error={props.shortcut_error.clone()} on_save={props.on_save_shortcut.clone()}
+                    on_delete={props.on_delete_shortcut.clone()} on_close={close_saved_replies} />
+            }
         </section>
     }
 }

@@ -7,6 +7,8 @@ pub mod conversation_view;
 pub mod dialogs;
 pub mod header;
 pub mod message_log;
+pub mod notes;
+pub mod saved_replies;
 pub mod sidebar;
 pub mod sign_in;
 pub mod toast;

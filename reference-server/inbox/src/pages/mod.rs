@@ -15,7 +15,7 @@ mod alerts;
 #[cfg(target_arch = "wasm32")]
 mod channels;
 #[cfg(target_arch = "wasm32")]
-mod dialog;
+pub(crate) mod dialog;
 #[cfg(target_arch = "wasm32")]
 mod hooks;
 #[cfg(target_arch = "wasm32")]

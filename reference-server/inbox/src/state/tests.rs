@@ -717,3 +717,5 @@ fn a_request_alert_goes_once_the_chat_is_picked_up_or_opened() {
     state.apply(Action::Select("b".into()));
     assert!(state.alerts.is_empty());
 }
+
+mod notes;

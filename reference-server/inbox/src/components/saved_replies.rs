@@ -1,0 +1,156 @@
+//! The saved-replies panel: my shortcuts, to create, edit and delete. The
+//! server checks them (one-word trigger, no duplicate) and its refusal is
+//! shown here as it said it.
+
+use crate::pages::dialog::Modal;
+use baton_protocol::operator::{Shortcut, ShortcutDraft, ShortcutId};
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct SavedRepliesProps {
+    pub shortcuts: Vec<Shortcut>,
+    /// A save or delete is on its way.
+    pub busy: bool,
+    /// The server refused the last one.
+    pub error: Option<String>,
+    pub on_save: Callback<ShortcutDraft>,
+    pub on_delete: Callback<ShortcutId>,
+    pub on_close: Callback<()>,
+}
+
+#[component]
+pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
+    let editing = use_state(|| None::<ShortcutId>);
+    let trigger = use_state(String::new);
+    let text = use_state(String::new);
+    // Set when a save goes out: once it is done without a refusal, the form
+    // clears for the next one.
+    let saving = use_mut_ref(|| false);
+    {
+        let (editing, trigger, text, saving) = (editing.clone(), trigger.clone(), text.clone(), saving.clone());
+        let (busy, refused) = (props.busy, props.error.is_some());
+        use_effect_with(props.busy, move |_| {
+            if !busy && std::mem::take(&mut *saving.borrow_mut()) && !refused {
+                editing.set(None);
+                trigger.set(String::new());
+                text.set(String::new());
+            }
+        });
+    }
+    let on_trigger = {
+        let trigger = trigger.clone();
+        Callback::from(move |e: InputEvent| trigger.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_text = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
+    };
+    let onsubmit = {
+        let (editing, trigger, text, saving) = (editing.clone(), trigger.clone(), text.clone(), saving.clone());
+        let (on_save, busy) = (props.on_save.clone(), props.busy);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if busy {
+                return;
+            }
+            *saving.borrow_mut() = true;
+            on_save.emit(ShortcutDraft {
+                id: (*editing).clone(),
+                trigger: trigger.trim().trim_start_matches('/').to_owned(),
+                text: text.trim().to_owned(),
+            });
+        })
+    };
+    let cancel_edit = {
+        let (editing, trigger, text) = (editing.clone(), trigger.clone(), text.clone());
+        Callback::from(move |_: MouseEvent| {
+            editing.set(None);
+            trigger.set(String::new());
+            text.set(String::new());
+        })
+    };
+    let close = {
+        let cb = props.on_close.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+
+    let rows = props.shortcuts.iter().map(|s| {
+        let edit = {
+            let (editing, trigger, text, s) = (editing.clone(), trigger.clone(), text.clone(), s.clone());
+            Callback::from(move |_: MouseEvent| {
+                editing.set(Some(s.id.clone()));
+                trigger.set(s.trigger.clone());
+                text.set(s.text.clone());
+            })
+        };
+        let delete = {
+            let (cb, id) = (props.on_delete.clone(), s.id.clone());
+            Callback::from(move |_: MouseEvent| cb.emit(id.clone()))
+        };
+        let label = format!("/{}", s.trigger);
+        html! {
+            <li class="saved-reply" key={s.id.0.clone()}>
+                <div class="saved-reply-body">
+                    <span class="shortcut-trigger" dir="auto">{ label.clone() }</span>
+                    <span class="saved-reply-text" dir="auto">{ s.text.clone() }</span>
+                </div>
+                <div class="saved-reply-actions">
+                    <button type="button" class="btn btn-ghost btn-small" onclick={edit}
+                        aria-label={format!("Edit {label}")}>{ "Edit" }</button>
+                    <button type="button" class="btn btn-ghost btn-small saved-reply-delete" onclick={delete}
+                        disabled={props.busy} aria-label={format!("Delete {label}")}>{ "Delete" }</button>
+                </div>
+            </li>
+        }
+    });
+    let heading = if editing.is_some() {
+        "Edit saved reply"
+    } else {
+        "New saved reply"
+    };
+    html! {
+        <Modal id="saved-replies" title="Saved replies" on_close={props.on_close.clone()}
+            text="Type / and the trigger in the reply box to insert one. Only you see your saved replies.">
+            if props.shortcuts.is_empty() {
+                <p class="saved-replies-empty">{ "You have no saved replies yet." }</p>
+            } else {
+                <ul class="saved-replies" aria-label="My saved replies">{ for rows }</ul>
+            }
+            <form class="saved-reply-form" {onsubmit} aria-labelledby="saved-reply-heading">
+                <h3 id="saved-reply-heading" class="saved-reply-heading">{ heading }</h3>
+                <div class="field">
+                    <label for="shortcut-trigger">{ "Trigger" }</label>
+                    <div class="trigger-input">
+                        <span aria-hidden="true">{ "/" }</span>
+                        <input id="shortcut-trigger" type="text" maxlength="40" autocomplete="off" spellcheck="false"
+                            data-autofocus="" value={(*trigger).clone()} oninput={on_trigger}
+                            aria-describedby="shortcut-trigger-help" />
+                    </div>
+                    <span id="shortcut-trigger-help" class="shortcut-help">{ "One word, e.g. thanks or returns." }</span>
+                </div>
+                <div class="field">
+                    <label for="shortcut-text">{ "Reply text" }</label>
+                    <textarea id="shortcut-text" rows="4" dir="auto" value={(*text).clone()} oninput={on_text}
+                        aria-describedby="shortcut-text-help" />
+                    <span id="shortcut-text-help" class="shortcut-help">
+                        { "{visitor_name} and {operator_name} are filled in when you insert it." }
+                    </span>
+                </div>
+                if let Some(error) = &props.error {
+                    <p class="form-error" role="alert">{ error.clone() }</p>
+                }
+                <div class="dialog-actions">
+                    if editing.is_some() {
+                        <button type="button" class="btn btn-ghost" onclick={cancel_edit}>{ "Cancel edit" }</button>
+                    }
+                    <button type="button" class="btn btn-ghost" onclick={close}>{ "Close" }</button>
+                    <button type="submit" class="btn btn-primary" aria-disabled={props.busy.to_string()}
+                        disabled={trigger.trim().is_empty() || text.trim().is_empty()}>
+                        { if editing.is_some() { "Save changes" } else { "Save reply" } }
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
