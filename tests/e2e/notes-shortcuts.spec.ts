@@ -36,7 +36,7 @@ test('notes stay with the team; saved replies fill in and stay editable', async 
     const widget = await openWidget(visitor);
     await visitor.evaluate(() => (window as unknown as { Baton: { identify(v: object): void } }).Baton.identify({ name: 'Maya Visitor' }));
     await say(widget, 'Hi, is my order on its way?');
-    await handOver(widget, dana);
+    await handOver(widget, dana, 'Maya Visitor');
     await expect(dana.locator('.head-visitor')).toHaveText('Maya Visitor');
 
     // ---- Noor (Offline, reading along) opens the same chat.

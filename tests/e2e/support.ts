@@ -118,14 +118,16 @@ export async function handOverRequest(widget: Locator) {
 let visitorsNamed = 0;
 
 /** The visitor asks for a person; the operator opens the request and joins.
- *  The visitor is named first, so the operator finds their row whatever
- *  other requests the shared server holds. */
-export async function handOver(widget: Locator, operator: Page) {
+ *  The visitor is named first (unless the spec `named` them already), so the
+ *  operator finds their row whatever other requests the shared server holds. */
+export async function handOver(widget: Locator, operator: Page, named?: string) {
   visitorsNamed += 1;
-  const name = `Guest ${visitorsNamed}-${Date.now() % 100_000}`;
-  await widget
-    .page()
-    .evaluate((n) => (window as unknown as { Baton: { identify(v: object): void } }).Baton.identify({ name: n }), name);
+  const name = named ?? `Guest ${visitorsNamed}-${Date.now() % 100_000}`;
+  if (!named) {
+    await widget
+      .page()
+      .evaluate((n) => (window as unknown as { Baton: { identify(v: object): void } }).Baton.identify({ name: n }), name);
+  }
   await talkToHuman(widget).click();
   await expect(widget.getByText('Connecting you to a person…')).toBeVisible();
   const row = operator.getByRole('listitem').filter({ hasText: name }).filter({ hasText: 'Help requested' });
