@@ -153,6 +153,13 @@ test('a team runs a day in the inbox', async ({ browser }) => {
   await expect(view(winner.page, 'All open')).toBeVisible();
   await view(winner.page, 'Resolved').click();
   await expect(rows(winner.page)).not.toHaveCount(0);
+  // Searched by the visitor's name, with other resolved chats shown already.
+  await winner.page.getByRole('searchbox', { name: 'Search resolved chats' }).fill('pat fir');
+  await expect(winner.page.getByRole('searchbox', { name: 'Search resolved chats' })).toHaveValue('pat fir');
+  await expect(rows(winner.page)).toHaveCount(1);
+  await expect(rows(winner.page)).toContainText('Pat First');
+  await winner.page.getByRole('searchbox', { name: 'Search resolved chats' }).fill('nobody by this name');
+  await expect(rows(winner.page)).toHaveCount(0);
   await widget.getByRole('button', { name: 'Start a new chat' }).click();
   await say(widget, 'One more question');
 

@@ -215,10 +215,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |query: String| {
             let dispatcher = dispatcher.clone();
-            dispatcher.dispatch(Action::Resolved {
-                query: query.clone(),
-                rows: Vec::new(),
-            });
+            dispatcher.dispatch(Action::SearchResolved(query.clone()));
             wasm_bindgen_futures::spawn_local(async move {
                 match crate::api::resolved(&query).await {
                     Ok(rows) => dispatcher.dispatch(Action::Resolved { query, rows }),

@@ -175,6 +175,9 @@ pub enum Action {
     /// Show one bot's chats, or every bot's.
     BotFilter(Option<BotId>),
     /// The Resolved view's search answered.
+    /// The Resolved view's search text changed; its answer follows.
+    SearchResolved(String),
+    /// The answer to a Resolved search.
     Resolved {
         query: String,
         rows: Vec<ConversationSummary>,
@@ -333,10 +336,11 @@ impl InboxState {
             Action::Deselect => self.open = None,
             Action::View(view) => self.view = view,
             Action::BotFilter(bot) => self.bot_filter = bot,
+            Action::SearchResolved(query) => self.resolved_query = query,
             Action::Resolved { query, rows } => {
-                // Only the answer to the latest search counts.
-                if query == self.resolved_query || self.resolved.is_empty() {
-                    self.resolved_query = query;
+                // Only the answer to the latest search counts: a slower
+                // answer to an older one is dropped.
+                if query == self.resolved_query {
                     self.resolved = rows;
                 }
             }

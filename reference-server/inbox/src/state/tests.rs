@@ -719,3 +719,24 @@ fn a_request_alert_goes_once_the_chat_is_picked_up_or_opened() {
 }
 
 mod notes;
+
+#[test]
+fn a_resolved_search_shows_the_answer_to_the_latest_query_only() {
+    let mut state = signed_in();
+    let answer = |query: &str, ids: &[&str]| Action::Resolved {
+        query: query.into(),
+        rows: ids.iter().map(|id| row(id, 1, HandoverState::Resolved)).collect(),
+    };
+    state.apply(Action::SearchResolved(String::new()));
+    state.apply(answer("", &["a", "b"]));
+    assert_eq!(state.resolved.len(), 2);
+    // A new search while rows are shown: its text sticks, its answer lands.
+    state.apply(Action::SearchResolved("sa".into()));
+    assert_eq!(state.resolved_query, "sa");
+    state.apply(Action::SearchResolved("sam".into()));
+    state.apply(answer("sam", &["b"]));
+    // The slower answer to "sa" arrives last and is dropped.
+    state.apply(answer("sa", &["a", "b"]));
+    let ids: Vec<_> = state.resolved.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["b"]);
+}
