@@ -4,6 +4,7 @@
 //! - [`state`] — the pure reducer the whole UI renders from.
 //! - [`format`] — pure text helpers (relative times, badges, log lines).
 //! - [`machine`] — the connection machine: outbox, cursors, link timing.
+//! - [`keys`] — the keyboard shortcuts: the one table the keys and the `?` help read.
 //! - [`shortcuts`] — saved replies in the composer: `/word`, matches, placeholders.
 //! - `connection` — the only code that touches the WebSocket.
 //! - [`pages`] — the admin and personal pages (team, profile, settings,
@@ -13,6 +14,7 @@
 //!   callbacks only.
 
 pub mod format;
+pub mod keys;
 pub mod machine;
 pub mod pages;
 pub mod shortcuts;

@@ -740,3 +740,29 @@ fn a_resolved_search_shows_the_answer_to_the_latest_query_only() {
     let ids: Vec<_> = state.resolved.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["b"]);
 }
+
+#[test]
+fn the_list_keys_step_through_the_view_and_find_the_longest_wait() {
+    let mut state = signed_in();
+    assert_eq!(state.neighbour(1), None);
+    assert_eq!(state.next_waiting(), None);
+    state.apply(welcome(vec![
+        row("bot-new", 90, HandoverState::Bot),
+        waiting("wait-late", 50),
+        waiting("wait-early", 20),
+    ]));
+    let id = |s: &str| Some(ConversationId::from(s));
+    // Nothing open: j starts at the top, k at the bottom.
+    assert_eq!(state.neighbour(1), id("wait-early"));
+    assert_eq!(state.neighbour(-1), id("bot-new"));
+    assert_eq!(state.next_waiting(), id("wait-early"));
+    state.apply(Action::Select(ConversationId::from("wait-early")));
+    assert_eq!(state.neighbour(1), id("wait-late"));
+    assert_eq!(state.neighbour(-1), None);
+    // The open one is not "next": the one after it in waiting order is.
+    assert_eq!(state.next_waiting(), id("wait-late"));
+    state.apply(Action::Select(ConversationId::from("bot-new")));
+    assert_eq!(state.neighbour(1), None);
+    assert_eq!(state.neighbour(-1), id("wait-late"));
+    assert_eq!(state.next_waiting(), id("wait-early"));
+}
