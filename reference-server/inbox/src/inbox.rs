@@ -2,14 +2,18 @@
 //! components' callbacks into frames, and raises what must be noticed
 //! (toasts, browser notifications, the tab title, a sound).
 
+use crate::back::use_back_to_list;
 use crate::browser;
 use crate::components::conversation_list::ConversationList;
 use crate::components::conversation_view::ConversationView;
 use crate::components::header::Header;
+use crate::components::help::KeysHelp;
 use crate::components::sidebar::Sidebar;
 use crate::components::toast::{NotifyBanner, ToastView};
 use crate::connection::{Connection, LinkEvent, new_client_msg_id};
 use crate::format::{alert_text, tab_title};
+use crate::hotkeys::use_hotkeys;
+use crate::keys::KeyAction;
 use crate::pages::{Nav, Page, PageView};
 use crate::state::{Action, InboxState, Link, PendingMessage, PendingNote, View};
 use baton_protocol::operator::{AlertKind, OperatorStatus, OperatorToServer, ShortcutDraft, ShortcutId};
@@ -240,6 +244,60 @@ pub fn Inbox(props: &InboxProps) -> Html {
             }
         })
     };
+    // Closing the open conversation: back to the list (back.rs keeps the
+    // browser's Back in step).
+    let deselect = {
+        let (dispatcher, connection, latest) = (state.dispatcher(), connection.clone(), latest.clone());
+        Callback::from(move |()| {
+            let open = latest.borrow().open.as_ref().map(|o| o.id.clone());
+            if let (Some(id), Some(live)) = (open, connection.borrow().as_ref()) {
+                live.unwatch(&id);
+            }
+            dispatcher.dispatch(Action::Deselect)
+        })
+    };
+    let showing = state.open.is_some() && *page == Page::Inbox;
+    let on_close = use_back_to_list(showing, deselect);
+    let help = use_state(|| false);
+    let on_help = {
+        let help = help.clone();
+        Callback::from(move |()| help.set(true))
+    };
+    // The list's shortcuts (keys.rs); the conversation handles its own.
+    {
+        let (on_select, on_view, on_close, help) = (on_select.clone(), on_view.clone(), on_close.clone(), help.clone());
+        let (next, previous, waiting) = (state.neighbour(1), state.neighbour(-1), state.next_waiting());
+        let (view, on_inbox) = (state.view, *page == Page::Inbox);
+        use_hotkeys(move |action| {
+            let open = |target: Option<ConversationId>| match target {
+                Some(id) => {
+                    on_select.emit(id);
+                    true
+                }
+                None => false,
+            };
+            match action {
+                KeyAction::Help => {
+                    help.set(true);
+                    true
+                }
+                KeyAction::NextChat if on_inbox => open(next.clone()),
+                KeyAction::PreviousChat if on_inbox => open(previous.clone()),
+                KeyAction::NextWaiting => {
+                    // Show it where it is listed.
+                    if waiting.is_some() && !(on_inbox && matches!(view, View::Waiting | View::Open)) {
+                        on_view.emit(View::Waiting);
+                    }
+                    open(waiting.clone())
+                }
+                KeyAction::Back if showing => {
+                    on_close.emit(());
+                    true
+                }
+                _ => false,
+            }
+        });
+    }
     let on_bot_filter = {
         let dispatcher = state.dispatcher();
         Callback::from(move |bot: Option<BotId>| dispatcher.dispatch(Action::BotFilter(bot)))
@@ -433,16 +491,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 let dispatcher = state.dispatcher();
                 Callback::from(move |id: ClientMsgId| dispatcher.dispatch(Action::Discard(id)))
             };
-            let on_close = {
-                let (dispatcher, connection, conversation) =
-                    (state.dispatcher(), connection.clone(), conversation.clone());
-                Callback::from(move |()| {
-                    if let Some(live) = connection.borrow().as_ref() {
-                        live.unwatch(&conversation);
-                    }
-                    dispatcher.dispatch(Action::Deselect)
-                })
-            };
+            let on_close = on_close.clone();
             html! {
                 <ConversationView
                     key={conversation.as_str().to_owned()}
@@ -480,7 +529,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
 
     let typing: Vec<ConversationId> = state.typing.keys().filter(|c| state.is_typing(c)).cloned().collect();
     html! {
-        <div class="app">
+        <div class={classes!("app", showing.then_some("has-conversation"))}>
             <Header
                 me={me.clone()}
                 status={state.status}
@@ -490,7 +539,12 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 auto_away={state.auto_away_at.is_some()}
                 {on_status}
                 {on_set_offline}
-                {on_sign_out} />
+                {on_sign_out} {on_help}>
+                <Nav page={*page} {is_admin} on_page={on_page.clone()} />
+            </Header>
+            if *help {
+                <KeysHelp on_close={Callback::from({ let help = help.clone(); move |()| help.set(false) })} />
+            }
             if *banner {
                 <NotifyBanner on_enable={on_enable_notifications} on_dismiss={on_dismiss_banner} />
             }

@@ -10,6 +10,7 @@
 //! - [`pages`] — the admin and personal pages (team, profile, settings,
 //!   notifications) beside the live inbox.
 //! - `api` — the HTTP routes: sign-in and the pages' JSON.
+//! - `hotkeys`, `back` — the shortcuts' listener; the way back to the list.
 //! - `app`, `inbox`, `components` — the Yew UI; components take props and
 //!   callbacks only.
 
@@ -25,11 +26,15 @@ mod api;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod back;
+#[cfg(target_arch = "wasm32")]
 mod browser;
 #[cfg(target_arch = "wasm32")]
 mod components;
 #[cfg(target_arch = "wasm32")]
 mod connection;
+#[cfg(target_arch = "wasm32")]
+mod hotkeys;
 #[cfg(target_arch = "wasm32")]
 mod inbox;
 

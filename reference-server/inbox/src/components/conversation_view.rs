@@ -7,6 +7,8 @@ use super::dialogs::{ConfirmDialog, JoinDialog, TransferDialog};
 use super::message_log::MessageLog;
 use super::notes::NotesPanel;
 use super::saved_replies::SavedReplies;
+use crate::hotkeys::{focus, use_hotkeys};
+use crate::keys::KeyAction;
 use crate::format::{clock, flag, presence_label, relative_time};
 use crate::state::{Ownership, PendingMessage, PendingNote, ownership, waiting_since};
 use baton_protocol::handover::OperatorActions;
@@ -92,6 +94,35 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         Some(Dialog::Resolve) if actions.resolve => Some(Dialog::Resolve),
         _ => None,
     };
+    // The conversation's shortcuts (keys.rs): each only where the rules allow it.
+    {
+        let (dialog, saved_replies) = (dialog.clone(), saved_replies.clone());
+        let (actions, reply) = (actions.clone(), actions.reply && props.online);
+        let online = props.online;
+        use_hotkeys(move |action| match action {
+            KeyAction::Join if online && actions.join => {
+                dialog.set(Some(Dialog::Join));
+                true
+            }
+            KeyAction::Join if online => match &actions.take_over {
+                Some(owner) => {
+                    dialog.set(Some(Dialog::TakeOver(owner.clone())));
+                    true
+                }
+                None => false,
+            },
+            KeyAction::Resolve if online && actions.resolve => {
+                dialog.set(Some(Dialog::Resolve));
+                true
+            }
+            KeyAction::Reply if reply => focus("#reply"),
+            KeyAction::SavedReplies if reply => {
+                saved_replies.set(true);
+                true
+            }
+            _ => false,
+        });
+    }
     let open = |which: Dialog| {
         let dialog = dialog.clone();
         Callback::from(move |_: MouseEvent| dialog.set(Some(which.clone())))
@@ -156,7 +187,6 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     if actions.resolve {
         buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Resolve)} {disabled}>{ "Resolve" }</button> });
     }
-    let head_buttons = if shown.is_some() { Vec::new() } else { buttons };
 
     let dialog_view = match &shown {
         Some(Dialog::Join) => html! {
@@ -238,8 +268,11 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     html! {
         <section class="pane pane-conversation" aria-label={s.visitor.clone()}>
             <div class="conversation-head">
+                // Phones show the list and the conversation one at a time.
+                <button type="button" class="btn btn-ghost conversation-back"
+                    onclick={on_close.clone()}><span class="back-arrow" aria-hidden="true">{ "‹" }</span>{ "Back" }</button>
                 <div class="head-title">
-                    <h2 class="head-visitor" dir="auto">{ s.visitor.clone() }</h2>
+                    <h2 class="head-visitor" dir="auto" tabindex="-1">{ s.visitor.clone() }</h2>
                     <p class="head-facts">
                         <span class={format!("fact fact-presence is-{}", presence_key(s.presence))}>
                             <span class="presence-dot" aria-hidden="true"></span>{ presence_label(s.presence) }
@@ -253,7 +286,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                     <p class={classes!("head-state", status_class)}>{ format!("{status_text}{since}") }</p>
                 </div>
                 <div class="head-actions">
-                    { for head_buttons }
+                    { for buttons }
                     <button type="button" class="btn btn-icon" aria-label="Close conversation" title="Close"
                         onclick={on_close}>{ "×" }</button>
                 </div>

@@ -1,11 +1,17 @@
-//! The inline dialogs: join or take over (with the name the visitor sees),
-//! a plain confirmation (leave, resolve), and the transfer picker. Each moves
-//! focus in on open; Escape cancels.
+//! The conversation's dialogs: join or take over (with the name the visitor
+//! sees), a plain confirmation (leave, resolve), and the transfer picker.
+//! Each is a `Modal`: focus moves in on open, Tab stays inside, Escape
+//! cancels, and focus goes back to the button that opened it — or, when
+//! that button is gone (joined), to the reply box.
 
+use crate::pages::dialog::Modal;
 use baton_protocol::OperatorId;
 use baton_protocol::operator::RosterEntry;
-use web_sys::{HtmlElement, HtmlInputElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+/// Where focus lands when the button that opened a dialog is gone.
+const RETURN_TO: &str = "#reply, .pane-conversation .head-visitor";
 
 #[derive(Properties, PartialEq)]
 pub struct JoinDialogProps {
@@ -20,26 +26,15 @@ pub struct JoinDialogProps {
     pub on_cancel: Callback<()>,
 }
 
-/// Escape cancels a dialog.
-fn escape_cancels(on_cancel: &Callback<()>) -> Callback<KeyboardEvent> {
-    let on_cancel = on_cancel.clone();
-    Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Escape" {
-            e.prevent_default();
-            on_cancel.emit(());
-        }
-    })
-}
-
 #[component]
 pub fn JoinDialog(props: &JoinDialogProps) -> Html {
     let name = use_state(|| props.default_name.clone());
     let input = use_node_ref();
     {
         let input = input.clone();
+        // The modal focuses the field; the name is selected to be retyped.
         use_effect_with((), move |_| {
             if let Some(input) = input.cast::<HtmlInputElement>() {
-                let _ = input.focus();
                 input.select();
             }
         });
@@ -63,20 +58,20 @@ pub fn JoinDialog(props: &JoinDialogProps) -> Html {
         Callback::from(move |_| cb.emit(()))
     };
     html! {
-        <form class="dialog" role="dialog" aria-labelledby="join-title" {onsubmit}
-            onkeydown={escape_cancels(&props.on_cancel)}>
-            <h3 id="join-title" class="dialog-title">{ props.title.clone() }</h3>
-            <p class="dialog-text">{ props.text.clone() }</p>
-            <div class="field">
-                <label for="join-name">{ "Name shown to the visitor" }</label>
-                <input id="join-name" type="text" maxlength="60" autocomplete="off" ref={input}
-                    value={(*name).clone()} {oninput} />
-            </div>
-            <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
-                <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty()}>{ props.confirm_label.clone() }</button>
-            </div>
-        </form>
+        <Modal id="join" title={props.title.clone()} text={props.text.clone()} on_close={props.on_cancel.clone()}
+            return_to={RETURN_TO}>
+            <form {onsubmit}>
+                <div class="field">
+                    <label for="join-name">{ "Name shown to the visitor" }</label>
+                    <input id="join-name" type="text" maxlength="60" autocomplete="off" ref={input} data-autofocus=""
+                        dir="auto" value={(*name).clone()} {oninput} />
+                </div>
+                <div class="dialog-actions">
+                    <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
+                    <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty()}>{ props.confirm_label.clone() }</button>
+                </div>
+            </form>
+        </Modal>
     }
 }
 
@@ -91,15 +86,6 @@ pub struct ConfirmDialogProps {
 
 #[component]
 pub fn ConfirmDialog(props: &ConfirmDialogProps) -> Html {
-    let confirm_button = use_node_ref();
-    {
-        let confirm_button = confirm_button.clone();
-        use_effect_with((), move |_| {
-            if let Some(button) = confirm_button.cast::<HtmlElement>() {
-                let _ = button.focus();
-            }
-        });
-    }
     let confirm = {
         let cb = props.on_confirm.clone();
         Callback::from(move |_| cb.emit(()))
@@ -109,16 +95,15 @@ pub fn ConfirmDialog(props: &ConfirmDialogProps) -> Html {
         Callback::from(move |_| cb.emit(()))
     };
     html! {
-        <div class="dialog" role="dialog" aria-labelledby="confirm-title" onkeydown={escape_cancels(&props.on_cancel)}>
-            <h3 id="confirm-title" class="dialog-title">{ props.title.clone() }</h3>
-            <p class="dialog-text">{ props.text.clone() }</p>
+        <Modal id="confirm" title={props.title.clone()} text={props.text.clone()} on_close={props.on_cancel.clone()}
+            return_to={RETURN_TO}>
             <div class="dialog-actions">
                 <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
-                <button type="button" class="btn btn-primary" ref={confirm_button} onclick={confirm}>
+                <button type="button" class="btn btn-primary" data-autofocus="" onclick={confirm}>
                     { props.confirm_label.clone() }
                 </button>
             </div>
-        </div>
+        </Modal>
     }
 }
 
@@ -135,15 +120,6 @@ pub struct TransferDialogProps {
 #[component]
 pub fn TransferDialog(props: &TransferDialogProps) -> Html {
     let chosen = use_state(|| props.targets.first().map(|t| t.profile.id.clone()));
-    let first = use_node_ref();
-    {
-        let first = first.clone();
-        use_effect_with((), move |_| {
-            if let Some(el) = first.cast::<HtmlElement>() {
-                let _ = el.focus();
-            }
-        });
-    }
     // A chosen teammate who is no longer offered (went Away) is unchosen.
     let current = (*chosen)
         .clone()
@@ -161,37 +137,38 @@ pub fn TransferDialog(props: &TransferDialogProps) -> Html {
         let cb = props.on_cancel.clone();
         Callback::from(move |_| cb.emit(()))
     };
+    let text = if props.targets.is_empty() {
+        "Nobody else who serves this bot is Available right now. Teammates who are Away or Busy are not offered chats."
+    } else {
+        "The visitor is told who takes over; your teammate is alerted."
+    };
     let options = props.targets.iter().enumerate().map(|(i, t)| {
         let id = t.profile.id.clone();
         let onchange = {
             let (chosen, id) = (chosen.clone(), id.clone());
             Callback::from(move |_: Event| chosen.set(Some(id.clone())))
         };
-        let node = if i == 0 { first.clone() } else { NodeRef::default() };
         html! {
             <label class="pick" key={id.as_str().to_owned()}>
-                <input type="radio" name="transfer-to" ref={node} value={id.to_string()}
+                <input type="radio" name="transfer-to" data-autofocus={(i == 0).then_some("")} value={id.to_string()}
                     checked={current.as_ref() == Some(&id)} {onchange} />
                 <span class="avatar avatar-small" aria-hidden="true">{ super::initial(&t.profile.name) }</span>
-                <span class="pick-name">{ t.profile.name.clone() }</span>
+                <span class="pick-name" dir="auto">{ t.profile.name.clone() }</span>
                 <span class="pick-status"><span class="dot dot-available" aria-hidden="true"></span>{ "Available" }</span>
             </label>
         }
     });
     html! {
-        <form class="dialog" role="dialog" aria-labelledby="transfer-title" {onsubmit}
-            onkeydown={escape_cancels(&props.on_cancel)}>
-            <h3 id="transfer-title" class="dialog-title">{ "Transfer this chat" }</h3>
-            if props.targets.is_empty() {
-                <p class="dialog-text">{ "Nobody else who serves this bot is Available right now. Teammates who are Away or Busy are not offered chats." }</p>
-            } else {
-                <p class="dialog-text">{ "The visitor is told who takes over; your teammate is alerted." }</p>
-                <fieldset class="picks"><legend class="sr-only">{ "Teammate" }</legend>{ for options }</fieldset>
-            }
-            <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
-                <button type="submit" class="btn btn-primary" disabled={current.is_none()}>{ "Transfer" }</button>
-            </div>
-        </form>
+        <Modal id="transfer" title="Transfer this chat" text={text} on_close={props.on_cancel.clone()} return_to={RETURN_TO}>
+            <form {onsubmit}>
+                if !props.targets.is_empty() {
+                    <fieldset class="picks"><legend class="sr-only">{ "Teammate" }</legend>{ for options }</fieldset>
+                }
+                <div class="dialog-actions">
+                    <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
+                    <button type="submit" class="btn btn-primary" disabled={current.is_none()}>{ "Transfer" }</button>
+                </div>
+            </form>
+        </Modal>
     }
 }

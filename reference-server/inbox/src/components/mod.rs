@@ -6,6 +6,7 @@ pub mod conversation_list;
 pub mod conversation_view;
 pub mod dialogs;
 pub mod header;
+pub mod help;
 pub mod message_log;
 pub mod notes;
 pub mod saved_replies;
