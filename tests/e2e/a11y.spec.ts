@@ -30,6 +30,8 @@ async function goToPage(page: Page, title: string) {
 
 for (const { name, viewport } of WIDTHS) {
   test(`no serious accessibility violations: ${name}`, async ({ browser }) => {
+    // Two dozen audits, each a full axe run.
+    test.setTimeout(240_000);
     const inbox = await browser.newContext({ viewport });
     const people = await browser.newContext({ viewport });
     try {
@@ -78,10 +80,13 @@ for (const { name, viewport } of WIDTHS) {
       await dana.getByRole('dialog').getByRole('button', { name: 'Join chat' }).click();
       await expect(widget.locator('.baton-joined')).toBeVisible();
       await audit(visitor, 'the widget in a handover');
-      await dana.getByRole('button', { name: /Internal notes/ }).click();
+      // The panel remembers whether it was open.
+      const notes = dana.getByRole('button', { name: /Internal notes/ });
+      if ((await notes.getAttribute('aria-expanded')) !== 'true') await notes.click();
       await expect(dana.getByLabel('Add an internal note')).toBeVisible();
       await audit(dana, 'a conversation with its notes open');
-      await dana.getByRole('button', { name: /Internal notes/ }).click();
+      await notes.click();
+      await expect(dana.getByLabel('Add an internal note')).toHaveCount(0);
       for (const [button, title] of [
         ['Transfer', 'Transfer this chat'],
         ['Leave', 'Leave this chat?'],

@@ -2,7 +2,7 @@
 // screen (list and conversation as two screens, the header folded into a
 // menu), no horizontal scroll at 320, 375, 768 and 1280 px on any inbox
 // screen, the keyboard shortcuts (keys.rs), and focus in the dialogs.
-import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { OPERATOR, inboxMessage, openWidget, operatorMessage, reply, say, talkToHuman } from './support';
 
 async function signInAt(browser: Browser, viewport: { width: number; height: number }) {
@@ -71,7 +71,7 @@ const heading = (page: Page) => page.locator('.head-visitor');
 test('a whole handover on a 375 px phone', async ({ browser }) => {
   const { context, page: dana } = await signInAt(browser, { width: 375, height: 740 });
   const name = `Phone ${Date.now() % 100_000}`;
-  const { context: visitorContext, widget } = await waitingVisitor(browser, name, 'My parcel is late');
+  let visitorContext: BrowserContext | undefined;
   try {
     // The header is one menu; Escape closes it and gives the focus back.
     const menu = dana.getByRole('button', { name: 'Menu' });
@@ -85,6 +85,9 @@ test('a whole handover on a 375 px phone', async ({ browser }) => {
     await expect(dana.getByLabel('My status')).toBeHidden();
     await expect(menu).toBeFocused();
     await fits(dana, 'the list');
+    const visitor = await waitingVisitor(browser, name, 'My parcel is late');
+    visitorContext = visitor.context;
+    const widget = visitor.widget;
 
     // List → open: the conversation replaces the list.
     await row(dana, name).click();
@@ -138,19 +141,20 @@ test('a whole handover on a 375 px phone', async ({ browser }) => {
     await expect(row(dana, name)).toHaveCount(0);
     await setStatus(dana, 'offline');
   } finally {
-    await visitorContext.close();
+    await visitorContext?.close();
     await context.close();
   }
 });
 
 test('no screen scrolls sideways or cuts off its header, from 320 to 1280 px', async ({ browser }) => {
   const name = `Widths ${Date.now() % 100_000} with a rather long visitor name`;
+  const { context, page: dana } = await signInAt(browser, { width: 1280, height: 800 });
+  await setStatus(dana, 'available');
   const { context: visitorContext } = await waitingVisitor(
     browser,
     name,
     'https://shop.example/orders/1234567890/tracking/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   );
-  const { context, page: dana } = await signInAt(browser, { width: 1280, height: 800 });
   try {
     for (const width of [320, 375, 768, 1280]) {
       await dana.setViewportSize({ width, height: 740 });
@@ -190,6 +194,7 @@ test('no screen scrolls sideways or cuts off its header, from 320 to 1280 px', a
       }
       await dana.getByRole('button', { name: /^All open/ }).click();
     }
+    await setStatus(dana, 'offline');
   } finally {
     await visitorContext.close();
     await context.close();
@@ -198,11 +203,11 @@ test('no screen scrolls sideways or cuts off its header, from 320 to 1280 px', a
 
 test('the keyboard: next waiting, the list, join, reply, help, and focus in dialogs', async ({ browser }) => {
   const stamp = Date.now() % 100_000;
+  const { context, page: dana } = await signInAt(browser, { width: 1280, height: 800 });
+  await setStatus(dana, 'available');
   const first = await waitingVisitor(browser, `Keys A ${stamp}`, 'First in line');
   const second = await waitingVisitor(browser, `Keys B ${stamp}`, 'Second in line');
-  const { context, page: dana } = await signInAt(browser, { width: 1280, height: 800 });
   try {
-    await setStatus(dana, 'available');
     await dana.getByRole('button', { name: /^Waiting/ }).click();
     await expect(row(dana, `Keys B ${stamp}`)).toBeVisible();
     const names = await dana.getByRole('list', { name: 'Conversations' }).locator('.row-visitor').allTextContents();

@@ -153,14 +153,14 @@ pub fn Header(props: &HeaderProps) -> Html {
         "roster-count roster-stale"
     };
     html! {
-        <header class="topbar">
+        <header class="topbar" onkeydown={menu_escape}>
             <div class="brand"><span class="brand-mark" aria-hidden="true">{ "B" }</span><span class="brand-name">{ "Baton Inbox" }</span></div>
             <div class="topbar-spacer"></div>
             <button type="button" class="btn btn-ghost menu-toggle" ref={menu_button} onclick={toggle_menu}
                 aria-expanded={menu_open.to_string()} aria-controls="topbar-menu">
                 <span class={dot_class(props.status)} aria-hidden="true"></span>{ "Menu" }
             </button>
-            <div id="topbar-menu" class={classes!("topbar-menu", menu_open.then_some("is-open"))} onkeydown={menu_escape}>
+            <div id="topbar-menu" class={classes!("topbar-menu", menu_open.then_some("is-open"))}>
             <div class="roster" onkeydown={close_on_escape}>
                 <button type="button" class={count_class} aria-expanded={roster_open.to_string()} ref={roster_button}
                     aria-controls="roster-panel" onclick={toggle_roster} title="Team">

@@ -95,7 +95,8 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
     });
 
     html! {
-        <div class="log" role="log" aria-label="Messages" aria-live="polite" ref={log}>
+        // Focusable, so the keyboard can scroll it (it scrolls on its own).
+        <div class="log" role="log" aria-label="Messages" aria-live="polite" tabindex="0" ref={log}>
             if !props.loaded && props.events.is_empty() {
                 <p class="log-empty">{ "Loading conversation…" }</p>
             } else if props.events.is_empty() && props.pending.is_empty() {

@@ -119,7 +119,7 @@ pub fn Team(props: &TeamProps) -> Html {
                                     <button type="button" class="btn btn-ghost btn-small" onclick={open(Dialog::Edit(m.clone()))}
                                         aria-label={format!("Edit {}", m.name)}>{ "Edit" }</button>
                                     <button type="button" class="btn btn-ghost btn-small" onclick={open(Dialog::Password(m.clone()))}
-                                        aria-label={format!("Reset the password of {}", m.name)}>{ "Reset password" }</button>
+                                        aria-label={format!("Reset password for {}", m.name)}>{ "Reset password" }</button>
                                     if m.active && !mine {
                                         <button type="button" class="btn btn-ghost btn-small btn-danger-text"
                                             onclick={open(Dialog::Deactivate(m.clone()))}
