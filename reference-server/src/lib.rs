@@ -24,6 +24,7 @@ pub mod team;
 pub mod visitor_ws;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use axum::http::{HeaderValue, header};
 use axum::routing::{any, get, patch, post};
 use baton_protocol::OperatorId;
@@ -142,6 +143,14 @@ pub async fn serve(
         hub.going_away(GOING_AWAY_RETRY);
     };
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Chat frames are small and each waits for an answer: without
+    // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold them for tens of
+    // milliseconds.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(%err, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 

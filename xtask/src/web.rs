@@ -61,11 +61,11 @@ pub fn build(tools: &Tools) -> Result {
     run(&mut cmd)?;
     let root = root();
     for app in APPS {
-        let out = root.join("target/web").join(app.out);
+        let out = crate::target_dir().join("web").join(app.out);
         let _ = std::fs::remove_dir_all(&out);
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        let wasm = root
-            .join("target/wasm32-unknown-unknown/release")
+        let wasm = crate::target_dir()
+            .join("wasm32-unknown-unknown/release")
             .join(format!("{}.wasm", app.lib));
         run(Command::new(&tools.wasm_bindgen)
             .args(["--target", "web", "--no-typescript", "--out-dir"])
@@ -84,7 +84,7 @@ pub fn build(tools: &Tools) -> Result {
     }
     println!(
         "\nBuilt the widget and inbox into {}",
-        root.join("target/web").display()
+        crate::target_dir().join("web").display()
     );
     Ok(())
 }
@@ -139,7 +139,7 @@ const WIDGET_LIMIT: u64 = 120 * 1024;
 const LOADER_LIMIT: u64 = 3 * 1024;
 
 pub fn size_report() -> Result {
-    let web = root().join("target/web");
+    let web = crate::target_dir().join("web");
     let widget = web.join("widget");
     if !widget.join("baton_widget_bg.wasm").exists() {
         return Err("no widget build: run `cargo xtask build-web` first".into());
@@ -176,7 +176,7 @@ pub fn size_report() -> Result {
 /// types lose the public API.
 pub fn npm_package(tools: &Tools) -> Result {
     let root = root();
-    let out = root.join("target/npm/baton-widget");
+    let out = crate::target_dir().join("npm/baton-widget");
     let path = format!(
         "{}:{}",
         root.join("node_modules/.bin").display(),
