@@ -24,9 +24,9 @@ pub mod team;
 pub mod visitor_ws;
 
 use axum::Router;
-use axum::serve::ListenerExt;
 use axum::http::{HeaderValue, header};
 use axum::routing::{any, get, patch, post};
+use axum::serve::ListenerExt;
 use baton_protocol::OperatorId;
 use hub::Hub;
 use std::future::Future;

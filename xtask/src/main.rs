@@ -310,7 +310,10 @@ mod tests {
             Some(r#"/home/a "b"\t"#)
         );
         assert_eq!(json_string_field(json, "workspace_root"), None);
-        assert_eq!(json_string_field(r#"{"target_directory":"/cut"#, "target_directory"), None);
+        assert_eq!(
+            json_string_field(r#"{"target_directory":"/cut"#, "target_directory"),
+            None
+        );
     }
 
     #[test]
