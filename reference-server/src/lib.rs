@@ -7,6 +7,7 @@
 //! [`serve`] runs it on a listener the caller bound (tests bind port 0).
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod bot;
 pub mod cli;
@@ -32,7 +33,7 @@ use hub::Hub;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy every page Baton serves runs under, the demo shop included:
@@ -93,8 +94,10 @@ impl AppState {
 }
 
 pub fn app(state: AppState) -> Router {
-    let inbox =
-        ServeDir::new(state.web_dir.join("inbox")).fallback(ServeFile::new(state.web_dir.join("inbox/index.html")));
+    let statics = Router::<AppState>::new()
+        .nest_service("/widget", assets::widget(&state.web_dir.join("widget")))
+        .nest_service("/inbox", assets::inbox(&state.web_dir.join("inbox")))
+        .layer(axum::middleware::from_fn(assets::headers));
     Router::new()
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
@@ -113,8 +116,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ws/visitor", any(visitor_ws::upgrade))
         .route("/ws/operator", any(operator_ws::upgrade))
         .merge(settings::routes())
-        .nest_service("/widget", ServeDir::new(state.web_dir.join("widget")))
-        .nest_service("/inbox", inbox)
+        .merge(statics)
         .fallback_service(ServeDir::new(&state.site_dir))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

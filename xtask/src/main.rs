@@ -10,6 +10,7 @@
 //! Every tool is installed here on first use, so a fresh machine needs only
 //! Rust, Node.js and npm.
 
+mod assets;
 mod bench;
 mod tools;
 mod web;
