@@ -111,9 +111,14 @@ fn ensure_npm_packages() -> Result {
         .is_some_and(|(have, want)| have >= want);
     // The tools' binaries, and axe-core (a script the accessibility spec
     // injects; it has no binary).
-    let complete = [".bin/wasm-opt", ".bin/esbuild", ".bin/playwright", "axe-core/axe.min.js"]
-        .iter()
-        .all(|p| root.join("node_modules").join(p).exists());
+    let complete = [
+        ".bin/wasm-opt",
+        ".bin/esbuild",
+        ".bin/playwright",
+        "axe-core/axe.min.js",
+    ]
+    .iter()
+    .all(|p| root.join("node_modules").join(p).exists());
     if fresh && complete {
         return Ok(());
     }

@@ -18,7 +18,9 @@ fn typing_in(target: Option<web_sys::EventTarget>) -> bool {
     let Some(el) = target.and_then(|t| t.dyn_into::<Element>().ok()) else {
         return false;
     };
-    let editable = el.dyn_ref::<HtmlElement>().is_some_and(HtmlElement::is_content_editable);
+    let editable = el
+        .dyn_ref::<HtmlElement>()
+        .is_some_and(HtmlElement::is_content_editable);
     editable || matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
 }
 
