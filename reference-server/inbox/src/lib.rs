@@ -13,6 +13,7 @@
 //!   callbacks only.
 
 pub mod format;
+pub mod i18n;
 pub mod machine;
 pub mod pages;
 pub mod shortcuts;
