@@ -73,7 +73,11 @@ pub fn set(lang: Lang) {
 }
 
 pub fn current() -> Lang {
-    if CURRENT.load(Ordering::Relaxed) == 1 { Lang::Ar } else { Lang::En }
+    if CURRENT.load(Ordering::Relaxed) == 1 {
+        Lang::Ar
+    } else {
+        Lang::En
+    }
 }
 
 /// The strings of the current language.
@@ -132,7 +136,14 @@ pub struct Forms {
 impl Forms {
     /// English: a singular and a plural.
     pub const fn en(one: &'static str, other: &'static str) -> Forms {
-        Forms { zero: other, one, two: other, few: other, many: other, other }
+        Forms {
+            zero: other,
+            one,
+            two: other,
+            few: other,
+            many: other,
+            other,
+        }
     }
 
     pub fn pick(&self, category: Plural) -> &'static str {
@@ -164,7 +175,10 @@ pub fn fill(template: &str, args: &[&str]) -> String {
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        match after.find('}').and_then(|close| Some((close, after[..close].parse::<usize>().ok()?))) {
+        match after
+            .find('}')
+            .and_then(|close| Some((close, after[..close].parse::<usize>().ok()?)))
+        {
             Some((close, i)) if i < args.len() => {
                 out.push_str(args[i]);
                 rest = &after[close + 1..];

@@ -39,7 +39,14 @@ const fn ar(
     many: &'static str,
     other: &'static str,
 ) -> Forms {
-    Forms { zero, one, two, few, many, other }
+    Forms {
+        zero,
+        one,
+        two,
+        few,
+        many,
+        other,
+    }
 }
 
 catalogue! {
@@ -104,6 +111,13 @@ catalogue! {
         empty_search: "No resolved conversation matches that search." => "لا محادثة مُغلقة تطابق هذا البحث.",
         waiting_clock: "waiting {0}" => "ينتظر منذ {0}",
         from_browser_language: "{0} (from the browser's language)" => "{0} (من لغة المتصفح)",
+        search_resolved_label: "Search resolved chats" => "البحث في المحادثات المُغلقة",
+        loading_conversations: "Loading conversations…" => "جارٍ تحميل المحادثات…",
+        conversations: "Conversations" => "المحادثات",
+        no_messages_row: "No messages yet" => "لا رسائل بعد",
+        time_since_request: "Time since the visitor asked for a person" => "الوقت منذ طلب الزائر شخصًا",
+        time_since_handoff: "Time since handoff" => "الوقت منذ التسليم",
+        handoff_clock: "handoff {0}" => "التسليم {0}",
         typing_short: "typing…" => "يكتب…",
         // Badges and log
         badge_help: "Help requested" => "طلب المساعدة",
@@ -258,6 +272,8 @@ catalogue! {
         /// The sidebar's count of waiting requests, read aloud.
         waiting_count: Forms::en("1 waiting", "{0} waiting")
             => ar("لا أحد ينتظر", "شخص واحد ينتظر", "شخصان ينتظران", "{0} أشخاص ينتظرون", "{0} شخصًا ينتظرون", "{0} شخص ينتظرون"),
+        unread_count: Forms::en("1 unread", "{0} unread")
+            => ar("لا رسائل غير مقروءة", "رسالة غير مقروءة", "رسالتان غير مقروءتين", "{0} رسائل غير مقروءة", "{0} رسالة غير مقروءة", "{0} رسالة غير مقروءة"),
         notes_count: Forms::en("1 note", "{0} notes")
             => ar("لا ملاحظات", "ملاحظة واحدة", "ملاحظتان", "{0} ملاحظات", "{0} ملاحظة", "{0} ملاحظة"),
     }
