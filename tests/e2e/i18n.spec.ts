@@ -67,7 +67,13 @@ test('the inbox speaks Arabic right to left, user text keeps its own direction, 
     // dir=auto is not just "inherit the page": the English line stays LTR.
     expect(await englishBubble.evaluate(direction)).toBe('ltr');
     await expect(operator.locator('.head-visitor')).toHaveAttribute('dir', 'auto');
+    // Join (the dialog speaks Arabic too), then the reply box is dir=auto.
+    await operator.getByRole('button', { name: 'انضمام', exact: true }).click();
+    const dialog = operator.getByRole('dialog');
+    await expect(dialog.getByLabel('الاسم الذي يراه الزائر')).toHaveAttribute('dir', 'auto');
+    await dialog.getByRole('button', { name: 'انضمام' }).click();
     await expect(operator.getByLabel('الرد')).toHaveAttribute('dir', 'auto');
+    await expect(operator.getByText('أنت في هذه المحادثة')).toBeVisible();
 
     // Back to English with the picker (it reloads, signed in as before).
     await operator.getByRole('combobox', { name: 'اللغة' }).selectOption('en');
