@@ -138,7 +138,6 @@ pub fn Header(props: &HeaderProps) -> Html {
                 <span class="avatar" aria-hidden="true">{ super::initial(&props.me.name) }</span>
                 <span class="me-name" dir="auto">{ props.me.name.clone() }</span>
             </div>
-            <super::language::LanguagePicker />
             <button type="button" class="btn btn-ghost" onclick={on_sign_out}>{ t().sign_out }</button>
         </header>
     }

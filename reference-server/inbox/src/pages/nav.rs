@@ -47,6 +47,7 @@ pub fn Nav(props: &NavProps) -> Html {
                     }
                 }) }
             </ul>
+            <div class="nav-language"><crate::components::language::LanguagePicker /></div>
         </div>
     }
 }
