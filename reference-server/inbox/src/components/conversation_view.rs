@@ -220,10 +220,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     } else {
         let hint = match owner {
             Ownership::Bot | Ownership::Waiting => t().hint_join.to_owned(),
-            Ownership::Theirs(op) => format!(
-                "You can read along; only {} can reply. Take over to answer yourself.",
-                op.name
-            ),
+            Ownership::Theirs(op) => fill(t().hint_theirs, &[&op.name]),
             Ownership::Resolved => t().hint_resolved.to_owned(),
             Ownership::Mine(_) | Ownership::Unknown => t().hint_cannot.to_owned(),
         };

@@ -450,6 +450,13 @@ catalogue! {
         event_transferred: "Transferred" => "حُوّلت",
         event_visitor_ended: "Visitor ended the chat" => "أنهى الزائر المحادثة",
         event_owner_gone: "Owner gone" => "غاب الموظف",
+        // Requests
+        prepare_failed: "Could not prepare the sign-in request" => "تعذّر تجهيز طلب تسجيل الدخول",
+        unreachable_short: "Could not reach the server. Try again." => "تعذّر الوصول إلى الخادم. حاول مرة أخرى.",
+        unexpected_answer: "The server sent an unexpected answer" => "أرسل الخادم ردًا غير متوقع",
+        unexpected_answer_reload: "The server sent an unexpected answer. Reload the page." => "أرسل الخادم ردًا غير متوقع. أعد تحميل الصفحة.",
+        sign_in_failed: "Sign-in failed ({0})" => "فشل تسجيل الدخول ({0})",
+        resolved_failed: "Could not load resolved chats ({0})" => "تعذّر تحميل المحادثات المُغلقة ({0})",
     }
     counts {
         /// Relative times.

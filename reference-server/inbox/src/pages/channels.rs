@@ -96,7 +96,7 @@ pub fn NotificationCenter(props: &NotificationCenterProps) -> Html {
                         <li key={c.id.clone()} class={classes!("channel-row", (!c.enabled).then_some("inactive"))}>
                             <span class="channel-icon" aria-hidden="true">{ icon }</span>
                             <div class="channel-main">
-                                <span class="channel-name">{ c.name.clone() }</span>
+                                <span class="channel-name" dir="auto">{ c.name.clone() }</span>
                                 <span class="channel-kind">{ label.to_owned() }{ target_summary(c) }</span>
                                 <ul class="chips" aria-label={t().events}>
                                     if c.events.is_empty() { <li class="chip chip-empty">{ t().no_events }</li> }

@@ -117,7 +117,7 @@ fn Appearance(props: &ProfileProps) -> Html {
                     <div class="preview-row">
                         <Bubble name={shown_name.clone()} colour={preview_colour.filter(|_| colour_error.is_none())} large=true />
                         <div>
-                            <div class="preview-name">{ shown_name.clone() }</div>
+                            <div class="preview-name" dir="auto">{ shown_name.clone() }</div>
                             <div class="preview-text">{ fill(t().ev_joined, &[&shown_name]) }</div>
                         </div>
                     </div>

@@ -95,7 +95,7 @@ pub fn Team(props: &TeamProps) -> Html {
                             <Bubble name={m.name.clone()} colour={m.colour.clone()} />
                             <div class="team-who">
                                 <span class="team-name">
-                                    { m.name.clone() }
+                                    <span dir="auto">{ m.name.clone() }</span>
                                     if mine { <span class="tag">{ t().you }</span> }
                                 </span>
                                 <span class="team-email">{ m.email.clone() }</span>

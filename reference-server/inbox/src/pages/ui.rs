@@ -83,14 +83,14 @@ pub fn TextField(props: &TextFieldProps) -> Html {
     let autofocus = props.autofocus.then_some(AttrValue::Static("true"));
     let control = if props.multiline {
         html! {
-            <textarea id={id.clone()} rows="3" value={props.value.clone()} {oninput}
+            <textarea id={id.clone()} rows="3" dir="auto" value={props.value.clone()} {oninput}
                 disabled={props.disabled} readonly={props.readonly}
                 aria-invalid={invalid.to_string()} aria-describedby={describedby}
                 data-autofocus={autofocus} />
         }
     } else {
         html! {
-            <input id={id.clone()} type={props.kind.clone()} value={props.value.clone()} {oninput}
+            <input id={id.clone()} type={props.kind.clone()} dir="auto" value={props.value.clone()} {oninput}
                 autocomplete={props.autocomplete.clone()} spellcheck="false"
                 disabled={props.disabled} readonly={props.readonly}
                 aria-invalid={invalid.to_string()} aria-describedby={describedby}
