@@ -41,6 +41,13 @@ test('the inbox speaks Arabic right to left, user text keeps its own direction, 
     const empty = await operator.locator('.pane-empty').boundingBox();
     expect(list && empty && list.x > empty.x).toBe(true);
 
+    // The pages beside the inbox speak Arabic too.
+    await operator.getByRole('button', { name: 'ملفي الشخصي' }).click();
+    await expect(operator.getByRole('heading', { name: 'كيف يراك الزوار' })).toBeVisible();
+    await expect(operator.getByLabel('الاسم الظاهر')).toHaveAttribute('dir', 'auto');
+    await expect(operator.getByText('Display name')).toHaveCount(0);
+    await operator.getByRole('navigation').getByText('بانتظار الرد').click();
+
     // A visitor writes mixed Arabic, Hebrew and English, and one English line.
     const name = `ليلى Levi ${Date.now() % 100_000}`;
     const widget = await openWidget(visitor);
