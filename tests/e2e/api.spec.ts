@@ -50,7 +50,7 @@ async function holdWidget(page: Page): Promise<{ release: () => void; requested:
   let asked = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
   const requested = new Promise<void>((resolve) => (asked = resolve));
-  await page.route('**/baton_widget_bg.wasm', async (route) => {
+  await page.route('**/baton_widget_bg.*.wasm', async (route) => {
     asked();
     await held;
     await route.continue();
@@ -119,4 +119,26 @@ test('the widget works from the keyboard alone', async ({ page }) => {
   await expect(dialog).toHaveCount(0);
   await expect(widget.getByRole('button', { name: 'Open chat' })).toBeFocused();
   expect(errors).toEqual([]);
+});
+
+test('the browser gets the widget and inbox compressed, content-named and cached for good', async ({ page }) => {
+  const seen = new Map<string, Record<string, string>>();
+  page.on('response', (r) => seen.set(new URL(r.url()).pathname, r.headers()));
+  await page.goto('/');
+  await page.locator('[data-baton] .baton-launcher').click();
+  await expect(page.locator('[data-baton] .baton[lang]')).toHaveCount(1);
+  const wasm = [...seen.keys()].find((p) => /^\/widget\/baton_widget_bg\.[0-9a-f]{10}\.wasm$/.test(p));
+  expect(wasm, `a content-named wasm among ${[...seen.keys()].join(', ')}`).toBeTruthy();
+  const headers = seen.get(wasm!)!;
+  expect(headers['content-encoding']).toBe('br');
+  expect(headers['content-type']).toBe('application/wasm');
+  expect(headers['cache-control']).toContain('immutable');
+  expect(seen.get('/widget/baton.js')!['cache-control']).toContain('max-age=300');
+
+  await page.goto('/inbox/');
+  await expect(page.getByRole('button', { name: /sign in/i })).toBeVisible();
+  const inboxWasm = [...seen.keys()].find((p) => /^\/inbox\/baton_inbox_bg\.[0-9a-f]{10}\.wasm$/.test(p));
+  expect(inboxWasm).toBeTruthy();
+  expect(seen.get(inboxWasm!)!['content-encoding']).toBe('br');
+  expect(seen.get('/inbox/')!['cache-control']).toBe('no-cache');
 });
