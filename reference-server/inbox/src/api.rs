@@ -47,10 +47,7 @@ pub async fn login(email: &str, password: &str) -> Result<OperatorProfile, Strin
     let request = Request::post("/api/login")
         .json(&Credentials { email, password })
         .map_err(|_| t().prepare_failed.to_owned())?;
-    let response = request
-        .send()
-        .await
-        .map_err(|_| t().unreachable_short.to_owned())?;
+    let response = request.send().await.map_err(|_| t().unreachable_short.to_owned())?;
     if response.ok() {
         return match response.json::<SignedIn>().await {
             Ok(body) => Ok(body.operator),

@@ -1,9 +1,9 @@
 //! My notifications: which alerts reach me (AlertPrefs, saved on each
 //! change) and the browser's permission to show notifications.
 
-use crate::i18n::t;
 use super::ui::{Load, LoadFailed, Loaded, Switch, loading, use_load};
 use crate::api;
+use crate::i18n::t;
 use baton_protocol::operator::AlertPrefs;
 use wasm_bindgen::JsValue;
 use web_sys::{Notification, NotificationPermission};
@@ -33,12 +33,7 @@ const PREFS: [Pref; 6] = [
         || t().pref_help_hint,
         |p| &mut p.help_requested,
     ),
-    (
-        "alert-new",
-        || t().pref_new,
-        || t().pref_new_hint,
-        |p| &mut p.new_chat,
-    ),
+    ("alert-new", || t().pref_new, || t().pref_new_hint, |p| &mut p.new_chat),
     (
         "alert-unclaimed",
         || t().pref_unclaimed,
@@ -57,9 +52,12 @@ const PREFS: [Pref; 6] = [
         || t().pref_browser_hint,
         |p| &mut p.browser,
     ),
-    ("alert-sound", || t().pref_sound, || t().pref_sound_hint, |p| {
-        &mut p.sound
-    }),
+    (
+        "alert-sound",
+        || t().pref_sound,
+        || t().pref_sound_hint,
+        |p| &mut p.sound,
+    ),
 ];
 
 #[component]
@@ -130,15 +128,9 @@ pub fn MyNotifications() -> Html {
     };
 
     let (permission_text, can_ask) = match *allowed {
-        None => (
-            t().permission_none,
-            false,
-        ),
+        None => (t().permission_none, false),
         Some(NotificationPermission::Granted) => (t().permission_granted, false),
-        Some(NotificationPermission::Denied) => (
-            t().permission_denied,
-            false,
-        ),
+        Some(NotificationPermission::Denied) => (t().permission_denied, false),
         Some(_) => (t().permission_default, true),
     };
 

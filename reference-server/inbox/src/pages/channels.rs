@@ -2,7 +2,6 @@
 //! the inbox — webhooks, Slack, Teams, Telegram, email — and which events
 //! each channel carries.
 
-use crate::i18n::{count, fill, t};
 use super::forms::ChannelForm;
 use super::model::{CHANNEL_EVENTS, CHANNEL_KINDS, Channel, ChannelRequest, event_label, kind_has_url, kind_label};
 use super::ui::{
@@ -10,6 +9,7 @@ use super::ui::{
     use_request,
 };
 use crate::api;
+use crate::i18n::{count, fill, t};
 use std::collections::HashMap;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -238,7 +238,11 @@ fn ChannelDialog(props: &ChannelDialogProps) -> Html {
                 async move {
                     let channel = api::save_channel(id.as_deref(), &body).await?;
                     Ok(fill(
-                        if id.is_none() { t().channel_added } else { t().channel_saved },
+                        if id.is_none() {
+                            t().channel_added
+                        } else {
+                            t().channel_saved
+                        },
                         &[&channel.name],
                     ))
                 },

@@ -5,8 +5,8 @@
 //! The ranges mirror what the server checks (CONTRACT.md); the server stays
 //! the judge, these only spare a round trip and say it next to the field.
 
-use crate::i18n::{fill, t};
 use super::model::{BotSettings, Channel, ChannelRequest, MODE_ASSISTED, MODE_HUMAN_ONLY, kind_has_url};
+use crate::i18n::{fill, t};
 
 pub const PASSWORD_MIN: usize = 8;
 pub const NAME_MAX: usize = 60;

@@ -1,10 +1,10 @@
 //! My profile: the name and avatar colour visitors see, and my password.
 
-use crate::i18n::{fill, t};
 use super::forms::{SWATCHES, check_confirmation, check_name, check_optional_colour, check_password, non_empty};
 use super::model::ProfileChange;
 use super::ui::{Bubble, Swatch, TextField, setter, use_request};
 use crate::api;
+use crate::i18n::{fill, t};
 use baton_protocol::OperatorProfile;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;

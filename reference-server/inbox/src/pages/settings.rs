@@ -2,12 +2,12 @@
 //! for the whole team, auto-away. Admins edit and save (the server applies
 //! it to visitors at once); agents see the same page read-only.
 
-use crate::i18n::{fill, t};
 use super::forms::{AutoAwayForm, BotForm, DurationInput, LABEL_MAX, OFFLINE_MAX, Unit, is_hex_colour, short_duration};
 use super::forms::{OWNER_GONE_SECS, WINDOW_SECS};
 use super::model::{BotSettings, TeamSettings};
 use super::ui::{Bubble, Load, LoadFailed, Loaded, Switch, TextField, loading, use_load};
 use crate::api;
+use crate::i18n::{fill, t};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 

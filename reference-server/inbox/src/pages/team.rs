@@ -2,7 +2,6 @@
 //! whether they are online. Admins add teammates, edit them, reset their
 //! password and deactivate or reactivate them; agents see the list only.
 
-use crate::i18n::{fill, t};
 use super::forms::{check_email, check_name, check_password};
 use super::model::{MemberChange, NewMember, TeamMember};
 use super::ui::{
@@ -12,6 +11,7 @@ use super::ui::{
 use crate::api;
 use crate::components::header::dot_class;
 use crate::format::status_label;
+use crate::i18n::{fill, t};
 use baton_protocol::OperatorProfile;
 use baton_protocol::operator::Role;
 use web_sys::HtmlSelectElement;
