@@ -79,7 +79,7 @@ test('the inbox speaks Arabic right to left, user text keeps its own direction, 
     const dialog = operator.getByRole('dialog');
     await expect(dialog.getByLabel('الاسم الذي يراه الزائر')).toHaveAttribute('dir', 'auto');
     await dialog.getByRole('button', { name: 'انضمام' }).click();
-    await expect(operator.getByLabel('الرد')).toHaveAttribute('dir', 'auto');
+    await expect(operator.getByLabel('الرد', { exact: true })).toHaveAttribute('dir', 'auto');
     await expect(operator.getByText('أنت في هذه المحادثة')).toBeVisible();
 
     // Back to English with the picker (it reloads, signed in as before).
