@@ -99,7 +99,7 @@ pub fn NotesPanel(props: &NotesPanelProps) -> Html {
                 <p class="team-note-text" dir="auto">{ p.text.clone() }</p>
                 if let Some(why) = &p.failed {
                     <p class="team-note-error" role="alert">
-                        { fill(t().not_saved, &[&why]) }
+                        { fill(t().not_saved, &[why]) }
                         <button type="button" class="link-button" onclick={discard}>{ t().dismiss }</button>
                     </p>
                 }

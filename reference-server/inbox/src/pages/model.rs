@@ -209,7 +209,10 @@ pub const CHANNEL_KINDS: [(&str, &str, &str); 5] = [
 ];
 
 /// The events a channel can carry: wire name and label.
-pub const CHANNEL_EVENTS: [(&str, fn() -> &'static str); 6] = [
+/// A label read from the catalogue when shown (the language is chosen at start).
+pub type Label = fn() -> &'static str;
+
+pub const CHANNEL_EVENTS: [(&str, Label); 6] = [
     ("help_requested", || t().event_help),
     ("new_chat", || t().event_new_chat),
     ("unclaimed", || t().event_unclaimed),
