@@ -374,6 +374,8 @@ catalogue! {
         owner_gone_grace: "Owner-gone grace" => "مهلة غياب الموظف",
         owner_gone_hint: "How long the operator in a chat may be offline while the visitor waits before the chat goes back to Waiting ({0} to {1})." => "كم يجوز أن يبقى موظف المحادثة غير متصل بينما ينتظر الزائر قبل أن تعود المحادثة إلى «بانتظار الرد» ({0} إلى {1}).",
         unit_label: "{0} unit" => "وحدة {0}",
+        unit_seconds: "seconds" => "ثوانٍ",
+        unit_minutes: "minutes" => "دقائق",
         // Form checks
         enter_name: "Enter a name." => "أدخل اسمًا.",
         name_too_long: "Keep the name to {0} characters." => "اجعل الاسم في حدود {0} حرفًا.",

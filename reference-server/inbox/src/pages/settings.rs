@@ -376,7 +376,7 @@ fn DurationField(props: &DurationFieldProps) -> Html {
             hint={AttrValue::from(props.hint.clone())}>
             <select aria-label={fill(t().unit_label, &[&props.label])} onchange={on_unit} disabled={props.readonly}>
                 { for [Unit::Seconds, Unit::Minutes].into_iter().map(|u| html! {
-                    <option value={u.value()} selected={u == props.value.unit}>{ u.value() }</option>
+                    <option value={u.value()} selected={u == props.value.unit}>{ if u == Unit::Seconds { t().unit_seconds } else { t().unit_minutes } }</option>
                 }) }
             </select>
         </TextField>
