@@ -2,6 +2,7 @@
 //! by the reference server at `/inbox/`.
 //!
 //! - [`state`] — the pure reducer the whole UI renders from.
+//! - [`i18n`] — every string the operator sees, English and Arabic.
 //! - [`format`] — pure text helpers (relative times, badges, log lines).
 //! - [`machine`] — the connection machine: outbox, cursors, link timing.
 //! - [`keys`] — the keyboard shortcuts: the one table the keys and the `?` help read.
@@ -15,6 +16,7 @@
 //!   callbacks only.
 
 pub mod format;
+pub mod i18n;
 pub mod keys;
 pub mod machine;
 pub mod pages;
@@ -45,6 +47,7 @@ pub fn start() {
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("baton-inbox"));
+    browser::apply_language();
     if let Some(root) = root {
         yew::Renderer::<app::App>::with_root(root).render();
     }

@@ -4,6 +4,7 @@
 //! cancels, and focus goes back to the button that opened it — or, when
 //! that button is gone (joined), to the reply box.
 
+use crate::i18n::t;
 use crate::pages::dialog::Modal;
 use baton_protocol::OperatorId;
 use baton_protocol::operator::RosterEntry;
@@ -16,11 +17,11 @@ const RETURN_TO: &str = "#reply, .pane-conversation .head-visitor";
 #[derive(Properties, PartialEq)]
 pub struct JoinDialogProps {
     pub default_name: String,
-    #[prop_or(AttrValue::Static("Join this chat"))]
+    #[prop_or(AttrValue::Static(t().join_title))]
     pub title: AttrValue,
-    #[prop_or(AttrValue::Static("The visitor is told you joined, and the bot stops answering."))]
+    #[prop_or(AttrValue::Static(t().join_text))]
     pub text: AttrValue,
-    #[prop_or(AttrValue::Static("Join chat"))]
+    #[prop_or(AttrValue::Static(t().join_confirm))]
     pub confirm_label: AttrValue,
     pub on_confirm: Callback<String>,
     pub on_cancel: Callback<()>,
@@ -62,12 +63,12 @@ pub fn JoinDialog(props: &JoinDialogProps) -> Html {
             return_to={RETURN_TO}>
             <form {onsubmit}>
                 <div class="field">
-                    <label for="join-name">{ "Name shown to the visitor" }</label>
+                    <label for="join-name">{ t().name_shown }</label>
                     <input id="join-name" type="text" maxlength="60" autocomplete="off" ref={input} data-autofocus=""
                         dir="auto" value={(*name).clone()} {oninput} />
                 </div>
                 <div class="dialog-actions">
-                    <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
+                    <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
                     <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty()}>{ props.confirm_label.clone() }</button>
                 </div>
             </form>
@@ -98,7 +99,7 @@ pub fn ConfirmDialog(props: &ConfirmDialogProps) -> Html {
         <Modal id="confirm" title={props.title.clone()} text={props.text.clone()} on_close={props.on_cancel.clone()}
             return_to={RETURN_TO}>
             <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
+                <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
                 <button type="button" class="btn btn-primary" data-autofocus="" onclick={confirm}>
                     { props.confirm_label.clone() }
                 </button>
@@ -138,12 +139,12 @@ pub fn TransferDialog(props: &TransferDialogProps) -> Html {
         Callback::from(move |_| cb.emit(()))
     };
     let text = if props.targets.is_empty() {
-        "Nobody else who serves this bot is Available right now. Teammates who are Away or Busy are not offered chats."
+        t().transfer_none
     } else {
-        "The visitor is told who takes over; your teammate is alerted."
+        t().transfer_text
     };
-    let options = props.targets.iter().enumerate().map(|(i, t)| {
-        let id = t.profile.id.clone();
+    let options = props.targets.iter().enumerate().map(|(i, target)| {
+        let id = target.profile.id.clone();
         let onchange = {
             let (chosen, id) = (chosen.clone(), id.clone());
             Callback::from(move |_: Event| chosen.set(Some(id.clone())))
@@ -152,21 +153,21 @@ pub fn TransferDialog(props: &TransferDialogProps) -> Html {
             <label class="pick" key={id.as_str().to_owned()}>
                 <input type="radio" name="transfer-to" data-autofocus={(i == 0).then_some("")} value={id.to_string()}
                     checked={current.as_ref() == Some(&id)} {onchange} />
-                <span class="avatar avatar-small" aria-hidden="true">{ super::initial(&t.profile.name) }</span>
-                <span class="pick-name" dir="auto">{ t.profile.name.clone() }</span>
-                <span class="pick-status"><span class="dot dot-available" aria-hidden="true"></span>{ "Available" }</span>
+                <span class="avatar avatar-small" aria-hidden="true">{ super::initial(&target.profile.name) }</span>
+                <span class="pick-name" dir="auto">{ target.profile.name.clone() }</span>
+                <span class="pick-status"><span class="dot dot-available" aria-hidden="true"></span>{ t().available }</span>
             </label>
         }
     });
     html! {
-        <Modal id="transfer" title="Transfer this chat" text={text} on_close={props.on_cancel.clone()} return_to={RETURN_TO}>
+        <Modal id="transfer" title={t().transfer_title} text={text} on_close={props.on_cancel.clone()} return_to={RETURN_TO}>
             <form {onsubmit}>
                 if !props.targets.is_empty() {
-                    <fieldset class="picks"><legend class="sr-only">{ "Teammate" }</legend>{ for options }</fieldset>
+                    <fieldset class="picks"><legend class="sr-only">{ t().teammate }</legend>{ for options }</fieldset>
                 }
                 <div class="dialog-actions">
-                    <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
-                    <button type="submit" class="btn btn-primary" disabled={current.is_none()}>{ "Transfer" }</button>
+                    <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
+                    <button type="submit" class="btn btn-primary" disabled={current.is_none()}>{ t().transfer }</button>
                 </div>
             </form>
         </Modal>
