@@ -7,6 +7,8 @@
 //! for a key something else already handled (the header menu's Escape).
 
 use crate::keys::{KeyAction, Press, action_for};
+use crate::state::View;
+use baton_protocol::ConversationId;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -67,6 +69,56 @@ pub fn use_hotkeys(handle: impl Fn(KeyAction) -> bool + 'static) {
             if let Some(document) = &document {
                 let _ = document.remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
             }
+        }
+    });
+}
+
+/// What the inbox's own shortcuts (the list, help, back) act on.
+pub struct ListKeys {
+    /// The rows `j` and `k` open, and the request `n` opens.
+    pub next: Option<ConversationId>,
+    pub previous: Option<ConversationId>,
+    pub waiting: Option<ConversationId>,
+    /// The list's view, or `None` while a page is shown.
+    pub view: Option<View>,
+    /// A conversation is on screen (Esc closes it).
+    pub showing: bool,
+    pub on_select: Callback<ConversationId>,
+    pub on_view: Callback<View>,
+    pub on_close: Callback<()>,
+    pub on_help: Callback<()>,
+}
+
+/// The inbox's shortcuts; the open conversation listens for its own.
+#[hook]
+pub fn use_list_keys(keys: ListKeys) {
+    use_hotkeys(move |action| {
+        let open = |target: &Option<ConversationId>| match target {
+            Some(id) => {
+                keys.on_select.emit(id.clone());
+                true
+            }
+            None => false,
+        };
+        match action {
+            KeyAction::Help => {
+                keys.on_help.emit(());
+                true
+            }
+            KeyAction::NextChat if keys.view.is_some() => open(&keys.next),
+            KeyAction::PreviousChat if keys.view.is_some() => open(&keys.previous),
+            KeyAction::NextWaiting => {
+                // Shown where it is listed.
+                if keys.waiting.is_some() && !matches!(keys.view, Some(View::Waiting | View::Open)) {
+                    keys.on_view.emit(View::Waiting);
+                }
+                open(&keys.waiting)
+            }
+            KeyAction::Back if keys.showing => {
+                keys.on_close.emit(());
+                true
+            }
+            _ => false,
         }
     });
 }

@@ -12,9 +12,8 @@ use crate::components::sidebar::Sidebar;
 use crate::components::toast::{NotifyBanner, ToastView};
 use crate::connection::{Connection, LinkEvent, new_client_msg_id};
 use crate::format::{alert_text, tab_title};
-use crate::hotkeys::use_hotkeys;
+use crate::hotkeys::{ListKeys, use_list_keys};
 use crate::i18n::t;
-use crate::keys::KeyAction;
 use crate::pages::{Nav, Page, PageView};
 use crate::state::{Action, InboxState, Link, PendingMessage, PendingNote, View};
 use baton_protocol::operator::{AlertKind, OperatorStatus, OperatorToServer, ShortcutDraft, ShortcutId};
@@ -263,40 +262,17 @@ pub fn Inbox(props: &InboxProps) -> Html {
         Callback::from(move |()| help.set(true))
     };
     // The list's shortcuts (keys.rs); the conversation handles its own.
-    {
-        let (on_select, on_view, on_close, help) = (on_select.clone(), on_view.clone(), on_close.clone(), help.clone());
-        let (next, previous, waiting) = (state.neighbour(1), state.neighbour(-1), state.next_waiting());
-        let (view, on_inbox) = (state.view, *page == Page::Inbox);
-        use_hotkeys(move |action| {
-            let open = |target: Option<ConversationId>| match target {
-                Some(id) => {
-                    on_select.emit(id);
-                    true
-                }
-                None => false,
-            };
-            match action {
-                KeyAction::Help => {
-                    help.set(true);
-                    true
-                }
-                KeyAction::NextChat if on_inbox => open(next.clone()),
-                KeyAction::PreviousChat if on_inbox => open(previous.clone()),
-                KeyAction::NextWaiting => {
-                    // Show it where it is listed.
-                    if waiting.is_some() && !(on_inbox && matches!(view, View::Waiting | View::Open)) {
-                        on_view.emit(View::Waiting);
-                    }
-                    open(waiting.clone())
-                }
-                KeyAction::Back if showing => {
-                    on_close.emit(());
-                    true
-                }
-                _ => false,
-            }
-        });
-    }
+    use_list_keys(ListKeys {
+        next: state.neighbour(1),
+        previous: state.neighbour(-1),
+        waiting: state.next_waiting(),
+        view: (*page == Page::Inbox).then_some(state.view),
+        showing,
+        on_select: on_select.clone(),
+        on_view: on_view.clone(),
+        on_close: on_close.clone(),
+        on_help: on_help.clone(),
+    });
     let on_bot_filter = {
         let dispatcher = state.dispatcher();
         Callback::from(move |bot: Option<BotId>| dispatcher.dispatch(Action::BotFilter(bot)))
