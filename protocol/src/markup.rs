@@ -2,7 +2,7 @@
 //! `_italic_`, `` `code` ``, `[text](url)`, bare `http(s)://` links, and
 //! lines starting `- ` or `1. ` as list items — read into a small tree that
 //! clients render by building elements, never HTML. The grammar is
-//! PROTOCOL.md §4 ("Message markup"); `vectors/markup.json` pins it.
+//! PROTOCOL.md §11 ("Message markup"); `vectors/markup.json` pins it.
 //!
 //! [`parse`] is total and linear: every input is valid, and whatever is not
 //! markup is kept as the text it is. Marks never span lines, marks of one
@@ -91,11 +91,12 @@ fn list_item(line: &str) -> Option<(Option<u32>, &str)> {
         return Some((None, rest));
     }
     let digits = line.bytes().take_while(u8::is_ascii_digit).count();
-    let rest = line[digits..].strip_prefix(". ")?;
+    let rest = from(line, digits).strip_prefix(". ")?;
     if !(1..=9).contains(&digits) {
         return None;
     }
-    Some((Some(line[..digits].parse().ok()?), rest))
+    let start = line.bytes().take(digits).fold(0, |n, d| n * 10 + u32::from(d - b'0'));
+    Some((Some(start), rest))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -146,6 +147,18 @@ fn append(children: &mut Vec<Inline>, more: Vec<Inline>) {
     children.extend(more);
 }
 
+// Slicing with `get`: indexing a `str` links its panic message, which
+// formats chars with Debug and so Unicode's printable tables (about 4 KB
+// gzip of the widget's WebAssembly). Every offset here is at an ASCII byte
+// or a search result, so `get` always succeeds.
+fn sub(s: &str, start: usize, end: usize) -> &str {
+    s.get(start..end).unwrap_or_default()
+}
+
+fn from(s: &str, start: usize) -> &str {
+    s.get(start..).unwrap_or_default()
+}
+
 /// A letter or digit for the `_` rule: ASCII letters and digits, and every
 /// non-ASCII character that is not whitespace.
 fn is_word(c: char) -> bool {
@@ -181,11 +194,11 @@ fn inlines(line: &str) -> Vec<Inline> {
                 p.plain = i + 1; // the escaped character starts the next text
                 i + 2
             }
-            b'`' => match line[i + 1..].find('`') {
+            b'`' => match from(line, i + 1).find('`') {
                 Some(0) => i + 2, // "``": an empty span is text
                 Some(len) => {
                     p.flush(i);
-                    let text = line[i + 1..i + 1 + len].to_owned();
+                    let text = sub(line, i + 1, i + 1 + len).to_owned();
                     p.top().push(Inline::Code { text });
                     p.plain = i + len + 2;
                     p.plain
@@ -194,7 +207,7 @@ fn inlines(line: &str) -> Vec<Inline> {
             },
             b'*' | b'_' => {
                 let b = bytes[i];
-                let run = bytes[i..].iter().take_while(|&&c| c == b).count();
+                let run = bytes.iter().skip(i).take_while(|&&c| c == b).count();
                 match (b, run) {
                     (b'*', 2) => p.mark(Kind::Bold, i, 2),
                     (b'_', 1) => p.mark(Kind::Italic, i, 1),
@@ -224,7 +237,7 @@ impl Line<'_> {
 
     /// Adds the text from `plain` up to `end` to the top frame.
     fn flush(&mut self, end: usize) {
-        let text = &self.line[self.plain..end];
+        let text = sub(self.line, self.plain, end);
         push_text(&mut self.stack.last_mut().expect("the root frame").children, text);
         self.plain = end;
     }
@@ -263,8 +276,8 @@ impl Line<'_> {
     /// A `**` or `_` at `at`: closes an open one of its kind, opens one, or
     /// is text. Returns where reading goes on.
     fn mark(&mut self, kind: Kind, at: usize, len: usize) -> usize {
-        let before = self.line[..at].chars().next_back();
-        let after = self.line[at + len..].chars().next();
+        let before = sub(self.line, 0, at).chars().next_back();
+        let after = from(self.line, at + len).chars().next();
         let spaced = |c: Option<char>| c.is_none_or(char::is_whitespace);
         let (can_open, can_close) = match kind {
             // `_` only at the edges of words, so snake_case stays text.
@@ -298,11 +311,11 @@ impl Line<'_> {
     /// them keeps its marks).
     fn link_end(&mut self, at: usize) -> usize {
         let start = at + 2;
-        let rest = self.line.get(start..).filter(|_| self.line[at + 1..].starts_with('('));
+        let rest = self.line.get(start..).filter(|_| from(self.line, at + 1).starts_with('('));
         let close = match rest {
             Some(_) if start < self.no_paren_before => None,
             Some(rest) => match rest.find(|c: char| c == ')' || c.is_whitespace()) {
-                Some(len) if rest[len..].starts_with(')') => Some(len),
+                Some(len) if from(rest, len).starts_with(')') => Some(len),
                 // Nothing up to here has a `)`: no later `](` before it can.
                 stop => {
                     self.no_paren_before = start + stop.unwrap_or(rest.len());
@@ -311,7 +324,7 @@ impl Line<'_> {
             },
             None => None,
         };
-        let href = close.map(|len| &self.line[start..start + len]);
+        let href = close.map(|len| sub(self.line, start, start + len));
         self.flush(at);
         let Some(href) = href.filter(|href| allowed_href(href)) else {
             // Not a link: the `[` and the text since stay text, as written.
@@ -337,7 +350,7 @@ impl Line<'_> {
     /// `http://…` or `https://…` starting a word at `at`: a link to itself,
     /// up to the next whitespace, less trailing punctuation.
     fn bare_url(&mut self, at: usize) -> usize {
-        let rest = &self.line[at..];
+        let rest = from(self.line, at);
         let starts = |s: &str| rest.get(..s.len()).is_some_and(|h| h.eq_ignore_ascii_case(s));
         let scheme = if starts("https://") {
             8
@@ -346,14 +359,15 @@ impl Line<'_> {
         } else {
             return at + 1;
         };
-        if self.line[..at].chars().next_back().is_some_and(is_word) {
+        if sub(self.line, 0, at).chars().next_back().is_some_and(is_word) {
             return at + 1;
         }
         let len = rest.find(|c: char| c.is_whitespace() || c.is_control()).unwrap_or(rest.len());
         // A `)` ends the URL unless the URL opened one: "(see https://a.b)"
         // but "https://en.wikipedia.org/wiki/Rust_(language)".
-        let keeps_paren = rest[..len].contains('(');
-        let url = rest[..len].trim_end_matches(|c: char| ".,:;!?'\"*_]".contains(c) || (c == ')' && !keeps_paren));
+        let url = sub(rest, 0, len);
+        let keeps_paren = url.contains('(');
+        let url = url.trim_end_matches(|c: char| ".,:;!?'\"*_]".contains(c) || (c == ')' && !keeps_paren));
         if url.len() <= scheme {
             return at + scheme;
         }

@@ -1,4 +1,4 @@
-//! `markup::parse`: the grammar in PROTOCOL.md §4, case by case, plus its
+//! `markup::parse`: the grammar in PROTOCOL.md §11, case by case, plus its
 //! golden vectors (`vectors/markup.json`) and its linear time.
 
 mod support;

@@ -5,6 +5,7 @@
 //! - [`format`] — pure text helpers (relative times, badges, log lines).
 //! - [`machine`] — the connection machine: outbox, cursors, link timing.
 //! - [`shortcuts`] — saved replies in the composer: `/word`, matches, placeholders.
+//! - [`marks`] — the format bar: marks put around (or taken off) the selection.
 //! - `connection` — the only code that touches the WebSocket.
 //! - [`pages`] — the admin and personal pages (team, profile, settings,
 //!   notifications) beside the live inbox.
@@ -14,6 +15,7 @@
 
 pub mod format;
 pub mod machine;
+pub mod marks;
 pub mod pages;
 pub mod shortcuts;
 pub mod state;

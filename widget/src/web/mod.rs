@@ -3,6 +3,7 @@
 
 mod components;
 mod driver;
+mod rich;
 mod storage;
 mod strings;
 

@@ -2,6 +2,7 @@
 //! other, never shown to the visitor. Styled apart from the log (amber, a
 //! lock) so nobody takes a note for a message, or a message for a note.
 
+use super::rich_text::rich_text;
 use super::{clock_time, full_time};
 use crate::state::PendingNote;
 use baton_protocol::operator::Note;
@@ -79,7 +80,7 @@ pub fn NotesPanel(props: &NotesPanelProps) -> Html {
                     <span class="team-note-author" dir="auto">{ n.author.name.clone() }</span>
                     <time class="team-note-time" title={full_time(n.at)}>{ clock_time(n.at) }</time>
                 </div>
-                <p class="team-note-text" dir="auto">{ n.text.clone() }</p>
+                <div class="team-note-text" dir="auto">{ rich_text(&n.text) }</div>
             </li>
         }
     });
@@ -95,7 +96,7 @@ pub fn NotesPanel(props: &NotesPanelProps) -> Html {
                     <span class="team-note-author">{ "You" }</span>
                     if p.failed.is_none() { <span class="team-note-time">{ "Saving…" }</span> }
                 </div>
-                <p class="team-note-text" dir="auto">{ p.text.clone() }</p>
+                <div class="team-note-text" dir="auto">{ rich_text(&p.text) }</div>
                 if let Some(why) = &p.failed {
                     <p class="team-note-error" role="alert">
                         { format!("Not saved: {why} ") }
