@@ -46,6 +46,7 @@ fn mark_selection(textarea: &NodeRef, on_edit: &Callback<String>, mark: Mark) {
 pub fn FormatBar(props: &FormatBarProps) -> Html {
     // The button that takes the toolbar's one tab stop.
     let current = use_state(|| 0usize);
+    let bar = use_node_ref();
     {
         // Ctrl/⌘+B and +I while typing: a listener on the textarea itself,
         // so the composer's own key handling stays as it is.
@@ -77,7 +78,7 @@ pub fn FormatBar(props: &FormatBarProps) -> Html {
         });
     }
     let onkeydown = {
-        let current = current.clone();
+        let (current, bar) = (current.clone(), bar.clone());
         Callback::from(move |e: KeyboardEvent| {
             let last = BUTTONS.len() - 1;
             // Right-to-left the buttons are mirrored on screen, so are the keys.
@@ -96,10 +97,8 @@ pub fn FormatBar(props: &FormatBarProps) -> Html {
             };
             e.prevent_default();
             current.set(next);
-            let button = e
-                .current_target()
-                .and_then(|t| t.dyn_into::<Element>().ok())
-                .and_then(|bar| bar.children().item(next as u32));
+            // Not `current_target`: Yew delegates events to its root.
+            let button = bar.cast::<Element>().and_then(|bar| bar.children().item(next as u32));
             if let Some(button) = button.and_then(|b| b.dyn_into::<HtmlElement>().ok()) {
                 let _ = button.focus();
             }
@@ -115,15 +114,20 @@ pub fn FormatBar(props: &FormatBarProps) -> Html {
         };
         // Keep the reply box's focus and selection when clicked.
         let onmousedown = Callback::from(|e: MouseEvent| e.prevent_default());
+        // Arrows move on from the button that has the focus, however it got it.
+        let onfocus = {
+            let current = current.clone();
+            Callback::from(move |_: FocusEvent| current.set(i))
+        };
         html! {
             <button type="button" class={classes!("format-button", format!("format-{}", label.to_lowercase()))}
-                aria-label={label} {title} tabindex={if i == *current { "0" } else { "-1" }} {onclick} {onmousedown}>
+                aria-label={label} {title} tabindex={if i == *current { "0" } else { "-1" }} {onclick} {onmousedown} {onfocus}>
                 { icon(mark) }
             </button>
         }
     });
     html! {
-        <div class="format-bar" role="toolbar" aria-label="Formatting" aria-controls="reply" {onkeydown}>
+        <div ref={bar} class="format-bar" role="toolbar" aria-label="Formatting" aria-controls="reply" {onkeydown}>
             { for buttons }
         </div>
     }
