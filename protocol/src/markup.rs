@@ -84,6 +84,36 @@ pub fn parse(text: &str) -> Vec<Block> {
     blocks
 }
 
+/// The text a reader sees, on one line: the marks gone, blocks, items and
+/// line breaks joined by a space. For previews and notifications.
+pub fn plain_text(text: &str) -> String {
+    fn push(out: &mut String, inlines: &[Inline]) {
+        for inline in inlines {
+            match inline {
+                Inline::Text { text } | Inline::Code { text } => out.push_str(text),
+                Inline::Bold { children } | Inline::Italic { children } | Inline::Link { children, .. } => {
+                    push(out, children)
+                }
+                Inline::Break => out.push(' '),
+            }
+        }
+    }
+    let mut out = String::new();
+    for block in parse(text) {
+        let parts = match &block {
+            Block::Paragraph { children } => std::slice::from_ref(children),
+            Block::Bullets { items } | Block::Numbered { items, .. } => items.as_slice(),
+        };
+        for part in parts {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            push(&mut out, part);
+        }
+    }
+    out
+}
+
 /// A list item's marker: `- ` (no number) or `N. ` with 1–9 digits; and the
 /// rest of the line.
 fn list_item(line: &str) -> Option<(Option<u32>, &str)> {

@@ -3,7 +3,7 @@
 
 mod support;
 
-use baton_protocol::markup::{Block, Inline, allowed_href, parse};
+use baton_protocol::markup::{Block, Inline, allowed_href, parse, plain_text};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use support::crate_dir;
@@ -262,6 +262,16 @@ fn html_is_text() {
     ] {
         assert_eq!(line(text), vec![t(text)], "{text:?}");
     }
+}
+
+#[test]
+fn plain_text_drops_the_marks_on_one_line() {
+    assert_eq!(
+        plain_text("Returns are **free** for _members_:\n- label `printed`\n- [posted](https://a.b)\nthanks\nbye"),
+        "Returns are free for members: label printed posted thanks bye"
+    );
+    assert_eq!(plain_text("[x](javascript:y)"), "[x](javascript:y)");
+    assert_eq!(plain_text(""), "");
 }
 
 #[test]

@@ -124,7 +124,8 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
         html! { <span class="row-preview row-typing">{ "typing…" }</span> }
     } else {
         match &row.last_message {
-            Some(text) => html! { <span class="row-preview" dir="auto">{ text.clone() }</span> },
+            // The text as read, without its marks (PROTOCOL.md §11).
+            Some(text) => html! { <span class="row-preview" dir="auto">{ baton_protocol::markup::plain_text(text) }</span> },
             None => html! { <span class="row-preview">{ "No messages yet" }</span> },
         }
     };
