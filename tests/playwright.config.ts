@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 const port = Number(process.env.BATON_E2E_PORT ?? 18080);
 const dataDir = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
+// Cargo's target directory (xtask passes it: CARGO_TARGET_DIR may move it).
+const target = process.env.BATON_TARGET_DIR ?? '../target';
 
 export default defineConfig({
   testDir: './e2e',
@@ -39,8 +41,8 @@ export default defineConfig({
   },
   webServer: {
     command:
-      `../target/debug/baton-server --demo --config ../demo/baton.toml --listen 127.0.0.1:${port} --data-dir ${dataDir} ` +
-      `--web-dir ../target/web --site-dir ../demo/site`,
+      `${target}/debug/baton-server --demo --config ../demo/baton.toml --listen 127.0.0.1:${port} --data-dir ${dataDir} ` +
+      `--web-dir ${target}/web --site-dir ../demo/site`,
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
