@@ -29,13 +29,24 @@ pub enum Block {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Inline {
-    Text { text: String },
-    Bold { children: Vec<Inline> },
-    Italic { children: Vec<Inline> },
+    Text {
+        text: String,
+    },
+    Bold {
+        children: Vec<Inline>,
+    },
+    Italic {
+        children: Vec<Inline>,
+    },
     /// Shown exactly as written: nothing inside a code span is markup.
-    Code { text: String },
+    Code {
+        text: String,
+    },
     /// `href` has passed [`allowed_href`]; no other link is ever made.
-    Link { href: String, children: Vec<Inline> },
+    Link {
+        href: String,
+        children: Vec<Inline>,
+    },
     /// A line break inside a paragraph.
     Break,
 }
@@ -68,7 +79,9 @@ pub fn parse(text: &str) -> Vec<Block> {
         match (list_item(line), last) {
             (Some((None, rest)), Some(Block::Bullets { items })) => items.push(inlines(rest)),
             (Some((Some(_), rest)), Some(Block::Numbered { items, .. })) => items.push(inlines(rest)),
-            (Some((None, rest)), _) => blocks.push(Block::Bullets { items: vec![inlines(rest)] }),
+            (Some((None, rest)), _) => blocks.push(Block::Bullets {
+                items: vec![inlines(rest)],
+            }),
             (Some((Some(start), rest)), _) => blocks.push(Block::Numbered {
                 start,
                 items: vec![inlines(rest)],
@@ -77,7 +90,9 @@ pub fn parse(text: &str) -> Vec<Block> {
                 children.push(Inline::Break);
                 children.extend(inlines(line));
             }
-            (None, _) => blocks.push(Block::Paragraph { children: inlines(line) }),
+            (None, _) => blocks.push(Block::Paragraph {
+                children: inlines(line),
+            }),
         }
         joinable = true;
     }
@@ -341,7 +356,10 @@ impl Line<'_> {
     /// them keeps its marks).
     fn link_end(&mut self, at: usize) -> usize {
         let start = at + 2;
-        let rest = self.line.get(start..).filter(|_| from(self.line, at + 1).starts_with('('));
+        let rest = self
+            .line
+            .get(start..)
+            .filter(|_| from(self.line, at + 1).starts_with('('));
         let close = match rest {
             Some(_) if start < self.no_paren_before => None,
             Some(rest) => match rest.find(|c: char| c == ')' || c.is_whitespace()) {
@@ -392,12 +410,17 @@ impl Line<'_> {
         if sub(self.line, 0, at).chars().next_back().is_some_and(is_word) {
             return at + 1;
         }
-        let len = rest.find(|c: char| c.is_whitespace() || c.is_control()).unwrap_or(rest.len());
+        let len = rest
+            .find(|c: char| c.is_whitespace() || c.is_control())
+            .unwrap_or(rest.len());
         // A `)` ends the URL unless the URL opened one: "(see https://a.b)"
         // but "https://en.wikipedia.org/wiki/Rust_(language)".
         let url = sub(rest, 0, len);
         let keeps_paren = url.contains('(');
-        let url = url.trim_end_matches(|c: char| ".,:;!?'\"*_]".contains(c) || (c == ')' && !keeps_paren));
+        // A `match`, not `".,…".contains(c)`: that links a substring search.
+        let url = url.trim_end_matches(|c: char| {
+            matches!(c, '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '"' | '*' | '_' | ']') || (c == ')' && !keeps_paren)
+        });
         if url.len() <= scheme {
             return at + scheme;
         }

@@ -85,7 +85,17 @@ fn crossed_marks_close_the_inner_one_as_text() {
 
 #[test]
 fn unclosed_marks_are_text() {
-    for text in ["**bold", "_italic", "`code", "[text", "[text](/x", "a ** b", "**", "_", "x_"] {
+    for text in [
+        "**bold",
+        "_italic",
+        "`code",
+        "[text",
+        "[text](/x",
+        "a ** b",
+        "**",
+        "_",
+        "x_",
+    ] {
         assert_eq!(line(text), vec![t(text)], "{text:?}");
     }
     assert_eq!(line("**a _b**"), vec![b(vec![t("a _b")])]);
@@ -100,7 +110,14 @@ fn other_runs_of_marks_are_text() {
 
 #[test]
 fn underscores_inside_words_stay_text() {
-    for text in ["snake_case_name", "call my_fn_here now", "a_b_ c", "file_1.txt and file_2.txt", "x__y", "٣_٤_٥"] {
+    for text in [
+        "snake_case_name",
+        "call my_fn_here now",
+        "a_b_ c",
+        "file_1.txt and file_2.txt",
+        "x__y",
+        "٣_٤_٥",
+    ] {
         assert_eq!(line(text), vec![t(text)], "{text:?}");
     }
     assert_eq!(line("(_aside_)"), vec![t("("), i(vec![t("aside")]), t(")")]);
@@ -116,17 +133,26 @@ fn marks_next_to_spaces_are_text() {
 
 #[test]
 fn code_spans_hold_marks_as_text() {
-    assert_eq!(line("`**not bold** _nor_ [x](https://a.b)`"), vec![code("**not bold** _nor_ [x](https://a.b)")]);
+    assert_eq!(
+        line("`**not bold** _nor_ [x](https://a.b)`"),
+        vec![code("**not bold** _nor_ [x](https://a.b)")]
+    );
     assert_eq!(line("`a\\`"), vec![code("a\\")]);
     // A code span wins over a mark that opened before it.
     assert_eq!(line("**a `b** c`"), vec![t("**a "), code("b** c")]);
-    assert_eq!(line("`<script>alert(1)</script>`"), vec![code("<script>alert(1)</script>")]);
+    assert_eq!(
+        line("`<script>alert(1)</script>`"),
+        vec![code("<script>alert(1)</script>")]
+    );
 }
 
 #[test]
 fn backslash_escapes_punctuation() {
     assert_eq!(line(r"\*\*not bold\*\*"), vec![t("**not bold**")]);
-    assert_eq!(line(r"\_x\_ and \`y\` and \[z](/a)"), vec![t("_x_ and `y` and [z](/a)")]);
+    assert_eq!(
+        line(r"\_x\_ and \`y\` and \[z](/a)"),
+        vec![t("_x_ and `y` and [z](/a)")]
+    );
     assert_eq!(line(r"a \\ b"), vec![t(r"a \ b")]);
     // Before anything else a backslash is itself.
     assert_eq!(line(r"C:\Users\me"), vec![t(r"C:\Users\me")]);
@@ -137,12 +163,27 @@ fn backslash_escapes_punctuation() {
 
 #[test]
 fn links_with_allowed_schemes() {
-    assert_eq!(line("[site](https://a.example/x?q=1#y)"), vec![a("https://a.example/x?q=1#y", vec![t("site")])]);
-    assert_eq!(line("[old](HTTP://a.example)"), vec![a("HTTP://a.example", vec![t("old")])]);
-    assert_eq!(line("[write](mailto:help@a.example)"), vec![a("mailto:help@a.example", vec![t("write")])]);
-    assert_eq!(line("[](https://a.example)"), vec![a("https://a.example", vec![t("https://a.example")])]);
+    assert_eq!(
+        line("[site](https://a.example/x?q=1#y)"),
+        vec![a("https://a.example/x?q=1#y", vec![t("site")])]
+    );
+    assert_eq!(
+        line("[old](HTTP://a.example)"),
+        vec![a("HTTP://a.example", vec![t("old")])]
+    );
+    assert_eq!(
+        line("[write](mailto:help@a.example)"),
+        vec![a("mailto:help@a.example", vec![t("write")])]
+    );
+    assert_eq!(
+        line("[](https://a.example)"),
+        vec![a("https://a.example", vec![t("https://a.example")])]
+    );
     // Links do not nest: a second `[` is text of the first link's text.
-    assert_eq!(line("[a [b](https://a.example)"), vec![a("https://a.example", vec![t("a [b")])]);
+    assert_eq!(
+        line("[a [b](https://a.example)"),
+        vec![a("https://a.example", vec![t("a [b")])]
+    );
 }
 
 #[test]
@@ -174,13 +215,19 @@ fn links_with_other_schemes_are_text() {
 
 #[test]
 fn a_refused_link_keeps_the_marks_of_its_text() {
-    assert_eq!(line("[**x**](javascript:alert(1))"), vec![t("["), b(vec![t("x")]), t("](javascript:alert(1))")]);
+    assert_eq!(
+        line("[**x**](javascript:alert(1))"),
+        vec![t("["), b(vec![t("x")]), t("](javascript:alert(1))")]
+    );
     // The refused link's brackets do not pair with a later link.
     assert_eq!(
         line("[x](javascript:a) [y](https://a.b)"),
         vec![t("[x](javascript:a) "), a("https://a.b", vec![t("y")])]
     );
-    assert_eq!(line("[x] and [y](https://a.b)"), vec![t("[x] and "), a("https://a.b", vec![t("y")])]);
+    assert_eq!(
+        line("[x] and [y](https://a.b)"),
+        vec![t("[x] and "), a("https://a.b", vec![t("y")])]
+    );
     // What is left of a broken link may hold a bare URL.
     let url = || a("https://a.b", vec![t("https://a.b")]);
     assert_eq!(line("[x] (https://a.b)"), vec![t("[x] ("), url(), t(")")]);
@@ -191,7 +238,11 @@ fn a_refused_link_keeps_the_marks_of_its_text() {
 fn bare_urls_become_links() {
     assert_eq!(
         line("see https://a.example/x, then"),
-        vec![t("see "), a("https://a.example/x", vec![t("https://a.example/x")]), t(", then")]
+        vec![
+            t("see "),
+            a("https://a.example/x", vec![t("https://a.example/x")]),
+            t(", then")
+        ]
     );
     assert_eq!(
         line("(http://a.example)"),
@@ -203,7 +254,14 @@ fn bare_urls_become_links() {
         line("**https://a.example**"),
         vec![b(vec![a("https://a.example", vec![t("https://a.example")])])]
     );
-    for text in ["https://", "https://...", "xhttps://a.example", "ftp://a.example", "javascript:alert(1)", "mailto:a@b.c"] {
+    for text in [
+        "https://",
+        "https://...",
+        "xhttps://a.example",
+        "ftp://a.example",
+        "javascript:alert(1)",
+        "mailto:a@b.c",
+    ] {
         assert_eq!(line(text), vec![t(text)], "{text:?}");
     }
 }
@@ -249,7 +307,12 @@ fn unicode_and_right_to_left_text() {
     assert_eq!(line("_שלום_ 👋🏽"), vec![i(vec![t("שלום")]), t(" 👋🏽")]);
     // A non-ASCII letter is a word character for `_`.
     assert_eq!(line("é_x_"), vec![t("é_x_")]);
-    assert_eq!(parse("- 日本語 `コード`"), vec![Block::Bullets { items: vec![vec![t("日本語 "), code("コード")]] }]);
+    assert_eq!(
+        parse("- 日本語 `コード`"),
+        vec![Block::Bullets {
+            items: vec![vec![t("日本語 "), code("コード")]]
+        }]
+    );
 }
 
 #[test]
@@ -311,7 +374,11 @@ fn pathological_input_is_linear() {
     parse(&ten_x[..4000]);
     let small = t1.elapsed().max(Duration::from_micros(50));
     assert!(big < small * 40, "10x the input took {big:?} vs {small:?}: not linear");
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
     // Nothing is lost: what is shown is the text less the marks it used.
     let blocks = parse(&"**_[".repeat(1000));
     let [Block::Paragraph { children }] = blocks.as_slice() else {
@@ -348,7 +415,10 @@ fn golden_vectors() {
         if bless {
             case["blocks"] = got;
         } else {
-            assert_eq!(got, case["blocks"], "markup vector {name:?} (BATON_BLESS=1 rewrites the file; read the diff)");
+            assert_eq!(
+                got, case["blocks"],
+                "markup vector {name:?} (BATON_BLESS=1 rewrites the file; read the diff)"
+            );
         }
     }
     if bless {

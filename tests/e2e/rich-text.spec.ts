@@ -67,6 +67,19 @@ async function expectLiteral(bubble: Locator, item: (typeof CORPUS)[number]) {
   expect(handlers, item.text).toEqual([]);
 }
 
+/** The reply Dana formats, as elements: bold, italic, a list and a safe link. */
+async function expectFormatted(message: Locator) {
+  await expect(message.locator('strong')).toHaveText('free');
+  await expect(message.locator('em')).toHaveText('members');
+  await expect(message.locator('ul > li')).toHaveText(['label printed', 'parcel posted']);
+  const link = message.getByRole('link', { name: 'the policy' });
+  await expect(link).toHaveAttribute('href', 'https://shop.example/returns');
+  await expect(link).toHaveAttribute('rel', 'noopener noreferrer');
+  await expect(link).toHaveAttribute('target', '_blank');
+  await expect(message).not.toContainText('**');
+  await expect(message).not.toContainText('](');
+}
+
 /** `bubble` holds the whole corpus, one item a line: each line shows as
  *  its item's text, and the elements are the paragraph, its breaks and what
  *  the items may make. */
@@ -146,24 +159,12 @@ test('formatted replies render as elements on both sides; hostile text stays tex
     await box.press('Enter');
     await expect(box).toHaveValue('');
 
-    // ---- The widget shows elements, not marks.
-    const mine = widget.locator('.baton-msg.is-operator').filter({ hasText: 'Returns are free' });
-    await expect(mine.locator('strong')).toHaveText('free');
-    await expect(mine.locator('em')).toHaveText('members');
-    await expect(mine.locator('ul > li')).toHaveText(['label printed', 'parcel posted']);
-    const link = mine.getByRole('link', { name: 'the policy' });
-    await expect(link).toHaveAttribute('href', 'https://shop.example/returns');
-    await expect(link).toHaveAttribute('rel', 'noopener noreferrer');
-    await expect(link).toHaveAttribute('target', '_blank');
-    await expect(mine.locator('.baton-bubble')).not.toContainText('**');
-    // ---- And so does the inbox.
+    // ---- The widget shows elements, not marks; so does the inbox, its link
+    // titled with where it goes.
+    await expectFormatted(widget.locator('.baton-msg.is-operator').filter({ hasText: 'Returns are free' }));
     const sent = dana.getByRole('log').locator('.msg-operator').filter({ hasText: 'Returns are free' });
-    await expect(sent.locator('strong')).toHaveText('free');
-    await expect(sent.locator('em')).toHaveText('members');
-    await expect(sent.locator('ul > li')).toHaveText(['label printed', 'parcel posted']);
-    const inboxLink = sent.getByRole('link', { name: 'the policy' });
-    await expect(inboxLink).toHaveAttribute('href', 'https://shop.example/returns');
-    await expect(inboxLink).toHaveAttribute('rel', 'noopener noreferrer');
+    await expectFormatted(sent);
+    await expect(sent.getByRole('link')).toHaveAttribute('title', 'https://shop.example/returns');
 
     // ---- Screenshots of the formatted exchange, desktop and phone.
     await visitor.screenshot({ path: test.info().outputPath('widget-rich.png') });

@@ -55,13 +55,17 @@ fn wrap(text: &str, start: usize, end: usize, open: &str, close: &str) -> Marked
     // Already marked around the selection, or the selection holds the marks:
     // take them off.
     if before.ends_with(open) && after.starts_with(close) && !core.is_empty() {
-        let text = format!("{}{core}{}", &before[..before.len() - open.len()], &after[close.len()..]);
+        let text = format!(
+            "{}{core}{}",
+            &before[..before.len() - open.len()],
+            &after[close.len()..]
+        );
         return Marked {
             text,
             select: (s - open.len(), e - open.len()),
         };
     }
-    if core.len() >= open.len() + close.len() + 1 && core.starts_with(open) && core.ends_with(close) {
+    if core.len() > open.len() + close.len() && core.starts_with(open) && core.ends_with(close) {
         let inner = &core[open.len()..core.len() - close.len()];
         return Marked {
             text: format!("{before}{inner}{after}"),
@@ -103,9 +107,7 @@ fn list(text: &str, start: usize, end: usize) -> Marked {
         .iter()
         .map(|line| match line.strip_prefix("- ") {
             Some(rest) if listed => rest.to_owned(),
-            _ if listed || line.starts_with("- ") || (lines.len() > 1 && line.trim().is_empty()) => {
-                (*line).to_owned()
-            }
+            _ if listed || line.starts_with("- ") || (lines.len() > 1 && line.trim().is_empty()) => (*line).to_owned(),
             _ => format!("- {line}"),
         })
         .collect();

@@ -2,12 +2,12 @@
 //! only [`App`] talks to the driver (through its command channel).
 
 use super::driver::{self, Command, Commands};
-use super::rich::rich_text;
 use super::strings::{fill, s, waiting_detail};
 use super::{Config, Emitter};
 use crate::state::{ChatState, ConnectionState, PendingMessage, Update, operator_colour};
 use baton_protocol::receipts::DeliveryStatus;
 use baton_protocol::{Author, ConversationEvent, EventBody, HandoverState, OperatorProfile};
+use baton_rich_text::rich_text;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
@@ -339,7 +339,7 @@ fn render_event(
             let inner = html! {
                 <>
                     <span class="baton-author">{ who }</span>
-                    // Text is built into elements (`rich`), never parsed as HTML;
+                    // Text is built into elements (`baton_rich_text`), never parsed as HTML;
                     // `dir=auto` lays out each message in its own script's direction.
                     <div class="baton-bubble" dir="auto">{ rich_text(text) }</div>
                     if matches!(author, Author::Visitor) {

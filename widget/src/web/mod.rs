@@ -3,7 +3,6 @@
 
 mod components;
 mod driver;
-mod rich;
 mod storage;
 mod strings;
 

@@ -125,7 +125,9 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
     } else {
         match &row.last_message {
             // The text as read, without its marks (PROTOCOL.md §11).
-            Some(text) => html! { <span class="row-preview" dir="auto">{ baton_protocol::markup::plain_text(text) }</span> },
+            Some(text) => {
+                html! { <span class="row-preview" dir="auto">{ baton_protocol::markup::plain_text(text) }</span> }
+            }
             None => html! { <span class="row-preview">{ "No messages yet" }</span> },
         }
     };

@@ -36,7 +36,10 @@ fn mark_selection(textarea: &NodeRef, on_edit: &Callback<String>, mark: Mark) {
     let (start, end) = (unit(el.selection_start()), unit(el.selection_end()));
     let marked = apply(&value, start, end, mark);
     el.set_value(&marked.text);
-    let (from, to) = (utf16_offset(&marked.text, marked.select.0), utf16_offset(&marked.text, marked.select.1));
+    let (from, to) = (
+        utf16_offset(&marked.text, marked.select.0),
+        utf16_offset(&marked.text, marked.select.1),
+    );
     let _ = el.set_selection_range(from as u32, to as u32);
     let _ = el.focus();
     on_edit.emit(marked.text);
@@ -86,7 +89,11 @@ pub fn FormatBar(props: &FormatBarProps) -> Html {
                 .target_dyn_into::<Element>()
                 .and_then(|el| el.closest("[dir=rtl]").ok().flatten())
                 .is_some();
-            let (forward, back) = if rtl { ("ArrowLeft", "ArrowRight") } else { ("ArrowRight", "ArrowLeft") };
+            let (forward, back) = if rtl {
+                ("ArrowLeft", "ArrowRight")
+            } else {
+                ("ArrowRight", "ArrowLeft")
+            };
             let key = e.key();
             let next = match key.as_str() {
                 "Home" => 0,

@@ -9,7 +9,6 @@ pub mod format_bar;
 pub mod header;
 pub mod message_log;
 pub mod notes;
-pub mod rich_text;
 pub mod saved_replies;
 pub mod sidebar;
 pub mod sign_in;

@@ -2,11 +2,11 @@
 //! other, never shown to the visitor. Styled apart from the log (amber, a
 //! lock) so nobody takes a note for a message, or a message for a note.
 
-use super::rich_text::rich_text;
 use super::{clock_time, full_time};
 use crate::state::PendingNote;
 use baton_protocol::operator::Note;
 use baton_protocol::{ClientMsgId, MAX_MESSAGE_CHARS};
+use baton_rich_text::rich_text_titled;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
@@ -80,7 +80,7 @@ pub fn NotesPanel(props: &NotesPanelProps) -> Html {
                     <span class="team-note-author" dir="auto">{ n.author.name.clone() }</span>
                     <time class="team-note-time" title={full_time(n.at)}>{ clock_time(n.at) }</time>
                 </div>
-                <div class="team-note-text" dir="auto">{ rich_text(&n.text) }</div>
+                <div class="team-note-text" dir="auto">{ rich_text_titled(&n.text) }</div>
             </li>
         }
     });
@@ -96,7 +96,7 @@ pub fn NotesPanel(props: &NotesPanelProps) -> Html {
                     <span class="team-note-author">{ "You" }</span>
                     if p.failed.is_none() { <span class="team-note-time">{ "Saving…" }</span> }
                 </div>
-                <div class="team-note-text" dir="auto">{ rich_text(&p.text) }</div>
+                <div class="team-note-text" dir="auto">{ rich_text_titled(&p.text) }</div>
                 if let Some(why) = &p.failed {
                     <p class="team-note-error" role="alert">
                         { format!("Not saved: {why} ") }
