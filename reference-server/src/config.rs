@@ -94,6 +94,9 @@ pub struct FileConfig {
     pub bots: Vec<BotFile>,
     /// Outbound webhooks, email and translation (see `notify`).
     pub notify: Option<toml::Value>,
+    /// Frames per second per socket: `[limits.operator]` and
+    /// `[limits.visitor]`, each `burst` and `per_sec`.
+    pub limits: Option<crate::socket::FrameLimits>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -138,6 +141,7 @@ pub struct Config {
     pub auto_away: Option<Millis>,
     pub bots: Vec<BotSettings>,
     pub notify: Option<toml::Value>,
+    pub limits: crate::socket::FrameLimits,
     /// Where relative paths in the file (knowledge files) are resolved.
     pub base_dir: PathBuf,
     pub demo: bool,
@@ -275,6 +279,11 @@ impl Config {
             auto_away: file.auto_away_minutes.map(|m| Millis(m * 60_000)),
             bots,
             notify: file.notify,
+            limits: {
+                let limits = file.limits.unwrap_or_default();
+                limits.check().map_err(ConfigError::Invalid)?;
+                limits
+            },
             base_dir,
             demo: cli.demo,
         })
@@ -347,6 +356,21 @@ mod tests {
             (config.bots[0].name.as_str(), config.bots[0].owner_gone),
             ("Shop", Millis::from_secs(45))
         );
+    }
+
+    #[test]
+    fn frame_limits_default_and_may_be_set_per_kind_of_client() {
+        let config = Config::resolve(Cli::default(), FileConfig::default(), ".".into()).unwrap();
+        assert_eq!(config.limits, crate::socket::FrameLimits::default());
+        let file = parse("[limits.operator]\nburst = 500\nper_sec = 120\n");
+        let config = Config::resolve(Cli::default(), file, ".".into()).unwrap();
+        assert_eq!(
+            (config.limits.operator.burst, config.limits.operator.per_sec),
+            (500, 120)
+        );
+        assert_eq!(config.limits.visitor, crate::socket::FrameLimits::default().visitor);
+        let file = parse("[limits.visitor]\nburst = 0\nper_sec = 5\n");
+        assert!(Config::resolve(Cli::default(), file, ".".into()).is_err());
     }
 
     #[test]

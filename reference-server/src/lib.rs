@@ -62,6 +62,8 @@ pub struct AppState {
     pub knowledge: Arc<std::collections::HashMap<baton_protocol::BotId, Arc<bot::faq::KnowledgeBase>>>,
     /// The translation endpoint, if configured.
     pub translate: Option<Arc<notify::TranslateConfig>>,
+    /// Frames per second per socket.
+    pub limits: socket::FrameLimits,
     /// The Notification center's deliveries (its test button); `None`:
     /// notifications are not running.
     pub notify: Option<Arc<notify::Center>>,
@@ -79,6 +81,7 @@ impl AppState {
             knowledge: Arc::default(),
             translate: None,
             notify: None,
+            limits: Default::default(),
         }
     }
 

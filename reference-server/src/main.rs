@@ -68,6 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     state.knowledge = Arc::new(knowledge);
     state.translate = notify.translate.clone().map(Arc::new);
     state.notify = Some(center);
+    state.limits = config.limits;
     tracing::info!(%addr, "listening");
     println!();
     println!("  Baton is running.");

@@ -20,23 +20,22 @@ pub struct Marked {
     pub select: (usize, usize),
 }
 
-/// What a new link's text is when nothing was selected.
-const LINK_TEXT: &str = "link text";
 /// What a new link's target starts as, selected so a paste replaces it.
 const LINK_URL: &str = "https://";
 
-/// Applies `mark` to `text[start..end]`. Inline marks wrap the selection
+/// Applies `mark` to `text[start..end]`. `link_text` is a new link's text
+/// when none was selected (in the operator's language). Inline marks wrap the selection
 /// less its surrounding spaces (a mark next to a space is text, PROTOCOL.md
 /// §11), or unwrap it if it is wrapped already; List toggles `- ` on every
 /// line the selection touches.
-pub fn apply(text: &str, start: usize, end: usize, mark: Mark) -> Marked {
+pub fn apply(text: &str, start: usize, end: usize, mark: Mark, link_text: &str) -> Marked {
     let end = end.min(text.len());
     let start = start.min(end);
     match mark {
         Mark::Bold => wrap(text, start, end, "**", "**"),
         Mark::Italic => wrap(text, start, end, "_", "_"),
         Mark::Code => wrap(text, start, end, "`", "`"),
-        Mark::Link => link(text, start, end),
+        Mark::Link => link(text, start, end, link_text),
         Mark::List => list(text, start, end),
     }
 }
@@ -78,18 +77,18 @@ fn wrap(text: &str, start: usize, end: usize, open: &str, close: &str) -> Marked
     }
 }
 
-fn link(text: &str, start: usize, end: usize) -> Marked {
+fn link(text: &str, start: usize, end: usize, link_text: &str) -> Marked {
     let (s, e) = trimmed(text, start, end);
     let (before, core, after) = (&text[..s], &text[s..e], &text[e..]);
     if baton_protocol::markup::allowed_href(core) {
         // A URL was selected: it is the target; select the text to write.
         let at = s + 1;
         return Marked {
-            text: format!("{before}[{LINK_TEXT}]({core}){after}"),
-            select: (at, at + LINK_TEXT.len()),
+            text: format!("{before}[{link_text}]({core}){after}"),
+            select: (at, at + link_text.len()),
         };
     }
-    let label = if core.is_empty() { LINK_TEXT } else { core };
+    let label = if core.is_empty() { link_text } else { core };
     let url_at = s + 1 + label.len() + 2;
     Marked {
         text: format!("{before}[{label}]({LINK_URL}){after}"),
@@ -131,7 +130,11 @@ mod tests {
 
     fn at(text: &str, sel: &str, mark: Mark) -> Marked {
         let start = text.find(sel).expect("the selection is in the text");
-        apply(text, start, start + sel.len(), mark)
+        apply(text, start, start + sel.len(), mark, "link text")
+    }
+
+    fn caret(text: &str, at: usize, mark: Mark) -> Marked {
+        apply(text, at, at, mark, "link text")
     }
 
     #[test]
@@ -151,7 +154,7 @@ mod tests {
     fn a_second_press_takes_the_mark_off() {
         let once = at("say hi", "hi", Mark::Italic);
         assert_eq!(once.text, "say _hi_");
-        let twice = apply(&once.text, once.select.0, once.select.1, Mark::Italic);
+        let twice = apply(&once.text, once.select.0, once.select.1, Mark::Italic, "");
         assert_eq!(twice.text, "say hi");
         let inside = at("say `hi`", "`hi`", Mark::Code);
         assert_eq!(inside.text, "say hi");
@@ -159,7 +162,7 @@ mod tests {
 
     #[test]
     fn nothing_selected_puts_the_caret_between_marks() {
-        let m = apply("ab", 1, 1, Mark::Code);
+        let m = caret("ab", 1, Mark::Code);
         assert_eq!(m.text, "a``b");
         assert_eq!(m.select, (2, 2));
     }
@@ -178,13 +181,15 @@ mod tests {
     fn list_toggles_every_touched_line() {
         let text = "Steps:\none\ntwo";
         let start = text.find("ne").unwrap();
-        let m = apply(text, start, text.len() - 1, Mark::List);
+        let m = apply(text, start, text.len() - 1, Mark::List, "");
         assert_eq!(m.text, "Steps:\n- one\n- two");
         assert_eq!(&m.text[m.select.0..m.select.1], "- one\n- two");
-        let back = apply(&m.text, m.select.0, m.select.1, Mark::List);
+        let back = apply(&m.text, m.select.0, m.select.1, Mark::List, "");
         assert_eq!(back.text, text);
-        let caret = apply("", 0, 0, Mark::List);
-        assert_eq!((caret.text.as_str(), caret.select), ("- ", (2, 2)));
+        let listed = caret("", 0, Mark::List);
+        assert_eq!((listed.text.as_str(), listed.select), ("- ", (2, 2)));
+        let linked = caret("see ", 4, Mark::Link);
+        assert_eq!(linked.text, "see [link text](https://)");
     }
 
     #[test]

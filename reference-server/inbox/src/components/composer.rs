@@ -4,6 +4,7 @@
 //! Escape closes. The text work is `crate::shortcuts`.
 
 use super::format_bar::FormatBar;
+use crate::i18n::t;
 use crate::shortcuts::{byte_offset, fill, matching, replace_word, slash_word, utf16_offset};
 use baton_protocol::MAX_MESSAGE_CHARS;
 use baton_protocol::operator::Shortcut;
@@ -245,28 +246,28 @@ pub fn Composer(props: &ComposerProps) -> Html {
         <form class="composer" {onsubmit}>
             <FormatBar textarea={textarea.clone()} on_edit={on_format} />
             if open {
-                <ul id="shortcut-list" class="shortcut-list" role="listbox" aria-label="Saved replies">
+                <ul id="shortcut-list" class="shortcut-list" role="listbox" aria-label={t().saved_replies}>
                     { for options }
                 </ul>
             }
-            <label for="reply" class="sr-only">{ "Reply" }</label>
+            <label for="reply" class="sr-only">{ t().reply }</label>
             <textarea id="reply" ref={textarea} rows="2" value={(*draft).clone()} {oninput} {onkeydown} {onkeyup}
                 {onclick} {onblur} dir="auto" aria-autocomplete="list"
                 aria-controls={open.then_some("shortcut-list")}
                 aria-activedescendant={open.then(|| option_id(current))}
                 aria-describedby="reply-help"
-                placeholder="Write a reply… Enter to send, Shift+Enter for a new line, / for saved replies" />
-            <span id="reply-help" class="sr-only">{ "Type / and a few letters to insert a saved reply." }</span>
+                placeholder={t().reply_placeholder} />
+            <span id="reply-help" class="sr-only">{ t().reply_help }</span>
             <div class="composer-side">
                 if !props.online {
-                    <span class="composer-limit">{ "Offline: replies go out on reconnect" }</span>
+                    <span class="composer-limit">{ t().offline_outbox }</span>
                 }
                 if too_long {
                     <span class="composer-limit">{ format!("{length}/{MAX_MESSAGE_CHARS}") }</span>
                 }
                 <button type="button" class="btn btn-ghost composer-manage" onclick={manage}
-                    title="Saved replies">{ "Saved replies" }</button>
-                <button type="submit" class="btn btn-primary" disabled={length == 0 || too_long}>{ "Send" }</button>
+                    title={t().saved_replies}>{ t().saved_replies }</button>
+                <button type="submit" class="btn btn-primary" disabled={length == 0 || too_long}>{ t().send }</button>
             </div>
         </form>
     }

@@ -3,6 +3,7 @@
 //! Ctrl/⌘+B and Ctrl/⌘+I do the same from the keyboard. One tab stop, arrow
 //! keys move between the buttons (the ARIA toolbar pattern).
 
+use crate::i18n::t;
 use crate::marks::{Mark, apply};
 use crate::shortcuts::{byte_offset, utf16_offset};
 use wasm_bindgen::JsCast;
@@ -18,13 +19,26 @@ pub struct FormatBarProps {
     pub on_edit: Callback<String>,
 }
 
-const BUTTONS: [(Mark, &str, &str); 5] = [
-    (Mark::Bold, "Bold", "Bold (Ctrl/⌘+B)"),
-    (Mark::Italic, "Italic", "Italic (Ctrl/⌘+I)"),
-    (Mark::Link, "Link", "Link: [text](https://…)"),
-    (Mark::List, "List", "Bulleted list: lines starting “- ”"),
-    (Mark::Code, "Code", "Inline code: `code`"),
+/// The buttons, in order: what each does, its class, and its name and
+/// tooltip from the catalogue.
+const BUTTONS: [(Mark, &str); 5] = [
+    (Mark::Bold, "format-bold"),
+    (Mark::Italic, "format-italic"),
+    (Mark::Link, "format-link"),
+    (Mark::List, "format-list"),
+    (Mark::Code, "format-code"),
 ];
+
+fn label(mark: Mark) -> (&'static str, &'static str) {
+    let t = t();
+    match mark {
+        Mark::Bold => (t.format_bold, t.format_bold_title),
+        Mark::Italic => (t.format_italic, t.format_italic_title),
+        Mark::Link => (t.format_link, t.format_link_title),
+        Mark::List => (t.format_list, t.format_list_title),
+        Mark::Code => (t.format_code, t.format_code_title),
+    }
+}
 
 /// Applies a mark to the textarea's selection and reports the new draft.
 fn mark_selection(textarea: &NodeRef, on_edit: &Callback<String>, mark: Mark) {
@@ -34,7 +48,7 @@ fn mark_selection(textarea: &NodeRef, on_edit: &Callback<String>, mark: Mark) {
     let value = el.value();
     let unit = |at: Result<Option<u32>, _>| byte_offset(&value, at.ok().flatten().unwrap_or(0) as usize);
     let (start, end) = (unit(el.selection_start()), unit(el.selection_end()));
-    let marked = apply(&value, start, end, mark);
+    let marked = apply(&value, start, end, mark, t().format_link_text);
     el.set_value(&marked.text);
     let (from, to) = (
         utf16_offset(&marked.text, marked.select.0),
@@ -111,7 +125,8 @@ pub fn FormatBar(props: &FormatBarProps) -> Html {
             }
         })
     };
-    let buttons = BUTTONS.iter().enumerate().map(|(i, &(mark, label, title))| {
+    let buttons = BUTTONS.iter().enumerate().map(|(i, &(mark, class))| {
+        let (name, title) = label(mark);
         let onclick = {
             let (textarea, on_edit, current) = (props.textarea.clone(), props.on_edit.clone(), current.clone());
             Callback::from(move |_: MouseEvent| {
@@ -127,14 +142,14 @@ pub fn FormatBar(props: &FormatBarProps) -> Html {
             Callback::from(move |_: FocusEvent| current.set(i))
         };
         html! {
-            <button type="button" class={classes!("format-button", format!("format-{}", label.to_lowercase()))}
-                aria-label={label} {title} tabindex={if i == *current { "0" } else { "-1" }} {onclick} {onmousedown} {onfocus}>
+            <button type="button" class={classes!("format-button", class)}
+                aria-label={name} {title} tabindex={if i == *current { "0" } else { "-1" }} {onclick} {onmousedown} {onfocus}>
                 { icon(mark) }
             </button>
         }
     });
     html! {
-        <div ref={bar} class="format-bar" role="toolbar" aria-label="Formatting" aria-controls="reply" {onkeydown}>
+        <div ref={bar} class="format-bar" role="toolbar" aria-label={t().formatting} aria-controls="reply" {onkeydown}>
             { for buttons }
         </div>
     }

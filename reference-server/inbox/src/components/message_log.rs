@@ -3,6 +3,7 @@
 //! (`baton_rich_text`), never parsed as HTML.
 
 use crate::format::{author_label, receipt_label, system_line};
+use crate::i18n::{fill, t};
 use crate::state::{PendingMessage, receipt_of};
 use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
 use baton_protocol::{Author, ClientMsgId, ConversationEvent, EventBody, OperatorId, Timestamp};
@@ -87,7 +88,7 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
                     <div class="msg-note msg-note-error">
                         <span class="receipt receipt-failed">{ receipt_label(DeliveryStatus::Failed) }</span>
                         { format!(": {reason} ") }
-                        <button type="button" class="link-button" onclick={discard}>{ "Discard" }</button>
+                        <button type="button" class="link-button" onclick={discard}>{ t().discard }</button>
                     </div>
                 } else {
                     <div class="msg-note receipt receipt-sending">{ receipt_label(DeliveryStatus::Sending) }</div>
@@ -97,18 +98,18 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
     });
 
     html! {
-        <div class="log" role="log" aria-label="Messages" aria-live="polite" ref={log}>
+        <div class="log" role="log" aria-label={t().messages} aria-live="polite" ref={log}>
             if !props.loaded && props.events.is_empty() {
-                <p class="log-empty">{ "Loading conversation…" }</p>
+                <p class="log-empty">{ t().loading_conversation }</p>
             } else if props.events.is_empty() && props.pending.is_empty() {
-                <p class="log-empty">{ "No messages yet." }</p>
+                <p class="log-empty">{ t().no_messages }</p>
             }
             { for items }
             { for pending }
             if props.typing {
                 <div class="log-typing" aria-live="off">
                     <span class="typing-dots" aria-hidden="true"><span></span><span></span><span></span></span>
-                    { format!("{} is typing…", props.visitor) }
+                    { fill(t().is_typing, &[&props.visitor]) }
                 </div>
             }
         </div>
@@ -135,8 +136,8 @@ fn bubble(
             class={classes!("msg", side, mine.then_some("msg-mine"), grouped.then_some("msg-grouped"))}>
             if !grouped {
                 <div class="msg-meta">
-                    <span class="msg-author">{ label.to_owned() }</span>
-                    if mine { <span class="msg-you">{ "(you)" }</span> }
+                    <span class="msg-author" dir="auto">{ label.to_owned() }</span>
+                    if mine { <span class="msg-you">{ t().you_tag }</span> }
                     <time class="msg-time" title={super::full_time(at)}>{ super::clock_time(at) }</time>
                 </div>
             }

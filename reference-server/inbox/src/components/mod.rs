@@ -7,6 +7,7 @@ pub mod conversation_view;
 pub mod dialogs;
 pub mod format_bar;
 pub mod header;
+pub mod language;
 pub mod message_log;
 pub mod notes;
 pub mod saved_replies;

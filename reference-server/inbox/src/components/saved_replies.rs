@@ -2,6 +2,7 @@
 //! server checks them (one-word trigger, no duplicate) and its refusal is
 //! shown here as it said it.
 
+use crate::i18n::{fill, t};
 use crate::pages::dialog::Modal;
 use baton_protocol::operator::{Shortcut, ShortcutDraft, ShortcutId};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
@@ -97,44 +98,44 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
                 </div>
                 <div class="saved-reply-actions">
                     <button type="button" class="btn btn-ghost btn-small" onclick={edit}
-                        aria-label={format!("Edit {label}")}>{ "Edit" }</button>
+                        aria-label={fill(t().edit_label, &[&label])}>{ t().edit }</button>
                     <button type="button" class="btn btn-ghost btn-small saved-reply-delete" onclick={delete}
-                        disabled={props.busy} aria-label={format!("Delete {label}")}>{ "Delete" }</button>
+                        disabled={props.busy} aria-label={fill(t().delete_label, &[&label])}>{ t().delete }</button>
                 </div>
             </li>
         }
     });
     let heading = if editing.is_some() {
-        "Edit saved reply"
+        t().edit_saved_reply
     } else {
-        "New saved reply"
+        t().new_saved_reply
     };
     html! {
-        <Modal id="saved-replies" title="Saved replies" on_close={props.on_close.clone()}
-            text="Type / and the trigger in the reply box to insert one. Only you see your saved replies.">
+        <Modal id="saved-replies" title={t().saved_replies} on_close={props.on_close.clone()}
+            text={t().saved_replies_text}>
             if props.shortcuts.is_empty() {
-                <p class="saved-replies-empty">{ "You have no saved replies yet." }</p>
+                <p class="saved-replies-empty">{ t().no_saved_replies }</p>
             } else {
-                <ul class="saved-replies" aria-label="My saved replies">{ for rows }</ul>
+                <ul class="saved-replies" aria-label={t().my_saved_replies}>{ for rows }</ul>
             }
             <form class="saved-reply-form" {onsubmit} aria-labelledby="saved-reply-heading">
                 <h3 id="saved-reply-heading" class="saved-reply-heading">{ heading }</h3>
                 <div class="field">
-                    <label for="shortcut-trigger">{ "Trigger" }</label>
+                    <label for="shortcut-trigger">{ t().trigger }</label>
                     <div class="trigger-input">
                         <span aria-hidden="true">{ "/" }</span>
                         <input id="shortcut-trigger" type="text" maxlength="40" autocomplete="off" spellcheck="false"
                             data-autofocus="" value={(*trigger).clone()} oninput={on_trigger}
                             aria-describedby="shortcut-trigger-help" />
                     </div>
-                    <span id="shortcut-trigger-help" class="shortcut-help">{ "One word, e.g. thanks or returns." }</span>
+                    <span id="shortcut-trigger-help" class="shortcut-help">{ t().trigger_help }</span>
                 </div>
                 <div class="field">
-                    <label for="shortcut-text">{ "Reply text" }</label>
+                    <label for="shortcut-text">{ t().reply_text }</label>
                     <textarea id="shortcut-text" rows="4" dir="auto" value={(*text).clone()} oninput={on_text}
                         aria-describedby="shortcut-text-help" />
                     <span id="shortcut-text-help" class="shortcut-help">
-                        { "{visitor_name} and {operator_name} are filled in when you insert it." }
+                        { t().placeholders_help }
                     </span>
                 </div>
                 if let Some(error) = &props.error {
@@ -142,12 +143,12 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
                 }
                 <div class="dialog-actions">
                     if editing.is_some() {
-                        <button type="button" class="btn btn-ghost" onclick={cancel_edit}>{ "Cancel edit" }</button>
+                        <button type="button" class="btn btn-ghost" onclick={cancel_edit}>{ t().cancel_edit }</button>
                     }
-                    <button type="button" class="btn btn-ghost" onclick={close}>{ "Close" }</button>
+                    <button type="button" class="btn btn-ghost" onclick={close}>{ t().close }</button>
                     <button type="submit" class="btn btn-primary" aria-disabled={props.busy.to_string()}
                         disabled={trigger.trim().is_empty() || text.trim().is_empty()}>
-                        { if editing.is_some() { "Save changes" } else { "Save reply" } }
+                        { if editing.is_some() { t().save_changes } else { t().save_reply } }
                     </button>
                 </div>
             </form>
