@@ -7,6 +7,11 @@
 //! Yew nodes links Rust's in-place collection, about 1 KB of the widget's
 //! WebAssembly. Plain functions, no components: each component costs the
 //! widget Yew's lifecycle machinery again.
+//!
+//! No `dir` on the blocks: the caller's element (the bubble) has
+//! `dir="auto"`, and `dir=auto` skips descendants with a `dir` of their own
+//! when it looks for the first strong character, so inner `dir`s would leave
+//! the bubble itself left-to-right. The whole message takes one direction.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -34,10 +39,10 @@ fn blocks<const TITLED: bool>(text: &str) -> Html {
 
 fn block<const TITLED: bool>(block: &Block) -> Html {
     match block {
-        Block::Paragraph { children } => html! { <p dir="auto">{ inlines::<TITLED>(children) }</p> },
-        Block::Bullets { items } => html! { <ul dir="auto">{ list_items::<TITLED>(items) }</ul> },
+        Block::Paragraph { children } => html! { <p>{ inlines::<TITLED>(children) }</p> },
+        Block::Bullets { items } => html! { <ul>{ list_items::<TITLED>(items) }</ul> },
         Block::Numbered { start, items } => html! {
-            <ol dir="auto" start={(*start != 1).then(|| start.to_string())}>{ list_items::<TITLED>(items) }</ol>
+            <ol start={(*start != 1).then(|| start.to_string())}>{ list_items::<TITLED>(items) }</ol>
         },
     }
 }

@@ -185,7 +185,18 @@ test('formatted replies render as elements on both sides; hostile text stays tex
     const hostile = widget.locator('.baton-msg.is-visitor:not(.is-pending) .baton-bubble').filter({ hasText: 'alert(14)' });
     await expectLiteralLines(hostile);
     await expectLiteralLines(dana.getByRole('log').locator('.msg-visitor .bubble').filter({ hasText: 'alert(14)' }));
-    // ---- Dana sends it too.
+    // ---- Right-to-left text keeps its direction with marks in it.
+    const arabic = 'مرحبا **بالعالم** و _شكرا_';
+    await visitorBox.fill(arabic);
+    await visitorBox.press('Enter');
+    const rtl = widget.locator('.baton-msg.is-visitor .baton-bubble').filter({ hasText: 'بالعالم' });
+    await expect(rtl.locator('strong')).toHaveText('بالعالم');
+    expect(await rtl.evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
+    const rtlInInbox = dana.getByRole('log').locator('.msg-visitor .bubble').filter({ hasText: 'بالعالم' });
+    await expect(rtlInInbox.locator('em')).toHaveText('شكرا');
+    expect(await rtlInInbox.evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
+
+    // ---- Dana sends the corpus too.
     for (const item of CORPUS) {
       await box.fill(item.text);
       await box.press('Enter');
