@@ -14,6 +14,7 @@ use serde::Serialize;
 /// A paragraph or a list. Blocks are separated by blank lines or by a change
 /// between paragraph lines, bullet items and numbered items.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Block {
     /// Consecutive plain lines, joined by [`Inline::Break`].
@@ -27,6 +28,7 @@ pub enum Block {
 
 /// A run of text inside a block. Adjacent text is always one `Text`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Inline {
     Text {
