@@ -21,6 +21,7 @@ pub mod ids;
 #[cfg(feature = "lean")]
 pub mod lean;
 pub mod link;
+pub mod markup;
 pub mod operator;
 pub mod presence;
 pub mod receipts;

@@ -72,6 +72,12 @@ offline_message: string,
  */
 show_button?: boolean, };
 
+/**
+ * A paragraph or a list. Blocks are separated by blank lines or by a change
+ * between paragraph lines, bullet items and numbered items.
+ */
+export type Block = { "type": "paragraph", children: Array<Inline>, } | { "type": "bullets", items: Array<Array<Inline>>, } | { "type": "numbered", start: number, items: Array<Array<Inline>>, };
+
 export type BotCount = { bot: BotId, available: number, total: number, };
 
 /**
@@ -199,6 +205,11 @@ export type HistoryPage = { events: Array<ConversationEvent>,
  * Older events exist before `events[0]`.
  */
 has_more: boolean, };
+
+/**
+ * A run of text inside a block. Adjacent text is always one `Text`.
+ */
+export type Inline = { "type": "text", text: string, } | { "type": "bold", children: Array<Inline>, } | { "type": "italic", children: Array<Inline>, } | { "type": "code", text: string, } | { "type": "link", href: string, children: Array<Inline>, } | { "type": "break" };
 
 /**
  * A span of time in milliseconds.

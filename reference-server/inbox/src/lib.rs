@@ -7,6 +7,7 @@
 //! - [`machine`] — the connection machine: outbox, cursors, link timing.
 //! - [`keys`] — the keyboard shortcuts: the one table the keys and the `?` help read.
 //! - [`shortcuts`] — saved replies in the composer: `/word`, matches, placeholders.
+//! - [`marks`] — the format bar: marks put around (or taken off) the selection.
 //! - `connection` — the only code that touches the WebSocket.
 //! - [`pages`] — the admin and personal pages (team, profile, settings,
 //!   notifications) beside the live inbox.
@@ -19,6 +20,7 @@ pub mod format;
 pub mod i18n;
 pub mod keys;
 pub mod machine;
+pub mod marks;
 pub mod pages;
 pub mod shortcuts;
 pub mod state;

@@ -3,6 +3,7 @@
 //! arrows move, Enter or Tab inserts (placeholders filled, nothing sent),
 //! Escape closes. The text work is `crate::shortcuts`.
 
+use super::format_bar::FormatBar;
 use crate::i18n::t;
 use crate::shortcuts::{byte_offset, fill, matching, replace_word, slash_word, utf16_offset};
 use baton_protocol::MAX_MESSAGE_CHARS;
@@ -208,6 +209,11 @@ pub fn Composer(props: &ComposerProps) -> Html {
         e.prevent_default();
         submit();
     });
+    // The format bar marked the selection: its text is the draft.
+    let on_format = {
+        let draft = draft.clone();
+        Callback::from(move |text: String| draft.set(text))
+    };
     let manage = {
         let cb = props.on_manage.clone();
         Callback::from(move |_: MouseEvent| cb.emit(()))
@@ -238,6 +244,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
     });
     html! {
         <form class="composer" {onsubmit}>
+            <FormatBar textarea={textarea.clone()} on_edit={on_format} />
             if open {
                 <ul id="shortcut-list" class="shortcut-list" role="listbox" aria-label={t().saved_replies}>
                     { for options }

@@ -1,11 +1,13 @@
 //! The conversation log: chat bubbles with attribution, and one centred line
-//! per handover event. Text is always rendered as text.
+//! per handover event. Message text is built into elements from its markup
+//! (`baton_rich_text`), never parsed as HTML.
 
 use crate::format::{author_label, receipt_label, system_line};
 use crate::i18n::{fill, t};
 use crate::state::{PendingMessage, receipt_of};
 use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
 use baton_protocol::{Author, ClientMsgId, ConversationEvent, EventBody, OperatorId, Timestamp};
+use baton_rich_text::rich_text_titled;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -81,7 +83,7 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
         html! {
             <div key={p.client_msg_id.as_str().to_owned()}
                 class={classes!("msg", "msg-operator", "msg-mine", "msg-pending", p.failed.is_some().then_some("msg-failed"))}>
-                <div class="bubble" dir="auto">{ p.text.clone() }</div>
+                <div class="bubble" dir="auto">{ rich_text_titled(&p.text) }</div>
                 if let Some(reason) = &p.failed {
                     <div class="msg-note msg-note-error">
                         <span class="receipt receipt-failed">{ receipt_label(DeliveryStatus::Failed) }</span>
@@ -140,7 +142,7 @@ fn bubble(
                     <time class="msg-time" title={super::full_time(at)}>{ super::clock_time(at) }</time>
                 </div>
             }
-            <div class="bubble" dir="auto">{ text.to_owned() }</div>
+            <div class="bubble" dir="auto">{ rich_text_titled(text) }</div>
             if let Some(status) = receipt {
                 <div class={classes!("msg-note", "receipt", receipt_class(status))}>{ receipt_label(status) }</div>
             }

@@ -5,6 +5,7 @@ pub mod composer;
 pub mod conversation_list;
 pub mod conversation_view;
 pub mod dialogs;
+pub mod format_bar;
 pub mod header;
 pub mod help;
 pub mod language;
