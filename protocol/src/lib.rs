@@ -24,6 +24,7 @@ pub mod link;
 pub mod operator;
 pub mod presence;
 pub mod receipts;
+pub mod shortcuts;
 pub mod time;
 pub mod visitor;
 

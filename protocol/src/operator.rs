@@ -110,7 +110,13 @@ pub enum OperatorToServer {
     Send {
         conversation: ConversationId,
         client_msg_id: ClientMsgId,
+        /// What the visitor receives.
         text: String,
+        /// When `text` is a translation: what the operator wrote. Stored
+        /// with the message and shown to operators only; never sent to the
+        /// visitor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        original: Option<String>,
     },
     /// An internal note: visible to operators only, never to the visitor.
     AddNote {
@@ -504,6 +510,20 @@ pub struct Note {
 #[serde(transparent)]
 pub struct ShortcutId(pub String);
 
+/// Whose a saved reply is. See [`crate::shortcuts`] for who may change
+/// which and which wins when triggers collide.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ShortcutScope {
+    /// The operator's own; nobody else sees it.
+    #[default]
+    Mine,
+    /// The whole team's; admins create, edit and delete them.
+    Team,
+}
+
 /// A saved reply, inserted by typing `/trigger` in the composer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -513,6 +533,9 @@ pub struct Shortcut {
     /// Without the slash, e.g. `returns`.
     pub trigger: String,
     pub text: String,
+    /// Absent in frames from before team shortcuts: `mine`.
+    #[serde(default)]
+    pub scope: ShortcutScope,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -523,4 +546,8 @@ pub struct ShortcutDraft {
     pub id: Option<ShortcutId>,
     pub trigger: String,
     pub text: String,
+    /// Which list it goes to (absent: `mine`); an edit keeps the scope the
+    /// reply has.
+    #[serde(default)]
+    pub scope: ShortcutScope,
 }
