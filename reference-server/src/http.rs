@@ -143,7 +143,17 @@ pub async fn translate(
     }
 }
 
-/// Draft a reply from the bot's knowledge base (operators only).
+/// `GET /api/translate`: whether translation is set up, so the inbox can
+/// say so plainly instead of offering a button that cannot work.
+pub async fn translate_status(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if app.operator_from(&headers).is_none() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    Json(serde_json::json!({ "configured": app.translate.is_some() })).into_response()
+}
+
+/// Draft a reply from the bot's knowledge base (operators only), at most
+/// ten a minute per operator (`429` with `Retry-After` and a sentence).
 pub async fn suggest(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -152,6 +162,14 @@ pub async fn suggest(
     let Some(operator) = app.operator_from(&headers) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
+    if let Err(wait) = app.suggests.check(operator.as_str(), Instant::now()) {
+        let seconds = wait.as_secs().max(1);
+        let body = Json(serde_json::json!({
+            "error": "rate_limited",
+            "message": format!("Too many suggestions in a minute. Try again in {seconds} s."),
+        }));
+        return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, seconds.to_string())], body).into_response();
+    }
     let conversation = baton_protocol::ConversationId(id);
     // A conversation of a bot the operator does not serve is as unknown as
     // one that does not exist.
@@ -177,7 +195,10 @@ pub async fn suggest(
         Some(text) => Json(serde_json::json!({ "text": text })).into_response(),
         None => (
             StatusCode::NOT_FOUND,
-            Json(serde_json::json!({"error": "nothing to suggest"})),
+            Json(serde_json::json!({
+                "error": "nothing_to_suggest",
+                "message": "No good answer found in the knowledge base.",
+            })),
         )
             .into_response(),
     }

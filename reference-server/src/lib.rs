@@ -53,6 +53,8 @@ pub struct AppState {
     pub dummy_hash: Arc<String>,
     /// Failed sign-ins per email and per client address.
     pub logins: Arc<limits::LoginLimiter>,
+    /// Suggest requests per operator.
+    pub suggests: Arc<limits::RateLimiter>,
     /// The header a trusted reverse proxy sets to the visitor's country
     /// (e.g. `CF-IPCountry`). Unset: only the browser's locale, as a hint.
     pub country_header: Option<axum::http::HeaderName>,
@@ -73,6 +75,7 @@ impl AppState {
             site_dir,
             dummy_hash: Arc::new(auth::hash_password(&auth::new_secret())),
             logins: Arc::default(),
+            suggests: Arc::new(limits::suggest_limiter()),
             country_header: None,
             knowledge: Arc::default(),
             translate: None,
@@ -106,7 +109,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/team/{id}/password", post(team::reset_password))
         .route("/api/team/{id}/deactivate", post(team::deactivate))
         .route("/api/team/{id}/activate", post(team::activate))
-        .route("/api/translate", post(http::translate))
+        .route("/api/translate", post(http::translate).get(http::translate_status))
         .route("/api/conversations", get(http::conversations))
         .route("/api/conversations/{id}/suggest", post(http::suggest))
         .route("/ws/visitor", any(visitor_ws::upgrade))
