@@ -133,7 +133,10 @@ pub async fn translate(
     let Some(config) = app.translate.as_deref() else {
         return (
             StatusCode::NOT_FOUND,
-            Json(serde_json::json!({"error": "translation is not configured"})),
+            Json(serde_json::json!({
+                "error": "translation_not_configured",
+                "message": "Translation is not set up: an admin can add a LibreTranslate endpoint under [notify.translate] in the server's config file.",
+            })),
         )
             .into_response();
     };
@@ -141,15 +144,6 @@ pub async fn translate(
         Ok(answer) => answer.into_response(),
         Err(err) => err.into_response(),
     }
-}
-
-/// `GET /api/translate`: whether translation is set up, so the inbox can
-/// say so plainly instead of offering a button that cannot work.
-pub async fn translate_status(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    if app.operator_from(&headers).is_none() {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    Json(serde_json::json!({ "configured": app.translate.is_some() })).into_response()
 }
 
 /// Draft a reply from the bot's knowledge base (operators only), at most

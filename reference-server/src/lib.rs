@@ -109,7 +109,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/team/{id}/password", post(team::reset_password))
         .route("/api/team/{id}/deactivate", post(team::deactivate))
         .route("/api/team/{id}/activate", post(team::activate))
-        .route("/api/translate", post(http::translate).get(http::translate_status))
+        .route("/api/translate", post(http::translate))
         .route("/api/conversations", get(http::conversations))
         .route("/api/conversations/{id}/suggest", post(http::suggest))
         .route("/ws/visitor", any(visitor_ws::upgrade))

@@ -109,3 +109,14 @@ pub fn remember(key: &str, value: &str) {
         let _ = s.set_item(key, value);
     }
 }
+
+pub fn forget(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// The inbox page's language (`<html lang>`), if set.
+pub fn page_language() -> Option<String> {
+    document()?.document_element()?.get_attribute("lang")
+}

@@ -12,6 +12,7 @@
 //! - `app`, `inbox`, `components` — the Yew UI; components take props and
 //!   callbacks only.
 
+pub mod compose;
 pub mod format;
 pub mod machine;
 pub mod pages;

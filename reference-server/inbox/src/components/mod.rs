@@ -8,6 +8,7 @@ pub mod dialogs;
 pub mod header;
 pub mod message_log;
 pub mod notes;
+pub mod reply_tools;
 pub mod saved_replies;
 pub mod sidebar;
 pub mod sign_in;

@@ -1,9 +1,13 @@
-//! The saved-replies panel: my shortcuts, to create, edit and delete. The
-//! server checks them (one-word trigger, no duplicate) and its refusal is
-//! shown here as it said it.
+//! The saved-replies panel: the team's and mine, each labelled, to create,
+//! edit and delete — mine always, the team's if I am an admin (the server
+//! checks the same rule, `baton_protocol::shortcuts::may_change`, on every
+//! frame). The server checks the rest (one-word trigger, no duplicate) and
+//! its refusal is shown here as it said it.
 
 use crate::pages::dialog::Modal;
-use baton_protocol::operator::{Shortcut, ShortcutDraft, ShortcutId};
+use baton_protocol::operator::{Role, Shortcut, ShortcutDraft, ShortcutId, ShortcutScope};
+use baton_protocol::shortcuts::{is_shadowed, may_change};
+use crate::compose::scope_label;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -17,11 +21,16 @@ pub struct SavedRepliesProps {
     pub on_save: Callback<ShortcutDraft>,
     pub on_delete: Callback<ShortcutId>,
     pub on_close: Callback<()>,
+    #[prop_or_default]
+    pub is_admin: bool,
 }
 
 #[component]
 pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
     let editing = use_state(|| None::<ShortcutId>);
+    // Where a new reply goes (an edit keeps the reply's own scope).
+    let scope = use_state(|| ShortcutScope::Mine);
+    let role = if props.is_admin { Role::Admin } else { Role::Agent };
     let trigger = use_state(String::new);
     let text = use_state(String::new);
     // Set when a save goes out: once it is done without a refusal, the form
@@ -46,8 +55,16 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
         let text = text.clone();
         Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
     };
+    let on_scope = {
+        let scope = scope.clone();
+        Callback::from(move |e: Event| {
+            let team = e.target_unchecked_into::<HtmlInputElement>().value() == "team";
+            scope.set(if team { ShortcutScope::Team } else { ShortcutScope::Mine });
+        })
+    };
     let onsubmit = {
         let (editing, trigger, text, saving) = (editing.clone(), trigger.clone(), text.clone(), saving.clone());
+        let scope = scope.clone();
         let (on_save, busy) = (props.on_save.clone(), props.busy);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -59,6 +76,7 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
                 id: (*editing).clone(),
                 trigger: trigger.trim().trim_start_matches('/').to_owned(),
                 text: text.trim().to_owned(),
+                scope: *scope,
             });
         })
     };
@@ -75,7 +93,7 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
         Callback::from(move |_: MouseEvent| cb.emit(()))
     };
 
-    let rows = props.shortcuts.iter().map(|s| {
+    let row = |s: &Shortcut| {
         let edit = {
             let (editing, trigger, text, s) = (editing.clone(), trigger.clone(), text.clone(), s.clone());
             Callback::from(move |_: MouseEvent| {
@@ -89,21 +107,36 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
             Callback::from(move |_: MouseEvent| cb.emit(id.clone()))
         };
         let label = format!("/{}", s.trigger);
+        let kind = scope_label(s.scope);
+        let shadowed = is_shadowed(&props.shortcuts, s);
         html! {
-            <li class="saved-reply" key={s.id.0.clone()}>
+            <li class="saved-reply" key={s.id.0.clone()} data-scope={kind.to_lowercase()}>
                 <div class="saved-reply-body">
                     <span class="shortcut-trigger" dir="auto">{ label.clone() }</span>
+                    <span class={format!("scope-badge scope-{}", kind.to_lowercase())}>{ kind }</span>
+                    if shadowed {
+                        <span class="saved-reply-shadowed">{ format!("Your own {label} is used instead") }</span>
+                    }
                     <span class="saved-reply-text" dir="auto">{ s.text.clone() }</span>
                 </div>
-                <div class="saved-reply-actions">
-                    <button type="button" class="btn btn-ghost btn-small" onclick={edit}
-                        aria-label={format!("Edit {label}")}>{ "Edit" }</button>
-                    <button type="button" class="btn btn-ghost btn-small saved-reply-delete" onclick={delete}
-                        disabled={props.busy} aria-label={format!("Delete {label}")}>{ "Delete" }</button>
-                </div>
+                if may_change(role, s.scope) {
+                    <div class="saved-reply-actions">
+                        <button type="button" class="btn btn-ghost btn-small" onclick={edit}
+                            aria-label={format!("Edit {kind} {label}")}>{ "Edit" }</button>
+                        <button type="button" class="btn btn-ghost btn-small saved-reply-delete" onclick={delete}
+                            disabled={props.busy} aria-label={format!("Delete {kind} {label}")}>{ "Delete" }</button>
+                    </div>
+                }
             </li>
         }
-    });
+    };
+    let of = |scope: ShortcutScope| props.shortcuts.iter().filter(move |s| s.scope == scope);
+    let team_rows: Vec<Html> = of(ShortcutScope::Team).map(row).collect();
+    let my_rows: Vec<Html> = of(ShortcutScope::Mine).map(row).collect();
+    let editing_scope = (*editing)
+        .as_ref()
+        .and_then(|id| props.shortcuts.iter().find(|s| &s.id == id))
+        .map(|s| s.scope);
     let heading = if editing.is_some() {
         "Edit saved reply"
     } else {
@@ -111,14 +144,32 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
     };
     html! {
         <Modal id="saved-replies" title="Saved replies" on_close={props.on_close.clone()}
-            text="Type / and the trigger in the reply box to insert one. Only you see your saved replies.">
-            if props.shortcuts.is_empty() {
+            text="Type / and the trigger in the reply box to insert one. Team replies are everyone's; only you see yours, and yours wins when both use one trigger.">
+            <h3 class="saved-replies-heading">{ "Team" }</h3>
+            if team_rows.is_empty() {
+                <p class="saved-replies-empty">{ "The team has no saved replies yet." }</p>
+            } else {
+                <ul class="saved-replies" aria-label="Team saved replies">{ for team_rows }</ul>
+            }
+            <h3 class="saved-replies-heading">{ "Mine" }</h3>
+            if my_rows.is_empty() {
                 <p class="saved-replies-empty">{ "You have no saved replies yet." }</p>
             } else {
-                <ul class="saved-replies" aria-label="My saved replies">{ for rows }</ul>
+                <ul class="saved-replies" aria-label="My saved replies">{ for my_rows }</ul>
             }
             <form class="saved-reply-form" {onsubmit} aria-labelledby="saved-reply-heading">
                 <h3 id="saved-reply-heading" class="saved-reply-heading">{ heading }</h3>
+                if let Some(kind) = editing_scope {
+                    <p class="shortcut-help">{ format!("{} reply", scope_label(kind)) }</p>
+                } else if props.is_admin {
+                    <fieldset class="scope-choice">
+                        <legend>{ "Who can use it" }</legend>
+                        <label><input type="radio" name="shortcut-scope" value="mine"
+                            checked={*scope == ShortcutScope::Mine} onchange={on_scope.clone()} />{ " Only me" }</label>
+                        <label><input type="radio" name="shortcut-scope" value="team"
+                            checked={*scope == ShortcutScope::Team} onchange={on_scope} />{ " The whole team" }</label>
+                    </fieldset>
+                }
                 <div class="field">
                     <label for="shortcut-trigger">{ "Trigger" }</label>
                     <div class="trigger-input">
