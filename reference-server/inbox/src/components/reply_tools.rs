@@ -10,7 +10,7 @@ use yew::prelude::*;
 pub fn suggestion_offer(text: &str, on_replace: Callback<MouseEvent>, on_insert: Callback<MouseEvent>,
     on_dismiss: Callback<MouseEvent>) -> Html {
     html! {
-        <div class="reply-tool reply-suggestion" role="group" aria-label="Suggested reply">
+        <div class="reply-tool reply-suggestion" role="group" aria-label="Suggestion from the knowledge base">
             <p class="reply-tool-label">{ "Suggested from the knowledge base" }</p>
             <p class="reply-tool-text" dir="auto">{ text.to_owned() }</p>
             <div class="reply-tool-actions">
@@ -26,7 +26,7 @@ pub fn suggestion_offer(text: &str, on_replace: Callback<MouseEvent>, on_insert:
 pub fn translation_preview(language: &str, original: &str, translated: &str, on_send: Callback<MouseEvent>,
     on_cancel: Callback<MouseEvent>) -> Html {
     html! {
-        <div class="reply-tool reply-translation" role="group" aria-label="Translated reply">
+        <div class="reply-tool reply-translation" role="group" aria-label="Translation to send">
             <p class="reply-tool-label">{ format!("The visitor will receive ({language}):") }</p>
             <p class="reply-tool-text reply-translated" dir="auto">{ translated.to_owned() }</p>
             <p class="reply-tool-label">{ "You wrote:" }</p>

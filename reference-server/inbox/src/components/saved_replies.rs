@@ -108,6 +108,11 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
         };
         let label = format!("/{}", s.trigger);
         let kind = scope_label(s.scope);
+        // "Delete /thanks" for mine, "Delete team /hours" for the team's.
+        let named = match s.scope {
+            ShortcutScope::Team => format!("team {label}"),
+            ShortcutScope::Mine => label.clone(),
+        };
         let shadowed = is_shadowed(&props.shortcuts, s);
         html! {
             <li class="saved-reply" key={s.id.0.clone()} data-scope={kind.to_lowercase()}>
@@ -122,9 +127,9 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
                 if may_change(role, s.scope) {
                     <div class="saved-reply-actions">
                         <button type="button" class="btn btn-ghost btn-small" onclick={edit}
-                            aria-label={format!("Edit {kind} {label}")}>{ "Edit" }</button>
+                            aria-label={format!("Edit {named}")}>{ "Edit" }</button>
                         <button type="button" class="btn btn-ghost btn-small saved-reply-delete" onclick={delete}
-                            disabled={props.busy} aria-label={format!("Delete {kind} {label}")}>{ "Delete" }</button>
+                            disabled={props.busy} aria-label={format!("Delete {named}")}>{ "Delete" }</button>
                     </div>
                 }
             </li>
