@@ -11,6 +11,8 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use crate::shortcuts::{Shortcut, ShortcutDraft, ShortcutId, ShortcutScope};
+
 /// An operator's availability. Only the operator can make themselves
 /// Available; the default after sign-in is Offline.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -502,52 +504,4 @@ pub struct Note {
     pub author: OperatorProfile,
     pub text: String,
     pub at: Timestamp,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(transparent)]
-pub struct ShortcutId(pub String);
-
-/// Whose a saved reply is. See [`crate::shortcuts`] for who may change
-/// which and which wins when triggers collide.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum ShortcutScope {
-    /// The operator's own; nobody else sees it.
-    #[default]
-    Mine,
-    /// The whole team's; admins create, edit and delete them.
-    Team,
-}
-
-/// A saved reply, inserted by typing `/trigger` in the composer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Shortcut {
-    pub id: ShortcutId,
-    /// Without the slash, e.g. `returns`.
-    pub trigger: String,
-    pub text: String,
-    /// Absent in frames from before team shortcuts: `mine`.
-    #[serde(default)]
-    pub scope: ShortcutScope,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ShortcutDraft {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<ShortcutId>,
-    pub trigger: String,
-    pub text: String,
-    /// Which list it goes to (absent: `mine`); an edit keeps the scope the
-    /// reply has.
-    #[serde(default)]
-    pub scope: ShortcutScope,
 }

@@ -11,7 +11,56 @@
 //!   shadowed). An operator chose their own wording on purpose; a teammate's
 //!   new team reply must not silently change what their `/trigger` inserts.
 
-use crate::operator::{Role, Shortcut, ShortcutScope};
+use crate::operator::Role;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(transparent)]
+pub struct ShortcutId(pub String);
+
+/// Whose a saved reply is. Only admins change team replies; a personal
+/// trigger shadows a team one for its owner.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ShortcutScope {
+    /// The operator's own; nobody else sees it.
+    #[default]
+    Mine,
+    /// The whole team's; admins create, edit and delete them.
+    Team,
+}
+
+/// A saved reply, inserted by typing `/trigger` in the composer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Shortcut {
+    pub id: ShortcutId,
+    /// Without the slash, e.g. `returns`.
+    pub trigger: String,
+    pub text: String,
+    /// Absent in frames from before team shortcuts: `mine`.
+    #[serde(default)]
+    pub scope: ShortcutScope,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ShortcutDraft {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<ShortcutId>,
+    pub trigger: String,
+    pub text: String,
+    /// Which list it goes to (absent: `mine`); an edit keeps the scope the
+    /// reply has.
+    #[serde(default)]
+    pub scope: ShortcutScope,
+}
 
 /// Whether an operator with `role` may create, edit or delete a reply of
 /// `scope` (their own replies, for `mine`; the server checks ownership).
@@ -34,16 +83,13 @@ pub fn is_shadowed(all: &[Shortcut], shortcut: &Shortcut) -> bool {
 /// personal one shadows, by trigger (personal first on equal triggers).
 pub fn usable(all: &[Shortcut]) -> Vec<&Shortcut> {
     let mut usable: Vec<&Shortcut> = all.iter().filter(|s| !is_shadowed(all, s)).collect();
-    usable.sort_by(|a, b| {
-        (a.trigger.to_lowercase(), a.scope).cmp(&(b.trigger.to_lowercase(), b.scope))
-    });
+    usable.sort_by(|a, b| (a.trigger.to_lowercase(), a.scope).cmp(&(b.trigger.to_lowercase(), b.scope)));
     usable
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operator::ShortcutId;
 
     fn reply(trigger: &str, scope: ShortcutScope) -> Shortcut {
         Shortcut {

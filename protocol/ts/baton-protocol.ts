@@ -349,8 +349,8 @@ scope: ShortcutScope, };
 export type ShortcutId = string;
 
 /**
- * Whose a saved reply is. See [`crate::shortcuts`] for who may change
- * which and which wins when triggers collide.
+ * Whose a saved reply is. Only admins change team replies; a personal
+ * trigger shadows a team one for its owner.
  */
 export type ShortcutScope = "mine" | "team";
 

@@ -162,7 +162,12 @@ pub async fn suggest(
             "error": "rate_limited",
             "message": format!("Too many suggestions in a minute. Try again in {seconds} s."),
         }));
-        return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, seconds.to_string())], body).into_response();
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, seconds.to_string())],
+            body,
+        )
+            .into_response();
     }
     let conversation = baton_protocol::ConversationId(id);
     // A conversation of a bot the operator does not serve is as unknown as

@@ -100,13 +100,27 @@ mod tests {
         let limiter = suggest_limiter();
         let t0 = Instant::now();
         for i in 0..10 {
-            assert!(limiter.check("op-a", t0 + Duration::from_secs(i)).is_ok(), "request {i}");
+            assert!(
+                limiter.check("op-a", t0 + Duration::from_secs(i)).is_ok(),
+                "request {i}"
+            );
         }
-        let wait = limiter.check("op-a", t0 + Duration::from_secs(10)).expect_err("the 11th");
+        let wait = limiter
+            .check("op-a", t0 + Duration::from_secs(10))
+            .expect_err("the 11th");
         assert_eq!(wait, Duration::from_secs(50));
-        assert!(limiter.check("op-b", t0 + Duration::from_secs(10)).is_ok(), "per operator");
-        assert!(limiter.check("op-a", t0 + Duration::from_secs(60)).is_ok(), "the first left the window");
-        assert!(limiter.check("op-a", t0 + Duration::from_secs(60)).is_err(), "but only the first");
+        assert!(
+            limiter.check("op-b", t0 + Duration::from_secs(10)).is_ok(),
+            "per operator"
+        );
+        assert!(
+            limiter.check("op-a", t0 + Duration::from_secs(60)).is_ok(),
+            "the first left the window"
+        );
+        assert!(
+            limiter.check("op-a", t0 + Duration::from_secs(60)).is_err(),
+            "but only the first"
+        );
     }
 
     #[test]

@@ -65,9 +65,17 @@ async fn team_replies_are_changed_by_admins_only_and_reach_every_inbox_live() {
     let (mut agent, _) = welcomed(&server, "op-b").await;
 
     send(&mut agent, &save("b1", "hours", "We open at 9.", ShortcutScope::Team)).await;
-    assert_eq!(answer(&mut agent, "b1").await, Err(ErrorCode::Forbidden), "agents cannot add team replies");
+    assert_eq!(
+        answer(&mut agent, "b1").await,
+        Err(ErrorCode::Forbidden),
+        "agents cannot add team replies"
+    );
 
-    send(&mut admin, &save("a1", "hours", "We're here 9:00 to 17:00.", ShortcutScope::Team)).await;
+    send(
+        &mut admin,
+        &save("a1", "hours", "We're here 9:00 to 17:00.", ShortcutScope::Team),
+    )
+    .await;
     assert_eq!(answer(&mut admin, "a1").await, Ok(()));
     let seen_by_agent = next_list(&mut agent).await;
     assert_eq!(seen_by_agent.len(), 1);
@@ -95,7 +103,11 @@ async fn team_replies_are_changed_by_admins_only_and_reach_every_inbox_live() {
     assert_eq!(answer(&mut agent, "b3").await, Err(ErrorCode::Forbidden));
 
     // A personal reply with the same trigger is the agent's alone, and wins for them.
-    send(&mut agent, &save("b4", "hours", "I'm here until 15:00 today.", ShortcutScope::Mine)).await;
+    send(
+        &mut agent,
+        &save("b4", "hours", "I'm here until 15:00 today.", ShortcutScope::Mine),
+    )
+    .await;
     assert_eq!(answer(&mut agent, "b4").await, Ok(()));
     let mine = next_list(&mut agent).await;
     assert_eq!(mine.len(), 2, "{mine:?}");
@@ -108,7 +120,12 @@ async fn team_replies_are_changed_by_admins_only_and_reach_every_inbox_live() {
     // The admin deletes it: gone from every inbox at once.
     send(&mut admin, &delete("a2")).await;
     assert_eq!(answer(&mut admin, "a2").await, Ok(()));
-    assert!(next_list(&mut agent).await.iter().all(|s| s.scope == ShortcutScope::Mine));
+    assert!(
+        next_list(&mut agent)
+            .await
+            .iter()
+            .all(|s| s.scope == ShortcutScope::Mine)
+    );
     server.stop().await;
 }
 
@@ -120,7 +137,13 @@ async fn handed_over(server: &Server) -> (Ws, Ws, ConversationId) {
         panic!("welcome")
     };
     let conversation = w.conversation;
-    send(&mut visitor, &VisitorToServer::RequestHuman { client_msg_id: id("r1") }).await;
+    send(
+        &mut visitor,
+        &VisitorToServer::RequestHuman {
+            client_msg_id: id("r1"),
+        },
+    )
+    .await;
     send(
         &mut op,
         &OperatorToServer::Join {
@@ -173,7 +196,12 @@ async fn a_translated_replys_original_reaches_operators_and_never_the_visitor() 
     )
     .await;
     let frames = raw_until(&mut visitor, "Ihre Bestellung").await;
-    assert!(frames.iter().all(|f| !f.contains("SECRET-ORIGINAL") && !f.contains("\"original\"")), "{frames:?}");
+    assert!(
+        frames
+            .iter()
+            .all(|f| !f.contains("SECRET-ORIGINAL") && !f.contains("\"original\"")),
+        "{frames:?}"
+    );
 
     let original = recv_until(&mut teammate, |f: &ServerToOperator| match f {
         ServerToOperator::Event { event, .. } => match &event.body {
@@ -186,11 +214,26 @@ async fn a_translated_replys_original_reaches_operators_and_never_the_visitor() 
     assert_eq!(original.as_deref(), Some("SECRET-ORIGINAL your order is on its way"));
 
     // A history page and a resumed visitor's replay carry it no more than the live event.
-    send(&mut visitor, &VisitorToServer::History { before: Seq(100), limit: 50 }).await;
+    send(
+        &mut visitor,
+        &VisitorToServer::History {
+            before: Seq(100),
+            limit: 50,
+        },
+    )
+    .await;
     let frames = raw_until(&mut visitor, "\"history\"").await;
     let page = frames.last().expect("history");
-    assert!(page.contains("Ihre Bestellung") && !page.contains("SECRET-ORIGINAL"), "{page}");
-    let stored = server.state.hub.store().events_after(&conversation, Seq(0), 100).expect("log");
+    assert!(
+        page.contains("Ihre Bestellung") && !page.contains("SECRET-ORIGINAL"),
+        "{page}"
+    );
+    let stored = server
+        .state
+        .hub
+        .store()
+        .events_after(&conversation, Seq(0), 100)
+        .expect("log");
     assert!(
         stored
             .iter()
@@ -214,7 +257,11 @@ async fn suggest_is_limited_to_ten_a_minute_per_operator() {
     )
     .await;
     let client = reqwest::Client::new();
-    let url = format!("http://{}/api/conversations/{}/suggest", server.addr, conversation.as_str());
+    let url = format!(
+        "http://{}/api/conversations/{}/suggest",
+        server.addr,
+        conversation.as_str()
+    );
     let token = server.session("op-a");
     for i in 0..10 {
         let r = client.post(&url).bearer_auth(&token).send().await.expect("request");

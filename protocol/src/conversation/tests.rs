@@ -193,7 +193,10 @@ fn a_translated_reply_keeps_its_original_for_operators_only() {
     assert!(matches!(&event.body, EventBody::Message { original: Some(o), .. } if o == "Hello"));
     // What a visitor may see has no trace of it.
     let visitor = serde_json::to_string(&event.for_visitor()).unwrap();
-    assert!(!visitor.contains("original") && !visitor.contains("Hello\""), "{visitor}");
+    assert!(
+        !visitor.contains("original") && !visitor.contains("Hello\""),
+        "{visitor}"
+    );
     // An original equal to the text, or blank, says nothing and is dropped.
     for (msg, original) in [("o2", "[de] Hallo"), ("o3", "   ")] {
         let out = send(&mut core, msg, Some(original));

@@ -72,7 +72,10 @@ pub fn reply_target(visitor_locale: Option<&str>, mine: &str) -> Option<String> 
 
 /// My inbox language: the page's `lang` (the inbox's locale), else English.
 pub fn my_language(page_lang: Option<String>) -> String {
-    page_lang.as_deref().and_then(language).unwrap_or_else(|| "en".to_owned())
+    page_lang
+        .as_deref()
+        .and_then(language)
+        .unwrap_or_else(|| "en".to_owned())
 }
 
 /// How a saved reply's scope is labelled in the `/` list and the panel.
@@ -110,9 +113,18 @@ mod tests {
 
     #[test]
     fn a_suggestion_fills_an_empty_box_and_is_only_offered_over_my_text() {
-        assert_eq!(place_suggestion(" \n", "Ships in 2 days."), Suggestion::Fill("Ships in 2 days.".into()));
-        assert_eq!(place_suggestion("Hi Jo,", "Ships in 2 days."), Suggestion::Offer("Ships in 2 days.".into()));
-        assert_eq!(insert_suggestion("Hi Jo,\n", "Ships in 2 days."), "Hi Jo,\n\nShips in 2 days.");
+        assert_eq!(
+            place_suggestion(" \n", "Ships in 2 days."),
+            Suggestion::Fill("Ships in 2 days.".into())
+        );
+        assert_eq!(
+            place_suggestion("Hi Jo,", "Ships in 2 days."),
+            Suggestion::Offer("Ships in 2 days.".into())
+        );
+        assert_eq!(
+            insert_suggestion("Hi Jo,\n", "Ships in 2 days."),
+            "Hi Jo,\n\nShips in 2 days."
+        );
         assert_eq!(insert_suggestion("", "Ships."), "Ships.");
     }
 

@@ -92,7 +92,11 @@ impl Hub {
     /// The operator's role now: asked on every frame that needs it, so a
     /// demotion counts at once.
     fn role_of(&self, operator: &OperatorId) -> Role {
-        self.lock().team.member(operator).map(|m| m.role).unwrap_or(Role::Unknown)
+        self.lock()
+            .team
+            .member(operator)
+            .map(|m| m.role)
+            .unwrap_or(Role::Unknown)
     }
 
     /// Creates or edits a saved reply. Team replies are for admins only

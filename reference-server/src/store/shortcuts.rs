@@ -75,7 +75,10 @@ impl TeamShortcutStore for SqliteStore {
     }
 
     fn delete_team_shortcut(&self, id: &ShortcutId) -> Result<bool> {
-        Ok(self.conn().execute("DELETE FROM team_shortcuts WHERE id = ?1", [&id.0])? > 0)
+        Ok(self
+            .conn()
+            .execute("DELETE FROM team_shortcuts WHERE id = ?1", [&id.0])?
+            > 0)
     }
 
     fn is_team_shortcut(&self, id: &ShortcutId) -> Result<bool> {
@@ -162,6 +165,10 @@ mod tests {
             scope: ShortcutScope::Team,
             ..mine[0].clone()
         };
-        assert!(!store.save_team_shortcut(&OperatorId("op-old".into()), &hijack).expect("save"));
+        assert!(
+            !store
+                .save_team_shortcut(&OperatorId("op-old".into()), &hijack)
+                .expect("save")
+        );
     }
 }

@@ -187,7 +187,10 @@ fn team_shortcuts_have_unique_triggers_and_stay_apart_from_personal_ones(store: 
         id: ShortcutId("t2".into()),
         ..team.clone()
     };
-    assert!(matches!(store.save_team_shortcut(&a, &clash), Err(StoreError::Duplicate)));
+    assert!(matches!(
+        store.save_team_shortcut(&a, &clash),
+        Err(StoreError::Duplicate)
+    ));
     // A personal reply may share the trigger.
     let mine = Shortcut {
         id: ShortcutId("m1".into()),
@@ -198,7 +201,10 @@ fn team_shortcuts_have_unique_triggers_and_stay_apart_from_personal_ones(store: 
     assert_eq!(store.shortcuts(&a).expect("mine"), vec![mine.clone()]);
     assert_eq!(store.team_shortcuts().expect("team"), vec![team.clone()]);
     assert!(!store.is_team_shortcut(&mine.id).expect("personal is not team"));
-    assert!(!store.save_team_shortcut(&a, &mine).expect("a personal id"), "not a team reply's id");
+    assert!(
+        !store.save_team_shortcut(&a, &mine).expect("a personal id"),
+        "not a team reply's id"
+    );
     assert!(store.delete_team_shortcut(&team.id).expect("delete"));
     assert!(store.team_shortcuts().expect("team").is_empty());
 }

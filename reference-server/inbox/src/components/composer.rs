@@ -151,8 +151,13 @@ pub fn Composer(props: &ComposerProps) -> Html {
         let (draft, offer, notice, busy) = (draft.clone(), offer.clone(), notice.clone(), busy.clone());
         let conversation = props.conversation.clone();
         Callback::from(move |_: MouseEvent| {
-            let (draft, offer, notice, busy, conversation) =
-                (draft.clone(), offer.clone(), notice.clone(), busy.clone(), conversation.clone());
+            let (draft, offer, notice, busy, conversation) = (
+                draft.clone(),
+                offer.clone(),
+                notice.clone(),
+                busy.clone(),
+                conversation.clone(),
+            );
             busy.set(true);
             notice.set(None);
             wasm_bindgen_futures::spawn_local(async move {
@@ -178,8 +183,13 @@ pub fn Composer(props: &ComposerProps) -> Html {
                 notice.set(Some("Write your reply first, then translate it.".into()));
                 return;
             }
-            let (draft, translated, notice, busy, mine) =
-                (draft.clone(), translated.clone(), notice.clone(), busy.clone(), mine.clone());
+            let (draft, translated, notice, busy, mine) = (
+                draft.clone(),
+                translated.clone(),
+                notice.clone(),
+                busy.clone(),
+                mine.clone(),
+            );
             busy.set(true);
             notice.set(None);
             wasm_bindgen_futures::spawn_local(async move {
@@ -351,7 +361,13 @@ pub fn Composer(props: &ComposerProps) -> Html {
                 let translated = translated.clone();
                 Callback::from(move |_: MouseEvent| translated.set(None))
             };
-            tools.push(reply_tools::translation_preview(language, draft.trim(), &t.text, send, cancel));
+            tools.push(reply_tools::translation_preview(
+                language,
+                draft.trim(),
+                &t.text,
+                send,
+                cancel,
+            ));
         }
         if let Some(text) = &*notice {
             tools.push(reply_tools::notice(text, clear(&notice)));
@@ -424,4 +440,3 @@ pub fn Composer(props: &ComposerProps) -> Html {
         </form>
     }
 }
-

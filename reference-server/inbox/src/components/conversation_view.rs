@@ -3,12 +3,12 @@
 //! box — or why there is none.
 
 use super::composer::{Composer, Outgoing};
-use crate::browser;
-use crate::compose::{draft_key, join_name, join_name_key, my_language, reply_target};
 use super::dialogs::{ConfirmDialog, JoinDialog, TransferDialog};
 use super::message_log::MessageLog;
 use super::notes::NotesPanel;
 use super::saved_replies::SavedReplies;
+use crate::browser;
+use crate::compose::{draft_key, join_name, join_name_key, my_language, reply_target};
 use crate::format::{clock, flag, presence_label, relative_time};
 use crate::state::{Ownership, PendingMessage, PendingNote, ownership, waiting_since};
 use baton_protocol::handover::OperatorActions;

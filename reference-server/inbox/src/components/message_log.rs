@@ -17,7 +17,10 @@ use yew::prelude::*;
 enum Translation {
     Loading,
     /// Shown instead of the original (`true`) or tucked away.
-    Done { text: String, shown: bool },
+    Done {
+        text: String,
+        shown: bool,
+    },
     Failed(String),
 }
 

@@ -7,8 +7,12 @@
 use yew::prelude::*;
 
 /// A Suggest draft I have not placed yet, because the box has my text.
-pub fn suggestion_offer(text: &str, on_replace: Callback<MouseEvent>, on_insert: Callback<MouseEvent>,
-    on_dismiss: Callback<MouseEvent>) -> Html {
+pub fn suggestion_offer(
+    text: &str,
+    on_replace: Callback<MouseEvent>,
+    on_insert: Callback<MouseEvent>,
+    on_dismiss: Callback<MouseEvent>,
+) -> Html {
     html! {
         <div class="reply-tool reply-suggestion" role="group" aria-label="Suggestion from the knowledge base">
             <p class="reply-tool-label">{ "Suggested from the knowledge base" }</p>
@@ -23,8 +27,13 @@ pub fn suggestion_offer(text: &str, on_replace: Callback<MouseEvent>, on_insert:
 }
 
 /// The translation my reply will be sent as, next to what I wrote.
-pub fn translation_preview(language: &str, original: &str, translated: &str, on_send: Callback<MouseEvent>,
-    on_cancel: Callback<MouseEvent>) -> Html {
+pub fn translation_preview(
+    language: &str,
+    original: &str,
+    translated: &str,
+    on_send: Callback<MouseEvent>,
+    on_cancel: Callback<MouseEvent>,
+) -> Html {
     html! {
         <div class="reply-tool reply-translation" role="group" aria-label="Translation to send">
             <p class="reply-tool-label">{ format!("The visitor will receive ({language}):") }</p>

@@ -4,10 +4,10 @@
 //! frame). The server checks the rest (one-word trigger, no duplicate) and
 //! its refusal is shown here as it said it.
 
+use crate::compose::scope_label;
 use crate::pages::dialog::Modal;
 use baton_protocol::operator::{Role, Shortcut, ShortcutDraft, ShortcutId, ShortcutScope};
 use baton_protocol::shortcuts::{is_shadowed, may_change};
-use crate::compose::scope_label;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
