@@ -190,16 +190,14 @@ pub async fn suggest(
         Ok(history) => history,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
+    // No good answer is an answer, not an error: `text` is null.
     match knowledge.suggest(&history) {
         Some(text) => Json(serde_json::json!({ "text": text })).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            Json(serde_json::json!({
-                "error": "nothing_to_suggest",
-                "message": "No good answer found in the knowledge base.",
-            })),
-        )
-            .into_response(),
+        None => Json(serde_json::json!({
+            "text": null,
+            "message": "No good answer found in the knowledge base.",
+        }))
+        .into_response(),
     }
 }
 

@@ -263,16 +263,21 @@ struct Drafted {
     text: String,
 }
 
+#[derive(Deserialize)]
+struct Suggested {
+    /// `null`: the knowledge base has no good answer.
+    text: Option<String>,
+}
+
 /// A reply drafted from the bot's knowledge base: `Ok(None)` when it has no
 /// good answer; `Err` the sentence to show (the rate limit's included).
 pub async fn suggest(conversation: &baton_protocol::ConversationId) -> Result<Option<String>, String> {
     let url = format!("/api/conversations/{}/suggest", encode(conversation.as_str()));
     match call(Request::post(&url), NO_BODY).await {
-        Ok(response) => read::<Drafted>(response)
+        Ok(response) => read::<Suggested>(response)
             .await
-            .map(|d| Some(d.text))
+            .map(|d| d.text)
             .map_err(|e| e.message),
-        Err(e) if e.code == "nothing_to_suggest" => Ok(None),
         Err(e) if e.status == 404 => Err("This bot has no knowledge base to draft from.".into()),
         Err(e) => Err(e.message),
     }
