@@ -98,6 +98,9 @@ pub struct FileConfig {
     pub bots: Vec<BotFile>,
     /// Outbound webhooks, email and translation (see `notify`).
     pub notify: Option<toml::Value>,
+    /// Frames per second per socket: `[limits.operator]` and
+    /// `[limits.visitor]`, each `burst` and `per_sec`.
+    pub limits: Option<crate::socket::FrameLimits>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -144,6 +147,7 @@ pub struct Config {
     pub notify: Option<toml::Value>,
     /// `--translate-url`: the translation endpoint, over the file's.
     pub translate_url: Option<String>,
+    pub limits: crate::socket::FrameLimits,
     /// Where relative paths in the file (knowledge files) are resolved.
     pub base_dir: PathBuf,
     pub demo: bool,
@@ -282,6 +286,11 @@ impl Config {
             bots,
             notify: file.notify,
             translate_url: cli.translate_url,
+            limits: {
+                let limits = file.limits.unwrap_or_default();
+                limits.check().map_err(ConfigError::Invalid)?;
+                limits
+            },
             base_dir,
             demo: cli.demo,
         })
@@ -354,6 +363,21 @@ mod tests {
             (config.bots[0].name.as_str(), config.bots[0].owner_gone),
             ("Shop", Millis::from_secs(45))
         );
+    }
+
+    #[test]
+    fn frame_limits_default_and_may_be_set_per_kind_of_client() {
+        let config = Config::resolve(Cli::default(), FileConfig::default(), ".".into()).unwrap();
+        assert_eq!(config.limits, crate::socket::FrameLimits::default());
+        let file = parse("[limits.operator]\nburst = 500\nper_sec = 120\n");
+        let config = Config::resolve(Cli::default(), file, ".".into()).unwrap();
+        assert_eq!(
+            (config.limits.operator.burst, config.limits.operator.per_sec),
+            (500, 120)
+        );
+        assert_eq!(config.limits.visitor, crate::socket::FrameLimits::default().visitor);
+        let file = parse("[limits.visitor]\nburst = 0\nper_sec = 5\n");
+        assert!(Config::resolve(Cli::default(), file, ".".into()).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! [`serve`] runs it on a listener the caller bound (tests bind port 0).
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod bot;
 pub mod cli;
@@ -26,12 +27,13 @@ pub mod visitor_ws;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{any, get, patch, post};
+use axum::serve::ListenerExt;
 use baton_protocol::OperatorId;
 use hub::Hub;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy every page Baton serves runs under, the demo shop included:
@@ -62,6 +64,8 @@ pub struct AppState {
     pub knowledge: Arc<std::collections::HashMap<baton_protocol::BotId, Arc<bot::faq::KnowledgeBase>>>,
     /// The translation endpoint, if configured.
     pub translate: Option<Arc<notify::TranslateConfig>>,
+    /// Frames per second per socket.
+    pub limits: socket::FrameLimits,
     /// The Notification center's deliveries (its test button); `None`:
     /// notifications are not running.
     pub notify: Option<Arc<notify::Center>>,
@@ -80,6 +84,7 @@ impl AppState {
             knowledge: Arc::default(),
             translate: None,
             notify: None,
+            limits: Default::default(),
         }
     }
 
@@ -95,8 +100,10 @@ impl AppState {
 }
 
 pub fn app(state: AppState) -> Router {
-    let inbox =
-        ServeDir::new(state.web_dir.join("inbox")).fallback(ServeFile::new(state.web_dir.join("inbox/index.html")));
+    let statics = Router::<AppState>::new()
+        .nest_service("/widget", assets::widget(&state.web_dir.join("widget")))
+        .nest_service("/inbox", assets::inbox(&state.web_dir.join("inbox")))
+        .layer(axum::middleware::from_fn(assets::headers));
     Router::new()
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
@@ -115,8 +122,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ws/visitor", any(visitor_ws::upgrade))
         .route("/ws/operator", any(operator_ws::upgrade))
         .merge(settings::routes())
-        .nest_service("/widget", ServeDir::new(state.web_dir.join("widget")))
-        .nest_service("/inbox", inbox)
+        .merge(statics)
         .fallback_service(ServeDir::new(&state.site_dir))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -145,6 +151,14 @@ pub async fn serve(
         hub.going_away(GOING_AWAY_RETRY);
     };
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Chat frames are small and each waits for an answer: without
+    // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold them for tens of
+    // milliseconds.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(%err, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 

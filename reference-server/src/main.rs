@@ -77,6 +77,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     .map(Arc::new);
     state.notify = Some(center);
+    state.limits = config.limits;
     tracing::info!(%addr, "listening");
     println!();
     println!("  Baton is running.");

@@ -47,7 +47,7 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 
 async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "operator");
-    let (mut reader, mut peer) = socket::start(ws, RateLimit::new(40, 10));
+    let (mut reader, mut peer) = socket::start(ws, RateLimit::of(app.limits.operator));
     let mut session: Option<PeerId> = None;
     loop {
         let frame = match reader.next::<OperatorToServer>(session.is_none()).await {

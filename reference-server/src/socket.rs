@@ -141,6 +141,50 @@ pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ErrorBody> {
     serde_json::from_str(text).map_err(|e| ErrorBody::new(ErrorCode::BadFrame, format!("could not read frame: {e}")))
 }
 
+/// How many frames a client may send: `burst` at once, refilled at
+/// `per_sec`. Config file: `[limits]` (see [`FrameLimits`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    pub burst: u32,
+    pub per_sec: u32,
+}
+
+/// Frame rate limits per socket, by kind of client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FrameLimits {
+    /// A visitor types and sends by hand: 5 a second, 20 at once.
+    pub visitor: Bucket,
+    /// A busy operator has many chats open, each with typing, receipts and
+    /// replies, and an inbox that opens several at once after a reconnect:
+    /// 50 a second, 200 at once.
+    pub operator: Bucket,
+}
+
+impl Default for FrameLimits {
+    fn default() -> Self {
+        FrameLimits {
+            visitor: Bucket { burst: 20, per_sec: 5 },
+            operator: Bucket {
+                burst: 200,
+                per_sec: 50,
+            },
+        }
+    }
+}
+
+impl FrameLimits {
+    pub fn check(&self) -> Result<(), String> {
+        for (who, b) in [("visitor", self.visitor), ("operator", self.operator)] {
+            if b.burst == 0 || b.per_sec == 0 {
+                return Err(format!("limits.{who}: burst and per_sec must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Token bucket: `burst` frames at once, refilled at `per_sec`.
 #[derive(Debug)]
 pub struct RateLimit {
@@ -151,6 +195,10 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    pub fn of(bucket: Bucket) -> Self {
+        RateLimit::new(bucket.burst, bucket.per_sec)
+    }
+
     pub fn new(burst: u32, per_sec: u32) -> Self {
         RateLimit {
             tokens: burst as f64,

@@ -50,7 +50,7 @@ pub async fn upgrade(
 
 async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) {
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "visitor");
-    let (mut reader, mut peer) = socket::start(ws, RateLimit::new(20, 5));
+    let (mut reader, mut peer) = socket::start(ws, RateLimit::of(app.limits.visitor));
     let mut session: Option<(ConversationId, PeerId)> = None;
     loop {
         let frame = match reader.next::<VisitorToServer>(session.is_none()).await {

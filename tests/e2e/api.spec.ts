@@ -42,6 +42,15 @@ test('the host page drives the widget through window.Baton and hears its events'
   expect(errors).toEqual([]);
 });
 
+/** A visitor who chatted on this site before: the widget keeps its
+ * conversation under `baton:<bot>`; `{}` is a stored state with nothing in it
+ * yet, which is enough for the loader to mount on idle. */
+async function returning(page: Page) {
+  await page.addInitScript(() => {
+    if (!localStorage.getItem('baton:demo')) localStorage.setItem('baton:demo', '{}');
+  });
+}
+
 /** Holds the widget's WebAssembly back until `release` is called, so the
  * widget surely mounts after what the test does first; `requested` settles
  * once the loader has asked for it. */
@@ -50,7 +59,7 @@ async function holdWidget(page: Page): Promise<{ release: () => void; requested:
   let asked = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
   const requested = new Promise<void>((resolve) => (asked = resolve));
-  await page.route('**/baton_widget_bg.wasm', async (route) => {
+  await page.route('**/baton_widget_bg.*.wasm', async (route) => {
     asked();
     await held;
     await route.continue();
@@ -58,8 +67,48 @@ async function holdWidget(page: Page): Promise<{ release: () => void; requested:
   return { release, requested };
 }
 
+test('a new visitor costs the page no socket and no widget until they show intent', async ({ page }) => {
+  const errors = watchErrors(page);
+  const sockets: string[] = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  const { requested } = await holdWidget(page);
+  await page.goto('/');
+  // On idle the bytes are prefetched, nothing more.
+  await requested;
+  await page.evaluate(() => new Promise((r) => requestIdleCallback(() => setTimeout(r, 500))));
+  // A host page naming its user is not intent either.
+  await page.evaluate(() => (window as any).Baton.identify({ name: 'Page view only' }));
+  await page.waitForTimeout(300);
+  expect(sockets).toEqual([]);
+  await expect(page.locator('[data-baton] .baton[lang]')).toHaveCount(0);
+  expect(await page.evaluate(() => localStorage.getItem('baton:demo'))).toBeNull();
+  expect(errors).toEqual([]);
+});
+
+test('a click starts the widget for a new visitor, and the next page view resumes it on idle', async ({ page }) => {
+  const errors = watchErrors(page);
+  const sockets: string[] = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  await page.goto('/');
+  await page.locator('[data-baton] .baton-launcher').click();
+  const widget = page.locator('[data-baton]');
+  await expect(widget.getByRole('dialog')).toBeVisible();
+  expect(sockets).toHaveLength(1);
+  const box = widget.getByRole('textbox', { name: 'Message' });
+  await box.fill('Do you do refunds?');
+  await box.press('Enter');
+  await expect(widget.locator('.baton-msg.is-bot').filter({ hasText: '30 days' })).toBeVisible();
+  // Another page of the shop: the conversation is live again without a click.
+  await page.goto('/');
+  await expect(widget.locator('.baton[lang]')).toHaveCount(1);
+  await expect.poll(() => sockets.length).toBe(2);
+  await expect(widget.getByRole('dialog')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
 test('loading the widget never takes focus from the host page', async ({ page }) => {
   const errors = watchErrors(page);
+  await returning(page);
   const { release } = await holdWidget(page);
   await page.goto('/');
   const link = page.getByRole('link', { name: 'Jackets' });
@@ -74,6 +123,7 @@ test('loading the widget never takes focus from the host page', async ({ page })
 
 test('the real launcher keeps the focus the stand-in launcher had', async ({ page }) => {
   const errors = watchErrors(page);
+  await returning(page);
   const { release } = await holdWidget(page);
   await page.goto('/');
   const launcher = page.locator('[data-baton] .baton-launcher');
@@ -86,6 +136,7 @@ test('the real launcher keeps the focus the stand-in launcher had', async ({ pag
 
 test('a click while the widget is still loading on idle opens it', async ({ page }) => {
   const errors = watchErrors(page);
+  await returning(page);
   const { release, requested } = await holdWidget(page);
   await page.goto('/');
   // The page went idle and the loader started fetching the widget, to mount
@@ -119,4 +170,26 @@ test('the widget works from the keyboard alone', async ({ page }) => {
   await expect(dialog).toHaveCount(0);
   await expect(widget.getByRole('button', { name: 'Open chat' })).toBeFocused();
   expect(errors).toEqual([]);
+});
+
+test('the browser gets the widget and inbox compressed, content-named and cached for good', async ({ page }) => {
+  const seen = new Map<string, Record<string, string>>();
+  page.on('response', (r) => seen.set(new URL(r.url()).pathname, r.headers()));
+  await page.goto('/');
+  await page.locator('[data-baton] .baton-launcher').click();
+  await expect(page.locator('[data-baton] .baton[lang]')).toHaveCount(1);
+  const wasm = [...seen.keys()].find((p) => /^\/widget\/baton_widget_bg\.[0-9a-f]{10}\.wasm$/.test(p));
+  expect(wasm, `a content-named wasm among ${[...seen.keys()].join(', ')}`).toBeTruthy();
+  const headers = seen.get(wasm!)!;
+  expect(headers['content-encoding']).toBe('br');
+  expect(headers['content-type']).toBe('application/wasm');
+  expect(headers['cache-control']).toContain('immutable');
+  expect(seen.get('/widget/baton.js')!['cache-control']).toContain('max-age=300');
+
+  await page.goto('/inbox/');
+  await expect(page.getByRole('button', { name: /sign in/i })).toBeVisible();
+  const inboxWasm = [...seen.keys()].find((p) => /^\/inbox\/baton_inbox_bg\.[0-9a-f]{10}\.wasm$/.test(p));
+  expect(inboxWasm).toBeTruthy();
+  expect(seen.get(inboxWasm!)!['content-encoding']).toBe('br');
+  expect(seen.get('/inbox/')!['cache-control']).toBe('no-cache');
 });

@@ -3,8 +3,12 @@
 //   <script src="https://chat.example.com/widget/baton.js" data-bot="demo" defer></script>
 //
 // It draws the launcher at once inside a shadow root (so the host page's CSS
-// cannot reach it) and loads the WebAssembly widget only when the visitor
-// shows intent (hover, focus, click) or the page goes idle. Nothing inline:
+// cannot reach it). A new visitor costs the page nothing more until they
+// show intent: on idle the widget's bytes are prefetched into the HTTP cache,
+// on hover or focus they are compiled, and only a click (or Baton.open())
+// starts the widget, its socket and its conversation. A returning visitor
+// (a conversation in storage) gets the widget mounted closed on idle, so
+// replies and the unread badge arrive with the panel shut. Nothing inline:
 // it runs under a CSP of script-src 'self' 'wasm-unsafe-eval'; style-src 'self'.
 //
 // Host page API (usable before the widget has loaded; calls are queued):
@@ -106,6 +110,24 @@
     if (handle) call(handle);
     else { queued.push(call); start(open); }
   }
+  // Kept for the mount, which applies it; it alone is not intent.
+  function whenMounted(call) {
+    if (handle) call(handle);
+    else queued.push(call);
+  }
+
+  // The widget keeps its conversation under this key (widget/src/web/storage.rs).
+  function returning() {
+    try { return !!window.localStorage.getItem("baton:" + config.bot); } catch (err) { return false; }
+  }
+  function prefetch() {
+    [base + "baton_widget.js", base + "baton_widget_bg.wasm"].forEach(function (href) {
+      var link = document.createElement("link");
+      link.rel = "prefetch";
+      link.href = href;
+      document.head.appendChild(link);
+    });
+  }
 
   window.Baton = {
     open: function () { later(function (h) { h.open(); }, true); },
@@ -113,7 +135,7 @@
     toggle: function () { later(function (h) { h.toggle(); }, false); },
     identify: function (who) {
       who = who || {};
-      later(function (h) { h.identify(who.name || null, who.email || null); }, false);
+      whenMounted(function (h) { h.identify(who.name || null, who.email || null); });
     },
     on: function (name, callback) { (listeners[name] = listeners[name] || []).push(callback); },
     off: function (name, callback) {
@@ -127,10 +149,13 @@
 
   function attach() {
     document.body.appendChild(host);
-    // Mount on idle so a returning visitor's conversation (and unread badge)
-    // is live without a click; the launcher is usable before that.
+    // On idle: a returning visitor's conversation (and unread badge) goes
+    // live without a click; a new visitor's widget is only prefetched.
     var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 1500); };
-    idle(function () { start(false); });
+    idle(function () {
+      if (returning()) start(false);
+      else if (!loading) prefetch();
+    });
   }
   if (document.body) attach();
   else document.addEventListener("DOMContentLoaded", attach);

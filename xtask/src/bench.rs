@@ -3,7 +3,7 @@
 //! (each may hold at most 20,000 open files here); RSS is read from
 //! /proc/<pid>/status before and after N visitors connect and say hello.
 
-use crate::{Result, cargo, free_port, root, run};
+use crate::{Result, cargo, free_port, run, target_dir};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -45,7 +45,8 @@ pub fn conns(args: &[String]) -> Result {
         .unwrap_or(10_000);
     run(cargo().args([
         "build",
-        "--release",
+        "--profile",
+        "server",
         "-p",
         "baton-server",
         "--bin",
@@ -57,7 +58,7 @@ pub fn conns(args: &[String]) -> Result {
     let data = std::env::temp_dir().join(format!("baton-bench-{port}"));
     let _ = std::fs::remove_dir_all(&data);
     let origin = "http://bench.local";
-    let server_bin = root().join("target/release/baton-server");
+    let server_bin = target_dir().join("server/baton-server");
     let server = Killed(
         with_files(
             &server_bin,
@@ -88,7 +89,7 @@ pub fn conns(args: &[String]) -> Result {
     let t = Instant::now();
     let mut client = Killed(
         with_files(
-            &root().join("target/release/examples/idle_visitors"),
+            &target_dir().join("server/examples/idle_visitors"),
             &[
                 "--url".into(),
                 format!("ws://127.0.0.1:{port}/ws/visitor?bot=demo"),

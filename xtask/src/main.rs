@@ -10,6 +10,7 @@
 //! Every tool is installed here on first use, so a fresh machine needs only
 //! Rust, Node.js and npm.
 
+mod assets;
 mod bench;
 mod tools;
 mod web;
@@ -53,6 +54,42 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Cargo's target directory: `CARGO_TARGET_DIR` or `build.target-dir` when
+/// set (many developers set one globally), else `target/` in the checkout.
+/// Asked of `cargo metadata`, which applies every rule cargo itself uses.
+pub fn target_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = cargo()
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .current_dir(root())
+            .stderr(std::process::Stdio::inherit())
+            .output();
+        out.ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|json| json_string_field(&json, "target_directory"))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root().join("target"))
+    })
+    .clone()
+}
+
+/// The value of `"field":"…"` in cargo's JSON (paths: only `\\` and `\"`
+/// escapes occur).
+fn json_string_field(json: &str, field: &str) -> Option<String> {
+    let start = json.find(&format!("\"{field}\":\""))? + field.len() + 4;
+    let mut value = String::new();
+    let mut chars = json[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(value),
+            '\\' => value.push(chars.next()?),
+            c => value.push(c),
+        }
+    }
+    None
+}
+
 /// Runs a command from the workspace root, streaming its output.
 pub fn run(cmd: &mut Command) -> Result {
     let shown = format!("{cmd:?}");
@@ -94,7 +131,7 @@ fn demo(args: &[String]) -> Result {
         "\nStarting the demo (Ctrl-C stops it; data is kept in {}).",
         data.display()
     );
-    run(Command::new(root().join("target/debug/baton-server"))
+    run(Command::new(target_dir().join("debug/baton-server"))
         .args([
             "--demo",
             "--config",
@@ -103,7 +140,9 @@ fn demo(args: &[String]) -> Result {
             &format!("127.0.0.1:{port}"),
         ])
         .arg("--data-dir")
-        .arg(&data))
+        .arg(&data)
+        .arg("--web-dir")
+        .arg(target_dir().join("web")))
 }
 
 /// A loopback port nothing listens on right now, for the e2e server.
@@ -176,6 +215,7 @@ fn test() -> Result {
         let mut cmd = Command::new(root().join("node_modules/.bin/playwright"));
         cmd.args(["test", "--config", "tests/playwright.config.ts"])
             .env("BATON_CHROMIUM", &tools.chromium)
+            .env("BATON_TARGET_DIR", target_dir())
             .env("BATON_E2E_PORT", free_port()?.to_string());
         c.run_counted(&mut cmd)
     });
@@ -261,7 +301,21 @@ impl Counts {
 
 #[cfg(test)]
 mod tests {
-    use super::Counts;
+    use super::{Counts, json_string_field};
+
+    #[test]
+    fn reads_the_target_directory_from_cargo_metadata() {
+        let json = r#"{"packages":[],"target_directory":"/home/a \"b\"\\t","version":1}"#;
+        assert_eq!(
+            json_string_field(json, "target_directory").as_deref(),
+            Some(r#"/home/a "b"\t"#)
+        );
+        assert_eq!(json_string_field(json, "workspace_root"), None);
+        assert_eq!(
+            json_string_field(r#"{"target_directory":"/cut"#, "target_directory"),
+            None
+        );
+    }
 
     #[test]
     fn reads_cargo_and_playwright_summaries() {

@@ -1,6 +1,7 @@
 //! Builds the widget and inbox to `target/web/{widget,inbox}`: release wasm,
 //! wasm-bindgen's JS glue, wasm-opt, plus each crate's static files;
-//! JavaScript and CSS minified by esbuild.
+//! JavaScript and CSS minified by esbuild; then content-named and
+//! precompressed (`crate::assets`).
 
 use crate::tools::Tools;
 use crate::{Result, cargo, root, run};
@@ -13,6 +14,9 @@ struct App {
     out: &'static str,
     static_dir: &'static str,
     wasm_opt: &'static [&'static str],
+    /// The files named after their content, in order (see
+    /// `assets::fingerprint`); the rest are entry points.
+    hashed: &'static [&'static str],
 }
 
 /// The widget is size-budgeted, so it gets binaryen's slower, smaller
@@ -31,6 +35,7 @@ const APPS: &[App] = &[
         out: "widget",
         static_dir: "widget/static",
         wasm_opt: WIDGET_WASM_OPT,
+        hashed: &["baton_widget_bg.wasm", "widget.css", "baton_widget.js"],
     },
     App {
         package: "baton-inbox",
@@ -38,6 +43,7 @@ const APPS: &[App] = &[
         out: "inbox",
         static_dir: "reference-server/inbox/static",
         wasm_opt: &["-Oz"],
+        hashed: &["baton_inbox_bg.wasm", "*.css", "*.svg", "baton_inbox.js", "boot.js"],
     },
 ];
 
@@ -61,11 +67,11 @@ pub fn build(tools: &Tools) -> Result {
     run(&mut cmd)?;
     let root = root();
     for app in APPS {
-        let out = root.join("target/web").join(app.out);
+        let out = crate::target_dir().join("web").join(app.out);
         let _ = std::fs::remove_dir_all(&out);
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        let wasm = root
-            .join("target/wasm32-unknown-unknown/release")
+        let wasm = crate::target_dir()
+            .join("wasm32-unknown-unknown/release")
             .join(format!("{}.wasm", app.lib));
         run(Command::new(&tools.wasm_bindgen)
             .args(["--target", "web", "--no-typescript", "--out-dir"])
@@ -81,10 +87,12 @@ pub fn build(tools: &Tools) -> Result {
             .arg(&bg))?;
         copy_dir(&root.join(app.static_dir), &out)?;
         minify(tools, &out)?;
+        crate::assets::fingerprint(&out, app.hashed)?;
+        crate::assets::precompress(&out)?;
     }
     println!(
         "\nBuilt the widget and inbox into {}",
-        root.join("target/web").display()
+        crate::target_dir().join("web").display()
     );
     Ok(())
 }
@@ -122,6 +130,12 @@ fn minify(tools: &Tools, dir: &Path) -> Result {
     Ok(())
 }
 
+fn file_size(path: &Path) -> Result<u64> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("{}: {e} (run `cargo xtask build-web`)", path.display()))
+}
+
 fn gzip_size(path: &Path) -> Result<u64> {
     let out = Command::new("gzip")
         .args(["-9", "-c"])
@@ -139,22 +153,33 @@ const WIDGET_LIMIT: u64 = 120 * 1024;
 const LOADER_LIMIT: u64 = 3 * 1024;
 
 pub fn size_report() -> Result {
-    let web = root().join("target/web");
+    let web = crate::target_dir().join("web");
     let widget = web.join("widget");
-    if !widget.join("baton_widget_bg.wasm").exists() {
+    if !widget.join("assets.txt").exists() {
         return Err("no widget build: run `cargo xtask build-web` first".into());
     }
-    let mut total = 0;
-    println!("\nWidget payload (gzip -9):");
+    let (mut total, mut total_br) = (0, 0);
+    println!("\nWidget payload:            gzip -9     brotli (as served)");
     for file in ["baton.js", "baton_widget.js", "baton_widget_bg.wasm", "widget.css"] {
-        let size = gzip_size(&widget.join(file))?;
+        let path = widget.join(crate::assets::shipped(&widget, file));
+        let size = gzip_size(&path)?;
+        let br = file_size(&path.with_extension(format!(
+            "{}.br",
+            path.extension().and_then(|e| e.to_str()).unwrap_or_default()
+        )))?;
         total += size;
-        println!("  {file:<24} {:>7.1} KB", size as f64 / 1024.0);
+        total_br += br;
+        println!(
+            "  {file:<24} {:>7.1} KB {:>7.1} KB",
+            size as f64 / 1024.0,
+            br as f64 / 1024.0
+        );
     }
     println!(
-        "  {:<24} {:>7.1} KB  (budget 100 KB, hard limit 120 KB)",
+        "  {:<24} {:>7.1} KB {:>7.1} KB  (gzip budget 100 KB, hard limit 120 KB)",
         "full widget",
-        total as f64 / 1024.0
+        total as f64 / 1024.0,
+        total_br as f64 / 1024.0
     );
     let loader = gzip_size(&widget.join("baton.js"))?;
     let mut problems = Vec::new();
@@ -176,7 +201,7 @@ pub fn size_report() -> Result {
 /// types lose the public API.
 pub fn npm_package(tools: &Tools) -> Result {
     let root = root();
-    let out = root.join("target/npm/baton-widget");
+    let out = crate::target_dir().join("npm/baton-widget");
     let path = format!(
         "{}:{}",
         root.join("node_modules/.bin").display(),

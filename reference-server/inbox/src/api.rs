@@ -1,6 +1,7 @@
 //! The HTTP side of signing in. The session lives in an HttpOnly cookie the
 //! browser sends by itself; this code never sees it.
 
+use crate::i18n::{fill, t};
 use baton_protocol::OperatorProfile;
 use gloo_net::http::Request;
 use serde::{Deserialize, Serialize};
@@ -45,20 +46,17 @@ pub async fn me() -> Session {
 pub async fn login(email: &str, password: &str) -> Result<OperatorProfile, String> {
     let request = Request::post("/api/login")
         .json(&Credentials { email, password })
-        .map_err(|_| "Could not prepare the sign-in request".to_owned())?;
-    let response = request
-        .send()
-        .await
-        .map_err(|_| "Could not reach the server. Try again.".to_owned())?;
+        .map_err(|_| t().prepare_failed.to_owned())?;
+    let response = request.send().await.map_err(|_| t().unreachable_short.to_owned())?;
     if response.ok() {
         return match response.json::<SignedIn>().await {
             Ok(body) => Ok(body.operator),
-            Err(_) => Err("The server sent an unexpected answer".to_owned()),
+            Err(_) => Err(t().unexpected_answer.to_owned()),
         };
     }
     match response.json::<Refusal>().await {
         Ok(refusal) => Err(crate::format::sentence(&refusal.error)),
-        Err(_) => Err(format!("Sign-in failed ({})", response.status())),
+        Err(_) => Err(fill(t().sign_in_failed, &[&response.status().to_string()])),
     }
 }
 
@@ -79,15 +77,15 @@ pub async fn resolved(query: &str) -> Result<Vec<baton_protocol::operator::Conve
         .query([("state", "resolved"), ("q", query)])
         .send()
         .await
-        .map_err(|_| "Could not reach the server".to_owned())?;
+        .map_err(|_| t().unreachable_short.to_owned())?;
     if !response.ok() {
-        return Err(format!("Could not load resolved chats ({})", response.status()));
+        return Err(fill(t().resolved_failed, &[&response.status().to_string()]));
     }
     response
         .json::<Resolved>()
         .await
         .map(|r| r.conversations)
-        .map_err(|_| "The server sent an unexpected answer".to_owned())
+        .map_err(|_| t().unexpected_answer.to_owned())
 }
 
 // ------------------------------------------------- the pages' JSON routes
@@ -155,7 +153,7 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     response.json::<T>().await.map_err(|_| ApiError {
         status: response.status(),
         code: String::new(),
-        message: "The server sent an unexpected answer. Reload the page.".into(),
+        message: t().unexpected_answer_reload.into(),
     })
 }
 
@@ -274,11 +272,8 @@ struct Suggested {
 pub async fn suggest(conversation: &baton_protocol::ConversationId) -> Result<Option<String>, String> {
     let url = format!("/api/conversations/{}/suggest", encode(conversation.as_str()));
     match call(Request::post(&url), NO_BODY).await {
-        Ok(response) => read::<Suggested>(response)
-            .await
-            .map(|d| d.text)
-            .map_err(|e| e.message),
-        Err(e) if e.status == 404 => Err("This bot has no knowledge base to draft from.".into()),
+        Ok(response) => read::<Suggested>(response).await.map(|d| d.text).map_err(|e| e.message),
+        Err(e) if e.status == 404 => Err(crate::i18n::t().no_knowledge_base.into()),
         Err(e) => Err(e.message),
     }
 }
@@ -298,9 +293,6 @@ pub enum TranslateFailure {
     NotSetUp,
     Failed(String),
 }
-
-pub const NOT_SET_UP: &str = "Translation is not set up — an admin can add a LibreTranslate endpoint under \
-     [notify.translate] in the server's config file.";
 
 /// `text` translated into `target` (`source`: `None` detects).
 pub async fn translate(text: &str, source: Option<&str>, target: &str) -> Result<String, TranslateFailure> {

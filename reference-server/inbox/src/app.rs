@@ -3,6 +3,7 @@
 
 use crate::api::{self, Session};
 use crate::components::sign_in::SignIn;
+use crate::i18n::t;
 use crate::inbox::Inbox;
 use baton_protocol::OperatorProfile;
 use yew::prelude::*;
@@ -26,7 +27,7 @@ pub fn App() -> Html {
                     Session::SignedIn(me) => Auth::SignedIn(me),
                     Session::SignedOut => Auth::SignedOut { notice: None },
                     Session::Unreachable => Auth::SignedOut {
-                        notice: Some("Could not reach the server. Check your connection and try again.".into()),
+                        notice: Some(t().server_unreachable.into()),
                     },
                 });
             });
@@ -44,7 +45,7 @@ pub fn App() -> Html {
 
     match &*auth {
         Auth::Checking => html! {
-            <div class="splash" aria-busy="true"><div class="spinner" aria-hidden="true"></div>{ "Loading…" }</div>
+            <div class="splash" aria-busy="true"><div class="spinner" aria-hidden="true"></div>{ t().loading }</div>
         },
         Auth::SignedOut { notice } => html! { <SignIn notice={notice.clone()} {on_signed_in} /> },
         Auth::SignedIn(me) => html! { <Inbox me={me.clone()} {on_signed_out} /> },

@@ -120,3 +120,33 @@ pub fn forget(key: &str) {
 pub fn page_language() -> Option<String> {
     document()?.document_element()?.get_attribute("lang")
 }
+
+/// Where the language picker keeps its choice.
+const LANG_KEY: &str = "baton-inbox.lang";
+
+/// Picks the inbox's language (stored choice, then the browser's
+/// languages, then English) and sets `<html lang dir>` to match.
+pub fn apply_language() {
+    let browser: Vec<String> = web_sys::window()
+        .map(|w| w.navigator().languages().iter().filter_map(|v| v.as_string()).collect())
+        .unwrap_or_default();
+    let lang = crate::i18n::choose(remembered(LANG_KEY).as_deref(), &browser);
+    crate::i18n::set(lang);
+    if let Some(html) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = html.set_attribute("lang", lang.tag());
+        let _ = html.set_attribute("dir", if lang.strings().rtl { "rtl" } else { "ltr" });
+    }
+}
+
+/// Stores the operator's language and reloads: every string is read once
+/// per render, and a reload is the one switch that reaches all of them (the
+/// socket reconnects and the inbox is back where it was).
+pub fn switch_language(lang: crate::i18n::Lang) {
+    remember(LANG_KEY, lang.tag());
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}

@@ -78,11 +78,19 @@ pub fn my_language(page_lang: Option<String>) -> String {
         .unwrap_or_else(|| "en".to_owned())
 }
 
+/// A saved reply's scope as a CSS class suffix (`scope-team`, `scope-mine`).
+pub fn scope_key(scope: baton_protocol::operator::ShortcutScope) -> &'static str {
+    match scope {
+        baton_protocol::operator::ShortcutScope::Team => "team",
+        baton_protocol::operator::ShortcutScope::Mine => "mine",
+    }
+}
+
 /// How a saved reply's scope is labelled in the `/` list and the panel.
 pub fn scope_label(scope: baton_protocol::operator::ShortcutScope) -> &'static str {
     match scope {
-        baton_protocol::operator::ShortcutScope::Team => "Team",
-        baton_protocol::operator::ShortcutScope::Mine => "Mine",
+        baton_protocol::operator::ShortcutScope::Team => crate::i18n::t().scope_team,
+        baton_protocol::operator::ShortcutScope::Mine => crate::i18n::t().scope_mine,
     }
 }
 

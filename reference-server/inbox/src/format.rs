@@ -1,6 +1,7 @@
 //! Pure text helpers: what the inbox says about times, states and events.
 //! Kept free of the browser so they are tested natively.
 
+use crate::i18n::{count, fill, t};
 use crate::state::Ownership;
 use baton_protocol::operator::{Alert, AlertKind, OperatorStatus, Roster};
 use baton_protocol::presence::VisitorPresence;
@@ -12,27 +13,30 @@ use baton_protocol::{Author, EventBody, Timestamp};
 pub fn relative_time(now: Timestamp, then: Timestamp) -> String {
     let secs = now.0.saturating_sub(then.0) / 1000;
     match secs {
-        0..45 => "just now".to_owned(),
-        45..3600 => format!("{} min ago", (secs / 60).max(1)),
-        3600..86_400 => format!("{} h ago", secs / 3600),
-        _ => format!("{} d ago", secs / 86_400),
+        0..45 => t().just_now.to_owned(),
+        45..3600 => count(&t().minutes_ago, (secs / 60).max(1)),
+        3600..86_400 => count(&t().hours_ago, secs / 3600),
+        _ => count(&t().days_ago, secs / 86_400),
     }
 }
 
 /// A message's delivery status as shown under it (PROTOCOL.md §5).
 pub fn receipt_label(status: DeliveryStatus) -> &'static str {
     match status {
-        DeliveryStatus::Sending => "Sending…",
-        DeliveryStatus::Sent => "Sent",
-        DeliveryStatus::Delivered => "Delivered",
-        DeliveryStatus::Read => "Read",
-        DeliveryStatus::Failed => "Not sent",
+        DeliveryStatus::Sending => t().sending,
+        DeliveryStatus::Sent => t().sent,
+        DeliveryStatus::Delivered => t().delivered,
+        DeliveryStatus::Read => t().read,
+        DeliveryStatus::Failed => t().not_sent,
     }
 }
 
 /// "1/2 online": Available operators out of the whole team.
 pub fn roster_count(roster: &Roster) -> String {
-    format!("{}/{} online", roster.available(), roster.operators.len())
+    fill(
+        t().roster_count,
+        &[&roster.available().to_string(), &roster.operators.len().to_string()],
+    )
 }
 
 /// The statuses an operator can pick, in menu order.
@@ -45,11 +49,11 @@ pub const STATUSES: [OperatorStatus; 4] = [
 
 pub fn status_label(status: OperatorStatus) -> &'static str {
     match status {
-        OperatorStatus::Available => "Available",
-        OperatorStatus::Away => "Away",
-        OperatorStatus::Busy => "Busy",
-        OperatorStatus::Offline => "Offline",
-        OperatorStatus::Unknown => "Unknown",
+        OperatorStatus::Available => t().available,
+        OperatorStatus::Away => t().away,
+        OperatorStatus::Busy => t().busy,
+        OperatorStatus::Offline => t().offline,
+        OperatorStatus::Unknown => t().unknown,
     }
 }
 
@@ -74,10 +78,10 @@ pub fn parse_status(value: &str) -> OperatorStatus {
 /// The pill on a list row: its text and a modifier class.
 pub fn badge(ownership: Ownership<'_>) -> Option<(String, &'static str)> {
     match ownership {
-        Ownership::Waiting => Some(("Help requested".to_owned(), "badge-waiting")),
-        Ownership::Mine(op) => Some((format!("With {}", op.name), "badge-mine")),
-        Ownership::Theirs(op) => Some((format!("With {}", op.name), "badge-human")),
-        Ownership::Resolved => Some(("Resolved".to_owned(), "badge-resolved")),
+        Ownership::Waiting => Some((t().badge_help.to_owned(), "badge-waiting")),
+        Ownership::Mine(op) => Some((fill(t().badge_with, &[&op.name]), "badge-mine")),
+        Ownership::Theirs(op) => Some((fill(t().badge_with, &[&op.name]), "badge-human")),
+        Ownership::Resolved => Some((t().resolved.to_owned(), "badge-resolved")),
         Ownership::Bot | Ownership::Unknown => None,
     }
 }
@@ -85,10 +89,10 @@ pub fn badge(ownership: Ownership<'_>) -> Option<(String, &'static str)> {
 /// Who wrote a message, as the log labels it.
 pub fn author_label(author: &Author) -> String {
     match author {
-        Author::Visitor => "Visitor".to_owned(),
-        Author::Bot => "Bot".to_owned(),
+        Author::Visitor => t().author_visitor.to_owned(),
+        Author::Bot => t().author_bot.to_owned(),
         Author::Operator { operator } => operator.name.clone(),
-        Author::Unknown => "Someone".to_owned(),
+        Author::Unknown => t().author_someone.to_owned(),
     }
 }
 
@@ -97,29 +101,20 @@ pub fn author_label(author: &Author) -> String {
 pub fn system_line(body: &EventBody) -> Option<String> {
     Some(match body {
         EventBody::Message { .. } | EventBody::Unknown => return None,
-        EventBody::HelpRequested { .. } => "The visitor asked for a person".to_owned(),
-        EventBody::RequestCancelled => "The visitor withdrew the request".to_owned(),
-        EventBody::RequestLapsed => "Nobody joined in time; the request lapsed and the bot is back".to_owned(),
-        EventBody::OperatorJoined { operator } => format!("{} joined the chat", operator.name),
-        EventBody::OperatorTookOver { operator, previous } => {
-            format!("{} took over from {}", operator.name, previous.name)
-        }
-        EventBody::Transferred { from, to } => format!("{} transferred the chat to {}", from.name, to.name),
-        EventBody::OperatorLeft { operator } => format!("{} left; the bot is back", operator.name),
-        EventBody::VisitorEndedHuman { operator } => {
-            format!("The visitor ended the chat with {}; the bot is back", operator.name)
-        }
+        EventBody::HelpRequested { .. } => t().ev_help.to_owned(),
+        EventBody::RequestCancelled => t().ev_cancelled.to_owned(),
+        EventBody::RequestLapsed => t().ev_lapsed.to_owned(),
+        EventBody::OperatorJoined { operator } => fill(t().ev_joined, &[&operator.name]),
+        EventBody::OperatorTookOver { operator, previous } => fill(t().ev_took_over, &[&operator.name, &previous.name]),
+        EventBody::Transferred { from, to } => fill(t().ev_transferred, &[&from.name, &to.name]),
+        EventBody::OperatorLeft { operator } => fill(t().ev_left, &[&operator.name]),
+        EventBody::VisitorEndedHuman { operator } => fill(t().ev_visitor_ended, &[&operator.name]),
         EventBody::OwnerGone { operator, reason, .. } => match reason {
-            baton_protocol::OwnerGoneReason::Disconnected => {
-                format!(
-                    "{} was away while the visitor waited; the chat is back in Waiting",
-                    operator.name
-                )
-            }
-            _ => format!("{} went offline; the chat is back in Waiting", operator.name),
+            baton_protocol::OwnerGoneReason::Disconnected => fill(t().ev_owner_away, &[&operator.name]),
+            _ => fill(t().ev_owner_offline, &[&operator.name]),
         },
-        EventBody::Resolved { by: Some(op) } => format!("{} closed the conversation", op.name),
-        EventBody::Resolved { by: None } => "The conversation was closed".to_owned(),
+        EventBody::Resolved { by: Some(op) } => fill(t().ev_resolved_by, &[&op.name]),
+        EventBody::Resolved { by: None } => t().ev_resolved.to_owned(),
     })
 }
 
@@ -162,52 +157,49 @@ pub fn window_tone(now: Timestamp, since: Timestamp, deadline: Timestamp) -> &'s
 /// The visitor's presence in words.
 pub fn presence_label(presence: VisitorPresence) -> &'static str {
     match presence {
-        VisitorPresence::Online => "Online",
-        VisitorPresence::Reconnecting => "Reconnecting",
-        VisitorPresence::Lost | VisitorPresence::Unknown => "Left the page",
+        VisitorPresence::Online => t().presence_online,
+        VisitorPresence::Reconnecting => t().presence_reconnecting,
+        VisitorPresence::Lost | VisitorPresence::Unknown => t().presence_left,
     }
 }
 
 /// The browser tab's title: how many requests wait for a person.
 pub fn tab_title(waiting: usize) -> String {
     match waiting {
-        0 => "Baton Inbox".to_owned(),
-        n => format!("({n}) Baton Inbox"),
+        0 => t().app_title.to_owned(),
+        n => format!("({n}) {}", t().app_title),
     }
 }
 
 /// An alert as a title and a line of detail, for toasts and browser
 /// notifications.
 pub fn alert_text(alert: &Alert) -> (String, String) {
-    let visitor = alert.visitor.clone().unwrap_or_else(|| "A visitor".to_owned());
-    let by = alert.by.as_ref().map_or("A teammate", |p| p.name.as_str());
+    let visitor = alert.visitor.clone().unwrap_or_else(|| t().a_visitor.to_owned());
+    let by = alert.by.as_ref().map_or(t().a_teammate, |p| p.name.as_str());
     let preview = alert.text.clone().map(|t| format!("“{t}”")).unwrap_or_default();
     let (title, detail) = match alert.kind {
-        AlertKind::HelpRequested => (format!("{visitor} asked for a person"), preview),
-        AlertKind::NewChat => (format!("New chat: {visitor}"), preview),
+        AlertKind::HelpRequested => (fill(t().alert_help, &[&visitor]), preview),
+        AlertKind::NewChat => (fill(t().alert_new_chat, &[&visitor]), preview),
         AlertKind::Unclaimed => (
-            format!("{visitor} is still waiting"),
-            "Nobody has joined yet.".to_owned(),
+            fill(t().alert_unclaimed, &[&visitor]),
+            t().alert_unclaimed_detail.to_owned(),
         ),
-        AlertKind::TransferredToYou => (format!("{by} transferred {visitor} to you"), preview),
-        AlertKind::TakenOver => (format!("{by} took over your chat with {visitor}"), String::new()),
+        AlertKind::TransferredToYou => (fill(t().alert_transferred, &[by, &visitor]), preview),
+        AlertKind::TakenOver => (fill(t().alert_taken_over, &[by, &visitor]), String::new()),
         AlertKind::VisitorEnded => (
-            format!("{visitor} ended the chat"),
-            "The assistant answers them again.".to_owned(),
+            fill(t().alert_visitor_ended, &[&visitor]),
+            t().alert_visitor_ended_detail.to_owned(),
         ),
         AlertKind::OwnerGone => (
-            format!("{visitor} needs a person again"),
-            "Their operator left; the chat is back in Waiting.".to_owned(),
+            fill(t().alert_owner_gone, &[&visitor]),
+            t().alert_owner_gone_detail.to_owned(),
         ),
-        AlertKind::AutoAway => (
-            "You were set to Away".to_owned(),
-            "No activity for a while. Set yourself Available to get new chats.".to_owned(),
-        ),
+        AlertKind::AutoAway => (t().alert_auto_away.to_owned(), t().alert_auto_away_detail.to_owned()),
         AlertKind::SetOffline => (
-            format!("{by} set you Offline"),
-            "You get no new chats until you set yourself Available.".to_owned(),
+            fill(t().alert_set_offline, &[by]),
+            t().alert_set_offline_detail.to_owned(),
         ),
-        AlertKind::Unknown => ("Something happened".to_owned(), String::new()),
+        AlertKind::Unknown => (t().alert_unknown.to_owned(), String::new()),
     };
     (title, detail)
 }
@@ -217,7 +209,7 @@ pub fn sentence(message: &str) -> String {
     let mut chars = message.trim().chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "Something went wrong".to_owned(),
+        None => t().something_wrong.to_owned(),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::components::sidebar::Sidebar;
 use crate::components::toast::{NotifyBanner, ToastView};
 use crate::connection::{Connection, LinkEvent, new_client_msg_id};
 use crate::format::{alert_text, tab_title};
+use crate::i18n::t;
 use crate::pages::{Nav, Page, PageView};
 use crate::state::{Action, InboxState, Link, PendingMessage, PendingNote, View};
 use baton_protocol::operator::{AlertKind, OperatorStatus, OperatorToServer, ShortcutDraft, ShortcutId};
@@ -85,9 +86,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
             let on_event = Callback::from(move |event: LinkEvent| match event {
                 LinkEvent::Frame(frame) => events.dispatch(Action::Frame(frame)),
                 LinkEvent::Link(link) => events.dispatch(Action::Link(link)),
-                LinkEvent::Unauthorized => {
-                    on_signed_out.emit(Some("Your session ended. Sign in again to continue.".into()))
-                }
+                LinkEvent::Unauthorized => on_signed_out.emit(Some(t().session_ended.into())),
                 // The `ack` / `error` frame that follows tells the state.
                 LinkEvent::Settled { .. } | LinkEvent::Failed { .. } => {}
             });
@@ -97,7 +96,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
             move || {
                 drop(tick);
                 live.stop();
-                browser::set_title("Baton Inbox");
+                browser::set_title(t().app_title);
             }
         });
     }
@@ -258,7 +257,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 status: OperatorStatus::Offline,
             };
             if !send(frame) {
-                dispatcher.dispatch(Action::Notify("Not connected. Try again in a moment.".into()));
+                dispatcher.dispatch(Action::Notify(t().not_connected.into()));
             }
         })
     };
@@ -470,11 +469,11 @@ pub fn Inbox(props: &InboxProps) -> Html {
             }
         }
         _ => html! {
-            <section class="pane pane-empty" aria-label="Conversation">
+            <section class="pane pane-empty" aria-label={t().conversation}>
                 <div class="empty-state">
                     <div class="empty-illustration" aria-hidden="true"></div>
-                    <p class="empty-title">{ "Select a conversation to start chatting" }</p>
-                    <p class="empty-hint">{ "Visitors who ask for a person wait in the Waiting view, oldest first." }</p>
+                    <p class="empty-title">{ t().select_conversation }</p>
+                    <p class="empty-hint">{ t().select_hint }</p>
                 </div>
             </section>
         },
@@ -499,7 +498,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
             if state.link == Link::Reconnecting {
                 <div class="banner banner-warning" aria-live="polite">
                     <span class="spinner spinner-small" aria-hidden="true"></span>
-                    { "Reconnecting…" }
+                    { t().reconnecting_banner }
                 </div>
             }
             <div class="workspace">

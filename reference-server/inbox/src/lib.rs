@@ -2,6 +2,7 @@
 //! by the reference server at `/inbox/`.
 //!
 //! - [`state`] — the pure reducer the whole UI renders from.
+//! - [`i18n`] — every string the operator sees, English and Arabic.
 //! - [`format`] — pure text helpers (relative times, badges, log lines).
 //! - [`machine`] — the connection machine: outbox, cursors, link timing.
 //! - [`shortcuts`] — saved replies in the composer: `/word`, matches, placeholders.
@@ -14,6 +15,7 @@
 
 pub mod compose;
 pub mod format;
+pub mod i18n;
 pub mod machine;
 pub mod pages;
 pub mod shortcuts;
@@ -39,6 +41,7 @@ pub fn start() {
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("baton-inbox"));
+    browser::apply_language();
     if let Some(root) = root {
         yew::Renderer::<app::App>::with_root(root).render();
     }

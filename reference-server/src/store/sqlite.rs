@@ -274,22 +274,25 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        for (i, event) in events.iter().enumerate() {
-            let id = if i == 0 {
-                client_msg_id.map(|c| c.as_str())
-            } else {
-                None
-            };
-            tx.execute(
+        {
+            // The hottest statement: parsed once per connection, not per append.
+            let mut insert = tx.prepare_cached(
                 "INSERT INTO events (conversation_id, seq, at, client_msg_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
+            )?;
+            for (i, event) in events.iter().enumerate() {
+                let id = if i == 0 {
+                    client_msg_id.map(|c| c.as_str())
+                } else {
+                    None
+                };
+                insert.execute(params![
                     conversation.as_str(),
                     event.seq.0 as i64,
                     event.at.0 as i64,
                     id,
                     serde_json::to_string(&event.body)?
-                ],
-            )?;
+                ])?;
+            }
         }
         tx.commit()?;
         Ok(())

@@ -11,7 +11,8 @@
 //! translation sends that, with mine as the operators-only `original`.
 
 use super::reply_tools;
-use crate::compose::{Suggestion, insert_suggestion, place_suggestion, scope_label, stored_draft};
+use crate::compose::{Suggestion, insert_suggestion, place_suggestion, scope_key, scope_label, stored_draft};
+use crate::i18n::{self, t};
 use crate::shortcuts::{byte_offset, fill, matching, replace_word, slash_word, utf16_offset};
 use crate::{api, browser};
 use baton_protocol::operator::Shortcut;
@@ -166,7 +167,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
                         Suggestion::Fill(text) => draft.set(text),
                         Suggestion::Offer(text) => offer.set(Some(text)),
                     },
-                    Ok(None) => notice.set(Some("No good answer found in the knowledge base.".into())),
+                    Ok(None) => notice.set(Some(t().no_good_answer.into())),
                     Err(message) => notice.set(Some(message)),
                 }
                 busy.set(false);
@@ -180,7 +181,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
             let Some(target) = target.clone() else { return };
             let source = draft.trim().to_owned();
             if source.is_empty() {
-                notice.set(Some("Write your reply first, then translate it.".into()));
+                notice.set(Some(t().write_first.into()));
                 return;
             }
             let (draft, translated, notice, busy, mine) = (
@@ -198,7 +199,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
                         source: (*draft).clone(),
                         text,
                     })),
-                    Err(api::TranslateFailure::NotSetUp) => notice.set(Some(api::NOT_SET_UP.into())),
+                    Err(api::TranslateFailure::NotSetUp) => notice.set(Some(t().translation_not_set_up.into())),
                     Err(api::TranslateFailure::Failed(why)) => notice.set(Some(why)),
                 }
                 busy.set(false);
@@ -394,7 +395,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
             <li id={option_id(i)} role="option" aria-selected={chosen.to_string()}
                 class={classes!("shortcut-option", chosen.then_some("is-active"))} {onmousedown}>
                 <span class="shortcut-trigger" dir="auto">{ format!("/{}", s.trigger) }</span>
-                <span class={format!("scope-badge scope-{}", scope_label(s.scope).to_lowercase())}>{ scope_label(s.scope) }</span>
+                <span class={format!("scope-badge scope-{}", scope_key(s.scope))}>{ scope_label(s.scope) }</span>
                 <span class="shortcut-preview" dir="auto">{ s.text.clone() }</span>
             </li>
         }
@@ -403,38 +404,38 @@ pub fn Composer(props: &ComposerProps) -> Html {
         <form class="composer" {onsubmit}>
             { for tools }
             if open {
-                <ul id="shortcut-list" class="shortcut-list" role="listbox" aria-label="Saved replies">
+                <ul id="shortcut-list" class="shortcut-list" role="listbox" aria-label={t().saved_replies}>
                     { for options }
                 </ul>
             }
-            <label for="reply" class="sr-only">{ "Reply" }</label>
+            <label for="reply" class="sr-only">{ t().reply }</label>
             <textarea id="reply" ref={textarea} rows="2" value={(*draft).clone()} {oninput} {onkeydown} {onkeyup}
                 {onclick} {onblur} dir="auto" aria-autocomplete="list"
                 aria-controls={open.then_some("shortcut-list")}
                 aria-activedescendant={open.then(|| option_id(current))}
                 aria-describedby="reply-help"
-                placeholder="Write a reply… Enter to send, Shift+Enter for a new line, / for saved replies" />
-            <span id="reply-help" class="sr-only">{ "Type / and a few letters to insert a saved reply." }</span>
+                placeholder={t().reply_placeholder} />
+            <span id="reply-help" class="sr-only">{ t().reply_help }</span>
             <div class="composer-side">
                 if !props.online {
-                    <span class="composer-limit">{ "Offline: replies go out on reconnect" }</span>
+                    <span class="composer-limit">{ t().offline_outbox }</span>
                 }
                 if too_long {
                     <span class="composer-limit">{ format!("{length}/{MAX_MESSAGE_CHARS}") }</span>
                 }
                 <button type="button" class="btn btn-ghost composer-manage" onclick={manage}
-                    title="Saved replies">{ "Saved replies" }</button>
+                    title={t().saved_replies}>{ t().saved_replies }</button>
                 <button type="button" class="btn btn-ghost composer-suggest" onclick={suggest} disabled={*busy}
-                    title="Draft a reply from the knowledge base (nothing is sent)">{ "Suggest" }</button>
+                    title={t().suggest_title}>{ t().suggest }</button>
                 if let Some(language) = &props.translate_to {
                     <button type="button" class="btn btn-ghost composer-translate" onclick={translate}
                         disabled={*busy || length == 0}
-                        title={format!("Translate my reply into the visitor's language ({language}) before sending")}>
-                        { format!("Translate to {language}") }
+                        title={i18n::fill(t().translate_title, &[language])}>
+                        { i18n::fill(t().translate_to, &[language]) }
                     </button>
                 }
                 <button type="submit" class="btn btn-primary" disabled={length == 0 || too_long}>
-                    { if translation.is_some() { "Send translation" } else { "Send" } }
+                    { if translation.is_some() { t().send_translation } else { t().send } }
                 </button>
             </div>
         </form>

@@ -4,6 +4,7 @@
 //! there, how long they have waited, who has them.
 
 use crate::format::{badge, clock, flag, presence_label, relative_time, window_tone};
+use crate::i18n::{count, fill, t};
 use crate::state::{View, ownership, waiting_since};
 use baton_protocol::operator::{BotInfo, ConversationSummary};
 use baton_protocol::presence::VisitorPresence;
@@ -34,10 +35,10 @@ pub struct ConversationListProps {
 
 pub fn view_title(view: View) -> &'static str {
     match view {
-        View::Waiting => "Waiting",
-        View::Mine => "Mine",
-        View::Open => "All open",
-        View::Resolved => "Resolved",
+        View::Waiting => t().view_waiting,
+        View::Mine => t().view_mine,
+        View::Open => t().view_open,
+        View::Resolved => t().view_resolved,
     }
 }
 
@@ -52,8 +53,8 @@ pub fn ConversationList(props: &ConversationListProps) -> Html {
     };
     let filter = (props.bots.len() > 1).then(|| {
         html! {
-            <select class="bot-filter" aria-label="Bot" onchange={on_filter}>
-                <option value="" selected={props.bot_filter.is_none()}>{ "All bots" }</option>
+            <select class="bot-filter" aria-label={t().bot} onchange={on_filter}>
+                <option value="" selected={props.bot_filter.is_none()}>{ t().all_bots }</option>
                 { for props.bots.iter().map(|b| html! {
                     <option value={b.id.to_string()} selected={props.bot_filter.as_ref() == Some(&b.id)}>
                         { b.name.clone() }
@@ -67,25 +68,25 @@ pub fn ConversationList(props: &ConversationListProps) -> Html {
         let oninput =
             Callback::from(move |e: InputEvent| cb.emit(e.target_unchecked_into::<HtmlInputElement>().value()));
         html! {
-            <input type="search" class="list-search" aria-label="Search resolved chats"
-                placeholder="Search by visitor name or email" value={props.resolved_query.clone()} {oninput} />
+            <input type="search" class="list-search" dir="auto" aria-label={t().search_resolved_label}
+                placeholder={t().search_resolved} value={props.resolved_query.clone()} {oninput} />
         }
     });
 
     let body = if props.loading && props.rows.is_empty() {
-        html! { <p class="list-empty">{ "Loading conversations…" }</p> }
+        html! { <p class="list-empty">{ t().loading_conversations }</p> }
     } else if props.rows.is_empty() {
         let text = match props.view {
-            View::Waiting => "Nobody is waiting for a person. Requests appear here the moment a visitor asks.",
-            View::Mine => "Nothing assigned to you. Join a chat and it shows up here.",
-            View::Open => "No open conversations. They appear here as visitors start chatting.",
-            View::Resolved if props.resolved_query.is_empty() => "No resolved conversations yet.",
-            View::Resolved => "No resolved conversation matches that search.",
+            View::Waiting => t().empty_waiting,
+            View::Mine => t().empty_mine,
+            View::Open => t().empty_open,
+            View::Resolved if props.resolved_query.is_empty() => t().empty_resolved,
+            View::Resolved => t().empty_search,
         };
         html! { <p class="list-empty">{ text }</p> }
     } else {
         html! {
-            <ul class="conversation-list" aria-label="Conversations">
+            <ul class="conversation-list" aria-label={t().conversations}>
                 { for props.rows.iter().map(|row| row_view(props, row)) }
             </ul>
         }
@@ -121,25 +122,25 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
     let waiting = waiting_since(row);
     let typing = props.typing.contains(&row.id);
     let preview = if typing {
-        html! { <span class="row-preview row-typing">{ "typing…" }</span> }
+        html! { <span class="row-preview row-typing">{ t().typing_short }</span> }
     } else {
         match &row.last_message {
             Some(text) => html! { <span class="row-preview" dir="auto">{ text.clone() }</span> },
-            None => html! { <span class="row-preview">{ "No messages yet" }</span> },
+            None => html! { <span class="row-preview">{ t().no_messages_row }</span> },
         }
     };
     let timer = match (waiting, &row.state) {
         (Some(since), HandoverState::Waiting { deadline }) => {
             let tone = window_tone(props.now, since, *deadline);
             html! {
-                <span class={format!("row-wait wait-{tone}")} title="Time since the visitor asked for a person">
-                    { format!("waiting {}", clock(props.now.0.saturating_sub(since.0))) }
+                <span class={format!("row-wait wait-{tone}")} title={t().time_since_request}>
+                    { fill(t().waiting_clock, &[&clock(props.now.0.saturating_sub(since.0))]) }
                 </span>
             }
         }
         _ => match row.help_requested_at {
             Some(at) if row.state != HandoverState::Bot => html! {
-                <span class="row-handoff" title="Time since handoff">{ format!("handoff {}", relative_time(props.now, at)) }</span>
+                <span class="row-handoff" title={t().time_since_handoff}>{ fill(t().handoff_clock, &[&relative_time(props.now, at)]) }</span>
             },
             _ => html! {},
         },
@@ -147,7 +148,7 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
     let flag_view = row.country.as_ref().and_then(|c| {
         let emoji = flag(&c.code)?;
         let title = if c.hint {
-            format!("{} (from the browser's language)", c.code)
+            fill(t().from_browser_language, &[&c.code])
         } else {
             c.code.clone()
         };
@@ -186,7 +187,7 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
                     <span class="row-middle">
                         { preview }
                         if row.unread > 0 {
-                            <span class="row-unread" aria-label={format!("{} unread", row.unread)}>{ row.unread }</span>
+                            <span class="row-unread" aria-label={count(&t().unread_count, row.unread as u64)}>{ row.unread }</span>
                         }
                     </span>
                     <span class="row-bottom">

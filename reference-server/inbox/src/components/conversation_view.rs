@@ -10,6 +10,7 @@ use super::saved_replies::SavedReplies;
 use crate::browser;
 use crate::compose::{draft_key, join_name, join_name_key, my_language, reply_target};
 use crate::format::{clock, flag, presence_label, relative_time};
+use crate::i18n::{fill, t};
 use crate::state::{Ownership, PendingMessage, PendingNote, ownership, waiting_since};
 use baton_protocol::handover::OperatorActions;
 use baton_protocol::operator::{ConversationSummary, Note, RosterEntry, Shortcut, ShortcutDraft, ShortcutId};
@@ -133,41 +134,41 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     };
 
     let (status_text, status_class) = match owner {
-        Ownership::Bot => ("The assistant is answering".to_owned(), "state-bot"),
-        Ownership::Waiting => ("Waiting for a person".to_owned(), "state-waiting"),
-        Ownership::Mine(_) => ("You're in this chat".to_owned(), "state-mine"),
-        Ownership::Theirs(op) => (format!("{} has this chat", op.name), "state-human"),
-        Ownership::Resolved => ("Resolved".to_owned(), "state-resolved"),
-        Ownership::Unknown => ("Unknown state".to_owned(), "state-bot"),
+        Ownership::Bot => (t().state_bot.to_owned(), "state-bot"),
+        Ownership::Waiting => (t().state_waiting.to_owned(), "state-waiting"),
+        Ownership::Mine(_) => (t().state_mine.to_owned(), "state-mine"),
+        Ownership::Theirs(op) => (fill(t().state_theirs, &[&op.name]), "state-human"),
+        Ownership::Resolved => (t().resolved.to_owned(), "state-resolved"),
+        Ownership::Unknown => (t().state_unknown.to_owned(), "state-bot"),
     };
     let since = match waiting_since(&props.summary) {
-        Some(at) => format!(" · waiting {}", clock(props.now.0.saturating_sub(at.0))),
+        Some(at) => fill(t().since_waiting, &[&clock(props.now.0.saturating_sub(at.0))]),
         None => props
             .summary
             .help_requested_at
-            .map(|at| format!(" · handoff {}", relative_time(props.now, at)))
+            .map(|at| fill(t().since_handoff, &[&relative_time(props.now, at)]))
             .unwrap_or_default(),
     };
 
     let disabled = !props.online;
     let mut buttons = Vec::new();
     if actions.join {
-        buttons.push(html! { <button type="button" class="btn btn-primary" onclick={open(Dialog::Join)} {disabled}>{ "Join" }</button> });
+        buttons.push(html! { <button type="button" class="btn btn-primary" onclick={open(Dialog::Join)} {disabled}>{ t().join }</button> });
     }
     if let Some(owner) = &actions.take_over {
         buttons.push(html! {
             <button type="button" class="btn btn-primary" onclick={open(Dialog::TakeOver(owner.clone()))} {disabled}
-                title={format!("{} has this chat", owner.name)}>{ "Take over" }</button>
+                title={fill(t().state_theirs, &[&owner.name])}>{ t().take_over }</button>
         });
     }
     if actions.transfer {
-        buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Transfer)} {disabled}>{ "Transfer" }</button> });
+        buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Transfer)} {disabled}>{ t().transfer }</button> });
     }
     if actions.leave {
-        buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Leave)} {disabled}>{ "Leave" }</button> });
+        buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Leave)} {disabled}>{ t().leave }</button> });
     }
     if actions.resolve {
-        buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Resolve)} {disabled}>{ "Resolve" }</button> });
+        buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Resolve)} {disabled}>{ t().resolve }</button> });
     }
     let head_buttons = if shown.is_some() { Vec::new() } else { buttons };
 
@@ -185,9 +186,9 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             });
             html! {
                 <JoinDialog default_name={default_name.clone()} {on_confirm} on_cancel={close.clone()}
-                    title={format!("Take over from {}?", seen.name)}
-                    text={format!("{} is in this chat now. They are told you took over, and the visitor sees your name.", seen.name)}
-                    confirm_label="Take over" />
+                    title={fill(t().take_over_title, &[&seen.name])}
+                    text={fill(t().take_over_text, &[&seen.name])}
+                    confirm_label={t().take_over} />
             }
         }
         Some(Dialog::Transfer) => {
@@ -199,13 +200,13 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             html! { <TransferDialog targets={props.targets.clone()} {on_confirm} on_cancel={close.clone()} /> }
         }
         Some(Dialog::Leave) => html! {
-            <ConfirmDialog title="Leave this chat?" confirm_label="Hand back to the bot"
-                text="The assistant answers the visitor again. You can join later if they need a person."
+            <ConfirmDialog title={t().leave_title} confirm_label={t().leave_confirm}
+                text={t().leave_text}
                 on_confirm={then_close(props.on_leave.clone())} on_cancel={close.clone()} />
         },
         Some(Dialog::Resolve) => html! {
-            <ConfirmDialog title="Resolve this chat?" confirm_label="Resolve"
-                text="The chat closes for the visitor, who can start a new one. It moves to Resolved."
+            <ConfirmDialog title={t().resolve_title} confirm_label={t().resolve}
+                text={t().resolve_text}
                 on_confirm={then_close(props.on_resolve.clone())} on_cancel={close} />
         },
         None => html! {},
@@ -236,13 +237,10 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         {translate_to} my_language={mine.clone()} /> }
     } else {
         let hint = match owner {
-            Ownership::Bot | Ownership::Waiting => "Join the chat to reply.".to_owned(),
-            Ownership::Theirs(op) => format!(
-                "You can read along; only {} can reply. Take over to answer yourself.",
-                op.name
-            ),
-            Ownership::Resolved => "This conversation is resolved; it is read-only.".to_owned(),
-            Ownership::Mine(_) | Ownership::Unknown => "You cannot reply in this conversation.".to_owned(),
+            Ownership::Bot | Ownership::Waiting => t().hint_join.to_owned(),
+            Ownership::Theirs(op) => fill(t().hint_theirs, &[&op.name]),
+            Ownership::Resolved => t().hint_resolved.to_owned(),
+            Ownership::Mine(_) | Ownership::Unknown => t().hint_cannot.to_owned(),
         };
         html! { <div class="composer-hint">{ hint }</div> }
     };
@@ -250,8 +248,8 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     let s = &props.summary;
     let country = s.country.as_ref().map(|c| {
         let emoji = flag(&c.code).unwrap_or_default();
-        let hint = if c.hint { " (from the browser's language)" } else { "" };
-        html! { <span class="fact" title={format!("Country{hint}")}>{ format!("{emoji} {}", c.code) }</span> }
+        let title = if c.hint { t().country_guess } else { t().country };
+        html! { <span class="fact" {title}>{ format!("{emoji} {}", c.code) }</span> }
     });
     html! {
         <section class="pane pane-conversation" aria-label={s.visitor.clone()}>
@@ -263,16 +261,16 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                             <span class="presence-dot" aria-hidden="true"></span>{ presence_label(s.presence) }
                         </span>
                         { for country }
-                        if let Some(locale) = &s.locale { <span class="fact" title="Language">{ locale.clone() }</span> }
-                        if let Some(email) = &s.email { <span class="fact" dir="auto" title="Email">{ email.clone() }</span> }
-                        <span class="fact fact-bot" title="Bot">{ props.bot_name.clone() }</span>
-                        if let Some(page) = &s.page { <span class="fact fact-page" dir="auto" title={page.clone()}>{ format!("on {}", short_page(page)) }</span> }
+                        if let Some(locale) = &s.locale { <span class="fact" title={t().language}>{ locale.clone() }</span> }
+                        if let Some(email) = &s.email { <span class="fact" dir="auto" title={t().email}>{ email.clone() }</span> }
+                        <span class="fact fact-bot" title={t().bot}>{ props.bot_name.clone() }</span>
+                        if let Some(page) = &s.page { <span class="fact fact-page" dir="auto" title={page.clone()}>{ fill(t().on_page, &[&short_page(page)]) }</span> }
                     </p>
                     <p class={classes!("head-state", status_class)}>{ format!("{status_text}{since}") }</p>
                 </div>
                 <div class="head-actions">
                     { for head_buttons }
-                    <button type="button" class="btn btn-icon" aria-label="Close conversation" title="Close"
+                    <button type="button" class="btn btn-icon" aria-label={t().close_conversation} title={t().close}
                         onclick={on_close}>{ "×" }</button>
                 </div>
             </div>

@@ -2,6 +2,7 @@
 //! a plain confirmation (leave, resolve), and the transfer picker. Each moves
 //! focus in on open; Escape cancels.
 
+use crate::i18n::t;
 use baton_protocol::OperatorId;
 use baton_protocol::operator::RosterEntry;
 use web_sys::{HtmlElement, HtmlInputElement};
@@ -10,11 +11,11 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct JoinDialogProps {
     pub default_name: String,
-    #[prop_or(AttrValue::Static("Join this chat"))]
+    #[prop_or(AttrValue::Static(t().join_title))]
     pub title: AttrValue,
-    #[prop_or(AttrValue::Static("The visitor is told you joined, and the bot stops answering."))]
+    #[prop_or(AttrValue::Static(t().join_text))]
     pub text: AttrValue,
-    #[prop_or(AttrValue::Static("Join chat"))]
+    #[prop_or(AttrValue::Static(t().join_confirm))]
     pub confirm_label: AttrValue,
     pub on_confirm: Callback<String>,
     pub on_cancel: Callback<()>,
@@ -68,12 +69,12 @@ pub fn JoinDialog(props: &JoinDialogProps) -> Html {
             <h3 id="join-title" class="dialog-title">{ props.title.clone() }</h3>
             <p class="dialog-text">{ props.text.clone() }</p>
             <div class="field">
-                <label for="join-name">{ "Name shown to the visitor" }</label>
-                <input id="join-name" type="text" maxlength="60" autocomplete="off" ref={input}
+                <label for="join-name">{ t().name_shown }</label>
+                <input id="join-name" type="text" dir="auto" maxlength="60" autocomplete="off" ref={input}
                     value={(*name).clone()} {oninput} />
             </div>
             <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
+                <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
                 <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty()}>{ props.confirm_label.clone() }</button>
             </div>
         </form>
@@ -113,7 +114,7 @@ pub fn ConfirmDialog(props: &ConfirmDialogProps) -> Html {
             <h3 id="confirm-title" class="dialog-title">{ props.title.clone() }</h3>
             <p class="dialog-text">{ props.text.clone() }</p>
             <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
+                <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
                 <button type="button" class="btn btn-primary" ref={confirm_button} onclick={confirm}>
                     { props.confirm_label.clone() }
                 </button>
@@ -161,8 +162,8 @@ pub fn TransferDialog(props: &TransferDialogProps) -> Html {
         let cb = props.on_cancel.clone();
         Callback::from(move |_| cb.emit(()))
     };
-    let options = props.targets.iter().enumerate().map(|(i, t)| {
-        let id = t.profile.id.clone();
+    let options = props.targets.iter().enumerate().map(|(i, target)| {
+        let id = target.profile.id.clone();
         let onchange = {
             let (chosen, id) = (chosen.clone(), id.clone());
             Callback::from(move |_: Event| chosen.set(Some(id.clone())))
@@ -172,25 +173,25 @@ pub fn TransferDialog(props: &TransferDialogProps) -> Html {
             <label class="pick" key={id.as_str().to_owned()}>
                 <input type="radio" name="transfer-to" ref={node} value={id.to_string()}
                     checked={current.as_ref() == Some(&id)} {onchange} />
-                <span class="avatar avatar-small" aria-hidden="true">{ super::initial(&t.profile.name) }</span>
-                <span class="pick-name">{ t.profile.name.clone() }</span>
-                <span class="pick-status"><span class="dot dot-available" aria-hidden="true"></span>{ "Available" }</span>
+                <span class="avatar avatar-small" aria-hidden="true">{ super::initial(&target.profile.name) }</span>
+                <span class="pick-name" dir="auto">{ target.profile.name.clone() }</span>
+                <span class="pick-status"><span class="dot dot-available" aria-hidden="true"></span>{ t().available }</span>
             </label>
         }
     });
     html! {
         <form class="dialog" role="dialog" aria-labelledby="transfer-title" {onsubmit}
             onkeydown={escape_cancels(&props.on_cancel)}>
-            <h3 id="transfer-title" class="dialog-title">{ "Transfer this chat" }</h3>
+            <h3 id="transfer-title" class="dialog-title">{ t().transfer_title }</h3>
             if props.targets.is_empty() {
-                <p class="dialog-text">{ "Nobody else who serves this bot is Available right now. Teammates who are Away or Busy are not offered chats." }</p>
+                <p class="dialog-text">{ t().transfer_none }</p>
             } else {
-                <p class="dialog-text">{ "The visitor is told who takes over; your teammate is alerted." }</p>
-                <fieldset class="picks"><legend class="sr-only">{ "Teammate" }</legend>{ for options }</fieldset>
+                <p class="dialog-text">{ t().transfer_text }</p>
+                <fieldset class="picks"><legend class="sr-only">{ t().teammate }</legend>{ for options }</fieldset>
             }
             <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
-                <button type="submit" class="btn btn-primary" disabled={current.is_none()}>{ "Transfer" }</button>
+                <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
+                <button type="submit" class="btn btn-primary" disabled={current.is_none()}>{ t().transfer }</button>
             </div>
         </form>
     }

@@ -3,6 +3,7 @@
 //! status, sign out.
 
 use crate::format::{STATUSES, parse_status, roster_count, status_label, status_value};
+use crate::i18n::{fill, t};
 use baton_protocol::operator::{OperatorStatus, Roster};
 use baton_protocol::{OperatorId, OperatorProfile};
 use web_sys::HtmlSelectElement;
@@ -81,15 +82,15 @@ pub fn Header(props: &HeaderProps) -> Html {
         html! {
             <li class="roster-member" key={entry.profile.id.as_str().to_owned()}>
                 <span class={dot_class(entry.status)} aria-hidden="true"></span>
-                <span class="roster-name" dir="auto">{ entry.profile.name.clone() }{ if me { " (you)" } else { "" } }</span>
+                <span class="roster-name" dir={t().auto}>{ entry.profile.name.clone() }{ if me { t().you_suffix } else { "" } }</span>
                 <span class="roster-status">{ status_label(entry.status) }</span>
                 <span class={if entry.connected { "roster-conn conn-on" } else { "roster-conn" }}
-                    title={if entry.connected { "Inbox open" } else { "Inbox closed" }}>
-                    { if entry.connected { "inbox open" } else { "inbox closed" } }
+                    title={if entry.connected { t().inbox_open_title } else { t().inbox_closed_title }}>
+                    { if entry.connected { t().inbox_open } else { t().inbox_closed } }
                 </span>
                 if can_set_offline {
                     <button type="button" class="btn btn-small" onclick={set_offline} disabled={!props.online}
-                        aria-label={format!("Set {} Offline", entry.profile.name)}>{ "Set offline" }</button>
+                        aria-label={fill(t().set_offline_label, &[&entry.profile.name])}>{ t().set_offline }</button>
                 }
             </li>
         }
@@ -102,42 +103,42 @@ pub fn Header(props: &HeaderProps) -> Html {
     };
     html! {
         <header class="topbar">
-            <div class="brand"><span class="brand-mark" aria-hidden="true">{ "B" }</span><span class="brand-name">{ "Baton Inbox" }</span></div>
+            <div class="brand"><span class="brand-mark" aria-hidden="true">{ "B" }</span><span class="brand-name">{ t().app_title }</span></div>
             <div class="topbar-spacer"></div>
             <div class="roster" onkeydown={close_on_escape}>
                 <button type="button" class={count_class} aria-expanded={roster_open.to_string()}
-                    aria-controls="roster-panel" onclick={toggle_roster} title="Team">
+                    aria-controls="roster-panel" onclick={toggle_roster} title={t().team}>
                     <span class="roster-dots" aria-hidden="true">
                         { for props.roster.operators.iter().take(5).map(|e| html! {
                             <span class={dot_class(e.status)} key={e.profile.id.as_str().to_owned()}></span>
                         }) }
                     </span>
                     { roster_count(&props.roster) }
-                    if !props.online { <span class="roster-reconnecting">{ " · reconnecting" }</span> }
+                    if !props.online { <span class="roster-reconnecting">{ t().reconnecting_suffix }</span> }
                 </button>
                 if *roster_open {
-                    <div class="roster-panel" id="roster-panel" role="region" aria-label="Team">
+                    <div class="roster-panel" id="roster-panel" role="region" aria-label={t().team}>
                         <ul class="roster-list">{ for members }</ul>
                     </div>
                 }
             </div>
             <div class="status-picker">
                 <span class={dot_class(props.status)} aria-hidden="true"></span>
-                <label for="my-status" class="status-label">{ "My status" }</label>
+                <label for="my-status" class="status-label">{ t().my_status }</label>
                 <select id="my-status" ref={select} {onchange} disabled={!props.online}>
                     { for STATUSES.into_iter().map(|s| html! {
                         <option value={status_value(s)} selected={s == props.status}>{ status_label(s) }</option>
                     }) }
                 </select>
                 if props.auto_away && props.status == OperatorStatus::Away {
-                    <span class="status-note" title="Set automatically after a while without activity">{ "auto" }</span>
+                    <span class="status-note" title={t().auto_away_title}>{ t().auto }</span>
                 }
             </div>
             <div class="me">
                 <span class="avatar" aria-hidden="true">{ super::initial(&props.me.name) }</span>
-                <span class="me-name">{ props.me.name.clone() }</span>
+                <span class="me-name" dir="auto">{ props.me.name.clone() }</span>
             </div>
-            <button type="button" class="btn btn-ghost" onclick={on_sign_out}>{ "Sign out" }</button>
+            <button type="button" class="btn btn-ghost" onclick={on_sign_out}>{ t().sign_out }</button>
         </header>
     }
 }

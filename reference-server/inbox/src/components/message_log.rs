@@ -6,6 +6,7 @@
 //! message sent as a translation shows what its author wrote beneath it.
 
 use crate::format::{author_label, receipt_label, system_line};
+use crate::i18n::{fill, t};
 use crate::state::{PendingMessage, receipt_of};
 use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
 use baton_protocol::{Author, ClientMsgId, ConversationEvent, EventBody, OperatorId, Seq, Timestamp};
@@ -81,7 +82,7 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
                         let done = match crate::api::translate(&text, None, &target).await {
                             Ok(text) => Translation::Done { text, shown: true },
                             Err(crate::api::TranslateFailure::NotSetUp) => {
-                                Translation::Failed(crate::api::NOT_SET_UP.into())
+                                Translation::Failed(t().translation_not_set_up.into())
                             }
                             Err(crate::api::TranslateFailure::Failed(why)) => Translation::Failed(why),
                         };
@@ -154,7 +155,7 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
                     <div class="msg-note msg-note-error">
                         <span class="receipt receipt-failed">{ receipt_label(DeliveryStatus::Failed) }</span>
                         { format!(": {reason} ") }
-                        <button type="button" class="link-button" onclick={discard}>{ "Discard" }</button>
+                        <button type="button" class="link-button" onclick={discard}>{ t().discard }</button>
                     </div>
                 } else {
                     <div class="msg-note receipt receipt-sending">{ receipt_label(DeliveryStatus::Sending) }</div>
@@ -164,18 +165,18 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
     });
 
     html! {
-        <div class="log" role="log" aria-label="Messages" aria-live="polite" ref={log}>
+        <div class="log" role="log" aria-label={t().messages} aria-live="polite" ref={log}>
             if !props.loaded && props.events.is_empty() {
-                <p class="log-empty">{ "Loading conversation…" }</p>
+                <p class="log-empty">{ t().loading_conversation }</p>
             } else if props.events.is_empty() && props.pending.is_empty() {
-                <p class="log-empty">{ "No messages yet." }</p>
+                <p class="log-empty">{ t().no_messages }</p>
             }
             { for items }
             { for pending }
             if props.typing {
                 <div class="log-typing" aria-live="off">
                     <span class="typing-dots" aria-hidden="true"><span></span><span></span><span></span></span>
-                    { format!("{} is typing…", props.visitor) }
+                    { fill(t().is_typing, &[&props.visitor]) }
                 </div>
             }
         </div>
@@ -187,9 +188,9 @@ fn original_line(original: Option<&str>) -> Html {
     match original {
         Some(original) => html! {
             <div class="msg-original">
-                <span class="msg-original-label">{ "Written as: " }</span>
+                <span class="msg-original-label">{ t().written_as }</span>
                 <span dir="auto">{ original.to_owned() }</span>
-                <span class="msg-original-hint">{ " (the visitor got the translation)" }</span>
+                <span class="msg-original-hint">{ t().visitor_got_translation }</span>
             </div>
         },
         None => html! {},
@@ -203,10 +204,10 @@ fn translate_line(seq: Seq, text: &str, translation: Option<&Translation>, on: &
         Callback::from(move |_: MouseEvent| on.emit((seq, text.clone())))
     };
     let (label, note) = match translation {
-        None => ("Translate", None),
-        Some(Translation::Loading) => ("Translating…", None),
-        Some(Translation::Done { shown: true, .. }) => ("Show original", Some("Translated")),
-        Some(Translation::Done { shown: false, .. }) => ("Show translation", None),
+        None => (t().translate, None),
+        Some(Translation::Loading) => (t().translating, None),
+        Some(Translation::Done { shown: true, .. }) => (t().show_original, Some(t().translated)),
+        Some(Translation::Done { shown: false, .. }) => (t().show_translation, None),
         Some(Translation::Failed(why)) => {
             return html! { <div class="msg-translate msg-translate-failed" role="status">{ why.clone() }</div> };
         }
@@ -242,8 +243,8 @@ fn bubble(
             class={classes!("msg", side, mine.then_some("msg-mine"), grouped.then_some("msg-grouped"))}>
             if !grouped {
                 <div class="msg-meta">
-                    <span class="msg-author">{ label.to_owned() }</span>
-                    if mine { <span class="msg-you">{ "(you)" }</span> }
+                    <span class="msg-author" dir="auto">{ label.to_owned() }</span>
+                    if mine { <span class="msg-you">{ t().you_tag }</span> }
                     <time class="msg-time" title={super::full_time(at)}>{ super::clock_time(at) }</time>
                 </div>
             }

@@ -6,6 +6,7 @@ pub mod conversation_list;
 pub mod conversation_view;
 pub mod dialogs;
 pub mod header;
+pub mod language;
 pub mod message_log;
 pub mod notes;
 pub mod reply_tools;

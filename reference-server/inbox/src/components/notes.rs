@@ -3,6 +3,7 @@
 //! lock) so nobody takes a note for a message, or a message for a note.
 
 use super::{clock_time, full_time};
+use crate::i18n::{fill, t};
 use crate::state::PendingNote;
 use baton_protocol::operator::Note;
 use baton_protocol::{ClientMsgId, MAX_MESSAGE_CHARS};
@@ -92,14 +93,14 @@ pub fn NotesPanel(props: &NotesPanelProps) -> Html {
             <li class={classes!("team-note", if p.failed.is_some() { "is-failed" } else { "is-pending" })}
                 key={p.client_msg_id.to_string()}>
                 <div class="team-note-meta">
-                    <span class="team-note-author">{ "You" }</span>
-                    if p.failed.is_none() { <span class="team-note-time">{ "Saving…" }</span> }
+                    <span class="team-note-author">{ t().you }</span>
+                    if p.failed.is_none() { <span class="team-note-time">{ t().saving }</span> }
                 </div>
                 <p class="team-note-text" dir="auto">{ p.text.clone() }</p>
                 if let Some(why) = &p.failed {
                     <p class="team-note-error" role="alert">
-                        { format!("Not saved: {why} ") }
-                        <button type="button" class="link-button" onclick={discard}>{ "Dismiss" }</button>
+                        { fill(t().not_saved, &[why]) }
+                        <button type="button" class="link-button" onclick={discard}>{ t().dismiss }</button>
                     </p>
                 }
             </li>
@@ -113,27 +114,27 @@ pub fn NotesPanel(props: &NotesPanelProps) -> Html {
                 <button type="button" class="notes-toggle" aria-expanded={expanded.to_string()}
                     aria-controls="notes-body" onclick={toggle}>
                     <span class="notes-lock" aria-hidden="true">{ "🔒" }</span>
-                    <span id="notes-title" class="notes-title">{ "Internal notes" }</span>
+                    <span id="notes-title" class="notes-title">{ t().internal_notes }</span>
                     if count > 0 { <span class="notes-count">{ count }</span> }
                 </button>
-                <span class="notes-hint">{ "Only your team sees notes" }</span>
+                <span class="notes-hint">{ t().notes_hint }</span>
             </div>
             if *expanded {
                 <div id="notes-body" class="notes-body">
                     if count == 0 && props.pending.is_empty() {
-                        <p class="notes-empty">{ "No notes yet. The visitor never sees what you write here." }</p>
+                        <p class="notes-empty">{ t().notes_empty }</p>
                     } else {
-                        <ol class="notes-list" ref={list} aria-label="Internal notes" aria-live="polite">
+                        <ol class="notes-list" ref={list} aria-label={t().internal_notes} aria-live="polite">
                             { for stored }
                             { for pending }
                         </ol>
                     }
                     <form class="notes-form" {onsubmit}>
-                        <label for="note-text" class="sr-only">{ "Add an internal note" }</label>
+                        <label for="note-text" class="sr-only">{ t().add_note_label }</label>
                         <textarea id="note-text" rows="1" dir="auto" value={(*draft).clone()} {oninput} {onkeydown}
-                            placeholder="Note for your team… Enter adds, Shift+Enter for a new line" />
+                            placeholder={t().note_placeholder} />
                         <button type="submit" class="btn btn-note" disabled={draft.trim().is_empty() || too_long}>
-                            { "Add note" }
+                            { t().add_note }
                         </button>
                     </form>
                 </div>

@@ -4,7 +4,8 @@
 //! frame). The server checks the rest (one-word trigger, no duplicate) and
 //! its refusal is shown here as it said it.
 
-use crate::compose::scope_label;
+use crate::compose::{scope_key, scope_label};
+use crate::i18n::{fill, t};
 use crate::pages::dialog::Modal;
 use baton_protocol::operator::{Role, Shortcut, ShortcutDraft, ShortcutId, ShortcutScope};
 use baton_protocol::shortcuts::{is_shadowed, may_change};
@@ -115,21 +116,21 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
         };
         let shadowed = is_shadowed(&props.shortcuts, s);
         html! {
-            <li class="saved-reply" key={s.id.0.clone()} data-scope={kind.to_lowercase()}>
+            <li class="saved-reply" key={s.id.0.clone()} data-scope={scope_key(s.scope)}>
                 <div class="saved-reply-body">
                     <span class="shortcut-trigger" dir="auto">{ label.clone() }</span>
-                    <span class={format!("scope-badge scope-{}", kind.to_lowercase())}>{ kind }</span>
+                    <span class={format!("scope-badge scope-{}", scope_key(s.scope))}>{ kind }</span>
                     if shadowed {
-                        <span class="saved-reply-shadowed">{ format!("Your own {label} is used instead") }</span>
+                        <span class="saved-reply-shadowed">{ fill(t().shadowed_by_mine, &[&label]) }</span>
                     }
                     <span class="saved-reply-text" dir="auto">{ s.text.clone() }</span>
                 </div>
                 if may_change(role, s.scope) {
                     <div class="saved-reply-actions">
                         <button type="button" class="btn btn-ghost btn-small" onclick={edit}
-                            aria-label={format!("Edit {named}")}>{ "Edit" }</button>
+                            aria-label={fill(t().edit_label, &[&named])}>{ t().edit }</button>
                         <button type="button" class="btn btn-ghost btn-small saved-reply-delete" onclick={delete}
-                            disabled={props.busy} aria-label={format!("Delete {named}")}>{ "Delete" }</button>
+                            disabled={props.busy} aria-label={fill(t().delete_label, &[&named])}>{ t().delete }</button>
                     </div>
                 }
             </li>
@@ -143,54 +144,54 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
         .and_then(|id| props.shortcuts.iter().find(|s| &s.id == id))
         .map(|s| s.scope);
     let heading = if editing.is_some() {
-        "Edit saved reply"
+        t().edit_saved_reply
     } else {
-        "New saved reply"
+        t().new_saved_reply
     };
     html! {
-        <Modal id="saved-replies" title="Saved replies" on_close={props.on_close.clone()}
-            text="Type / and the trigger in the reply box to insert one. Team replies are everyone's; only you see yours, and yours wins when both use one trigger.">
-            <h3 class="saved-replies-heading">{ "Team" }</h3>
+        <Modal id="saved-replies" title={t().saved_replies} on_close={props.on_close.clone()}
+            text={t().saved_replies_text}>
+            <h3 class="saved-replies-heading">{ t().scope_team }</h3>
             if team_rows.is_empty() {
-                <p class="saved-replies-empty">{ "The team has no saved replies yet." }</p>
+                <p class="saved-replies-empty">{ t().team_no_saved_replies }</p>
             } else {
-                <ul class="saved-replies" aria-label="Team saved replies">{ for team_rows }</ul>
+                <ul class="saved-replies" aria-label={t().team_saved_replies}>{ for team_rows }</ul>
             }
-            <h3 class="saved-replies-heading">{ "Mine" }</h3>
+            <h3 class="saved-replies-heading">{ t().scope_mine }</h3>
             if my_rows.is_empty() {
-                <p class="saved-replies-empty">{ "You have no saved replies yet." }</p>
+                <p class="saved-replies-empty">{ t().no_saved_replies }</p>
             } else {
-                <ul class="saved-replies" aria-label="My saved replies">{ for my_rows }</ul>
+                <ul class="saved-replies" aria-label={t().my_saved_replies}>{ for my_rows }</ul>
             }
             <form class="saved-reply-form" {onsubmit} aria-labelledby="saved-reply-heading">
                 <h3 id="saved-reply-heading" class="saved-reply-heading">{ heading }</h3>
                 if let Some(kind) = editing_scope {
-                    <p class="shortcut-help">{ format!("{} reply", scope_label(kind)) }</p>
+                    <p class="shortcut-help">{ fill(t().scope_reply, &[scope_label(kind)]) }</p>
                 } else if props.is_admin {
                     <fieldset class="scope-choice">
-                        <legend>{ "Who can use it" }</legend>
+                        <legend>{ t().who_can_use_it }</legend>
                         <label><input type="radio" name="shortcut-scope" value="mine"
-                            checked={*scope == ShortcutScope::Mine} onchange={on_scope.clone()} />{ " Only me" }</label>
+                            checked={*scope == ShortcutScope::Mine} onchange={on_scope.clone()} />{ " " }{ t().only_me }</label>
                         <label><input type="radio" name="shortcut-scope" value="team"
-                            checked={*scope == ShortcutScope::Team} onchange={on_scope} />{ " The whole team" }</label>
+                            checked={*scope == ShortcutScope::Team} onchange={on_scope} />{ " " }{ t().for_whole_team }</label>
                     </fieldset>
                 }
                 <div class="field">
-                    <label for="shortcut-trigger">{ "Trigger" }</label>
+                    <label for="shortcut-trigger">{ t().trigger }</label>
                     <div class="trigger-input">
                         <span aria-hidden="true">{ "/" }</span>
                         <input id="shortcut-trigger" type="text" maxlength="40" autocomplete="off" spellcheck="false"
                             data-autofocus="" value={(*trigger).clone()} oninput={on_trigger}
                             aria-describedby="shortcut-trigger-help" />
                     </div>
-                    <span id="shortcut-trigger-help" class="shortcut-help">{ "One word, e.g. thanks or returns." }</span>
+                    <span id="shortcut-trigger-help" class="shortcut-help">{ t().trigger_help }</span>
                 </div>
                 <div class="field">
-                    <label for="shortcut-text">{ "Reply text" }</label>
+                    <label for="shortcut-text">{ t().reply_text }</label>
                     <textarea id="shortcut-text" rows="4" dir="auto" value={(*text).clone()} oninput={on_text}
                         aria-describedby="shortcut-text-help" />
                     <span id="shortcut-text-help" class="shortcut-help">
-                        { "{visitor_name} and {operator_name} are filled in when you insert it." }
+                        { t().placeholders_help }
                     </span>
                 </div>
                 if let Some(error) = &props.error {
@@ -198,12 +199,12 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
                 }
                 <div class="dialog-actions">
                     if editing.is_some() {
-                        <button type="button" class="btn btn-ghost" onclick={cancel_edit}>{ "Cancel edit" }</button>
+                        <button type="button" class="btn btn-ghost" onclick={cancel_edit}>{ t().cancel_edit }</button>
                     }
-                    <button type="button" class="btn btn-ghost" onclick={close}>{ "Close" }</button>
+                    <button type="button" class="btn btn-ghost" onclick={close}>{ t().close }</button>
                     <button type="submit" class="btn btn-primary" aria-disabled={props.busy.to_string()}
                         disabled={trigger.trim().is_empty() || text.trim().is_empty()}>
-                        { if editing.is_some() { "Save changes" } else { "Save reply" } }
+                        { if editing.is_some() { t().save_changes } else { t().save_reply } }
                     </button>
                 </div>
             </form>

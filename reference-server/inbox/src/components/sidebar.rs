@@ -1,6 +1,7 @@
 //! The views of the inbox (Waiting, Mine, All open, Resolved) with their
 //! counts.
 
+use crate::i18n::t;
 use crate::state::View;
 use yew::prelude::*;
 
@@ -40,13 +41,13 @@ pub fn Sidebar(props: &SidebarProps) -> Html {
         }
     };
     html! {
-        <nav class="sidebar" aria-label="Inbox">
-            <p class="nav-heading">{ "Inbox" }</p>
+        <nav class="sidebar" aria-label={t().page_inbox}>
+            <p class="nav-heading">{ t().page_inbox }</p>
             <ul class="nav-list">
-                { item(View::Waiting, "Waiting", Some(props.waiting)) }
-                { item(View::Mine, "Mine", Some(props.mine)) }
-                { item(View::Open, "All open", Some(props.open)) }
-                { item(View::Resolved, "Resolved", None) }
+                { item(View::Waiting, t().view_waiting, Some(props.waiting)) }
+                { item(View::Mine, t().view_mine, Some(props.mine)) }
+                { item(View::Open, t().view_open, Some(props.open)) }
+                { item(View::Resolved, t().view_resolved, None) }
             </ul>
             { props.children.clone() }
         </nav>

@@ -1,6 +1,7 @@
 //! The sign-in screen.
 
 use crate::api;
+use crate::i18n::t;
 use baton_protocol::OperatorProfile;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -56,23 +57,24 @@ pub fn SignIn(props: &SignInProps) -> Html {
     html! {
         <div class="signin-page">
             <form class="signin-card" {onsubmit}>
-                <div class="brand brand-large"><span class="brand-mark" aria-hidden="true">{ "B" }</span>{ "Baton" }</div>
-                <h1 class="signin-title">{ "Welcome back" }</h1>
-                <p class="signin-subtitle">{ "Operator inbox: pick up chats when visitors ask for a person." }</p>
+                <div class="brand brand-large"><span class="brand-mark" aria-hidden="true">{ "B" }</span>{ t().brand }</div>
+                <h1 class="signin-title">{ t().welcome_back }</h1>
+                <p class="signin-subtitle">{ t().signin_subtitle }</p>
                 if let Some(message) = message {
                     <p class="form-error" role="alert">{ message }</p>
                 }
                 <div class="field">
-                    <label for="signin-email">{ "Email" }</label>
+                    <label for="signin-email">{ t().email }</label>
                     <input id="signin-email" type="email" name="email" autocomplete="username" required=true
                         value={(*email).clone()} oninput={oninput_email} />
                 </div>
                 <div class="field">
-                    <label for="signin-password">{ "Password" }</label>
+                    <label for="signin-password">{ t().password }</label>
                     <input id="signin-password" type="password" name="password" autocomplete="current-password"
                         required=true value={(*password).clone()} oninput={oninput_password} />
                 </div>
-                <button type="submit" class="btn btn-primary btn-block" disabled={*busy}>{ "Sign in" }</button>
+                <button type="submit" class="btn btn-primary btn-block" disabled={*busy}>{ t().sign_in }</button>
+                <div class="signin-language"><super::language::LanguagePicker /></div>
             </form>
         </div>
     }

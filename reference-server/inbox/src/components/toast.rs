@@ -3,6 +3,7 @@
 //! asking to enable browser notifications.
 
 use crate::format::alert_text;
+use crate::i18n::t;
 use crate::state::{AlertNote, Toast};
 use baton_protocol::ConversationId;
 use yew::prelude::*;
@@ -28,7 +29,7 @@ pub fn ToastView(props: &ToastProps) -> Html {
         let open = note.alert.conversation.clone().map(|conversation| {
             let (id, cb) = (note.id, props.on_open.clone());
             let onclick = Callback::from(move |_| cb.emit((id, conversation.clone())));
-            html! { <button type="button" class="btn btn-small btn-primary" {onclick}>{ "Open" }</button> }
+            html! { <button type="button" class="btn btn-small btn-primary" {onclick}>{ t().open }</button> }
         });
         html! {
             <div class="toast toast-alert" role="status" key={note.id.to_string()}>
@@ -38,7 +39,7 @@ pub fn ToastView(props: &ToastProps) -> Html {
                     if !detail.is_empty() { <span class="toast-detail" dir="auto">{ detail }</span> }
                 </span>
                 { for open }
-                <button type="button" class="toast-close" aria-label="Dismiss" onclick={dismiss}>{ "×" }</button>
+                <button type="button" class="toast-close" aria-label={t().dismiss} onclick={dismiss}>{ "×" }</button>
             </div>
         }
     });
@@ -50,8 +51,8 @@ pub fn ToastView(props: &ToastProps) -> Html {
         html! {
             <div class="toast" role="status" key="error">
                 <span class="toast-icon" aria-hidden="true">{ "!" }</span>
-                <span class="toast-message">{ toast.message.clone() }</span>
-                <button type="button" class="toast-close" aria-label="Dismiss" {onclick}>{ "×" }</button>
+                <span class="toast-message" dir="auto">{ toast.message.clone() }</span>
+                <button type="button" class="toast-close" aria-label={t().dismiss} {onclick}>{ "×" }</button>
             </div>
         }
     });
@@ -82,10 +83,10 @@ pub fn NotifyBanner(props: &NotifyBannerProps) -> Html {
         Callback::from(move |_| cb.emit(()))
     };
     html! {
-        <div class="banner banner-info" role="region" aria-label="Browser notifications">
-            <span>{ "Get a browser notification when a visitor asks for a person, even while the inbox is in another tab." }</span>
-            <button type="button" class="btn btn-small btn-primary" onclick={enable}>{ "Enable notifications" }</button>
-            <button type="button" class="btn btn-small btn-ghost" onclick={dismiss}>{ "Not now" }</button>
+        <div class="banner banner-info" role="region" aria-label={t().notifications_region}>
+            <span>{ t().notifications_offer }</span>
+            <button type="button" class="btn btn-small btn-primary" onclick={enable}>{ t().enable_notifications }</button>
+            <button type="button" class="btn btn-small btn-ghost" onclick={dismiss}>{ t().not_now }</button>
         </div>
     }
 }

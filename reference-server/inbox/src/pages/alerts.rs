@@ -3,6 +3,7 @@
 
 use super::ui::{Load, LoadFailed, Loaded, Switch, loading, use_load};
 use crate::api;
+use crate::i18n::t;
 use baton_protocol::operator::AlertPrefs;
 use wasm_bindgen::JsValue;
 use web_sys::{Notification, NotificationPermission};
@@ -20,45 +21,43 @@ fn permission() -> Option<NotificationPermission> {
 /// One toggle: its label, its hint, and the field it sets.
 type Pref = (
     &'static str,
-    &'static str,
-    &'static str,
+    fn() -> &'static str,
+    fn() -> &'static str,
     fn(&mut AlertPrefs) -> &mut bool,
 );
 
 const PREFS: [Pref; 6] = [
     (
         "alert-help",
-        "A visitor asks for a person",
-        "On the bots you serve.",
+        || t().pref_help,
+        || t().pref_help_hint,
         |p| &mut p.help_requested,
     ),
-    (
-        "alert-new",
-        "A new chat starts",
-        "Every new conversation, even with the bot.",
-        |p| &mut p.new_chat,
-    ),
+    ("alert-new", || t().pref_new, || t().pref_new_hint, |p| &mut p.new_chat),
     (
         "alert-unclaimed",
-        "A request is still unclaimed",
-        "Reminders while nobody has joined.",
+        || t().pref_unclaimed,
+        || t().pref_unclaimed_hint,
         |p| &mut p.unclaimed,
     ),
     (
         "alert-owner-gone",
-        "A chat goes back to Waiting",
-        "Its operator went offline while the visitor waited.",
+        || t().pref_owner_gone,
+        || t().pref_owner_gone_hint,
         |p| &mut p.owner_gone,
     ),
     (
         "alert-browser",
-        "Browser notifications",
-        "Shown while the inbox tab is hidden.",
+        || t().pref_browser,
+        || t().pref_browser_hint,
         |p| &mut p.browser,
     ),
-    ("alert-sound", "Sound", "A short chime with each alert.", |p| {
-        &mut p.sound
-    }),
+    (
+        "alert-sound",
+        || t().pref_sound,
+        || t().pref_sound_hint,
+        |p| &mut p.sound,
+    ),
 ];
 
 #[component]
@@ -87,7 +86,7 @@ pub fn MyNotifications() -> Html {
             let current = *current;
             html! {
                 <section class="card" aria-labelledby="alerts-title">
-                    <h2 id="alerts-title" class="card-title">{ "Alert me when" }</h2>
+                    <h2 id="alerts-title" class="card-title">{ t().alert_me_when }</h2>
                     { for PREFS.iter().map(|(id, label, hint, field)| {
                         let mut probe = current;
                         let checked = *field(&mut probe);
@@ -114,12 +113,12 @@ pub fn MyNotifications() -> Html {
                             })
                         };
                         html! {
-                            <Switch key={*id} id={*id} label={*label} hint={AttrValue::Static(hint)} {checked} {onchange} />
+                            <Switch key={*id} id={*id} label={label()} hint={AttrValue::Static(hint())} {checked} {onchange} />
                         }
                     }) }
-                    <p class="field-hint">{ "Transfers to you, take-overs and changes to your status always reach you." }</p>
+                    <p class="field-hint">{ t().alerts_always }</p>
                     { match &*status {
-                        Some(Ok(())) => html! { <p class="saved-note" role="status">{ "Saved." }</p> },
+                        Some(Ok(())) => html! { <p class="saved-note" role="status">{ t().saved }</p> },
                         Some(Err(message)) => html! { <p class="form-error" role="alert">{ message.clone() }</p> },
                         None => html! {},
                     } }
@@ -129,28 +128,22 @@ pub fn MyNotifications() -> Html {
     };
 
     let (permission_text, can_ask) = match *allowed {
-        None => (
-            "This browser cannot show notifications here (they need HTTPS and a recent browser).",
-            false,
-        ),
-        Some(NotificationPermission::Granted) => ("Allowed: this browser shows Baton's notifications.", false),
-        Some(NotificationPermission::Denied) => (
-            "Blocked: allow notifications for this site in the browser's site settings, then reload.",
-            false,
-        ),
-        Some(_) => ("Not decided yet: the browser asks when you press the button.", true),
+        None => (t().permission_none, false),
+        Some(NotificationPermission::Granted) => (t().permission_granted, false),
+        Some(NotificationPermission::Denied) => (t().permission_denied, false),
+        Some(_) => (t().permission_default, true),
     };
 
     html! {
         <>
-            <p class="page-lead">{ "Which alerts reach you, and how. These are yours alone." }</p>
+            <p class="page-lead">{ t().alerts_lead }</p>
             { toggles }
             <section class="card" aria-labelledby="permission-title">
-                <h2 id="permission-title" class="card-title">{ "This browser" }</h2>
+                <h2 id="permission-title" class="card-title">{ t().this_browser }</h2>
                 <p class="permission" role="status">{ permission_text }</p>
                 if can_ask {
                     <div class="card-actions">
-                        <button type="button" class="btn btn-primary" onclick={ask}>{ "Allow browser notifications" }</button>
+                        <button type="button" class="btn btn-primary" onclick={ask}>{ t().allow_notifications }</button>
                     </div>
                 }
             </section>

@@ -9,6 +9,7 @@ use super::ui::{
     use_request,
 };
 use crate::api;
+use crate::i18n::{count, fill, t};
 use std::collections::HashMap;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -20,7 +21,7 @@ enum Dialog {
     Delete(Channel),
 }
 
-/// A "Send test" in flight or its result.
+/// A t().send_test in flight or its result.
 #[derive(Clone, Debug, PartialEq)]
 enum Test {
     Sending,
@@ -50,8 +51,8 @@ pub fn NotificationCenter(props: &NotificationCenterProps) -> Html {
         Load::Failed(message) => html! { <LoadFailed message={message.clone()} on_retry={refresh.clone()} /> },
         Load::Ready(list) if list.is_empty() => html! {
             <div class="page-state">
-                <p class="page-state-title">{ "No channels yet" }</p>
-                <p class="page-state-text">{ "Add one to hear about visitors asking for help while nobody is in the inbox." }</p>
+                <p class="page-state-title">{ t().no_channels }</p>
+                <p class="page-state-text">{ t().no_channels_text }</p>
             </div>
         },
         Load::Ready(list) => html! {
@@ -95,10 +96,10 @@ pub fn NotificationCenter(props: &NotificationCenterProps) -> Html {
                         <li key={c.id.clone()} class={classes!("channel-row", (!c.enabled).then_some("inactive"))}>
                             <span class="channel-icon" aria-hidden="true">{ icon }</span>
                             <div class="channel-main">
-                                <span class="channel-name">{ c.name.clone() }</span>
+                                <span class="channel-name" dir="auto">{ c.name.clone() }</span>
                                 <span class="channel-kind">{ label.to_owned() }{ target_summary(c) }</span>
-                                <ul class="chips" aria-label="Events">
-                                    if c.events.is_empty() { <li class="chip chip-empty">{ "No events" }</li> }
+                                <ul class="chips" aria-label={t().events}>
+                                    if c.events.is_empty() { <li class="chip chip-empty">{ t().no_events }</li> }
                                     { for c.events.iter().map(|e| html! { <li class="chip">{ event_label(e).to_owned() }</li> }) }
                                 </ul>
                                 if let Some(test) = &test {
@@ -106,23 +107,23 @@ pub fn NotificationCenter(props: &NotificationCenterProps) -> Html {
                                         Test::Sending => None, Test::Sent => Some("test-ok"), Test::Failed(_) => Some("test-failed"),
                                     })}>
                                         { match test {
-                                            Test::Sending => "Sending a test…".to_owned(),
-                                            Test::Sent => "Test sent. Check that it arrived.".to_owned(),
-                                            Test::Failed(message) => format!("Test failed: {message}"),
+                                            Test::Sending => t().test_sending.to_owned(),
+                                            Test::Sent => t().test_sent.to_owned(),
+                                            Test::Failed(message) => fill(t().test_failed, &[message]),
                                         } }
                                     </p>
                                 }
                             </div>
-                            <Switch id={format!("channel-enabled-{}", c.id)} label="Enabled" checked={c.enabled} onchange={toggle} />
+                            <Switch id={format!("channel-enabled-{}", c.id)} label={t().enabled} checked={c.enabled} onchange={toggle} />
                             <div class="row-actions">
                                 <button type="button" class="btn btn-ghost btn-small" onclick={send_test}
-                                    disabled={test == Some(Test::Sending)} aria-label={format!("Send a test to {}", c.name)}
-                                    aria-describedby={test.as_ref().map(|_| result_id.clone())}>{ "Send test" }</button>
+                                    disabled={test == Some(Test::Sending)} aria-label={fill(t().send_test_to, &[&c.name])}
+                                    aria-describedby={test.as_ref().map(|_| result_id.clone())}>{ t().send_test }</button>
                                 <button type="button" class="btn btn-ghost btn-small"
                                     onclick={open(Dialog::Edit(Some(c.id.clone()), ChannelForm::from_channel(c)))}
-                                    aria-label={format!("Edit {}", c.name)}>{ "Edit" }</button>
+                                    aria-label={fill(t().edit_label, &[&c.name])}>{ t().edit }</button>
                                 <button type="button" class="btn btn-ghost btn-small btn-danger-text"
-                                    onclick={open(Dialog::Delete(c.clone()))} aria-label={format!("Delete {}", c.name)}>{ "Delete" }</button>
+                                    onclick={open(Dialog::Delete(c.clone()))} aria-label={fill(t().delete_label, &[&c.name])}>{ t().delete }</button>
                             </div>
                         </li>
                     }
@@ -144,9 +145,9 @@ pub fn NotificationCenter(props: &NotificationCenterProps) -> Html {
     html! {
         <>
             <div class="page-intro">
-                <p class="page-lead">{ "Where the team is alerted outside the inbox, and about what." }</p>
+                <p class="page-lead">{ t().channels_lead }</p>
                 <button type="button" class="btn btn-primary" onclick={open(Dialog::Edit(None, ChannelForm::new("slack")))}>
-                    { "Add channel" }
+                    { t().add_channel }
                 </button>
             </div>
             if let Some(error) = &*row_error {
@@ -170,10 +171,10 @@ fn target_summary(c: &Channel) -> String {
                 .unwrap_or(u)
                 .to_owned()
         }),
-        "telegram" => c.chat_id.as_ref().map(|id| format!("chat {id}")),
+        "telegram" => c.chat_id.as_ref().map(|id| fill(t().chat_summary, &[id])),
         "email" => Some(match c.recipients.len() {
             1 => c.recipients[0].clone(),
-            n => format!("{n} recipients"),
+            n => count(&t().recipients_count, n as u64),
         }),
         _ => None,
     };
@@ -236,10 +237,13 @@ fn ChannelDialog(props: &ChannelDialogProps) -> Html {
             request.run(
                 async move {
                     let channel = api::save_channel(id.as_deref(), &body).await?;
-                    Ok(format!(
-                        "{} was {}.",
-                        channel.name,
-                        if id.is_none() { "added" } else { "saved" }
+                    Ok(fill(
+                        if id.is_none() {
+                            t().channel_added
+                        } else {
+                            t().channel_saved
+                        },
+                        &[&channel.name],
                     ))
                 },
                 on_done.clone(),
@@ -249,46 +253,46 @@ fn ChannelDialog(props: &ChannelDialogProps) -> Html {
     let f = &*form;
     let (kind_name, _) = kind_label(&f.kind);
     let title = if adding {
-        "Add channel".to_owned()
+        t().add_channel.to_owned()
     } else {
-        format!("Edit {}", props.form.name)
+        fill(t().edit_label, &[&props.form.name])
     };
 
     let target = match f.kind.as_str() {
         kind if kind_has_url(kind) => html! {
-            <TextField id="channel-url" label={format!("{kind_name} URL")} kind="url" value={f.url.clone()}
+            <TextField id="channel-url" label={fill(t().url_label, &[kind_name])} kind="url" value={f.url.clone()}
                 oninput={edit(|f, v| f.url = v)} error={show(&errors.url)}
                 hint={AttrValue::from(match kind {
-                    "slack" => "The incoming-webhook URL Slack gives for a channel.",
-                    "teams" => "The incoming-webhook (workflow) URL of the Teams channel.",
-                    _ => "Baton POSTs a JSON body to this URL for each event.",
+                    "slack" => t().slack_url_hint,
+                    "teams" => t().teams_url_hint,
+                    _ => t().webhook_url_hint,
                 })} />
         },
         "telegram" => html! {
             <>
                 if f.token_set && f.token.is_none() {
                     <div class="field">
-                        <span class="field-label" id="channel-token-label">{ "Bot token" }</span>
+                        <span class="field-label" id="channel-token-label">{ t().bot_token }</span>
                         <div class="input-row">
-                            <span class="secret-set" aria-labelledby="channel-token-label">{ "•••• set" }</span>
-                            <button type="button" class="btn btn-secondary" onclick={replace_token}>{ "Replace" }</button>
+                            <span class="secret-set" aria-labelledby="channel-token-label">{ t().secret_set }</span>
+                            <button type="button" class="btn btn-secondary" onclick={replace_token}>{ t().replace }</button>
                         </div>
-                        <p class="field-hint">{ "The token is never shown again once saved." }</p>
+                        <p class="field-hint">{ t().token_hidden }</p>
                     </div>
                 } else {
-                    <TextField id="channel-token" label="Bot token" kind="password" autocomplete="off"
+                    <TextField id="channel-token" label={t().bot_token} kind="password" autocomplete="off"
                         value={f.token.clone().unwrap_or_default()} oninput={edit(|f, v| f.token = Some(v))}
                         error={show(&errors.token)}
-                        hint={AttrValue::Static("From @BotFather, like 123456:ABC-… It is stored and never shown again.")} />
+                        hint={AttrValue::Static(t().token_hint)} />
                 }
-                <TextField id="channel-chat" label="Chat id" value={f.chat_id.clone()} oninput={edit(|f, v| f.chat_id = v)}
-                    error={show(&errors.chat_id)} hint={AttrValue::Static("The group or user the bot posts to, e.g. -1001234567890.")} />
+                <TextField id="channel-chat" label={t().chat_id} value={f.chat_id.clone()} oninput={edit(|f, v| f.chat_id = v)}
+                    error={show(&errors.chat_id)} hint={AttrValue::Static(t().chat_id_hint)} />
             </>
         },
         "email" => html! {
-            <TextField id="channel-recipients" label="Recipients" multiline=true value={f.recipients.clone()}
+            <TextField id="channel-recipients" label={t().recipients} multiline=true value={f.recipients.clone()}
                 oninput={edit(|f, v| f.recipients = v)} error={show(&errors.recipients)}
-                hint={AttrValue::Static("Email addresses, separated by commas or new lines.")} />
+                hint={AttrValue::Static(t().recipients_hint)} />
         },
         _ => html! {},
     };
@@ -298,7 +302,7 @@ fn ChannelDialog(props: &ChannelDialogProps) -> Html {
             <form {onsubmit} novalidate=true>
                 if adding {
                     <div class="field">
-                        <label for="channel-kind">{ "Kind" }</label>
+                        <label for="channel-kind">{ t().kind }</label>
                         <select id="channel-kind" onchange={on_kind} data-autofocus="true">
                             { for CHANNEL_KINDS.iter().map(|(wire, label, _)| html! {
                                 <option value={*wire} selected={*wire == f.kind}>{ *label }</option>
@@ -306,12 +310,12 @@ fn ChannelDialog(props: &ChannelDialogProps) -> Html {
                         </select>
                     </div>
                 }
-                <TextField id="channel-name" label="Name" value={f.name.clone()} oninput={edit(|f, v| f.name = v)}
+                <TextField id="channel-name" label={t().name} value={f.name.clone()} oninput={edit(|f, v| f.name = v)}
                     autofocus={!adding} error={show(&errors.name)}
-                    hint={AttrValue::Static("For you, e.g. “Support Slack”.")} />
+                    hint={AttrValue::Static(t().channel_name_hint)} />
                 { target }
                 <fieldset class="field checks" aria-describedby={show(&errors.events).map(|_| "channel-events-error")}>
-                    <legend>{ "Events" }</legend>
+                    <legend>{ t().events }</legend>
                     { for CHANNEL_EVENTS.iter().map(|(wire, label)| {
                         let checked = f.events.iter().any(|e| e == wire);
                         let onchange = {
@@ -330,7 +334,7 @@ fn ChannelDialog(props: &ChannelDialogProps) -> Html {
                         html! {
                             <label class="check" for={input_id.clone()} key={*wire}>
                                 <input type="checkbox" id={input_id} {checked} {onchange} />
-                                { *label }
+                                { label() }
                             </label>
                         }
                     }) }
@@ -338,7 +342,7 @@ fn ChannelDialog(props: &ChannelDialogProps) -> Html {
                         <p class="field-error" id="channel-events-error">{ error }</p>
                     }
                 </fieldset>
-                { form_foot(request.message(""), if adding { "Add channel" } else { "Save channel" }, *request.busy, &props.on_cancel) }
+                { form_foot(request.message(""), if adding { t().add_channel } else { t().save_channel }, *request.busy, &props.on_cancel) }
             </form>
         </Modal>
     }
@@ -362,18 +366,15 @@ fn DeleteDialog(props: &DeleteDialogProps) -> Html {
             request.run(
                 async move {
                     api::delete_channel(&id).await?;
-                    Ok(format!("{name} was deleted."))
+                    Ok(fill(t().channel_deleted, &[&name]))
                 },
                 on_done.clone(),
             );
         })
     };
-    let text = format!(
-        "Alerts stop going to this {} channel. This cannot be undone.",
-        kind_label(&c.kind).0
-    );
+    let text = fill(t().delete_channel_text, &[kind_label(&c.kind).0]);
     html! {
-        <ConfirmDialog id="delete-channel" title={format!("Delete {}?", c.name)} text={text} confirm="Delete channel"
+        <ConfirmDialog id="delete-channel" title={fill(t().delete_title, &[&c.name])} text={text} confirm={t().delete_channel}
             busy={*request.busy} error={request.message("")} {on_confirm} on_cancel={props.on_cancel.clone()} />
     }
 }

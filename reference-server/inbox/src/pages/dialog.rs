@@ -1,6 +1,7 @@
 //! The modal dialog (focus in, Tab kept inside, Escape closes, focus back
 //! where it was), the confirmation built on it, and a form's foot.
 
+use crate::i18n::t;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Element, HtmlElement};
@@ -154,7 +155,7 @@ pub fn ConfirmDialog(props: &ConfirmProps) -> Html {
                 <p class="form-error" role="alert">{ error.clone() }</p>
             }
             <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
+                <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
                 <button type="button" class="btn btn-danger" aria-disabled={props.busy.to_string()} onclick={confirm}>
                     { props.confirm.clone() }
                 </button>
@@ -176,7 +177,7 @@ pub fn form_foot(error: Option<String>, submit: &str, busy: bool, on_cancel: &Ca
                 <p class="form-error" role="alert">{ error }</p>
             }
             <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" onclick={cancel}>{ "Cancel" }</button>
+                <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
                 <button type="submit" class="btn btn-primary" aria-disabled={busy.to_string()}>{ submit.to_owned() }</button>
             </div>
         </>

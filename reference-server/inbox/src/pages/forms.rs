@@ -6,6 +6,7 @@
 //! the judge, these only spare a round trip and say it next to the field.
 
 use super::model::{BotSettings, Channel, ChannelRequest, MODE_ASSISTED, MODE_HUMAN_ONLY, kind_has_url};
+use crate::i18n::{fill, t};
 
 pub const PASSWORD_MIN: usize = 8;
 pub const NAME_MAX: usize = 60;
@@ -30,9 +31,9 @@ pub fn is_hex_colour(text: &str) -> bool {
 pub fn check_name(name: &str) -> Option<String> {
     let name = name.trim();
     if name.is_empty() {
-        Some("Enter a name.".into())
+        Some(t().enter_name.into())
     } else if name.chars().count() > NAME_MAX {
-        Some(format!("Keep the name to {NAME_MAX} characters."))
+        Some(fill(t().name_too_long, &[&NAME_MAX.to_string()]))
     } else {
         None
     }
@@ -44,27 +45,27 @@ pub fn check_email(email: &str) -> Option<String> {
         .split_once('@')
         .is_some_and(|(user, host)| !user.is_empty() && !host.is_empty() && !host.contains('@'));
     if email.is_empty() {
-        Some("Enter an email address.".into())
+        Some(t().enter_email.into())
     } else if !shaped || email.chars().any(char::is_whitespace) {
-        Some("Enter an email address like dana@example.com.".into())
+        Some(t().email_shape.into())
     } else {
         None
     }
 }
 
 pub fn check_password(password: &str) -> Option<String> {
-    (password.chars().count() < PASSWORD_MIN).then(|| format!("Use at least {PASSWORD_MIN} characters."))
+    (password.chars().count() < PASSWORD_MIN).then(|| fill(t().password_too_short, &[&PASSWORD_MIN.to_string()]))
 }
 
 /// The "confirm" field of a new password.
 pub fn check_confirmation(password: &str, confirmation: &str) -> Option<String> {
-    (password != confirmation).then(|| "The two passwords differ.".into())
+    (password != confirmation).then(|| t().passwords_differ.into())
 }
 
 /// A colour field that may be left empty (the default).
 pub fn check_optional_colour(text: &str) -> Option<String> {
     let text = text.trim();
-    (!text.is_empty() && !is_hex_colour(text)).then(|| "Use the form #rrggbb, e.g. #0b7a75.".into())
+    (!text.is_empty() && !is_hex_colour(text)).then(|| t().colour_shape.into())
 }
 
 /// A URL field that may be left empty.
@@ -77,11 +78,11 @@ pub fn check_url(text: &str) -> Option<String> {
     let text = text.trim();
     let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
     if text.is_empty() {
-        Some("Enter a URL.".into())
+        Some(t().enter_url.into())
     } else if rest.is_none_or(|r| r.is_empty()) || text.chars().any(char::is_whitespace) {
-        Some("Enter a full URL starting with https://".into())
+        Some(t().url_shape.into())
     } else if text.len() > URL_MAX {
-        Some(format!("Keep the URL to {URL_MAX} characters."))
+        Some(fill(t().url_too_long, &[&URL_MAX.to_string()]))
     } else {
         None
     }
@@ -150,15 +151,15 @@ impl DurationInput {
 
     /// The seconds, if the number is whole and within `range` (inclusive).
     pub fn secs(&self, range: (u32, u32)) -> Result<u32, String> {
-        let limits = format!("between {} and {}", short_duration(range.0), short_duration(range.1));
+        let limits = fill(t().between, &[&short_duration(range.0), &short_duration(range.1)]);
         let n: u32 = self
             .text
             .trim()
             .parse()
-            .map_err(|_| format!("Enter a whole number {limits}."))?;
+            .map_err(|_| fill(t().whole_number, &[&limits]))?;
         let secs = n.saturating_mul(self.unit.factor());
         if secs < range.0 || secs > range.1 {
-            return Err(format!("Choose {limits}."));
+            return Err(fill(t().choose_limits, &[&limits]));
         }
         Ok(secs)
     }
@@ -167,11 +168,14 @@ impl DurationInput {
 /// "45 s", "2 min", "1 h", "1 h 30 min".
 pub fn short_duration(secs: u32) -> String {
     match secs {
-        0..60 => format!("{secs} s"),
-        _ if secs % 3600 == 0 => format!("{} h", secs / 3600),
-        60..3600 if secs % 60 == 0 => format!("{} min", secs / 60),
-        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
-        _ => format!("{} h {} min", secs / 3600, (secs % 3600) / 60),
+        0..60 => fill(t().dur_s, &[&secs.to_string()]),
+        _ if secs % 3600 == 0 => fill(t().dur_h, &[&(secs / 3600).to_string()]),
+        60..3600 if secs % 60 == 0 => fill(t().dur_min, &[&(secs / 60).to_string()]),
+        60..3600 => fill(t().dur_min_s, &[&(secs / 60).to_string(), &(secs % 60).to_string()]),
+        _ => fill(
+            t().dur_h_min,
+            &[&(secs / 3600).to_string(), &((secs % 3600) / 60).to_string()],
+        ),
     }
 }
 
@@ -230,13 +234,13 @@ impl BotForm {
         let label = self.button_label.trim().chars().count();
         BotErrors {
             button_label: match label {
-                0 => Some("Enter the button's label.".into()),
-                n if n > LABEL_MAX => Some(format!("Keep the label to {LABEL_MAX} characters ({n} now).")),
+                0 => Some(t().enter_button_label.into()),
+                n if n > LABEL_MAX => Some(fill(t().label_too_long, &[&LABEL_MAX.to_string(), &n.to_string()])),
                 _ => None,
             },
             offline_message: {
                 let n = self.offline_message.trim().chars().count();
-                (n > OFFLINE_MAX).then(|| format!("Keep the message to {OFFLINE_MAX} characters ({n} now)."))
+                (n > OFFLINE_MAX).then(|| fill(t().message_too_long, &[&OFFLINE_MAX.to_string(), &n.to_string()]))
             },
             window: self.window.secs(WINDOW_SECS).err(),
             colour: check_optional_colour(&self.colour),
@@ -297,7 +301,7 @@ impl AutoAwayForm {
         let (low, high) = AUTO_AWAY_MINUTES;
         match self.minutes.trim().parse::<u32>() {
             Ok(n) if (low..=high).contains(&n) => Ok(Some(n)),
-            _ => Err(format!("Enter whole minutes between {low} and {high}.")),
+            _ => Err(fill(t().whole_minutes, &[&low.to_string(), &high.to_string()])),
         }
     }
 }
@@ -368,17 +372,17 @@ impl ChannelForm {
     pub fn errors(&self) -> ChannelErrors {
         let mut errors = ChannelErrors {
             name: check_name(&self.name),
-            events: self.events.is_empty().then(|| "Pick at least one event.".into()),
+            events: self.events.is_empty().then(|| t().pick_event.into()),
             ..ChannelErrors::default()
         };
         match self.kind.as_str() {
             kind if kind_has_url(kind) => errors.url = check_url(&self.url),
             "telegram" => {
-                errors.chat_id = self.chat_id.trim().is_empty().then(|| "Enter the chat id.".into());
+                errors.chat_id = self.chat_id.trim().is_empty().then(|| t().enter_chat_id.into());
                 let typed = self.token.as_deref().map(str::trim);
                 errors.token = match typed {
-                    Some("") | None if !self.token_set => Some("Enter the bot token.".into()),
-                    Some("") => Some("Enter the new token, or keep the one set.".into()),
+                    Some("") | None if !self.token_set => Some(t().enter_token.into()),
+                    Some("") => Some(t().enter_new_token.into()),
                     _ => None,
                 };
             }
@@ -424,11 +428,11 @@ pub fn recipients(text: &str) -> Vec<String> {
 pub fn check_recipients(text: &str) -> Option<String> {
     let list = recipients(text);
     if list.is_empty() {
-        return Some("Enter at least one email address.".into());
+        return Some(t().enter_recipient.into());
     }
     list.iter()
         .find(|a| check_email(a).is_some())
-        .map(|bad| format!("“{bad}” is not an email address."))
+        .map(|bad| fill(t().not_an_email, &[bad]))
 }
 
 // ---------------------------------------------------------------- other
@@ -460,13 +464,13 @@ pub fn error_text(status: u16, error: Option<&str>, message: Option<&str>) -> St
         return crate::format::sentence(message);
     }
     match (status, error) {
-        (401, _) => "Your session ended. Sign in again to continue.".into(),
-        (403, _) => "Only an admin can do that.".into(),
-        (404, _) => "Not found: it may have been removed. Reload the page.".into(),
-        (502, _) => "The delivery failed.".into(),
+        (401, _) => t().session_ended.into(),
+        (403, _) => t().only_admin.into(),
+        (404, _) => t().not_found.into(),
+        (502, _) => t().delivery_failed.into(),
         (_, Some(code)) => crate::format::sentence(&code.replace('_', " ")),
-        (0, None) => "Could not reach the server. Check your connection and try again.".into(),
-        (status, None) => format!("The server refused ({status})."),
+        (0, None) => t().server_unreachable.into(),
+        (status, None) => fill(t().server_refused, &[&status.to_string()]),
     }
 }
 

@@ -61,12 +61,12 @@ impl Page {
 
     pub fn title(self) -> &'static str {
         match self {
-            Page::Inbox => "Inbox",
-            Page::Team => "Team",
-            Page::Profile => "My profile",
-            Page::Settings => "Live chat settings",
-            Page::NotificationCenter => "Notification center",
-            Page::MyNotifications => "My notifications",
+            Page::Inbox => crate::i18n::t().page_inbox,
+            Page::Team => crate::i18n::t().page_team,
+            Page::Profile => crate::i18n::t().page_profile,
+            Page::Settings => crate::i18n::t().page_settings,
+            Page::NotificationCenter => crate::i18n::t().page_notification_center,
+            Page::MyNotifications => crate::i18n::t().page_my_notifications,
         }
     }
 

@@ -5,6 +5,7 @@
 //! Objects the pages send back whole (bot settings) keep fields this build
 //! does not know in `extra`, so saving never erases a newer server's field.
 
+use crate::i18n::t;
 use baton_protocol::OperatorProfile;
 use baton_protocol::operator::{OperatorStatus, Role};
 use serde::{Deserialize, Serialize};
@@ -208,13 +209,16 @@ pub const CHANNEL_KINDS: [(&str, &str, &str); 5] = [
 ];
 
 /// The events a channel can carry: wire name and label.
-pub const CHANNEL_EVENTS: [(&str, &str); 6] = [
-    ("help_requested", "Help requested"),
-    ("new_chat", "New chat"),
-    ("unclaimed", "Still unclaimed"),
-    ("transferred", "Transferred"),
-    ("visitor_ended", "Visitor ended the chat"),
-    ("owner_gone", "Owner gone"),
+/// A label read from the catalogue when shown (the language is chosen at start).
+pub type Label = fn() -> &'static str;
+
+pub const CHANNEL_EVENTS: [(&str, Label); 6] = [
+    ("help_requested", || t().event_help),
+    ("new_chat", || t().event_new_chat),
+    ("unclaimed", || t().event_unclaimed),
+    ("transferred", || t().event_transferred),
+    ("visitor_ended", || t().event_visitor_ended),
+    ("owner_gone", || t().event_owner_gone),
 ];
 
 /// A channel kind's label and icon; an unknown kind shows its wire name.
@@ -230,7 +234,7 @@ pub fn event_label(event: &str) -> &str {
     CHANNEL_EVENTS
         .iter()
         .find(|(wire, _)| *wire == event)
-        .map(|(_, label)| *label)
+        .map(|(_, label)| label())
         .unwrap_or(event)
 }
 

@@ -1,6 +1,7 @@
 //! The sidebar: the inbox and the pages an operator of this role can open.
 
 use super::Page;
+use crate::i18n::t;
 use yew::prelude::*;
 
 #[derive(Debug, Properties, PartialEq)]
@@ -26,7 +27,7 @@ fn icon(page: Page) -> &'static str {
 pub fn Nav(props: &NavProps) -> Html {
     html! {
         <div class="page-nav">
-            <p class="nav-heading">{ "Team and settings" }</p>
+            <p class="nav-heading">{ t().team_and_settings }</p>
             <ul class="page-nav-list">
                 // The inbox's own views are listed above this, by the sidebar.
                 { for Page::visible(props.is_admin).filter(|p| *p != Page::Inbox).map(|page| {
@@ -46,6 +47,7 @@ pub fn Nav(props: &NavProps) -> Html {
                     }
                 }) }
             </ul>
+            <div class="nav-language"><crate::components::language::LanguagePicker /></div>
         </div>
     }
 }

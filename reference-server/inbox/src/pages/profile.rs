@@ -4,6 +4,7 @@ use super::forms::{SWATCHES, check_confirmation, check_name, check_optional_colo
 use super::model::ProfileChange;
 use super::ui::{Bubble, Swatch, TextField, setter, use_request};
 use crate::api;
+use crate::i18n::{fill, t};
 use baton_protocol::OperatorProfile;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -19,7 +20,7 @@ pub struct ProfileProps {
 pub fn Profile(props: &ProfileProps) -> Html {
     html! {
         <>
-            <p class="page-lead">{ "How visitors see you when you join their chat, and how you sign in." }</p>
+            <p class="page-lead">{ t().profile_lead }</p>
             <Appearance me={props.me.clone()} on_notify={props.on_notify.clone()}
                 on_profile_changed={props.on_profile_changed.clone()} />
             <PasswordChange on_notify={props.on_notify.clone()} />
@@ -71,7 +72,7 @@ fn Appearance(props: &ProfileProps) -> Html {
                     let profile = api::update_profile(&change).await?;
                     saved.set(profile.clone());
                     on_changed.emit(profile);
-                    Ok("Profile saved. Visitors see it in chats you join from now on.".into())
+                    Ok(t().profile_saved.into())
                 },
                 on_notify.clone(),
             );
@@ -88,36 +89,36 @@ fn Appearance(props: &ProfileProps) -> Html {
 
     html! {
         <form class="card" onsubmit={onsubmit} novalidate=true aria-labelledby="appearance-title">
-            <h2 id="appearance-title" class="card-title">{ "How visitors see you" }</h2>
+            <h2 id="appearance-title" class="card-title">{ t().how_visitors_see_you }</h2>
             <div class="profile-grid">
                 <div>
-                    <TextField id="profile-name" label="Display name" value={(*name).clone()} oninput={setter(&name)}
-                        error={name_error} hint={AttrValue::Static("Shown to visitors when you join their chat.")} />
+                    <TextField id="profile-name" label={t().display_name} value={(*name).clone()} oninput={setter(&name)}
+                        error={name_error} hint={AttrValue::Static(t().display_name_hint)} />
                     <fieldset class="field">
-                        <legend>{ "Avatar colour" }</legend>
+                        <legend>{ t().avatar_colour }</legend>
                         <div class="swatches">
                             <button type="button" class="swatch swatch-default" aria-pressed={colour.is_empty().to_string()}
-                                aria-label="Default colour" title="Default" onclick={on_default}></button>
+                                aria-label={t().default_colour} title={t().default} onclick={on_default}></button>
                             { for SWATCHES.iter().map(|s| html! {
                                 <Swatch key={*s} colour={*s} selected={colour.eq_ignore_ascii_case(s)} disabled=false
                                     onclick={on_colour.clone()} />
                             }) }
                         </div>
                     </fieldset>
-                    <TextField id="profile-colour" label="Custom colour" value={(*colour).clone()} oninput={on_colour.clone()}
-                        error={colour_error.clone()} hint={AttrValue::Static("#rrggbb, or leave empty for the default.")}>
-                        <input type="color" class="colour-picker" aria-label="Pick a colour"
+                    <TextField id="profile-colour" label={t().custom_colour} value={(*colour).clone()} oninput={on_colour.clone()}
+                        error={colour_error.clone()} hint={AttrValue::Static(t().custom_colour_hint)}>
+                        <input type="color" class="colour-picker" aria-label={t().pick_colour}
                             value={preview_colour.clone().filter(|_| colour_error.is_none()).unwrap_or_else(|| "#4f46e5".into())}
                             oninput={on_picker} />
                     </TextField>
                 </div>
-                <div class="preview" aria-label="Preview">
-                    <span class="preview-label">{ "Preview" }</span>
+                <div class="preview" aria-label={t().preview}>
+                    <span class="preview-label">{ t().preview }</span>
                     <div class="preview-row">
                         <Bubble name={shown_name.clone()} colour={preview_colour.filter(|_| colour_error.is_none())} large=true />
                         <div>
-                            <div class="preview-name">{ shown_name.clone() }</div>
-                            <div class="preview-text">{ format!("{shown_name} joined the chat") }</div>
+                            <div class="preview-name" dir="auto">{ shown_name.clone() }</div>
+                            <div class="preview-text">{ fill(t().ev_joined, &[&shown_name]) }</div>
                         </div>
                     </div>
                 </div>
@@ -126,9 +127,9 @@ fn Appearance(props: &ProfileProps) -> Html {
                 <p class="form-error" role="alert">{ error }</p>
             }
             <div class="card-actions">
-                if dirty { <span class="dirty-note">{ "Unsaved changes" }</span> }
-                <button type="button" class="btn btn-ghost" disabled={!dirty || *request.busy} onclick={reset}>{ "Discard" }</button>
-                <button type="submit" class="btn btn-primary" disabled={!dirty || !valid || *request.busy}>{ "Save profile" }</button>
+                if dirty { <span class="dirty-note">{ t().unsaved_changes }</span> }
+                <button type="button" class="btn btn-ghost" disabled={!dirty || *request.busy} onclick={reset}>{ t().discard }</button>
+                <button type="submit" class="btn btn-primary" disabled={!dirty || !valid || *request.busy}>{ t().save_profile }</button>
             </div>
         </form>
     }
@@ -148,7 +149,7 @@ fn PasswordChange(props: &PasswordChangeProps) -> Html {
     let request = use_request();
     let done = use_state(|| false);
 
-    let current_error = current.is_empty().then(|| "Enter your current password.".to_owned());
+    let current_error = current.is_empty().then(|| t().enter_current_password.to_owned());
     let new_error = check_password(&new);
     let confirm_error = check_confirmation(&new, &confirm);
     let valid = current_error.is_none() && new_error.is_none() && confirm_error.is_none();
@@ -176,7 +177,7 @@ fn PasswordChange(props: &PasswordChangeProps) -> Html {
                     }
                     tried.set(false);
                     done.set(true);
-                    Ok("Password changed.".into())
+                    Ok(t().password_changed.into())
                 },
                 notify.clone(),
             );
@@ -185,22 +186,22 @@ fn PasswordChange(props: &PasswordChangeProps) -> Html {
 
     html! {
         <form class="card" {onsubmit} novalidate=true aria-labelledby="password-title">
-            <h2 id="password-title" class="card-title">{ "Change password" }</h2>
+            <h2 id="password-title" class="card-title">{ t().change_password }</h2>
             <div class="form-narrow">
-                <TextField id="password-current" label="Current password" kind="password" autocomplete="current-password"
+                <TextField id="password-current" label={t().current_password} kind="password" autocomplete="current-password"
                     value={(*current).clone()} oninput={setter(&current)} error={show(current_error).or(wrong)} />
-                <TextField id="password-new" label="New password" kind="password" autocomplete="new-password"
+                <TextField id="password-new" label={t().new_password} kind="password" autocomplete="new-password"
                     value={(*new).clone()} oninput={setter(&new)} error={show(new_error)}
-                    hint={AttrValue::Static("At least 8 characters.")} />
-                <TextField id="password-confirm" label="Confirm new password" kind="password" autocomplete="new-password"
+                    hint={AttrValue::Static(t().password_rule)} />
+                <TextField id="password-confirm" label={t().confirm_password} kind="password" autocomplete="new-password"
                     value={(*confirm).clone()} oninput={setter(&confirm)} error={show(confirm_error)} />
             </div>
             if let Some(error) = other {
                 <p class="form-error" role="alert">{ error }</p>
             }
             <div class="card-actions">
-                if *done { <span class="saved-note" role="status">{ "Password changed." }</span> }
-                <button type="submit" class="btn btn-primary" disabled={*request.busy}>{ "Change password" }</button>
+                if *done { <span class="saved-note" role="status">{ t().password_changed }</span> }
+                <button type="submit" class="btn btn-primary" disabled={*request.busy}>{ t().change_password }</button>
             </div>
         </form>
     }

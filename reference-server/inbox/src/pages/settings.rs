@@ -7,6 +7,7 @@ use super::forms::{OWNER_GONE_SECS, WINDOW_SECS};
 use super::model::{BotSettings, TeamSettings};
 use super::ui::{Bubble, Load, LoadFailed, Loaded, Switch, TextField, loading, use_load};
 use crate::api;
+use crate::i18n::{fill, t};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -141,23 +142,23 @@ pub fn Settings(props: &SettingsProps) -> Html {
     };
 
     let status = match (&*save, current.dirty(), current.valid()) {
-        (SaveState::Saving, _, _) => html! { <span class="save-status" role="status">{ "Saving…" }</span> },
+        (SaveState::Saving, _, _) => html! { <span class="save-status" role="status">{ t().saving }</span> },
         (SaveState::Failed(message), _, _) => {
             html! { <span class="save-status save-error" role="alert">{ message.clone() }</span> }
         }
         (_, true, false) => {
-            html! { <span class="save-status save-error">{ "Fix the fields marked in red to save." }</span> }
+            html! { <span class="save-status save-error">{ t().fix_red_to_save }</span> }
         }
-        (_, true, true) => html! { <span class="save-status">{ "Unsaved changes" }</span> },
+        (_, true, true) => html! { <span class="save-status">{ t().unsaved_changes }</span> },
         (SaveState::Saved, false, _) => {
-            html! { <span class="save-status saved-note" role="status">{ "Saved — visitors see it now" }</span> }
+            html! { <span class="save-status saved-note" role="status">{ t().saved_live }</span> }
         }
         _ => html! {},
     };
 
     let team = team_card(&current, readonly, &edit);
     let bot = if current.forms.is_empty() {
-        html! { <p class="page-note">{ "No bots to configure: you serve none yet." }</p> }
+        html! { <p class="page-note">{ t().no_bots_to_configure }</p> }
     } else {
         let form = &current.forms[index];
         let errors = form.errors();
@@ -178,11 +179,11 @@ pub fn Settings(props: &SettingsProps) -> Html {
         html! {
             <>
                 <div class="field bot-picker">
-                    <label for="settings-bot">{ "Bot" }</label>
+                    <label for="settings-bot">{ t().bot }</label>
                     <select id="settings-bot" onchange={on_select}>
                         { for current.saved.iter().enumerate().map(|(i, bot)| {
                             let name = if bot.name.is_empty() { bot.id.clone() } else { bot.name.clone() };
-                            let label = if current.bot_dirty(i) { format!("{name} (unsaved)") } else { name };
+                            let label = if current.bot_dirty(i) { fill(t().unsaved_suffix, &[&name]) } else { name };
                             html! { <option value={i.to_string()} selected={i == index}>{ label }</option> }
                         }) }
                     </select>
@@ -196,9 +197,9 @@ pub fn Settings(props: &SettingsProps) -> Html {
         <form class="settings" onsubmit={on_save} novalidate=true>
             <p class="page-lead">
                 if props.is_admin {
-                    { "What visitors see and how handover behaves, per bot. Saved settings reach visitors at once." }
+                    { t().settings_lead_admin }
                 } else {
-                    { "What visitors see and how handover behaves, per bot. Only admins can change these settings." }
+                    { t().settings_lead_agent }
                 }
             </p>
             { bot }
@@ -207,9 +208,9 @@ pub fn Settings(props: &SettingsProps) -> Html {
                 <div class="save-bar">
                     { status }
                     <button type="button" class="btn btn-ghost" onclick={discard}
-                        disabled={!current.dirty() || *save == SaveState::Saving}>{ "Discard" }</button>
+                        disabled={!current.dirty() || *save == SaveState::Saving}>{ t().discard }</button>
                     <button type="submit" class="btn btn-primary"
-                        disabled={!current.dirty() || !current.valid() || *save == SaveState::Saving}>{ "Save" }</button>
+                        disabled={!current.dirty() || !current.valid() || *save == SaveState::Saving}>{ t().save }</button>
                 </div>
             }
         </form>
@@ -225,11 +226,11 @@ async fn save_all(data: &mut Data) -> Result<(), String> {
         }
         let settings = data.forms[i]
             .apply(&data.saved[i])
-            .map_err(|_| "Fix the fields marked in red.".to_owned())?;
+            .map_err(|_| t().fix_red.to_owned())?;
         let name = settings.name.clone();
         let kept = api::save_bot(&settings)
             .await
-            .map_err(|e| format!("{name}: {}", e.message))?;
+            .map_err(|e| fill(t().named_error, &[&name, &e.message]))?;
         data.forms[i] = BotForm::from_settings(&kept);
         data.saved[i] = kept;
     }
@@ -239,7 +240,7 @@ async fn save_all(data: &mut Data) -> Result<(), String> {
         };
         api::save_team_settings(&team)
             .await
-            .map_err(|e| format!("Team: {}", e.message))?;
+            .map_err(|e| fill(t().team_error, &[&e.message]))?;
         data.team_saved = team;
         data.team_form = AutoAwayForm::from_minutes(team.auto_away_minutes);
     }
@@ -260,12 +261,12 @@ fn team_card(current: &Data, readonly: bool, edit: &Edit) -> Html {
     };
     html! {
         <section class="card" aria-labelledby="team-settings-title">
-            <h2 id="team-settings-title" class="card-title">{ "Whole team" }</h2>
-            <Switch id="auto-away" label="Set idle operators to Away" checked={form.on} disabled={readonly}
+            <h2 id="team-settings-title" class="card-title">{ t().whole_team }</h2>
+            <Switch id="auto-away" label={t().auto_away_label} checked={form.on} disabled={readonly}
                 onchange={on_toggle}
-                hint={AttrValue::Static("An Available operator with no activity for this long becomes Away and is not offered new chats.")} />
+                hint={AttrValue::Static(t().auto_away_hint)} />
             if form.on {
-                <TextField id="auto-away-minutes" label="Minutes without activity" kind="number" class="field-short"
+                <TextField id="auto-away-minutes" label={t().minutes_idle} kind="number" class="field-short"
                     value={form.minutes.clone()} oninput={on_minutes} disabled={readonly}
                     error={form.minutes().err()} />
             }
@@ -298,43 +299,43 @@ impl BotFields {
         html! {
             <>
                 <section class="card" aria-labelledby="handover-title">
-                    <h2 id="handover-title" class="card-title">{ "Handover" }</h2>
-                    <Switch id="bot-handover" label="Visitors can ask for a person" checked={f.handover_enabled}
+                    <h2 id="handover-title" class="card-title">{ t().handover }</h2>
+                    <Switch id="bot-handover" label={t().handover_label} checked={f.handover_enabled}
                         disabled={self.readonly} onchange={self.on_handover.clone()}
-                        hint={AttrValue::Static("Off: the bot answers alone and nobody is alerted.")} />
-                    <Switch id="bot-button" label="Show the “talk to a person” button" checked={f.show_button}
+                        hint={AttrValue::Static(t().handover_hint)} />
+                    <Switch id="bot-button" label={t().button_switch} checked={f.show_button}
                         disabled={self.readonly} onchange={self.on_button.clone()}
-                        hint={AttrValue::Static("Off: visitors can still ask in their own words.")} />
-                    <TextField id="bot-label" label="Button label" value={f.button_label.clone()} oninput={self.on_label.clone()}
+                        hint={AttrValue::Static(t().button_switch_hint)} />
+                    <TextField id="bot-label" label={t().button_label} value={f.button_label.clone()} oninput={self.on_label.clone()}
                         disabled={self.readonly} error={self.errors.button_label.clone()}
-                        hint={AttrValue::from(format!("{label_count}/{LABEL_MAX} characters"))} />
-                    <Switch id="bot-human-only" label="Human-only mode" checked={f.human_only}
+                        hint={AttrValue::from(fill(t().characters_count, &[&label_count.to_string(), &LABEL_MAX.to_string()]))} />
+                    <Switch id="bot-human-only" label={t().human_only} checked={f.human_only}
                         disabled={self.readonly} onchange={self.on_human_only.clone()}
-                        hint={AttrValue::Static("The bot stays silent: every chat waits for a person.")} />
-                    <DurationField id="bot-window" label="Response window" value={f.window.clone()}
+                        hint={AttrValue::Static(t().human_only_hint)} />
+                    <DurationField id="bot-window" label={t().response_window} value={f.window.clone()}
                         readonly={self.readonly} error={self.errors.window.clone()} onchange={self.on_window.clone()}
-                        hint={format!("How long a visitor waits for someone to join before the bot takes over again ({} to {}).",
-                            short_duration(WINDOW_SECS.0), short_duration(WINDOW_SECS.1))} />
-                    <TextField id="bot-offline" label="Offline message" multiline=true value={f.offline_message.clone()}
+                        hint={fill(t().response_window_hint,
+                            &[&short_duration(WINDOW_SECS.0), &short_duration(WINDOW_SECS.1)])} />
+                    <TextField id="bot-offline" label={t().offline_message} multiline=true value={f.offline_message.clone()}
                         oninput={self.on_offline.clone()} disabled={self.readonly} error={self.errors.offline_message.clone()}
-                        hint={AttrValue::from(format!("Shown when nobody is available. {offline_count}/{OFFLINE_MAX} characters"))} />
+                        hint={AttrValue::from(fill(t().offline_message_hint, &[&offline_count.to_string(), &OFFLINE_MAX.to_string()]))} />
                 </section>
                 <section class="card" aria-labelledby="operators-title">
-                    <h2 id="operators-title" class="card-title">{ "Operators in this bot's chats" }</h2>
+                    <h2 id="operators-title" class="card-title">{ t().operators_in_chats }</h2>
                     <div class="input-pair">
-                        <TextField id="bot-colour" label="Default colour" value={f.colour.clone()} oninput={self.on_colour.clone()}
+                        <TextField id="bot-colour" label={t().default_colour} value={f.colour.clone()} oninput={self.on_colour.clone()}
                             disabled={self.readonly} error={self.errors.colour.clone()}
-                            hint={AttrValue::Static("#rrggbb, for operators without a colour of their own. Empty: the widget's.")}>
+                            hint={AttrValue::Static(t().bot_colour_hint)}>
                             <Bubble name="A" colour={colour} />
                         </TextField>
-                        <TextField id="bot-avatar" label="Default avatar URL" kind="url" value={f.avatar_url.clone()}
+                        <TextField id="bot-avatar" label={t().default_avatar_url} kind="url" value={f.avatar_url.clone()}
                             oninput={self.on_avatar.clone()} disabled={self.readonly} error={self.errors.avatar_url.clone()}
-                            hint={AttrValue::Static("Optional: an https:// image shown beside operators' replies.")} />
+                            hint={AttrValue::Static(t().default_avatar_hint)} />
                     </div>
-                    <DurationField id="bot-owner-gone" label="Owner-gone grace" value={f.owner_gone.clone()}
+                    <DurationField id="bot-owner-gone" label={t().owner_gone_grace} value={f.owner_gone.clone()}
                         readonly={self.readonly} error={self.errors.owner_gone.clone()} onchange={self.on_owner_gone.clone()}
-                        hint={format!("How long the operator in a chat may be offline while the visitor waits before the chat goes back to Waiting ({} to {}).",
-                            short_duration(OWNER_GONE_SECS.0), short_duration(OWNER_GONE_SECS.1))} />
+                        hint={fill(t().owner_gone_hint,
+                            &[&short_duration(OWNER_GONE_SECS.0), &short_duration(OWNER_GONE_SECS.1)])} />
                 </section>
             </>
         }
@@ -373,9 +374,9 @@ fn DurationField(props: &DurationFieldProps) -> Html {
         <TextField id={props.id.clone()} label={props.label.clone()} kind="number" class="field-short"
             value={props.value.text.clone()} {oninput} disabled={props.readonly} error={props.error.clone()}
             hint={AttrValue::from(props.hint.clone())}>
-            <select aria-label={format!("{} unit", props.label)} onchange={on_unit} disabled={props.readonly}>
+            <select aria-label={fill(t().unit_label, &[&props.label])} onchange={on_unit} disabled={props.readonly}>
                 { for [Unit::Seconds, Unit::Minutes].into_iter().map(|u| html! {
-                    <option value={u.value()} selected={u == props.value.unit}>{ u.value() }</option>
+                    <option value={u.value()} selected={u == props.value.unit}>{ if u == Unit::Seconds { t().unit_seconds } else { t().unit_minutes } }</option>
                 }) }
             </select>
         </TextField>

@@ -11,6 +11,7 @@ use super::ui::{
 use crate::api;
 use crate::components::header::dot_class;
 use crate::format::status_label;
+use crate::i18n::{fill, t};
 use baton_protocol::OperatorProfile;
 use baton_protocol::operator::Role;
 use web_sys::HtmlSelectElement;
@@ -36,9 +37,9 @@ pub struct TeamProps {
 
 fn role_label(role: Role) -> &'static str {
     match role {
-        Role::Admin => "Admin",
-        Role::Agent => "Agent",
-        Role::Unknown => "Other",
+        Role::Admin => t().role_admin,
+        Role::Agent => t().role_agent,
+        Role::Unknown => t().role_other,
     }
 }
 
@@ -66,7 +67,7 @@ pub fn Team(props: &TeamProps) -> Html {
     let list = match &*members {
         Load::Loading => loading(),
         Load::Failed(message) => html! { <LoadFailed message={message.clone()} on_retry={refresh.clone()} /> },
-        Load::Ready(list) if list.is_empty() => html! { <p class="page-note">{ "No teammates yet." }</p> },
+        Load::Ready(list) if list.is_empty() => html! { <p class="page-note">{ t().no_teammates }</p> },
         Load::Ready(list) => html! {
             <ul class="team-list">
                 { for list.iter().map(|m| {
@@ -82,7 +83,7 @@ pub fn Team(props: &TeamProps) -> Html {
                                     Ok(()) => {
                                         row_error.set(None);
                                         refresh.emit(());
-                                        notify.emit(format!("{name} can sign in again."));
+                                        notify.emit(fill(t().can_sign_in_again, &[&name]));
                                     }
                                     Err(e) => row_error.set(Some(e.message)),
                                 }
@@ -94,16 +95,16 @@ pub fn Team(props: &TeamProps) -> Html {
                             <Bubble name={m.name.clone()} colour={m.colour.clone()} />
                             <div class="team-who">
                                 <span class="team-name">
-                                    { m.name.clone() }
-                                    if mine { <span class="tag">{ "You" }</span> }
+                                    <span dir="auto">{ m.name.clone() }</span>
+                                    if mine { <span class="tag">{ t().you }</span> }
                                 </span>
                                 <span class="team-email">{ m.email.clone() }</span>
                             </div>
                             <span class={classes!("tag", (m.role == Role::Admin).then_some("tag-accent"))}>
                                 { role_label(m.role) }
                             </span>
-                            <ul class="chips" aria-label="Bots served">
-                                if m.bots.is_empty() { <li class="chip chip-empty">{ "No bots" }</li> }
+                            <ul class="chips" aria-label={t().bots_served}>
+                                if m.bots.is_empty() { <li class="chip chip-empty">{ t().no_bots }</li> }
                                 { for m.bots.iter().map(|b| html! { <li class="chip">{ bot_name(&bots, b).to_owned() }</li> }) }
                             </ul>
                             <span class="team-status">
@@ -111,22 +112,22 @@ pub fn Team(props: &TeamProps) -> Html {
                                     <span class={classes!("dot", dot_class(m.status))} aria-hidden="true"></span>
                                     { status_label(m.status) }
                                 } else {
-                                    <span class="tag tag-muted">{ "Deactivated" }</span>
+                                    <span class="tag tag-muted">{ t().deactivated }</span>
                                 }
                             </span>
                             if props.is_admin {
                                 <div class="row-actions">
                                     <button type="button" class="btn btn-ghost btn-small" onclick={open(Dialog::Edit(m.clone()))}
-                                        aria-label={format!("Edit {}", m.name)}>{ "Edit" }</button>
+                                        aria-label={fill(t().edit_label, &[&m.name])}>{ t().edit }</button>
                                     <button type="button" class="btn btn-ghost btn-small" onclick={open(Dialog::Password(m.clone()))}
-                                        aria-label={format!("Reset the password of {}", m.name)}>{ "Reset password" }</button>
+                                        aria-label={fill(t().reset_password_of, &[&m.name])}>{ t().reset_password }</button>
                                     if m.active && !mine {
                                         <button type="button" class="btn btn-ghost btn-small btn-danger-text"
                                             onclick={open(Dialog::Deactivate(m.clone()))}
-                                            aria-label={format!("Deactivate {}", m.name)}>{ "Deactivate" }</button>
+                                            aria-label={fill(t().deactivate_label, &[&m.name])}>{ t().deactivate }</button>
                                     } else if !m.active {
                                         <button type="button" class="btn btn-ghost btn-small" onclick={reactivate}
-                                            aria-label={format!("Reactivate {}", m.name)}>{ "Reactivate" }</button>
+                                            aria-label={fill(t().reactivate_label, &[&m.name])}>{ t().reactivate }</button>
                                     }
                                 </div>
                             }
@@ -158,13 +159,13 @@ pub fn Team(props: &TeamProps) -> Html {
             <div class="page-intro">
                 <p class="page-lead">
                     if props.is_admin {
-                        { "Everyone who can sign in to this inbox. Deactivated teammates keep their history but cannot sign in." }
+                        { t().team_lead_admin }
                     } else {
-                        { "Everyone who can sign in to this inbox. Only admins can change the team." }
+                        { t().team_lead_agent }
                     }
                 </p>
                 if props.is_admin {
-                    <button type="button" class="btn btn-primary" onclick={open(Dialog::Add)}>{ "Add teammate" }</button>
+                    <button type="button" class="btn btn-primary" onclick={open(Dialog::Add)}>{ t().add_teammate }</button>
                 }
             </div>
             if let Some(error) = &*row_error {
@@ -197,7 +198,7 @@ struct PasswordFieldProps {
     on_change: Callback<(String, bool)>,
 }
 
-/// A password an admin sets for someone else, with a "Generate" button. A
+/// A password an admin sets for someone else, with a t().generate button. A
 /// generated password is shown (once: it is not kept after the dialog).
 #[component]
 fn PasswordField(props: &PasswordFieldProps) -> Html {
@@ -214,16 +215,16 @@ fn PasswordField(props: &PasswordFieldProps) -> Html {
         })
     };
     let hint = if props.generated {
-        format!("Shown only now: copy it and give it to {} privately.", props.whose)
+        fill(t().shown_only_now, &[&props.whose])
     } else {
-        "At least 8 characters.".to_owned()
+        t().password_rule.to_owned()
     };
     html! {
         <TextField id={props.id.clone()} label={props.label.clone()} value={props.value.clone()} {oninput}
             kind={if props.generated { "text" } else { "password" }} autocomplete="new-password"
             error={props.error.clone()} hint={AttrValue::from(hint)}
             class={classes!(props.generated.then_some("field-generated"))}>
-            <button type="button" class="btn btn-secondary" onclick={generate}>{ "Generate" }</button>
+            <button type="button" class="btn btn-secondary" onclick={generate}>{ t().generate }</button>
         </TextField>
     }
 }
@@ -289,11 +290,11 @@ fn MemberDialog(props: &MemberDialogProps) -> Html {
                                 password,
                             })
                             .await?;
-                            format!("{} was added to the team.", member.name)
+                            fill(t().member_added, &[&member.name])
                         }
                         Some(id) => {
                             let member = api::change_member(id, &MemberChange { name, role, bots }).await?;
-                            format!("{} was updated.", member.name)
+                            fill(t().member_updated, &[&member.name])
                         }
                     })
                 },
@@ -302,8 +303,8 @@ fn MemberDialog(props: &MemberDialogProps) -> Html {
         })
     };
     let title = match &props.member {
-        None => "Add teammate".to_owned(),
-        Some(m) => format!("Edit {}", m.name),
+        None => t().add_teammate.to_owned(),
+        Some(m) => fill(t().edit_label, &[&m.name]),
     };
     // The server's word on the address goes next to the field.
     let taken = request.message_if("email_taken");
@@ -312,26 +313,26 @@ fn MemberDialog(props: &MemberDialogProps) -> Html {
         <Modal id="member-dialog" title={title} on_close={props.on_cancel.clone()}>
             <form {onsubmit} novalidate=true>
                 if adding {
-                    <TextField id="member-email" label="Email" value={(*email).clone()} oninput={setter(&email)}
+                    <TextField id="member-email" label={t().email} value={(*email).clone()} oninput={setter(&email)}
                         kind="email" autocomplete="off" autofocus=true error={show(email_error).or(taken)} />
                 } else {
                     <p class="dialog-text">{ props.member.as_ref().map(|m| m.email.clone()).unwrap_or_default() }</p>
                 }
-                <TextField id="member-name" label="Display name" value={(*name).clone()} oninput={setter(&name)}
+                <TextField id="member-name" label={t().display_name} value={(*name).clone()} oninput={setter(&name)}
                     autofocus={!adding} error={show(name_error)}
-                    hint={AttrValue::Static("Visitors see this name when they join a chat.")} />
+                    hint={AttrValue::Static(t().display_name_team_hint)} />
                 <div class="field">
-                    <label for="member-role">{ "Role" }</label>
+                    <label for="member-role">{ t().role }</label>
                     <select id="member-role" onchange={on_role} aria-describedby="member-role-hint">
-                        <option value="agent" selected={*role != Role::Admin}>{ "Agent" }</option>
-                        <option value="admin" selected={*role == Role::Admin}>{ "Admin" }</option>
+                        <option value="agent" selected={*role != Role::Admin}>{ t().role_agent }</option>
+                        <option value="admin" selected={*role == Role::Admin}>{ t().role_admin }</option>
                     </select>
-                    <p class="field-hint" id="member-role-hint">{ "Admins also manage the team, settings and notifications." }</p>
+                    <p class="field-hint" id="member-role-hint">{ t().role_hint }</p>
                 </div>
                 <fieldset class="field checks">
-                    <legend>{ "Bots they serve" }</legend>
+                    <legend>{ t().bots_they_serve }</legend>
                     if props.bots.is_empty() {
-                        <p class="field-hint">{ "No bots to choose from." }</p>
+                        <p class="field-hint">{ t().no_bots_to_choose }</p>
                     }
                     { for props.bots.iter().map(|(id, label)| {
                         let checked = bots.contains(id);
@@ -353,11 +354,11 @@ fn MemberDialog(props: &MemberDialogProps) -> Html {
                     }) }
                 </fieldset>
                 if adding {
-                    <PasswordField id="member-password" label="Initial password" value={password.0.clone()}
+                    <PasswordField id="member-password" label={t().initial_password} value={password.0.clone()}
                         generated={password.1} whose={if name.trim().is_empty() { "them".to_owned() } else { name.trim().to_owned() }}
                         error={show(password_error)} on_change={on_password} />
                 }
-                { form_foot(request.message("email_taken"), if adding { "Add teammate" } else { "Save changes" }, *request.busy, &props.on_cancel) }
+                { form_foot(request.message("email_taken"), if adding { t().add_teammate } else { t().save_changes }, *request.busy, &props.on_cancel) }
             </form>
         </Modal>
     }
@@ -398,20 +399,20 @@ fn PasswordDialog(props: &MemberActionProps) -> Html {
             request.run(
                 async move {
                     api::reset_password(&id, chosen).await?;
-                    Ok(format!("{name}'s password was reset; they were signed out everywhere."))
+                    Ok(fill(t().password_was_reset, &[&name]))
                 },
                 on_done.clone(),
             );
         })
     };
     html! {
-        <Modal id="password-dialog" title={format!("Reset {}'s password", props.member.name)}
-            text={AttrValue::from("They are signed out on every device and sign in again with the new password.")}
+        <Modal id="password-dialog" title={fill(t().reset_password_title, &[&props.member.name])}
+            text={AttrValue::from(t().reset_password_text)}
             on_close={props.on_cancel.clone()}>
             <form {onsubmit} novalidate=true>
-                <PasswordField id="reset-password" label="New password" value={password.0.clone()} generated={password.1}
+                <PasswordField id="reset-password" label={t().new_password} value={password.0.clone()} generated={password.1}
                     whose={props.member.name.clone()} error={error.filter(|_| *tried)} {on_change} />
-                { form_foot(request.message(""), "Reset password", *request.busy, &props.on_cancel) }
+                { form_foot(request.message(""), t().reset_password, *request.busy, &props.on_cancel) }
             </form>
         </Modal>
     }
@@ -428,20 +429,16 @@ fn DeactivateDialog(props: &MemberActionProps) -> Html {
             request.run(
                 async move {
                     api::set_active(&id, false).await?;
-                    Ok(format!("{name} was deactivated; their open chats are back in Waiting."))
+                    Ok(fill(t().member_deactivated, &[&name]))
                 },
                 on_done.clone(),
             );
         })
     };
-    let text = format!(
-        "{} ({}) is signed out at once and can no longer sign in. Their open chats go back to Waiting \
-         for the rest of the team. You can reactivate them later.",
-        m.name, m.email
-    );
+    let text = fill(t().deactivate_text, &[&m.name, &m.email]);
     html! {
-        <ConfirmDialog id="deactivate-dialog" title={format!("Deactivate {}?", m.name)} text={text}
-            confirm={format!("Deactivate {}", m.name)} busy={*request.busy} error={request.message("")}
+        <ConfirmDialog id="deactivate-dialog" title={fill(t().deactivate_title, &[&m.name])} text={text}
+            confirm={fill(t().deactivate_label, &[&m.name])} busy={*request.busy} error={request.message("")}
             {on_confirm} on_cancel={props.on_cancel.clone()} />
     }
 }

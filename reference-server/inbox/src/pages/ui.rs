@@ -7,6 +7,7 @@ pub use super::dialog::{ConfirmDialog, Modal, form_foot};
 pub use super::hooks::{Load, Loaded, use_dialogs, use_load, use_request};
 
 use super::forms::{self, is_hex_colour};
+use crate::i18n::{fill, t};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -82,14 +83,14 @@ pub fn TextField(props: &TextFieldProps) -> Html {
     let autofocus = props.autofocus.then_some(AttrValue::Static("true"));
     let control = if props.multiline {
         html! {
-            <textarea id={id.clone()} rows="3" value={props.value.clone()} {oninput}
+            <textarea id={id.clone()} rows="3" dir="auto" value={props.value.clone()} {oninput}
                 disabled={props.disabled} readonly={props.readonly}
                 aria-invalid={invalid.to_string()} aria-describedby={describedby}
                 data-autofocus={autofocus} />
         }
     } else {
         html! {
-            <input id={id.clone()} type={props.kind.clone()} value={props.value.clone()} {oninput}
+            <input id={id.clone()} type={props.kind.clone()} dir="auto" value={props.value.clone()} {oninput}
                 autocomplete={props.autocomplete.clone()} spellcheck="false"
                 disabled={props.disabled} readonly={props.readonly}
                 aria-invalid={invalid.to_string()} aria-describedby={describedby}
@@ -207,7 +208,7 @@ pub fn Swatch(props: &SwatchProps) -> Html {
     };
     html! {
         <button type="button" ref={node} class="swatch" aria-pressed={props.selected.to_string()}
-            aria-label={format!("Colour {}", props.colour)} title={props.colour.clone()}
+            aria-label={fill(t().colour_label, &[&props.colour])} title={props.colour.clone()}
             disabled={props.disabled} {onclick}></button>
     }
 }
@@ -227,9 +228,9 @@ pub fn LoadFailed(props: &LoadFailedProps) -> Html {
     };
     html! {
         <div class="page-state" role="alert">
-            <p class="page-state-title">{ "Could not load this page" }</p>
+            <p class="page-state-title">{ t().page_load_failed }</p>
             <p class="page-state-text">{ props.message.clone() }</p>
-            <button type="button" class="btn btn-secondary" {onclick}>{ "Try again" }</button>
+            <button type="button" class="btn btn-secondary" {onclick}>{ t().try_again }</button>
         </div>
     }
 }
@@ -239,7 +240,7 @@ pub fn loading() -> Html {
     html! {
         <div class="page-state" aria-busy="true">
             <div class="spinner" aria-hidden="true"></div>
-            <p class="page-state-text">{ "Loading…" }</p>
+            <p class="page-state-text">{ t().loading }</p>
         </div>
     }
 }

@@ -7,6 +7,7 @@ use super::channels::NotificationCenter;
 use super::profile::Profile;
 use super::settings::Settings;
 use super::team::Team;
+use crate::i18n::t;
 use baton_protocol::OperatorProfile;
 use yew::prelude::*;
 
@@ -37,7 +38,7 @@ pub fn PageView(props: &PageViewProps) -> Html {
             html! { <NotificationCenter on_notify={props.on_notify.clone()} /> }
         }
         Page::NotificationCenter => html! {
-            <p class="page-note">{ "Only admins manage the team's notification channels." }</p>
+            <p class="page-note">{ t().admins_only_channels }</p>
         },
         Page::MyNotifications => html! { <MyNotifications /> },
     };
