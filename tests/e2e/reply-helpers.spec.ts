@@ -230,9 +230,13 @@ test('team and personal saved replies, Suggest, Translate, Join name and drafts'
     await dana.setViewportSize({ width: 375, height: 740 });
     await shot(dana, 'translated-exchange-375');
     await dana.setViewportSize({ width: 1280, height: 720 });
-    // After a reload too (the panel reopens by itself): the replayed log
-    // carries the translation only, though the original is stored with it.
+    // After a reload too: the replayed log carries the translation only,
+    // though the original is stored with it. (A returning visitor's widget
+    // may come back closed: open it if so.)
     await lena.reload();
+    const openChat = lena.getByRole('button', { name: 'Open chat' });
+    await expect(openChat.or(lenaWidget.getByRole('dialog'))).toBeVisible();
+    if (await openChat.isVisible()) await openChat.click();
     await expect(operatorMessage(lenaWidget, theirs)).toBeVisible();
     await expect(lenaWidget).not.toContainText(mine);
     expect(lenaFrames.filter((f) => f.includes(mine) || f.includes('"original"'))).toEqual([]);
