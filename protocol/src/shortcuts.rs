@@ -83,7 +83,7 @@ pub fn is_shadowed(all: &[Shortcut], shortcut: &Shortcut) -> bool {
 /// personal one shadows, by trigger (personal first on equal triggers).
 pub fn usable(all: &[Shortcut]) -> Vec<&Shortcut> {
     let mut usable: Vec<&Shortcut> = all.iter().filter(|s| !is_shadowed(all, s)).collect();
-    usable.sort_by(|a, b| (a.trigger.to_lowercase(), a.scope).cmp(&(b.trigger.to_lowercase(), b.scope)));
+    usable.sort_by_key(|s| (s.trigger.to_lowercase(), s.scope));
     usable
 }
 
