@@ -283,3 +283,16 @@ async fn suggest_is_limited_to_ten_a_minute_per_operator() {
     assert_ne!(other.status(), reqwest::StatusCode::TOO_MANY_REQUESTS);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn translate_without_an_endpoint_says_it_is_not_set_up() {
+    let server = Server::start().await;
+    let body = serde_json::json!({"text": "Hallo", "target": "en"});
+    let (status, answer) = server
+        .call("op-b", reqwest::Method::POST, "/api/translate", Some(body), None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
+    assert_eq!(answer["error"], "translation_not_configured", "{answer}");
+    assert!(answer["message"].as_str().unwrap().contains("LibreTranslate"), "{answer}");
+    server.stop().await;
+}
