@@ -293,6 +293,9 @@ async fn translate_without_an_endpoint_says_it_is_not_set_up() {
         .await;
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
     assert_eq!(answer["error"], "translation_not_configured", "{answer}");
-    assert!(answer["message"].as_str().unwrap().contains("LibreTranslate"), "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains("LibreTranslate"),
+        "{answer}"
+    );
     server.stop().await;
 }
