@@ -25,6 +25,7 @@ pub mod markup;
 pub mod operator;
 pub mod presence;
 pub mod receipts;
+pub mod shortcuts;
 pub mod time;
 pub mod visitor;
 

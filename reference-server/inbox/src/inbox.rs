@@ -425,11 +425,12 @@ pub fn Inbox(props: &InboxProps) -> Html {
             };
             let on_send = {
                 let (submit, dispatcher, conversation) = (submit.clone(), state.dispatcher(), conversation.clone());
-                Callback::from(move |text: String| {
+                Callback::from(move |(text, original): (String, Option<String>)| {
                     let pending = PendingMessage {
                         client_msg_id: new_client_msg_id(),
                         conversation: conversation.clone(),
                         text,
+                        original,
                         failed: None,
                     };
                     dispatcher.dispatch(Action::Sending(pending.clone()));
@@ -438,6 +439,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                         conversation: pending.conversation,
                         client_msg_id: pending.client_msg_id,
                         text: pending.text,
+                        original: pending.original,
                     });
                 })
             };
@@ -485,7 +487,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                     {on_join} {on_take_over} {on_transfer} {on_leave} {on_resolve}
                     {on_send} {on_typing} {on_discard} {on_close}
                     notes={open.notes.clone()} pending_notes={state.pending_notes_here()} {on_add_note} {on_discard_note}
-                    shortcuts={state.shortcuts.clone()} shortcut_busy={state.shortcut_busy()}
+                    shortcuts={state.shortcuts.clone()} shortcut_busy={state.shortcut_busy()} {is_admin}
                     shortcut_error={state.shortcut_error().map(str::to_owned)}
                     on_save_shortcut={on_save_shortcut.clone()} on_delete_shortcut={on_delete_shortcut.clone()}
                     on_shortcuts_closed={on_shortcuts_closed.clone()} />

@@ -16,6 +16,7 @@
 //! - `app`, `inbox`, `components` — the Yew UI; components take props and
 //!   callbacks only.
 
+pub mod compose;
 pub mod format;
 pub mod i18n;
 pub mod keys;

@@ -11,6 +11,7 @@ pub mod help;
 pub mod language;
 pub mod message_log;
 pub mod notes;
+pub mod reply_tools;
 pub mod saved_replies;
 pub mod sidebar;
 pub mod sign_in;

@@ -69,6 +69,7 @@ fn message(seq: u64, text: &str, client_msg_id: Option<&str>) -> ConversationEve
             text: text.into(),
             client_msg_id: client_msg_id.map(ClientMsgId::from),
             offer_human: false,
+            original: None,
         },
     }
 }
@@ -255,6 +256,7 @@ fn a_pending_reply_settles_when_its_event_arrives() {
         conversation: "a".into(),
         text: "on it".into(),
         failed: None,
+        original: None,
     }));
     assert_eq!(state.pending_here().len(), 1);
     state.apply(event("a", message(3, "on it", Some("op-1"))));
@@ -270,6 +272,7 @@ fn an_error_marks_its_reply_failed_and_shows_a_toast() {
         conversation: "a".into(),
         text: "hello?".into(),
         failed: None,
+        original: None,
     }));
     let error = ErrorBody::new(ErrorCode::Conflict, "join the chat before replying").for_msg(Some("op-2".into()));
     state.apply(Action::Frame(ServerToOperator::Error(error)));
@@ -315,6 +318,7 @@ fn operator_message(seq: u64, text: &str, operator: &str) -> ConversationEvent {
             text: text.into(),
             client_msg_id: None,
             offer_human: false,
+            original: None,
         },
     }
 }
