@@ -1,5 +1,5 @@
 //! The raw baseline for `cargo xtask bench`: the least a WebSocket server on
-//! the same stack (axum + tokio, TCP_NODELAY) can do, with no app logic, so
+//! the same stack (axum + tokio, TCP_NODELAY, Baton's socket buffer sizes) can do, with no app logic, so
 //! the benchmark can say how far Baton is from the floor.
 //!
 //! `GET /ws?id=N` opens a socket registered under `N` (`id` is optional).
@@ -47,7 +47,12 @@ async fn main() -> std::io::Result<()> {
 }
 
 async fn upgrade(ws: WebSocketUpgrade, Query(params): Query<Params>, State(registry): State<Registry>) -> Response {
-    ws.on_upgrade(move |socket| serve(socket, params.id, registry))
+    // The same buffer sizes as Baton's sockets (reference-server/src/socket.rs):
+    // tungstenite's defaults (128 KiB each way) would cost ~134 KB of RSS per
+    // socket and make the baseline a straw man.
+    ws.read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
+        .on_upgrade(move |socket| serve(socket, params.id, registry))
 }
 
 async fn serve(socket: WebSocket, id: Option<u64>, registry: Registry) {

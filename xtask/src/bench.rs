@@ -32,6 +32,7 @@ pub struct Options {
     idle_window_secs: f64,
     widget_runs: usize,
     widget: bool,
+    widget_only: bool,
     memory_only: bool,
 }
 
@@ -47,6 +48,7 @@ impl Options {
             idle_window_secs: 5.0,
             widget_runs: 5,
             widget: true,
+            widget_only: false,
             memory_only: false,
         };
         if args.iter().any(|a| a == "--quick") {
@@ -69,6 +71,7 @@ impl Options {
             match flag.as_str() {
                 "--quick" => {}
                 "--no-widget" => o.widget = false,
+                "--widget-only" => o.widget_only = true,
                 "--memory-only" => o.memory_only = true,
                 "--idle" | "--count" => o.idle = value()?.parse().map_err(bad)?,
                 "--inflight" => o.inflight = value()?.parse().map_err(bad)?,
@@ -93,6 +96,8 @@ impl Options {
 /// Everything measured of one server.
 #[derive(Debug, Default)]
 struct Measured {
+    /// Idle visitors already connected when `rss_before_kib` was read.
+    warm: usize,
     rss_before_kib: u64,
     rss_after_kib: u64,
     idle_cpu_percent: f64,
@@ -148,6 +153,8 @@ pub fn conns(args: &[String]) -> Result {
 
 pub fn bench(args: &[String]) -> Result {
     let o = Options::parse(args)?;
+    // The same build as a full run (the examples' dev-dependencies change
+    // tokio's features, so building less would rebuild everything).
     run(cargo().args([
         "build",
         "--profile",
@@ -161,6 +168,12 @@ pub fn bench(args: &[String]) -> Result {
         "--example",
         "raw_echo",
     ]))?;
+    if o.widget_only {
+        let text = widget::measure(o.widget_runs)?.rows();
+        let text = summary::table("cargo xtask bench --widget-only", &text, &[]);
+        println!("\n{text}");
+        return Ok(());
+    }
     println!("\nBaton ({} idle visitors)…", o.idle);
     let baton = measure(true, &o)?;
     println!("\nRaw echo ({} idle visitors)…", o.idle);
@@ -223,11 +236,16 @@ fn measure(baton: bool, o: &Options) -> Result<Measured> {
         ..Measured::default()
     };
     let rates: Vec<String> = o.rates.iter().map(u64::to_string).collect();
+    // RSS per visitor is measured from a warm server: after the first tenth
+    // of the idle visitors (whole batches of 250), not from the empty process.
+    let warm = (o.idle / 10 / 250 * 250).max(250);
+    let warm = if warm < o.idle { warm } else { 0 };
     let client_args = [
         ("--kind", if baton { "baton".into() } else { "raw".into() }),
         ("--addr", format!("127.0.0.1:{port}")),
         ("--origin", ORIGIN.into()),
         ("--idle", o.idle.to_string()),
+        ("--warm", warm.to_string()),
         ("--inflight", o.inflight.to_string()),
         ("--closed-secs", o.closed_secs.to_string()),
         ("--rates", rates.join(",")),
@@ -247,8 +265,19 @@ fn measure(baton: bool, o: &Options) -> Result<Measured> {
     );
     let mut stdin = client.0.stdin.take().ok_or("no client stdin")?;
     let mut lines = BufReader::new(client.0.stdout.take().ok_or("no client stdout")?).lines();
+    m.warm = warm;
+    let mut paused = Duration::ZERO;
+    if warm > 0 {
+        next_line(&mut lines, "warm")?;
+        let pause = Instant::now();
+        std::thread::sleep(Duration::from_secs(1));
+        m.rss_before_kib = procfs::rss_kib(pid)?;
+        stdin.write_all(b"go\n").map_err(|e| e.to_string())?;
+        stdin.flush().map_err(|e| e.to_string())?;
+        paused = pause.elapsed();
+    }
     next_line(&mut lines, "ready")?;
-    m.connect_secs = started.elapsed().as_secs_f64();
+    m.connect_secs = (started.elapsed() - paused).as_secs_f64();
     std::thread::sleep(Duration::from_secs(2));
     m.rss_after_kib = procfs::rss_kib(pid)?;
     let ticks = procfs::cpu_ticks(pid)?;
@@ -294,8 +323,9 @@ fn next_line(lines: &mut Lines<BufReader<ChildStdout>>, prefix: &str) -> Result<
 }
 
 fn report(o: &Options, b: &Measured, r: &Measured, widget: Option<&widget::Figures>) -> String {
-    let per_visitor = |m: &Measured| (m.rss_after_kib.saturating_sub(m.rss_before_kib)) as f64 * 1024.0 / o.idle as f64;
-    let cpu_per_k = |m: &Measured| m.idle_cpu_percent / o.idle as f64 * 1000.0;
+    let per_visitor = |m: &Measured| {
+        (m.rss_after_kib.saturating_sub(m.rss_before_kib)) as f64 * 1024.0 / (o.idle - m.warm).max(1) as f64
+    };
     let mut rows = vec![
         Row::new(
             "RSS per idle visitor (bytes)",
@@ -304,10 +334,10 @@ fn report(o: &Options, b: &Measured, r: &Measured, widget: Option<&widget::Figur
             0,
         ),
         Row::new(
-            "CPU at idle, % of a core per 1,000",
-            Some(cpu_per_k(b)),
-            Some(cpu_per_k(r)),
-            3,
+            format!("CPU at idle with {} visitors (% of a core)", o.idle),
+            Some(b.idle_cpu_percent),
+            Some(r.idle_cpu_percent),
+            2,
         ),
         Row::new(
             format!("connect+welcome {} visitors (s)", o.idle),
@@ -365,7 +395,7 @@ fn report(o: &Options, b: &Measured, r: &Measured, widget: Option<&widget::Figur
     }
     let title = format!(
         "cargo xtask bench: Baton vs raw axum/tokio echo, same load client, one run\n\
-         ({} idle visitors; closed loop {} s; open loop {} s per rate to {} visitors; idle CPU over {} s)",
+         ({} idle visitors, RSS per visitor counted after the first 10%; closed loop {} s; open loop {} s per rate to {} visitors; idle CPU over {} s)",
         o.idle, o.closed_secs, o.phase_secs, o.targets, o.idle_window_secs
     );
     let sections: Vec<(String, Vec<String>)> = b

@@ -2,7 +2,8 @@
 //! raw echo baseline (`examples/raw_echo.rs`), as a separate process from
 //! the server (one process may hold at most 20,000 open files here).
 //!
-//! It connects `--idle` visitors and prints `ready …`; then, each time a
+//! It connects `--idle` visitors (pausing after `--warm` of them with a
+//! `warm …` line until a line arrives on stdin) and prints `ready …`; then, each time a
 //! line arrives on stdin, it runs the next phase and prints one
 //! `result key=value …` line: first the closed loop (`--inflight` visitors
 //! each waiting for its ack, `--closed-secs`), then one open-loop phase per
@@ -27,6 +28,8 @@ use target::{Result, Target};
 struct Args {
     target: Target,
     idle: usize,
+    /// Stop after this many idle visitors (a multiple of 250) until told to go on.
+    warm: usize,
     inflight: usize,
     closed_secs: f64,
     rates: Vec<u64>,
@@ -58,6 +61,7 @@ fn args() -> Result<Args> {
             bot: arg("--bot").unwrap_or_else(|| "demo".into()),
         },
         idle: num("--idle", 15_000.0)? as usize,
+        warm: num("--warm", 0.0)? as usize,
         inflight: num("--inflight", 32.0)? as usize,
         closed_secs: num("--closed-secs", 10.0)?,
         rates: rates
@@ -91,7 +95,15 @@ async fn run() -> Result<()> {
     let started = Instant::now();
     let mut idle = Vec::with_capacity(args.idle);
     let ids: Vec<u64> = (0..args.idle as u64).collect();
-    for batch in ids.chunks(250) {
+    for (i, batch) in ids.chunks(250).enumerate() {
+        if args.warm > 0 && i * 250 == args.warm {
+            // The xtask reads RSS here: what the first visitors cost once
+            // (runtime threads' allocator arenas, buffers) is not per visitor.
+            println!("warm idle={}", idle.len());
+            if !go() {
+                return Ok(());
+            }
+        }
         let connects = batch.iter().map(|&id| target.visitor(id));
         for v in futures::future::join_all(connects).await {
             idle.push(v?.ws);
