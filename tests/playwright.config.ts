@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 const port = Number(process.env.BATON_E2E_PORT ?? 18080);
 const dataDir = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
+// A stub LibreTranslate (translate-stub.mjs) for the inbox's Translate.
+const translatePort = Number(process.env.BATON_TRANSLATE_STUB_PORT ?? port + 1000);
 // Cargo's target directory (xtask passes it: CARGO_TARGET_DIR may move it).
 const target = process.env.BATON_TARGET_DIR ?? '../target';
 
@@ -39,14 +41,24 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },
-  webServer: {
-    command:
-      `${target}/debug/baton-server --demo --config ../demo/baton.toml --listen 127.0.0.1:${port} --data-dir ${dataDir} ` +
-      `--web-dir ${target}/web --site-dir ../demo/site`,
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `node translate-stub.mjs ${translatePort}`,
+      url: `http://127.0.0.1:${translatePort}/`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command:
+        `${target}/debug/baton-server --demo --config ../demo/baton.toml --listen 127.0.0.1:${port} --data-dir ${dataDir} ` +
+        `--web-dir ${target}/web --site-dir ../demo/site --translate-url http://127.0.0.1:${translatePort}`,
+      url: `http://127.0.0.1:${port}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -30,6 +30,8 @@ pub enum Input {
         operator: OperatorId,
         id: ClientMsgId,
         text: String,
+        /// The operator's text before translation (operators only).
+        original: Option<String>,
     },
     /// `Join`, `TakeOver`, `Transfer`, `Leave` or `Resolve`.
     OperatorIntent {
@@ -154,7 +156,12 @@ impl ConversationCore {
     pub fn handle(&mut self, input: Input, facts: Facts) -> Outcome {
         match input {
             Input::VisitorMessage { id, text } => self.message(id, text, facts, None),
-            Input::OperatorMessage { operator, id, text } => self.message(id, text, facts, Some(operator)),
+            Input::OperatorMessage {
+                operator,
+                id,
+                text,
+                original,
+            } => self.message(id, text, facts, Some((operator, original))),
             Input::VisitorIntent { id, intent } | Input::OperatorIntent { id, intent } => {
                 if let Some(seq) = self.seen.get(&id) {
                     return Outcome {
@@ -204,6 +211,7 @@ impl ConversationCore {
                     text,
                     client_msg_id: None,
                     offer_human,
+                    original: None,
                 };
                 self.append(vec![body], None, facts.now)
             }
@@ -242,7 +250,15 @@ impl ConversationCore {
         }
     }
 
-    fn message(&mut self, id: ClientMsgId, text: String, facts: Facts, operator: Option<OperatorId>) -> Outcome {
+    /// A chat message; `operator` is the author and the text they wrote
+    /// before translation, or `None` for the visitor.
+    fn message(
+        &mut self,
+        id: ClientMsgId,
+        text: String,
+        facts: Facts,
+        operator: Option<(OperatorId, Option<String>)>,
+    ) -> Outcome {
         if let Some(seq) = self.seen.get(&id) {
             return Outcome {
                 reply: Some(Reply::Ack { id, seq: *seq }),
@@ -261,7 +277,16 @@ impl ConversationCore {
         if text.is_empty() {
             return refuse(ErrorCode::BadFrame, "a message needs some text".into(), None);
         }
-        if text.chars().count() > MAX_MESSAGE_CHARS {
+        let (operator, original) = match operator {
+            Some((op, original)) => (Some(op), original),
+            None => (None, None),
+        };
+        // An original equal to the text (or blank) says nothing.
+        let original = original
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty() && o != text);
+        let too_long = |t: &str| t.chars().count() > MAX_MESSAGE_CHARS;
+        if too_long(text) || original.as_deref().is_some_and(too_long) {
             return refuse(
                 ErrorCode::TooLarge,
                 format!("messages are limited to {MAX_MESSAGE_CHARS} characters"),
@@ -285,6 +310,7 @@ impl ConversationCore {
             text: text.to_owned(),
             client_msg_id: Some(id.clone()),
             offer_human: false,
+            original,
         };
         let mut bodies = vec![body];
         if is_visitor

@@ -66,6 +66,12 @@ pub enum EventBody {
         /// A bot reply that offers the visitor a human inline.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         offer_human: bool,
+        /// Operators only: what the operator wrote before it was translated
+        /// into the visitor's language (`text` is what the visitor got).
+        /// Servers strip it from every frame to a visitor
+        /// ([`ConversationEvent::for_visitor`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        original: Option<String>,
     },
     /// The visitor asked for a person; operators have until `deadline`.
     HelpRequested { deadline: Timestamp },
@@ -124,6 +130,17 @@ pub enum OwnerGoneReason {
     #[cfg_attr(feature = "schema", schemars(skip))]
     #[cfg_attr(feature = "ts", ts(skip))]
     Unknown,
+}
+
+impl ConversationEvent {
+    /// The event as a visitor may see it: without the operators-only
+    /// `original` of a translated operator message.
+    pub fn for_visitor(mut self) -> ConversationEvent {
+        if let EventBody::Message { original, .. } = &mut self.body {
+            *original = None;
+        }
+        self
+    }
 }
 
 impl EventBody {

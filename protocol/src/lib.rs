@@ -21,9 +21,11 @@ pub mod ids;
 #[cfg(feature = "lean")]
 pub mod lean;
 pub mod link;
+pub mod markup;
 pub mod operator;
 pub mod presence;
 pub mod receipts;
+pub mod shortcuts;
 pub mod time;
 pub mod visitor;
 

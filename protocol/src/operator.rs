@@ -11,6 +11,8 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use crate::shortcuts::{Shortcut, ShortcutDraft, ShortcutId, ShortcutScope};
+
 /// An operator's availability. Only the operator can make themselves
 /// Available; the default after sign-in is Offline.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -110,7 +112,13 @@ pub enum OperatorToServer {
     Send {
         conversation: ConversationId,
         client_msg_id: ClientMsgId,
+        /// What the visitor receives.
         text: String,
+        /// When `text` is a translation: what the operator wrote. Stored
+        /// with the message and shown to operators only; never sent to the
+        /// visitor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        original: Option<String>,
     },
     /// An internal note: visible to operators only, never to the visitor.
     AddNote {
@@ -496,31 +504,4 @@ pub struct Note {
     pub author: OperatorProfile,
     pub text: String,
     pub at: Timestamp,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(transparent)]
-pub struct ShortcutId(pub String);
-
-/// A saved reply, inserted by typing `/trigger` in the composer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct Shortcut {
-    pub id: ShortcutId,
-    /// Without the slash, e.g. `returns`.
-    pub trigger: String,
-    pub text: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ShortcutDraft {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<ShortcutId>,
-    pub trigger: String,
-    pub text: String,
 }

@@ -202,3 +202,23 @@ pub struct HistoryPage {
     /// Older events exist before `events[0]`.
     pub has_more: bool,
 }
+
+impl ServerToVisitor {
+    /// The frame with every operators-only field removed (the `original` of
+    /// a translated operator message, §3.1): what a server sends a visitor.
+    pub fn for_visitor(self) -> ServerToVisitor {
+        let strip = |events: Vec<ConversationEvent>| events.into_iter().map(ConversationEvent::for_visitor).collect();
+        match self {
+            ServerToVisitor::Event(event) => ServerToVisitor::Event(event.for_visitor()),
+            ServerToVisitor::History(page) => ServerToVisitor::History(HistoryPage {
+                events: strip(page.events),
+                ..page
+            }),
+            ServerToVisitor::Welcome(welcome) => ServerToVisitor::Welcome(VisitorWelcome {
+                replay: strip(welcome.replay),
+                ..welcome
+            }),
+            other => other,
+        }
+    }
+}

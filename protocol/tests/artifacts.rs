@@ -9,6 +9,7 @@
 mod support;
 
 use baton_protocol::handover::BotMode;
+use baton_protocol::markup::Block;
 use baton_protocol::operator::{OperatorToServer, ServerToOperator};
 use baton_protocol::receipts::DeliveryStatus;
 use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
@@ -91,14 +92,16 @@ fn typescript() -> String {
         seen: HashSet::new(),
         decls: BTreeMap::new(),
     };
-    // The four frame enums reach every wire type; the two others are shared
-    // vocabulary a client needs (message status, bot settings).
+    // The four frame enums reach every wire type; the others are shared
+    // vocabulary a client needs (message status, bot settings, the markup
+    // tree of a message's text, PROTOCOL.md §11).
     all.visit::<VisitorToServer>();
     all.visit::<ServerToVisitor>();
     all.visit::<OperatorToServer>();
     all.visit::<ServerToOperator>();
     all.visit::<DeliveryStatus>();
     all.visit::<BotMode>();
+    all.visit::<Block>();
     let mut out = String::from(TS_HEADER);
     for decl in all.decls.values() {
         out.push('\n');

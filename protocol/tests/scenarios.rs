@@ -167,7 +167,12 @@ impl From<InputSpec> for Input {
                 id,
                 intent: intent.into(),
             },
-            InputSpec::OperatorMessage { operator, id, text } => Input::OperatorMessage { operator, id, text },
+            InputSpec::OperatorMessage { operator, id, text } => Input::OperatorMessage {
+                operator,
+                id,
+                text,
+                original: None,
+            },
             InputSpec::OperatorIntent { id, intent } => Input::OperatorIntent {
                 id,
                 intent: intent.into(),

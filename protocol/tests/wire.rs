@@ -51,6 +51,7 @@ fn visitor_frames_round_trip() {
             text: "Hello".into(),
             client_msg_id: None,
             offer_human: false,
+            original: None,
         },
     }));
     round_trip(ServerToVisitor::Ack {

@@ -72,6 +72,12 @@ offline_message: string,
  */
 show_button?: boolean, };
 
+/**
+ * A paragraph or a list. Blocks are separated by blank lines or by a change
+ * between paragraph lines, bullet items and numbered items.
+ */
+export type Block = { "type": "paragraph", children: Array<Inline>, } | { "type": "bullets", items: Array<Array<Inline>>, } | { "type": "numbered", start: number, items: Array<Array<Inline>>, };
+
 export type BotCount = { bot: BotId, available: number, total: number, };
 
 /**
@@ -184,7 +190,14 @@ export type EventBody = { "type": "message", author: Author, text: string, clien
 /**
  * A bot reply that offers the visitor a human inline.
  */
-offer_human?: boolean, } | { "type": "help_requested", deadline: Timestamp, } | { "type": "request_cancelled" } | { "type": "request_lapsed" } | { "type": "operator_joined", operator: OperatorProfile, } | { "type": "operator_took_over", operator: OperatorProfile, previous: OperatorProfile, } | { "type": "transferred", from: OperatorProfile, to: OperatorProfile, } | { "type": "operator_left", operator: OperatorProfile, } | { "type": "visitor_ended_human", operator: OperatorProfile, } | { "type": "owner_gone", operator: OperatorProfile, deadline: Timestamp, reason: OwnerGoneReason, } | { "type": "resolved", by?: OperatorProfile | null, };
+offer_human?: boolean, 
+/**
+ * Operators only: what the operator wrote before it was translated
+ * into the visitor's language (`text` is what the visitor got).
+ * Servers strip it from every frame to a visitor
+ * ([`ConversationEvent::for_visitor`]).
+ */
+original?: string | null, } | { "type": "help_requested", deadline: Timestamp, } | { "type": "request_cancelled" } | { "type": "request_lapsed" } | { "type": "operator_joined", operator: OperatorProfile, } | { "type": "operator_took_over", operator: OperatorProfile, previous: OperatorProfile, } | { "type": "transferred", from: OperatorProfile, to: OperatorProfile, } | { "type": "operator_left", operator: OperatorProfile, } | { "type": "visitor_ended_human", operator: OperatorProfile, } | { "type": "owner_gone", operator: OperatorProfile, deadline: Timestamp, reason: OwnerGoneReason, } | { "type": "resolved", by?: OperatorProfile | null, };
 
 /**
  * Who has the conversation right now.
@@ -199,6 +212,11 @@ export type HistoryPage = { events: Array<ConversationEvent>,
  * Older events exist before `events[0]`.
  */
 has_more: boolean, };
+
+/**
+ * A run of text inside a block. Adjacent text is always one `Text`.
+ */
+export type Inline = { "type": "text", text: string, } | { "type": "bold", children: Array<Inline>, } | { "type": "italic", children: Array<Inline>, } | { "type": "code", text: string, } | { "type": "link", href: string, children: Array<Inline>, } | { "type": "break" };
 
 /**
  * A span of time in milliseconds.
@@ -237,7 +255,17 @@ export type OperatorStatus = "available" | "away" | "busy" | "offline";
 /**
  * Inbox → server.
  */
-export type OperatorToServer = { "type": "hello", protocol: number, features?: Array<string>, } | { "type": "set_status", status: OperatorStatus, } | { "type": "set_teammate_status", operator: OperatorId, status: OperatorStatus, } | { "type": "open", conversation: ConversationId, } | { "type": "history", conversation: ConversationId, before: Seq, limit: number, } | { "type": "join", conversation: ConversationId, client_msg_id: ClientMsgId, display_name: string, } | { "type": "take_over", conversation: ConversationId, client_msg_id: ClientMsgId, display_name: string, replacing: OperatorId, } | { "type": "transfer", conversation: ConversationId, client_msg_id: ClientMsgId, to: OperatorId, } | { "type": "leave", conversation: ConversationId, client_msg_id: ClientMsgId, } | { "type": "resolve", conversation: ConversationId, client_msg_id: ClientMsgId, } | { "type": "send", conversation: ConversationId, client_msg_id: ClientMsgId, text: string, } | { "type": "add_note", conversation: ConversationId, client_msg_id: ClientMsgId, text: string, } | { "type": "typing", conversation: ConversationId, typing: boolean, } | { "type": "receipt", conversation: ConversationId, delivered?: Seq | null, read?: Seq | null, } | { "type": "save_shortcut", client_msg_id: ClientMsgId, shortcut: ShortcutDraft, } | { "type": "delete_shortcut", client_msg_id: ClientMsgId, id: ShortcutId, } | { "type": "ping" };
+export type OperatorToServer = { "type": "hello", protocol: number, features?: Array<string>, } | { "type": "set_status", status: OperatorStatus, } | { "type": "set_teammate_status", operator: OperatorId, status: OperatorStatus, } | { "type": "open", conversation: ConversationId, } | { "type": "history", conversation: ConversationId, before: Seq, limit: number, } | { "type": "join", conversation: ConversationId, client_msg_id: ClientMsgId, display_name: string, } | { "type": "take_over", conversation: ConversationId, client_msg_id: ClientMsgId, display_name: string, replacing: OperatorId, } | { "type": "transfer", conversation: ConversationId, client_msg_id: ClientMsgId, to: OperatorId, } | { "type": "leave", conversation: ConversationId, client_msg_id: ClientMsgId, } | { "type": "resolve", conversation: ConversationId, client_msg_id: ClientMsgId, } | { "type": "send", conversation: ConversationId, client_msg_id: ClientMsgId, 
+/**
+ * What the visitor receives.
+ */
+text: string, 
+/**
+ * When `text` is a translation: what the operator wrote. Stored
+ * with the message and shown to operators only; never sent to the
+ * visitor.
+ */
+original?: string | null, } | { "type": "add_note", conversation: ConversationId, client_msg_id: ClientMsgId, text: string, } | { "type": "typing", conversation: ConversationId, typing: boolean, } | { "type": "receipt", conversation: ConversationId, delivered?: Seq | null, read?: Seq | null, } | { "type": "save_shortcut", client_msg_id: ClientMsgId, shortcut: ShortcutDraft, } | { "type": "delete_shortcut", client_msg_id: ClientMsgId, id: ShortcutId, } | { "type": "ping" };
 
 export type OperatorWelcome = { protocol: number, features: Array<string>, me: OperatorProfile, role: Role, status: OperatorStatus, 
 /**
@@ -316,11 +344,26 @@ export type Shortcut = { id: ShortcutId,
 /**
  * Without the slash, e.g. `returns`.
  */
-trigger: string, text: string, };
+trigger: string, text: string, 
+/**
+ * Absent in frames from before team shortcuts: `mine`.
+ */
+scope: ShortcutScope, };
 
-export type ShortcutDraft = { id?: ShortcutId | null, trigger: string, text: string, };
+export type ShortcutDraft = { id?: ShortcutId | null, trigger: string, text: string, 
+/**
+ * Which list it goes to (absent: `mine`); an edit keeps the scope the
+ * reply has.
+ */
+scope: ShortcutScope, };
 
 export type ShortcutId = string;
+
+/**
+ * Whose a saved reply is. Only admins change team replies; a personal
+ * trigger shadows a team one for its owner.
+ */
+export type ShortcutScope = "mine" | "team";
 
 /**
  * Milliseconds since the Unix epoch (UTC).

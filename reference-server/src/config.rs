@@ -71,6 +71,10 @@ pub struct Cli {
     /// Header a trusted reverse proxy sets to the visitor's country.
     #[arg(long, env = "BATON_COUNTRY_HEADER")]
     pub country_header: Option<String>,
+    /// A LibreTranslate-compatible endpoint for the inbox's Translate
+    /// (overrides `[notify.translate] url`).
+    #[arg(long, env = "BATON_TRANSLATE_URL")]
+    pub translate_url: Option<String>,
     /// Create the demo team's accounts (printed at start-up).
     #[arg(long)]
     pub demo: bool,
@@ -141,6 +145,8 @@ pub struct Config {
     pub auto_away: Option<Millis>,
     pub bots: Vec<BotSettings>,
     pub notify: Option<toml::Value>,
+    /// `--translate-url`: the translation endpoint, over the file's.
+    pub translate_url: Option<String>,
     pub limits: crate::socket::FrameLimits,
     /// Where relative paths in the file (knowledge files) are resolved.
     pub base_dir: PathBuf,
@@ -279,6 +285,7 @@ impl Config {
             auto_away: file.auto_away_minutes.map(|m| Millis(m * 60_000)),
             bots,
             notify: file.notify,
+            translate_url: cli.translate_url,
             limits: {
                 let limits = file.limits.unwrap_or_default();
                 limits.check().map_err(ConfigError::Invalid)?;

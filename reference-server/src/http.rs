@@ -133,7 +133,10 @@ pub async fn translate(
     let Some(config) = app.translate.as_deref() else {
         return (
             StatusCode::NOT_FOUND,
-            Json(serde_json::json!({"error": "translation is not configured"})),
+            Json(serde_json::json!({
+                "error": "translation_not_configured",
+                "message": "Translation is not set up: an admin can add a LibreTranslate endpoint under [notify.translate] in the server's config file.",
+            })),
         )
             .into_response();
     };
@@ -143,7 +146,8 @@ pub async fn translate(
     }
 }
 
-/// Draft a reply from the bot's knowledge base (operators only).
+/// Draft a reply from the bot's knowledge base (operators only), at most
+/// ten a minute per operator (`429` with `Retry-After` and a sentence).
 pub async fn suggest(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -152,6 +156,19 @@ pub async fn suggest(
     let Some(operator) = app.operator_from(&headers) else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
+    if let Err(wait) = app.suggests.check(operator.as_str(), Instant::now()) {
+        let seconds = wait.as_secs().max(1);
+        let body = Json(serde_json::json!({
+            "error": "rate_limited",
+            "message": format!("Too many suggestions in a minute. Try again in {seconds} s."),
+        }));
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, seconds.to_string())],
+            body,
+        )
+            .into_response();
+    }
     let conversation = baton_protocol::ConversationId(id);
     // A conversation of a bot the operator does not serve is as unknown as
     // one that does not exist.
@@ -173,13 +190,14 @@ pub async fn suggest(
         Ok(history) => history,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
+    // No good answer is an answer, not an error: `text` is null.
     match knowledge.suggest(&history) {
         Some(text) => Json(serde_json::json!({ "text": text })).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            Json(serde_json::json!({"error": "nothing to suggest"})),
-        )
-            .into_response(),
+        None => Json(serde_json::json!({
+            "text": null,
+            "message": "No good answer found in the knowledge base.",
+        }))
+        .into_response(),
     }
 }
 

@@ -505,6 +505,8 @@ impl Live {
     }
 
     fn broadcast_visitors(&mut self, conversation: &ConversationId, frame: &ServerToVisitor) {
+        // Operators-only fields never reach a visitor.
+        let frame = &frame.clone().for_visitor();
         if let Some(peers) = self.visitors.get_mut(conversation) {
             // A peer whose queue is full is dropped; its socket closes and
             // the widget resumes from its cursor, losing nothing.

@@ -55,6 +55,8 @@ pub struct AppState {
     pub dummy_hash: Arc<String>,
     /// Failed sign-ins per email and per client address.
     pub logins: Arc<limits::LoginLimiter>,
+    /// Suggest requests per operator.
+    pub suggests: Arc<limits::RateLimiter>,
     /// The header a trusted reverse proxy sets to the visitor's country
     /// (e.g. `CF-IPCountry`). Unset: only the browser's locale, as a hint.
     pub country_header: Option<axum::http::HeaderName>,
@@ -77,6 +79,7 @@ impl AppState {
             site_dir,
             dummy_hash: Arc::new(auth::hash_password(&auth::new_secret())),
             logins: Arc::default(),
+            suggests: Arc::new(limits::suggest_limiter()),
             country_header: None,
             knowledge: Arc::default(),
             translate: None,

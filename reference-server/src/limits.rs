@@ -49,9 +49,79 @@ impl LoginLimiter {
     }
 }
 
+/// At most `max` requests per key in any `window` (a sliding window): the
+/// Suggest button's limit per operator, so one inbox cannot keep the
+/// server busy drafting.
+#[derive(Debug)]
+pub struct RateLimiter {
+    max: usize,
+    window: Duration,
+    recent: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl RateLimiter {
+    pub fn new(max: usize, window: Duration) -> RateLimiter {
+        RateLimiter {
+            max,
+            window,
+            recent: Mutex::default(),
+        }
+    }
+
+    /// Counts a request for `key`; `Err(retry_after)` when it is over the
+    /// limit (a refused request does not count).
+    pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        recent.retain(|_, times| {
+            times.retain(|t| now.duration_since(*t) < self.window);
+            !times.is_empty()
+        });
+        let times = recent.entry(key.to_owned()).or_default();
+        if times.len() >= self.max {
+            let oldest = times[0];
+            return Err(self.window.saturating_sub(now.duration_since(oldest)));
+        }
+        times.push(now);
+        Ok(())
+    }
+}
+
+/// Suggest: ten drafts per operator per minute.
+pub fn suggest_limiter() -> RateLimiter {
+    RateLimiter::new(10, Duration::from_secs(60))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_limit_refuses_the_eleventh_in_a_minute_and_frees_up_as_it_slides() {
+        let limiter = suggest_limiter();
+        let t0 = Instant::now();
+        for i in 0..10 {
+            assert!(
+                limiter.check("op-a", t0 + Duration::from_secs(i)).is_ok(),
+                "request {i}"
+            );
+        }
+        let wait = limiter
+            .check("op-a", t0 + Duration::from_secs(10))
+            .expect_err("the 11th");
+        assert_eq!(wait, Duration::from_secs(50));
+        assert!(
+            limiter.check("op-b", t0 + Duration::from_secs(10)).is_ok(),
+            "per operator"
+        );
+        assert!(
+            limiter.check("op-a", t0 + Duration::from_secs(60)).is_ok(),
+            "the first left the window"
+        );
+        assert!(
+            limiter.check("op-a", t0 + Duration::from_secs(60)).is_err(),
+            "but only the first"
+        );
+    }
 
     #[test]
     fn locks_after_max_failures_and_unlocks_after_the_window() {

@@ -66,7 +66,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut state = AppState::new(hub, config.web_dir.clone(), config.site_dir.clone());
     state.country_header = config.country_header.as_deref().map(str::parse).transpose()?;
     state.knowledge = Arc::new(knowledge);
-    state.translate = notify.translate.clone().map(Arc::new);
+    // `--translate-url` replaces the file's URL and keeps its other keys.
+    state.translate = match (&config.translate_url, &notify.translate) {
+        (Some(url), Some(file)) => Some(baton_server::notify::TranslateConfig {
+            url: url.clone(),
+            ..file.clone()
+        }),
+        (Some(url), None) => Some(baton_server::notify::TranslateConfig::new(url.clone())),
+        (None, file) => file.clone(),
+    }
+    .map(Arc::new);
     state.notify = Some(center);
     state.limits = config.limits;
     tracing::info!(%addr, "listening");

@@ -170,6 +170,30 @@ fn handle(
     })
 }
 
+/// A saved reply was saved or deleted: `done`, then the new list — to
+/// this operator's inboxes for their own reply, to every inbox for a team
+/// reply.
+fn shortcuts_changed(
+    app: &AppState,
+    me: &OperatorId,
+    peer: &PeerOutbox,
+    client_msg_id: ClientMsgId,
+    changed: Result<baton_protocol::operator::ShortcutScope, ErrorBody>,
+) -> Option<Result<ServerToOperator, ErrorBody>> {
+    match changed {
+        Err(err) => Some(Err(err)),
+        Ok(baton_protocol::operator::ShortcutScope::Team) => {
+            peer.send(&ServerToOperator::Done { client_msg_id });
+            app.hub.publish_team_shortcuts();
+            None
+        }
+        Ok(baton_protocol::operator::ShortcutScope::Mine) => Some(app.hub.shortcuts(me).map(|shortcuts| {
+            peer.send(&ServerToOperator::Done { client_msg_id });
+            ServerToOperator::Shortcuts { shortcuts }
+        })),
+    }
+}
+
 fn handle_frame(
     app: &AppState,
     me: &OperatorId,
@@ -303,11 +327,13 @@ fn handle_frame(
                 conversation,
                 client_msg_id,
                 text,
+                original,
             } => {
                 let input = Input::OperatorMessage {
                     operator: me.clone(),
                     id: client_msg_id.clone(),
                     text,
+                    original,
                 };
                 let ack = move |seq| ServerToOperator::Ack { client_msg_id, seq };
                 return app.hub.input(&conversation, input).map(|r| r.map(ack));
@@ -342,26 +368,12 @@ fn handle_frame(
                 client_msg_id,
                 shortcut,
             } => {
-                return Some(
-                    app.hub
-                        .save_shortcut(me, shortcut)
-                        .and_then(|()| app.hub.shortcuts(me))
-                        .map(|shortcuts| {
-                            peer.send(&ServerToOperator::Done { client_msg_id });
-                            ServerToOperator::Shortcuts { shortcuts }
-                        }),
-                );
+                let saved = app.hub.save_shortcut(me, shortcut);
+                return shortcuts_changed(app, me, peer, client_msg_id, saved);
             }
             OperatorToServer::DeleteShortcut { client_msg_id, id } => {
-                return Some(
-                    app.hub
-                        .delete_shortcut(me, &id)
-                        .and_then(|()| app.hub.shortcuts(me))
-                        .map(|shortcuts| {
-                            peer.send(&ServerToOperator::Done { client_msg_id });
-                            ServerToOperator::Shortcuts { shortcuts }
-                        }),
-                );
+                let deleted = app.hub.delete_shortcut(me, &id);
+                return shortcuts_changed(app, me, peer, client_msg_id, deleted);
             }
             OperatorToServer::Ping => return Some(Ok(ServerToOperator::Pong)),
             OperatorToServer::Unknown => return None,

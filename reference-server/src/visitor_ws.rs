@@ -90,7 +90,7 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) 
             (Some((conversation, _)), frame) => handle(&app, conversation, frame),
         };
         let delivered = match reply {
-            Some(Ok(frame)) => peer.send(&frame),
+            Some(Ok(frame)) => peer.send(&frame.for_visitor()),
             Some(Err(err)) => peer.send(&ServerToVisitor::Error(err)),
             None => true,
         };

@@ -35,6 +35,7 @@ fn event(seq: u64, author: Author, text: &str) -> ConversationEvent {
             text: text.into(),
             client_msg_id: None,
             offer_human: false,
+            original: None,
         },
     }
 }

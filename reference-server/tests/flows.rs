@@ -171,6 +171,7 @@ async fn transfer_goes_only_to_an_available_teammate() {
             conversation: conversation.clone(),
             client_msg_id: id("a1"),
             text: "hi".into(),
+            original: None,
         },
     )
     .await;
@@ -184,6 +185,7 @@ async fn transfer_goes_only_to_an_available_teammate() {
             conversation: conversation.clone(),
             client_msg_id: id("b1"),
             text: "hi".into(),
+            original: None,
         },
     )
     .await;
@@ -265,6 +267,7 @@ async fn receipts_typing_and_presence_reach_the_other_side() {
             conversation: conversation.clone(),
             client_msg_id: id("o1"),
             text: "Hello".into(),
+            original: None,
         },
     )
     .await;
@@ -429,6 +432,7 @@ async fn notes_stay_with_operators_and_shortcuts_are_per_operator() {
         id: None,
         trigger: "/returns".into(),
         text: "Returns are free within 30 days.".into(),
+        scope: Default::default(),
     };
     send(
         &mut a,

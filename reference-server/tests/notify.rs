@@ -106,6 +106,7 @@ async fn operator_says(op: &mut Ws, conversation: &ConversationId, msg_id: &str,
             conversation: conversation.clone(),
             client_msg_id: id(msg_id),
             text: text.into(),
+            original: None,
         },
     )
     .await;

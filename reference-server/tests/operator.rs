@@ -84,6 +84,7 @@ async fn handover_flow(server: Server) {
             conversation: conversation.clone(),
             client_msg_id: id("early"),
             text: "hi".into(),
+            original: None,
         },
     )
     .await;
@@ -115,6 +116,7 @@ async fn handover_flow(server: Server) {
             conversation: conversation.clone(),
             client_msg_id: id("o1"),
             text: "Hello, Ana here".into(),
+            original: None,
         },
     )
     .await;
@@ -144,6 +146,7 @@ async fn handover_flow(server: Server) {
             conversation: conversation.clone(),
             client_msg_id: id("o2"),
             text: "30 days".into(),
+            original: None,
         },
     )
     .await;

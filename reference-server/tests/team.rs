@@ -335,6 +335,7 @@ async fn an_agent_sees_nothing_of_a_bot_they_do_not_serve() {
             conversation: help.clone(),
             client_msg_id: id("s1"),
             text: "hello".into(),
+            original: None,
         },
     ];
     for frame in frames {

@@ -98,10 +98,17 @@ test('a click starts the widget for a new visitor, and the next page view resume
   await box.fill('Do you do refunds?');
   await box.press('Enter');
   await expect(widget.locator('.baton-msg.is-bot').filter({ hasText: '30 days' })).toBeVisible();
-  // Another page of the shop: the conversation is live again without a click.
+  // Another page of the shop: the panel comes back as it was, open.
+  await page.goto('/');
+  await expect(widget.getByRole('dialog')).toBeVisible();
+  await expect.poll(() => sockets.length).toBe(2);
+  // Closed, then another page: the conversation is live again without a
+  // click, the panel stays shut.
+  await page.keyboard.press('Escape');
+  await expect(widget.getByRole('dialog')).toHaveCount(0);
   await page.goto('/');
   await expect(widget.locator('.baton[lang]')).toHaveCount(1);
-  await expect.poll(() => sockets.length).toBe(2);
+  await expect.poll(() => sockets.length).toBe(3);
   await expect(widget.getByRole('dialog')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

@@ -310,6 +310,7 @@ impl Sim {
                 operator: who.id.clone(),
                 id: id.clone(),
                 text: format!("op {id}"),
+                original: None,
             },
         };
         match self.server(input) {

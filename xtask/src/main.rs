@@ -198,6 +198,8 @@ fn test() -> Result {
             "baton-inbox",
             "-p",
             "baton-protocol",
+            "-p",
+            "baton-rich-text",
             "--target",
             "wasm32-unknown-unknown",
             "--",

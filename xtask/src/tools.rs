@@ -1,7 +1,7 @@
 //! Installs the tools the build and tests need, each only when missing:
 //! the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
 //! wasm-pack, the npm packages from package-lock.json (binaryen's wasm-opt,
-//! esbuild, Playwright), and Chromium.
+//! esbuild, Playwright, axe-core), and Chromium.
 
 use crate::{Result, root, run};
 use std::path::{Path, PathBuf};
@@ -109,9 +109,16 @@ fn ensure_npm_packages() -> Result {
     let fresh = modified(&stamp)
         .zip(modified(&root.join("package-lock.json")))
         .is_some_and(|(have, want)| have >= want);
-    let complete = ["wasm-opt", "esbuild", "playwright"]
-        .iter()
-        .all(|b| root.join("node_modules/.bin").join(b).exists());
+    // The tools' binaries, and axe-core (a script the accessibility spec
+    // injects; it has no binary).
+    let complete = [
+        ".bin/wasm-opt",
+        ".bin/esbuild",
+        ".bin/playwright",
+        "axe-core/axe.min.js",
+    ]
+    .iter()
+    .all(|p| root.join("node_modules").join(p).exists());
     if fresh && complete {
         return Ok(());
     }

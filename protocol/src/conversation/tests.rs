@@ -135,6 +135,7 @@ fn operators_message_the_visitor_only_as_owner_under_their_chosen_name() {
             operator: op("a").id,
             id: id("o1"),
             text: "hi".into(),
+            original: None,
         },
         facts(1),
     );
@@ -157,12 +158,53 @@ fn operators_message_the_visitor_only_as_owner_under_their_chosen_name() {
             operator: op("a").id,
             id: id("o2"),
             text: "hi".into(),
+            original: None,
         },
         facts(3),
     );
     assert!(
         matches!(&out.events[0].body, EventBody::Message { author: Author::Operator { operator }, .. } if *operator == alias)
     );
+}
+
+#[test]
+fn a_translated_reply_keeps_its_original_for_operators_only() {
+    let mut core = ConversationCore::default();
+    core.handle(
+        Input::OperatorIntent {
+            id: id("j"),
+            intent: Intent::Join { operator: op("a") },
+        },
+        facts(1),
+    );
+    let send = |core: &mut ConversationCore, msg: &str, original: Option<&str>| {
+        core.handle(
+            Input::OperatorMessage {
+                operator: op("a").id,
+                id: id(msg),
+                text: "[de] Hallo".into(),
+                original: original.map(Into::into),
+            },
+            facts(2),
+        )
+    };
+    let out = send(&mut core, "o1", Some("  Hello "));
+    let event = out.events[0].clone();
+    assert!(matches!(&event.body, EventBody::Message { original: Some(o), .. } if o == "Hello"));
+    // What a visitor may see has no trace of it.
+    let visitor = serde_json::to_string(&event.for_visitor()).unwrap();
+    assert!(
+        !visitor.contains("original") && !visitor.contains("Hello\""),
+        "{visitor}"
+    );
+    // An original equal to the text, or blank, says nothing and is dropped.
+    for (msg, original) in [("o2", "[de] Hallo"), ("o3", "   ")] {
+        let out = send(&mut core, msg, Some(original));
+        assert!(matches!(&out.events[0].body, EventBody::Message { original: None, .. }));
+    }
+    let long = "x".repeat(crate::MAX_MESSAGE_CHARS + 1);
+    let out = send(&mut core, "o4", Some(&long));
+    assert!(matches!(out.reply, Some(Reply::Error(ref e)) if e.code == ErrorCode::TooLarge));
 }
 
 #[test]

@@ -182,6 +182,8 @@ fn body(v: &Json) -> Option<EventBody> {
             text: text_of(v, "text")?,
             client_msg_id: opt_text(v, "client_msg_id")?.map(ClientMsgId),
             offer_human: opt_bool(v, "offer_human")?,
+            // Operators only: servers never send it to a visitor.
+            original: None,
         },
         "help_requested" => EventBody::HelpRequested {
             deadline: Timestamp(v.get("deadline")?.as_u64()?),

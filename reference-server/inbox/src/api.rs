@@ -253,3 +253,58 @@ pub async fn save_alert_prefs(prefs: &AlertPrefs) -> Result<AlertPrefs, ApiError
 fn encode(id: &str) -> String {
     String::from(js_sys::encode_uri_component(id))
 }
+
+// ------------------------------------------------- reply helpers
+
+#[derive(Deserialize)]
+struct Drafted {
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct Suggested {
+    /// `null`: the knowledge base has no good answer.
+    text: Option<String>,
+}
+
+/// A reply drafted from the bot's knowledge base: `Ok(None)` when it has no
+/// good answer; `Err` the sentence to show (the rate limit's included).
+pub async fn suggest(conversation: &baton_protocol::ConversationId) -> Result<Option<String>, String> {
+    let url = format!("/api/conversations/{}/suggest", encode(conversation.as_str()));
+    match call(Request::post(&url), NO_BODY).await {
+        Ok(response) => read::<Suggested>(response).await.map(|d| d.text).map_err(|e| e.message),
+        Err(e) if e.status == 404 => Err(crate::i18n::t().no_knowledge_base.into()),
+        Err(e) => Err(e.message),
+    }
+}
+
+#[derive(Serialize)]
+struct TranslateBody<'a> {
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+    target: &'a str,
+}
+
+/// Why a translation did not come back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TranslateFailure {
+    /// No endpoint is configured: say so plainly, not as an error.
+    NotSetUp,
+    Failed(String),
+}
+
+/// `text` translated into `target` (`source`: `None` detects).
+pub async fn translate(text: &str, source: Option<&str>, target: &str) -> Result<String, TranslateFailure> {
+    let body = TranslateBody { text, source, target };
+    match call(Request::post("/api/translate"), Some(&body)).await {
+        Ok(response) => read::<Drafted>(response)
+            .await
+            .map(|d| d.text)
+            .map_err(|e| TranslateFailure::Failed(e.message)),
+        Err(e) if e.code == "translation_not_configured" => Err(TranslateFailure::NotSetUp),
+        // The translate route's errors are a sentence in `error`.
+        Err(e) if e.code.contains(' ') => Err(TranslateFailure::Failed(crate::format::sentence(&e.code))),
+        Err(e) => Err(TranslateFailure::Failed(e.message)),
+    }
+}

@@ -110,6 +110,17 @@ pub fn remember(key: &str, value: &str) {
     }
 }
 
+pub fn forget(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// The inbox page's language (`<html lang>`), if set.
+pub fn page_language() -> Option<String> {
+    document()?.document_element()?.get_attribute("lang")
+}
+
 /// Where the language picker keeps its choice.
 const LANG_KEY: &str = "baton-inbox.lang";
 

@@ -176,7 +176,12 @@ pub fn tab_title(waiting: usize) -> String {
 pub fn alert_text(alert: &Alert) -> (String, String) {
     let visitor = alert.visitor.clone().unwrap_or_else(|| t().a_visitor.to_owned());
     let by = alert.by.as_ref().map_or(t().a_teammate, |p| p.name.as_str());
-    let preview = alert.text.clone().map(|t| format!("“{t}”")).unwrap_or_default();
+    // The text as read, without its marks (PROTOCOL.md §11).
+    let preview = alert
+        .text
+        .as_deref()
+        .map(|t| format!("“{}”", baton_protocol::markup::plain_text(t)))
+        .unwrap_or_default();
     let (title, detail) = match alert.kind {
         AlertKind::HelpRequested => (fill(t().alert_help, &[&visitor]), preview),
         AlertKind::NewChat => (fill(t().alert_new_chat, &[&visitor]), preview),
@@ -287,9 +292,13 @@ mod tests {
                 avatar_url: None,
                 colour: None,
             }),
-            text: Some("Hi".into()),
+            text: Some("Hi **there**, see [this](https://a.example)".into()),
         };
-        assert_eq!(alert_text(&alert), ("Eli transferred Sam to you".into(), "“Hi”".into()));
+        // The preview is the text as read: no marks.
+        assert_eq!(
+            alert_text(&alert),
+            ("Eli transferred Sam to you".into(), "“Hi there, see this”".into())
+        );
     }
 
     #[test]

@@ -2,14 +2,17 @@
 //! components' callbacks into frames, and raises what must be noticed
 //! (toasts, browser notifications, the tab title, a sound).
 
+use crate::back::use_back_to_list;
 use crate::browser;
 use crate::components::conversation_list::ConversationList;
 use crate::components::conversation_view::ConversationView;
 use crate::components::header::Header;
+use crate::components::help::KeysHelp;
 use crate::components::sidebar::Sidebar;
 use crate::components::toast::{NotifyBanner, ToastView};
 use crate::connection::{Connection, LinkEvent, new_client_msg_id};
 use crate::format::{alert_text, tab_title};
+use crate::hotkeys::{ListKeys, use_list_keys};
 use crate::i18n::t;
 use crate::pages::{Nav, Page, PageView};
 use crate::state::{Action, InboxState, Link, PendingMessage, PendingNote, View};
@@ -239,6 +242,37 @@ pub fn Inbox(props: &InboxProps) -> Html {
             }
         })
     };
+    // Closing the open conversation: back to the list (back.rs keeps the
+    // browser's Back in step).
+    let deselect = {
+        let (dispatcher, connection, latest) = (state.dispatcher(), connection.clone(), latest.clone());
+        Callback::from(move |()| {
+            let open = latest.borrow().open.as_ref().map(|o| o.id.clone());
+            if let (Some(id), Some(live)) = (open, connection.borrow().as_ref()) {
+                live.unwatch(&id);
+            }
+            dispatcher.dispatch(Action::Deselect)
+        })
+    };
+    let showing = state.open.is_some() && *page == Page::Inbox;
+    let on_close = use_back_to_list(showing, deselect);
+    let help = use_state(|| false);
+    let on_help = {
+        let help = help.clone();
+        Callback::from(move |()| help.set(true))
+    };
+    // The list's shortcuts (keys.rs); the conversation handles its own.
+    use_list_keys(ListKeys {
+        next: state.neighbour(1),
+        previous: state.neighbour(-1),
+        waiting: state.next_waiting(),
+        view: (*page == Page::Inbox).then_some(state.view),
+        showing,
+        on_select: on_select.clone(),
+        on_view: on_view.clone(),
+        on_close: on_close.clone(),
+        on_help: on_help.clone(),
+    });
     let on_bot_filter = {
         let dispatcher = state.dispatcher();
         Callback::from(move |bot: Option<BotId>| dispatcher.dispatch(Action::BotFilter(bot)))
@@ -391,11 +425,12 @@ pub fn Inbox(props: &InboxProps) -> Html {
             };
             let on_send = {
                 let (submit, dispatcher, conversation) = (submit.clone(), state.dispatcher(), conversation.clone());
-                Callback::from(move |text: String| {
+                Callback::from(move |(text, original): (String, Option<String>)| {
                     let pending = PendingMessage {
                         client_msg_id: new_client_msg_id(),
                         conversation: conversation.clone(),
                         text,
+                        original,
                         failed: None,
                     };
                     dispatcher.dispatch(Action::Sending(pending.clone()));
@@ -404,6 +439,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                         conversation: pending.conversation,
                         client_msg_id: pending.client_msg_id,
                         text: pending.text,
+                        original: pending.original,
                     });
                 })
             };
@@ -432,16 +468,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 let dispatcher = state.dispatcher();
                 Callback::from(move |id: ClientMsgId| dispatcher.dispatch(Action::Discard(id)))
             };
-            let on_close = {
-                let (dispatcher, connection, conversation) =
-                    (state.dispatcher(), connection.clone(), conversation.clone());
-                Callback::from(move |()| {
-                    if let Some(live) = connection.borrow().as_ref() {
-                        live.unwatch(&conversation);
-                    }
-                    dispatcher.dispatch(Action::Deselect)
-                })
-            };
+            let on_close = on_close.clone();
             html! {
                 <ConversationView
                     key={conversation.as_str().to_owned()}
@@ -460,7 +487,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
                     {on_join} {on_take_over} {on_transfer} {on_leave} {on_resolve}
                     {on_send} {on_typing} {on_discard} {on_close}
                     notes={open.notes.clone()} pending_notes={state.pending_notes_here()} {on_add_note} {on_discard_note}
-                    shortcuts={state.shortcuts.clone()} shortcut_busy={state.shortcut_busy()}
+                    shortcuts={state.shortcuts.clone()} shortcut_busy={state.shortcut_busy()} {is_admin}
                     shortcut_error={state.shortcut_error().map(str::to_owned)}
                     on_save_shortcut={on_save_shortcut.clone()} on_delete_shortcut={on_delete_shortcut.clone()}
                     on_shortcuts_closed={on_shortcuts_closed.clone()} />
@@ -479,7 +506,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
 
     let typing: Vec<ConversationId> = state.typing.keys().filter(|c| state.is_typing(c)).cloned().collect();
     html! {
-        <div class="app">
+        <div class={classes!("app", showing.then_some("has-conversation"))}>
             <Header
                 me={me.clone()}
                 status={state.status}
@@ -489,7 +516,12 @@ pub fn Inbox(props: &InboxProps) -> Html {
                 auto_away={state.auto_away_at.is_some()}
                 {on_status}
                 {on_set_offline}
-                {on_sign_out} />
+                {on_sign_out} {on_help}>
+                <Nav page={*page} {is_admin} on_page={on_page.clone()} />
+            </Header>
+            if *help {
+                <KeysHelp on_close={Callback::from({ let help = help.clone(); move |()| help.set(false) })} />
+            }
             if *banner {
                 <NotifyBanner on_enable={on_enable_notifications} on_dismiss={on_dismiss_banner} />
             }

@@ -33,15 +33,15 @@ pub fn slash_word(text: &str, caret: usize) -> Option<SlashWord<'_>> {
 }
 
 /// The shortcuts whose trigger starts with `query` (ignoring case), in
-/// trigger order: what the `/` list offers.
+/// trigger order: what the `/` list offers — mine and the team's, minus a
+/// team reply my own one with the same trigger shadows (the protocol's
+/// rule, `baton_protocol::shortcuts::usable`).
 pub fn matching<'a>(shortcuts: &'a [Shortcut], query: &str) -> Vec<&'a Shortcut> {
     let query = query.to_lowercase();
-    let mut found: Vec<&Shortcut> = shortcuts
-        .iter()
+    baton_protocol::shortcuts::usable(shortcuts)
+        .into_iter()
         .filter(|s| s.trigger.to_lowercase().starts_with(&query))
-        .collect();
-    found.sort_by(|a, b| a.trigger.cmp(&b.trigger));
-    found
+        .collect()
 }
 
 /// A shortcut's text with `{visitor_name}` and `{operator_name}` filled
@@ -86,14 +86,32 @@ pub fn utf16_offset(text: &str, byte: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use baton_protocol::operator::ShortcutId;
+    use baton_protocol::operator::{ShortcutId, ShortcutScope};
 
     fn shortcut(trigger: &str, text: &str) -> Shortcut {
         Shortcut {
             id: ShortcutId(format!("s-{trigger}")),
             trigger: trigger.into(),
             text: text.into(),
+            scope: ShortcutScope::Mine,
         }
+    }
+
+    #[test]
+    fn the_list_offers_mine_and_the_teams_and_mine_wins_a_shared_trigger() {
+        let team = |trigger: &str, text: &str| Shortcut {
+            scope: ShortcutScope::Team,
+            id: ShortcutId(format!("t-{trigger}")),
+            ..shortcut(trigger, text)
+        };
+        let all = [
+            team("hours", "team hours"),
+            team("returns", "team returns"),
+            shortcut("returns", "my returns"),
+        ];
+        let texts = |q: &str| matching(&all, q).iter().map(|s| s.text.as_str()).collect::<Vec<_>>();
+        assert_eq!(texts(""), ["team hours", "my returns"]);
+        assert_eq!(texts("ret"), ["my returns"]);
     }
 
     #[test]
@@ -143,8 +161,9 @@ mod tests {
         ];
         let triggers = |q: &str| matching(&all, q).iter().map(|s| s.trigger.clone()).collect::<Vec<_>>();
         assert_eq!(triggers("ret"), ["Retry", "returns"]);
-        assert_eq!(triggers("RE"), ["Retry", "refund", "returns"]);
-        assert_eq!(triggers(""), ["Retry", "refund", "returns", "thanks"]);
+        // Alphabetical whatever the case.
+        assert_eq!(triggers("RE"), ["refund", "Retry", "returns"]);
+        assert_eq!(triggers(""), ["refund", "Retry", "returns", "thanks"]);
         assert!(triggers("x").is_empty());
     }
 

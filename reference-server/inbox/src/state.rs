@@ -81,6 +81,8 @@ pub struct PendingMessage {
     pub client_msg_id: ClientMsgId,
     pub conversation: ConversationId,
     pub text: String,
+    /// What I wrote, when `text` is its translation (operators only).
+    pub original: Option<String>,
     /// Why the server refused it; a failed message is not re-sent.
     pub failed: Option<String>,
 }

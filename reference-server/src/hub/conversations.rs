@@ -112,7 +112,8 @@ impl Hub {
                 replay,
                 replay_limited,
                 snapshot,
-            }),
+            })
+            .for_visitor(),
         );
         let peer = live.next_peer();
         live.visitors

@@ -2,6 +2,8 @@
 //! the host page, internal notes and saved replies.
 
 use super::*;
+use baton_protocol::operator::{Role, Shortcut, ShortcutDraft, ShortcutId, ShortcutScope};
+use std::collections::HashMap;
 
 impl Hub {
     /// The host page named the visitor (name, email).
@@ -80,15 +82,28 @@ impl Hub {
         Ok(())
     }
 
-    pub fn shortcuts(&self, operator: &OperatorId) -> Result<Vec<baton_protocol::operator::Shortcut>, ErrorBody> {
-        Ok(self.store.shortcuts(operator)?)
+    /// The operator's saved replies: their own, then the team's.
+    pub fn shortcuts(&self, operator: &OperatorId) -> Result<Vec<Shortcut>, ErrorBody> {
+        let mut all = self.store.shortcuts(operator)?;
+        all.extend(self.store.team_shortcuts()?);
+        Ok(all)
     }
 
-    pub fn save_shortcut(
-        &self,
-        operator: &OperatorId,
-        draft: baton_protocol::operator::ShortcutDraft,
-    ) -> Result<(), ErrorBody> {
+    /// The operator's role now: asked on every frame that needs it, so a
+    /// demotion counts at once.
+    fn role_of(&self, operator: &OperatorId) -> Role {
+        self.lock()
+            .team
+            .member(operator)
+            .map(|m| m.role)
+            .unwrap_or(Role::Unknown)
+    }
+
+    /// Creates or edits a saved reply. Team replies are for admins only
+    /// (`baton_protocol::shortcuts::may_change`); an edit keeps the scope
+    /// the reply has. Returns the scope changed, so the caller knows who
+    /// needs the new list.
+    pub fn save_shortcut(&self, operator: &OperatorId, draft: ShortcutDraft) -> Result<ShortcutScope, ErrorBody> {
         let trigger = draft.trigger.trim().trim_start_matches('/').to_owned();
         let text = draft.text.trim().to_owned();
         if trigger.is_empty() || trigger.len() > 40 || trigger.contains(char::is_whitespace) {
@@ -103,30 +118,80 @@ impl Hub {
                 "a shortcut needs 1 to 4000 characters of text",
             ));
         }
-        let id = draft
-            .id
-            .unwrap_or_else(|| baton_protocol::operator::ShortcutId(auth::new_id()));
-        let shortcut = baton_protocol::operator::Shortcut { id, trigger, text };
-        match self.store.save_shortcut(operator, &shortcut) {
-            Ok(true) => Ok(()),
+        let scope = match &draft.id {
+            Some(id) if self.store.is_team_shortcut(id)? => ShortcutScope::Team,
+            Some(_) => ShortcutScope::Mine,
+            None => draft.scope,
+        };
+        self.check_may_change(operator, scope)?;
+        let id = draft.id.unwrap_or_else(|| ShortcutId(auth::new_id()));
+        let shortcut = Shortcut {
+            id,
+            trigger,
+            text,
+            scope,
+        };
+        let saved = match scope {
+            ShortcutScope::Team => self.store.save_team_shortcut(operator, &shortcut),
+            ShortcutScope::Mine => self.store.save_shortcut(operator, &shortcut),
+        };
+        match saved {
+            Ok(true) => Ok(scope),
             Ok(false) => Err(ErrorBody::new(ErrorCode::NotFound, "no such shortcut")),
             Err(StoreError::Duplicate) => Err(ErrorBody::new(
                 ErrorCode::Conflict,
-                "you already have a shortcut with that trigger",
+                match scope {
+                    ShortcutScope::Team => "the team already has a shortcut with that trigger",
+                    ShortcutScope::Mine => "you already have a shortcut with that trigger",
+                },
             )),
             Err(err) => Err(err.into()),
         }
     }
 
-    pub fn delete_shortcut(
-        &self,
-        operator: &OperatorId,
-        id: &baton_protocol::operator::ShortcutId,
-    ) -> Result<(), ErrorBody> {
+    pub fn delete_shortcut(&self, operator: &OperatorId, id: &ShortcutId) -> Result<ShortcutScope, ErrorBody> {
+        if self.store.is_team_shortcut(id)? {
+            self.check_may_change(operator, ShortcutScope::Team)?;
+            self.store.delete_team_shortcut(id)?;
+            return Ok(ShortcutScope::Team);
+        }
         if self.store.delete_shortcut(operator, id)? {
-            Ok(())
+            Ok(ShortcutScope::Mine)
         } else {
             Err(ErrorBody::new(ErrorCode::NotFound, "no such shortcut"))
         }
+    }
+
+    fn check_may_change(&self, operator: &OperatorId, scope: ShortcutScope) -> Result<(), ErrorBody> {
+        if baton_protocol::shortcuts::may_change(self.role_of(operator), scope) {
+            Ok(())
+        } else {
+            Err(ErrorBody::new(
+                ErrorCode::Forbidden,
+                "only admins can change the team's saved replies",
+            ))
+        }
+    }
+
+    /// A team reply changed: every connected operator gets their new list
+    /// (their own replies and the team's), live.
+    pub fn publish_team_shortcuts(&self) {
+        let mut live = self.lock();
+        let mut lists: HashMap<OperatorId, ServerToOperator> = HashMap::new();
+        let team = match self.store.team_shortcuts() {
+            Ok(team) => team,
+            Err(err) => {
+                tracing::error!(%err, "could not read the team's saved replies");
+                return;
+            }
+        };
+        live.operators.retain(|(_, op, outbox)| {
+            let frame = lists.entry(op.clone()).or_insert_with(|| {
+                let mut shortcuts = self.store.shortcuts(op).unwrap_or_default();
+                shortcuts.extend(team.iter().cloned());
+                ServerToOperator::Shortcuts { shortcuts }
+            });
+            send(outbox, frame)
+        });
     }
 }

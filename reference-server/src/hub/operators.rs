@@ -59,7 +59,7 @@ impl Hub {
                 .collect(),
             conversations,
             roster: live.roster(),
-            shortcuts: self.store.shortcuts(operator)?,
+            shortcuts: self.shortcuts(operator)?,
             alert_prefs: live.alert_prefs.get(operator).copied().unwrap_or_default(),
         };
         send(outbox, &ServerToOperator::Welcome(welcome));

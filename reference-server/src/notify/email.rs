@@ -407,6 +407,7 @@ mod tests {
                     text: text.into(),
                     client_msg_id: None,
                     offer_human: false,
+                    original: None,
                 },
             },
         }

@@ -20,6 +20,13 @@ pub(super) struct Data {
     pub(super) sessions: HashMap<Vec<u8>, (OperatorId, Timestamp)>,
     conversations: BTreeMap<ConversationId, Conversation>,
     shortcuts: BTreeMap<ShortcutId, (OperatorId, Shortcut)>,
+    pub(super) team_shortcuts: BTreeMap<ShortcutId, Shortcut>,
+}
+
+impl Data {
+    pub(super) fn is_personal_shortcut(&self, id: &ShortcutId) -> bool {
+        self.shortcuts.contains_key(id)
+    }
 }
 
 #[derive(Debug)]

@@ -9,11 +9,13 @@
 
 mod memory;
 mod settings;
+mod shortcuts;
 mod sqlite;
 mod team;
 
 pub use memory::MemoryStore;
 pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
+pub use shortcuts::TeamShortcutStore;
 pub use sqlite::SqliteStore;
 pub use team::{OperatorUpdate, TeamStore, deactivate, is_last_active_admin};
 
@@ -64,8 +66,9 @@ pub struct ConversationRow {
 /// What the hub needs from storage. Implementations must make `append`
 /// atomic (all events or none) and durable before returning. Team
 /// management (adding, editing, deactivating operators) is [`TeamStore`];
-/// bot and team settings, channels and alert preferences [`SettingsStore`].
-pub trait Store: TeamStore + SettingsStore + Send + Sync + std::fmt::Debug {
+/// bot and team settings, channels and alert preferences [`SettingsStore`];
+/// team-wide saved replies [`TeamShortcutStore`].
+pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + Send + Sync + std::fmt::Debug {
     /// Creates or replaces an operator (its bots too), keeping its status.
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()>;
     /// Every operator, active or not, with their bots, by name.

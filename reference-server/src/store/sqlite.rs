@@ -87,6 +87,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
 "#,
     // Bot and team settings, Notification center channels, alert preferences.
     super::settings::MIGRATION,
+    // Team-wide saved replies, in a table of their own.
+    super::shortcuts::MIGRATION,
 ];
 
 /// The SQLite store. One connection behind a mutex: SQLite serialises
@@ -341,6 +343,7 @@ impl Store for SqliteStore {
                 id: ShortcutId(r.get(0)?),
                 trigger: r.get(1)?,
                 text: r.get(2)?,
+                scope: baton_protocol::operator::ShortcutScope::Mine,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -26,6 +26,7 @@ fn message(seq: u64, text: &str) -> ConversationEvent {
             text: text.into(),
             client_msg_id: None,
             offer_human: false,
+            original: None,
         },
     }
 }
@@ -170,6 +171,44 @@ fn notes_are_stored_once_per_client_id(store: &dyn Store) {
     assert_eq!(store.notes(&c).expect("notes"), vec![note]);
 }
 
+fn team_shortcuts_have_unique_triggers_and_stay_apart_from_personal_ones(store: &dyn Store) {
+    use baton_protocol::operator::ShortcutScope;
+    store.upsert_operator(&operator("op-a", "a@x")).expect("upsert");
+    let a = OperatorId("op-a".into());
+    let team = Shortcut {
+        id: ShortcutId("t1".into()),
+        trigger: "hours".into(),
+        text: "9 to 5".into(),
+        scope: ShortcutScope::Team,
+    };
+    assert!(store.save_team_shortcut(&a, &team).expect("save"));
+    assert!(store.is_team_shortcut(&team.id).expect("is team"));
+    let clash = Shortcut {
+        id: ShortcutId("t2".into()),
+        ..team.clone()
+    };
+    assert!(matches!(
+        store.save_team_shortcut(&a, &clash),
+        Err(StoreError::Duplicate)
+    ));
+    // A personal reply may share the trigger.
+    let mine = Shortcut {
+        id: ShortcutId("m1".into()),
+        scope: ShortcutScope::Mine,
+        ..team.clone()
+    };
+    assert!(store.save_shortcut(&a, &mine).expect("personal"));
+    assert_eq!(store.shortcuts(&a).expect("mine"), vec![mine.clone()]);
+    assert_eq!(store.team_shortcuts().expect("team"), vec![team.clone()]);
+    assert!(!store.is_team_shortcut(&mine.id).expect("personal is not team"));
+    assert!(
+        !store.save_team_shortcut(&a, &mine).expect("a personal id"),
+        "not a team reply's id"
+    );
+    assert!(store.delete_team_shortcut(&team.id).expect("delete"));
+    assert!(store.team_shortcuts().expect("team").is_empty());
+}
+
 fn shortcuts_belong_to_their_operator(store: &dyn Store) {
     store.upsert_operator(&operator("op-a", "a@x")).expect("upsert");
     store.upsert_operator(&operator("op-b", "b@x")).expect("upsert");
@@ -178,6 +217,7 @@ fn shortcuts_belong_to_their_operator(store: &dyn Store) {
         id: ShortcutId("s1".into()),
         trigger: "returns".into(),
         text: "30 days".into(),
+        scope: baton_protocol::operator::ShortcutScope::Mine,
     };
     assert!(store.save_shortcut(&a, &s1).expect("save"));
     assert!(
@@ -402,6 +442,7 @@ conformance!(
     visitor_details,
     notes_are_stored_once_per_client_id,
     shortcuts_belong_to_their_operator,
+    team_shortcuts_have_unique_triggers_and_stay_apart_from_personal_ones,
     team_members_are_added_edited_and_deactivated,
     bot_and_team_settings,
     notify_channels_keep_their_order_and_seed_once,

@@ -42,6 +42,7 @@ fn bot_says(seq: u64, text: &str) -> ConversationEvent {
             text: text.into(),
             client_msg_id: None,
             offer_human: false,
+            original: None,
         },
     }
 }

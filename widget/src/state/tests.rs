@@ -68,6 +68,7 @@ fn a_pending_message_is_replaced_by_its_event() {
             text: "hi".into(),
             client_msg_id: Some(ClientMsgId("m1".into())),
             offer_human: false,
+            original: None,
         },
     )]));
     assert!(s.pending.is_empty());
@@ -101,6 +102,7 @@ fn bot_says(seq: u64, offer_human: bool) -> ConversationEvent {
             text: "x".into(),
             client_msg_id: None,
             offer_human,
+            original: None,
         },
     )
 }
@@ -113,6 +115,7 @@ fn visitor_says(seq: u64) -> ConversationEvent {
             text: "y".into(),
             client_msg_id: None,
             offer_human: false,
+            original: None,
         },
     )
 }

@@ -7,6 +7,7 @@ use super::{Config, Emitter};
 use crate::state::{ChatState, ConnectionState, PendingMessage, Update, operator_colour};
 use baton_protocol::receipts::DeliveryStatus;
 use baton_protocol::{Author, ConversationEvent, EventBody, HandoverState, OperatorProfile};
+use baton_rich_text::rich_text;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
@@ -302,7 +303,7 @@ fn render_pending(p: &PendingMessage, to_driver: &Callback<Command>) -> Html {
     let key = p.id.as_str().to_owned();
     let inner = html! {
         <>
-            <p class="baton-bubble" dir="auto">{ &p.text }</p>
+            <div class="baton-bubble" dir="auto">{ rich_text(&p.text) }</div>
             <span class="baton-receipt" title={p.failed.clone()}>{ status_text(status) }</span>
             if p.failed.is_some() {
                 <button type="button" class="baton-link baton-retry" onclick={retry}>{ s().retry }</button>
@@ -338,9 +339,9 @@ fn render_event(
             let inner = html! {
                 <>
                     <span class="baton-author">{ who }</span>
-                    // Text is rendered as a text node, never as HTML; `dir=auto`
-                    // lays out each message in its own script's direction.
-                    <p class="baton-bubble" dir="auto">{ text }</p>
+                    // Text is built into elements (`baton_rich_text`), never parsed as HTML;
+                    // `dir=auto` lays out each message in its own script's direction.
+                    <div class="baton-bubble" dir="auto">{ rich_text(text) }</div>
                     if matches!(author, Author::Visitor) {
                         <span class="baton-receipt">{ status_text(state.status_of(event.seq)) }</span>
                     }

@@ -128,6 +128,11 @@ pub fn start(config: &Config, dispatch: UseReducerDispatcher<ChatState>, command
     }
     let storage = Storage::open(&config.bot);
     let open = config.open || storage.load_flag("open");
+    if config.open {
+        // Opened by the click that started the widget: a reload brings the
+        // panel back open, as after any other open.
+        storage.save_flag("open", true);
+    }
     dispatch.dispatch(Update::SetOpen(open));
     let window = web_sys::window();
     let locale = window.as_ref().and_then(|w| w.navigator().language());

@@ -2,17 +2,48 @@
 //! the start of a word opens my saved replies filtered by what follows;
 //! arrows move, Enter or Tab inserts (placeholders filled, nothing sent),
 //! Escape closes. The text work is `crate::shortcuts`.
+//!
+//! The draft is kept per conversation (in localStorage, `crate::compose`),
+//! so switching chats or reloading keeps it; sending clears it. Suggest
+//! drafts a reply from the bot's knowledge base into the box — straight in
+//! when it is empty, else offered (Replace / Insert); it never sends.
+//! Translate shows the reply in the visitor's language next to mine; Send
+//! translation sends that, with mine as the operators-only `original`.
 
-use crate::i18n::t;
+use super::format_bar::FormatBar;
+use super::reply_tools;
+use crate::compose::{Suggestion, insert_suggestion, place_suggestion, scope_key, scope_label, stored_draft};
+use crate::i18n::{self, t};
 use crate::shortcuts::{byte_offset, fill, matching, replace_word, slash_word, utf16_offset};
-use baton_protocol::MAX_MESSAGE_CHARS;
+use crate::{api, browser};
 use baton_protocol::operator::Shortcut;
+use baton_protocol::{ConversationId, MAX_MESSAGE_CHARS};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+/// A reply to send: the text the visitor gets, and what I wrote when that
+/// is a translation.
+pub type Outgoing = (String, Option<String>);
+
+/// My draft translated: valid while the draft is still `source`.
+#[derive(Clone, PartialEq)]
+struct Translated {
+    source: String,
+    text: String,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ComposerProps {
-    pub on_send: Callback<String>,
+    pub on_send: Callback<Outgoing>,
+    pub conversation: ConversationId,
+    /// Where this conversation's unsent draft is kept.
+    pub draft_key: AttrValue,
+    /// The visitor's language, when a reply can be translated into it.
+    #[prop_or_default]
+    pub translate_to: Option<AttrValue>,
+    /// My language (what I write in).
+    #[prop_or(AttrValue::Static("en"))]
+    pub my_language: AttrValue,
     /// Typing started (`true`, repeated at most every third of the TTL) or
     /// stopped (`false`: sent, cleared, or left the box).
     pub on_typing: Callback<bool>,
@@ -53,7 +84,25 @@ fn slash_at(el: &HtmlTextAreaElement) -> Option<Slash> {
 
 #[component]
 pub fn Composer(props: &ComposerProps) -> Html {
-    let draft = use_state(String::new);
+    let draft = {
+        let key = props.draft_key.clone();
+        use_state(move || browser::remembered(&key).unwrap_or_default())
+    };
+    // A Suggest draft offered over my text, my reply translated, a notice.
+    let offer = use_state(|| None::<String>);
+    let translated = use_state(|| None::<Translated>);
+    let notice = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    // Every change of the draft is kept for this conversation.
+    {
+        let key = props.draft_key.clone();
+        use_effect_with((*draft).clone(), move |draft| match stored_draft(draft) {
+            Some(text) => browser::remember(&key, text),
+            None => browser::forget(&key),
+        });
+    }
+    // An edit after translating makes the translation stale.
+    let translation = (*translated).clone().filter(|t| t.source == *draft);
     let slash = use_state(|| None::<Slash>);
     let active = use_state(|| 0usize);
     let textarea = use_node_ref();
@@ -80,16 +129,83 @@ pub fn Composer(props: &ComposerProps) -> Html {
             }
         }
     };
+    // Sends the draft — or, when it is translated, the translation with
+    // the draft as its original.
     let submit = {
         let (draft, on_send, stop_typing) = (draft.clone(), props.on_send.clone(), stop_typing.clone());
+        let (translated, translation, offer) = (translated.clone(), translation.clone(), offer.clone());
         move || {
             let text = draft.trim();
             if !text.is_empty() && text.chars().count() <= MAX_MESSAGE_CHARS {
-                on_send.emit(text.to_owned());
+                let outgoing = match &translation {
+                    Some(t) => (t.text.clone(), Some(text.to_owned())),
+                    None => (text.to_owned(), None),
+                };
+                on_send.emit(outgoing);
                 draft.set(String::new());
+                translated.set(None);
+                offer.set(None);
                 stop_typing();
             }
         }
+    };
+    let suggest = {
+        let (draft, offer, notice, busy) = (draft.clone(), offer.clone(), notice.clone(), busy.clone());
+        let conversation = props.conversation.clone();
+        Callback::from(move |_: MouseEvent| {
+            let (draft, offer, notice, busy, conversation) = (
+                draft.clone(),
+                offer.clone(),
+                notice.clone(),
+                busy.clone(),
+                conversation.clone(),
+            );
+            busy.set(true);
+            notice.set(None);
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::suggest(&conversation).await {
+                    Ok(Some(text)) => match place_suggestion(&draft, &text) {
+                        Suggestion::Fill(text) => draft.set(text),
+                        Suggestion::Offer(text) => offer.set(Some(text)),
+                    },
+                    Ok(None) => notice.set(Some(t().no_good_answer.into())),
+                    Err(message) => notice.set(Some(message)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let translate = {
+        let (draft, translated, notice, busy) = (draft.clone(), translated.clone(), notice.clone(), busy.clone());
+        let (target, mine) = (props.translate_to.clone(), props.my_language.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(target) = target.clone() else { return };
+            let source = draft.trim().to_owned();
+            if source.is_empty() {
+                notice.set(Some(t().write_first.into()));
+                return;
+            }
+            let (draft, translated, notice, busy, mine) = (
+                draft.clone(),
+                translated.clone(),
+                notice.clone(),
+                busy.clone(),
+                mine.clone(),
+            );
+            busy.set(true);
+            notice.set(None);
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::translate(&source, Some(&mine), &target).await {
+                    Ok(text) => translated.set(Some(Translated {
+                        source: (*draft).clone(),
+                        text,
+                    })),
+                    Err(api::TranslateFailure::NotSetUp) => notice.set(Some(t().translation_not_set_up.into())),
+                    Err(api::TranslateFailure::Failed(why)) => notice.set(Some(why)),
+                }
+                busy.set(false);
+            });
+        })
     };
     // Puts a shortcut's filled-in text where the `/word` was, caret after it.
     let insert = {
@@ -204,13 +320,66 @@ pub fn Composer(props: &ComposerProps) -> Html {
             }
         })
     };
-    let onsubmit = Callback::from(move |e: SubmitEvent| {
-        e.prevent_default();
-        submit();
-    });
+    let onsubmit = {
+        let submit = submit.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            submit();
+        })
+    };
+    // The format bar marked the selection: its text is the draft.
+    let on_format = {
+        let draft = draft.clone();
+        Callback::from(move |text: String| draft.set(text))
+    };
     let manage = {
         let cb = props.on_manage.clone();
         Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    let tools = {
+        let clear = |state: &UseStateHandle<Option<String>>| {
+            let state = state.clone();
+            Callback::from(move |_: MouseEvent| state.set(None))
+        };
+        let mut tools = Vec::new();
+        if let Some(text) = &*offer {
+            let replace = {
+                let (draft, offer, text) = (draft.clone(), offer.clone(), text.clone());
+                Callback::from(move |_: MouseEvent| {
+                    draft.set(text.clone());
+                    offer.set(None);
+                })
+            };
+            let insert = {
+                let (draft, offer, text) = (draft.clone(), offer.clone(), text.clone());
+                Callback::from(move |_: MouseEvent| {
+                    draft.set(insert_suggestion(&draft, &text));
+                    offer.set(None);
+                })
+            };
+            tools.push(reply_tools::suggestion_offer(text, replace, insert, clear(&offer)));
+        }
+        if let (Some(t), Some(language)) = (&translation, &props.translate_to) {
+            let send = {
+                let submit = submit.clone();
+                Callback::from(move |_: MouseEvent| submit())
+            };
+            let cancel = {
+                let translated = translated.clone();
+                Callback::from(move |_: MouseEvent| translated.set(None))
+            };
+            tools.push(reply_tools::translation_preview(
+                language,
+                draft.trim(),
+                &t.text,
+                send,
+                cancel,
+            ));
+        }
+        if let Some(text) = &*notice {
+            tools.push(reply_tools::notice(text, clear(&notice)));
+        }
+        tools
     };
 
     let length = draft.trim().chars().count();
@@ -232,12 +401,15 @@ pub fn Composer(props: &ComposerProps) -> Html {
             <li id={option_id(i)} role="option" aria-selected={chosen.to_string()}
                 class={classes!("shortcut-option", chosen.then_some("is-active"))} {onmousedown}>
                 <span class="shortcut-trigger" dir="auto">{ format!("/{}", s.trigger) }</span>
+                <span class={format!("scope-badge scope-{}", scope_key(s.scope))}>{ scope_label(s.scope) }</span>
                 <span class="shortcut-preview" dir="auto">{ s.text.clone() }</span>
             </li>
         }
     });
     html! {
         <form class="composer" {onsubmit}>
+            <FormatBar textarea={textarea.clone()} on_edit={on_format} />
+            { for tools }
             if open {
                 <ul id="shortcut-list" class="shortcut-list" role="listbox" aria-label={t().saved_replies}>
                     { for options }
@@ -260,7 +432,18 @@ pub fn Composer(props: &ComposerProps) -> Html {
                 }
                 <button type="button" class="btn btn-ghost composer-manage" onclick={manage}
                     title={t().saved_replies}>{ t().saved_replies }</button>
-                <button type="submit" class="btn btn-primary" disabled={length == 0 || too_long}>{ t().send }</button>
+                <button type="button" class="btn btn-ghost composer-suggest" onclick={suggest} disabled={*busy}
+                    title={t().suggest_title}>{ t().suggest }</button>
+                if let Some(language) = &props.translate_to {
+                    <button type="button" class="btn btn-ghost composer-translate" onclick={translate}
+                        disabled={*busy || length == 0}
+                        title={i18n::fill(t().translate_title, &[language])}>
+                        { i18n::fill(t().translate_to, &[language]) }
+                    </button>
+                }
+                <button type="submit" class="btn btn-primary" disabled={length == 0 || too_long}>
+                    { if translation.is_some() { t().send_translation } else { t().send } }
+                </button>
             </div>
         </form>
     }

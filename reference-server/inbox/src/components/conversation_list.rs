@@ -125,7 +125,10 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
         html! { <span class="row-preview row-typing">{ t().typing_short }</span> }
     } else {
         match &row.last_message {
-            Some(text) => html! { <span class="row-preview" dir="auto">{ text.clone() }</span> },
+            // The text as read, without its marks (PROTOCOL.md §11).
+            Some(text) => {
+                html! { <span class="row-preview" dir="auto">{ baton_protocol::markup::plain_text(text) }</span> }
+            }
             None => html! { <span class="row-preview">{ t().no_messages_row }</span> },
         }
     };

@@ -2,13 +2,17 @@
 //! (from the handover rules, via `OperatorActions`), the log, and the reply
 //! box — or why there is none.
 
-use super::composer::Composer;
+use super::composer::{Composer, Outgoing};
 use super::dialogs::{ConfirmDialog, JoinDialog, TransferDialog};
 use super::message_log::MessageLog;
 use super::notes::NotesPanel;
 use super::saved_replies::SavedReplies;
+use crate::browser;
+use crate::compose::{draft_key, join_name, join_name_key, my_language, reply_target};
 use crate::format::{clock, flag, presence_label, relative_time};
+use crate::hotkeys::{focus, use_hotkeys};
 use crate::i18n::{fill, t};
+use crate::keys::KeyAction;
 use crate::state::{Ownership, PendingMessage, PendingNote, ownership, waiting_since};
 use baton_protocol::handover::OperatorActions;
 use baton_protocol::operator::{ConversationSummary, Note, RosterEntry, Shortcut, ShortcutDraft, ShortcutId};
@@ -42,7 +46,7 @@ pub struct ConversationViewProps {
     pub on_transfer: Callback<OperatorId>,
     pub on_leave: Callback<()>,
     pub on_resolve: Callback<()>,
-    pub on_send: Callback<String>,
+    pub on_send: Callback<Outgoing>,
     /// I am (or stopped) typing a reply.
     pub on_typing: Callback<bool>,
     pub on_discard: Callback<ClientMsgId>,
@@ -55,6 +59,9 @@ pub struct ConversationViewProps {
     /// My saved replies and the panel that manages them.
     pub shortcuts: Vec<Shortcut>,
     pub shortcut_busy: bool,
+    /// Admins also manage the team's saved replies.
+    #[prop_or_default]
+    pub is_admin: bool,
     pub shortcut_error: Option<String>,
     pub on_save_shortcut: Callback<ShortcutDraft>,
     pub on_delete_shortcut: Callback<ShortcutId>,
@@ -93,6 +100,35 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         Some(Dialog::Resolve) if actions.resolve => Some(Dialog::Resolve),
         _ => None,
     };
+    // The conversation's shortcuts (keys.rs): each only where the rules allow it.
+    {
+        let (dialog, saved_replies) = (dialog.clone(), saved_replies.clone());
+        let (actions, reply) = (actions.clone(), actions.reply && props.online);
+        let online = props.online;
+        use_hotkeys(move |action| match action {
+            KeyAction::Join if online && actions.join => {
+                dialog.set(Some(Dialog::Join));
+                true
+            }
+            KeyAction::Join if online => match &actions.take_over {
+                Some(owner) => {
+                    dialog.set(Some(Dialog::TakeOver(owner.clone())));
+                    true
+                }
+                None => false,
+            },
+            KeyAction::Resolve if online && actions.resolve => {
+                dialog.set(Some(Dialog::Resolve));
+                true
+            }
+            KeyAction::Reply if reply => focus("#reply"),
+            KeyAction::SavedReplies if reply => {
+                saved_replies.set(true);
+                true
+            }
+            _ => false,
+        });
+    }
     let open = |which: Dialog| {
         let dialog = dialog.clone();
         Callback::from(move |_: MouseEvent| dialog.set(Some(which.clone())))
@@ -108,10 +144,18 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             cb.emit(());
         })
     };
+    // The Join and Take over dialogs offer the name I last joined under.
+    let name_key = join_name_key(&props.me.id);
+    let default_name = join_name(browser::remembered(&name_key), &props.me.name);
+    let remember_name = {
+        let name_key = name_key.clone();
+        move |name: &str| browser::remember(&name_key, name)
+    };
     let on_join = {
-        let (dialog, on_join) = (dialog.clone(), props.on_join.clone());
+        let (dialog, on_join, remember_name) = (dialog.clone(), props.on_join.clone(), remember_name.clone());
         Callback::from(move |name: String| {
             dialog.set(None);
+            remember_name(&name);
             on_join.emit(name);
         })
     };
@@ -157,20 +201,21 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     if actions.resolve {
         buttons.push(html! { <button type="button" class="btn btn-secondary" onclick={open(Dialog::Resolve)} {disabled}>{ t().resolve }</button> });
     }
-    let head_buttons = if shown.is_some() { Vec::new() } else { buttons };
 
     let dialog_view = match &shown {
         Some(Dialog::Join) => html! {
-            <JoinDialog default_name={props.me.name.clone()} on_confirm={on_join} on_cancel={close.clone()} />
+            <JoinDialog default_name={default_name.clone()} on_confirm={on_join} on_cancel={close.clone()} />
         },
         Some(Dialog::TakeOver(seen)) => {
             let (dialog, cb, replacing) = (dialog.clone(), props.on_take_over.clone(), seen.id.clone());
+            let remember_name = remember_name.clone();
             let on_confirm = Callback::from(move |name: String| {
                 dialog.set(None);
+                remember_name(&name);
                 cb.emit((name, replacing.clone()));
             });
             html! {
-                <JoinDialog default_name={props.me.name.clone()} {on_confirm} on_cancel={close.clone()}
+                <JoinDialog default_name={default_name.clone()} {on_confirm} on_cancel={close.clone()}
                     title={fill(t().take_over_title, &[&seen.name])}
                     text={fill(t().take_over_text, &[&seen.name])}
                     confirm_label={t().take_over} />
@@ -213,10 +258,13 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
         Ownership::Mine(me) => me.name.clone(),
         _ => props.me.name.clone(),
     };
+    let mine = my_language(browser::page_language());
     let footer = if actions.reply {
+        let translate_to = reply_target(props.summary.locale.as_deref(), &mine).map(AttrValue::from);
         html! { <Composer on_send={props.on_send.clone()} on_typing={props.on_typing.clone()} online={props.online}
         shortcuts={props.shortcuts.clone()} visitor_name={props.summary.visitor.clone()} {operator_name}
-        {on_manage} /> }
+        {on_manage} conversation={props.summary.id.clone()} draft_key={draft_key(&props.me.id, &props.summary.id)}
+        {translate_to} my_language={mine.clone()} /> }
     } else {
         let hint = match owner {
             Ownership::Bot | Ownership::Waiting => t().hint_join.to_owned(),
@@ -236,8 +284,11 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
     html! {
         <section class="pane pane-conversation" aria-label={s.visitor.clone()}>
             <div class="conversation-head">
+                // Phones show the list and the conversation one at a time.
+                <button type="button" class="btn btn-ghost conversation-back"
+                    onclick={on_close.clone()}><span class="back-arrow" aria-hidden="true">{ "‹" }</span>{ t().back }</button>
                 <div class="head-title">
-                    <h2 class="head-visitor" dir="auto">{ s.visitor.clone() }</h2>
+                    <h2 class="head-visitor" dir="auto" tabindex="-1">{ s.visitor.clone() }</h2>
                     <p class="head-facts">
                         <span class={format!("fact fact-presence is-{}", presence_key(s.presence))}>
                             <span class="presence-dot" aria-hidden="true"></span>{ presence_label(s.presence) }
@@ -251,7 +302,7 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                     <p class={classes!("head-state", status_class)}>{ format!("{status_text}{since}") }</p>
                 </div>
                 <div class="head-actions">
-                    { for head_buttons }
+                    { for buttons }
                     <button type="button" class="btn btn-icon" aria-label={t().close_conversation} title={t().close}
                         onclick={on_close}>{ "×" }</button>
                 </div>
@@ -259,12 +310,12 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
             { dialog_view }
             <MessageLog events={props.events.clone()} pending={props.pending.clone()} loaded={props.loaded}
                 me={props.me.id.clone()} visitor_marks={props.visitor_marks} on_discard={props.on_discard.clone()}
-                typing={props.typing} visitor={s.visitor.clone()} />
+                typing={props.typing} visitor={s.visitor.clone()} my_language={mine.clone()} />
             <NotesPanel notes={props.notes.clone()} pending={props.pending_notes.clone()}
                 on_add={props.on_add_note.clone()} on_discard={props.on_discard_note.clone()} />
             <div class="conversation-foot">{ footer }</div>
             if *saved_replies {
-                <SavedReplies shortcuts={props.shortcuts.clone()} busy={props.shortcut_busy}
+                <SavedReplies shortcuts={props.shortcuts.clone()} busy={props.shortcut_busy} is_admin={props.is_admin}
                     error={props.shortcut_error.clone()} on_save={props.on_save_shortcut.clone()}
                     on_delete={props.on_delete_shortcut.clone()} on_close={close_saved_replies} />
             }

@@ -1,12 +1,18 @@
-//! The inline dialogs: join or take over (with the name the visitor sees),
-//! a plain confirmation (leave, resolve), and the transfer picker. Each moves
-//! focus in on open; Escape cancels.
+//! The conversation's dialogs: join or take over (with the name the visitor
+//! sees), a plain confirmation (leave, resolve), and the transfer picker.
+//! Each is a `Modal`: focus moves in on open, Tab stays inside, Escape
+//! cancels, and focus goes back to the button that opened it — or, when
+//! that button is gone (joined), to the reply box.
 
 use crate::i18n::t;
+use crate::pages::dialog::Modal;
 use baton_protocol::OperatorId;
 use baton_protocol::operator::RosterEntry;
-use web_sys::{HtmlElement, HtmlInputElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+/// Where focus lands when the button that opened a dialog is gone.
+const RETURN_TO: &str = "#reply, .pane-conversation .head-visitor";
 
 #[derive(Properties, PartialEq)]
 pub struct JoinDialogProps {
@@ -21,26 +27,15 @@ pub struct JoinDialogProps {
     pub on_cancel: Callback<()>,
 }
 
-/// Escape cancels a dialog.
-fn escape_cancels(on_cancel: &Callback<()>) -> Callback<KeyboardEvent> {
-    let on_cancel = on_cancel.clone();
-    Callback::from(move |e: KeyboardEvent| {
-        if e.key() == "Escape" {
-            e.prevent_default();
-            on_cancel.emit(());
-        }
-    })
-}
-
 #[component]
 pub fn JoinDialog(props: &JoinDialogProps) -> Html {
     let name = use_state(|| props.default_name.clone());
     let input = use_node_ref();
     {
         let input = input.clone();
+        // The modal focuses the field; the name is selected to be retyped.
         use_effect_with((), move |_| {
             if let Some(input) = input.cast::<HtmlInputElement>() {
-                let _ = input.focus();
                 input.select();
             }
         });
@@ -64,20 +59,20 @@ pub fn JoinDialog(props: &JoinDialogProps) -> Html {
         Callback::from(move |_| cb.emit(()))
     };
     html! {
-        <form class="dialog" role="dialog" aria-labelledby="join-title" {onsubmit}
-            onkeydown={escape_cancels(&props.on_cancel)}>
-            <h3 id="join-title" class="dialog-title">{ props.title.clone() }</h3>
-            <p class="dialog-text">{ props.text.clone() }</p>
-            <div class="field">
-                <label for="join-name">{ t().name_shown }</label>
-                <input id="join-name" type="text" dir="auto" maxlength="60" autocomplete="off" ref={input}
-                    value={(*name).clone()} {oninput} />
-            </div>
-            <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
-                <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty()}>{ props.confirm_label.clone() }</button>
-            </div>
-        </form>
+        <Modal id="join" title={props.title.clone()} text={props.text.clone()} on_close={props.on_cancel.clone()}
+            return_to={RETURN_TO}>
+            <form {onsubmit}>
+                <div class="field">
+                    <label for="join-name">{ t().name_shown }</label>
+                    <input id="join-name" type="text" maxlength="60" autocomplete="off" ref={input} data-autofocus=""
+                        dir="auto" value={(*name).clone()} {oninput} />
+                </div>
+                <div class="dialog-actions">
+                    <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
+                    <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty()}>{ props.confirm_label.clone() }</button>
+                </div>
+            </form>
+        </Modal>
     }
 }
 
@@ -92,15 +87,6 @@ pub struct ConfirmDialogProps {
 
 #[component]
 pub fn ConfirmDialog(props: &ConfirmDialogProps) -> Html {
-    let confirm_button = use_node_ref();
-    {
-        let confirm_button = confirm_button.clone();
-        use_effect_with((), move |_| {
-            if let Some(button) = confirm_button.cast::<HtmlElement>() {
-                let _ = button.focus();
-            }
-        });
-    }
     let confirm = {
         let cb = props.on_confirm.clone();
         Callback::from(move |_| cb.emit(()))
@@ -110,16 +96,15 @@ pub fn ConfirmDialog(props: &ConfirmDialogProps) -> Html {
         Callback::from(move |_| cb.emit(()))
     };
     html! {
-        <div class="dialog" role="dialog" aria-labelledby="confirm-title" onkeydown={escape_cancels(&props.on_cancel)}>
-            <h3 id="confirm-title" class="dialog-title">{ props.title.clone() }</h3>
-            <p class="dialog-text">{ props.text.clone() }</p>
+        <Modal id="confirm" title={props.title.clone()} text={props.text.clone()} on_close={props.on_cancel.clone()}
+            return_to={RETURN_TO}>
             <div class="dialog-actions">
                 <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
-                <button type="button" class="btn btn-primary" ref={confirm_button} onclick={confirm}>
+                <button type="button" class="btn btn-primary" data-autofocus="" onclick={confirm}>
                     { props.confirm_label.clone() }
                 </button>
             </div>
-        </div>
+        </Modal>
     }
 }
 
@@ -136,15 +121,6 @@ pub struct TransferDialogProps {
 #[component]
 pub fn TransferDialog(props: &TransferDialogProps) -> Html {
     let chosen = use_state(|| props.targets.first().map(|t| t.profile.id.clone()));
-    let first = use_node_ref();
-    {
-        let first = first.clone();
-        use_effect_with((), move |_| {
-            if let Some(el) = first.cast::<HtmlElement>() {
-                let _ = el.focus();
-            }
-        });
-    }
     // A chosen teammate who is no longer offered (went Away) is unchosen.
     let current = (*chosen)
         .clone()
@@ -162,16 +138,20 @@ pub fn TransferDialog(props: &TransferDialogProps) -> Html {
         let cb = props.on_cancel.clone();
         Callback::from(move |_| cb.emit(()))
     };
+    let text = if props.targets.is_empty() {
+        t().transfer_none
+    } else {
+        t().transfer_text
+    };
     let options = props.targets.iter().enumerate().map(|(i, target)| {
         let id = target.profile.id.clone();
         let onchange = {
             let (chosen, id) = (chosen.clone(), id.clone());
             Callback::from(move |_: Event| chosen.set(Some(id.clone())))
         };
-        let node = if i == 0 { first.clone() } else { NodeRef::default() };
         html! {
             <label class="pick" key={id.as_str().to_owned()}>
-                <input type="radio" name="transfer-to" ref={node} value={id.to_string()}
+                <input type="radio" name="transfer-to" data-autofocus={(i == 0).then_some("")} value={id.to_string()}
                     checked={current.as_ref() == Some(&id)} {onchange} />
                 <span class="avatar avatar-small" aria-hidden="true">{ super::initial(&target.profile.name) }</span>
                 <span class="pick-name" dir="auto">{ target.profile.name.clone() }</span>
@@ -180,19 +160,16 @@ pub fn TransferDialog(props: &TransferDialogProps) -> Html {
         }
     });
     html! {
-        <form class="dialog" role="dialog" aria-labelledby="transfer-title" {onsubmit}
-            onkeydown={escape_cancels(&props.on_cancel)}>
-            <h3 id="transfer-title" class="dialog-title">{ t().transfer_title }</h3>
-            if props.targets.is_empty() {
-                <p class="dialog-text">{ t().transfer_none }</p>
-            } else {
-                <p class="dialog-text">{ t().transfer_text }</p>
-                <fieldset class="picks"><legend class="sr-only">{ t().teammate }</legend>{ for options }</fieldset>
-            }
-            <div class="dialog-actions">
-                <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
-                <button type="submit" class="btn btn-primary" disabled={current.is_none()}>{ t().transfer }</button>
-            </div>
-        </form>
+        <Modal id="transfer" title={t().transfer_title} text={text} on_close={props.on_cancel.clone()} return_to={RETURN_TO}>
+            <form {onsubmit}>
+                if !props.targets.is_empty() {
+                    <fieldset class="picks"><legend class="sr-only">{ t().teammate }</legend>{ for options }</fieldset>
+                }
+                <div class="dialog-actions">
+                    <button type="button" class="btn btn-ghost" onclick={cancel}>{ t().cancel }</button>
+                    <button type="submit" class="btn btn-primary" disabled={current.is_none()}>{ t().transfer }</button>
+                </div>
+            </form>
+        </Modal>
     }
 }

@@ -1,6 +1,7 @@
 //! The top bar: brand, the team roster ("2/3 online", each teammate's
 //! status and whether their inbox is open; admins can set one Offline), my
-//! status, sign out.
+//! status, sign out. On a phone all of that (and the pages) folds into a
+//! menu behind one button; on wider screens the menu is the bar itself.
 
 use crate::format::{STATUSES, parse_status, roster_count, status_label, status_value};
 use crate::i18n::{fill, t};
@@ -22,6 +23,12 @@ pub struct HeaderProps {
     /// An admin sets a teammate Offline.
     pub on_set_offline: Callback<OperatorId>,
     pub on_sign_out: Callback<()>,
+    /// Opens the keyboard shortcuts.
+    pub on_help: Callback<()>,
+    /// The pages' navigation, shown in the menu on a phone (the sidebar
+    /// shows it on wider screens).
+    #[prop_or_default]
+    pub children: Html,
 }
 
 /// The CSS modifier for a status dot.
@@ -38,6 +45,8 @@ pub fn dot_class(status: OperatorStatus) -> &'static str {
 pub fn Header(props: &HeaderProps) -> Html {
     let select = use_node_ref();
     let roster_open = use_state(|| false);
+    let menu_open = use_state(|| false);
+    let menu_button = use_node_ref();
     // Keep the menu on the server's word: after a change it shows what the
     // roster broadcast confirmed.
     {
@@ -63,12 +72,55 @@ pub fn Header(props: &HeaderProps) -> Html {
         let roster_open = roster_open.clone();
         Callback::from(move |_| roster_open.set(!*roster_open))
     };
+    let roster_button = use_node_ref();
+    // Escape closes the roster, then the menu, and puts the focus back on
+    // the button that opened it.
     let close_on_escape = {
-        let roster_open = roster_open.clone();
+        let (roster_open, roster_button) = (roster_open.clone(), roster_button.clone());
         Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
+            if e.key() == "Escape" && *roster_open {
+                e.prevent_default();
+                e.stop_propagation();
                 roster_open.set(false);
+                if let Some(b) = roster_button.cast::<web_sys::HtmlElement>() {
+                    let _ = b.focus();
+                }
             }
+        })
+    };
+    let toggle_menu = {
+        let menu_open = menu_open.clone();
+        Callback::from(move |_| menu_open.set(!*menu_open))
+    };
+    let menu_escape = {
+        let (menu_open, menu_button) = (menu_open.clone(), menu_button.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && *menu_open {
+                e.prevent_default();
+                menu_open.set(false);
+                if let Some(b) = menu_button.cast::<web_sys::HtmlElement>() {
+                    let _ = b.focus();
+                }
+            }
+        })
+    };
+    // Choosing a page closes the menu.
+    let close_menu = {
+        let menu_open = menu_open.clone();
+        Callback::from(move |e: MouseEvent| {
+            let on_button = e
+                .target_dyn_into::<web_sys::Element>()
+                .is_some_and(|t| t.closest("button").ok().flatten().is_some());
+            if on_button {
+                menu_open.set(false);
+            }
+        })
+    };
+    let on_help = {
+        let (cb, menu_open) = (props.on_help.clone(), menu_open.clone());
+        Callback::from(move |_| {
+            menu_open.set(false);
+            cb.emit(());
         })
     };
 
@@ -102,11 +154,16 @@ pub fn Header(props: &HeaderProps) -> Html {
         "roster-count roster-stale"
     };
     html! {
-        <header class="topbar">
+        <header class="topbar" onkeydown={menu_escape}>
             <div class="brand"><span class="brand-mark" aria-hidden="true">{ "B" }</span><span class="brand-name">{ t().app_title }</span></div>
             <div class="topbar-spacer"></div>
+            <button type="button" class="btn btn-ghost menu-toggle" ref={menu_button} onclick={toggle_menu}
+                aria-expanded={menu_open.to_string()} aria-controls="topbar-menu">
+                <span class={dot_class(props.status)} aria-hidden="true"></span>{ t().menu }
+            </button>
+            <div id="topbar-menu" class={classes!("topbar-menu", menu_open.then_some("is-open"))}>
             <div class="roster" onkeydown={close_on_escape}>
-                <button type="button" class={count_class} aria-expanded={roster_open.to_string()}
+                <button type="button" class={count_class} aria-expanded={roster_open.to_string()} ref={roster_button}
                     aria-controls="roster-panel" onclick={toggle_roster} title={t().team}>
                     <span class="roster-dots" aria-hidden="true">
                         { for props.roster.operators.iter().take(5).map(|e| html! {
@@ -138,7 +195,12 @@ pub fn Header(props: &HeaderProps) -> Html {
                 <span class="avatar" aria-hidden="true">{ super::initial(&props.me.name) }</span>
                 <span class="me-name" dir="auto">{ props.me.name.clone() }</span>
             </div>
+            <div class="menu-pages" onclick={close_menu}>{ props.children.clone() }</div>
+            <button type="button" class="btn btn-ghost keys-button" onclick={on_help} title={t().keys_title}>
+                <span aria-hidden="true">{ "⌨" }</span><span class="keys-button-label">{ t().keys_button }</span>
+            </button>
             <button type="button" class="btn btn-ghost" onclick={on_sign_out}>{ t().sign_out }</button>
+            </div>
         </header>
     }
 }

@@ -1,12 +1,31 @@
 //! The conversation log: chat bubbles with attribution, and one centred line
-//! per handover event. Text is always rendered as text.
+//! per handover event. Message text is built into elements from its markup
+//! (`baton_rich_text`), never parsed as HTML.
+//!
+//! A visitor's message has a Translate action: the translation into my
+//! language shows in the bubble, the original one click away. An operator
+//! message sent as a translation shows what its author wrote beneath it.
 
 use crate::format::{author_label, receipt_label, system_line};
 use crate::i18n::{fill, t};
 use crate::state::{PendingMessage, receipt_of};
 use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
-use baton_protocol::{Author, ClientMsgId, ConversationEvent, EventBody, OperatorId, Timestamp};
+use baton_protocol::{Author, ClientMsgId, ConversationEvent, EventBody, OperatorId, Seq, Timestamp};
+use baton_rich_text::rich_text_titled;
+use std::collections::HashMap;
 use yew::prelude::*;
+
+/// One visitor message's translation, as far as it got.
+#[derive(Clone, PartialEq)]
+enum Translation {
+    Loading,
+    /// Shown instead of the original (`true`) or tucked away.
+    Done {
+        text: String,
+        shown: bool,
+    },
+    Failed(String),
+}
 
 #[derive(Properties, PartialEq)]
 pub struct MessageLogProps {
@@ -23,6 +42,9 @@ pub struct MessageLogProps {
     /// The visitor's label, for the typing line.
     #[prop_or_default]
     pub visitor: AttrValue,
+    /// What visitor messages are translated into.
+    #[prop_or(AttrValue::Static("en"))]
+    pub my_language: AttrValue,
 }
 
 /// Consecutive messages by the same author within this span share a header.
@@ -42,18 +64,66 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
         });
     }
 
+    let translations = use_state(HashMap::<Seq, Translation>::new);
+    // Translate, or flip between the translation and the original.
+    let on_translate = {
+        let (translations, target) = (translations.clone(), props.my_language.clone());
+        Callback::from(move |(seq, text): (Seq, String)| {
+            let mut next = (*translations).clone();
+            match next.get(&seq).cloned() {
+                Some(Translation::Done { text, shown }) => {
+                    next.insert(seq, Translation::Done { text, shown: !shown });
+                    translations.set(next);
+                }
+                Some(Translation::Loading) => {}
+                _ => {
+                    next.insert(seq, Translation::Loading);
+                    translations.set(next.clone());
+                    let (translations, target) = (translations.clone(), target.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let done = match crate::api::translate(&text, None, &target).await {
+                            Ok(text) => Translation::Done { text, shown: true },
+                            Err(crate::api::TranslateFailure::NotSetUp) => {
+                                Translation::Failed(t().translation_not_set_up.into())
+                            }
+                            Err(crate::api::TranslateFailure::Failed(why)) => Translation::Failed(why),
+                        };
+                        next.insert(seq, done);
+                        translations.set(next);
+                    });
+                }
+            }
+        })
+    };
+
     let mut previous: Option<(String, Timestamp)> = None;
     let mut items = Vec::with_capacity(props.events.len());
     for event in &props.events {
         let item = match &event.body {
-            EventBody::Message { author, text, .. } => {
+            EventBody::Message {
+                author, text, original, ..
+            } => {
                 let label = author_label(author);
                 let grouped = previous
                     .as_ref()
                     .is_some_and(|(who, at)| *who == label && event.at.0.saturating_sub(at.0) < GROUP_MS);
                 previous = Some((label.clone(), event.at));
                 let receipt = receipt_of(event, props.visitor_marks);
-                bubble(event, author, &label, text, grouped, &props.me, receipt)
+                let extra = match author {
+                    Author::Visitor => {
+                        let translation = translations.get(&event.seq).cloned();
+                        translate_line(event.seq, text, translation.as_ref(), &on_translate)
+                    }
+                    _ => original_line(original.as_deref()),
+                };
+                let shown = match translations.get(&event.seq) {
+                    Some(Translation::Done {
+                        text: translated,
+                        shown: true,
+                    }) if matches!(author, Author::Visitor) => translated,
+                    _ => text,
+                };
+                bubble(event, author, &label, shown, grouped, &props.me, receipt, extra)
             }
             body => {
                 previous = None;
@@ -81,7 +151,8 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
         html! {
             <div key={p.client_msg_id.as_str().to_owned()}
                 class={classes!("msg", "msg-operator", "msg-mine", "msg-pending", p.failed.is_some().then_some("msg-failed"))}>
-                <div class="bubble" dir="auto">{ p.text.clone() }</div>
+                <div class="bubble" dir="auto">{ rich_text_titled(&p.text) }</div>
+                { original_line(p.original.as_deref()) }
                 if let Some(reason) = &p.failed {
                     <div class="msg-note msg-note-error">
                         <span class="receipt receipt-failed">{ receipt_label(DeliveryStatus::Failed) }</span>
@@ -96,7 +167,8 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
     });
 
     html! {
-        <div class="log" role="log" aria-label={t().messages} aria-live="polite" ref={log}>
+        // Focusable, so the keyboard can scroll it (it scrolls on its own).
+        <div class="log" role="log" aria-label={t().messages} aria-live="polite" tabindex="0" ref={log}>
             if !props.loaded && props.events.is_empty() {
                 <p class="log-empty">{ t().loading_conversation }</p>
             } else if props.events.is_empty() && props.pending.is_empty() {
@@ -114,6 +186,45 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
     }
 }
 
+/// Under a translated operator message: what its author wrote.
+fn original_line(original: Option<&str>) -> Html {
+    match original {
+        Some(original) => html! {
+            <div class="msg-original">
+                <span class="msg-original-label">{ t().written_as }</span>
+                <span dir="auto">{ original.to_owned() }</span>
+                <span class="msg-original-hint">{ t().visitor_got_translation }</span>
+            </div>
+        },
+        None => html! {},
+    }
+}
+
+/// Under a visitor message: Translate, or the state of its translation.
+fn translate_line(seq: Seq, text: &str, translation: Option<&Translation>, on: &Callback<(Seq, String)>) -> Html {
+    let click = {
+        let (on, text) = (on.clone(), text.to_owned());
+        Callback::from(move |_: MouseEvent| on.emit((seq, text.clone())))
+    };
+    let (label, note) = match translation {
+        None => (t().translate, None),
+        Some(Translation::Loading) => (t().translating, None),
+        Some(Translation::Done { shown: true, .. }) => (t().show_original, Some(t().translated)),
+        Some(Translation::Done { shown: false, .. }) => (t().show_translation, None),
+        Some(Translation::Failed(why)) => {
+            return html! { <div class="msg-translate msg-translate-failed" role="status">{ why.clone() }</div> };
+        }
+    };
+    html! {
+        <div class="msg-translate">
+            if let Some(note) = note { <span class="msg-translate-note">{ note }</span> }
+            <button type="button" class="link-button" onclick={click}
+                disabled={matches!(translation, Some(Translation::Loading))}>{ label }</button>
+        </div>
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn bubble(
     event: &ConversationEvent,
     author: &Author,
@@ -122,6 +233,7 @@ fn bubble(
     grouped: bool,
     me: &OperatorId,
     receipt: Option<DeliveryStatus>,
+    extra: Html,
 ) -> Html {
     let at = event.at;
     let (side, mine) = match author {
@@ -139,7 +251,8 @@ fn bubble(
                     <time class="msg-time" title={super::full_time(at)}>{ super::clock_time(at) }</time>
                 </div>
             }
-            <div class="bubble" dir="auto">{ text.to_owned() }</div>
+            <div class="bubble" dir="auto">{ rich_text_titled(text) }</div>
+            { extra }
             if let Some(status) = receipt {
                 <div class={classes!("msg-note", "receipt", receipt_class(status))}>{ receipt_label(status) }</div>
             }

@@ -7,6 +7,7 @@ use crate::i18n::{fill, t};
 use crate::state::PendingNote;
 use baton_protocol::operator::Note;
 use baton_protocol::{ClientMsgId, MAX_MESSAGE_CHARS};
+use baton_rich_text::rich_text_titled;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
@@ -80,7 +81,7 @@ pub fn NotesPanel(props: &NotesPanelProps) -> Html {
                     <span class="team-note-author" dir="auto">{ n.author.name.clone() }</span>
                     <time class="team-note-time" title={full_time(n.at)}>{ clock_time(n.at) }</time>
                 </div>
-                <p class="team-note-text" dir="auto">{ n.text.clone() }</p>
+                <div class="team-note-text" dir="auto">{ rich_text_titled(&n.text) }</div>
             </li>
         }
     });
@@ -96,7 +97,7 @@ pub fn NotesPanel(props: &NotesPanelProps) -> Html {
                     <span class="team-note-author">{ t().you }</span>
                     if p.failed.is_none() { <span class="team-note-time">{ t().saving }</span> }
                 </div>
-                <p class="team-note-text" dir="auto">{ p.text.clone() }</p>
+                <div class="team-note-text" dir="auto">{ rich_text_titled(&p.text) }</div>
                 if let Some(why) = &p.failed {
                     <p class="team-note-error" role="alert">
                         { fill(t().not_saved, &[why]) }

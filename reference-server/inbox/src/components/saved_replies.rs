@@ -1,10 +1,14 @@
-//! The saved-replies panel: my shortcuts, to create, edit and delete. The
-//! server checks them (one-word trigger, no duplicate) and its refusal is
-//! shown here as it said it.
+//! The saved-replies panel: the team's and mine, each labelled, to create,
+//! edit and delete — mine always, the team's if I am an admin (the server
+//! checks the same rule, `baton_protocol::shortcuts::may_change`, on every
+//! frame). The server checks the rest (one-word trigger, no duplicate) and
+//! its refusal is shown here as it said it.
 
+use crate::compose::{scope_key, scope_label};
 use crate::i18n::{fill, t};
 use crate::pages::dialog::Modal;
-use baton_protocol::operator::{Shortcut, ShortcutDraft, ShortcutId};
+use baton_protocol::operator::{Role, Shortcut, ShortcutDraft, ShortcutId, ShortcutScope};
+use baton_protocol::shortcuts::{is_shadowed, may_change};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -18,11 +22,16 @@ pub struct SavedRepliesProps {
     pub on_save: Callback<ShortcutDraft>,
     pub on_delete: Callback<ShortcutId>,
     pub on_close: Callback<()>,
+    #[prop_or_default]
+    pub is_admin: bool,
 }
 
 #[component]
 pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
     let editing = use_state(|| None::<ShortcutId>);
+    // Where a new reply goes (an edit keeps the reply's own scope).
+    let scope = use_state(|| ShortcutScope::Mine);
+    let role = if props.is_admin { Role::Admin } else { Role::Agent };
     let trigger = use_state(String::new);
     let text = use_state(String::new);
     // Set when a save goes out: once it is done without a refusal, the form
@@ -47,8 +56,16 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
         let text = text.clone();
         Callback::from(move |e: InputEvent| text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
     };
+    let on_scope = {
+        let scope = scope.clone();
+        Callback::from(move |e: Event| {
+            let team = e.target_unchecked_into::<HtmlInputElement>().value() == "team";
+            scope.set(if team { ShortcutScope::Team } else { ShortcutScope::Mine });
+        })
+    };
     let onsubmit = {
         let (editing, trigger, text, saving) = (editing.clone(), trigger.clone(), text.clone(), saving.clone());
+        let scope = scope.clone();
         let (on_save, busy) = (props.on_save.clone(), props.busy);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -60,6 +77,7 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
                 id: (*editing).clone(),
                 trigger: trigger.trim().trim_start_matches('/').to_owned(),
                 text: text.trim().to_owned(),
+                scope: *scope,
             });
         })
     };
@@ -76,7 +94,7 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
         Callback::from(move |_: MouseEvent| cb.emit(()))
     };
 
-    let rows = props.shortcuts.iter().map(|s| {
+    let row = |s: &Shortcut| {
         let edit = {
             let (editing, trigger, text, s) = (editing.clone(), trigger.clone(), text.clone(), s.clone());
             Callback::from(move |_: MouseEvent| {
@@ -90,21 +108,41 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
             Callback::from(move |_: MouseEvent| cb.emit(id.clone()))
         };
         let label = format!("/{}", s.trigger);
+        let kind = scope_label(s.scope);
+        // "Delete /thanks" for mine, "Delete team /hours" for the team's.
+        let named = match s.scope {
+            ShortcutScope::Team => format!("team {label}"),
+            ShortcutScope::Mine => label.clone(),
+        };
+        let shadowed = is_shadowed(&props.shortcuts, s);
         html! {
-            <li class="saved-reply" key={s.id.0.clone()}>
+            <li class="saved-reply" key={s.id.0.clone()} data-scope={scope_key(s.scope)}>
                 <div class="saved-reply-body">
                     <span class="shortcut-trigger" dir="auto">{ label.clone() }</span>
+                    <span class={format!("scope-badge scope-{}", scope_key(s.scope))}>{ kind }</span>
+                    if shadowed {
+                        <span class="saved-reply-shadowed">{ fill(t().shadowed_by_mine, &[&label]) }</span>
+                    }
                     <span class="saved-reply-text" dir="auto">{ s.text.clone() }</span>
                 </div>
-                <div class="saved-reply-actions">
-                    <button type="button" class="btn btn-ghost btn-small" onclick={edit}
-                        aria-label={fill(t().edit_label, &[&label])}>{ t().edit }</button>
-                    <button type="button" class="btn btn-ghost btn-small saved-reply-delete" onclick={delete}
-                        disabled={props.busy} aria-label={fill(t().delete_label, &[&label])}>{ t().delete }</button>
-                </div>
+                if may_change(role, s.scope) {
+                    <div class="saved-reply-actions">
+                        <button type="button" class="btn btn-ghost btn-small" onclick={edit}
+                            aria-label={fill(t().edit_label, &[&named])}>{ t().edit }</button>
+                        <button type="button" class="btn btn-ghost btn-small saved-reply-delete" onclick={delete}
+                            disabled={props.busy} aria-label={fill(t().delete_label, &[&named])}>{ t().delete }</button>
+                    </div>
+                }
             </li>
         }
-    });
+    };
+    let of = |scope: ShortcutScope| props.shortcuts.iter().filter(move |s| s.scope == scope);
+    let team_rows: Vec<Html> = of(ShortcutScope::Team).map(row).collect();
+    let my_rows: Vec<Html> = of(ShortcutScope::Mine).map(row).collect();
+    let editing_scope = (*editing)
+        .as_ref()
+        .and_then(|id| props.shortcuts.iter().find(|s| &s.id == id))
+        .map(|s| s.scope);
     let heading = if editing.is_some() {
         t().edit_saved_reply
     } else {
@@ -113,13 +151,31 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
     html! {
         <Modal id="saved-replies" title={t().saved_replies} on_close={props.on_close.clone()}
             text={t().saved_replies_text}>
-            if props.shortcuts.is_empty() {
+            <h3 class="saved-replies-heading">{ t().scope_team }</h3>
+            if team_rows.is_empty() {
+                <p class="saved-replies-empty">{ t().team_no_saved_replies }</p>
+            } else {
+                <ul class="saved-replies" aria-label={t().team_saved_replies}>{ for team_rows }</ul>
+            }
+            <h3 class="saved-replies-heading">{ t().scope_mine }</h3>
+            if my_rows.is_empty() {
                 <p class="saved-replies-empty">{ t().no_saved_replies }</p>
             } else {
-                <ul class="saved-replies" aria-label={t().my_saved_replies}>{ for rows }</ul>
+                <ul class="saved-replies" aria-label={t().my_saved_replies}>{ for my_rows }</ul>
             }
             <form class="saved-reply-form" {onsubmit} aria-labelledby="saved-reply-heading">
                 <h3 id="saved-reply-heading" class="saved-reply-heading">{ heading }</h3>
+                if let Some(kind) = editing_scope {
+                    <p class="shortcut-help">{ fill(t().scope_reply, &[scope_label(kind)]) }</p>
+                } else if props.is_admin {
+                    <fieldset class="scope-choice">
+                        <legend>{ t().who_can_use_it }</legend>
+                        <label><input type="radio" name="shortcut-scope" value="mine"
+                            checked={*scope == ShortcutScope::Mine} onchange={on_scope.clone()} />{ " " }{ t().only_me }</label>
+                        <label><input type="radio" name="shortcut-scope" value="team"
+                            checked={*scope == ShortcutScope::Team} onchange={on_scope} />{ " " }{ t().for_whole_team }</label>
+                    </fieldset>
+                }
                 <div class="field">
                     <label for="shortcut-trigger">{ t().trigger }</label>
                     <div class="trigger-input">

@@ -76,6 +76,7 @@ fn event(conversation: &str, seq: u64) -> ServerToOperator {
                 text: format!("message {seq}"),
                 client_msg_id: None,
                 offer_human: false,
+                original: None,
             },
         },
     }
@@ -104,6 +105,7 @@ fn reply(conversation: &str, client_msg_id: &str, text: &str) -> OperatorToServe
         conversation: conv(conversation),
         client_msg_id: id(client_msg_id),
         text: text.into(),
+        original: None,
     }
 }
 

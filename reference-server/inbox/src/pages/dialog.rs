@@ -15,6 +15,10 @@ pub struct ModalProps {
     pub on_close: Callback<()>,
     #[prop_or_default]
     pub text: Option<AttrValue>,
+    /// Where focus goes on close when the control that opened the dialog is
+    /// gone (a Join button, once joined): a CSS selector, first match wins.
+    #[prop_or_default]
+    pub return_to: Option<AttrValue>,
     #[prop_or_default]
     pub children: Html,
 }
@@ -68,20 +72,27 @@ fn on_key(panel: &Element, on_close: &Callback<()>, e: &KeyboardEvent) {
 /// A modal dialog. On open, focus goes to the `data-autofocus` field or the
 /// first control; Tab stays inside; Escape closes (listened for on the
 /// document, so it works wherever the focus is); on close, focus returns to
-/// whatever had it before (the button that opened it).
+/// whatever had it before (the button that opened it), or to `return_to`
+/// when that is gone.
 #[component]
 pub fn Modal(props: &ModalProps) -> Html {
     let panel = use_node_ref();
     let on_close = use_mut_ref(|| props.on_close.clone());
     *on_close.borrow_mut() = props.on_close.clone();
+    // Read while the dialog first renders, before any field in it takes the
+    // focus: the control that opened it.
+    let opener = use_mut_ref(|| {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element())
+            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+    });
     {
         let panel = panel.clone();
+        let return_to = props.return_to.clone();
         use_effect_with((), move |_| {
             let document = web_sys::window().and_then(|w| w.document());
-            let opener = document
-                .as_ref()
-                .and_then(|d| d.active_element())
-                .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+            let opener = opener.borrow_mut().take();
             if let Some(panel) = panel.cast::<Element>() {
                 let preferred = panel
                     .query_selector("[data-autofocus]")
@@ -104,8 +115,27 @@ pub fn Modal(props: &ModalProps) -> Html {
                 if let Some(document) = &document {
                     let _ = document.remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
                 }
-                if let Some(opener) = opener {
-                    let _ = opener.focus();
+                match opener {
+                    Some(opener) if opener.is_connected() => {
+                        let _ = opener.focus();
+                    }
+                    // The page settles first (the composer that replaces a
+                    // Join button renders after this dialog goes).
+                    _ => {
+                        if let (Some(document), Some(selector)) = (document, return_to) {
+                            gloo_timers::callback::Timeout::new(0, move || {
+                                let target = document
+                                    .query_selector(&selector)
+                                    .ok()
+                                    .flatten()
+                                    .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+                                if let Some(target) = target {
+                                    let _ = target.focus();
+                                }
+                            })
+                            .forget();
+                        }
+                    }
                 }
             }
         });

@@ -69,6 +69,7 @@ fn message(seq: u64, text: &str, client_msg_id: Option<&str>) -> ConversationEve
             text: text.into(),
             client_msg_id: client_msg_id.map(ClientMsgId::from),
             offer_human: false,
+            original: None,
         },
     }
 }
@@ -255,6 +256,7 @@ fn a_pending_reply_settles_when_its_event_arrives() {
         conversation: "a".into(),
         text: "on it".into(),
         failed: None,
+        original: None,
     }));
     assert_eq!(state.pending_here().len(), 1);
     state.apply(event("a", message(3, "on it", Some("op-1"))));
@@ -270,6 +272,7 @@ fn an_error_marks_its_reply_failed_and_shows_a_toast() {
         conversation: "a".into(),
         text: "hello?".into(),
         failed: None,
+        original: None,
     }));
     let error = ErrorBody::new(ErrorCode::Conflict, "join the chat before replying").for_msg(Some("op-2".into()));
     state.apply(Action::Frame(ServerToOperator::Error(error)));
@@ -315,6 +318,7 @@ fn operator_message(seq: u64, text: &str, operator: &str) -> ConversationEvent {
             text: text.into(),
             client_msg_id: None,
             offer_human: false,
+            original: None,
         },
     }
 }
@@ -739,4 +743,30 @@ fn a_resolved_search_shows_the_answer_to_the_latest_query_only() {
     state.apply(answer("sa", &["a", "b"]));
     let ids: Vec<_> = state.resolved.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["b"]);
+}
+
+#[test]
+fn the_list_keys_step_through_the_view_and_find_the_longest_wait() {
+    let mut state = signed_in();
+    assert_eq!(state.neighbour(1), None);
+    assert_eq!(state.next_waiting(), None);
+    state.apply(welcome(vec![
+        row("bot-new", 90, HandoverState::Bot),
+        waiting("wait-late", 50),
+        waiting("wait-early", 20),
+    ]));
+    let id = |s: &str| Some(ConversationId::from(s));
+    // Nothing open: j starts at the top, k at the bottom.
+    assert_eq!(state.neighbour(1), id("wait-early"));
+    assert_eq!(state.neighbour(-1), id("bot-new"));
+    assert_eq!(state.next_waiting(), id("wait-early"));
+    state.apply(Action::Select(ConversationId::from("wait-early")));
+    assert_eq!(state.neighbour(1), id("wait-late"));
+    assert_eq!(state.neighbour(-1), None);
+    // The open one is not "next": the one after it in waiting order is.
+    assert_eq!(state.next_waiting(), id("wait-late"));
+    state.apply(Action::Select(ConversationId::from("bot-new")));
+    assert_eq!(state.neighbour(1), None);
+    assert_eq!(state.neighbour(-1), id("wait-late"));
+    assert_eq!(state.next_waiting(), id("wait-early"));
 }

@@ -62,6 +62,33 @@ impl InboxState {
         }
     }
 
+    /// The row `step` places from the open one in the current view (the
+    /// first or last row when none is open, or the open one is not listed);
+    /// `None` at either end of the list: the `j` / `k` keys.
+    pub fn neighbour(&self, step: isize) -> Option<ConversationId> {
+        let rows = self.visible();
+        let open = self.open.as_ref().map(|o| &o.id);
+        let at = rows.iter().position(|r| Some(&r.id) == open);
+        let index = match at {
+            Some(i) => i.checked_add_signed(step)?,
+            None if step >= 0 => 0,
+            None => rows.len().checked_sub(1)?,
+        };
+        rows.get(index).map(|r| r.id.clone())
+    }
+
+    /// The longest-waiting help request other than the open chat, under the
+    /// bot filter: the `n` key.
+    pub fn next_waiting(&self) -> Option<ConversationId> {
+        let open = self.open.as_ref().map(|o| &o.id);
+        self.conversations
+            .iter()
+            .filter(|c| self.passes_filter(c) && Some(&c.id) != open)
+            .filter_map(|c| waiting_since(c).map(|at| (at, &c.id)))
+            .min()
+            .map(|(_, id)| id.clone())
+    }
+
     /// How many conversations I own.
     pub fn assigned_count(&self) -> usize {
         self.count(View::Mine)

@@ -17,6 +17,7 @@ fn shortcut(id: &str, trigger: &str) -> Shortcut {
         id: ShortcutId(id.into()),
         trigger: trigger.into(),
         text: format!("text of {trigger}"),
+        scope: Default::default(),
     }
 }
 
