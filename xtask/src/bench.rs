@@ -398,10 +398,20 @@ fn report(o: &Options, b: &Measured, r: &Measured, widget: Option<&widget::Figur
          ({} idle visitors, RSS per visitor counted after the first 10%; closed loop {} s; open loop {} s per rate to {} visitors; idle CPU over {} s)",
         o.idle, o.closed_secs, o.phase_secs, o.targets, o.idle_window_secs
     );
-    let sections: Vec<(String, Vec<String>)> = b
+    let mut sections: Vec<(String, Vec<String>)> = b
         .time
         .iter()
         .map(|(phase, lines)| (format!("Where the time goes (Baton /metrics), {phase}"), lines.clone()))
         .collect();
+    let lock_exposed = b.time.iter().flat_map(|(_, lines)| lines).any(|l| l.contains("lock"));
+    if !b.time.is_empty() && !lock_exposed {
+        sections.push((
+            "Lock wait".into(),
+            vec![
+                "/metrics exposes no lock-wait figure; store appends run under the hub lock,".into(),
+                "so their share of wall time above is the time the lock is held for appends.".into(),
+            ],
+        ));
+    }
     summary::table(&title, &rows, &sections)
 }
