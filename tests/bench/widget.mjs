@@ -14,7 +14,8 @@
 //                 after the box became usable;
 //   widget_bytes  bytes on the wire (encodedDataLength) of everything under
 //                 /widget/ after the click, as served (the encoding is
-//                 reported); loader_bytes the same for baton.js alone.
+//                 reported), headers included; body_bytes without the
+//                 response headers; loader_bytes baton.js alone (headers included).
 // Prints one line per run and, last, `widget {json}` with the medians.
 //
 //   node tests/bench/widget.mjs PORT [RUNS]
@@ -45,7 +46,8 @@ async function open(blockLoader) {
   cdp.on('Network.responseReceived', (e) => {
     if (e.response.url.includes('/widget/')) {
       const encoding = e.response.headers['content-encoding'] ?? e.response.headers['Content-Encoding'] ?? 'identity';
-      requests.set(e.requestId, { url: e.response.url, encoding, bytes: 0 });
+      // So far only the headers have arrived: what follows is the body.
+      requests.set(e.requestId, { url: e.response.url, encoding, headers: e.response.encodedDataLength ?? 0, bytes: 0 });
     }
   });
   cdp.on('Network.loadingFinished', (e) => {
@@ -99,11 +101,13 @@ async function once() {
   const all = [...w.requests.values()];
   const loader = all.filter((r) => r.url.endsWith('/baton.js'));
   const sum = (rs) => rs.reduce((n, r) => n + r.bytes, 0);
+  const bodies = (rs) => rs.reduce((n, r) => n + r.bytes - r.headers, 0);
   const result = {
     load_ms: loadMs,
     usable_ms: usableMs,
     click_ms: clickMs,
     widget_bytes: sum(all),
+    body_bytes: bodies(all),
     loader_bytes: sum(loader),
     encodings: [...new Set(all.map((r) => r.encoding))].join('+'),
   };
@@ -123,7 +127,7 @@ for (let i = 0; i < runs; i++) {
 }
 await browser.close();
 const out = { runs };
-for (const key of ['load_ms', 'usable_ms', 'click_ms', 'widget_bytes', 'loader_bytes']) {
+for (const key of ['load_ms', 'usable_ms', 'click_ms', 'widget_bytes', 'body_bytes', 'loader_bytes']) {
   out[key] = median(results.map((r) => r[key]));
 }
 out.encodings = results[0]?.encodings ?? '';

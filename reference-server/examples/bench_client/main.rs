@@ -74,9 +74,15 @@ fn args() -> Result<Args> {
 }
 
 /// Waits for the xtask's go-ahead (a line on stdin); false when stdin closed.
-fn go() -> bool {
-    let mut line = String::new();
-    matches!(std::io::stdin().lock().read_line(&mut line), Ok(n) if n > 0)
+/// On a blocking thread, so no runtime worker (and no task parked in its
+/// queue) stalls meanwhile.
+async fn go() -> bool {
+    tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        matches!(std::io::stdin().lock().read_line(&mut line), Ok(n) if n > 0)
+    })
+    .await
+    .unwrap_or(false)
 }
 
 #[tokio::main]
@@ -100,7 +106,7 @@ async fn run() -> Result<()> {
             // The xtask reads RSS here: what the first visitors cost once
             // (runtime threads' allocator arenas, buffers) is not per visitor.
             println!("warm idle={}", idle.len());
-            if !go() {
+            if !go().await {
                 return Ok(());
             }
         }
@@ -110,7 +116,7 @@ async fn run() -> Result<()> {
         }
     }
     println!("ready idle={} secs={:.1}", idle.len(), started.elapsed().as_secs_f64());
-    if !go() {
+    if !go().await {
         return Ok(());
     }
     let first = args.idle as u64;
@@ -133,7 +139,7 @@ async fn run() -> Result<()> {
     target.join(&mut ws, &to).await?;
     let mut op = Operator::new(ws);
     for &rate in &args.rates {
-        if !go() {
+        if !go().await {
             return Ok(());
         }
         if op.closed() {

@@ -15,6 +15,7 @@ pub struct Figures {
     pub usable_ms: f64,
     pub click_ms: f64,
     pub widget_bytes: f64,
+    pub body_bytes: f64,
     pub loader_bytes: f64,
     pub encodings: String,
 }
@@ -29,6 +30,7 @@ impl Figures {
             usable_ms: json_number(json, "usable_ms")?,
             click_ms: json_number(json, "click_ms")?,
             widget_bytes: json_number(json, "widget_bytes")?,
+            body_bytes: json_number(json, "body_bytes")?,
             loader_bytes: json_number(json, "loader_bytes")?,
             encodings: json_string_field(json, "encodings").unwrap_or_default(),
         })
@@ -44,6 +46,12 @@ impl Figures {
             Row::new(
                 label(&format!("bytes on the wire, KB ({})", self.encodings)),
                 Some(self.widget_bytes / 1000.0),
+                None,
+                1,
+            ),
+            Row::new(
+                label("of which bodies (no headers), KB"),
+                Some(self.body_bytes / 1000.0),
                 None,
                 1,
             ),
@@ -110,7 +118,7 @@ mod tests {
 
     #[test]
     fn the_scripts_medians_are_read() {
-        let line = r#"widget {"runs":5,"load_ms":12.5,"usable_ms":140,"click_ms":310.25,"widget_bytes":84000,"loader_bytes":1900,"encodings":"br"}"#;
+        let line = r#"widget {"runs":5,"load_ms":12.5,"usable_ms":140,"click_ms":310.25,"widget_bytes":84000,"body_bytes":83000,"loader_bytes":1900,"encodings":"br"}"#;
         let f = Figures::parse(line).expect("parsed");
         assert_eq!(
             f,
@@ -120,11 +128,12 @@ mod tests {
                 usable_ms: 140.0,
                 click_ms: 310.25,
                 widget_bytes: 84_000.0,
+                body_bytes: 83_000.0,
                 loader_bytes: 1_900.0,
                 encodings: "br".into(),
             }
         );
-        assert_eq!(f.rows().len(), 5);
+        assert_eq!(f.rows().len(), 6);
         assert_eq!(Figures::parse("run 1: {}"), None);
     }
 }
