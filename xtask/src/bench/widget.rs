@@ -12,8 +12,10 @@ use std::process::{Command, Stdio};
 pub struct Figures {
     pub runs: usize,
     pub load_ms: f64,
+    pub load_js_ms: f64,
     pub usable_ms: f64,
     pub click_ms: f64,
+    pub click_js_ms: f64,
     pub widget_bytes: f64,
     pub body_bytes: f64,
     pub loader_bytes: f64,
@@ -27,8 +29,10 @@ impl Figures {
         Some(Figures {
             runs: json_number(json, "runs")? as usize,
             load_ms: json_number(json, "load_ms")?,
+            load_js_ms: json_number(json, "load_js_ms")?,
             usable_ms: json_number(json, "usable_ms")?,
             click_ms: json_number(json, "click_ms")?,
+            click_js_ms: json_number(json, "click_js_ms")?,
             widget_bytes: json_number(json, "widget_bytes")?,
             body_bytes: json_number(json, "body_bytes")?,
             loader_bytes: json_number(json, "loader_bytes")?,
@@ -41,8 +45,10 @@ impl Figures {
         let label = |what: &str| format!("widget, 4× CPU, median of {}: {what}", self.runs);
         vec![
             Row::new(label("main thread on load (ms)"), Some(self.load_ms), None, 0),
+            Row::new(label("of which widget scripts (ms)"), Some(self.load_js_ms), None, 0),
             Row::new(label("click → usable (ms)"), Some(self.usable_ms), None, 0),
             Row::new(label("main thread on click (ms)"), Some(self.click_ms), None, 0),
+            Row::new(label("of which widget scripts (ms)"), Some(self.click_js_ms), None, 0),
             Row::new(
                 label(&format!("bytes on the wire, KB ({})", self.encodings)),
                 Some(self.widget_bytes / 1000.0),
@@ -118,22 +124,24 @@ mod tests {
 
     #[test]
     fn the_scripts_medians_are_read() {
-        let line = r#"widget {"runs":5,"load_ms":12.5,"usable_ms":140,"click_ms":310.25,"widget_bytes":84000,"body_bytes":83000,"loader_bytes":1900,"encodings":"br"}"#;
+        let line = r#"widget {"runs":5,"load_ms":12.5,"load_js_ms":3,"usable_ms":140,"click_ms":310.25,"click_js_ms":90,"widget_bytes":84000,"body_bytes":83000,"loader_bytes":1900,"encodings":"br"}"#;
         let f = Figures::parse(line).expect("parsed");
         assert_eq!(
             f,
             Figures {
                 runs: 5,
                 load_ms: 12.5,
+                load_js_ms: 3.0,
                 usable_ms: 140.0,
                 click_ms: 310.25,
+                click_js_ms: 90.0,
                 widget_bytes: 84_000.0,
                 body_bytes: 83_000.0,
                 loader_bytes: 1_900.0,
                 encodings: "br".into(),
             }
         );
-        assert_eq!(f.rows().len(), 6);
+        assert_eq!(f.rows().len(), 8);
         assert_eq!(Figures::parse("run 1: {}"), None);
     }
 }
