@@ -1,7 +1,7 @@
 //! What both WebSocket endpoints share: frame limits, the rate limit, and the
 //! writer task that drains a peer's outbox into its socket.
 
-use crate::hub::{OUTBOX_CAPACITY, Outbox};
+use crate::hub::{OUTBOX_CAPACITY, Outbox, Text};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use baton_protocol::{ErrorBody, ErrorCode, MAX_FRAME_BYTES, SUBPROTOCOL};
 use futures::stream::SplitStream;
@@ -37,7 +37,7 @@ pub fn offers_subprotocol(headers: &axum::http::HeaderMap) -> bool {
 #[derive(Debug)]
 pub struct PeerOutbox {
     strong: Option<Outbox>,
-    weak: mpsc::WeakSender<String>,
+    weak: mpsc::WeakSender<Text>,
 }
 
 impl PeerOutbox {
@@ -52,7 +52,7 @@ impl PeerOutbox {
 
     /// Queues a frame; false once the peer is gone.
     pub fn send<T: serde::Serialize>(&self, frame: &T) -> bool {
-        let text = serde_json::to_string(frame).expect("protocol frames always serialise");
+        let text = crate::hub::encode(frame);
         self.outbox().is_some_and(|o| o.try_send(text).is_ok())
     }
 }
@@ -112,10 +112,10 @@ pub fn hello_required() -> ErrorBody {
 /// `rate` bounds the frames this client may send.
 pub fn start(socket: WebSocket, rate: RateLimit) -> (Reader, PeerOutbox) {
     let (mut sink, stream) = socket.split();
-    let (tx, mut rx) = mpsc::channel::<String>(OUTBOX_CAPACITY);
+    let (tx, mut rx) = mpsc::channel::<Text>(OUTBOX_CAPACITY);
     tokio::spawn(async move {
         while let Some(text) = rx.recv().await {
-            if sink.send(Message::Text(text.into())).await.is_err() {
+            if sink.send(Message::Text(text)).await.is_err() {
                 return;
             }
         }
