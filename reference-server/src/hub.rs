@@ -119,6 +119,9 @@ struct Live {
     conversations: HashMap<ConversationId, Conversation>,
     visitors: HashMap<ConversationId, Vec<(PeerId, Outbox)>>,
     operators: Vec<(PeerId, OperatorId, Outbox)>,
+    /// The conversation each operator connection has open (its latest
+    /// `open`): it gets that conversation's `event` frames.
+    opened: HashMap<PeerId, ConversationId>,
     team: Team,
     profiles: HashMap<OperatorId, OperatorProfile>,
     next_peer: PeerId,
@@ -566,6 +569,26 @@ impl Live {
     fn broadcast_operators(&mut self, frame: &ServerToOperator) {
         let mut frame = Shared::new(frame);
         self.operators.retain(|(_, _, outbox)| frame.send(outbox));
+    }
+
+    /// A conversation's `event` frame, to the operator connections that get
+    /// events for it (`baton_protocol::fanout::gets_events`: it is open there,
+    /// or they own it); the others see the change in its row.
+    fn broadcast_event(&mut self, conversation: &ConversationId, event: &baton_protocol::ConversationEvent) {
+        let Some(conv) = self.conversations.get(conversation) else {
+            return;
+        };
+        let (team, opened, bot, state) = (&self.team, &self.opened, &conv.bot, conv.core.handover().state());
+        let frame = ServerToOperator::Event {
+            conversation: conversation.clone(),
+            event: event.clone(),
+        };
+        let mut frame = Shared::new(&frame);
+        self.operators.retain(|(peer, op, outbox)| {
+            let wanted = team::serves(team, op, bot)
+                && baton_protocol::fanout::gets_events(op, opened.get(peer), conversation, state, &event.body);
+            !wanted || frame.send(outbox)
+        });
     }
 
     fn prefs_of(&self, operator: &OperatorId) -> baton_protocol::operator::AlertPrefs {

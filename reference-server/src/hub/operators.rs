@@ -90,6 +90,7 @@ impl Hub {
                 return;
             };
             live.operators.retain(|(p, _, _)| *p != peer);
+            live.opened.remove(&peer);
             if live.operators.iter().any(|(_, op, _)| op == &operator) {
                 return;
             }
@@ -244,6 +245,19 @@ impl Hub {
     /// lock, so no live event can overtake it.
     pub fn open(&self, operator: &OperatorId, conversation: &ConversationId, outbox: &Outbox) -> Result<(), ErrorBody> {
         let mut live = self.lock();
+        if !live.conversations.contains_key(conversation) {
+            return Err(not_found());
+        }
+        // From now on this connection gets the conversation's events (and
+        // no longer those of the one it had open before).
+        if let Some(peer) = live
+            .operators
+            .iter()
+            .find(|(_, _, o)| o.same_channel(outbox))
+            .map(|(p, _, _)| *p)
+        {
+            live.opened.insert(peer, conversation.clone());
+        }
         let conv = live.conversations.get_mut(conversation).ok_or_else(not_found)?;
         let last = conv.core.last_seq();
         conv.read_by.insert(operator.clone(), last);
