@@ -1,7 +1,9 @@
 //! Who receives what about a conversation (PROTOCOL.md §3.5, "Delivery
 //! scope"): the pure rules the server's fan-out asks.
 
-use crate::{ConversationId, EventBody, HandoverState, OperatorId};
+use crate::{ConversationId, EventBody, HandoverState, Millis, OperatorId, Timestamp};
+use std::collections::HashMap;
+use std::hash::Hash;
 
 /// True when an operator connection gets a conversation's `event` frame
 /// for `event`: it has the conversation open (its latest `open` named it),
@@ -40,10 +42,77 @@ fn names(event: &EventBody, operator: &OperatorId) -> bool {
     }
 }
 
+/// How often one conversation's row may go to one operator connection: a
+/// row that changes again within this interval is sent once, with its
+/// latest state, when the interval ends (PROTOCOL.md §3.5 `conversation`).
+pub const ROW_INTERVAL: Millis = Millis(250);
+
+/// Coalesces list-row updates for one connection: the latest value per row,
+/// each row sent at most once per `interval`. Sans-io: time is an argument;
+/// the caller sends what [`RowCoalescer::take_due`] returns and wakes up at
+/// [`RowCoalescer::next_due`]. Memory is bounded by the rows that changed
+/// within the last interval, whatever the rate of changes.
+#[derive(Debug)]
+pub struct RowCoalescer<K, V> {
+    interval: u64,
+    /// Rows waiting to go, latest value only.
+    pending: HashMap<K, V>,
+    /// When each recently sent row went (older entries are pruned).
+    sent: HashMap<K, Timestamp>,
+}
+
+impl<K: Hash + Eq + Clone, V> RowCoalescer<K, V> {
+    pub fn new(interval: Millis) -> Self {
+        RowCoalescer {
+            interval: interval.0,
+            pending: HashMap::new(),
+            sent: HashMap::new(),
+        }
+    }
+
+    /// A row's new state; replaces any state of it still waiting.
+    pub fn offer(&mut self, key: K, value: V) {
+        self.pending.insert(key, value);
+    }
+
+    /// Drops a row's waiting state (a fresher copy went another way).
+    pub fn forget(&mut self, key: &K) {
+        self.pending.remove(key);
+    }
+
+    fn due_at(&self, key: &K) -> Timestamp {
+        self.sent
+            .get(key)
+            .map_or(Timestamp(0), |at| Timestamp(at.0 + self.interval))
+    }
+
+    /// The rows that may go at `now`, each marked sent.
+    pub fn take_due(&mut self, now: Timestamp) -> Vec<V> {
+        self.sent.retain(|_, at| at.0 + self.interval > now.0);
+        let due: Vec<K> = self.pending.keys().filter(|k| self.due_at(k) <= now).cloned().collect();
+        due.into_iter()
+            .filter_map(|key| {
+                let value = self.pending.remove(&key)?;
+                self.sent.insert(key, now);
+                Some(value)
+            })
+            .collect()
+    }
+
+    /// When the earliest waiting row may go (`None`: nothing waits).
+    pub fn next_due(&self) -> Option<Timestamp> {
+        self.pending.keys().map(|k| self.due_at(k)).min()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{OperatorProfile, Timestamp};
+    use crate::OperatorProfile;
 
     fn op(id: &str) -> OperatorId {
         OperatorId::from(id)
@@ -129,5 +198,64 @@ mod tests {
             to: profile("noor"),
         };
         assert!(gets_events(&op("eli"), None, &c, &owned_by("noor"), &moved));
+    }
+
+    fn coalescer() -> RowCoalescer<&'static str, u32> {
+        RowCoalescer::new(Millis(250))
+    }
+
+    #[test]
+    fn a_first_change_goes_at_once() {
+        let mut rows = coalescer();
+        rows.offer("c1", 1);
+        assert_eq!(rows.next_due(), Some(Timestamp(0)));
+        assert_eq!(rows.take_due(Timestamp(1_000)), [1]);
+        assert!(rows.is_empty());
+        assert_eq!(rows.next_due(), None);
+    }
+
+    #[test]
+    fn changes_within_the_interval_go_once_with_the_latest_state_when_it_ends() {
+        let mut rows = coalescer();
+        rows.offer("c1", 1);
+        assert_eq!(rows.take_due(Timestamp(1_000)), [1]);
+        for v in 2..=9 {
+            rows.offer("c1", v);
+            assert!(
+                rows.take_due(Timestamp(1_000 + v as u64 * 20)).is_empty(),
+                "held at {v}"
+            );
+        }
+        assert_eq!(rows.next_due(), Some(Timestamp(1_250)));
+        assert!(rows.take_due(Timestamp(1_249)).is_empty());
+        assert_eq!(rows.take_due(Timestamp(1_250)), [9]);
+        // The next change waits for the interval after that send.
+        rows.offer("c1", 10);
+        assert_eq!(rows.next_due(), Some(Timestamp(1_500)));
+    }
+
+    #[test]
+    fn rows_are_timed_independently() {
+        let mut rows = coalescer();
+        rows.offer("c1", 1);
+        assert_eq!(rows.take_due(Timestamp(1_000)), [1]);
+        rows.offer("c1", 2);
+        rows.offer("c2", 20);
+        assert_eq!(rows.take_due(Timestamp(1_100)), [20], "c2 was not sent lately");
+        assert_eq!(rows.take_due(Timestamp(1_250)), [2]);
+    }
+
+    #[test]
+    fn a_forgotten_row_does_not_go_and_memory_stays_bounded() {
+        let mut rows = coalescer();
+        rows.offer("c1", 1);
+        rows.forget(&"c1");
+        assert!(rows.take_due(Timestamp(1_000)).is_empty());
+        for i in 0..1_000u32 {
+            rows.offer("c1", i);
+        }
+        assert_eq!(rows.take_due(Timestamp(2_000)), [999]);
+        rows.take_due(Timestamp(5_000));
+        assert!(rows.sent.is_empty(), "old send times are pruned");
     }
 }
