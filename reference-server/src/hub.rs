@@ -43,9 +43,11 @@ pub use team::{TeamError, TeamMember};
 /// costs one `serde_json` pass however many sockets get it.
 pub type Text = axum::extract::ws::Utf8Bytes;
 
-/// Frames queued for one socket, already serialised. Bounded: a peer that
-/// stops reading is disconnected (it resumes from its cursor) rather than
-/// growing the server's memory.
+/// Frames queued for one socket, already serialised. Bounded: a peer whose
+/// queue fills is disconnected (it resumes from its cursor) rather than
+/// growing the server's memory. Operators' list rows do not go here but to
+/// their connection's `crate::rows::RowQueue`, coalesced, so a burst of row
+/// changes never fills it.
 pub type Outbox = mpsc::Sender<Text>;
 pub const OUTBOX_CAPACITY: usize = 256;
 
@@ -122,6 +124,8 @@ struct Live {
     /// The conversation each operator connection has open (its latest
     /// `open`): it gets that conversation's `event` frames.
     opened: HashMap<PeerId, ConversationId>,
+    /// Each operator connection's coalesced list rows (`crate::rows`).
+    rows: HashMap<PeerId, Arc<crate::rows::RowQueue>>,
     team: Team,
     profiles: HashMap<OperatorId, OperatorProfile>,
     next_peer: PeerId,
@@ -527,7 +531,9 @@ impl Live {
 
     /// Sends each operator its own version of a conversation's row (unread
     /// counts are per operator). Rows differ only by what each operator has
-    /// read, so each distinct row is serialised once and shared.
+    /// read, so each distinct row is serialised once and shared. Rows go
+    /// through each connection's row queue: coalesced to one per
+    /// `ROW_INTERVAL`, and never the reason an operator is disconnected.
     fn publish_row(&mut self, conversation: &ConversationId) {
         let Some(conv) = self.conversations.get(conversation) else {
             return;
@@ -548,8 +554,16 @@ impl Live {
             })
             .collect();
         let mut i = 0;
-        self.operators.retain(|(_, _, outbox)| {
-            let ok = texts[i].as_ref().is_none_or(|text| send_text(outbox, text));
+        let queues = &self.rows;
+        self.operators.retain(|(peer, _, outbox)| {
+            let ok = texts[i].as_ref().is_none_or(|text| match queues.get(peer) {
+                // Coalesced: the writer sends the latest state when it may.
+                Some(rows) => {
+                    rows.push(conversation.clone(), text.clone());
+                    !outbox.is_closed()
+                }
+                None => send_text(outbox, text),
+            });
             i += 1;
             ok
         });

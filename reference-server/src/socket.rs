@@ -2,11 +2,13 @@
 //! writer task that drains a peer's outbox into its socket.
 
 use crate::hub::{OUTBOX_CAPACITY, Outbox, Text};
+use crate::rows::RowQueue;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use baton_protocol::{ErrorBody, ErrorCode, MAX_FRAME_BYTES, SUBPROTOCOL};
-use futures::stream::SplitStream;
+use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -111,19 +113,70 @@ pub fn hello_required() -> ErrorBody {
 /// Splits the socket, spawns the writer, and returns the reader plus outbox.
 /// `rate` bounds the frames this client may send.
 pub fn start(socket: WebSocket, rate: RateLimit) -> (Reader, PeerOutbox) {
+    start_with(socket, rate, None)
+}
+
+/// [`start`] for an operator: the writer also drains the connection's
+/// coalesced list rows (`crate::rows`), which the hub pushes there instead
+/// of into the bounded outbox.
+pub fn start_operator(socket: WebSocket, rate: RateLimit) -> (Reader, PeerOutbox, Arc<RowQueue>) {
+    let rows = Arc::new(RowQueue::default());
+    let (reader, peer) = start_with(socket, rate, Some(rows.clone()));
+    (reader, peer, rows)
+}
+
+fn start_with(socket: WebSocket, rate: RateLimit, rows: Option<Arc<RowQueue>>) -> (Reader, PeerOutbox) {
     let (mut sink, stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Text>(OUTBOX_CAPACITY);
     tokio::spawn(async move {
-        while let Some(text) = rx.recv().await {
-            if sink.send(Message::Text(text)).await.is_err() {
+        loop {
+            let sent = match &rows {
+                None => match rx.recv().await {
+                    Some(text) => write(&mut sink, text).await,
+                    None => break,
+                },
+                // Frames in the outbox and rows that are due, as they come:
+                // rows wait only for their interval, never behind a full outbox.
+                Some(rows) => tokio::select! {
+                    text = rx.recv() => match text {
+                        Some(text) => write(&mut sink, text).await,
+                        None => break,
+                    },
+                    due = rows.due() => {
+                        let mut ok = true;
+                        for text in due {
+                            ok = ok && write(&mut sink, text).await;
+                        }
+                        ok
+                    }
+                },
+            };
+            if !sent {
+                // The socket failed or accepted nothing for WRITE_STALL:
+                // dropping the outbox's receiver makes the hub let go of
+                // this peer at its next frame, and the reader's next send
+                // fails, which ends the connection.
                 return;
             }
         }
-        let _ = sink.close().await;
+        let _ = tokio::time::timeout(WRITE_STALL, sink.close()).await;
     });
     let weak = tx.downgrade();
     (Reader { stream, rate }, PeerOutbox { strong: Some(tx), weak })
 }
+
+/// Writes one frame; false if the socket failed or did not take it within
+/// [`WRITE_STALL`].
+async fn write(sink: &mut SplitSink<WebSocket, Message>, text: Text) -> bool {
+    matches!(
+        tokio::time::timeout(WRITE_STALL, sink.send(Message::Text(text))).await,
+        Ok(Ok(()))
+    )
+}
+
+/// How long a socket may accept nothing before its writer gives up on it: a
+/// peer that stops reading altogether is closed; a slow one is not.
+pub const WRITE_STALL: Duration = Duration::from_secs(30);
 
 /// Decodes one text frame, or says why not.
 pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ErrorBody> {
