@@ -209,7 +209,7 @@ test('team and personal saved replies, Suggest, Translate, Join name and drafts'
     const mine = 'Your parcel leaves the warehouse today.';
     const theirs = '[de] YOUR PARCEL LEAVES THE WAREHOUSE TODAY.';
     await danaBox.fill(mine);
-    await dana.getByRole('button', { name: 'Translate to de' }).click();
+    await dana.getByRole('button', { name: 'Translate to German' }).click();
     const preview = dana.getByRole('group', { name: 'Translation to send' });
     await expect(preview.locator('.reply-translated')).toHaveText(theirs);
     await expect(preview.locator('.reply-original')).toHaveText(mine);

@@ -150,3 +150,14 @@ pub fn switch_language(lang: crate::i18n::Lang) {
         let _ = w.location().reload();
     }
 }
+
+/// A language's name (`code`: "de") in the inbox's language ("German",
+/// "الألمانية"), from the browser's `Intl.DisplayNames`; the code itself
+/// when the browser has no name for it.
+pub fn language_name(code: &str, in_language: &str) -> String {
+    use js_sys::Intl::{DisplayNames, DisplayNamesOptions, DisplayNamesType};
+    let options = DisplayNamesOptions::new();
+    options.set_type(DisplayNamesType::Language);
+    let names = DisplayNames::new(&js_sys::Array::of1(&in_language.into()), &options);
+    names.of(code).map_or_else(|| code.to_owned(), String::from)
+}

@@ -65,6 +65,19 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
     }
 
     let translations = use_state(HashMap::<Seq, Translation>::new);
+    // A "Read" line or a translation grows the log after it scrolled:
+    // follow that too, unless the operator has scrolled up to read.
+    {
+        let log = log.clone();
+        use_effect_with((props.visitor_marks, (*translations).clone()), move |_| {
+            if let Some(el) = log.cast::<web_sys::Element>() {
+                let below = el.scroll_height() - el.scroll_top() - el.client_height();
+                if below < 80 {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            }
+        });
+    }
     // Translate, or flip between the translation and the original.
     let on_translate = {
         let (translations, target) = (translations.clone(), props.my_language.clone());

@@ -150,6 +150,9 @@ macro_rules! conversation_texts {
             /// A team reply named in "Edit …" / "Delete …".
             team_reply_named: "team {0}" => "{0} الخاص بالفريق",
             shadowed_by_mine: "Your own {0} is used instead" => "يُستخدم ردّك {0} بدلًا منه",
+            /// Phones: the format bar and the reply tools behind one toggle.
+            more_tools: "More" => "المزيد",
+            more_tools_title: "Formatting, saved replies, Suggest and Translate" => "التنسيق والردود المحفوظة والاقتراح والترجمة",
             /// Reply helpers: Suggest.
             suggest: "Suggest" => "اقتراح",
             suggest_title: "Draft a reply from the knowledge base (nothing is sent)" => "صياغة رد من قاعدة المعرفة (لا يُرسل شيء)",
