@@ -57,13 +57,13 @@ pub(super) fn pane(
         (Some(open), Some(summary)) => {
             let conversation = summary.id.clone();
             let c = conversation.clone();
-            let on_join = request(&submit, move |display_name: String| OperatorToServer::Join {
+            let on_join = request(submit, move |display_name: String| OperatorToServer::Join {
                 conversation: c.clone(),
                 client_msg_id: new_client_msg_id(),
                 display_name,
             });
             let c = conversation.clone();
-            let on_take_over = request(&submit, move |(display_name, replacing): (String, OperatorId)| {
+            let on_take_over = request(submit, move |(display_name, replacing): (String, OperatorId)| {
                 OperatorToServer::TakeOver {
                     conversation: c.clone(),
                     client_msg_id: new_client_msg_id(),
@@ -72,18 +72,18 @@ pub(super) fn pane(
                 }
             });
             let c = conversation.clone();
-            let on_transfer = request(&submit, move |to: OperatorId| OperatorToServer::Transfer {
+            let on_transfer = request(submit, move |to: OperatorId| OperatorToServer::Transfer {
                 conversation: c.clone(),
                 client_msg_id: new_client_msg_id(),
                 to,
             });
             let c = conversation.clone();
-            let on_leave = request(&submit, move |()| OperatorToServer::Leave {
+            let on_leave = request(submit, move |()| OperatorToServer::Leave {
                 conversation: c.clone(),
                 client_msg_id: new_client_msg_id(),
             });
             let c = conversation.clone();
-            let on_resolve = request(&submit, move |()| OperatorToServer::Resolve {
+            let on_resolve = request(submit, move |()| OperatorToServer::Resolve {
                 conversation: c.clone(),
                 client_msg_id: new_client_msg_id(),
             });
