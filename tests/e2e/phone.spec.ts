@@ -131,6 +131,8 @@ test('a whole handover on a 375 px phone', async ({ browser }) => {
     await dana.keyboard.press('Enter');
     await expect(more).toHaveAttribute('aria-expanded', 'true');
     await expect(bar).toBeVisible();
+    // The log gave up the room and stayed on its newest line.
+    await expect(dana.getByRole('log').locator('.bubble', { hasText: 'Hi, Dana here' })).toBeInViewport({ ratio: 1 });
     await dana.keyboard.press('Tab');
     await expect(dana.getByRole('button', { name: 'Saved replies' })).toBeFocused();
     await fits(dana, 'the reply box with its tools');

@@ -64,6 +64,22 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
         });
     }
 
+    // The log also shrinks when the reply box under it grows: stay on the
+    // newest line if the operator was there.
+    {
+        let log = log.clone();
+        use_effect_with((), move |_| {
+            let stop = log
+                .cast::<web_sys::Element>()
+                .map(|el| crate::browser::keep_at_end(&el));
+            move || {
+                if let Some(stop) = stop {
+                    stop();
+                }
+            }
+        });
+    }
+
     let translations = use_state(HashMap::<Seq, Translation>::new);
     // A "Read" line or a translation grows the log after it scrolled:
     // follow that too, unless the operator has scrolled up to read.
