@@ -178,13 +178,22 @@ pub fn keep_at_end(el: &web_sys::Element) -> impl FnOnce() + use<> {
         }
     }
     let at_end = Rc::new(Cell::new(true));
+    // The height the last resize left: a scroll event that sees another one
+    // comes from a resize not yet handled (the scroll events run first), so
+    // it says nothing about where the reader is.
+    let height = Rc::new(Cell::new(el.client_height()));
     let on_scroll = {
-        let (at_end, e) = (at_end.clone(), el.clone());
-        Closure::<dyn Fn()>::new(move || at_end.set(near_end(&e)))
+        let (at_end, height, e) = (at_end.clone(), height.clone(), el.clone());
+        Closure::<dyn Fn()>::new(move || {
+            if e.client_height() == height.get() {
+                at_end.set(near_end(&e));
+            }
+        })
     };
     let on_resize = {
         let e = el.clone();
         Closure::<dyn Fn()>::new(move || {
+            height.set(e.client_height());
             if at_end.get() {
                 e.set_scroll_top(e.scroll_height());
             }
