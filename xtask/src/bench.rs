@@ -1,14 +1,114 @@
-//! `cargo xtask bench-conns [--count N]`: resident memory per idle visitor
-//! connection. The server and the load client run as separate processes
-//! (each may hold at most 20,000 open files here); RSS is read from
-//! /proc/<pid>/status before and after N visitors connect and say hello.
+//! `cargo xtask bench`: Baton beside a raw axum/tokio WebSocket echo server
+//! (reference-server/examples/raw_echo.rs), driven by the same load client
+//! (examples/bench_client/) in one run, plus the widget's figures in Chrome.
+//! Servers and client are separate processes, each with its open-file limit
+//! raised to the hard limit. See README, "Benchmarks".
+//!
+//! `cargo xtask bench-conns [--count N]` is the memory-only part (an alias
+//! of `bench --idle N --memory-only --no-widget`).
+
+mod metrics;
+mod procfs;
+mod summary;
+mod widget;
 
 use crate::{Result, cargo, free_port, run, target_dir};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Lines, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
+use summary::{Row, fields, num};
 
-struct Killed(Child);
+/// Sizes: the defaults are issue 11's figures; `--quick` is a small run to
+/// check that everything works.
+#[derive(Debug, Clone)]
+pub struct Options {
+    idle: usize,
+    inflight: usize,
+    closed_secs: f64,
+    rates: Vec<u64>,
+    phase_secs: f64,
+    targets: usize,
+    idle_window_secs: f64,
+    widget_runs: usize,
+    widget: bool,
+    widget_only: bool,
+    memory_only: bool,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Options> {
+        let mut o = Options {
+            idle: 15_000,
+            inflight: 32,
+            closed_secs: 10.0,
+            rates: vec![2_000, 5_000, 10_000],
+            phase_secs: 10.0,
+            targets: 100,
+            idle_window_secs: 5.0,
+            widget_runs: 5,
+            widget: true,
+            widget_only: false,
+            memory_only: false,
+        };
+        if args.iter().any(|a| a == "--quick") {
+            o = Options {
+                idle: 500,
+                closed_secs: 2.0,
+                rates: vec![2_000],
+                phase_secs: 2.0,
+                targets: 20,
+                idle_window_secs: 2.0,
+                widget_runs: 3,
+                ..o
+            };
+        }
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+            let bad = |_| format!("{flag}: not a number");
+            let badf = |_| format!("{flag}: not a number");
+            match flag.as_str() {
+                "--quick" => {}
+                "--no-widget" => o.widget = false,
+                "--widget-only" => o.widget_only = true,
+                "--memory-only" => o.memory_only = true,
+                "--idle" | "--count" => o.idle = value()?.parse().map_err(bad)?,
+                "--inflight" => o.inflight = value()?.parse().map_err(bad)?,
+                "--closed-secs" => o.closed_secs = value()?.parse().map_err(badf)?,
+                "--phase-secs" => o.phase_secs = value()?.parse().map_err(badf)?,
+                "--targets" => o.targets = value()?.parse().map_err(bad)?,
+                "--idle-window-secs" => o.idle_window_secs = value()?.parse().map_err(badf)?,
+                "--widget-runs" => o.widget_runs = value()?.parse().map_err(bad)?,
+                "--rates" => {
+                    o.rates = value()?
+                        .split(',')
+                        .map(|r| r.trim().parse().map_err(bad))
+                        .collect::<Result<_>>()?
+                }
+                other => return Err(format!("unknown flag {other} (see README, Benchmarks)")),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// Everything measured of one server.
+#[derive(Debug, Default)]
+struct Measured {
+    /// Idle visitors already connected when `rss_before_kib` was read.
+    warm: usize,
+    rss_before_kib: u64,
+    rss_after_kib: u64,
+    idle_cpu_percent: f64,
+    connect_secs: f64,
+    /// The load client's result lines, in phase order.
+    results: Vec<BTreeMap<String, String>>,
+    /// Baton only: where the time goes, per phase.
+    time: Vec<(String, Vec<String>)>,
+}
+
+pub struct Killed(pub Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -17,17 +117,8 @@ impl Drop for Killed {
     }
 }
 
-fn rss_kib(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| "no VmRSS".into())
-}
-
 /// Runs `program args` with the open-file limit raised to the hard limit.
-fn with_files(program: &std::path::Path, args: &[String]) -> Command {
+pub fn with_files(program: &std::path::Path, args: &[String]) -> Command {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg("ulimit -n \"$(ulimit -Hn)\" && exec \"$0\" \"$@\"")
@@ -36,13 +127,34 @@ fn with_files(program: &std::path::Path, args: &[String]) -> Command {
     cmd
 }
 
+/// Waits until something listens on `port`.
+pub fn wait_for_port(port: u16) -> Result {
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if started.elapsed() > Duration::from_secs(20) {
+            return Err("the server did not start".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    Ok(())
+}
+
+const ORIGIN: &str = "http://bench.local";
+
 pub fn conns(args: &[String]) -> Result {
-    let count: usize = args
-        .iter()
-        .position(|a| a == "--count")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(10_000);
+    let mut args = args.to_vec();
+    args.extend(["--memory-only".into(), "--no-widget".into()]);
+    if !args.iter().any(|a| a == "--count") {
+        args.extend(["--count".into(), "10000".into()]);
+    }
+    bench(&args)
+}
+
+pub fn bench(args: &[String]) -> Result {
+    let o = Options::parse(args)?;
+    // The same build as a full run (the examples' dev-dependencies change
+    // tokio's features, so building less would rebuild everything).
     run(cargo().args([
         "build",
         "--profile",
@@ -52,76 +164,254 @@ pub fn conns(args: &[String]) -> Result {
         "--bin",
         "baton-server",
         "--example",
-        "idle_visitors",
+        "bench_client",
+        "--example",
+        "raw_echo",
     ]))?;
+    if o.widget_only {
+        let text = widget::measure(o.widget_runs)?.rows();
+        let text = summary::table("cargo xtask bench --widget-only", &text, &[]);
+        println!("\n{text}");
+        return Ok(());
+    }
+    println!("\nBaton ({} idle visitors)…", o.idle);
+    let baton = measure(true, &o)?;
+    println!("\nRaw echo ({} idle visitors)…", o.idle);
+    let raw = measure(false, &o)?;
+    let widget = if o.widget {
+        Some(widget::measure(o.widget_runs)?)
+    } else {
+        None
+    };
+    let text = report(&o, &baton, &raw, widget.as_ref());
+    println!("\n{text}");
+    let dir = target_dir().join("bench");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("summary.txt"), &text).map_err(|e| e.to_string())?;
+    println!("(also in {})", dir.join("summary.txt").display());
+    Ok(())
+}
+
+/// Starts one server, connects the idle visitors, reads /proc, then runs the
+/// client's phases one at a time with /metrics scraped around each.
+fn measure(baton: bool, o: &Options) -> Result<Measured> {
     let port = free_port()?;
     let data = std::env::temp_dir().join(format!("baton-bench-{port}"));
     let _ = std::fs::remove_dir_all(&data);
-    let origin = "http://bench.local";
-    let server_bin = target_dir().join("server/baton-server");
-    let server = Killed(
-        with_files(
-            &server_bin,
-            &[
-                "--listen".into(),
-                format!("127.0.0.1:{port}"),
-                "--allowed-origins".into(),
-                origin.into(),
-                "--data-dir".into(),
-                data.display().to_string(),
-            ],
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let mut cmd = if baton {
+        // The benchmark measures the server, not its rate limiter.
+        let config = data.join("bench.toml");
+        let unlimited = "burst = 1000000\nper_sec = 1000000\n";
+        std::fs::write(
+            &config,
+            format!("[limits.visitor]\n{unlimited}[limits.operator]\n{unlimited}"),
         )
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?,
-    );
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if started.elapsed() > Duration::from_secs(20) {
-            return Err("the server did not start".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(500));
+        .map_err(|e| e.to_string())?;
+        let args = [
+            "--demo",
+            "--config",
+            &config.display().to_string(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--allowed-origins",
+            ORIGIN,
+            "--data-dir",
+            &data.display().to_string(),
+        ]
+        .map(String::from);
+        let mut cmd = with_files(&target_dir().join("server/baton-server"), &args);
+        cmd.env("RUST_LOG", "warn");
+        cmd
+    } else {
+        let args = ["--listen".to_owned(), format!("127.0.0.1:{port}")];
+        with_files(&target_dir().join("server/examples/raw_echo"), &args)
+    };
+    let server = cmd.stdout(Stdio::null()).spawn().map_err(|e| e.to_string())?;
+    let server = Killed(server);
+    wait_for_port(port)?;
     let pid = server.0.id();
-    let before = rss_kib(pid)?;
-    let t = Instant::now();
+    let mut m = Measured {
+        rss_before_kib: procfs::rss_kib(pid)?,
+        ..Measured::default()
+    };
+    let rates: Vec<String> = o.rates.iter().map(u64::to_string).collect();
+    // RSS per visitor is measured from a warm server: after the first tenth
+    // of the idle visitors (whole batches of 250), not from the empty process.
+    let warm = (o.idle / 10 / 250 * 250).max(250);
+    let warm = if warm < o.idle { warm } else { 0 };
+    let client_args = [
+        ("--kind", if baton { "baton".into() } else { "raw".into() }),
+        ("--addr", format!("127.0.0.1:{port}")),
+        ("--origin", ORIGIN.into()),
+        ("--idle", o.idle.to_string()),
+        ("--warm", warm.to_string()),
+        ("--inflight", o.inflight.to_string()),
+        ("--closed-secs", o.closed_secs.to_string()),
+        ("--rates", rates.join(",")),
+        ("--phase-secs", o.phase_secs.to_string()),
+        ("--targets", o.targets.to_string()),
+    ]
+    .into_iter()
+    .flat_map(|(k, v)| [k.to_owned(), v])
+    .collect::<Vec<_>>();
+    let started = Instant::now();
     let mut client = Killed(
-        with_files(
-            &target_dir().join("server/examples/idle_visitors"),
-            &[
-                "--url".into(),
-                format!("ws://127.0.0.1:{port}/ws/visitor?bot=demo"),
-                "--origin".into(),
-                origin.into(),
-                "--count".into(),
-                count.to_string(),
-            ],
-        )
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?,
+        with_files(&target_dir().join("server/examples/bench_client"), &client_args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?,
     );
-    let stdout = client.0.stdout.take().ok_or("no client stdout")?;
-    let ready = BufReader::new(stdout)
-        .lines()
-        .map_while(|l| l.ok())
-        .find(|l| l.starts_with("ready"));
-    let ready = ready.ok_or("the load client ended before all visitors were connected")?;
-    let connect_secs = t.elapsed().as_secs_f64();
+    let mut stdin = client.0.stdin.take().ok_or("no client stdin")?;
+    let mut lines = BufReader::new(client.0.stdout.take().ok_or("no client stdout")?).lines();
+    m.warm = warm;
+    let mut paused = Duration::ZERO;
+    if warm > 0 {
+        next_line(&mut lines, "warm")?;
+        let pause = Instant::now();
+        std::thread::sleep(Duration::from_secs(1));
+        m.rss_before_kib = procfs::rss_kib(pid)?;
+        stdin.write_all(b"go\n").map_err(|e| e.to_string())?;
+        stdin.flush().map_err(|e| e.to_string())?;
+        paused = pause.elapsed();
+    }
+    next_line(&mut lines, "ready")?;
+    m.connect_secs = (started.elapsed() - paused).as_secs_f64();
     std::thread::sleep(Duration::from_secs(2));
-    let after = rss_kib(pid)?;
-    let per = (after.saturating_sub(before)) as f64 * 1024.0 / count as f64;
-    println!("\nIdle visitor connections ({ready}, connected and welcomed in {connect_secs:.1}s):");
-    println!("  server RSS before: {:>8.1} MiB", before as f64 / 1024.0);
-    println!("  server RSS after:  {:>8.1} MiB", after as f64 / 1024.0);
-    println!(
-        "  per connection:    {:>8.0} bytes (socket, buffers, task, and the new conversation's state)",
-        per
-    );
-    drop(client);
-    drop(server);
+    m.rss_after_kib = procfs::rss_kib(pid)?;
+    let ticks = procfs::cpu_ticks(pid)?;
+    std::thread::sleep(Duration::from_secs_f64(o.idle_window_secs));
+    let used = (procfs::cpu_ticks(pid)? - ticks) as f64 / procfs::ticks_per_sec();
+    m.idle_cpu_percent = used / o.idle_window_secs * 100.0;
+    if o.memory_only {
+        return Ok(m);
+    }
+    for _ in 0..1 + o.rates.len() {
+        let before = baton.then(|| metrics::scrape(port)).flatten();
+        let line = step(&mut stdin, &mut lines)?;
+        let f = fields(&line);
+        if let Some(before) = before
+            && let Some(after) = metrics::scrape(port)
+        {
+            let secs = num(&f, "secs").unwrap_or(1.0);
+            let name = match f.get("rate") {
+                Some(rate) => format!("open loop at {rate} msg/s"),
+                None => format!("closed loop, {} in flight", o.inflight),
+            };
+            m.time.push((name, metrics::where_time_goes(&before, &after, secs)));
+        }
+        println!("  {line}");
+        m.results.push(f);
+    }
     let _ = std::fs::remove_dir_all(&data);
-    Ok(())
+    Ok(m)
+}
+
+/// Lets the client run its next phase; its result line.
+fn step(stdin: &mut ChildStdin, lines: &mut Lines<BufReader<ChildStdout>>) -> Result<String> {
+    stdin.write_all(b"go\n").map_err(|e| e.to_string())?;
+    stdin.flush().map_err(|e| e.to_string())?;
+    next_line(lines, "result")
+}
+
+fn next_line(lines: &mut Lines<BufReader<ChildStdout>>, prefix: &str) -> Result<String> {
+    lines
+        .map_while(|l| l.ok())
+        .find(|l| l.starts_with(prefix))
+        .ok_or_else(|| format!("the load client ended before its `{prefix}` line"))
+}
+
+fn report(o: &Options, b: &Measured, r: &Measured, widget: Option<&widget::Figures>) -> String {
+    let per_visitor = |m: &Measured| {
+        (m.rss_after_kib.saturating_sub(m.rss_before_kib)) as f64 * 1024.0 / (o.idle - m.warm).max(1) as f64
+    };
+    let mut rows = vec![
+        Row::new(
+            "RSS per idle visitor (bytes)",
+            Some(per_visitor(b)),
+            Some(per_visitor(r)),
+            0,
+        ),
+        Row::new(
+            format!("CPU at idle with {} visitors (% of a core)", o.idle),
+            Some(b.idle_cpu_percent),
+            Some(r.idle_cpu_percent),
+            2,
+        ),
+        Row::new(
+            format!("connect+welcome {} visitors (s)", o.idle),
+            Some(b.connect_secs),
+            Some(r.connect_secs),
+            1,
+        ),
+    ];
+    let get = |m: &Measured, phase: usize, key: &str| m.results.get(phase).and_then(|f| num(f, key));
+    let ms = |v: Option<f64>| v.map(|us| us / 1000.0);
+    if !o.memory_only {
+        let label = format!("closed loop ({} in flight)", o.inflight);
+        rows.push(Row::new(
+            format!("{label}: acked msg/s"),
+            get(b, 0, "per_sec"),
+            get(r, 0, "per_sec"),
+            0,
+        ));
+        for (key, name) in [("ack_p50_us", "p50"), ("ack_p99_us", "p99")] {
+            rows.push(Row::new(
+                format!("{label}: ack {name} (ms)"),
+                ms(get(b, 0, key)),
+                ms(get(r, 0, key)),
+                2,
+            ));
+        }
+        rows.push(Row::new(
+            format!("{label}: refused"),
+            get(b, 0, "refused"),
+            get(r, 0, "refused"),
+            0,
+        ));
+        for (i, rate) in o.rates.iter().enumerate() {
+            let label = format!("operator→visitor at {rate}/s");
+            for (key, name) in [("lat_p50_us", "p50"), ("lat_p99_us", "p99"), ("lat_max_us", "max")] {
+                rows.push(Row::new(
+                    format!("{label}: {name} (ms)"),
+                    ms(get(b, i + 1, key)),
+                    ms(get(r, i + 1, key)),
+                    2,
+                ));
+            }
+            for key in ["lost", "disconnected"] {
+                rows.push(Row::new(
+                    format!("{label}: {key}"),
+                    get(b, i + 1, key),
+                    get(r, i + 1, key),
+                    0,
+                ));
+            }
+        }
+    }
+    if let Some(w) = widget {
+        rows.extend(w.rows());
+    }
+    let title = format!(
+        "cargo xtask bench: Baton vs raw axum/tokio echo, same load client, one run\n\
+         ({} idle visitors, RSS per visitor counted after the first 10%; closed loop {} s; open loop {} s per rate to {} visitors; idle CPU over {} s)",
+        o.idle, o.closed_secs, o.phase_secs, o.targets, o.idle_window_secs
+    );
+    let mut sections: Vec<(String, Vec<String>)> = b
+        .time
+        .iter()
+        .map(|(phase, lines)| (format!("Where the time goes (Baton /metrics), {phase}"), lines.clone()))
+        .collect();
+    let lock_exposed = b.time.iter().flat_map(|(_, lines)| lines).any(|l| l.contains("lock"));
+    if !b.time.is_empty() && !lock_exposed {
+        sections.push((
+            "Lock wait".into(),
+            vec![
+                "/metrics exposes no lock-wait figure; store appends run under the hub lock,".into(),
+                "so their share of wall time above is the time the lock is held for appends.".into(),
+            ],
+        ));
+    }
+    summary::table(&title, &rows, &sections)
 }

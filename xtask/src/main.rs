@@ -5,7 +5,8 @@
 //!   cargo xtask build-web         build the widget and inbox into target/web
 //!   cargo xtask setup             only install the tools
 //!   cargo xtask size              gzip sizes of what a visitor downloads
-//!   cargo xtask bench-conns       server RSS per idle visitor connection
+//!   cargo xtask bench [--quick]   Baton vs a raw echo server, and the widget
+//!   cargo xtask bench-conns       only the server RSS per idle visitor
 //!
 //! Every tool is installed here on first use, so a fresh machine needs only
 //! Rust, Node.js and npm.
@@ -29,10 +30,11 @@ fn main() -> ExitCode {
         Some("build-web") => tools::ensure_web_build().and_then(|t| web::build(&t)),
         Some("setup") => tools::ensure_all().map(drop),
         Some("size") => web::size_report(),
+        Some("bench") => bench::bench(&args[1..]),
         Some("bench-conns") => bench::conns(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench-conns [--count N]>"
+                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench [--quick] | bench-conns [--count N]>"
             );
             return ExitCode::from(2);
         }
