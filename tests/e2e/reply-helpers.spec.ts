@@ -204,6 +204,16 @@ test('team and personal saved replies, Suggest, Translate, Join name and drafts'
     await expect(dana.getByRole('log').locator('.bubble', { hasText: '[en] WO IST MEIN PAKET?' })).toBeVisible();
     await dana.getByRole('button', { name: 'Show original' }).click();
     await expect(incoming).toBeVisible();
+    // Two translations in flight at once: each lands, neither undoes the other.
+    const [slow, quick] = ['Erste Frage (slow)', 'Zweite Frage'];
+    await say(lenaWidget, slow);
+    await say(lenaWidget, quick);
+    await inboxMessage(dana, slow).getByRole('button', { name: 'Translate' }).click();
+    await inboxMessage(dana, quick).getByRole('button', { name: 'Translate' }).click();
+    const log = dana.getByRole('log');
+    await expect(log.locator('.bubble', { hasText: '[en] ZWEITE FRAGE' })).toBeVisible();
+    await expect(log.locator('.bubble', { hasText: '[en] ERSTE FRAGE (SLOW)' })).toBeVisible();
+    await expect(log.locator('.bubble', { hasText: '[en] ZWEITE FRAGE' })).toBeVisible();
 
     // ---- Dana's reply, translated before sending: both texts shown first.
     const mine = 'Your parcel leaves the warehouse today.';
