@@ -1,7 +1,8 @@
 // A stand-in for a LibreTranslate server in the end-to-end tests: POST
 // /translate answers {"translatedText": "[<target>] <Q IN CAPITALS>"}, a deterministic
 // transform a test can tell from the original (which never appears in it
-// with its own case); GET / answers "ok" (readiness).
+// with its own case), after 1 s when the text contains "(slow)", so a test
+// can hold one translation in flight; GET / answers "ok" (readiness).
 // Usage: node tests/translate-stub.mjs PORT
 import { createServer } from 'node:http';
 
@@ -21,8 +22,12 @@ createServer((req, res) => {
         res.end(JSON.stringify({ error: 'bad request' }));
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer));
+      const reply = () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer));
+      };
+      if (String(JSON.parse(body).q).includes('(slow)')) setTimeout(reply, 1_000);
+      else reply();
     });
     return;
   }

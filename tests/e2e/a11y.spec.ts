@@ -87,6 +87,12 @@ for (const { name, viewport } of WIDTHS) {
       await audit(dana, 'a conversation with its notes open');
       await notes.click();
       await expect(dana.getByLabel('Add an internal note')).toHaveCount(0);
+      // Phones fold the reply box's tools behind "More": open them.
+      const more = dana.getByRole('button', { name: 'More', exact: true });
+      if (await more.isVisible()) {
+        await more.click();
+        await audit(dana, 'the reply box with its tools open');
+      }
       for (const [button, title] of [
         ['Transfer', 'Transfer this chat'],
         ['Leave', 'Leave this chat?'],

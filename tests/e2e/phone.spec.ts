@@ -113,6 +113,31 @@ test('a whole handover on a 375 px phone', async ({ browser }) => {
     expect(composer.y + composer.height).toBeLessThanOrEqual(740);
     const log = (await dana.getByRole('log').boundingBox())!;
     expect(log.y + log.height).toBeLessThanOrEqual(composer.y);
+    // The reply box's extras (format bar, saved replies, Suggest, Translate)
+    // fold behind one "More" toggle, so the log keeps a good part of the
+    // screen (measured once the notifications banner is answered, as a
+    // returning operator has); the toggle opens them from the keyboard.
+    const notNow = dana.getByRole('button', { name: 'Not now' });
+    if (await notNow.isVisible()) await notNow.click();
+    const bar = dana.getByRole('toolbar', { name: 'Formatting' });
+    await expect(bar).toBeHidden();
+    await expect(dana.getByRole('button', { name: 'Suggest' })).toBeHidden();
+    expect((await dana.getByRole('log').boundingBox())!.height).toBeGreaterThanOrEqual(740 * 0.4);
+    const more = dana.getByRole('button', { name: 'More', exact: true });
+    await expect(more).toHaveAttribute('aria-expanded', 'false');
+    await dana.getByLabel('Reply').focus();
+    await dana.keyboard.press('Tab');
+    await expect(more).toBeFocused();
+    await dana.keyboard.press('Enter');
+    await expect(more).toHaveAttribute('aria-expanded', 'true');
+    await expect(bar).toBeVisible();
+    // The log gave up the room and stayed on its newest line.
+    await expect(dana.getByRole('log').locator('.bubble', { hasText: 'Hi, Dana here' })).toBeInViewport({ ratio: 1 });
+    await dana.keyboard.press('Tab');
+    await expect(dana.getByRole('button', { name: 'Saved replies' })).toBeFocused();
+    await fits(dana, 'the reply box with its tools');
+    await more.click();
+    await expect(bar).toBeHidden();
     await say(widget, 'Thanks!');
     await expect(inboxMessage(dana, 'Thanks!')).toBeVisible();
 

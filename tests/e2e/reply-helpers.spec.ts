@@ -204,12 +204,22 @@ test('team and personal saved replies, Suggest, Translate, Join name and drafts'
     await expect(dana.getByRole('log').locator('.bubble', { hasText: '[en] WO IST MEIN PAKET?' })).toBeVisible();
     await dana.getByRole('button', { name: 'Show original' }).click();
     await expect(incoming).toBeVisible();
+    // Two translations in flight at once: each lands, neither undoes the other.
+    const [slow, quick] = ['Erste Frage (slow)', 'Zweite Frage'];
+    await say(lenaWidget, slow);
+    await say(lenaWidget, quick);
+    await inboxMessage(dana, slow).getByRole('button', { name: 'Translate' }).click();
+    await inboxMessage(dana, quick).getByRole('button', { name: 'Translate' }).click();
+    const log = dana.getByRole('log');
+    await expect(log.locator('.bubble', { hasText: '[en] ZWEITE FRAGE' })).toBeVisible();
+    await expect(log.locator('.bubble', { hasText: '[en] ERSTE FRAGE (SLOW)' })).toBeVisible();
+    await expect(log.locator('.bubble', { hasText: '[en] ZWEITE FRAGE' })).toBeVisible();
 
     // ---- Dana's reply, translated before sending: both texts shown first.
     const mine = 'Your parcel leaves the warehouse today.';
     const theirs = '[de] YOUR PARCEL LEAVES THE WAREHOUSE TODAY.';
     await danaBox.fill(mine);
-    await dana.getByRole('button', { name: 'Translate to de' }).click();
+    await dana.getByRole('button', { name: 'Translate to German' }).click();
     const preview = dana.getByRole('group', { name: 'Translation to send' });
     await expect(preview.locator('.reply-translated')).toHaveText(theirs);
     await expect(preview.locator('.reply-original')).toHaveText(mine);
@@ -231,12 +241,10 @@ test('team and personal saved replies, Suggest, Translate, Join name and drafts'
     await shot(dana, 'translated-exchange-375');
     await dana.setViewportSize({ width: 1280, height: 720 });
     // After a reload too: the replayed log carries the translation only,
-    // though the original is stored with it. (A returning visitor's widget
-    // may come back closed: open it if so.)
+    // though the original is stored with it. The panel was open, so it
+    // comes back open.
     await lena.reload();
-    const openChat = lena.getByRole('button', { name: 'Open chat' });
-    await expect(openChat.or(lenaWidget.getByRole('dialog'))).toBeVisible();
-    if (await openChat.isVisible()) await openChat.click();
+    await expect(lenaWidget.getByRole('dialog')).toBeVisible();
     await expect(operatorMessage(lenaWidget, theirs)).toBeVisible();
     await expect(lenaWidget).not.toContainText(mine);
     expect(lenaFrames.filter((f) => f.includes(mine) || f.includes('"original"'))).toEqual([]);

@@ -105,6 +105,8 @@ pub struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// `Retry-After`, in seconds, when a limit was hit.
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -120,17 +122,23 @@ fn unreachable() -> ApiError {
         status: 0,
         code: String::new(),
         message: crate::pages::forms::error_text(0, None, None),
+        retry_after: None,
     }
 }
 
 async fn refusal(response: Response) -> ApiError {
     let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|s| s.trim().parse().ok());
     let body = response.json::<ErrorBody>().await.ok();
     let (code, message) = body.map(|b| (b.error, b.message)).unwrap_or_default();
     ApiError {
         status,
         message: crate::pages::forms::error_text(status, code.as_deref(), message.as_deref()),
         code: code.unwrap_or_default(),
+        retry_after,
     }
 }
 
@@ -154,6 +162,7 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
         status: response.status(),
         code: String::new(),
         message: t().unexpected_answer_reload.into(),
+        retry_after: None,
     })
 }
 
@@ -268,12 +277,17 @@ struct Suggested {
 }
 
 /// A reply drafted from the bot's knowledge base: `Ok(None)` when it has no
-/// good answer; `Err` the sentence to show (the rate limit's included).
+/// good answer; `Err` the sentence to show (the rate limit's included, in
+/// the inbox's language with the server's `Retry-After`).
 pub async fn suggest(conversation: &baton_protocol::ConversationId) -> Result<Option<String>, String> {
     let url = format!("/api/conversations/{}/suggest", encode(conversation.as_str()));
     match call(Request::post(&url), NO_BODY).await {
         Ok(response) => read::<Suggested>(response).await.map(|d| d.text).map_err(|e| e.message),
-        Err(e) if e.status == 404 => Err(crate::i18n::t().no_knowledge_base.into()),
+        Err(e) if e.status == 404 => Err(t().no_knowledge_base.into()),
+        Err(e) if e.status == 429 => {
+            let seconds = e.retry_after.unwrap_or(60).max(1).to_string();
+            Err(fill(t().suggest_rate_limited, &[&seconds]))
+        }
         Err(e) => Err(e.message),
     }
 }
@@ -303,8 +317,11 @@ pub async fn translate(text: &str, source: Option<&str>, target: &str) -> Result
             .map(|d| d.text)
             .map_err(|e| TranslateFailure::Failed(e.message)),
         Err(e) if e.code == "translation_not_configured" => Err(TranslateFailure::NotSetUp),
-        // The translate route's errors are a sentence in `error`.
-        Err(e) if e.code.contains(' ') => Err(TranslateFailure::Failed(crate::format::sentence(&e.code))),
-        Err(e) => Err(TranslateFailure::Failed(e.message)),
+        // Not reached, or signed out: the general sentence says so.
+        Err(e) if e.status == 0 || e.status == 401 => Err(TranslateFailure::Failed(e.message)),
+        // The translate route's errors are an English sentence in `error`
+        // (for the server's log); the operator reads it in the inbox's
+        // language.
+        Err(_) => Err(TranslateFailure::Failed(t().translation_failed.into())),
     }
 }

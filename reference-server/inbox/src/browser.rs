@@ -150,3 +150,70 @@ pub fn switch_language(lang: crate::i18n::Lang) {
         let _ = w.location().reload();
     }
 }
+
+/// A language's name (`code`: "de") in the inbox's language ("German",
+/// "الألمانية"), from the browser's `Intl.DisplayNames`; the code itself
+/// when the browser has no name for it.
+pub fn language_name(code: &str, in_language: &str) -> String {
+    use js_sys::Intl::{DisplayNames, DisplayNamesOptions, DisplayNamesType};
+    let options = DisplayNamesOptions::new();
+    options.set_type(DisplayNamesType::Language);
+    let names = DisplayNames::new(&js_sys::Array::of1(&in_language.into()), &options);
+    names.of(code).map_or_else(|| code.to_owned(), String::from)
+}
+
+/// Keeps a scrolled box on its last line while the box is resized (the
+/// reply box under the log grows with its tools, a Suggest answer or a
+/// translation to check), as long as its reader was on the last line;
+/// scrolling up lets go. Returns what stops it.
+pub fn keep_at_end(el: &web_sys::Element) -> impl FnOnce() + use<> {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    fn near_end(e: &web_sys::Element) -> bool {
+        e.scroll_height() - e.scroll_top() - e.client_height() < 80
+    }
+    fn call(target: &wasm_bindgen::JsValue, method: &str, arg: &wasm_bindgen::JsValue) {
+        if let Ok(f) = js_sys::Reflect::get(target, &method.into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+            let _ = f.call1(target, arg);
+        }
+    }
+    let at_end = Rc::new(Cell::new(true));
+    // The height the last resize left: a scroll event that sees another one
+    // comes from a resize not yet handled (the scroll events run first), so
+    // it says nothing about where the reader is.
+    let height = Rc::new(Cell::new(el.client_height()));
+    let on_scroll = {
+        let (at_end, height, e) = (at_end.clone(), height.clone(), el.clone());
+        Closure::<dyn Fn()>::new(move || {
+            if e.client_height() == height.get() {
+                at_end.set(near_end(&e));
+            }
+        })
+    };
+    let on_resize = {
+        let e = el.clone();
+        Closure::<dyn Fn()>::new(move || {
+            height.set(e.client_height());
+            if at_end.get() {
+                e.set_scroll_top(e.scroll_height());
+            }
+        })
+    };
+    let _ = el.add_event_listener_with_callback("scroll", on_scroll.as_ref().unchecked_ref());
+    // `ResizeObserver` by name: web-sys's binding is one more feature to build.
+    let observer = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"ResizeObserver".into()).ok())
+        .and_then(|c| c.dyn_into::<js_sys::Function>().ok())
+        .and_then(|c| js_sys::Reflect::construct(&c, &js_sys::Array::of1(on_resize.as_ref())).ok());
+    if let Some(o) = &observer {
+        call(o, "observe", el);
+    }
+    let el = el.clone();
+    move || {
+        if let Some(o) = &observer {
+            call(o, "disconnect", &wasm_bindgen::JsValue::UNDEFINED);
+        }
+        let _ = el.remove_event_listener_with_callback("scroll", on_scroll.as_ref().unchecked_ref());
+        drop(on_resize);
+    }
+}

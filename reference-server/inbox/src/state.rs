@@ -7,10 +7,10 @@ use baton_protocol::operator::{
     Alert, AlertKind, AlertPrefs, BotInfo, ConversationSummary, Note, OperatorStatus, Role, Roster, ServerToOperator,
     Shortcut,
 };
-use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
+use baton_protocol::receipts::ReceiptMarks;
 use baton_protocol::{
-    Author, BotId, ClientMsgId, ConversationEvent, ConversationId, EventBody, HandoverState, OperatorId,
-    OperatorProfile, Seq, TYPING_TTL, Timestamp,
+    BotId, ClientMsgId, ConversationEvent, ConversationId, EventBody, HandoverState, OperatorId, OperatorProfile, Seq,
+    TYPING_TTL, Timestamp,
 };
 use std::collections::BTreeMap;
 
@@ -85,24 +85,6 @@ pub struct PendingMessage {
     pub original: Option<String>,
     /// Why the server refused it; a failed message is not re-sent.
     pub failed: Option<String>,
-}
-
-/// Both sides' receipt marks in one conversation, as the server last sent
-/// them in a `receipts` frame (PROTOCOL.md §5).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Marks {
-    /// How far the visitor has received / read: applies to operator messages.
-    pub visitor: ReceiptMarks,
-    /// How far the team has received / read: applies to visitor messages.
-    pub team: ReceiptMarks,
-}
-
-/// A `receipt` frame the inbox should send for the open conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReceiptReport {
-    pub conversation: ConversationId,
-    pub delivered: Option<Seq>,
-    pub read: Option<Seq>,
 }
 
 /// A message for the operator, shown until dismissed.
@@ -260,55 +242,6 @@ impl InboxState {
             .iter()
             .chain(self.resolved.iter())
             .find(|c| c.id == open.id)
-    }
-
-    /// The receipt marks known for a conversation (zero until a `receipts`
-    /// frame arrives).
-    pub fn marks_of(&self, conversation: &ConversationId) -> Marks {
-        self.marks.get(conversation).copied().unwrap_or_default()
-    }
-
-    /// The `receipt` the inbox owes for the open conversation, if any: once its
-    /// history has loaded, everything shown is delivered, and — when the tab
-    /// is visible and focused (`shown`) — read. Only a mark that passes a
-    /// visitor message the team has not yet received (or read) is due, so
-    /// an unchanged view sends nothing.
-    pub fn receipt_due(&self, shown: bool) -> Option<ReceiptReport> {
-        let open = self.open.as_ref().filter(|o| o.loaded)?;
-        let (&last, _) = open.events.last_key_value()?;
-        let team = self.marks_of(&open.id).team;
-        let reported = self.reported.get(&open.id).copied().unwrap_or_default();
-        let known = ReceiptMarks {
-            delivered: team.delivered.max(reported.delivered).max(reported.read),
-            read: team.read.max(reported.read),
-        };
-        let passes_visitor_message = |mark: Seq| {
-            open.events.range(Seq(mark.0.saturating_add(1))..).any(|(_, e)| {
-                matches!(
-                    &e.body,
-                    EventBody::Message {
-                        author: Author::Visitor,
-                        ..
-                    }
-                )
-            })
-        };
-        let report = if shown && passes_visitor_message(known.read) {
-            ReceiptReport {
-                conversation: open.id.clone(),
-                delivered: None,
-                read: Some(last),
-            }
-        } else if passes_visitor_message(known.delivered) {
-            ReceiptReport {
-                conversation: open.id.clone(),
-                delivered: Some(last),
-                read: None,
-            }
-        } else {
-            return None;
-        };
-        Some(report)
     }
 
     /// Pending replies in the open conversation.
@@ -568,19 +501,6 @@ impl InboxState {
     }
 }
 
-/// The delivery status shown under a stored message, as its sender's side (the
-/// team) sees it: operator messages only, from the visitor's marks. Visitor
-/// and bot messages and handover lines show none.
-pub fn receipt_of(event: &ConversationEvent, visitor: ReceiptMarks) -> Option<DeliveryStatus> {
-    match &event.body {
-        EventBody::Message {
-            author: Author::Operator { .. },
-            ..
-        } => Some(visitor.status_of(event.seq)),
-        _ => None,
-    }
-}
-
 /// Newest activity first; ties keep a stable order by id.
 fn sort_rows(rows: &mut [ConversationSummary]) {
     rows.sort_by(|a, b| b.last_activity.cmp(&a.last_activity).then_with(|| a.id.cmp(&b.id)));
@@ -598,8 +518,10 @@ impl yew::Reducible for InboxState {
 }
 
 mod notes;
+mod receipts;
 mod views;
 pub use notes::{PendingNote, ShortcutRequest};
+pub use receipts::{Marks, ReceiptReport, receipt_of};
 pub use views::waiting_since;
 
 #[cfg(test)]

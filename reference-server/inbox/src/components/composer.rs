@@ -93,6 +93,9 @@ pub fn Composer(props: &ComposerProps) -> Html {
     let translated = use_state(|| None::<Translated>);
     let notice = use_state(|| None::<String>);
     let busy = use_state(|| false);
+    // Phones fold the format bar and the reply tools behind one toggle
+    // (polish.css), so the log keeps most of the screen.
+    let more = use_state(|| false);
     // Every change of the draft is kept for this conversation.
     {
         let key = props.draft_key.clone();
@@ -152,7 +155,10 @@ pub fn Composer(props: &ComposerProps) -> Html {
     let suggest = {
         let (draft, offer, notice, busy) = (draft.clone(), offer.clone(), notice.clone(), busy.clone());
         let conversation = props.conversation.clone();
+        let more = more.clone();
         Callback::from(move |_: MouseEvent| {
+            // Its answer shows above the box: fold the tools (phones) for room.
+            more.set(false);
             let (draft, offer, notice, busy, conversation) = (
                 draft.clone(),
                 offer.clone(),
@@ -178,7 +184,9 @@ pub fn Composer(props: &ComposerProps) -> Html {
     let translate = {
         let (draft, translated, notice, busy) = (draft.clone(), translated.clone(), notice.clone(), busy.clone());
         let (target, mine) = (props.translate_to.clone(), props.my_language.clone());
+        let more = more.clone();
         Callback::from(move |_: MouseEvent| {
+            more.set(false);
             let Some(target) = target.clone() else { return };
             let source = draft.trim().to_owned();
             if source.is_empty() {
@@ -369,7 +377,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
                 Callback::from(move |_: MouseEvent| translated.set(None))
             };
             tools.push(reply_tools::translation_preview(
-                language,
+                &browser::language_name(language, &props.my_language),
                 draft.trim(),
                 &t.text,
                 send,
@@ -382,6 +390,10 @@ pub fn Composer(props: &ComposerProps) -> Html {
         tools
     };
 
+    let toggle_more = {
+        let more = more.clone();
+        Callback::from(move |_: MouseEvent| more.set(!*more))
+    };
     let length = draft.trim().chars().count();
     let too_long = length > MAX_MESSAGE_CHARS;
     let open = !offered.is_empty();
@@ -407,7 +419,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
         }
     });
     html! {
-        <form class="composer" {onsubmit}>
+        <form class={classes!("composer", more.then_some("tools-open"))} {onsubmit}>
             <FormatBar textarea={textarea.clone()} on_edit={on_format} />
             { for tools }
             if open {
@@ -430,15 +442,19 @@ pub fn Composer(props: &ComposerProps) -> Html {
                 if too_long {
                     <span class="composer-limit">{ format!("{length}/{MAX_MESSAGE_CHARS}") }</span>
                 }
+                <button type="button" class="btn btn-ghost composer-more" aria-expanded={more.to_string()}
+                    title={t().more_tools_title} onclick={toggle_more}>
+                    <span class="composer-more-glyph" aria-hidden="true">{ "Aa" }</span>{ t().more_tools }
+                </button>
                 <button type="button" class="btn btn-ghost composer-manage" onclick={manage}
                     title={t().saved_replies}>{ t().saved_replies }</button>
                 <button type="button" class="btn btn-ghost composer-suggest" onclick={suggest} disabled={*busy}
                     title={t().suggest_title}>{ t().suggest }</button>
-                if let Some(language) = &props.translate_to {
+                if let Some(language) = props.translate_to.as_deref().map(|c| browser::language_name(c, &props.my_language)) {
                     <button type="button" class="btn btn-ghost composer-translate" onclick={translate}
                         disabled={*busy || length == 0}
-                        title={i18n::fill(t().translate_title, &[language])}>
-                        { i18n::fill(t().translate_to, &[language]) }
+                        title={i18n::fill(t().translate_title, &[&language])}>
+                        { i18n::fill(t().translate_to, &[&language]) }
                     </button>
                 }
                 <button type="submit" class="btn btn-primary" disabled={length == 0 || too_long}>

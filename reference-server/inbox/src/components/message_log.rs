@@ -27,6 +27,35 @@ enum Translation {
     Failed(String),
 }
 
+/// Visitor messages' translations by sequence number.
+#[derive(Default, PartialEq)]
+struct Translations(HashMap<Seq, Translation>);
+
+enum TranslationAction {
+    Set(Seq, Translation),
+    /// Between the translation and the original.
+    Flip(Seq),
+}
+
+impl Reducible for Translations {
+    type Action = TranslationAction;
+
+    fn reduce(self: std::rc::Rc<Self>, action: TranslationAction) -> std::rc::Rc<Self> {
+        let mut next = self.0.clone();
+        match action {
+            TranslationAction::Set(seq, translation) => {
+                next.insert(seq, translation);
+            }
+            TranslationAction::Flip(seq) => {
+                if let Some(Translation::Done { shown, .. }) = next.get_mut(&seq) {
+                    *shown = !*shown;
+                }
+            }
+        }
+        std::rc::Rc::new(Translations(next))
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct MessageLogProps {
     pub events: Vec<ConversationEvent>,
@@ -64,34 +93,57 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
         });
     }
 
-    let translations = use_state(HashMap::<Seq, Translation>::new);
-    // Translate, or flip between the translation and the original.
+    // The log also shrinks when the reply box under it grows: stay on the
+    // newest line if the operator was there.
+    {
+        let log = log.clone();
+        use_effect_with((), move |_| {
+            let stop = log
+                .cast::<web_sys::Element>()
+                .map(|el| crate::browser::keep_at_end(&el));
+            move || {
+                if let Some(stop) = stop {
+                    stop();
+                }
+            }
+        });
+    }
+
+    let translations = use_reducer(Translations::default);
+    // A "Read" line or a translation grows the log after it scrolled:
+    // follow that too, unless the operator has scrolled up to read.
+    {
+        let log = log.clone();
+        use_effect_with((props.visitor_marks, translations.0.clone()), move |_| {
+            if let Some(el) = log.cast::<web_sys::Element>() {
+                let below = el.scroll_height() - el.scroll_top() - el.client_height();
+                if below < 80 {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            }
+        });
+    }
+    // Translate, or flip between the translation and the original. Each
+    // answer lands on the state as it is then (a reducer), so two
+    // translations in flight do not undo each other.
     let on_translate = {
         let (translations, target) = (translations.clone(), props.my_language.clone());
-        Callback::from(move |(seq, text): (Seq, String)| {
-            let mut next = (*translations).clone();
-            match next.get(&seq).cloned() {
-                Some(Translation::Done { text, shown }) => {
-                    next.insert(seq, Translation::Done { text, shown: !shown });
-                    translations.set(next);
-                }
-                Some(Translation::Loading) => {}
-                _ => {
-                    next.insert(seq, Translation::Loading);
-                    translations.set(next.clone());
-                    let (translations, target) = (translations.clone(), target.clone());
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let done = match crate::api::translate(&text, None, &target).await {
-                            Ok(text) => Translation::Done { text, shown: true },
-                            Err(crate::api::TranslateFailure::NotSetUp) => {
-                                Translation::Failed(t().translation_not_set_up.into())
-                            }
-                            Err(crate::api::TranslateFailure::Failed(why)) => Translation::Failed(why),
-                        };
-                        next.insert(seq, done);
-                        translations.set(next);
-                    });
-                }
+        Callback::from(move |(seq, text): (Seq, String)| match translations.0.get(&seq) {
+            Some(Translation::Done { .. }) => translations.dispatch(TranslationAction::Flip(seq)),
+            Some(Translation::Loading) => {}
+            _ => {
+                translations.dispatch(TranslationAction::Set(seq, Translation::Loading));
+                let (translations, target) = (translations.clone(), target.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let done = match crate::api::translate(&text, None, &target).await {
+                        Ok(text) => Translation::Done { text, shown: true },
+                        Err(crate::api::TranslateFailure::NotSetUp) => {
+                            Translation::Failed(t().translation_not_set_up.into())
+                        }
+                        Err(crate::api::TranslateFailure::Failed(why)) => Translation::Failed(why),
+                    };
+                    translations.dispatch(TranslationAction::Set(seq, done));
+                });
             }
         })
     };
@@ -111,12 +163,12 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
                 let receipt = receipt_of(event, props.visitor_marks);
                 let extra = match author {
                     Author::Visitor => {
-                        let translation = translations.get(&event.seq).cloned();
+                        let translation = translations.0.get(&event.seq).cloned();
                         translate_line(event.seq, text, translation.as_ref(), &on_translate)
                     }
                     _ => original_line(original.as_deref()),
                 };
-                let shown = match translations.get(&event.seq) {
+                let shown = match translations.0.get(&event.seq) {
                     Some(Translation::Done {
                         text: translated,
                         shown: true,

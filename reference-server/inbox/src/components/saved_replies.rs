@@ -111,7 +111,7 @@ pub fn SavedReplies(props: &SavedRepliesProps) -> Html {
         let kind = scope_label(s.scope);
         // "Delete /thanks" for mine, "Delete team /hours" for the team's.
         let named = match s.scope {
-            ShortcutScope::Team => format!("team {label}"),
+            ShortcutScope::Team => fill(t().team_reply_named, &[&label]),
             ShortcutScope::Mine => label.clone(),
         };
         let shadowed = is_shadowed(&props.shortcuts, s);

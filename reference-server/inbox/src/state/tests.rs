@@ -1,5 +1,6 @@
 use super::*;
 use baton_protocol::operator::{OperatorWelcome, RosterEntry};
+use baton_protocol::receipts::DeliveryStatus;
 use baton_protocol::{Author, BotId, ErrorBody, ErrorCode};
 
 fn op(id: &str, name: &str) -> OperatorProfile {
