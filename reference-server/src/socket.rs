@@ -126,48 +126,62 @@ pub fn start_operator(socket: WebSocket, rate: RateLimit) -> (Reader, PeerOutbox
 }
 
 fn start_with(socket: WebSocket, rate: RateLimit, rows: Option<Arc<RowQueue>>) -> (Reader, PeerOutbox) {
-    let (mut sink, stream) = socket.split();
-    let (tx, mut rx) = mpsc::channel::<Text>(OUTBOX_CAPACITY);
-    tokio::spawn(async move {
-        loop {
-            let sent = match &rows {
-                None => match rx.recv().await {
-                    Some(text) => write(&mut sink, text).await,
-                    None => break,
-                },
-                // Frames in the outbox and rows that are due, as they come:
-                // rows wait only for their interval, never behind a full outbox.
-                Some(rows) => tokio::select! {
-                    text = rx.recv() => match text {
-                        Some(text) => write(&mut sink, text).await,
-                        None => break,
-                    },
-                    due = rows.due() => {
-                        let mut ok = true;
-                        for text in due {
-                            ok = ok && write(&mut sink, text).await;
-                        }
-                        ok
-                    }
-                },
-            };
-            if !sent {
-                // The socket failed or accepted nothing for WRITE_STALL:
-                // dropping the outbox's receiver makes the hub let go of
-                // this peer at its next frame, and the reader's next send
-                // fails, which ends the connection.
-                return;
-            }
-        }
-        let _ = tokio::time::timeout(WRITE_STALL, sink.close()).await;
-    });
+    let (sink, stream) = socket.split();
+    let (tx, rx) = mpsc::channel::<Text>(OUTBOX_CAPACITY);
+    match rows {
+        // Separate tasks: an idle visitor's writer stays as small as it was.
+        None => tokio::spawn(write_outbox(sink, rx)),
+        Some(rows) => tokio::spawn(write_outbox_and_rows(sink, rx, rows)),
+    };
     let weak = tx.downgrade();
     (Reader { stream, rate }, PeerOutbox { strong: Some(tx), weak })
 }
 
+type Sink = SplitSink<WebSocket, Message>;
+
+/// Drains the outbox into the socket; closes it once the hub lets go.
+async fn write_outbox(mut sink: Sink, mut rx: mpsc::Receiver<Text>) {
+    while let Some(text) = rx.recv().await {
+        // Boxed: the timer lives only while a frame is being written, not
+        // in every idle connection's task.
+        if !Box::pin(write(&mut sink, text)).await {
+            // The socket failed or accepted nothing for WRITE_STALL:
+            // dropping the receiver makes the hub let go of this peer at
+            // its next frame, and the reader's next send fails, which ends
+            // the connection.
+            return;
+        }
+    }
+    let _ = Box::pin(tokio::time::timeout(WRITE_STALL, sink.close())).await;
+}
+
+/// An operator's writer: outbox frames and the rows that are due, as they
+/// come — rows wait only for their interval, never behind a full outbox.
+async fn write_outbox_and_rows(mut sink: Sink, mut rx: mpsc::Receiver<Text>, rows: Arc<RowQueue>) {
+    loop {
+        let sent = tokio::select! {
+            text = rx.recv() => match text {
+                Some(text) => write(&mut sink, text).await,
+                None => break,
+            },
+            due = rows.due() => {
+                let mut ok = true;
+                for text in due {
+                    ok = ok && write(&mut sink, text).await;
+                }
+                ok
+            }
+        };
+        if !sent {
+            return; // as in `write_outbox`
+        }
+    }
+    let _ = tokio::time::timeout(WRITE_STALL, sink.close()).await;
+}
+
 /// Writes one frame; false if the socket failed or did not take it within
 /// [`WRITE_STALL`].
-async fn write(sink: &mut SplitSink<WebSocket, Message>, text: Text) -> bool {
+async fn write(sink: &mut Sink, text: Text) -> bool {
     matches!(
         tokio::time::timeout(WRITE_STALL, sink.send(Message::Text(text))).await,
         Ok(Ok(()))
