@@ -234,7 +234,13 @@ impl Hub {
         }
         for event in &outcome.events {
             live.broadcast_visitors(conversation, &ServerToVisitor::Event(event.clone()));
-            live.broadcast_event(conversation, event);
+            live.broadcast_operators_of(
+                conversation,
+                &ServerToOperator::Event {
+                    conversation: conversation.clone(),
+                    event: event.clone(),
+                },
+            );
         }
         if !outcome.events.is_empty() {
             live.publish_row(conversation);

@@ -177,8 +177,7 @@ impl Hub {
     /// (their own replies and the team's), live.
     pub fn publish_team_shortcuts(&self) {
         let mut live = self.lock();
-        // One serialisation per operator, shared by all their inboxes.
-        let mut lists: HashMap<OperatorId, super::Text> = HashMap::new();
+        let mut lists: HashMap<OperatorId, ServerToOperator> = HashMap::new();
         let team = match self.store.team_shortcuts() {
             Ok(team) => team,
             Err(err) => {
@@ -190,9 +189,9 @@ impl Hub {
             let frame = lists.entry(op.clone()).or_insert_with(|| {
                 let mut shortcuts = self.store.shortcuts(op).unwrap_or_default();
                 shortcuts.extend(team.iter().cloned());
-                super::encode(&ServerToOperator::Shortcuts { shortcuts })
+                ServerToOperator::Shortcuts { shortcuts }
             });
-            super::send_text(outbox, frame)
+            send(outbox, frame)
         });
     }
 }
