@@ -217,7 +217,9 @@ fn test() -> Result {
     step("end-to-end (Playwright, Chromium)", &mut |c| {
         run(cargo().args(["build", "-p", "baton-server"]))?;
         let mut cmd = Command::new(root().join("node_modules/.bin/playwright"));
-        cmd.args(["test", "--config", "tests/playwright.config.ts"])
+        // One retry: a test that fails twice fails the run, and one that
+        // passes only on its retry is named in the summary as flaky.
+        cmd.args(["test", "--config", "tests/playwright.config.ts", "--retries=1"])
             .env("BATON_CHROMIUM", &tools.chromium)
             .env("BATON_TARGET_DIR", target_dir())
             .env("BATON_E2E_PORT", free_port()?.to_string());
@@ -236,7 +238,17 @@ fn test() -> Result {
         );
     }
     println!("  took {:.0}s in all", started.elapsed().as_secs_f64());
-    println!("tests: {} passed, {} failed", counts.passed, counts.failed);
+    println!(
+        "tests: {} passed, {} failed, {} flaky (passed on retry)",
+        counts.passed, counts.failed, counts.flaky
+    );
+    // A CI log is often read from its end: the failures' own words again.
+    if !counts.failures.is_empty() {
+        println!("\n==== failures and flaky tests, as the runner reported them ====");
+        for line in &counts.failures {
+            println!("{line}");
+        }
+    }
     let failed: Vec<_> = steps.iter().filter(|s| !s.ok).map(|s| s.name).collect();
     if failed.is_empty() {
         Ok(())
@@ -250,7 +262,15 @@ fn test() -> Result {
 struct Counts {
     passed: u64,
     failed: u64,
+    flaky: u64,
+    /// Playwright's report of each failed or flaky test (from its
+    /// `  1) [chromium] › …` line), capped.
+    failures: Vec<String>,
+    in_failure: bool,
 }
+
+/// How many lines of failure reports the summary repeats.
+const FAILURE_LINES: usize = 160;
 
 impl Counts {
     /// Runs a test runner, echoing its output and adding up its summary
@@ -285,6 +305,21 @@ impl Counts {
             words.get(i.checked_sub(1)?)?.parse().ok()
         };
         let trimmed = line.trim_start();
+        // Playwright's failure reports: "  1) [chromium] › e2e/x.spec.ts:3:1 › …",
+        // its error and call log, until its closing counts.
+        let starts_report = trimmed
+            .split_once(") [")
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if starts_report {
+            self.in_failure = true;
+        } else if trimmed.ends_with(" failed") || trimmed.ends_with(" flaky") || trimmed.contains(" passed (") {
+            self.in_failure = false;
+        }
+        if (self.in_failure || trimmed.ends_with(" flaky") || trimmed.starts_with("[chromium] ›"))
+            && self.failures.len() < FAILURE_LINES
+        {
+            self.failures.push(line.to_owned());
+        }
         if trimmed.starts_with("test result:") {
             self.passed += number_before("passed").unwrap_or(0);
             self.failed += number_before("failed").unwrap_or(0);
@@ -299,6 +334,8 @@ impl Counts {
             }
         } else if let [n, "failed"] = trimmed.split_whitespace().collect::<Vec<_>>()[..] {
             self.failed += n.parse::<u64>().unwrap_or(0);
+        } else if let [n, "flaky"] = trimmed.split_whitespace().collect::<Vec<_>>()[..] {
+            self.flaky += n.parse::<u64>().unwrap_or(0);
         }
     }
 }
@@ -331,6 +368,28 @@ mod tests {
         c.read_summary("  4 passed (12.3s)");
         c.read_summary("  1 failed");
         c.read_summary("running 7 tests");
-        assert_eq!((c.passed, c.failed), (25, 3));
+        assert_eq!((c.passed, c.failed, c.flaky), (25, 3, 0));
+        assert!(c.failures.is_empty());
+    }
+
+    #[test]
+    fn keeps_playwright_failure_reports_for_the_summary() {
+        let mut c = Counts::default();
+        for line in [
+            "  ✓  3 [chromium] › e2e/a.spec.ts:5:1 › fine (2.0s)",
+            "  1) [chromium] › e2e/b.spec.ts:9:1 › breaks ─────",
+            "    Error: expect(locator).toHaveValue(expected) failed",
+            "  1 failed",
+            "    [chromium] › e2e/b.spec.ts:9:1 › breaks",
+            "  1 flaky",
+            "    [chromium] › e2e/c.spec.ts:4:1 › wobbles",
+            "  24 passed (3.1m)",
+        ] {
+            c.read_summary(line);
+        }
+        assert_eq!((c.passed, c.failed, c.flaky), (24, 1, 1));
+        assert_eq!(c.failures.len(), 5, "{:#?}", c.failures);
+        assert!(c.failures[1].contains("toHaveValue"));
+        assert!(c.failures.iter().all(|l| !l.contains("fine")));
     }
 }

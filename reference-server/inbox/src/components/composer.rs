@@ -70,6 +70,28 @@ struct Slash {
     query: String,
 }
 
+/// What the key handlers read. A handler is the closure of the last
+/// render, and a fast typist (or a test) can press Enter before the render
+/// that followed their last keystroke: the picker's state and my saved
+/// replies are therefore kept here as they are set, not as a render saw
+/// them, so Enter on an open picker always inserts and never sends.
+#[derive(Default)]
+struct Live {
+    shortcuts: Vec<Shortcut>,
+    slash: Option<Slash>,
+    active: usize,
+}
+
+impl Live {
+    /// The saved replies the open picker offers (none when it is closed).
+    fn offered(&self) -> Vec<Shortcut> {
+        match &self.slash {
+            Some(s) => matching(&self.shortcuts, &s.query).into_iter().cloned().collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
 /// The slash word at the textarea's caret, if any.
 fn slash_at(el: &HtmlTextAreaElement) -> Option<Slash> {
     let value = el.value();
@@ -108,6 +130,22 @@ pub fn Composer(props: &ComposerProps) -> Html {
     let translation = (*translated).clone().filter(|t| t.source == *draft);
     let slash = use_state(|| None::<Slash>);
     let active = use_state(|| 0usize);
+    let live = use_mut_ref(Live::default);
+    live.borrow_mut().shortcuts = props.shortcuts.clone();
+    // Opens, narrows or closes the picker: in the next render and at once
+    // for the key handlers.
+    let set_slash = {
+        let (slash, active, live) = (slash.clone(), active.clone(), live.clone());
+        move |next: Option<Slash>| {
+            let mut l = live.borrow_mut();
+            if next.as_ref().map(|s| &s.query) != l.slash.as_ref().map(|s| &s.query) {
+                l.active = 0;
+                active.set(0);
+            }
+            l.slash = next.clone();
+            slash.set(next);
+        }
+    };
     let textarea = use_node_ref();
     {
         let textarea = textarea.clone();
@@ -136,10 +174,17 @@ pub fn Composer(props: &ComposerProps) -> Html {
     // the draft as its original.
     let submit = {
         let (draft, on_send, stop_typing) = (draft.clone(), props.on_send.clone(), stop_typing.clone());
-        let (translated, translation, offer) = (translated.clone(), translation.clone(), offer.clone());
+        let (translated, offer, textarea) = (translated.clone(), offer.clone(), textarea.clone());
+        let set_slash = set_slash.clone();
         move || {
-            let text = draft.trim();
+            // What the box holds now, which a render may not have seen yet.
+            let now = match textarea.cast::<HtmlTextAreaElement>() {
+                Some(el) => el.value(),
+                None => (*draft).clone(),
+            };
+            let text = now.trim();
             if !text.is_empty() && text.chars().count() <= MAX_MESSAGE_CHARS {
+                let translation = (*translated).clone().filter(|t| t.source == now);
                 let outgoing = match &translation {
                     Some(t) => (t.text.clone(), Some(text.to_owned())),
                     None => (text.to_owned(), None),
@@ -148,6 +193,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
                 draft.set(String::new());
                 translated.set(None);
                 offer.set(None);
+                set_slash(None);
                 stop_typing();
             }
         }
@@ -217,10 +263,12 @@ pub fn Composer(props: &ComposerProps) -> Html {
     };
     // Puts a shortcut's filled-in text where the `/word` was, caret after it.
     let insert = {
-        let (draft, slash, textarea) = (draft.clone(), slash.clone(), textarea.clone());
+        let (draft, live, textarea) = (draft.clone(), live.clone(), textarea.clone());
+        let set_slash = set_slash.clone();
         let (visitor, operator) = (props.visitor_name.clone(), props.operator_name.clone());
         Callback::from(move |shortcut: Shortcut| {
-            let (Some(at), Some(el)) = ((*slash).clone(), textarea.cast::<HtmlTextAreaElement>()) else {
+            let at = live.borrow().slash.clone();
+            let (Some(at), Some(el)) = (at, textarea.cast::<HtmlTextAreaElement>()) else {
                 return;
             };
             let text = fill(&shortcut.text, &visitor, &operator);
@@ -230,19 +278,13 @@ pub fn Composer(props: &ComposerProps) -> Html {
             let _ = el.set_selection_range(caret, caret);
             let _ = el.focus();
             draft.set(next);
-            slash.set(None);
+            set_slash(None);
         })
     };
     // The caret moved (typed, clicked, arrowed): open, narrow or close the list.
     let follow_caret = {
-        let (slash, active) = (slash.clone(), active.clone());
-        move |el: &HtmlTextAreaElement| {
-            let next = slash_at(el);
-            if next.as_ref().map(|s| &s.query) != slash.as_ref().map(|s| &s.query) {
-                active.set(0);
-            }
-            slash.set(next);
-        }
+        let set_slash = set_slash.clone();
+        move |el: &HtmlTextAreaElement| set_slash(slash_at(el))
     };
     let oninput = {
         let (draft, typing_sent, on_typing, stop_typing) = (
@@ -275,34 +317,40 @@ pub fn Composer(props: &ComposerProps) -> Html {
         Callback::from(move |e: MouseEvent| follow_caret(&e.target_unchecked_into::<HtmlTextAreaElement>()))
     };
     let onblur = {
-        let slash = slash.clone();
+        let set_slash = set_slash.clone();
         Callback::from(move |_: FocusEvent| {
-            slash.set(None);
+            set_slash(None);
             stop_typing();
         })
     };
     let onkeydown = {
-        let (submit, slash, active, insert) = (submit.clone(), slash.clone(), active.clone(), insert.clone());
-        let offered = offered.clone();
+        let (submit, active, insert, live) = (submit.clone(), active.clone(), insert.clone(), live.clone());
+        let set_slash = set_slash.clone();
         Callback::from(move |e: KeyboardEvent| {
             let key = e.key();
+            let offered = live.borrow().offered();
             if !offered.is_empty() && !e.is_composing() {
                 let last = offered.len() - 1;
+                let at = live.borrow().active.min(last);
+                let mut move_to = |i: usize| {
+                    live.borrow_mut().active = i;
+                    active.set(i);
+                };
                 let handled = match key.as_str() {
                     "ArrowDown" => {
-                        active.set(if *active >= last { 0 } else { *active + 1 });
+                        move_to(if at >= last { 0 } else { at + 1 });
                         true
                     }
                     "ArrowUp" => {
-                        active.set(if *active == 0 { last } else { *active - 1 });
+                        move_to(if at == 0 { last } else { at - 1 });
                         true
                     }
                     "Enter" | "Tab" if !e.shift_key() => {
-                        insert.emit(offered[(*active).min(last)].clone());
+                        insert.emit(offered[at].clone());
                         true
                     }
                     "Escape" => {
-                        slash.set(None);
+                        set_slash(None);
                         true
                     }
                     _ => false,
