@@ -9,6 +9,7 @@
 //! - [`operator`] — frames between the operator inbox and the server.
 //! - [`event`] — the persisted, sequenced conversation log both sides read.
 //! - [`handover`] — who owns a conversation, and which intents may change that.
+//! - [`fanout`] — which operator connections get a conversation's events.
 //! - [`link`] — the clients' reconnect backoff, welcome deadline and heartbeat.
 
 pub mod absence;
@@ -16,6 +17,7 @@ pub mod availability;
 pub mod conversation;
 pub mod error;
 pub mod event;
+pub mod fanout;
 pub mod handover;
 pub mod ids;
 #[cfg(feature = "lean")]

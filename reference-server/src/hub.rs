@@ -39,10 +39,16 @@ use baton_protocol::operator::AlertKind;
 mod team;
 pub use team::{TeamError, TeamMember};
 
-/// Frames queued for one socket, already serialised. Bounded: a peer that
-/// stops reading is disconnected (it resumes from its cursor) rather than
-/// growing the server's memory.
-pub type Outbox = mpsc::Sender<String>;
+/// A frame serialised once: cloning it shares the bytes, so a broadcast
+/// costs one `serde_json` pass however many sockets get it.
+pub type Text = axum::extract::ws::Utf8Bytes;
+
+/// Frames queued for one socket, already serialised. Bounded: a peer whose
+/// queue fills is disconnected (it resumes from its cursor) rather than
+/// growing the server's memory. Operators' list rows do not go here but to
+/// their connection's `crate::rows::RowQueue`, coalesced, so a burst of row
+/// changes never fills it.
+pub type Outbox = mpsc::Sender<Text>;
 pub const OUTBOX_CAPACITY: usize = 256;
 
 pub type PeerId = u64;
@@ -115,6 +121,11 @@ struct Live {
     conversations: HashMap<ConversationId, Conversation>,
     visitors: HashMap<ConversationId, Vec<(PeerId, Outbox)>>,
     operators: Vec<(PeerId, OperatorId, Outbox)>,
+    /// The conversation each operator connection has open (its latest
+    /// `open`): it gets that conversation's `event` frames.
+    opened: HashMap<PeerId, ConversationId>,
+    /// Each operator connection's coalesced list rows (`crate::rows`).
+    rows: HashMap<PeerId, Arc<crate::rows::RowQueue>>,
     team: Team,
     profiles: HashMap<OperatorId, OperatorProfile>,
     next_peer: PeerId,
@@ -156,9 +167,40 @@ impl From<StoreError> for ErrorBody {
     }
 }
 
+/// Serialises a frame for the wire.
+pub fn encode<T: serde::Serialize>(frame: &T) -> Text {
+    serde_json::to_string(frame)
+        .expect("protocol frames always serialise")
+        .into()
+}
+
+/// Queues one frame for one socket; false when its outbox is full or gone.
 fn send<T: serde::Serialize>(outbox: &Outbox, frame: &T) -> bool {
-    let text = serde_json::to_string(frame).expect("protocol frames always serialise");
-    outbox.try_send(text).is_ok()
+    send_text(outbox, &encode(frame))
+}
+
+/// Queues an already serialised frame (shared, not copied).
+fn send_text(outbox: &Outbox, text: &Text) -> bool {
+    outbox.try_send(text.clone()).is_ok()
+}
+
+/// A frame for many sockets, serialised on first use and then shared: a
+/// broadcast nobody receives costs nothing, one everybody receives costs
+/// one `serde_json` pass.
+struct Shared<'a, T> {
+    frame: &'a T,
+    text: Option<Text>,
+}
+
+impl<'a, T: serde::Serialize> Shared<'a, T> {
+    fn new(frame: &'a T) -> Self {
+        Shared { frame, text: None }
+    }
+
+    fn send(&mut self, outbox: &Outbox) -> bool {
+        let frame = self.frame;
+        send_text(outbox, self.text.get_or_insert_with(|| encode(frame)))
+    }
 }
 
 /// The answer for a conversation that does not exist — and for one of a
@@ -373,13 +415,19 @@ impl Hub {
     /// socket's writer drains what is queued, sends Close, and ends.
     pub fn going_away(&self, retry_after: Millis) {
         let mut live = self.lock();
+        let (visitor_frame, operator_frame) = (
+            ServerToVisitor::GoingAway { retry_after },
+            ServerToOperator::GoingAway { retry_after },
+        );
+        let mut to_visitors = Shared::new(&visitor_frame);
         for (_, peers) in live.visitors.drain() {
             for (_, outbox) in peers {
-                send(&outbox, &ServerToVisitor::GoingAway { retry_after });
+                to_visitors.send(&outbox);
             }
         }
+        let mut to_operators = Shared::new(&operator_frame);
         for (_, _, outbox) in live.operators.drain(..) {
-            send(&outbox, &ServerToOperator::GoingAway { retry_after });
+            to_operators.send(&outbox);
         }
     }
 }
@@ -482,23 +530,40 @@ impl Live {
     }
 
     /// Sends each operator its own version of a conversation's row (unread
-    /// counts are per operator).
+    /// counts are per operator). Rows differ only by what each operator has
+    /// read, so each distinct row is serialised once and shared. Rows go
+    /// through each connection's row queue: coalesced to one per
+    /// `ROW_INTERVAL`, and never the reason an operator is disconnected.
     fn publish_row(&mut self, conversation: &ConversationId) {
-        let Some(bot) = self.conversations.get(conversation).map(|c| &c.bot) else {
+        let Some(conv) = self.conversations.get(conversation) else {
             return;
         };
+        let bot = &conv.bot;
+        let mut rows: HashMap<Seq, Text> = HashMap::new();
         // `None`: this operator does not serve the bot and gets nothing.
-        let rows: Vec<_> = self
+        let texts: Vec<Option<Text>> = self
             .operators
             .iter()
             .map(|(_, op, _)| {
-                self.serves(op, bot)
-                    .then(|| ServerToOperator::Conversation(self.summary(conversation, op)))
+                self.serves(op, bot).then(|| {
+                    let read = conv.read_by.get(op).copied().unwrap_or_default();
+                    rows.entry(read)
+                        .or_insert_with(|| encode(&ServerToOperator::Conversation(self.summary(conversation, op))))
+                        .clone()
+                })
             })
             .collect();
         let mut i = 0;
-        self.operators.retain(|(_, _, outbox)| {
-            let ok = rows[i].as_ref().is_none_or(|row| send(outbox, row));
+        let queues = &self.rows;
+        self.operators.retain(|(peer, _, outbox)| {
+            let ok = texts[i].as_ref().is_none_or(|text| match queues.get(peer) {
+                // Coalesced: the writer sends the latest state when it may.
+                Some(rows) => {
+                    rows.push(conversation.clone(), text.clone());
+                    !outbox.is_closed()
+                }
+                None => send_text(outbox, text),
+            });
             i += 1;
             ok
         });
@@ -510,12 +575,34 @@ impl Live {
         if let Some(peers) = self.visitors.get_mut(conversation) {
             // A peer whose queue is full is dropped; its socket closes and
             // the widget resumes from its cursor, losing nothing.
-            peers.retain(|(_, outbox)| send(outbox, frame));
+            let mut frame = Shared::new(frame);
+            peers.retain(|(_, outbox)| frame.send(outbox));
         }
     }
 
     fn broadcast_operators(&mut self, frame: &ServerToOperator) {
-        self.operators.retain(|(_, _, outbox)| send(outbox, frame));
+        let mut frame = Shared::new(frame);
+        self.operators.retain(|(_, _, outbox)| frame.send(outbox));
+    }
+
+    /// A conversation's `event` frame, to the operator connections that get
+    /// events for it (`baton_protocol::fanout::gets_events`: it is open there,
+    /// or they own it); the others see the change in its row.
+    fn broadcast_event(&mut self, conversation: &ConversationId, event: &baton_protocol::ConversationEvent) {
+        let Some(conv) = self.conversations.get(conversation) else {
+            return;
+        };
+        let (team, opened, bot, state) = (&self.team, &self.opened, &conv.bot, conv.core.handover().state());
+        let frame = ServerToOperator::Event {
+            conversation: conversation.clone(),
+            event: event.clone(),
+        };
+        let mut frame = Shared::new(&frame);
+        self.operators.retain(|(peer, op, outbox)| {
+            let wanted = team::serves(team, op, bot)
+                && baton_protocol::fanout::gets_events(op, opened.get(peer), conversation, state, &event.body);
+            !wanted || frame.send(outbox)
+        });
     }
 
     fn prefs_of(&self, operator: &OperatorId) -> baton_protocol::operator::AlertPrefs {
@@ -528,8 +615,9 @@ impl Live {
             return;
         };
         let (team, bot) = (&self.team, &conv.bot);
+        let mut frame = Shared::new(frame);
         self.operators
-            .retain(|(_, op, outbox)| !team::serves(team, op, bot) || send(outbox, frame));
+            .retain(|(_, op, outbox)| !team::serves(team, op, bot) || frame.send(outbox));
     }
 }
 

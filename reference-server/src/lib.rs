@@ -18,6 +18,7 @@ pub mod limits;
 pub mod metrics;
 pub mod notify;
 pub mod operator_ws;
+pub mod rows;
 pub mod settings;
 pub mod socket;
 pub mod store;

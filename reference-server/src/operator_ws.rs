@@ -47,7 +47,7 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 
 async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "operator");
-    let (mut reader, mut peer) = socket::start(ws, RateLimit::of(app.limits.operator));
+    let (mut reader, mut peer, rows) = socket::start_operator(ws, RateLimit::of(app.limits.operator));
     let mut session: Option<PeerId> = None;
     loop {
         let frame = match reader.next::<OperatorToServer>(session.is_none()).await {
@@ -65,7 +65,10 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
         let reply = match (session, frame) {
             (None, OperatorToServer::Hello { protocol, features }) => {
                 let Some(outbox) = peer.outbox() else { break };
-                match app.hub.operator_hello(&operator, protocol, &features, &outbox) {
+                match app
+                    .hub
+                    .operator_hello(&operator, protocol, &features, &outbox, rows.clone())
+                {
                     Ok(id) => {
                         session = Some(id);
                         peer.handed_to_hub();

@@ -1,12 +1,14 @@
 //! What both WebSocket endpoints share: frame limits, the rate limit, and the
 //! writer task that drains a peer's outbox into its socket.
 
-use crate::hub::{OUTBOX_CAPACITY, Outbox};
+use crate::hub::{OUTBOX_CAPACITY, Outbox, Text};
+use crate::rows::RowQueue;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use baton_protocol::{ErrorBody, ErrorCode, MAX_FRAME_BYTES, SUBPROTOCOL};
-use futures::stream::SplitStream;
+use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -37,7 +39,7 @@ pub fn offers_subprotocol(headers: &axum::http::HeaderMap) -> bool {
 #[derive(Debug)]
 pub struct PeerOutbox {
     strong: Option<Outbox>,
-    weak: mpsc::WeakSender<String>,
+    weak: mpsc::WeakSender<Text>,
 }
 
 impl PeerOutbox {
@@ -52,7 +54,7 @@ impl PeerOutbox {
 
     /// Queues a frame; false once the peer is gone.
     pub fn send<T: serde::Serialize>(&self, frame: &T) -> bool {
-        let text = serde_json::to_string(frame).expect("protocol frames always serialise");
+        let text = crate::hub::encode(frame);
         self.outbox().is_some_and(|o| o.try_send(text).is_ok())
     }
 }
@@ -111,19 +113,84 @@ pub fn hello_required() -> ErrorBody {
 /// Splits the socket, spawns the writer, and returns the reader plus outbox.
 /// `rate` bounds the frames this client may send.
 pub fn start(socket: WebSocket, rate: RateLimit) -> (Reader, PeerOutbox) {
-    let (mut sink, stream) = socket.split();
-    let (tx, mut rx) = mpsc::channel::<String>(OUTBOX_CAPACITY);
-    tokio::spawn(async move {
-        while let Some(text) = rx.recv().await {
-            if sink.send(Message::Text(text.into())).await.is_err() {
-                return;
-            }
-        }
-        let _ = sink.close().await;
-    });
+    start_with(socket, rate, None)
+}
+
+/// [`start`] for an operator: the writer also drains the connection's
+/// coalesced list rows (`crate::rows`), which the hub pushes there instead
+/// of into the bounded outbox.
+pub fn start_operator(socket: WebSocket, rate: RateLimit) -> (Reader, PeerOutbox, Arc<RowQueue>) {
+    let rows = Arc::new(RowQueue::default());
+    let (reader, peer) = start_with(socket, rate, Some(rows.clone()));
+    (reader, peer, rows)
+}
+
+fn start_with(socket: WebSocket, rate: RateLimit, rows: Option<Arc<RowQueue>>) -> (Reader, PeerOutbox) {
+    let (sink, stream) = socket.split();
+    let (tx, rx) = mpsc::channel::<Text>(OUTBOX_CAPACITY);
+    match rows {
+        // Separate tasks: an idle visitor's writer stays as small as it was.
+        None => tokio::spawn(write_outbox(sink, rx)),
+        Some(rows) => tokio::spawn(write_outbox_and_rows(sink, rx, rows)),
+    };
     let weak = tx.downgrade();
     (Reader { stream, rate }, PeerOutbox { strong: Some(tx), weak })
 }
+
+type Sink = SplitSink<WebSocket, Message>;
+
+/// Drains the outbox into the socket; closes it once the hub lets go.
+async fn write_outbox(mut sink: Sink, mut rx: mpsc::Receiver<Text>) {
+    while let Some(text) = rx.recv().await {
+        // Boxed: the timer lives only while a frame is being written, not
+        // in every idle connection's task.
+        if !Box::pin(write(&mut sink, text)).await {
+            // The socket failed or accepted nothing for WRITE_STALL:
+            // dropping the receiver makes the hub let go of this peer at
+            // its next frame, and the reader's next send fails, which ends
+            // the connection.
+            return;
+        }
+    }
+    let _ = Box::pin(tokio::time::timeout(WRITE_STALL, sink.close())).await;
+}
+
+/// An operator's writer: outbox frames and the rows that are due, as they
+/// come — rows wait only for their interval, never behind a full outbox.
+async fn write_outbox_and_rows(mut sink: Sink, mut rx: mpsc::Receiver<Text>, rows: Arc<RowQueue>) {
+    loop {
+        let sent = tokio::select! {
+            text = rx.recv() => match text {
+                Some(text) => write(&mut sink, text).await,
+                None => break,
+            },
+            due = rows.due() => {
+                let mut ok = true;
+                for text in due {
+                    ok = ok && write(&mut sink, text).await;
+                }
+                ok
+            }
+        };
+        if !sent {
+            return; // as in `write_outbox`
+        }
+    }
+    let _ = tokio::time::timeout(WRITE_STALL, sink.close()).await;
+}
+
+/// Writes one frame; false if the socket failed or did not take it within
+/// [`WRITE_STALL`].
+async fn write(sink: &mut Sink, text: Text) -> bool {
+    matches!(
+        tokio::time::timeout(WRITE_STALL, sink.send(Message::Text(text))).await,
+        Ok(Ok(()))
+    )
+}
+
+/// How long a socket may accept nothing before its writer gives up on it: a
+/// peer that stops reading altogether is closed; a slow one is not.
+pub const WRITE_STALL: Duration = Duration::from_secs(30);
 
 /// Decodes one text frame, or says why not.
 pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ErrorBody> {

@@ -185,6 +185,18 @@ async fn a_translated_replys_original_reaches_operators_and_never_the_visitor() 
     let server = Server::start().await;
     let (mut op, mut visitor, conversation) = handed_over(&server).await;
     let (mut teammate, _) = welcomed(&server, "op-b").await;
+    // A teammate watching the chat (events go to connections that have it open).
+    send(
+        &mut teammate,
+        &OperatorToServer::Open {
+            conversation: conversation.clone(),
+        },
+    )
+    .await;
+    recv_until(&mut teammate, |f: &ServerToOperator| {
+        matches!(f, ServerToOperator::History { .. }).then_some(())
+    })
+    .await;
     send(
         &mut op,
         &OperatorToServer::Send {

@@ -353,11 +353,11 @@ async fn an_agent_sees_nothing_of_a_bot_they_do_not_serve() {
         assert_eq!((err.code, err.client_msg_id), (ErrorCode::NotFound, None));
     }
 
-    // The help visitor's message reaches op-a but not Zoe; the shop
-    // visitor's, sent after it, reaches Zoe with nothing of help before it.
+    // The help visitor's message reaches op-a's list but not Zoe's; the
+    // shop visitor's, sent after it, reaches Zoe with nothing of help before it.
     say(&mut help_visitor, "h1", "a question for help").await;
     recv_until(&mut all, |f: &ServerToOperator| match f {
-        ServerToOperator::Event { conversation, .. } if conversation == &help => Some(()),
+        ServerToOperator::Conversation(row) if row.id == help => Some(()),
         _ => None,
     })
     .await;
@@ -365,7 +365,7 @@ async fn an_agent_sees_nothing_of_a_bot_they_do_not_serve() {
     recv_until(&mut inbox, |f: &ServerToOperator| {
         let text = serde_json::to_string(f).expect("json");
         assert!(!text.contains(help.as_str()), "Zoe got a frame about help: {text}");
-        matches!(f, ServerToOperator::Event { conversation, .. } if conversation == &shop).then_some(())
+        matches!(f, ServerToOperator::Conversation(row) if row.id == shop).then_some(())
     })
     .await;
 

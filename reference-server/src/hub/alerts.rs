@@ -4,7 +4,7 @@
 //! personal ones — filtered by each operator's `AlertPrefs`, and re-alerts a
 //! request nobody claimed at half its response window (PROTOCOL.md `alert`).
 
-use super::{Hub, Live, now, send};
+use super::{Hub, Live, Shared, now};
 use baton_protocol::operator::{Alert, AlertKind, ServerToOperator};
 use baton_protocol::{
     Author, BotId, ConversationEvent, ConversationId, EventBody, HandoverState, OperatorId, Timestamp,
@@ -47,8 +47,9 @@ impl Live {
             .map(|(_, op, _)| self.serves(op, bot) && self.prefs_of(op).wants(alert.kind))
             .collect();
         let mut i = 0;
+        let mut frame = Shared::new(&frame);
         self.operators.retain(|(_, _, outbox)| {
-            let keep = !wanted[i] || send(outbox, &frame);
+            let keep = !wanted[i] || frame.send(outbox);
             i += 1;
             keep
         });
@@ -60,8 +61,9 @@ impl Live {
             return;
         }
         let frame = ServerToOperator::Alert(alert.clone());
+        let mut frame = Shared::new(&frame);
         self.operators
-            .retain(|(_, op, outbox)| op != operator || send(outbox, &frame));
+            .retain(|(_, op, outbox)| op != operator || frame.send(outbox));
     }
 
     /// Alerts for events just stored in `conversation`.

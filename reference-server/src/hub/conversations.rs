@@ -234,13 +234,7 @@ impl Hub {
         }
         for event in &outcome.events {
             live.broadcast_visitors(conversation, &ServerToVisitor::Event(event.clone()));
-            live.broadcast_operators_of(
-                conversation,
-                &ServerToOperator::Event {
-                    conversation: conversation.clone(),
-                    event: event.clone(),
-                },
-            );
+            live.broadcast_event(conversation, event);
         }
         if !outcome.events.is_empty() {
             live.publish_row(conversation);

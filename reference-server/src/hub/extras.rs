@@ -177,7 +177,8 @@ impl Hub {
     /// (their own replies and the team's), live.
     pub fn publish_team_shortcuts(&self) {
         let mut live = self.lock();
-        let mut lists: HashMap<OperatorId, ServerToOperator> = HashMap::new();
+        // One serialisation per operator, shared by all their inboxes.
+        let mut lists: HashMap<OperatorId, super::Text> = HashMap::new();
         let team = match self.store.team_shortcuts() {
             Ok(team) => team,
             Err(err) => {
@@ -189,9 +190,9 @@ impl Hub {
             let frame = lists.entry(op.clone()).or_insert_with(|| {
                 let mut shortcuts = self.store.shortcuts(op).unwrap_or_default();
                 shortcuts.extend(team.iter().cloned());
-                ServerToOperator::Shortcuts { shortcuts }
+                super::encode(&ServerToOperator::Shortcuts { shortcuts })
             });
-            send(outbox, frame)
+            super::send_text(outbox, frame)
         });
     }
 }

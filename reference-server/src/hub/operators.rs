@@ -12,6 +12,7 @@ impl Hub {
         protocol: u32,
         features: &[String],
         outbox: &Outbox,
+        rows: Arc<crate::rows::RowQueue>,
     ) -> Result<PeerId, ErrorBody> {
         if !SUPPORTED_VERSIONS.contains(&protocol) {
             return Err(unsupported_version());
@@ -66,6 +67,7 @@ impl Hub {
         let peer = live.next_peer();
         let first = !live.operators.iter().any(|(_, op, _)| op == operator);
         live.operators.push((peer, operator.clone(), outbox.clone()));
+        live.rows.insert(peer, rows);
         if first {
             // Teammates see them connected.
             let roster = ServerToOperator::Roster(live.roster());
@@ -81,6 +83,9 @@ impl Hub {
         // owner-gone rule starts counting.
         let gone = {
             let mut live = self.lock();
+            // Also when the hub already let go of the peer (a full outbox).
+            live.opened.remove(&peer);
+            live.rows.remove(&peer);
             let Some(operator) = live
                 .operators
                 .iter()
@@ -244,6 +249,19 @@ impl Hub {
     /// lock, so no live event can overtake it.
     pub fn open(&self, operator: &OperatorId, conversation: &ConversationId, outbox: &Outbox) -> Result<(), ErrorBody> {
         let mut live = self.lock();
+        if !live.conversations.contains_key(conversation) {
+            return Err(not_found());
+        }
+        // From now on this connection gets the conversation's events (and
+        // no longer those of the one it had open before).
+        let peer = live
+            .operators
+            .iter()
+            .find(|(_, _, o)| o.same_channel(outbox))
+            .map(|(p, _, _)| *p);
+        if let Some(peer) = peer {
+            live.opened.insert(peer, conversation.clone());
+        }
         let conv = live.conversations.get_mut(conversation).ok_or_else(not_found)?;
         let last = conv.core.last_seq();
         conv.read_by.insert(operator.clone(), last);
@@ -274,6 +292,11 @@ impl Hub {
                 team,
             },
         );
+        // The fresh row goes now, in order after the history; an older
+        // copy still waiting in the row queue must not follow it.
+        if let Some(rows) = peer.and_then(|p| live.rows.get(&p)) {
+            rows.forget(conversation);
+        }
         send(
             outbox,
             &ServerToOperator::Conversation(live.summary(conversation, operator)),
