@@ -346,6 +346,24 @@ pub struct AlertPrefs {
     pub sound: bool,
 }
 
+impl ServerToOperator {
+    /// The optional feature (§2.5) this frame belongs to, if any: a server
+    /// sends it only on connections whose `welcome.features` hold it.
+    /// (`history` pages answer a request, and members of always-sent frames
+    /// — the notes in `history`, the shortcuts in `welcome` — are sent
+    /// whatever was negotiated.)
+    pub fn feature(&self) -> Option<&'static str> {
+        match self {
+            ServerToOperator::Typing { .. } => Some("typing"),
+            ServerToOperator::Receipts { .. } => Some("receipts"),
+            ServerToOperator::Presence { .. } => Some("presence"),
+            ServerToOperator::Note { .. } => Some("notes"),
+            ServerToOperator::Shortcuts { .. } => Some("shortcuts"),
+            _ => None,
+        }
+    }
+}
+
 impl Default for AlertPrefs {
     fn default() -> Self {
         AlertPrefs {

@@ -71,6 +71,33 @@ pub fn may_change(role: Role, scope: ShortcutScope) -> bool {
     }
 }
 
+/// The longest trigger, in Unicode scalar values (without the slash).
+pub const MAX_TRIGGER_CHARS: usize = 40;
+
+/// A trigger as it is stored: trimmed, without a leading `/`, its case kept.
+/// `Err` says why it is refused (`bad_frame`): empty, longer than
+/// [`MAX_TRIGGER_CHARS`], or containing whitespace or a control character.
+pub fn clean_trigger(raw: &str) -> Result<String, &'static str> {
+    let trigger = raw.trim();
+    let trigger = trigger.strip_prefix('/').unwrap_or(trigger);
+    if trigger.is_empty() || trigger.chars().count() > MAX_TRIGGER_CHARS {
+        return Err("a shortcut needs a one-word trigger of 1 to 40 characters");
+    }
+    if trigger.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a trigger is one word: no spaces or control characters");
+    }
+    Ok(trigger.to_owned())
+}
+
+/// Whether `candidate` would share its trigger with another reply of the
+/// same list (`conflict`): one operator's own replies, or the team's.
+/// Triggers compare ignoring ASCII case, as `/` looks them up.
+pub fn trigger_taken(existing: &[Shortcut], candidate: &Shortcut) -> bool {
+    existing.iter().any(|s| {
+        s.scope == candidate.scope && s.id != candidate.id && s.trigger.eq_ignore_ascii_case(&candidate.trigger)
+    })
+}
+
 /// Whether `shortcut` is hidden by a personal reply with the same trigger.
 pub fn is_shadowed(all: &[Shortcut], shortcut: &Shortcut) -> bool {
     shortcut.scope == ShortcutScope::Team
@@ -90,6 +117,27 @@ pub fn usable(all: &[Shortcut]) -> Vec<&Shortcut> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn triggers_are_one_word_of_at_most_forty_characters_and_clash_ignoring_case() {
+        assert_eq!(clean_trigger(" /returns ").as_deref(), Ok("returns"));
+        assert_eq!(clean_trigger(&"é".repeat(40)).map(|t| t.chars().count()), Ok(40));
+        for bad in ["", "/", "two words", &"x".repeat(41), "tab\tbed"] {
+            assert!(clean_trigger(bad).is_err(), "{bad:?}");
+        }
+        let mine = reply("Returns", ShortcutScope::Mine);
+        let candidate = Shortcut {
+            id: ShortcutId("new".into()),
+            ..reply("returns", ShortcutScope::Mine)
+        };
+        assert!(trigger_taken(std::slice::from_ref(&mine), &candidate));
+        let team = Shortcut {
+            scope: ShortcutScope::Team,
+            ..candidate.clone()
+        };
+        assert!(!trigger_taken(std::slice::from_ref(&mine), &team), "the lists are separate");
+        assert!(!trigger_taken(std::slice::from_ref(&mine), &mine), "an edit keeps its own trigger");
+    }
 
     fn reply(trigger: &str, scope: ShortcutScope) -> Shortcut {
         Shortcut {

@@ -204,6 +204,16 @@ pub struct HistoryPage {
 }
 
 impl ServerToVisitor {
+    /// The optional feature (§2.5) this frame belongs to, if any: a server
+    /// sends it only on connections whose `welcome.features` hold it.
+    pub fn feature(&self) -> Option<&'static str> {
+        match self {
+            ServerToVisitor::Typing { .. } => Some("typing"),
+            ServerToVisitor::Receipts { .. } => Some("receipts"),
+            _ => None,
+        }
+    }
+
     /// The frame with every operators-only field removed (the `original` of
     /// a translated operator message, §3.1): what a server sends a visitor.
     pub fn for_visitor(self) -> ServerToVisitor {

@@ -33,6 +33,8 @@ use tokio::sync::{broadcast, mpsc};
 mod alerts;
 mod conversations;
 mod extras;
+mod features;
+pub use features::Features;
 mod operators;
 mod owner;
 use baton_protocol::operator::AlertKind;
@@ -124,6 +126,9 @@ struct Live {
     /// The conversation each operator connection has open (its latest
     /// `open`): it gets that conversation's `event` frames.
     opened: HashMap<PeerId, ConversationId>,
+    /// The features each connection (visitor or operator) negotiated: frames
+    /// of a feature go only where it is in use (`features::Features`).
+    features: HashMap<PeerId, Features>,
     /// Each operator connection's coalesced list rows (`crate::rows`).
     rows: HashMap<PeerId, Arc<crate::rows::RowQueue>>,
     team: Team,
@@ -140,6 +145,8 @@ struct Conversation {
     token_hash: Vec<u8>,
     core: ConversationCore,
     presence: PresenceTracker,
+    /// The presence operators were last told (`presence` frames, §6.2).
+    announced: VisitorPresence,
     last_activity: Timestamp,
     last_message: Option<String>,
     /// The visitor's latest message, for alert previews.
@@ -419,6 +426,7 @@ impl Hub {
             ServerToVisitor::GoingAway { retry_after },
             ServerToOperator::GoingAway { retry_after },
         );
+        live.features.clear();
         let mut to_visitors = Shared::new(&visitor_frame);
         for (_, peers) in live.visitors.drain() {
             for (_, outbox) in peers {
@@ -455,6 +463,12 @@ fn unsupported_version() -> ErrorBody {
     );
     err.supported_versions = SUPPORTED_VERSIONS.to_vec();
     err
+}
+
+/// Whether connection `peer` negotiated `feature` (`None`: every frame
+/// without one goes everywhere).
+fn wants(features: &HashMap<PeerId, Features>, peer: PeerId, feature: Option<&str>) -> bool {
+    feature.is_none() || features.get(&peer).is_some_and(|f| f.allow(feature))
 }
 
 fn common_features(offered: &[String]) -> Vec<String> {
@@ -538,6 +552,11 @@ impl Live {
         let Some(conv) = self.conversations.get(conversation) else {
             return;
         };
+        if conv.core.handover().state() == &HandoverState::Resolved {
+            // It left the live lists (`remove_resolved`); an `open` still
+            // answers with its row.
+            return;
+        }
         let bot = &conv.bot;
         let mut rows: HashMap<Seq, Text> = HashMap::new();
         // `None`: this operator does not serve the bot and gets nothing.
@@ -569,20 +588,44 @@ impl Live {
         });
     }
 
+    /// Tells operators the visitor's presence if it changed since they were
+    /// last told (`presence`, feature `presence`); the row carries it too.
+    fn announce_presence(&mut self, conversation: &ConversationId) {
+        let Some(conv) = self.conversations.get_mut(conversation) else {
+            return;
+        };
+        let presence = conv.presence.presence(now());
+        if presence == conv.announced || conv.core.handover().state() == &HandoverState::Resolved {
+            return;
+        }
+        conv.announced = presence;
+        self.broadcast_operators_of(
+            conversation,
+            &ServerToOperator::Presence {
+                conversation: conversation.clone(),
+                presence,
+            },
+        );
+    }
+
     fn broadcast_visitors(&mut self, conversation: &ConversationId, frame: &ServerToVisitor) {
         // Operators-only fields never reach a visitor.
         let frame = &frame.clone().for_visitor();
+        let feature = frame.feature();
+        let features = &self.features;
         if let Some(peers) = self.visitors.get_mut(conversation) {
             // A peer whose queue is full is dropped; its socket closes and
             // the widget resumes from its cursor, losing nothing.
             let mut frame = Shared::new(frame);
-            peers.retain(|(_, outbox)| frame.send(outbox));
+            peers.retain(|(peer, outbox)| !wants(features, *peer, feature) || frame.send(outbox));
         }
     }
 
     fn broadcast_operators(&mut self, frame: &ServerToOperator) {
+        let (feature, features) = (frame.feature(), &self.features);
         let mut frame = Shared::new(frame);
-        self.operators.retain(|(_, _, outbox)| frame.send(outbox));
+        self.operators
+            .retain(|(peer, _, outbox)| !wants(features, *peer, feature) || frame.send(outbox));
     }
 
     /// A conversation's `event` frame, to the operator connections that get
@@ -615,9 +658,11 @@ impl Live {
             return;
         };
         let (team, bot) = (&self.team, &conv.bot);
+        let (feature, features) = (frame.feature(), &self.features);
         let mut frame = Shared::new(frame);
-        self.operators
-            .retain(|(_, op, outbox)| !team::serves(team, op, bot) || frame.send(outbox));
+        self.operators.retain(|(peer, op, outbox)| {
+            !(team::serves(team, op, bot) && wants(features, *peer, feature)) || frame.send(outbox)
+        });
     }
 }
 
@@ -628,6 +673,7 @@ impl Conversation {
             token_hash,
             core: ConversationCore::default(),
             presence: PresenceTracker::default(),
+            announced: VisitorPresence::Lost,
             last_activity: created_at,
             last_message: None,
             last_visitor_message: None,

@@ -49,6 +49,9 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "operator");
     let (mut reader, mut peer, rows) = socket::start_operator(ws, RateLimit::of(app.limits.operator));
     let mut session: Option<PeerId> = None;
+    // What this connection negotiated: answers of a feature it lacks are
+    // not sent either (PROTOCOL.md §2.5).
+    let mut negotiated = crate::hub::Features::default();
     loop {
         let frame = match reader.next::<OperatorToServer>(session.is_none()).await {
             socket::Incoming::Frame(frame) => frame,
@@ -71,6 +74,7 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
                 {
                     Ok(id) => {
                         session = Some(id);
+                        negotiated = crate::hub::Features::of(&features);
                         peer.handed_to_hub();
                         None
                     }
@@ -89,6 +93,7 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
             }
         };
         let delivered = match reply {
+            Some(Ok(frame)) if !negotiated.allow(frame.feature()) => true,
             Some(Ok(frame)) => peer.send(&frame),
             Some(Err(err)) => peer.send(&ServerToOperator::Error(err)),
             None => true,
@@ -296,12 +301,15 @@ fn handle_frame(
                 client_msg_id,
                 to,
             } => {
-                let Some(to_profile) = app.hub.profile_for(&to, &conversation) else {
-                    return Some(Err(
-                        ErrorBody::new(ErrorCode::NotFound, "no such operator").for_msg(Some(client_msg_id))
-                    ));
-                };
+                // An unknown `to` is judged like a teammate who is not
+                // Available (PROTOCOL.md §7.4): `conflict`, with the state.
                 let to_available = app.hub.can_receive_transfer(&to, &conversation);
+                let to_profile = app.hub.profile_for(&to, &conversation).unwrap_or_else(|| OperatorProfile {
+                    name: to.to_string(),
+                    id: to.clone(),
+                    avatar_url: None,
+                    colour: None,
+                });
                 (
                     conversation,
                     client_msg_id,
@@ -371,7 +379,7 @@ fn handle_frame(
                 client_msg_id,
                 shortcut,
             } => {
-                let saved = app.hub.save_shortcut(me, shortcut);
+                let saved = app.hub.save_shortcut(me, &client_msg_id, shortcut);
                 return shortcuts_changed(app, me, peer, client_msg_id, saved);
             }
             OperatorToServer::DeleteShortcut { client_msg_id, id } => {

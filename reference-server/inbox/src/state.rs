@@ -418,9 +418,13 @@ impl InboxState {
                 self.notify(message);
             }
             ServerToOperator::ConversationRemoved { conversation } => {
+                // Sent after a resolved chat's last row (which moved it to
+                // the Resolved view): if it is open, its view keeps its marks.
                 self.conversations.retain(|c| c.id != conversation);
-                self.marks.remove(&conversation);
-                self.reported.remove(&conversation);
+                if self.open.as_ref().is_none_or(|o| o.id != conversation) {
+                    self.marks.remove(&conversation);
+                    self.reported.remove(&conversation);
+                }
             }
             ServerToOperator::Receipts {
                 conversation,

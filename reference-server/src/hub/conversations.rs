@@ -116,6 +116,7 @@ impl Hub {
             .for_visitor(),
         );
         let peer = live.next_peer();
+        live.features.insert(peer, Features::of(&hello.features));
         live.visitors
             .entry(conversation.clone())
             .or_default()
@@ -123,11 +124,13 @@ impl Hub {
         if presence_before != VisitorPresence::Online || after == Seq(0) {
             live.publish_row(&conversation);
         }
+        live.announce_presence(&conversation);
         Ok((conversation, peer))
     }
 
     pub fn visitor_gone(self: &Arc<Self>, conversation: &ConversationId, peer: PeerId) {
         let mut live = self.lock();
+        live.features.remove(&peer);
         if let Some(peers) = live.visitors.get_mut(conversation) {
             peers.retain(|(p, _)| *p != peer);
             if peers.is_empty() {
@@ -236,8 +239,12 @@ impl Hub {
             live.broadcast_visitors(conversation, &ServerToVisitor::Event(event.clone()));
             live.broadcast_event(conversation, event);
         }
-        if !outcome.events.is_empty() {
+        if outcome.events.iter().any(|e| matches!(e.body, EventBody::Resolved { .. })) {
+            live.remove_resolved(conversation);
+        } else if !outcome.events.is_empty() {
             live.publish_row(conversation);
+        }
+        if !outcome.events.is_empty() {
             live.alerts_for(conversation, &outcome.events);
             self.escalate_owner_gone(conversation, &bot, &outcome.events);
         }
@@ -325,6 +332,7 @@ impl Hub {
             let next = {
                 let mut live = hub.lock();
                 live.publish_row(&conversation);
+                live.announce_presence(&conversation);
                 live.conversations
                     .get(&conversation)
                     .and_then(|c| c.presence.next_change(now()))
@@ -360,5 +368,33 @@ impl Hub {
             events.remove(0);
         }
         Ok(HistoryPage { events, has_more })
+    }
+}
+
+impl Live {
+    /// A resolved chat leaves every live list (PROTOCOL.md §3.5): each
+    /// operator serving its bot gets its final row (state `resolved`, for a
+    /// Resolved view) and then `conversation_removed`, in that order and at
+    /// once — not through the coalesced row queue, which could reorder them.
+    fn remove_resolved(&mut self, conversation: &ConversationId) {
+        let Some(bot) = self.conversations.get(conversation).map(|c| c.bot.clone()) else {
+            return;
+        };
+        let removed = encode(&ServerToOperator::ConversationRemoved {
+            conversation: conversation.clone(),
+        });
+        let targets: Vec<(PeerId, OperatorId, Outbox)> = self
+            .operators
+            .iter()
+            .filter(|(_, op, _)| self.serves(op, &bot))
+            .cloned()
+            .collect();
+        for (peer, op, outbox) in targets {
+            if let Some(rows) = self.rows.get(&peer) {
+                rows.forget(conversation);
+            }
+            send(&outbox, &ServerToOperator::Conversation(self.summary(conversation, &op)));
+            send_text(&outbox, &removed);
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use super::*;
 use baton_protocol::operator::{Role, Shortcut, ShortcutDraft, ShortcutId, ShortcutScope};
+use baton_protocol::shortcuts;
 use std::collections::HashMap;
 
 impl Hub {
@@ -48,11 +49,18 @@ impl Hub {
         id: &baton_protocol::ClientMsgId,
         text: String,
     ) -> Result<(), ErrorBody> {
+        // The same limits as a message's (PROTOCOL.md §2.6): empty is a
+        // malformed request, too long is `too_large`.
         let text = text.trim();
-        if text.is_empty() || text.chars().count() > baton_protocol::MAX_MESSAGE_CHARS {
-            return Err(
-                ErrorBody::new(ErrorCode::BadFrame, "a note needs 1 to 4000 characters").for_msg(Some(id.clone()))
-            );
+        if text.is_empty() {
+            return Err(ErrorBody::new(ErrorCode::BadFrame, "a note needs some text").for_msg(Some(id.clone())));
+        }
+        if text.chars().count() > baton_protocol::MAX_MESSAGE_CHARS {
+            return Err(ErrorBody::new(
+                ErrorCode::TooLarge,
+                format!("notes are limited to {} characters", baton_protocol::MAX_MESSAGE_CHARS),
+            )
+            .for_msg(Some(id.clone())));
         }
         let mut live = self.lock();
         if !live.conversations.contains_key(conversation) {
@@ -103,19 +111,25 @@ impl Hub {
     /// (`baton_protocol::shortcuts::may_change`); an edit keeps the scope
     /// the reply has. Returns the scope changed, so the caller knows who
     /// needs the new list.
-    pub fn save_shortcut(&self, operator: &OperatorId, draft: ShortcutDraft) -> Result<ShortcutScope, ErrorBody> {
-        let trigger = draft.trigger.trim().trim_start_matches('/').to_owned();
+    ///
+    /// Retries are idempotent without a table of request ids: a new reply's
+    /// id is derived from the operator and the request's `client_msg_id`,
+    /// so a retried create writes the same reply again and is `done`.
+    pub fn save_shortcut(
+        &self,
+        operator: &OperatorId,
+        client_msg_id: &baton_protocol::ClientMsgId,
+        draft: ShortcutDraft,
+    ) -> Result<ShortcutScope, ErrorBody> {
+        let trigger = shortcuts::clean_trigger(&draft.trigger).map_err(|why| ErrorBody::new(ErrorCode::BadFrame, why))?;
         let text = draft.text.trim().to_owned();
-        if trigger.is_empty() || trigger.len() > 40 || trigger.contains(char::is_whitespace) {
-            return Err(ErrorBody::new(
-                ErrorCode::BadFrame,
-                "a shortcut needs a one-word trigger of up to 40 characters",
-            ));
+        if text.is_empty() {
+            return Err(ErrorBody::new(ErrorCode::BadFrame, "a shortcut needs some text"));
         }
-        if text.is_empty() || text.chars().count() > baton_protocol::MAX_MESSAGE_CHARS {
+        if text.chars().count() > baton_protocol::MAX_MESSAGE_CHARS {
             return Err(ErrorBody::new(
-                ErrorCode::BadFrame,
-                "a shortcut needs 1 to 4000 characters of text",
+                ErrorCode::TooLarge,
+                format!("a shortcut's text is limited to {} characters", baton_protocol::MAX_MESSAGE_CHARS),
             ));
         }
         let scope = match &draft.id {
@@ -124,13 +138,25 @@ impl Hub {
             None => draft.scope,
         };
         self.check_may_change(operator, scope)?;
-        let id = draft.id.unwrap_or_else(|| ShortcutId(auth::new_id()));
+        let id = draft.id.unwrap_or_else(|| created_id(operator, client_msg_id));
         let shortcut = Shortcut {
             id,
             trigger,
             text,
             scope,
         };
+        let taken = || {
+            ErrorBody::new(
+                ErrorCode::Conflict,
+                match scope {
+                    ShortcutScope::Team => "the team already has a shortcut with that trigger",
+                    ShortcutScope::Mine => "you already have a shortcut with that trigger",
+                },
+            )
+        };
+        if shortcuts::trigger_taken(&self.shortcuts(operator)?, &shortcut) {
+            return Err(taken());
+        }
         let saved = match scope {
             ShortcutScope::Team => self.store.save_team_shortcut(operator, &shortcut),
             ShortcutScope::Mine => self.store.save_shortcut(operator, &shortcut),
@@ -138,28 +164,22 @@ impl Hub {
         match saved {
             Ok(true) => Ok(scope),
             Ok(false) => Err(ErrorBody::new(ErrorCode::NotFound, "no such shortcut")),
-            Err(StoreError::Duplicate) => Err(ErrorBody::new(
-                ErrorCode::Conflict,
-                match scope {
-                    ShortcutScope::Team => "the team already has a shortcut with that trigger",
-                    ShortcutScope::Mine => "you already have a shortcut with that trigger",
-                },
-            )),
+            Err(StoreError::Duplicate) => Err(taken()),
             Err(err) => Err(err.into()),
         }
     }
 
+    /// Deletes a saved reply. Deleting is idempotent: an id that names no
+    /// reply (any more) is `done` too, so a retried delete settles; another
+    /// operator's personal reply is left alone either way.
     pub fn delete_shortcut(&self, operator: &OperatorId, id: &ShortcutId) -> Result<ShortcutScope, ErrorBody> {
         if self.store.is_team_shortcut(id)? {
             self.check_may_change(operator, ShortcutScope::Team)?;
             self.store.delete_team_shortcut(id)?;
             return Ok(ShortcutScope::Team);
         }
-        if self.store.delete_shortcut(operator, id)? {
-            Ok(ShortcutScope::Mine)
-        } else {
-            Err(ErrorBody::new(ErrorCode::NotFound, "no such shortcut"))
-        }
+        self.store.delete_shortcut(operator, id)?;
+        Ok(ShortcutScope::Mine)
     }
 
     fn check_may_change(&self, operator: &OperatorId, scope: ShortcutScope) -> Result<(), ErrorBody> {
@@ -186,7 +206,12 @@ impl Hub {
                 return;
             }
         };
-        live.operators.retain(|(_, op, outbox)| {
+        let live = &mut *live;
+        let features = &live.features;
+        live.operators.retain(|(peer, op, outbox)| {
+            if !super::wants(features, *peer, Some("shortcuts")) {
+                return true;
+            }
             let frame = lists.entry(op.clone()).or_insert_with(|| {
                 let mut shortcuts = self.store.shortcuts(op).unwrap_or_default();
                 shortcuts.extend(team.iter().cloned());
@@ -195,4 +220,12 @@ impl Hub {
             super::send_text(outbox, frame)
         });
     }
+}
+
+/// The id of a reply created by `operator`'s request `client_msg_id`: the
+/// same for every retry of that request.
+fn created_id(operator: &OperatorId, client_msg_id: &baton_protocol::ClientMsgId) -> ShortcutId {
+    let key = format!("shortcut\u{0}{}\u{0}{}", operator.as_str(), client_msg_id.0);
+    let hash = auth::secret_hash(&key);
+    ShortcutId(hash[..16].iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -67,6 +67,7 @@ impl Hub {
         let peer = live.next_peer();
         let first = !live.operators.iter().any(|(_, op, _)| op == operator);
         live.operators.push((peer, operator.clone(), outbox.clone()));
+        live.features.insert(peer, Features::of(features));
         live.rows.insert(peer, rows);
         if first {
             // Teammates see them connected.
@@ -86,6 +87,7 @@ impl Hub {
             // Also when the hub already let go of the peer (a full outbox).
             live.opened.remove(&peer);
             live.rows.remove(&peer);
+            live.features.remove(&peer);
             let Some(operator) = live
                 .operators
                 .iter()
@@ -283,15 +285,18 @@ impl Hub {
                 notes,
             },
         );
-        // The marks as they stand, so the view shows delivered/read at once.
-        send(
-            outbox,
-            &ServerToOperator::Receipts {
-                conversation: conversation.clone(),
-                visitor,
-                team,
-            },
-        );
+        // The marks as they stand, so the view shows delivered/read at once
+        // (feature `receipts`).
+        if peer.is_some_and(|p| wants(&live.features, p, Some("receipts"))) {
+            send(
+                outbox,
+                &ServerToOperator::Receipts {
+                    conversation: conversation.clone(),
+                    visitor,
+                    team,
+                },
+            );
+        }
         // The fresh row goes now, in order after the history; an older
         // copy still waiting in the row queue must not follow it.
         if let Some(rows) = peer.and_then(|p| live.rows.get(&p)) {
