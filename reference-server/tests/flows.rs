@@ -524,7 +524,7 @@ async fn country_of_a_canadian_locale(ws: &mut Ws, operator: &mut Ws) -> baton_p
         ws,
         &VisitorToServer::Hello(visitor::VisitorHello {
             protocol: PROTOCOL_VERSION,
-            features: vec![],
+            features: common::all_features(),
             bot: BotId("demo".into()),
             resume: None,
             locale: Some("fr-CA".into()),

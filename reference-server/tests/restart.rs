@@ -83,7 +83,7 @@ fn free_port() -> u16 {
 fn hello(resume: Option<Resume>) -> VisitorToServer {
     VisitorToServer::Hello(VisitorHello {
         protocol: PROTOCOL_VERSION,
-        features: vec![],
+        features: common::all_features(),
         bot: BotId("demo".into()),
         resume,
         locale: None,

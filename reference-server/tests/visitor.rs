@@ -29,7 +29,7 @@ fn say(id: &str, text: &str) -> VisitorToServer {
 fn resume(conversation: &ConversationId, token: &VisitorToken, last_seq: u64) -> VisitorToServer {
     VisitorToServer::Hello(VisitorHello {
         protocol: PROTOCOL_VERSION,
-        features: vec![],
+        features: common::all_features(),
         bot: BotId("demo".into()),
         resume: Some(Resume {
             conversation: conversation.clone(),

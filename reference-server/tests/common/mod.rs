@@ -296,11 +296,33 @@ pub async fn operator_socket(addr: &str, token: &str) -> Ws {
         &mut ws,
         &OperatorToServer::Hello {
             protocol: PROTOCOL_VERSION,
-            features: vec![],
+            features: all_features(),
         },
     )
     .await;
     ws
+}
+
+/// Every optional feature, as the inbox and the widget offer them.
+pub fn all_features() -> Vec<String> {
+    baton_protocol::FEATURES.iter().map(|f| (*f).to_owned()).collect()
+}
+
+/// An operator socket, not yet greeted: the test says its own hello.
+pub async fn operator_socket_raw(addr: &str, token: &str) -> Ws {
+    let mut request = format!("ws://{addr}/ws/operator")
+        .into_client_request()
+        .expect("request");
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().expect("header"));
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("operator connects")
+        .0
 }
 
 /// The operator makes themselves Available.
@@ -322,7 +344,7 @@ pub fn hello() -> VisitorToServer {
 pub fn hello_to(bot: &str) -> VisitorToServer {
     VisitorToServer::Hello(VisitorHello {
         protocol: PROTOCOL_VERSION,
-        features: vec![],
+        features: all_features(),
         bot: BotId(bot.into()),
         resume: None,
         locale: None,
