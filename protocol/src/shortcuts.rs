@@ -135,8 +135,14 @@ mod tests {
             scope: ShortcutScope::Team,
             ..candidate.clone()
         };
-        assert!(!trigger_taken(std::slice::from_ref(&mine), &team), "the lists are separate");
-        assert!(!trigger_taken(std::slice::from_ref(&mine), &mine), "an edit keeps its own trigger");
+        assert!(
+            !trigger_taken(std::slice::from_ref(&mine), &team),
+            "the lists are separate"
+        );
+        assert!(
+            !trigger_taken(std::slice::from_ref(&mine), &mine),
+            "an edit keeps its own trigger"
+        );
     }
 
     fn reply(trigger: &str, scope: ShortcutScope) -> Shortcut {

@@ -304,12 +304,15 @@ fn handle_frame(
                 // An unknown `to` is judged like a teammate who is not
                 // Available (PROTOCOL.md §7.4): `conflict`, with the state.
                 let to_available = app.hub.can_receive_transfer(&to, &conversation);
-                let to_profile = app.hub.profile_for(&to, &conversation).unwrap_or_else(|| OperatorProfile {
-                    name: to.to_string(),
-                    id: to.clone(),
-                    avatar_url: None,
-                    colour: None,
-                });
+                let to_profile = app
+                    .hub
+                    .profile_for(&to, &conversation)
+                    .unwrap_or_else(|| OperatorProfile {
+                        name: to.to_string(),
+                        id: to.clone(),
+                        avatar_url: None,
+                        colour: None,
+                    });
                 (
                     conversation,
                     client_msg_id,

@@ -449,7 +449,8 @@ async fn notes_stay_with_operators_and_shortcuts_are_per_operator() {
     .await;
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].trigger, "returns", "the slash is not part of the trigger");
-    // b cannot delete a's shortcut.
+    // b cannot delete a's shortcut: deleting is idempotent, so b's request
+    // is `done` (no reply of b's has that id) and a's reply stays.
     send(
         &mut b,
         &OperatorToServer::DeleteShortcut {
@@ -458,12 +459,21 @@ async fn notes_stay_with_operators_and_shortcuts_are_per_operator() {
         },
     )
     .await;
-    let err = recv_until(&mut b, |f: &ServerToOperator| match f {
-        ServerToOperator::Error(e) => Some(e.clone()),
+    let b_list = recv_until(&mut b, |f: &ServerToOperator| match f {
+        ServerToOperator::Shortcuts { shortcuts } => Some(shortcuts.clone()),
+        ServerToOperator::Error(e) => panic!("{e:?}"),
         _ => None,
     })
     .await;
-    assert_eq!(err.code, ErrorCode::NotFound);
+    assert!(b_list.is_empty(), "b never saw a's reply");
+    send(&mut a, &OperatorToServer::Ping).await;
+    let a_frames = recv_until(&mut a, |f: &ServerToOperator| match f {
+        ServerToOperator::Shortcuts { .. } => Some(true),
+        ServerToOperator::Pong => Some(false),
+        _ => None,
+    })
+    .await;
+    assert!(!a_frames, "a's list did not change");
     send(
         &mut a,
         &OperatorToServer::DeleteShortcut {

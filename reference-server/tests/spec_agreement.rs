@@ -119,19 +119,43 @@ async fn frames_of_features_a_connection_did_not_negotiate_are_not_sent() {
     let mut bare_op = operator_with(&server, "op-b", vec![]).await;
     // Available, so that it stays the owner (an Offline one is gone at once).
     let mut op = server.available_operator("op-a").await;
-    send(&mut bare_op, &OperatorToServer::Open { conversation: conversation.clone() }).await;
+    send(
+        &mut bare_op,
+        &OperatorToServer::Open {
+            conversation: conversation.clone(),
+        },
+    )
+    .await;
     send(&mut op, &join(&conversation, "j1")).await;
     assert!(matches!(answer(&mut op, "j1").await, ServerToOperator::Ack { .. }));
 
     // The owner types and reads; the visitor types and reads.
-    send(&mut op, &OperatorToServer::Typing { conversation: conversation.clone(), typing: true }).await;
     send(
         &mut op,
-        &OperatorToServer::Receipt { conversation: conversation.clone(), delivered: Some(Seq(2)), read: Some(Seq(2)) },
+        &OperatorToServer::Typing {
+            conversation: conversation.clone(),
+            typing: true,
+        },
+    )
+    .await;
+    send(
+        &mut op,
+        &OperatorToServer::Receipt {
+            conversation: conversation.clone(),
+            delivered: Some(Seq(2)),
+            read: Some(Seq(2)),
+        },
     )
     .await;
     send(&mut bare_visitor, &VisitorToServer::Typing { typing: true }).await;
-    send(&mut bare_visitor, &VisitorToServer::Receipt { delivered: Some(Seq(2)), read: Some(Seq(2)) }).await;
+    send(
+        &mut bare_visitor,
+        &VisitorToServer::Receipt {
+            delivered: Some(Seq(2)),
+            read: Some(Seq(2)),
+        },
+    )
+    .await;
 
     let to_visitor = visitor_frames_until_pong(&mut bare_visitor).await;
     assert!(
@@ -155,8 +179,14 @@ async fn frames_of_features_a_connection_did_not_negotiate_are_not_sent() {
     );
     // The same frames do reach a connection that negotiated them.
     let to_op = operator_frames_until_pong(&mut op).await;
-    assert!(to_op.iter().any(|f| matches!(f, ServerToOperator::Typing { .. })), "{to_op:?}");
-    assert!(to_op.iter().any(|f| matches!(f, ServerToOperator::Receipts { .. })), "{to_op:?}");
+    assert!(
+        to_op.iter().any(|f| matches!(f, ServerToOperator::Typing { .. })),
+        "{to_op:?}"
+    );
+    assert!(
+        to_op.iter().any(|f| matches!(f, ServerToOperator::Receipts { .. })),
+        "{to_op:?}"
+    );
 }
 
 #[tokio::test]
@@ -165,7 +195,10 @@ async fn operators_get_presence_frames_as_the_visitor_comes_and_goes() {
     let mut op = operator_with(&server, "op-a", all_features()).await;
     let (visitor, conversation) = visitor_with(&server, all_features()).await;
     let presence = |f: &ServerToOperator| match f {
-        ServerToOperator::Presence { conversation: c, presence } if c == &conversation => Some(*presence),
+        ServerToOperator::Presence {
+            conversation: c,
+            presence,
+        } if c == &conversation => Some(*presence),
         _ => None,
     };
     assert_eq!(recv_until(&mut op, presence).await, VisitorPresence::Online);
@@ -189,7 +222,14 @@ async fn a_resolved_chat_leaves_live_lists_with_conversation_removed() {
     let (_visitor, conversation) = visitor_with(&server, all_features()).await;
     let mut op = operator_with(&server, "op-a", all_features()).await;
     let mut teammate = operator_with(&server, "op-b", all_features()).await;
-    send(&mut op, &OperatorToServer::Resolve { conversation: conversation.clone(), client_msg_id: id("x1") }).await;
+    send(
+        &mut op,
+        &OperatorToServer::Resolve {
+            conversation: conversation.clone(),
+            client_msg_id: id("x1"),
+        },
+    )
+    .await;
     assert!(matches!(answer(&mut op, "x1").await, ServerToOperator::Ack { .. }));
 
     // The last row (state resolved), then the removal, in that order.
@@ -212,7 +252,10 @@ async fn a_resolved_chat_leaves_live_lists_with_conversation_removed() {
     let ServerToOperator::Welcome(w) = operator_frame(&mut later).await else {
         panic!("welcome")
     };
-    assert!(w.conversations.iter().all(|c| c.id != conversation), "not in later welcomes");
+    assert!(
+        w.conversations.iter().all(|c| c.id != conversation),
+        "not in later welcomes"
+    );
 }
 
 #[tokio::test]
@@ -226,13 +269,26 @@ async fn errors_answering_requests_name_the_request_and_unknown_chats_are_not_fo
     };
     assert_eq!(err.code, ErrorCode::NotFound);
 
-    send(&mut op, &OperatorToServer::History { conversation: nowhere, before: Seq(10), limit: 50 }).await;
+    send(
+        &mut op,
+        &OperatorToServer::History {
+            conversation: nowhere,
+            before: Seq(10),
+            limit: 50,
+        },
+    )
+    .await;
     let frames = operator_frames_until_pong(&mut op).await;
     assert!(
-        frames.iter().any(|f| matches!(f, ServerToOperator::Error(e) if e.code == ErrorCode::NotFound)),
+        frames
+            .iter()
+            .any(|f| matches!(f, ServerToOperator::Error(e) if e.code == ErrorCode::NotFound)),
         "history of an unknown chat is not_found, not an empty page: {frames:?}"
     );
-    assert!(!frames.iter().any(|f| matches!(f, ServerToOperator::History { .. })), "{frames:?}");
+    assert!(
+        !frames.iter().any(|f| matches!(f, ServerToOperator::History { .. })),
+        "{frames:?}"
+    );
 }
 
 #[tokio::test]
@@ -274,11 +330,13 @@ async fn a_retried_save_or_delete_of_a_saved_reply_is_done_again() {
     for _ in 0..2 {
         send(&mut op, &save).await;
         assert!(matches!(answer(&mut op, "s1").await, ServerToOperator::Done { .. }));
-        lists.push(recv_until(&mut op, |f: &ServerToOperator| match f {
-            ServerToOperator::Shortcuts { shortcuts } => Some(shortcuts.clone()),
-            _ => None,
-        })
-        .await);
+        lists.push(
+            recv_until(&mut op, |f: &ServerToOperator| match f {
+                ServerToOperator::Shortcuts { shortcuts } => Some(shortcuts.clone()),
+                _ => None,
+            })
+            .await,
+        );
     }
     assert_eq!(lists[0], lists[1], "the retry changed nothing");
     assert_eq!(lists[1].len(), 1);
@@ -299,12 +357,18 @@ async fn a_retried_save_or_delete_of_a_saved_reply_is_done_again() {
     };
     assert_eq!(err.code, ErrorCode::Conflict);
 
-    let delete = OperatorToServer::DeleteShortcut { client_msg_id: id("d1"), id: lists[1][0].id.clone() };
+    let delete = OperatorToServer::DeleteShortcut {
+        client_msg_id: id("d1"),
+        id: lists[1][0].id.clone(),
+    };
     for _ in 0..2 {
         send(&mut op, &delete).await;
         assert!(matches!(answer(&mut op, "d1").await, ServerToOperator::Done { .. }));
     }
-    let never = OperatorToServer::DeleteShortcut { client_msg_id: id("d2"), id: ShortcutId("never-was".into()) };
+    let never = OperatorToServer::DeleteShortcut {
+        client_msg_id: id("d2"),
+        id: ShortcutId("never-was".into()),
+    };
     send(&mut op, &never).await;
     assert!(matches!(answer(&mut op, "d2").await, ServerToOperator::Done { .. }));
 }
@@ -330,5 +394,8 @@ async fn transfer_to_an_unknown_operator_is_a_conflict_with_the_state() {
         panic!("refused")
     };
     assert_eq!(err.code, ErrorCode::Conflict);
-    assert!(matches!(err.state.as_deref(), Some(HandoverState::Human { .. })), "{err:?}");
+    assert!(
+        matches!(err.state.as_deref(), Some(HandoverState::Human { .. })),
+        "{err:?}"
+    );
 }

@@ -239,7 +239,11 @@ impl Hub {
             live.broadcast_visitors(conversation, &ServerToVisitor::Event(event.clone()));
             live.broadcast_event(conversation, event);
         }
-        if outcome.events.iter().any(|e| matches!(e.body, EventBody::Resolved { .. })) {
+        if outcome
+            .events
+            .iter()
+            .any(|e| matches!(e.body, EventBody::Resolved { .. }))
+        {
             live.remove_resolved(conversation);
         } else if !outcome.events.is_empty() {
             live.publish_row(conversation);
@@ -393,7 +397,10 @@ impl Live {
             if let Some(rows) = self.rows.get(&peer) {
                 rows.forget(conversation);
             }
-            send(&outbox, &ServerToOperator::Conversation(self.summary(conversation, &op)));
+            send(
+                &outbox,
+                &ServerToOperator::Conversation(self.summary(conversation, &op)),
+            );
             send_text(&outbox, &removed);
         }
     }

@@ -121,7 +121,8 @@ impl Hub {
         client_msg_id: &baton_protocol::ClientMsgId,
         draft: ShortcutDraft,
     ) -> Result<ShortcutScope, ErrorBody> {
-        let trigger = shortcuts::clean_trigger(&draft.trigger).map_err(|why| ErrorBody::new(ErrorCode::BadFrame, why))?;
+        let trigger =
+            shortcuts::clean_trigger(&draft.trigger).map_err(|why| ErrorBody::new(ErrorCode::BadFrame, why))?;
         let text = draft.text.trim().to_owned();
         if text.is_empty() {
             return Err(ErrorBody::new(ErrorCode::BadFrame, "a shortcut needs some text"));
@@ -129,7 +130,10 @@ impl Hub {
         if text.chars().count() > baton_protocol::MAX_MESSAGE_CHARS {
             return Err(ErrorBody::new(
                 ErrorCode::TooLarge,
-                format!("a shortcut's text is limited to {} characters", baton_protocol::MAX_MESSAGE_CHARS),
+                format!(
+                    "a shortcut's text is limited to {} characters",
+                    baton_protocol::MAX_MESSAGE_CHARS
+                ),
             ));
         }
         let scope = match &draft.id {
