@@ -35,6 +35,7 @@ mod conversations;
 mod extras;
 mod features;
 pub use features::Features;
+use features::wants;
 mod operators;
 mod owner;
 use baton_protocol::operator::AlertKind;
@@ -465,12 +466,6 @@ fn unsupported_version() -> ErrorBody {
     err
 }
 
-/// Whether connection `peer` negotiated `feature` (`None`: every frame
-/// without one goes everywhere).
-fn wants(features: &HashMap<PeerId, Features>, peer: PeerId, feature: Option<&str>) -> bool {
-    feature.is_none() || features.get(&peer).is_some_and(|f| f.allow(feature))
-}
-
 fn common_features(offered: &[String]) -> Vec<String> {
     baton_protocol::FEATURES
         .iter()
@@ -586,26 +581,6 @@ impl Live {
             i += 1;
             ok
         });
-    }
-
-    /// Tells operators the visitor's presence if it changed since they were
-    /// last told (`presence`, feature `presence`); the row carries it too.
-    fn announce_presence(&mut self, conversation: &ConversationId) {
-        let Some(conv) = self.conversations.get_mut(conversation) else {
-            return;
-        };
-        let presence = conv.presence.presence(now());
-        if presence == conv.announced || conv.core.handover().state() == &HandoverState::Resolved {
-            return;
-        }
-        conv.announced = presence;
-        self.broadcast_operators_of(
-            conversation,
-            &ServerToOperator::Presence {
-                conversation: conversation.clone(),
-                presence,
-            },
-        );
     }
 
     fn broadcast_visitors(&mut self, conversation: &ConversationId, frame: &ServerToVisitor) {

@@ -404,4 +404,24 @@ impl Live {
             send_text(&outbox, &removed);
         }
     }
+
+    /// Tells operators the visitor's presence if it changed since they were
+    /// last told (`presence`, feature `presence`); the row carries it too.
+    fn announce_presence(&mut self, conversation: &ConversationId) {
+        let Some(conv) = self.conversations.get_mut(conversation) else {
+            return;
+        };
+        let presence = conv.presence.presence(now());
+        if presence == conv.announced || conv.core.handover().state() == &HandoverState::Resolved {
+            return;
+        }
+        conv.announced = presence;
+        self.broadcast_operators_of(
+            conversation,
+            &ServerToOperator::Presence {
+                conversation: conversation.clone(),
+                presence,
+            },
+        );
+    }
 }

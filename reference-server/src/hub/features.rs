@@ -3,7 +3,9 @@
 //! feature a frame belongs to is the protocol's rule
 //! (`ServerToVisitor::feature`, `ServerToOperator::feature`).
 
+use super::PeerId;
 use baton_protocol::FEATURES;
+use std::collections::HashMap;
 
 /// The features in use on one connection, one bit per entry of [`FEATURES`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,6 +31,12 @@ impl Features {
                 .is_some_and(|i| self.0 & (1 << i) != 0)
         })
     }
+}
+
+/// Whether connection `peer` negotiated `feature` (`None`: a frame of no
+/// feature goes everywhere).
+pub(super) fn wants(features: &HashMap<PeerId, Features>, peer: PeerId, feature: Option<&str>) -> bool {
+    feature.is_none() || features.get(&peer).is_some_and(|f| f.allow(feature))
 }
 
 #[cfg(test)]

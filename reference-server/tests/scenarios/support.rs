@@ -120,3 +120,190 @@ impl Replay {
         json!(welcome.snapshot.state)
     }
 }
+
+impl Replay {
+    /// Sends the step's input; who will answer it, with which id.
+    async fn send_input(
+        &mut self,
+        here: &str,
+        input: &Value,
+        expect: &Value,
+        at: u64,
+    ) -> (Option<String>, Option<String>) {
+        let conversation = self.conversation.clone();
+        let text = |v: &Value| v["text"].as_str().expect("text").to_owned();
+        let id_of = |v: &Value| ClientMsgId(v["id"].as_str().expect("id").to_owned());
+        if let Some(m) = input.get("visitor_message") {
+            send(
+                &mut self.visitor,
+                &VisitorToServer::Send {
+                    client_msg_id: id_of(m),
+                    text: text(m),
+                },
+            )
+            .await;
+            return (Some("visitor".into()), Some(id_of(m).0));
+        }
+        if let Some(m) = input.get("visitor_intent") {
+            let client_msg_id = id_of(m);
+            let frame = match m["intent"].as_str().expect("intent") {
+                "request_human" => VisitorToServer::RequestHuman { client_msg_id },
+                "cancel_request" => VisitorToServer::CancelRequest { client_msg_id },
+                "end_human" => VisitorToServer::EndHuman { client_msg_id },
+                other => panic!("{here}: visitor intent {other}"),
+            };
+            send(&mut self.visitor, &frame).await;
+            return (Some("visitor".into()), Some(id_of(m).0));
+        }
+        if let Some(m) = input.get("operator_message") {
+            let op = m["operator"].as_str().expect("operator").to_owned();
+            let frame = OperatorToServer::Send {
+                conversation,
+                client_msg_id: id_of(m),
+                text: text(m),
+                original: None,
+            };
+            send(self.ops.get_mut(&op).expect("operator"), &frame).await;
+            return (Some(op), Some(id_of(m).0));
+        }
+        if let Some(m) = input.get("operator_intent") {
+            let client_msg_id = id_of(m);
+            let (kind, body) = m["intent"].as_object().and_then(|o| o.iter().next()).expect("intent");
+            let name = |v: &Value| v["name"].as_str().expect("name").to_owned();
+            let (op, frame) = match kind.as_str() {
+                "join" => (
+                    body["operator"]["id"].clone(),
+                    OperatorToServer::Join {
+                        conversation,
+                        client_msg_id,
+                        display_name: name(&body["operator"]),
+                    },
+                ),
+                "take_over" => (
+                    body["operator"]["id"].clone(),
+                    OperatorToServer::TakeOver {
+                        conversation,
+                        client_msg_id,
+                        display_name: name(&body["operator"]),
+                        replacing: OperatorId(body["replacing"].as_str().expect("replacing").into()),
+                    },
+                ),
+                "transfer" => (
+                    body["from"].clone(),
+                    OperatorToServer::Transfer {
+                        conversation,
+                        client_msg_id,
+                        to: OperatorId(body["to"]["id"].as_str().expect("to").into()),
+                    },
+                ),
+                "leave" => (
+                    body["operator"].clone(),
+                    OperatorToServer::Leave {
+                        conversation,
+                        client_msg_id,
+                    },
+                ),
+                "resolve" => (
+                    body["operator"]["id"].clone(),
+                    OperatorToServer::Resolve {
+                        conversation,
+                        client_msg_id,
+                    },
+                ),
+                other => panic!("{here}: operator intent {other}"),
+            };
+            let op = op.as_str().expect("operator id").to_owned();
+            send(self.ops.get_mut(&op).expect("operator"), &frame).await;
+            return (Some(op), Some(id_of(m).0));
+        }
+        if let Some(m) = input.get("bot_reply") {
+            self.drain_turns();
+            match self.pending.pop_front() {
+                Some(turn) => {
+                    let reply = BotReply {
+                        text: text(m),
+                        offer_human: m["offer_human"].as_bool().unwrap_or(false),
+                    };
+                    let _ = turn.send(reply);
+                }
+                // The server never asked: no reply can come. The script must
+                // say it changes nothing.
+                None => assert_eq!(*expect, json!({}), "{here}: a bot reply nobody asked for"),
+            }
+            return (None, None);
+        }
+        if input == "timeout" {
+            let due = self
+                .deadlines
+                .iter()
+                .filter(|(script, _)| **script <= at)
+                .map(|(_, real)| *real)
+                .max();
+            if let Some(real) = due {
+                let wait = real.saturating_sub(hub_now()) + 300;
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+            }
+            return (None, None);
+        }
+        if let Some(m) = input.get("owner_gone") {
+            // The server's own judgement (§7.12); of its causes a client can
+            // bring about only this one: the operator goes Offline.
+            assert_eq!(
+                m["reason"], "offline",
+                "{here}: only `offline` can be replayed over sockets"
+            );
+            let op = m["operator"].as_str().expect("operator").to_owned();
+            self.set_status(&op, OperatorStatus::Offline).await;
+            return (None, None);
+        }
+        if let Some(m) = input.get("visitor_receipt") {
+            let seq = |k: &str| m[k].as_u64().map(Seq);
+            send(
+                &mut self.visitor,
+                &VisitorToServer::Receipt {
+                    delivered: seq("delivered"),
+                    read: seq("read"),
+                },
+            )
+            .await;
+            return (None, None);
+        }
+        if let Some(m) = input.get("team_receipt") {
+            let seq = |k: &str| m[k].as_u64().map(Seq);
+            let frame = OperatorToServer::Receipt {
+                conversation,
+                delivered: seq("delivered"),
+                read: seq("read"),
+            };
+            let ws = self.ops.values_mut().next().expect("an operator");
+            send(ws, &frame).await;
+            return (None, None);
+        }
+        panic!("{here}: no mapping for input {input}");
+    }
+
+    /// The `ack` or `error` answering `id` on `who`'s socket, as the script
+    /// writes replies.
+    async fn reply_on(&mut self, who: &str, id: &str) -> Value {
+        let pick_visitor = |f: &ServerToVisitor| match f {
+            ServerToVisitor::Ack { client_msg_id, seq } if client_msg_id.as_str() == id => {
+                Some(json!({"ack": {"client_msg_id": id, "seq": seq}}))
+            }
+            ServerToVisitor::Error(e) if e.client_msg_id.as_ref().is_some_and(|i| i.as_str() == id) => Some(error(e)),
+            _ => None,
+        };
+        if who == "visitor" {
+            // Events come before the ack: keep them for the step.
+            return self.visitor_reply(pick_visitor).await;
+        }
+        let ws = self.ops.get_mut(who).expect("operator");
+        recv_until(ws, |f: &ServerToOperator| match f {
+            ServerToOperator::Ack { client_msg_id, seq } if client_msg_id.as_str() == id => {
+                Some(json!({"ack": {"client_msg_id": id, "seq": seq}}))
+            }
+            ServerToOperator::Error(e) if e.client_msg_id.as_ref().is_some_and(|i| i.as_str() == id) => Some(error(e)),
+            _ => None,
+        })
+        .await
+    }
+}
