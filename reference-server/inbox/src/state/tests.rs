@@ -771,3 +771,34 @@ fn the_list_keys_step_through_the_view_and_find_the_longest_wait() {
     assert_eq!(state.neighbour(-1), id("wait-late"));
     assert_eq!(state.next_waiting(), id("wait-early"));
 }
+
+#[test]
+fn a_resolved_chats_removal_after_its_last_row_keeps_the_resolved_view_and_the_open_chat() {
+    let mut state = signed_in();
+    state.apply(welcome(vec![
+        row("a", 10, HandoverState::Bot),
+        row("b", 20, HandoverState::Bot),
+    ]));
+    state.apply(Action::Select("a".into()));
+    state.apply(receipts("a", marks(4, 4), marks(3, 3)));
+    // What the server sends when a chat resolves: its last row, then the removal.
+    for id in ["a", "b"] {
+        state.apply(Action::Frame(ServerToOperator::Conversation(row(
+            id,
+            50,
+            HandoverState::Resolved,
+        ))));
+        state.apply(Action::Frame(ServerToOperator::ConversationRemoved {
+            conversation: id.into(),
+        }));
+    }
+    assert!(ids(&state).is_empty(), "both left the live list");
+    let resolved: Vec<_> = state.resolved.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(resolved, ["b", "a"], "both are in the Resolved view");
+    assert_eq!(state.open.as_ref().map(|o| o.id.as_str()), Some("a"));
+    assert_eq!(
+        state.marks_of(&"a".into()).visitor,
+        marks(4, 4),
+        "the open chat keeps its marks"
+    );
+}
