@@ -23,8 +23,10 @@ pub struct Metrics {
     pub conversations: Family<KindLabel, Gauge>,
     /// Frames refused, by error code.
     pub refused: Family<KindLabel, Counter>,
-    /// Time to make an input durable (SQLite append), seconds.
+    /// Time to commit one batch of appends (the store writer), seconds.
     pub store_latency: Histogram,
+    /// Appends committed together, per commit.
+    pub store_batch: Histogram,
 }
 
 impl Default for Metrics {
@@ -50,8 +52,15 @@ impl Default for Metrics {
         let store_latency = Histogram::new(exponential_buckets(0.000_05, 2.0, 14));
         registry.register(
             "store_append_seconds",
-            "Time to store an input's events",
+            "Time to commit one batch of appends (group commit)",
             store_latency.clone(),
+        );
+        // 1 … 256 (`hub::writer::MAX_BATCH`).
+        let store_batch = Histogram::new(exponential_buckets(1.0, 2.0, 9));
+        registry.register(
+            "store_batch_appends",
+            "Appends committed together in one transaction",
+            store_batch.clone(),
         );
         Metrics {
             registry,
@@ -60,6 +69,7 @@ impl Default for Metrics {
             conversations,
             refused,
             store_latency,
+            store_batch,
         }
     }
 }

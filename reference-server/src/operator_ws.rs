@@ -338,8 +338,7 @@ fn handle_frame(
                     text,
                     original,
                 };
-                let ack = move |seq| ServerToOperator::Ack { client_msg_id, seq };
-                return app.hub.input(&conversation, input).map(|r| r.map(ack));
+                return answered_later(app, peer, &conversation, input, client_msg_id);
             }
             OperatorToServer::AddNote {
                 conversation,
@@ -381,12 +380,37 @@ fn handle_frame(
             OperatorToServer::Ping => return Some(Ok(ServerToOperator::Pong)),
             OperatorToServer::Unknown => return None,
         };
-    let reply = app.hub.input(
-        &conversation,
-        Input::OperatorIntent {
-            id: id.clone(),
-            intent: input,
-        },
+    let input = Input::OperatorIntent {
+        id: id.clone(),
+        intent: input,
+    };
+    answered_later(app, peer, &conversation, input, id)
+}
+
+/// Runs an input whose answer — its ack once stored, or an error naming
+/// its client message id — the store writer queues to this socket.
+fn answered_later(
+    app: &AppState,
+    peer: &PeerOutbox,
+    conversation: &baton_protocol::ConversationId,
+    input: Input,
+    client_msg_id: ClientMsgId,
+) -> Option<Result<ServerToOperator, ErrorBody>> {
+    let outbox = peer.outbox()?;
+    app.hub.input_then(
+        conversation,
+        input,
+        Box::new(move |reply| {
+            let frame = match reply {
+                Some(Ok(seq)) => ServerToOperator::Ack { client_msg_id, seq },
+                Some(Err(err)) if err.client_msg_id.is_none() => {
+                    ServerToOperator::Error(err.for_msg(Some(client_msg_id)))
+                }
+                Some(Err(err)) => ServerToOperator::Error(err),
+                None => return,
+            };
+            let _ = outbox.try_send(crate::hub::encode(&frame));
+        }),
     );
-    reply.map(|r| r.map(|seq| ServerToOperator::Ack { client_msg_id: id, seq }))
+    None
 }

@@ -87,7 +87,7 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) 
                 "hello was already said on this connection",
             ))),
             (None, _) => Some(Err(ErrorBody::new(ErrorCode::HelloRequired, "say hello first"))),
-            (Some((conversation, _)), frame) => handle(&app, conversation, frame),
+            (Some((conversation, _)), frame) => handle(&app, conversation, peer.outbox(), frame),
         };
         let delivered = match reply {
             Some(Ok(frame)) => peer.send(&frame.for_visitor()),
@@ -107,6 +107,7 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) 
 fn handle(
     app: &AppState,
     conversation: &ConversationId,
+    outbox: Option<crate::hub::Outbox>,
     frame: VisitorToServer,
 ) -> Option<Result<ServerToVisitor, ErrorBody>> {
     let ack = |id: ClientMsgId| move |seq| ServerToVisitor::Ack { client_msg_id: id, seq };
@@ -152,5 +153,21 @@ fn handle(
             return None;
         }
     };
-    app.hub.input(conversation, input).map(|r| r.map(ack(id)))
+    // Answered by the store writer once stored (acked means stored).
+    let outbox = outbox?;
+    app.hub.input_then(
+        conversation,
+        input,
+        Box::new(move |reply| {
+            let frame = match reply {
+                Some(Ok(seq)) => ack(id)(seq).for_visitor(),
+                // Named, so the visitor's outbox settles it.
+                Some(Err(err)) if err.client_msg_id.is_none() => ServerToVisitor::Error(err.for_msg(Some(id))),
+                Some(Err(err)) => ServerToVisitor::Error(err),
+                None => return,
+            };
+            let _ = outbox.try_send(crate::hub::encode(&frame));
+        }),
+    );
+    None
 }
