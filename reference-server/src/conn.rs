@@ -215,12 +215,23 @@ pub async fn serve(
     let header_timeout = Duration::from_secs(state.limits.http.header_secs.max(1));
     let trusted = state.trusted_proxies.clone();
     let hub = state.hub.clone();
+    let metrics_hub = hub.clone();
     let counts = Arc::new(OpenCounts::default());
     let router = crate::app(state);
     // Dropped to tell connections to finish; `closed` once they all have.
     let (stop_tx, stop_rx) = watch::channel(());
     let (done_tx, done_rx) = watch::channel(());
-    let mut shutdown = pin!(shutdown);
+    // Its own task, so that `going_away` goes out even if whoever awaits
+    // this future stops polling it once the signal is given.
+    tokio::spawn(async move {
+        shutdown.await;
+        // Clients reconnect (to this server restarted, or a sibling) and
+        // resume from their cursors; nothing in flight is lost because
+        // nothing is acked before it is stored.
+        hub.going_away(crate::GOING_AWAY_RETRY);
+        drop(stop_tx);
+    });
+    let mut stopping = stop_rx.clone();
     loop {
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -233,7 +244,7 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
+            _ = stopping.changed() => break,
         };
         // Chat frames are small and each waits for an answer: without
         // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold them for tens
@@ -248,12 +259,12 @@ pub async fn serve(
             match counts.admit(ip, per_ip.connections) {
                 Admission::Served(slot) => Some(slot),
                 Admission::Refused(slot) => {
-                    hub.metrics().count_limited("connections_per_ip");
+                    metrics_hub.metrics().count_limited("connections_per_ip");
                     tokio::spawn(refuse(tcp, slot, header_timeout));
                     continue;
                 }
                 Admission::Dropped => {
-                    hub.metrics().count_limited("connections_per_ip");
+                    metrics_hub.metrics().count_limited("connections_per_ip");
                     continue;
                 }
             }
@@ -287,11 +298,6 @@ pub async fn serve(
         });
     }
     drop(listener);
-    // Clients reconnect (to this server restarted, or a sibling) and resume
-    // from their cursors; nothing in flight is lost because nothing is acked
-    // before it is stored.
-    hub.going_away(crate::GOING_AWAY_RETRY);
-    drop(stop_tx);
     drop(done_rx);
     done_tx.closed().await;
     Ok(())
