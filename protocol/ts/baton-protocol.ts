@@ -96,9 +96,8 @@ export type BotMode = "assisted" | "human_only";
 /**
  * Chosen by the sender of a message and reused on every retry of it, so
  * the server can recognise a retry and answer with the original ack. A
- * client's id is 1 to [`MAX_CLIENT_MSG_ID_BYTES`] bytes of UTF-8
- * ([`ClientMsgId::check`]); decoding is lenient so ids stored before the
- * bound still read back.
+ * client's id is 1 to 64 bytes of UTF-8; ASCII is recommended (the
+ * schema's `maxLength` counts characters, the limit counts bytes).
  */
 export type ClientMsgId = string;
 
