@@ -27,6 +27,10 @@ pub struct Metrics {
     pub store_latency: Histogram,
     /// Appends committed together, per commit.
     pub store_batch: Histogram,
+    /// Connections, sign-ins and conversations refused by a limit, and
+    /// sockets closed for silence, by `kind`: `connections_per_ip`,
+    /// `conversations_per_ip`, `sign_in`, `idle_closed`.
+    pub limited: Family<KindLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -62,8 +66,15 @@ impl Default for Metrics {
             "Appends committed together in one transaction",
             store_batch.clone(),
         );
+        let limited = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "limited",
+            "Connections, sign-ins and new conversations refused by a per-address limit, and sockets closed for silence",
+            limited.clone(),
+        );
         Metrics {
             registry,
+            limited,
             connections,
             messages,
             conversations,
@@ -75,6 +86,11 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Counts one refusal (or idle close) of `kind`.
+    pub fn count_limited(&self, kind: &'static str) {
+        self.limited.get_or_create(&KindLabel { kind }).inc();
+    }
+
     pub fn encode(&self) -> String {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String cannot fail");

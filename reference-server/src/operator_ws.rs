@@ -47,7 +47,7 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 
 async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "operator");
-    let (mut reader, mut peer, rows) = socket::start_operator(ws, RateLimit::of(app.limits.operator));
+    let (mut reader, mut peer, rows) = socket::start_operator(ws, RateLimit::of(app.limits.operator), app.limits.idle);
     let mut session: Option<PeerId> = None;
     loop {
         let frame = match reader.next::<OperatorToServer>(session.is_none()).await {
@@ -58,6 +58,12 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
             }
             socket::Incoming::NoHello => {
                 peer.send(&ServerToOperator::Error(socket::hello_required()));
+                break;
+            }
+            socket::Incoming::Idle => {
+                tracing::debug!("closing a silent socket");
+                app.hub.metrics().count_limited("idle_closed");
+                peer.close_with(socket::CLOSE_IDLE, "idle");
                 break;
             }
             socket::Incoming::Closed => break,

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::hub::PeerId;
 use crate::socket::{self, RateLimit};
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use baton_protocol::conversation::Input;
@@ -21,6 +21,7 @@ pub struct VisitorQuery {
 
 pub async fn upgrade(
     State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     Query(query): Query<VisitorQuery>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
@@ -45,12 +46,29 @@ pub async fn upgrade(
         .and_then(|name| headers.get(name))
         .and_then(|v| v.to_str().ok())
         .and_then(crate::hub::country_from_header);
-    socket::configure(ws).on_upgrade(move |ws| run(app, query.bot, country, ws))
+    let ip = app.client_ip(peer, &headers);
+    socket::configure(ws).on_upgrade(move |ws| run(app, query.bot, country, ip, ws))
 }
 
-async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) {
+/// A `hello` without `resume` starts a conversation: at most
+/// `limits.per_ip.new_conversations_per_minute` a minute per address.
+fn new_conversation_allowed(app: &AppState, ip: std::net::IpAddr) -> Result<(), ErrorBody> {
+    let max = app.limits.per_ip.new_conversations_per_minute as usize;
+    app.new_conversations
+        .check_up_to(&ip.to_string(), max, std::time::Instant::now())
+        .map_err(|wait| {
+            app.hub.metrics().count_limited("conversations_per_ip");
+            let seconds = wait.as_secs().max(1);
+            ErrorBody::new(
+                ErrorCode::RateLimited,
+                format!("too many new conversations from your address; try again in {seconds} s"),
+            )
+        })
+}
+
+async fn run(app: AppState, bot: BotId, country: Option<String>, ip: std::net::IpAddr, ws: WebSocket) {
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "visitor");
-    let (mut reader, mut peer) = socket::start(ws, RateLimit::of(app.limits.visitor));
+    let (mut reader, mut peer) = socket::start(ws, RateLimit::of(app.limits.visitor), app.limits.idle);
     let mut session: Option<(ConversationId, PeerId)> = None;
     loop {
         let frame = match reader.next::<VisitorToServer>(session.is_none()).await {
@@ -63,11 +81,24 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) 
                 peer.send(&ServerToVisitor::Error(socket::hello_required()));
                 break;
             }
+            socket::Incoming::Idle => {
+                tracing::debug!("closing a silent socket");
+                app.hub.metrics().count_limited("idle_closed");
+                peer.close_with(socket::CLOSE_IDLE, "idle");
+                break;
+            }
             socket::Incoming::Closed => break,
         };
         let reply = match (&session, frame) {
             (None, VisitorToServer::Hello(hello)) => {
                 let Some(outbox) = peer.outbox() else { break };
+                if hello.resume.is_none()
+                    && let Err(err) = new_conversation_allowed(&app, ip)
+                {
+                    // Refused like any hello: the error, then the close.
+                    peer.send(&ServerToVisitor::Error(err));
+                    break;
+                }
                 match app.hub.visitor_hello(&bot, hello, country.clone(), &outbox) {
                     Ok(joined) => {
                         session = Some(joined);
