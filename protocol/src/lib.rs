@@ -34,7 +34,7 @@ pub mod visitor;
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Author, ConversationEvent, EventBody, OperatorProfile, OwnerGoneReason};
 pub use handover::{BotMode, Facts, Handover, HandoverState, Intent, Rejection};
-pub use ids::{BotId, ClientMsgId, ConversationId, OperatorId, Seq, VisitorToken};
+pub use ids::{BotId, ClientMsgId, ConversationId, MAX_CLIENT_MSG_ID_BYTES, OperatorId, Seq, VisitorToken};
 pub use time::{Millis, Timestamp};
 
 /// The protocol version this crate implements. Within v1 only additive

@@ -27,6 +27,10 @@ pub const HEARTBEAT_INTERVAL: Millis = Millis::from_secs(25);
 pub const HEARTBEAT_TIMEOUT: Millis = Millis::from_secs(20);
 /// Silence after which the server closes a socket.
 pub const SERVER_IDLE_LIMIT: Millis = Millis(HEARTBEAT_INTERVAL.0 + HEARTBEAT_TIMEOUT.0);
+/// The WebSocket close code a server uses when it closes a connection
+/// silent for [`SERVER_IDLE_LIMIT`] (in the application range, like HTTP's
+/// 408 Request Timeout). Informative: clients simply reconnect.
+pub const CLOSE_IDLE: u16 = 4008;
 /// How long a visitor without a socket still shows `online`.
 pub const RECONNECT_GRACE: Millis = Millis::from_secs(5);
 /// How long without a socket before a visitor shows `lost`.

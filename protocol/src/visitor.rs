@@ -88,6 +88,20 @@ pub struct Resume {
     pub last_seq: Seq,
 }
 
+impl VisitorToServer {
+    /// The client message id of a send or intent: every answer to it names
+    /// it.
+    pub fn client_msg_id(&self) -> Option<&ClientMsgId> {
+        match self {
+            VisitorToServer::Send { client_msg_id, .. }
+            | VisitorToServer::RequestHuman { client_msg_id }
+            | VisitorToServer::CancelRequest { client_msg_id }
+            | VisitorToServer::EndHuman { client_msg_id } => Some(client_msg_id),
+            _ => None,
+        }
+    }
+}
+
 /// Server → widget.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -321,6 +321,10 @@ fn the_constants_table_matches_the_crate() {
         ("FEATURES", features),
         ("MAX_MESSAGE_CHARS", quoted(&baton_protocol::MAX_MESSAGE_CHARS)),
         ("MAX_FRAME_BYTES", quoted(&baton_protocol::MAX_FRAME_BYTES)),
+        (
+            "MAX_CLIENT_MSG_ID_BYTES",
+            quoted(&baton_protocol::MAX_CLIENT_MSG_ID_BYTES),
+        ),
         ("MAX_REPLAY", quoted(&baton_protocol::MAX_REPLAY)),
         ("MAX_HISTORY_PAGE", quoted(&baton_protocol::MAX_HISTORY_PAGE)),
         ("TYPING_TTL", quoted(&baton_protocol::TYPING_TTL.0)),
@@ -329,6 +333,7 @@ fn the_constants_table_matches_the_crate() {
         ("SERVER_IDLE_LIMIT", quoted(&presence::SERVER_IDLE_LIMIT.0)),
         ("RECONNECT_GRACE", quoted(&presence::RECONNECT_GRACE.0)),
         ("LOST_AFTER", quoted(&presence::LOST_AFTER.0)),
+        ("CLOSE_IDLE", quoted(&presence::CLOSE_IDLE)),
     ];
     let mut failures = Vec::new();
     for (name, value) in expected {

@@ -95,7 +95,9 @@ export type BotMode = "assisted" | "human_only";
 
 /**
  * Chosen by the sender of a message and reused on every retry of it, so
- * the server can recognise a retry and answer with the original ack.
+ * the server can recognise a retry and answer with the original ack. A
+ * client's id is 1 to 64 bytes of UTF-8; ASCII is recommended (the
+ * schema's `maxLength` counts characters, the limit counts bytes).
  */
 export type ClientMsgId = string;
 

@@ -7,6 +7,7 @@
 //! data_dir = "/var/lib/baton"
 //! public_url = "https://chat.example.com"
 //! country_header = "CF-IPCountry"   # only behind a proxy that sets it
+//! trusted_proxies = ["10.0.0.5"]     # their X-Forwarded-For names the client
 //! auto_away_minutes = 15            # omit: status never changes by itself
 //!
 //! [[bot]]
@@ -19,6 +20,13 @@
 //! engine = { kind = "faq", knowledge = "knowledge.toml" }
 //! operator_colour = "#0b7a75"
 //! owner_gone_secs = 180             # an owner with no inbox open this long: back to Waiting
+//!
+//! [limits.per_ip]                   # what one client address may hold
+//! connections = 64                  # open at once (HTTP and WebSocket)
+//! new_conversations_per_minute = 20
+//! [limits.http]
+//! header_secs = 10                  # a request's headers must arrive within
+//! body_secs = 10                    # and its body within
 //! ```
 //!
 //! A bot's editable settings (name, button, messages, windows, mode,
@@ -93,13 +101,18 @@ pub struct FileConfig {
     pub site_dir: Option<PathBuf>,
     pub public_url: Option<String>,
     pub country_header: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see
+    /// `crate::conn::client_ip`).
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub auto_away_minutes: Option<u64>,
     #[serde(default, rename = "bot")]
     pub bots: Vec<BotFile>,
     /// Outbound webhooks, email and translation (see `notify`).
     pub notify: Option<toml::Value>,
     /// Frames per second per socket: `[limits.operator]` and
-    /// `[limits.visitor]`, each `burst` and `per_sec`.
+    /// `[limits.visitor]`, each `burst` and `per_sec`; per client address:
+    /// `[limits.per_ip]`; HTTP read timeouts: `[limits.http]`.
     pub limits: Option<crate::socket::FrameLimits>,
 }
 
@@ -142,6 +155,7 @@ pub struct Config {
     pub site_dir: PathBuf,
     pub public_url: String,
     pub country_header: Option<String>,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub auto_away: Option<Millis>,
     pub bots: Vec<BotSettings>,
     pub notify: Option<toml::Value>,
@@ -282,6 +296,7 @@ impl Config {
                 .or(file.public_url)
                 .unwrap_or_else(|| format!("http://{listen}")),
             country_header: cli.country_header.or(file.country_header),
+            trusted_proxies: file.trusted_proxies,
             auto_away: file.auto_away_minutes.map(|m| Millis(m * 60_000)),
             bots,
             notify: file.notify,
@@ -377,6 +392,19 @@ mod tests {
         );
         assert_eq!(config.limits.visitor, crate::socket::FrameLimits::default().visitor);
         let file = parse("[limits.visitor]\nburst = 0\nper_sec = 5\n");
+        assert!(Config::resolve(Cli::default(), file, ".".into()).is_err());
+        let file = parse(
+            "trusted_proxies = [\"10.0.0.5\"]\n[limits.per_ip]\nconnections = 8\n[limits.http]\nheader_secs = 3\n",
+        );
+        let config = Config::resolve(Cli::default(), file, ".".into()).unwrap();
+        assert_eq!(config.limits.per_ip.connections, 8);
+        assert_eq!(config.limits.per_ip.new_conversations_per_minute, 20, "the default");
+        assert_eq!((config.limits.http.header_secs, config.limits.http.body_secs), (3, 10));
+        assert_eq!(
+            config.trusted_proxies,
+            ["10.0.0.5".parse::<std::net::IpAddr>().unwrap()]
+        );
+        let file = parse("[limits.per_ip]\nconnections = 0\n");
         assert!(Config::resolve(Cli::default(), file, ".".into()).is_err());
     }
 

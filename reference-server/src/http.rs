@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::auth::{self, SESSION_COOKIE};
 use crate::hub::{now, profile};
+use crate::limits::SignInGate;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -34,24 +35,31 @@ struct SignedIn {
 pub async fn login(
     State(app): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(creds): Json<Credentials>,
 ) -> Response {
-    let keys = [
-        format!("email:{}", creds.email.trim().to_lowercase()),
-        format!("ip:{}", peer.ip()),
-    ];
-    if let Err(wait) = app.logins.check(&keys, Instant::now()) {
-        tracing::warn!("sign-in refused: too many failed attempts");
-        let minutes = wait.as_secs().div_ceil(60);
-        let body = Json(serde_json::json!({
-            "error": format!("too many failed sign-ins; try again in {minutes} min")
-        }));
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, wait.as_secs().to_string())],
-            body,
-        )
-            .into_response();
+    // The policy is in `crate::limits`: an address (or an address and
+    // email) that failed too often is refused; an email failing from
+    // elsewhere is only slowed, so nobody can lock a teammate out.
+    let ip = app.client_ip(peer, &headers);
+    match app.logins.check(ip, &creds.email, Instant::now()) {
+        SignInGate::Refused { retry_after } => {
+            tracing::warn!(%ip, "sign-in refused: too many failed attempts from this address");
+            app.hub.metrics().count_limited("sign_in");
+            let minutes = retry_after.as_secs().div_ceil(60).max(1);
+            // The inbox shows `error` as it is (the shape every sign-in
+            // answer has had).
+            let body = Json(serde_json::json!({
+                "error": format!("too many failed sign-ins from your address; try again in {minutes} min")
+            }));
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, retry_after.as_secs().max(1).to_string())],
+                body,
+            )
+                .into_response();
+        }
+        SignInGate::Proceed { delay } => tokio::time::sleep(delay).await,
     }
     let store = app.hub.store();
     let row = match store.operator_by_email(creds.email.trim()) {
@@ -69,7 +77,7 @@ pub async fn login(
     let password_ok = auth::verify_password(hash, &creds.password);
     // A deactivated operator gets the same answer as a wrong password.
     let Some(row) = row.filter(|r| password_ok && r.active) else {
-        app.logins.failed(&keys, Instant::now());
+        app.logins.failed(ip, &creds.email, Instant::now());
         tracing::info!("sign-in refused");
         return (
             StatusCode::UNAUTHORIZED,
@@ -77,7 +85,7 @@ pub async fn login(
         )
             .into_response();
     };
-    app.logins.succeeded(&keys);
+    app.logins.succeeded(ip, &creds.email);
     let token = auth::new_secret();
     if let Err(err) = store.insert_session(&auth::secret_hash(&token), &row.id, now() + SESSION_LIFETIME) {
         tracing::error!(%err, "could not store a session");
@@ -85,7 +93,8 @@ pub async fn login(
     }
     tracing::info!(operator = %row.id, "operator signed in");
     let cookie = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        "{SESSION_COOKIE}={token}; {}; Max-Age={}",
+        app.cookie_attributes(),
         SESSION_LIFETIME.0 / 1000
     );
     let body = SignedIn {
@@ -100,7 +109,7 @@ pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Response
     if let Some(token) = auth::session_token(&headers) {
         let _ = app.hub.store().delete_session(&auth::secret_hash(&token));
     }
-    let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let expired = format!("{SESSION_COOKIE}=; {}; Max-Age=0", app.cookie_attributes());
     ([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response()
 }
 

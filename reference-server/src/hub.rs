@@ -5,9 +5,12 @@
 //! muting live in `baton_protocol::conversation`, operator status rules in
 //! `baton_protocol::availability`, presence in `baton_protocol::presence`.
 //!
-//! Ordering: all changes to conversations happen under one lock, and frames
-//! are queued to peers while it is held, so every peer sees events in `seq`
-//! order and a resuming visitor's replay never interleaves with live events.
+//! Ordering: all changes to conversations happen under one lock; the events
+//! they produce are stored by one writer thread (`writer`), which commits
+//! many conversations' appends together and publishes them, under the lock,
+//! in the order they were produced. So every peer sees events in `seq`
+//! order, a resuming visitor's replay never interleaves with live events,
+//! and no database write happens while the lock is held for an input.
 
 use crate::auth;
 use crate::bot::{Bot, BotTurn};
@@ -40,7 +43,10 @@ mod operators;
 mod owner;
 use baton_protocol::operator::AlertKind;
 mod team;
+mod writer;
 pub use team::{TeamError, TeamMember};
+pub use writer::Answer;
+use writer::{Job, Writer};
 
 /// A frame serialised once: cloning it shares the bytes, so a broadcast
 /// costs one `serde_json` pass however many sockets get it.
@@ -75,6 +81,8 @@ pub struct Hub {
     /// The auto-away ticker, while auto-away is on (replaced when the team
     /// settings change it).
     auto_away_task: Mutex<Option<tokio::task::AbortHandle>>,
+    /// Where appends go (`writer`).
+    writer: Writer,
 }
 
 /// Facts the hub publishes after they are stored, for observers that act
@@ -166,6 +174,12 @@ struct Conversation {
     page: Option<String>,
     /// When an owner-gone re-check is armed (one at a time).
     owner_check: Option<Timestamp>,
+    /// The highest seq the writer has stored and published; the core may
+    /// be ahead while its events wait for their commit.
+    published: Seq,
+    /// Bumped when the core is rebuilt from the store after a failed
+    /// append: outcomes of an older epoch are refused unwritten.
+    epoch: u64,
 }
 
 impl From<StoreError> for ErrorBody {
@@ -250,6 +264,7 @@ impl Hub {
             for (event, _) in &log {
                 conversation.note(event);
             }
+            conversation.published = conversation.core.last_seq();
             live.conversations.insert(row.id, conversation);
         }
         store.grant_pending_bots(&bot_ids)?;
@@ -258,13 +273,14 @@ impl Hub {
             live.inbox_closed_since.insert(row.id.clone(), started);
             live.load_member(&row);
         }
-        let hub = Arc::new(Hub {
+        let hub = Arc::new_cyclic(|hub| Hub {
             store: Box::new(store),
             engines,
             live: Mutex::new(live),
             events: broadcast::channel(1024).0,
             metrics: crate::metrics::Metrics::default(),
             auto_away_task: Mutex::new(None),
+            writer: Writer::start(hub.clone()),
         });
         let deadlines: Vec<_> = hub
             .lock()
@@ -661,6 +677,8 @@ impl Conversation {
             locale: None,
             page: None,
             owner_check: None,
+            published: Seq(0),
+            epoch: 0,
         }
     }
 

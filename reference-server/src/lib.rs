@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bot;
 pub mod cli;
 pub mod config;
+pub mod conn;
 pub mod http;
 pub mod hub;
 pub mod limits;
@@ -28,10 +29,8 @@ pub mod visitor_ws;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{any, get, patch, post};
-use axum::serve::ListenerExt;
 use baton_protocol::OperatorId;
 use hub::Hub;
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
@@ -54,8 +53,18 @@ pub struct AppState {
     /// An argon2 hash of nothing in particular, verified against when a
     /// sign-in names an unknown email, so timing does not reveal accounts.
     pub dummy_hash: Arc<String>,
-    /// Failed sign-ins per email and per client address.
-    pub logins: Arc<limits::LoginLimiter>,
+    /// Failed sign-ins per address, per address and email, and per email
+    /// (`limits::SignInLimits`).
+    pub logins: Arc<limits::SignInLimits>,
+    /// New visitor conversations per client address a minute (the bound is
+    /// `limits.per_ip`'s, given at each check).
+    pub new_conversations: Arc<limits::RateLimiter>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client
+    /// (`conn::client_ip`); empty: the peer is the client.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// The server's public URL (`public_url` in the config): the session
+    /// cookie is `Secure` when it is `https://`.
+    pub public_url: String,
     /// Suggest requests per operator.
     pub suggests: Arc<limits::RateLimiter>,
     /// The header a trusted reverse proxy sets to the visitor's country
@@ -80,12 +89,31 @@ impl AppState {
             site_dir,
             dummy_hash: Arc::new(auth::hash_password(&auth::new_secret())),
             logins: Arc::default(),
+            new_conversations: Arc::new(limits::RateLimiter::new(0, std::time::Duration::from_secs(60))),
+            trusted_proxies: Arc::new([]),
+            public_url: String::new(),
             suggests: Arc::new(limits::suggest_limiter()),
             country_header: None,
             knowledge: Arc::default(),
             translate: None,
             notify: None,
             limits: Default::default(),
+        }
+    }
+
+    /// The client's address for a request from `peer` (`conn::client_ip`).
+    pub fn client_ip(&self, peer: std::net::SocketAddr, headers: &axum::http::HeaderMap) -> std::net::IpAddr {
+        conn::client_ip(peer.ip(), headers, &self.trusted_proxies)
+    }
+
+    /// The session cookie's attributes: `Secure` whenever the public URL is
+    /// https, so the browser never sends it in clear; not on http, so the
+    /// demo works on `http://127.0.0.1`.
+    pub fn cookie_attributes(&self) -> &'static str {
+        if self.public_url.trim().to_ascii_lowercase().starts_with("https://") {
+            "HttpOnly; Secure; SameSite=Strict; Path=/"
+        } else {
+            "HttpOnly; SameSite=Strict; Path=/"
         }
     }
 
@@ -133,35 +161,17 @@ pub fn app(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        // A body trickled in byte by byte ends the request (`400`); the
+        // headers' timeout is the connection's (`conn`).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            std::time::Duration::from_secs(state.limits.http.body_secs.max(1)),
+        ))
         .with_state(state)
 }
 
 /// Serves until `shutdown` resolves, then stops accepting and lets open
-/// requests finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let hub = state.hub.clone();
-    let shutdown = async move {
-        shutdown.await;
-        // Clients reconnect (to this server restarted, or a sibling) and
-        // resume from their cursors; nothing in flight is lost because
-        // nothing is acked before it is stored.
-        hub.going_away(GOING_AWAY_RETRY);
-    };
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    // Chat frames are small and each waits for an answer: without
-    // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold them for tens of
-    // milliseconds.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            tracing::debug!(%err, "could not set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
-}
+/// requests finish (see [`conn::serve`] for the per-address limits).
+pub use conn::serve;
 
 /// How long clients wait before reconnecting after `going_away`.
 pub const GOING_AWAY_RETRY: baton_protocol::Millis = baton_protocol::Millis(1_000);

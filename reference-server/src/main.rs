@@ -78,6 +78,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .map(Arc::new);
     state.notify = Some(center);
     state.limits = config.limits;
+    state.trusted_proxies = config.trusted_proxies.clone().into();
+    state.public_url = config.public_url.clone();
     tracing::info!(%addr, "listening");
     println!();
     println!("  Baton is running.");

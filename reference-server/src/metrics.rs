@@ -23,8 +23,14 @@ pub struct Metrics {
     pub conversations: Family<KindLabel, Gauge>,
     /// Frames refused, by error code.
     pub refused: Family<KindLabel, Counter>,
-    /// Time to make an input durable (SQLite append), seconds.
+    /// Time to commit one batch of appends (the store writer), seconds.
     pub store_latency: Histogram,
+    /// Appends committed together, per commit.
+    pub store_batch: Histogram,
+    /// Connections, sign-ins and conversations refused by a limit, and
+    /// sockets closed for silence, by `kind`: `connections_per_ip`,
+    /// `conversations_per_ip`, `sign_in`, `idle_closed`.
+    pub limited: Family<KindLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -50,21 +56,41 @@ impl Default for Metrics {
         let store_latency = Histogram::new(exponential_buckets(0.000_05, 2.0, 14));
         registry.register(
             "store_append_seconds",
-            "Time to store an input's events",
+            "Time to commit one batch of appends (group commit)",
             store_latency.clone(),
+        );
+        // 1 … 256 (`hub::writer::MAX_BATCH`).
+        let store_batch = Histogram::new(exponential_buckets(1.0, 2.0, 9));
+        registry.register(
+            "store_batch_appends",
+            "Appends committed together in one transaction",
+            store_batch.clone(),
+        );
+        let limited = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "limited",
+            "Connections, sign-ins and new conversations refused by a per-address limit, and sockets closed for silence",
+            limited.clone(),
         );
         Metrics {
             registry,
+            limited,
             connections,
             messages,
             conversations,
             refused,
             store_latency,
+            store_batch,
         }
     }
 }
 
 impl Metrics {
+    /// Counts one refusal (or idle close) of `kind`.
+    pub fn count_limited(&self, kind: &'static str) {
+        self.limited.get_or_create(&KindLabel { kind }).inc();
+    }
+
     pub fn encode(&self) -> String {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String cannot fail");

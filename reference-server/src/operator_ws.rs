@@ -47,7 +47,7 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 
 async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "operator");
-    let (mut reader, mut peer, rows) = socket::start_operator(ws, RateLimit::of(app.limits.operator));
+    let (mut reader, mut peer, rows) = socket::start_operator(ws, RateLimit::of(app.limits.operator), app.limits.idle);
     let mut session: Option<PeerId> = None;
     // What this connection negotiated: answers of a feature it lacks are
     // not sent either (PROTOCOL.md §2.5).
@@ -61,6 +61,12 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
             }
             socket::Incoming::NoHello => {
                 peer.send(&ServerToOperator::Error(socket::hello_required()));
+                break;
+            }
+            socket::Incoming::Idle => {
+                tracing::debug!("closing a silent socket");
+                app.hub.metrics().count_limited("idle_closed");
+                peer.close_with(socket::CLOSE_IDLE, "idle");
                 break;
             }
             socket::Incoming::Closed => break,
@@ -349,8 +355,7 @@ fn handle_frame(
                     text,
                     original,
                 };
-                let ack = move |seq| ServerToOperator::Ack { client_msg_id, seq };
-                return app.hub.input(&conversation, input).map(|r| r.map(ack));
+                return answered_later(app, peer, &conversation, input, client_msg_id);
             }
             OperatorToServer::AddNote {
                 conversation,
@@ -392,12 +397,37 @@ fn handle_frame(
             OperatorToServer::Ping => return Some(Ok(ServerToOperator::Pong)),
             OperatorToServer::Unknown => return None,
         };
-    let reply = app.hub.input(
-        &conversation,
-        Input::OperatorIntent {
-            id: id.clone(),
-            intent: input,
-        },
+    let input = Input::OperatorIntent {
+        id: id.clone(),
+        intent: input,
+    };
+    answered_later(app, peer, &conversation, input, id)
+}
+
+/// Runs an input whose answer — its ack once stored, or an error naming
+/// its client message id — the store writer queues to this socket.
+fn answered_later(
+    app: &AppState,
+    peer: &PeerOutbox,
+    conversation: &baton_protocol::ConversationId,
+    input: Input,
+    client_msg_id: ClientMsgId,
+) -> Option<Result<ServerToOperator, ErrorBody>> {
+    let outbox = peer.outbox()?;
+    app.hub.input_then(
+        conversation,
+        input,
+        Box::new(move |reply| {
+            let frame = match reply {
+                Some(Ok(seq)) => ServerToOperator::Ack { client_msg_id, seq },
+                Some(Err(err)) if err.client_msg_id.is_none() => {
+                    ServerToOperator::Error(err.for_msg(Some(client_msg_id)))
+                }
+                Some(Err(err)) => ServerToOperator::Error(err),
+                None => return,
+            };
+            let _ = outbox.try_send(crate::hub::encode(&frame));
+        }),
     );
-    reply.map(|r| r.map(|seq| ServerToOperator::Ack { client_msg_id: id, seq }))
+    None
 }

@@ -3,12 +3,12 @@
 
 use crate::hub::{OUTBOX_CAPACITY, Outbox, Text};
 use crate::rows::RowQueue;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use baton_protocol::{ErrorBody, ErrorCode, MAX_FRAME_BYTES, SUBPROTOCOL};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use baton_protocol::{ClientMsgId, ErrorBody, ErrorCode, MAX_FRAME_BYTES, SUBPROTOCOL};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use serde::de::DeserializeOwned;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -40,6 +40,7 @@ pub fn offers_subprotocol(headers: &axum::http::HeaderMap) -> bool {
 pub struct PeerOutbox {
     strong: Option<Outbox>,
     weak: mpsc::WeakSender<Text>,
+    close: CloseWith,
 }
 
 impl PeerOutbox {
@@ -50,6 +51,15 @@ impl PeerOutbox {
     /// The hub now holds the outbox; stop keeping it alive ourselves.
     pub fn handed_to_hub(&mut self) {
         self.strong = None;
+    }
+
+    /// The close code and reason the socket ends with, once the outbox is
+    /// let go of (after the frames already queued).
+    pub fn close_with(&self, code: u16, reason: &'static str) {
+        let _ = self.close.set(CloseFrame {
+            code,
+            reason: reason.into(),
+        });
     }
 
     /// Queues a frame; false once the peer is gone.
@@ -67,7 +77,28 @@ pub enum Incoming<T> {
     Refused(ErrorBody),
     /// No `hello` within [`HELLO_TIMEOUT`].
     NoHello,
+    /// Nothing at all for the idle limit after hello: the caller closes the
+    /// socket with [`CLOSE_IDLE`].
+    Idle,
     Closed,
+}
+
+/// Frames a client sends: their `client_msg_id`, if they carry one, is
+/// checked before anything else looks at them.
+pub trait ClientFrame: DeserializeOwned {
+    fn client_msg_id(&self) -> Option<&ClientMsgId>;
+}
+
+impl ClientFrame for baton_protocol::visitor::VisitorToServer {
+    fn client_msg_id(&self) -> Option<&ClientMsgId> {
+        self.client_msg_id()
+    }
+}
+
+impl ClientFrame for baton_protocol::operator::OperatorToServer {
+    fn client_msg_id(&self) -> Option<&ClientMsgId> {
+        self.client_msg_id()
+    }
 }
 
 /// Reads frames: text only, rate-limited, size-checked, decoded.
@@ -75,25 +106,32 @@ pub enum Incoming<T> {
 pub struct Reader {
     stream: SplitStream<WebSocket>,
     rate: RateLimit,
+    /// Silence after hello that closes the socket (`SERVER_IDLE_LIMIT`).
+    idle: Duration,
 }
 
 impl Reader {
     /// The next frame. Until the client has said hello it gets at most
-    /// [`HELLO_TIMEOUT`].
-    pub async fn next<T: DeserializeOwned>(&mut self, awaiting_hello: bool) -> Incoming<T> {
+    /// [`HELLO_TIMEOUT`]; after that, at most the idle limit between any two
+    /// frames (pings and WebSocket control frames count).
+    pub async fn next<T: ClientFrame>(&mut self, awaiting_hello: bool) -> Incoming<T> {
         loop {
-            let next = if awaiting_hello {
-                match tokio::time::timeout(HELLO_TIMEOUT, self.stream.next()).await {
-                    Ok(next) => next,
-                    Err(_) => return Incoming::NoHello,
-                }
+            let (limit, expired) = if awaiting_hello {
+                (HELLO_TIMEOUT, Incoming::NoHello)
             } else {
-                self.stream.next().await
+                (self.idle, Incoming::Idle)
+            };
+            let next = match tokio::time::timeout(limit, self.stream.next()).await {
+                Ok(next) => next,
+                Err(_) => return expired,
             };
             return match next {
                 Some(Ok(Message::Text(_))) if !self.rate.allow() => Incoming::Refused(rate_limited()),
-                Some(Ok(Message::Text(text))) => match decode(&text) {
-                    Ok(frame) => Incoming::Frame(frame),
+                Some(Ok(Message::Text(text))) => match decode::<T>(&text) {
+                    Ok(frame) => match frame.client_msg_id().map(ClientMsgId::check) {
+                        Some(Err(err)) => Incoming::Refused(err),
+                        _ => Incoming::Frame(frame),
+                    },
                     Err(err) => Incoming::Refused(err),
                 },
                 Some(Ok(Message::Binary(_))) => {
@@ -111,36 +149,45 @@ pub fn hello_required() -> ErrorBody {
 }
 
 /// Splits the socket, spawns the writer, and returns the reader plus outbox.
-/// `rate` bounds the frames this client may send.
-pub fn start(socket: WebSocket, rate: RateLimit) -> (Reader, PeerOutbox) {
-    start_with(socket, rate, None)
+/// `rate` bounds the frames this client may send; `idle` is the silence
+/// after hello that closes it.
+pub fn start(socket: WebSocket, rate: RateLimit, idle: Duration) -> (Reader, PeerOutbox) {
+    start_with(socket, rate, idle, None)
 }
 
 /// [`start`] for an operator: the writer also drains the connection's
 /// coalesced list rows (`crate::rows`), which the hub pushes there instead
 /// of into the bounded outbox.
-pub fn start_operator(socket: WebSocket, rate: RateLimit) -> (Reader, PeerOutbox, Arc<RowQueue>) {
+pub fn start_operator(socket: WebSocket, rate: RateLimit, idle: Duration) -> (Reader, PeerOutbox, Arc<RowQueue>) {
     let rows = Arc::new(RowQueue::default());
-    let (reader, peer) = start_with(socket, rate, Some(rows.clone()));
+    let (reader, peer) = start_with(socket, rate, idle, Some(rows.clone()));
     (reader, peer, rows)
 }
 
-fn start_with(socket: WebSocket, rate: RateLimit, rows: Option<Arc<RowQueue>>) -> (Reader, PeerOutbox) {
+fn start_with(socket: WebSocket, rate: RateLimit, idle: Duration, rows: Option<Arc<RowQueue>>) -> (Reader, PeerOutbox) {
     let (sink, stream) = socket.split();
     let (tx, rx) = mpsc::channel::<Text>(OUTBOX_CAPACITY);
+    let close = Arc::new(OnceLock::new());
     match rows {
         // Separate tasks: an idle visitor's writer stays as small as it was.
-        None => tokio::spawn(write_outbox(sink, rx)),
-        Some(rows) => tokio::spawn(write_outbox_and_rows(sink, rx, rows)),
+        None => tokio::spawn(write_outbox(sink, rx, close.clone())),
+        Some(rows) => tokio::spawn(write_outbox_and_rows(sink, rx, rows, close.clone())),
     };
     let weak = tx.downgrade();
-    (Reader { stream, rate }, PeerOutbox { strong: Some(tx), weak })
+    (
+        Reader { stream, rate, idle },
+        PeerOutbox {
+            strong: Some(tx),
+            weak,
+            close,
+        },
+    )
 }
 
 type Sink = SplitSink<WebSocket, Message>;
 
 /// Drains the outbox into the socket; closes it once the hub lets go.
-async fn write_outbox(mut sink: Sink, mut rx: mpsc::Receiver<Text>) {
+async fn write_outbox(mut sink: Sink, mut rx: mpsc::Receiver<Text>, close: CloseWith) {
     while let Some(text) = rx.recv().await {
         // Boxed: the timer lives only while a frame is being written, not
         // in every idle connection's task.
@@ -152,12 +199,12 @@ async fn write_outbox(mut sink: Sink, mut rx: mpsc::Receiver<Text>) {
             return;
         }
     }
-    let _ = Box::pin(tokio::time::timeout(WRITE_STALL, sink.close())).await;
+    Box::pin(close_socket(&mut sink, &close)).await;
 }
 
 /// An operator's writer: outbox frames and the rows that are due, as they
 /// come — rows wait only for their interval, never behind a full outbox.
-async fn write_outbox_and_rows(mut sink: Sink, mut rx: mpsc::Receiver<Text>, rows: Arc<RowQueue>) {
+async fn write_outbox_and_rows(mut sink: Sink, mut rx: mpsc::Receiver<Text>, rows: Arc<RowQueue>, close: CloseWith) {
     loop {
         let sent = tokio::select! {
             text = rx.recv() => match text {
@@ -176,7 +223,21 @@ async fn write_outbox_and_rows(mut sink: Sink, mut rx: mpsc::Receiver<Text>, row
             return; // as in `write_outbox`
         }
     }
-    let _ = tokio::time::timeout(WRITE_STALL, sink.close()).await;
+    close_socket(&mut sink, &close).await;
+}
+
+/// The close frame a connection ends with, if the server chose one
+/// ([`PeerOutbox::close_with`]); otherwise a close without a code.
+type CloseWith = Arc<OnceLock<CloseFrame>>;
+
+async fn close_socket(sink: &mut Sink, close: &CloseWith) {
+    let closing = async {
+        if let Some(frame) = close.get() {
+            let _ = sink.send(Message::Close(Some(frame.clone()))).await;
+        }
+        let _ = sink.close().await;
+    };
+    let _ = tokio::time::timeout(WRITE_STALL, closing).await;
 }
 
 /// Writes one frame; false if the socket failed or did not take it within
@@ -217,7 +278,8 @@ pub struct Bucket {
     pub per_sec: u32,
 }
 
-/// Frame rate limits per socket, by kind of client.
+/// The server's limits (config file: `[limits]`): frame rates per socket,
+/// by kind of client, and what one client address may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FrameLimits {
@@ -227,6 +289,15 @@ pub struct FrameLimits {
     /// replies, and an inbox that opens several at once after a reconnect:
     /// 50 a second, 200 at once.
     pub operator: Bucket,
+    /// `[limits.per_ip]`: connections at once, new conversations a minute.
+    pub per_ip: crate::conn::PerIp,
+    /// `[limits.http]`: header and body read timeouts.
+    pub http: crate::conn::HttpTimeouts,
+    /// Silence after which a socket is closed: the protocol's
+    /// `SERVER_IDLE_LIMIT`, not configurable (clients ping every 25 s);
+    /// tests shorten it.
+    #[serde(skip)]
+    pub idle: Duration,
 }
 
 impl Default for FrameLimits {
@@ -237,6 +308,9 @@ impl Default for FrameLimits {
                 burst: 200,
                 per_sec: 50,
             },
+            per_ip: Default::default(),
+            http: Default::default(),
+            idle: Duration::from_millis(baton_protocol::presence::SERVER_IDLE_LIMIT.0),
         }
     }
 }
@@ -247,6 +321,12 @@ impl FrameLimits {
             if b.burst == 0 || b.per_sec == 0 {
                 return Err(format!("limits.{who}: burst and per_sec must be at least 1"));
             }
+        }
+        if self.per_ip.connections == 0 || self.per_ip.new_conversations_per_minute == 0 {
+            return Err("limits.per_ip: connections and new_conversations_per_minute must be at least 1".into());
+        }
+        if self.http.header_secs == 0 || self.http.body_secs == 0 {
+            return Err("limits.http: header_secs and body_secs must be at least 1".into());
         }
         Ok(())
     }
@@ -291,6 +371,9 @@ impl RateLimit {
 pub fn rate_limited() -> ErrorBody {
     ErrorBody::new(ErrorCode::RateLimited, "too many frames; slow down")
 }
+
+/// The close code of a socket closed after `SERVER_IDLE_LIMIT` of silence.
+pub use baton_protocol::presence::CLOSE_IDLE;
 
 /// How long a client has to say hello after connecting.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);

@@ -9,7 +9,7 @@ use crate::hub::{TeamError, TeamMember, profile};
 use crate::store::{OperatorRow, OperatorUpdate};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use baton_protocol::operator::{OperatorStatus, Role};
@@ -399,24 +399,32 @@ struct PasswordChange {
 
 /// An operator changes their own password: their other sessions end, this
 /// one stays. Wrong guesses count against sign-in's limit for the account.
-pub async fn change_my_password(State(app): State<AppState>, headers: HeaderMap, bytes: Bytes) -> Response {
+pub async fn change_my_password(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
     respond(async {
         let me = changing(&app, &headers)?;
         let change: PasswordChange = body(&bytes)?;
-        let keys = [format!("email:{}", me.email.to_lowercase())];
-        if app.logins.check(&keys, Instant::now()).is_err() {
-            return Err(error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many wrong passwords; try again later",
-            ));
+        let ip = app.client_ip(peer, &headers);
+        match app.logins.check(ip, &me.email, Instant::now()) {
+            crate::limits::SignInGate::Refused { .. } => {
+                return Err(error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "too many wrong passwords; try again later",
+                ));
+            }
+            crate::limits::SignInGate::Proceed { delay } => tokio::time::sleep(delay).await,
         }
         let (hash, current) = (me.password_hash.clone(), change.current);
         let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &current))
             .await
             .map_err(|_| internal())?;
         if !ok {
-            app.logins.failed(&keys, Instant::now());
+            app.logins.failed(ip, &me.email, Instant::now());
             return Err(error(
                 StatusCode::FORBIDDEN,
                 "wrong_password",

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::hub::PeerId;
 use crate::socket::{self, RateLimit};
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use baton_protocol::conversation::Input;
@@ -21,6 +21,7 @@ pub struct VisitorQuery {
 
 pub async fn upgrade(
     State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     Query(query): Query<VisitorQuery>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
@@ -45,12 +46,29 @@ pub async fn upgrade(
         .and_then(|name| headers.get(name))
         .and_then(|v| v.to_str().ok())
         .and_then(crate::hub::country_from_header);
-    socket::configure(ws).on_upgrade(move |ws| run(app, query.bot, country, ws))
+    let ip = app.client_ip(peer, &headers);
+    socket::configure(ws).on_upgrade(move |ws| run(app, query.bot, country, ip, ws))
 }
 
-async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) {
+/// A `hello` without `resume` starts a conversation: at most
+/// `limits.per_ip.new_conversations_per_minute` a minute per address.
+fn new_conversation_allowed(app: &AppState, ip: std::net::IpAddr) -> Result<(), ErrorBody> {
+    let max = app.limits.per_ip.new_conversations_per_minute as usize;
+    app.new_conversations
+        .check_up_to(&ip.to_string(), max, std::time::Instant::now())
+        .map_err(|wait| {
+            app.hub.metrics().count_limited("conversations_per_ip");
+            let seconds = wait.as_secs().max(1);
+            ErrorBody::new(
+                ErrorCode::RateLimited,
+                format!("too many new conversations from your address; try again in {seconds} s"),
+            )
+        })
+}
+
+async fn run(app: AppState, bot: BotId, country: Option<String>, ip: std::net::IpAddr, ws: WebSocket) {
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "visitor");
-    let (mut reader, mut peer) = socket::start(ws, RateLimit::of(app.limits.visitor));
+    let (mut reader, mut peer) = socket::start(ws, RateLimit::of(app.limits.visitor), app.limits.idle);
     let mut session: Option<(ConversationId, PeerId)> = None;
     loop {
         let frame = match reader.next::<VisitorToServer>(session.is_none()).await {
@@ -63,11 +81,24 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) 
                 peer.send(&ServerToVisitor::Error(socket::hello_required()));
                 break;
             }
+            socket::Incoming::Idle => {
+                tracing::debug!("closing a silent socket");
+                app.hub.metrics().count_limited("idle_closed");
+                peer.close_with(socket::CLOSE_IDLE, "idle");
+                break;
+            }
             socket::Incoming::Closed => break,
         };
         let reply = match (&session, frame) {
             (None, VisitorToServer::Hello(hello)) => {
                 let Some(outbox) = peer.outbox() else { break };
+                if hello.resume.is_none()
+                    && let Err(err) = new_conversation_allowed(&app, ip)
+                {
+                    // Refused like any hello: the error, then the close.
+                    peer.send(&ServerToVisitor::Error(err));
+                    break;
+                }
                 match app.hub.visitor_hello(&bot, hello, country.clone(), &outbox) {
                     Ok(joined) => {
                         session = Some(joined);
@@ -87,7 +118,7 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) 
                 "hello was already said on this connection",
             ))),
             (None, _) => Some(Err(ErrorBody::new(ErrorCode::HelloRequired, "say hello first"))),
-            (Some((conversation, _)), frame) => handle(&app, conversation, frame),
+            (Some((conversation, _)), frame) => handle(&app, conversation, peer.outbox(), frame),
         };
         let delivered = match reply {
             Some(Ok(frame)) => peer.send(&frame.for_visitor()),
@@ -107,6 +138,7 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ws: WebSocket) 
 fn handle(
     app: &AppState,
     conversation: &ConversationId,
+    outbox: Option<crate::hub::Outbox>,
     frame: VisitorToServer,
 ) -> Option<Result<ServerToVisitor, ErrorBody>> {
     let ack = |id: ClientMsgId| move |seq| ServerToVisitor::Ack { client_msg_id: id, seq };
@@ -152,5 +184,21 @@ fn handle(
             return None;
         }
     };
-    app.hub.input(conversation, input).map(|r| r.map(ack(id)))
+    // Answered by the store writer once stored (acked means stored).
+    let outbox = outbox?;
+    app.hub.input_then(
+        conversation,
+        input,
+        Box::new(move |reply| {
+            let frame = match reply {
+                Some(Ok(seq)) => ack(id)(seq).for_visitor(),
+                // Named, so the visitor's outbox settles it.
+                Some(Err(err)) if err.client_msg_id.is_none() => ServerToVisitor::Error(err.for_msg(Some(id))),
+                Some(Err(err)) => ServerToVisitor::Error(err),
+                None => return,
+            };
+            let _ = outbox.try_send(crate::hub::encode(&frame));
+        }),
+    );
+    None
 }

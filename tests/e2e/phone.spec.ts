@@ -172,6 +172,8 @@ test('a whole handover on a 375 px phone', async ({ browser }) => {
 });
 
 test('no screen scrolls sideways or cuts off its header, from 320 to 1280 px', async ({ browser }) => {
+  // Four widths, each with every screen and page: ~40 s alone, more on a busy machine.
+  test.setTimeout(180_000);
   const name = `Widths ${Date.now() % 100_000} with a rather long visitor name`;
   const { context, page: dana } = await signInAt(browser, { width: 1280, height: 800 });
   await setStatus(dana, 'available');

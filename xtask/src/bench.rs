@@ -200,12 +200,14 @@ fn measure(baton: bool, o: &Options) -> Result<Measured> {
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     let mut cmd = if baton {
-        // The benchmark measures the server, not its rate limiter.
+        // The benchmark measures the server, not its rate limiter; all its
+        // visitors come from one address.
         let config = data.join("bench.toml");
         let unlimited = "burst = 1000000\nper_sec = 1000000\n";
+        let per_ip = "connections = 1000000\nnew_conversations_per_minute = 1000000\n";
         std::fs::write(
             &config,
-            format!("[limits.visitor]\n{unlimited}[limits.operator]\n{unlimited}"),
+            format!("[limits.visitor]\n{unlimited}[limits.operator]\n{unlimited}[limits.per_ip]\n{per_ip}"),
         )
         .map_err(|e| e.to_string())?;
         let args = [

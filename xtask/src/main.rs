@@ -310,12 +310,17 @@ impl Counts {
         let starts_report = trimmed
             .split_once(") [")
             .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        // The closing counts: "  1 failed", "  1 flaky", "  24 passed (3.1m)".
+        let words: Vec<&str> = trimmed.split_whitespace().collect();
+        let count_of =
+            |what: &str| words.len() >= 2 && words[1] == what && words[0].bytes().all(|b| b.is_ascii_digit());
+        let is_count = count_of("failed") || count_of("flaky") || count_of("passed");
         if starts_report {
             self.in_failure = true;
-        } else if trimmed.ends_with(" failed") || trimmed.ends_with(" flaky") || trimmed.contains(" passed (") {
+        } else if is_count {
             self.in_failure = false;
         }
-        if (self.in_failure || trimmed.ends_with(" flaky") || trimmed.starts_with("[chromium] ›"))
+        if (self.in_failure || count_of("flaky") || trimmed.starts_with("[chromium] ›"))
             && self.failures.len() < FAILURE_LINES
         {
             self.failures.push(line.to_owned());

@@ -116,6 +116,9 @@ async fn run() -> Result<()> {
         }
     }
     println!("ready idle={} secs={:.1}", idle.len(), started.elapsed().as_secs_f64());
+    // Idle like real visitors: they heartbeat, or the server closes them
+    // after SERVER_IDLE_LIMIT.
+    let idle = phases::heartbeat(idle);
     if !go().await {
         return Ok(());
     }
@@ -151,6 +154,6 @@ async fn run() -> Result<()> {
         );
     }
     println!("done");
-    drop(idle);
+    idle.abort();
     Ok(())
 }

@@ -80,7 +80,16 @@ impl Receivers {
     pub fn listen(self: &Arc<Self>, mut ws: Ws) {
         let me = self.clone();
         tokio::spawn(async move {
-            while let Some(Ok(msg)) = ws.next().await {
+            let mut beat = tokio::time::interval(HEARTBEAT);
+            loop {
+                let msg = tokio::select! {
+                    msg = ws.next() => msg,
+                    _ = beat.tick() => match ws.send(Message::text(PING)).await {
+                        Ok(()) => continue,
+                        Err(_) => break,
+                    },
+                };
+                let Some(Ok(msg)) = msg else { break };
                 if let Message::Text(t) = msg
                     && let Some(at) = probe_time(t.as_str())
                 {
@@ -191,4 +200,23 @@ pub async fn open_loop(
         u8::from(disconnected),
         samples.summary().fields("lat_")
     ))
+}
+
+/// How often silent visitors ping (the protocol's `HEARTBEAT_INTERVAL`).
+const HEARTBEAT: Duration = Duration::from_millis(baton_protocol::presence::HEARTBEAT_INTERVAL.0);
+const PING: &str = r#"{"type":"ping"}"#;
+
+/// Keeps idle visitors alive as a widget would: a `ping` every
+/// `HEARTBEAT_INTERVAL` (their `pong`s are left unread; they are tiny).
+pub fn heartbeat(mut idle: Vec<Ws>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut beat = tokio::time::interval(HEARTBEAT);
+        beat.tick().await;
+        loop {
+            beat.tick().await;
+            for ws in &mut idle {
+                let _ = ws.send(Message::text(PING)).await;
+            }
+        }
+    })
 }

@@ -1,5 +1,5 @@
 //! The visitor side of the hub and the conversation's life: `hello` and
-//! resume, every input through the conversation's core (`input`, `perform`),
+//! resume, every input through the conversation's core (`input_then`, `publish_outcome`),
 //! the bot's turns, the response-window and presence timers, history pages.
 
 use super::*;
@@ -74,9 +74,15 @@ impl Hub {
                 (id, Some(VisitorToken(token)), Seq(0))
             }
         };
-        let replay = self.store.events_after(&conversation, after, MAX_REPLAY + 1)?;
+        // Up to what has been published: later events are committed (or on
+        // their way) and reach this visitor live, once, from the writer.
+        let published = live.conversations.get(&conversation).map_or(Seq(0), |c| c.published);
+        let mut replay = self.store.events_after(&conversation, after, MAX_REPLAY + 1)?;
         let replay_limited = replay.len() > MAX_REPLAY;
-        let replay = if replay_limited { replay[1..].to_vec() } else { replay };
+        replay.retain(|e| e.seq <= published);
+        if replay.len() > MAX_REPLAY {
+            replay.remove(0);
+        }
         let availability = live.availability(&settings);
         let conv = live.conversations.get_mut(&conversation).ok_or_else(not_found)?;
         // A known country beats a hint; a fresh reading beats an old one.
@@ -97,7 +103,7 @@ impl Hub {
         conv.presence.connected();
         let snapshot = VisitorSnapshot {
             state: conv.core.handover().state().clone(),
-            last_seq: conv.core.last_seq(),
+            last_seq: conv.published,
             availability,
             team_marks: conv.core.team_marks,
             visitor_marks: conv.core.visitor_marks,
@@ -157,24 +163,62 @@ impl Hub {
         }
     }
 
+    /// Runs one input through the conversation's core, for a caller that
+    /// is owed no answer (a timer, the bot, a rule of the team).
+    pub fn input(self: &Arc<Self>, conversation: &ConversationId, input: Input) {
+        let what = format!("{input:?}");
+        self.input_then(
+            conversation,
+            input,
+            Box::new(move |reply| {
+                if let Some(Err(err)) = reply {
+                    tracing::warn!(?err, input = %what, "an input of the server's own was refused");
+                }
+            }),
+        );
+    }
+
     /// Runs one input through the conversation's core and performs the
-    /// outcome. Returns the answer owed to the sender, if any.
-    pub fn input(self: &Arc<Self>, conversation: &ConversationId, input: Input) -> Option<Result<Seq, ErrorBody>> {
+    /// outcome; `answer` gets what the sender is owed. Events are stored by
+    /// the store writer (`writer`), which publishes them and answers after
+    /// the commit; an outcome with nothing to store is performed at once.
+    pub fn input_then(self: &Arc<Self>, conversation: &ConversationId, input: Input, answer: Answer) {
         let mut live = self.lock();
         let bot = match live.conversations.get(conversation) {
             Some(c) => c.bot.clone(),
-            None => return Some(Err(not_found())),
+            None => return answer(Some(Err(not_found()))),
         };
         let facts = match self.facts(&live, &bot) {
             Ok(facts) => facts,
-            Err(err) => return Some(Err(err)),
+            Err(err) => return answer(Some(Err(err))),
         };
         let conv = live.conversations.get_mut(conversation).expect("checked above");
         let outcome = conv.core.handle(input, facts);
-        if let Err(err) = self.perform(&mut live, conversation, &outcome) {
-            return Some(Err(err));
+        // An ack of a seq not yet published (a retry that raced its own
+        // commit) waits behind that commit in the writer's queue.
+        let acks_unpublished = matches!(outcome.reply, Some(Reply::Ack { seq, .. }) if seq > conv.published);
+        if !outcome.events.is_empty() || acks_unpublished {
+            let epoch = conv.epoch;
+            self.writer.queue(Job {
+                conversation: conversation.clone(),
+                outcome,
+                epoch,
+                answer,
+            });
+            return;
         }
+        self.publish_outcome(&mut live, conversation, &outcome);
         drop(live);
+        self.after_stored(conversation, &outcome);
+        answer(outcome.reply.map(|reply| match reply {
+            Reply::Ack { seq, .. } => Ok(seq),
+            Reply::Error(err) => Err(err),
+        }));
+    }
+
+    /// What follows a stored outcome outside the lock: timers, alerts, the
+    /// owner check and the bot's turn.
+    pub(super) fn after_stored(self: &Arc<Self>, conversation: &ConversationId, outcome: &Outcome) {
         if let Some(deadline) = outcome.deadline {
             self.arm_timer(conversation.clone(), deadline);
         }
@@ -184,48 +228,33 @@ impl Hub {
             self.check_owner(conversation);
         }
         if outcome.ask_bot {
-            self.spawn_bot_turn(conversation.clone(), &outcome);
+            self.spawn_bot_turn(conversation.clone(), outcome);
         }
-        outcome.reply.map(|reply| match reply {
-            Reply::Ack { seq, .. } => Ok(seq),
-            Reply::Error(err) => Err(err),
-        })
     }
 
-    /// Persists and publishes an outcome. If storing fails, the core is
-    /// rebuilt from the store, so memory never runs ahead of the disk.
-    fn perform(&self, live: &mut Live, conversation: &ConversationId, outcome: &Outcome) -> Result<(), ErrorBody> {
-        if !outcome.events.is_empty() {
-            let started = std::time::Instant::now();
-            let stored = self
-                .store
-                .append(conversation, outcome.client_msg_id.as_ref(), &outcome.events);
-            self.metrics.store_latency.observe(started.elapsed().as_secs_f64());
-            for event in &outcome.events {
-                if let EventBody::Message { author, .. } = &event.body {
-                    let kind = match author {
-                        Author::Visitor => "visitor",
-                        Author::Bot => "bot",
-                        Author::Operator { .. } => "operator",
-                        Author::Unknown => "unknown",
-                    };
-                    self.metrics
-                        .messages
-                        .get_or_create(&crate::metrics::KindLabel { kind })
-                        .inc();
-                }
-            }
-            if let Err(err) = stored {
-                if let (Ok(log), Some(conv)) = (self.store.log(conversation), live.conversations.get_mut(conversation))
-                {
-                    conv.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
-                }
-                return Err(err.into());
+    /// Publishes a stored outcome (under the lock, in `seq` order): its
+    /// events to visitors and operators, the rows, alerts and marks.
+    pub(super) fn publish_outcome(&self, live: &mut Live, conversation: &ConversationId, outcome: &Outcome) {
+        for event in &outcome.events {
+            if let EventBody::Message { author, .. } = &event.body {
+                let kind = match author {
+                    Author::Visitor => "visitor",
+                    Author::Bot => "bot",
+                    Author::Operator { .. } => "operator",
+                    Author::Unknown => "unknown",
+                };
+                self.metrics
+                    .messages
+                    .get_or_create(&crate::metrics::KindLabel { kind })
+                    .inc();
             }
         }
-        let conv = live.conversations.get_mut(conversation).ok_or_else(not_found)?;
+        let Some(conv) = live.conversations.get_mut(conversation) else {
+            return;
+        };
         for event in &outcome.events {
             conv.note(event);
+            conv.published = conv.published.max(event.seq);
         }
         let bot = conv.bot.clone();
         for event in &outcome.events {
@@ -273,7 +302,6 @@ impl Hub {
                 },
             );
         }
-        Ok(())
     }
 
     fn spawn_bot_turn(self: &Arc<Self>, conversation: ConversationId, outcome: &Outcome) {

@@ -193,9 +193,15 @@ impl Hub {
                 operator: id.clone(),
                 reason: OwnerGoneReason::Deactivated,
             };
-            if let Some(Err(err)) = self.input(&conversation, input) {
-                tracing::error!(?err, "could not hand a deactivated operator's chat back");
-            }
+            self.input_then(
+                &conversation,
+                input,
+                Box::new(|reply| {
+                    if let Some(Err(err)) = reply {
+                        tracing::error!(?err, "could not hand a deactivated operator's chat back");
+                    }
+                }),
+            );
         }
         Ok(())
     }

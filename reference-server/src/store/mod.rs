@@ -63,6 +63,10 @@ pub struct ConversationRow {
     pub country: Option<Country>,
 }
 
+/// One conversation's events to append, with the client message id of the
+/// input that produced them.
+pub type Append<'a> = (&'a ConversationId, Option<&'a ClientMsgId>, &'a [ConversationEvent]);
+
 /// What the hub needs from storage. Implementations must make `append`
 /// atomic (all events or none) and durable before returning. Team
 /// management (adding, editing, deactivating operators) is [`TeamStore`];
@@ -91,6 +95,15 @@ pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + Send + Sync + s
         client_msg_id: Option<&ClientMsgId>,
         events: &[ConversationEvent],
     ) -> Result<()>;
+    /// Appends of several conversations, committed together (the store
+    /// writer's group commit): all or none where the store can, and durable
+    /// before returning. By default one [`Store::append`] each.
+    fn append_batch(&self, appends: &[Append<'_>]) -> Result<()> {
+        for (conversation, client_msg_id, events) in appends {
+            self.append(conversation, *client_msg_id, events)?;
+        }
+        Ok(())
+    }
     /// The whole log with each event's stored client message id.
     fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>>;
     /// Events with `seq > after`, oldest first, at most the `limit` newest.

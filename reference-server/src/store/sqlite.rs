@@ -272,6 +272,20 @@ impl Store for SqliteStore {
         client_msg_id: Option<&ClientMsgId>,
         events: &[ConversationEvent],
     ) -> Result<()> {
+        self.append_batch(&[(conversation, client_msg_id, events)])
+    }
+
+    /// Every append of the batch in one transaction: one commit (one WAL
+    /// write) for many conversations' events.
+    fn append_batch(&self, appends: &[super::Append<'_>]) -> Result<()> {
+        // Serialised before the connection is taken, to hold it less.
+        let mut bodies = Vec::with_capacity(appends.iter().map(|(_, _, events)| events.len()).sum());
+        for (_, _, events) in appends {
+            for event in events.iter() {
+                bodies.push(serde_json::to_string(&event.body)?);
+            }
+        }
+        let mut bodies = bodies.into_iter();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
@@ -279,19 +293,21 @@ impl Store for SqliteStore {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO events (conversation_id, seq, at, client_msg_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            for (i, event) in events.iter().enumerate() {
-                let id = if i == 0 {
-                    client_msg_id.map(|c| c.as_str())
-                } else {
-                    None
-                };
-                insert.execute(params![
-                    conversation.as_str(),
-                    event.seq.0 as i64,
-                    event.at.0 as i64,
-                    id,
-                    serde_json::to_string(&event.body)?
-                ])?;
+            for (conversation, client_msg_id, events) in appends {
+                for (i, event) in events.iter().enumerate() {
+                    let id = if i == 0 {
+                        client_msg_id.map(|c| c.as_str())
+                    } else {
+                        None
+                    };
+                    insert.execute(params![
+                        conversation.as_str(),
+                        event.seq.0 as i64,
+                        event.at.0 as i64,
+                        id,
+                        bodies.next().unwrap_or_default()
+                    ])?;
+                }
             }
         }
         tx.commit()?;

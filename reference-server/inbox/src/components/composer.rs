@@ -332,7 +332,7 @@ pub fn Composer(props: &ComposerProps) -> Html {
             if !offered.is_empty() && !e.is_composing() {
                 let last = offered.len() - 1;
                 let at = live.borrow().active.min(last);
-                let mut move_to = |i: usize| {
+                let move_to = |i: usize| {
                     live.borrow_mut().active = i;
                     active.set(i);
                 };

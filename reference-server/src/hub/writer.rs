@@ -1,0 +1,233 @@
+//! The store writer: every append goes through one thread, which commits
+//! the appends of many conversations together (group commit) and only then
+//! publishes them and answers their senders.
+//!
+//! `Hub::input` runs the conversation's core under the hub's lock and, when
+//! the outcome has events to store (or acks a seq that may still be on its
+//! way to the disk), queues a [`Job`] here instead of writing while holding
+//! the lock. Jobs are queued under the lock, so each conversation's jobs
+//! reach the writer in `seq` order; the writer takes what has queued up
+//! (at most [`MAX_BATCH`]), commits it in one transaction off the async
+//! runtime, then, under the lock once for the whole batch, broadcasts the
+//! events in that same order, and last calls each job's [`Answer`]. So:
+//! - acked means stored: an ack is only ever sent after its commit;
+//! - peers see every conversation's events in `seq` order, with no gap or
+//!   double (a replay reads up to the conversation's published seq, see
+//!   `Conversation::published`);
+//! - a failed commit is retried job by job; a job that still fails is
+//!   refused (`internal`, the client retries with the same id), its
+//!   conversation's core is rebuilt from the store, and the jobs that core
+//!   produced meanwhile (an older `epoch`) are refused unwritten, so memory
+//!   never stays ahead of the disk.
+
+use super::*;
+use baton_protocol::ClientMsgId;
+use std::collections::HashSet;
+use std::sync::Weak;
+use std::sync::mpsc as std_mpsc;
+
+/// The most appends committed in one transaction.
+pub const MAX_BATCH: usize = 256;
+
+/// What the sender of an input is owed: `None` (nothing), an ack's seq, or
+/// an error. Called once, by the writer after the commit or at once when
+/// nothing had to be stored.
+pub type Answer = Box<dyn FnOnce(Option<Result<Seq, ErrorBody>>) + Send>;
+
+/// An outcome waiting for its commit.
+pub(super) struct Job {
+    pub conversation: ConversationId,
+    pub outcome: Outcome,
+    /// The conversation's epoch when its core produced the outcome.
+    pub epoch: u64,
+    pub answer: Answer,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("conversation", &self.conversation)
+            .field("events", &self.outcome.events.len())
+            .field("epoch", &self.epoch)
+            .finish()
+    }
+}
+
+/// The hub's end of the writer's queue.
+#[derive(Debug)]
+pub(super) struct Writer {
+    queue: std_mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread for `hub`. It ends when the hub is dropped.
+    pub fn start(hub: Weak<Hub>) -> Writer {
+        let (queue, jobs) = std_mpsc::channel();
+        // Bot turns and timers armed after a commit are tokio tasks.
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        std::thread::Builder::new()
+            .name("baton-store-writer".into())
+            .spawn(move || {
+                let _runtime = runtime.as_ref().map(|r| r.enter());
+                run(hub, jobs)
+            })
+            .expect("the store writer thread starts");
+        Writer { queue }
+    }
+
+    /// Queues a job (call with the hub's lock held, for `seq` order). If the
+    /// writer is gone (the hub is shutting down) the job is refused.
+    pub fn queue(&self, job: Job) {
+        if let Err(std_mpsc::SendError(job)) = self.queue.send(job) {
+            (job.answer)(Some(Err(shutting_down())));
+        }
+    }
+}
+
+fn shutting_down() -> ErrorBody {
+    ErrorBody::new(ErrorCode::Internal, "the server is shutting down; retry")
+}
+
+fn run(hub: Weak<Hub>, jobs: std_mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match hub.upgrade() {
+            Some(hub) => hub.commit(batch),
+            None => {
+                for job in batch {
+                    (job.answer)(Some(Err(shutting_down())));
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// How one job of a batch went.
+enum Fate {
+    Stored,
+    /// Not written: its conversation was rebuilt since, or is missing.
+    Stale,
+    Failed(ErrorBody),
+}
+
+impl Hub {
+    /// Commits a batch, publishes it in order, then answers its senders.
+    fn commit(self: &Arc<Self>, batch: Vec<Job>) {
+        let mut fates = self.stale_jobs(&batch);
+        self.write(&batch, &mut fates);
+        let mut live = self.lock();
+        let mut rebuilt = HashSet::new();
+        for (job, fate) in batch.iter().zip(&fates) {
+            match fate {
+                Fate::Stored => self.publish_outcome(&mut live, &job.conversation, &job.outcome),
+                Fate::Failed(_) if rebuilt.insert(job.conversation.clone()) => {
+                    self.rebuild(&mut live, &job.conversation);
+                }
+                Fate::Failed(_) | Fate::Stale => {}
+            }
+        }
+        drop(live);
+        for (job, fate) in batch.into_iter().zip(fates) {
+            match fate {
+                Fate::Stored => {
+                    self.after_stored(&job.conversation, &job.outcome);
+                    let reply = job.outcome.reply.map(|reply| match reply {
+                        Reply::Ack { seq, .. } => Ok(seq),
+                        Reply::Error(err) => Err(err),
+                    });
+                    (job.answer)(reply);
+                }
+                Fate::Stale => (job.answer)(Some(Err(ErrorBody::new(
+                    ErrorCode::Internal,
+                    "the server could not store an earlier change of this conversation; retry",
+                )))),
+                Fate::Failed(err) => (job.answer)(Some(Err(err))),
+            }
+        }
+    }
+
+    /// Which jobs were produced by a core that has since been rebuilt.
+    fn stale_jobs(&self, batch: &[Job]) -> Vec<Fate> {
+        let live = self.lock();
+        batch
+            .iter()
+            .map(|job| match live.conversations.get(&job.conversation) {
+                Some(conv) if conv.epoch == job.epoch => Fate::Stored,
+                _ => Fate::Stale,
+            })
+            .collect()
+    }
+
+    /// Stores the batch's events in one transaction; if that fails, job by
+    /// job, and a conversation whose job failed writes nothing more.
+    fn write(&self, batch: &[Job], fates: &mut [Fate]) {
+        let appends: Vec<(
+            &ConversationId,
+            Option<&ClientMsgId>,
+            &[baton_protocol::ConversationEvent],
+        )> = batch
+            .iter()
+            .zip(fates.iter())
+            .filter(|(job, fate)| matches!(fate, Fate::Stored) && !job.outcome.events.is_empty())
+            .map(|(job, _)| {
+                (
+                    &job.conversation,
+                    job.outcome.client_msg_id.as_ref(),
+                    job.outcome.events.as_slice(),
+                )
+            })
+            .collect();
+        if appends.is_empty() {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let stored = self.store.append_batch(&appends);
+        self.metrics.store_latency.observe(started.elapsed().as_secs_f64());
+        self.metrics.store_batch.observe(appends.len() as f64);
+        if stored.is_ok() {
+            return;
+        }
+        let mut failed: HashSet<&ConversationId> = HashSet::new();
+        for (job, fate) in batch.iter().zip(fates.iter_mut()) {
+            if !matches!(fate, Fate::Stored) || job.outcome.events.is_empty() {
+                continue;
+            }
+            if failed.contains(&job.conversation) {
+                *fate = Fate::Stale;
+                continue;
+            }
+            let single = [(
+                &job.conversation,
+                job.outcome.client_msg_id.as_ref(),
+                job.outcome.events.as_slice(),
+            )];
+            if let Err(err) = self.store.append_batch(&single) {
+                failed.insert(&job.conversation);
+                *fate = Fate::Failed(err.into());
+            }
+        }
+    }
+
+    /// The store refused a conversation's events: its core is rebuilt from
+    /// what is stored, and what the old core produced meanwhile is stale.
+    fn rebuild(&self, live: &mut Live, conversation: &ConversationId) {
+        let Some(conv) = live.conversations.get_mut(conversation) else {
+            return;
+        };
+        conv.epoch += 1;
+        match self.store.log(conversation) {
+            Ok(log) => {
+                conv.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
+                conv.published = conv.core.last_seq();
+            }
+            Err(err) => tracing::error!(%err, %conversation, "could not rebuild a conversation from the store"),
+        }
+    }
+}
