@@ -108,6 +108,8 @@ pub struct Reader {
     rate: RateLimit,
     /// Silence after hello that closes the socket (`SERVER_IDLE_LIMIT`).
     idle: Duration,
+    /// Where a broken read leaves the close code the writer sends.
+    close: CloseWith,
 }
 
 impl Reader {
@@ -137,11 +139,58 @@ impl Reader {
                 Some(Ok(Message::Binary(_))) => {
                     Incoming::Refused(ErrorBody::new(ErrorCode::BadFrame, "frames are JSON text"))
                 }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Incoming::Closed,
+                Some(Err(err)) => {
+                    // Say why, where a code fits (PROTOCOL.md §2.8); the
+                    // writer sends it once the hub lets go.
+                    if let Some((code, reason)) = close_code_for(&err) {
+                        let _ = self.close.set(CloseFrame {
+                            code,
+                            reason: reason.into(),
+                        });
+                    }
+                    Incoming::Closed
+                }
+                Some(Ok(Message::Close(_))) | None => Incoming::Closed,
                 Some(Ok(_)) => continue, // ping/pong are answered by the library
             };
         }
     }
+}
+
+/// The close code for a frame the WebSocket library refused to read: 1009
+/// for one above the hard cap (`max_message_size`), 1007 for a text frame
+/// that is not UTF-8. Other failures (the peer vanished) get none.
+///
+/// axum hides the library's error type, so this reads its message; the
+/// tests in `tests/close_codes.rs` fail if a new version words it otherwise.
+fn close_code_for(err: &axum::Error) -> Option<(u16, &'static str)> {
+    let text = err.to_string();
+    if text.starts_with("Space limit exceeded") {
+        Some((CLOSE_TOO_BIG, "frame too large"))
+    } else if text.starts_with("UTF-8 encoding error") {
+        Some((CLOSE_INVALID_DATA, "text frames are UTF-8"))
+    } else {
+        None
+    }
+}
+
+/// RFC 6455 close codes the server uses besides [`CLOSE_IDLE`].
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+pub const CLOSE_INVALID_DATA: u16 = 1007;
+pub const CLOSE_TOO_BIG: u16 = 1009;
+
+/// The `going_away` frame is the last a socket gets before a planned close
+/// (the hub then lets go of every outbox): the writer closes with 1001
+/// after it. Frames are serialised with `type` first.
+fn is_going_away(text: &Text) -> bool {
+    text.as_str().starts_with(r#"{"type":"going_away""#)
+}
+
+fn going_away_close(close: &CloseWith) {
+    let _ = close.set(CloseFrame {
+        code: CLOSE_GOING_AWAY,
+        reason: "going away".into(),
+    });
 }
 
 pub fn hello_required() -> ErrorBody {
@@ -175,7 +224,12 @@ fn start_with(socket: WebSocket, rate: RateLimit, idle: Duration, rows: Option<A
     };
     let weak = tx.downgrade();
     (
-        Reader { stream, rate, idle },
+        Reader {
+            stream,
+            rate,
+            idle,
+            close: close.clone(),
+        },
         PeerOutbox {
             strong: Some(tx),
             weak,
@@ -189,6 +243,9 @@ type Sink = SplitSink<WebSocket, Message>;
 /// Drains the outbox into the socket; closes it once the hub lets go.
 async fn write_outbox(mut sink: Sink, mut rx: mpsc::Receiver<Text>, close: CloseWith) {
     while let Some(text) = rx.recv().await {
+        if is_going_away(&text) {
+            going_away_close(&close);
+        }
         // Boxed: the timer lives only while a frame is being written, not
         // in every idle connection's task.
         if !Box::pin(write(&mut sink, text)).await {
@@ -208,7 +265,12 @@ async fn write_outbox_and_rows(mut sink: Sink, mut rx: mpsc::Receiver<Text>, row
     loop {
         let sent = tokio::select! {
             text = rx.recv() => match text {
-                Some(text) => write(&mut sink, text).await,
+                Some(text) => {
+                    if is_going_away(&text) {
+                        going_away_close(&close);
+                    }
+                    write(&mut sink, text).await
+                }
                 None => break,
             },
             due = rows.due() => {

@@ -222,10 +222,8 @@ impl Replay {
             burst: 10_000,
             per_sec: 10_000,
         };
-        state.limits = baton_server::socket::FrameLimits {
-            visitor: lifted,
-            operator: lifted,
-        };
+        state.limits.visitor = lifted;
+        state.limits.operator = lifted;
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = serve(listener, state, async {

@@ -145,6 +145,14 @@ impl Server {
         }
     }
 
+    /// Starts a graceful shutdown (every socket gets `going_away`, then a
+    /// close) without waiting for it.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// Stops accepting, closes sockets and waits for the server to finish.
     pub async fn stop(mut self) -> PathBuf {
         if let Some(stop) = self.stop.take() {
