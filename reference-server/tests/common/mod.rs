@@ -126,6 +126,12 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut state = AppState::new(hub, dir.join("web"), dir.join("site"));
+        // Every test client comes from 127.0.0.1, many at once: the
+        // per-address caps are lifted here, and per_address.rs sets its own.
+        state.limits.per_ip = baton_server::conn::PerIp {
+            connections: 100_000,
+            new_conversations_per_minute: 100_000,
+        };
         tweak(&mut state);
         let app_state = state.clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
