@@ -48,8 +48,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-/// The server's response window during a replay.
-const WINDOW_MS: u64 = 2_000;
+/// The server's response window during a replay: the steps between a
+/// request and the lapse the script expects must finish within it.
+const WINDOW_MS: u64 = 3_000;
 
 /// Scripts that cannot be replayed honestly over sockets, and why. (None
 /// today: every input has a mapping; keep a reason here if one ever has not.)
