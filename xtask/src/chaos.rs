@@ -180,7 +180,7 @@ pub fn chaos(args: &[String]) -> Result {
     let mut during_load = 0;
     let started = Instant::now();
     for k in 1..=o.kills {
-        let wait = Duration::from_millis(300 + splitmix(&mut rng) % 1700);
+        let wait = Duration::from_millis(150 + splitmix(&mut rng) % 550);
         relay(&lines, wait, &mut loaded)?;
         during_load += u64::from(!loaded);
         println!(

@@ -155,7 +155,7 @@ async fn verify(
         .map_err(|e| format!("open {}: {e}", a.db))?;
     let (mut live, mut resumed, mut stored) = (Tally::default(), Tally::default(), Tally::default());
     let (mut marks_kept, mut marks_reset, mut owners_kept, mut owners_lost) = (0, 0, 0, 0);
-    let mut limited = 0;
+    let (mut limited, mut marks_other) = (0, 0);
     for r in runs {
         let Some(s) = &r.stored else { continue };
         live.add(check(&r.acked, &r.view));
@@ -175,8 +175,10 @@ async fn verify(
         let marks = &snap["visitor_marks"];
         if marks["delivered"].as_u64() == Some(r.marks) && marks["read"].as_u64() == Some(r.marks) {
             marks_kept += 1;
-        } else {
+        } else if marks["delivered"].as_u64() == Some(0) && marks["read"].as_u64() == Some(0) {
             marks_reset += 1;
+        } else {
+            marks_other += 1;
         }
         if let Some(owner) = owners.get(&s.conversation) {
             if snap["state"]["operator"]["id"].as_str() == Some(owner) {
@@ -196,7 +198,7 @@ async fn verify(
         println!("  ({limited} resumes were cut to the newest 500 events; lower --messages)");
     }
     println!(
-        "  receipts: {marks_kept} conversations kept the visitor's marks, {marks_reset} did not{}",
+        "  receipts: {marks_kept} conversations kept the visitor's last marks, {marks_reset} came back as 0, {marks_other} as other marks{}",
         if marks_reset > 0 {
             " (finding: marks are not durable yet, issue 12 item 4)"
         } else {

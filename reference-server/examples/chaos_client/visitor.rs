@@ -24,6 +24,8 @@ pub struct Run {
     pub handed_over: bool,
     pub reconnects: u64,
     pub refused: u64,
+    /// `request_human` tries answered `no_operator_available`.
+    pub asks: u64,
 }
 
 /// A `ConversationEvent` (or an `event` frame) as the checker sees it.
@@ -124,6 +126,11 @@ async fn session(
                 r.handed_over = true;
                 let conversation = r.stored.as_ref().map(|s| s.conversation.clone());
                 plan.queue.lock().expect("queue").extend(conversation);
+            } else if a["code"] == "no_operator_available" && r.asks < 40 {
+                // The operators are still reconnecting after a restart.
+                r.asks += 1;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
             } else {
                 eprintln!("visitor {}: request_human answered {a}", r.index);
                 r.refused += 1;
@@ -152,6 +159,6 @@ async fn session(
         let marks = r.applied;
         send(ws, &json!({"type": "receipt", "delivered": marks, "read": marks})).await?;
         r.marks = marks;
-        tokio::time::sleep(rng.millis(20, 200)).await;
+        tokio::time::sleep(rng.millis(50, 400)).await;
     }
 }
