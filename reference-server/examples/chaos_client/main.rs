@@ -146,11 +146,7 @@ fn line(name: &str, t: Tally) -> String {
 }
 
 /// Every conversation from three views; prints the verdict block.
-async fn verify(
-    a: &Args,
-    runs: &[visitor::Run],
-    owners: &std::collections::BTreeMap<String, String>,
-) -> Result<bool> {
+async fn verify(a: &Args, runs: &[visitor::Run], owners: &std::collections::BTreeMap<String, String>) -> Result<bool> {
     let db = rusqlite::Connection::open_with_flags(&a.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| format!("open {}: {e}", a.db))?;
     let (mut live, mut resumed, mut stored) = (Tally::default(), Tally::default(), Tally::default());
@@ -209,9 +205,7 @@ async fn verify(
         "  owners: {handed} asked for a person, {} joined; {owners_kept} still theirs after restart, {owners_lost} not",
         owners.len()
     );
-    let bad = [live, resumed, stored]
-        .iter()
-        .any(|t| t.lost > 0 || t.duplicated > 0);
+    let bad = [live, resumed, stored].iter().any(|t| t.lost > 0 || t.duplicated > 0);
     Ok(!bad && owners_lost == 0)
 }
 
@@ -269,7 +263,11 @@ async fn storm(server: &Server, count: usize) -> Result<()> {
             tokio::spawn(async move {
                 let (mut ws, welcome) = server.visitor(None, 0).await?;
                 let id = format!("s{k}");
-                wire::send(&mut ws, &json!({"type": "send", "client_msg_id": id, "text": format!("storm {k}")})).await?;
+                wire::send(
+                    &mut ws,
+                    &json!({"type": "send", "client_msg_id": id, "text": format!("storm {k}")}),
+                )
+                .await?;
                 let ack = wire::until(&mut ws, |f| wire::answers(f, &id)).await?;
                 let s = Stored {
                     conversation: welcome["conversation"].as_str().unwrap_or("").to_owned(),

@@ -70,10 +70,7 @@ pub async fn work(
         };
         match handle(socket, seat, &conversation).await {
             Ok(()) => {
-                owners
-                    .lock()
-                    .expect("owners")
-                    .insert(conversation, seat.id.to_owned());
+                owners.lock().expect("owners").insert(conversation, seat.id.to_owned());
             }
             Err(e) if e.starts_with("refused") => eprintln!("{}: {e}", seat.id),
             Err(_) => {

@@ -90,7 +90,10 @@ pub async fn load(server: Server, index: usize, plan: Plan, mut rng: Rng) -> Run
                 for e in welcome["replay"].as_array().into_iter().flatten() {
                     r.apply(e);
                 }
-                if session(&mut r, &mut ws, &plan, &mut n, &mut asked, &mut rng).await.is_ok() {
+                if session(&mut r, &mut ws, &plan, &mut n, &mut asked, &mut rng)
+                    .await
+                    .is_ok()
+                {
                     continue;
                 }
             }
@@ -109,14 +112,7 @@ pub async fn load(server: Server, index: usize, plan: Plan, mut rng: Rng) -> Run
 }
 
 /// One connection's worth of sending; an error means reconnect.
-async fn session(
-    r: &mut Run,
-    ws: &mut Ws,
-    plan: &Plan,
-    n: &mut usize,
-    asked: &mut bool,
-    rng: &mut Rng,
-) -> Result<()> {
+async fn session(r: &mut Run, ws: &mut Ws, plan: &Plan, n: &mut usize, asked: &mut bool, rng: &mut Rng) -> Result<()> {
     loop {
         if !*asked && *n >= plan.messages / 2 {
             let id = format!("h{}", r.index);

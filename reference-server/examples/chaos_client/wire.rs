@@ -95,7 +95,9 @@ impl Server {
 }
 
 pub async fn send(ws: &mut Ws, frame: &Value) -> Result<()> {
-    ws.send(Message::text(frame.to_string())).await.map_err(|e| e.to_string())
+    ws.send(Message::text(frame.to_string()))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The next JSON frame (within `PATIENCE`).
