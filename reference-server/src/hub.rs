@@ -59,6 +59,11 @@ pub type Text = axum::extract::ws::Utf8Bytes;
 /// changes never fills it.
 pub type Outbox = mpsc::Sender<Text>;
 pub const OUTBOX_CAPACITY: usize = 256;
+/// An operator's outbox holds more: the store writer publishes a whole
+/// commit at once, so a busy operator (acks and the events of every chat
+/// they own) gets bursts of hundreds of frames that a reading socket
+/// drains in moments. The channel allocates only what is queued.
+pub const OPERATOR_OUTBOX_CAPACITY: usize = 8192;
 
 pub type PeerId = u64;
 

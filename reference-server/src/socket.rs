@@ -1,7 +1,7 @@
 //! What both WebSocket endpoints share: frame limits, the rate limit, and the
 //! writer task that drains a peer's outbox into its socket.
 
-use crate::hub::{OUTBOX_CAPACITY, Outbox, Text};
+use crate::hub::{OPERATOR_OUTBOX_CAPACITY, OUTBOX_CAPACITY, Outbox, Text};
 use crate::rows::RowQueue;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use baton_protocol::{ClientMsgId, ErrorBody, ErrorCode, MAX_FRAME_BYTES, SUBPROTOCOL};
@@ -215,7 +215,12 @@ pub fn start_operator(socket: WebSocket, rate: RateLimit, idle: Duration) -> (Re
 
 fn start_with(socket: WebSocket, rate: RateLimit, idle: Duration, rows: Option<Arc<RowQueue>>) -> (Reader, PeerOutbox) {
     let (sink, stream) = socket.split();
-    let (tx, rx) = mpsc::channel::<Text>(OUTBOX_CAPACITY);
+    let capacity = if rows.is_some() {
+        OPERATOR_OUTBOX_CAPACITY
+    } else {
+        OUTBOX_CAPACITY
+    };
+    let (tx, rx) = mpsc::channel::<Text>(capacity);
     let close = Arc::new(OnceLock::new());
     match rows {
         // Separate tasks: an idle visitor's writer stays as small as it was.
