@@ -38,6 +38,13 @@ impl Env {
         Env { server }
     }
 
+    /// The same on the database in `dir` (a restart when it is not new).
+    async fn start_in(dir: &std::path::Path, config: NotifyConfig) -> Env {
+        let server = Server::start_in(dir, 60_000).await;
+        notify::spawn(server.state.hub.clone(), config, PUBLIC_URL.into());
+        Env { server }
+    }
+
     /// A visitor that said hello: its socket and conversation.
     async fn visitor(&self) -> (Ws, ConversationId) {
         let mut ws = self.server.visitor().await;
@@ -281,6 +288,35 @@ async fn an_unread_reply_is_emailed_after_the_delay() {
     assert!(body.contains("> Your parcel left the warehouse today."), "{body}");
     assert!(body.contains("https://shop.test/"), "{body}");
     no_mail(&mut mails, Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn an_unread_reply_owed_at_a_restart_is_emailed_once_after_it() {
+    let (port, mut mails) = smtp_sink().await;
+    let dir = std::env::temp_dir().join(format!("baton-test-{}", baton_server::auth::new_id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = || NotifyConfig {
+        email: Some(email_config(port, 1_500)),
+        ..Default::default()
+    };
+    let env = Env::start_in(&dir, config()).await;
+    let (visitor, mut op, conversation) = handover(&env).await;
+    operator_says(&mut op, &conversation, "o1", "Your parcel left the warehouse today.").await;
+    // The server stops before the email is due; the next start owes it.
+    drop((visitor, op));
+    env.server.stop().await;
+    let env = Env::start_in(&dir, config()).await;
+    let mail = next_mail(&mut mails).await;
+    assert!(
+        mail.body().contains("> Your parcel left the warehouse today."),
+        "{}",
+        mail.body()
+    );
+    no_mail(&mut mails, Duration::from_millis(500)).await;
+    env.server.stop().await;
+    // Sent is recorded: a later start does not send it again.
+    let _env = Env::start_in(&dir, config()).await;
+    no_mail(&mut mails, Duration::from_millis(2_000)).await;
 }
 
 #[tokio::test]

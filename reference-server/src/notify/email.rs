@@ -90,6 +90,12 @@ impl UnreadReplies {
         }
     }
 
+    /// After a restart: replies up to `through` were emailed or read
+    /// before it; later ones come back through [`UnreadReplies::operator_reply`].
+    pub fn restore_handled(&mut self, conversation: &ConversationId, through: Seq) {
+        self.handled.insert(conversation.clone(), through);
+    }
+
     /// Folds in what the hub published.
     pub fn observe(&mut self, event: &HubEvent) {
         match event {

@@ -30,9 +30,10 @@ pub use config::{
 pub use translate::{TranslateError, TranslateRequest, TranslateResponse, handle_translate, translate};
 
 use crate::hub::{Hub, HubEvent, now};
-use baton_protocol::EventBody;
 use baton_protocol::operator::AlertKind;
+use baton_protocol::{EventBody, Seq};
 use email::{DueEmail, Mailer, UnreadReplies};
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -73,13 +74,43 @@ pub fn spawn(hub: Arc<Hub>, config: NotifyConfig, public_url: String) -> tokio::
 pub fn spawn_with(hub: Arc<Hub>, config: &NotifyConfig, center: Arc<Center>) -> tokio::task::JoinHandle<()> {
     seed_channels(hub.store(), config);
     let events = hub.subscribe();
-    let unread = center.mailer().map(|m| UnreadReplies::new(m.config().delay()));
+    let mut unread = center.mailer().map(|m| UnreadReplies::new(m.config().delay()));
+    if let Some(unread) = &mut unread {
+        if let Err(err) = restore_unread(unread, hub.store()) {
+            tracing::error!(%err, "could not restore the unread-reply emails owed before the restart");
+        }
+    }
     let notifier = Notifier {
         hub: Arc::downgrade(&hub),
         center,
         unread,
     };
     tokio::spawn(notifier.run(events))
+}
+
+/// The unread-reply emails owed when the last run stopped, from the store:
+/// each identified visitor's operator replies past both their read mark
+/// (receipt marks persist) and what was already emailed. Due ones go out
+/// at once; the others when their delay ends.
+fn restore_unread(unread: &mut UnreadReplies, store: &dyn crate::store::Store) -> Result<(), crate::store::StoreError> {
+    let emailed: HashMap<_, _> = store.all_emailed()?.into_iter().collect();
+    let marks: HashMap<_, _> = store.all_marks()?.into_iter().collect();
+    for row in store.conversations()? {
+        if store.visitor_email(&row.id)?.is_none() {
+            continue;
+        }
+        let read = marks.get(&row.id).map_or(Seq(0), |(visitor, _)| visitor.read);
+        let through = read.max(emailed.get(&row.id).copied().unwrap_or(Seq(0)));
+        unread.restore_handled(&row.id, through);
+        for event in store.events_after(&row.id, through, email::MAX_REPLIES_PER_EMAIL * 4)? {
+            unread.observe(&HubEvent::Stored {
+                conversation: row.id.clone(),
+                bot: row.bot.clone(),
+                event,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The config file's webhooks become channels, once per database: after
@@ -182,23 +213,41 @@ impl Notifier {
                 continue;
             };
             let mailer = mailer.clone();
+            let hub = Arc::downgrade(&hub);
             tokio::spawn(async move {
                 let _permit = permit;
-                send_email(&mailer, &address, &due).await;
+                if send_email(&mailer, &address, &due).await {
+                    // Recorded once sent: a restart neither sends it again nor
+                    // loses one still due (a crash between the two could send
+                    // it twice; never zero times).
+                    let through = due.replies.last().map(|r| r.seq);
+                    if let (Some(hub), Some(through)) = (hub.upgrade(), through) {
+                        if let Err(err) = hub.store().save_emailed(&due.conversation, through) {
+                            tracing::error!(%err, "could not record an unread-reply email as sent");
+                        }
+                    }
+                }
             });
         }
     }
 }
 
-async fn send_email(mailer: &Mailer, address: &str, due: &DueEmail) {
+/// Sends one unread-reply email; true when it went.
+async fn send_email(mailer: &Mailer, address: &str, due: &DueEmail) -> bool {
     // The address is personal data: logs name the conversation only.
     match mailer.send(address, due).await {
-        Ok(()) => tracing::info!(
-            conversation = %due.conversation,
-            replies = due.replies.len(),
-            "unread-reply email sent"
-        ),
-        Err(err) => tracing::warn!(conversation = %due.conversation, %err, "unread-reply email not sent"),
+        Ok(()) => {
+            tracing::info!(
+                conversation = %due.conversation,
+                replies = due.replies.len(),
+                "unread-reply email sent"
+            );
+            true
+        }
+        Err(err) => {
+            tracing::warn!(conversation = %due.conversation, %err, "unread-reply email not sent");
+            false
+        }
     }
 }
 

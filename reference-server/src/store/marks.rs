@@ -1,4 +1,7 @@
-//! Receipt marks in storage (PROTOCOL.md §4.1: they persist). Each
+//! Marks that must survive a restart. Receipt marks (PROTOCOL.md §4.1:
+//! they persist), and how far each visitor was emailed about unread
+//! replies (so a restart neither loses a due email nor sends one twice).
+//! Each
 //! conversation keeps the visitor's marks (what the visitor's device has
 //! stored and shown) and the team's; the store writer (`hub::writer`)
 //! saves them in the commit that publishes them, and the hub puts them
@@ -21,6 +24,10 @@ pub(super) const MIGRATION: &str = r#"
         team_delivered    INTEGER NOT NULL,
         team_read         INTEGER NOT NULL
     ) WITHOUT ROWID;
+    CREATE TABLE email_marks (
+        conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+        emailed_through INTEGER NOT NULL
+    ) WITHOUT ROWID;
 "#;
 
 /// A conversation's marks: the visitor's, then the team's.
@@ -31,6 +38,10 @@ pub trait MarksStore {
     fn save_marks(&self, marks: &[(&ConversationId, Marks)]) -> Result<()>;
     /// Every conversation's saved marks.
     fn all_marks(&self) -> Result<Vec<(ConversationId, Marks)>>;
+    /// The visitor was emailed about the unread replies up to `through`.
+    fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()>;
+    /// How far each conversation's visitor was emailed.
+    fn all_emailed(&self) -> Result<Vec<(ConversationId, Seq)>>;
 }
 
 impl MarksStore for SqliteStore {
@@ -81,6 +92,22 @@ impl MarksStore for SqliteStore {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO email_marks (conversation_id, emailed_through) VALUES (?1, ?2)
+             ON CONFLICT (conversation_id) DO UPDATE SET emailed_through = max(emailed_through, ?2)",
+            params![conversation.as_str(), through.0 as i64],
+        )?;
+        Ok(())
+    }
+
+    fn all_emailed(&self) -> Result<Vec<(ConversationId, Seq)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT conversation_id, emailed_through FROM email_marks")?;
+        let rows = stmt.query_map([], |r| Ok((ConversationId(r.get(0)?), Seq(r.get::<_, i64>(1)? as u64))))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
 impl MarksStore for MemoryStore {
@@ -95,5 +122,17 @@ impl MarksStore for MemoryStore {
     fn all_marks(&self) -> Result<Vec<(ConversationId, Marks)>> {
         let saved = self.marks.lock().unwrap_or_else(|e| e.into_inner());
         Ok(saved.iter().map(|(c, m)| (c.clone(), *m)).collect())
+    }
+
+    fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()> {
+        let mut emailed = self.emailed.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = emailed.entry(conversation.clone()).or_insert(through);
+        *entry = (*entry).max(through);
+        Ok(())
+    }
+
+    fn all_emailed(&self) -> Result<Vec<(ConversationId, Seq)>> {
+        let emailed = self.emailed.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(emailed.iter().map(|(c, s)| (c.clone(), *s)).collect())
     }
 }

@@ -14,6 +14,8 @@ pub struct MemoryStore {
     settings: Mutex<super::settings::MemorySettings>,
     /// Receipt marks by conversation (`super::marks`).
     pub(super) marks: Mutex<HashMap<ConversationId, super::marks::Marks>>,
+    /// How far each visitor was emailed (`super::marks`).
+    pub(super) emailed: Mutex<HashMap<ConversationId, Seq>>,
 }
 
 #[derive(Debug, Default)]
