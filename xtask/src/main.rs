@@ -7,12 +7,15 @@
 //!   cargo xtask size              gzip sizes of what a visitor downloads
 //!   cargo xtask bench [--quick]   Baton vs a raw echo server, and the widget
 //!   cargo xtask bench-conns       only the server RSS per idle visitor
+//!   cargo xtask fuzz [--secs N] [--target NAME]
+//!                                 libFuzzer on every decoder of untrusted bytes
 //!
 //! Every tool is installed here on first use, so a fresh machine needs only
 //! Rust, Node.js and npm.
 
 mod assets;
 mod bench;
+mod fuzz;
 mod tools;
 mod web;
 
@@ -32,9 +35,10 @@ fn main() -> ExitCode {
         Some("size") => web::size_report(),
         Some("bench") => bench::bench(&args[1..]),
         Some("bench-conns") => bench::conns(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench [--quick] | bench-conns [--count N]>"
+                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench [--quick] | bench-conns [--count N] | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }
