@@ -272,6 +272,13 @@ impl Hub {
             conversation.published = conversation.core.last_seq();
             live.conversations.insert(row.id, conversation);
         }
+        // Receipt marks persist (PROTOCOL.md §4.1); the log alone cannot say them.
+        for (id, (visitor, team)) in store.all_marks()? {
+            if let Some(conversation) = live.conversations.get_mut(&id) {
+                conversation.core.visitor_marks = visitor;
+                conversation.core.team_marks = team;
+            }
+        }
         store.grant_pending_bots(&bot_ids)?;
         let started = now();
         for row in store.operators()? {

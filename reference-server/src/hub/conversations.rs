@@ -197,12 +197,16 @@ impl Hub {
         // An ack of a seq not yet published (a retry that raced its own
         // commit) waits behind that commit in the writer's queue.
         let acks_unpublished = matches!(outcome.reply, Some(Reply::Ack { seq, .. }) if seq > conv.published);
-        if !outcome.events.is_empty() || acks_unpublished {
+        // Moved receipt marks are saved before they are published.
+        let marks = (outcome.visitor_marks.is_some() || outcome.team_marks.is_some())
+            .then_some((conv.core.visitor_marks, conv.core.team_marks));
+        if !outcome.events.is_empty() || acks_unpublished || marks.is_some() {
             let epoch = conv.epoch;
             self.writer.queue(Job {
                 conversation: conversation.clone(),
                 outcome,
                 epoch,
+                marks,
                 answer,
             });
             return;

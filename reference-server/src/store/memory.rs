@@ -12,6 +12,8 @@ use std::sync::{Mutex, MutexGuard};
 pub struct MemoryStore {
     data: Mutex<Data>,
     settings: Mutex<super::settings::MemorySettings>,
+    /// Receipt marks by conversation (`super::marks`).
+    pub(super) marks: Mutex<HashMap<ConversationId, super::marks::Marks>>,
 }
 
 #[derive(Debug, Default)]

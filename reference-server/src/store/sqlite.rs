@@ -89,6 +89,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     super::settings::MIGRATION,
     // Team-wide saved replies, in a table of their own.
     super::shortcuts::MIGRATION,
+    // Receipt marks, which survive a restart.
+    super::marks::MIGRATION,
 ];
 
 /// The SQLite store. One connection behind a mutex: SQLite serialises
