@@ -8,6 +8,8 @@
 //!   cargo xtask bench [--quick]   Baton vs a raw echo server, and the widget
 //!   cargo xtask bench-conns       only the server RSS per idle visitor
 //!   cargo xtask chaos             the fault drill: SIGKILLs under load, then a reconnect storm
+//!   cargo xtask fuzz [--secs N] [--target NAME]
+//!                                 libFuzzer on every decoder of untrusted bytes
 //!
 //! Every tool is installed here on first use, so a fresh machine needs only
 //! Rust, Node.js and npm.
@@ -15,6 +17,7 @@
 mod assets;
 mod bench;
 mod chaos;
+mod fuzz;
 mod tools;
 mod web;
 
@@ -35,9 +38,10 @@ fn main() -> ExitCode {
         Some("bench") => bench::bench(&args[1..]),
         Some("bench-conns") => bench::conns(&args[1..]),
         Some("chaos") => chaos::chaos(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X]>"
+                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }

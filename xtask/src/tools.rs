@@ -79,6 +79,16 @@ fn ensure_wasm_bindgen() -> Result<PathBuf> {
     ensure_cargo_tool("wasm-bindgen", "wasm-bindgen-cli", Some(&version))
 }
 
+/// What `cargo xtask fuzz` needs: a nightly toolchain (libFuzzer's
+/// coverage instrumentation is a nightly `-Z` flag) and cargo-fuzz.
+pub fn ensure_fuzz_tools() -> Result {
+    if output(Command::new("rustup").args(["run", "nightly", "rustc", "--version"])).is_none() {
+        println!("\nInstalling the nightly toolchain for libFuzzer (once)…");
+        run(Command::new("rustup").args(["toolchain", "install", "nightly", "--profile", "minimal"]))?;
+    }
+    ensure_cargo_tool("cargo-fuzz", "cargo-fuzz", None).map(drop)
+}
+
 /// Installs a crates.io binary unless the right version is already there.
 fn ensure_cargo_tool(bin: &str, package: &str, version: Option<&str>) -> Result<PathBuf> {
     for candidate in [cargo_bin(bin), PathBuf::from(bin)] {
