@@ -191,10 +191,11 @@ test('formatted replies render as elements on both sides; hostile text stays tex
     await visitorBox.press('Enter');
     const rtl = widget.locator('.baton-msg.is-visitor .baton-bubble').filter({ hasText: 'بالعالم' });
     await expect(rtl.locator('strong')).toHaveText('بالعالم');
-    expect(await rtl.evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
+    // Retried: the bubble is re-made when the send settles (a detached one reads '').
+    await expect(rtl).toHaveCSS('direction', 'rtl');
     const rtlInInbox = dana.getByRole('log').locator('.msg-visitor .bubble').filter({ hasText: 'بالعالم' });
     await expect(rtlInInbox.locator('em')).toHaveText('شكرا');
-    expect(await rtlInInbox.evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
+    await expect(rtlInInbox).toHaveCSS('direction', 'rtl');
 
     // ---- Dana sends the corpus too.
     for (const item of CORPUS) {
