@@ -39,7 +39,9 @@ impl Hub {
         let mut conversations: Vec<_> = live
             .conversations
             .iter()
-            .filter(|(_, c)| member.bots.contains(&c.bot) && c.core.handover().state() != &HandoverState::Resolved)
+            .filter(|(_, c)| {
+                c.listed() && member.bots.contains(&c.bot) && c.core.handover().state() != &HandoverState::Resolved
+            })
             .map(|(id, _)| live.summary(id, operator))
             .collect();
         conversations.sort_by_key(|c| std::cmp::Reverse(c.last_activity));
@@ -251,7 +253,7 @@ impl Hub {
     /// lock, so no live event can overtake it.
     pub fn open(&self, operator: &OperatorId, conversation: &ConversationId, outbox: &Outbox) -> Result<(), ErrorBody> {
         let mut live = self.lock();
-        if !live.conversations.contains_key(conversation) {
+        if !live.conversations.get(conversation).is_some_and(|c| c.listed()) {
             return Err(not_found());
         }
         // From now on this connection gets the conversation's events (and
