@@ -41,6 +41,8 @@ pub use features::Features;
 use features::wants;
 mod operators;
 mod owner;
+mod retention;
+pub use retention::SWEEP_EVERY;
 use baton_protocol::operator::AlertKind;
 mod team;
 mod writer;

@@ -191,6 +191,11 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    fn delete_conversation(&self, conversation: &ConversationId) -> Result<()> {
+        self.data().conversations.remove(conversation);
+        Ok(())
+    }
+
     fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()> {
         let mut data = self.data();
         let conv = data.conversation(conversation)?;

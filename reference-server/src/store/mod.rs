@@ -139,6 +139,9 @@ pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + Send + Sync + s
         self.events_after(conversation, Seq(0), limit)
     }
     fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()>;
+    /// Deletes a conversation for good: its row, events and notes, in one
+    /// transaction (retention, `baton_protocol::retention`).
+    fn delete_conversation(&self, conversation: &ConversationId) -> Result<()>;
     fn visitor_email(&self, conversation: &ConversationId) -> Result<Option<String>>;
     fn set_country(&self, conversation: &ConversationId, country: &Country) -> Result<()>;
 

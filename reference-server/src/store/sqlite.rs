@@ -414,6 +414,17 @@ impl Store for SqliteStore {
         Ok(changed > 0)
     }
 
+    fn delete_conversation(&self, conversation: &ConversationId) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for table in ["DELETE FROM notes WHERE conversation_id = ?1", "DELETE FROM events WHERE conversation_id = ?1"] {
+            tx.execute(table, [conversation.as_str()])?;
+        }
+        tx.execute("DELETE FROM conversations WHERE id = ?1", [conversation.as_str()])?;
+        tx.commit()?;
+        Ok(())
+    }
+
     fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()> {
         self.conn().execute(
             "UPDATE conversations SET visitor_name = COALESCE(?2, visitor_name), visitor_email = COALESCE(?3, visitor_email)
