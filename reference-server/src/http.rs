@@ -248,7 +248,12 @@ pub async fn conversations(
     let cursor = |after: &str| {
         let (at, id) = after.split_once('-')?;
         let at = at.parse::<u64>().ok()?;
-        (!id.is_empty()).then(|| (baton_protocol::Timestamp(at), baton_protocol::ConversationId(id.to_owned())))
+        (!id.is_empty()).then(|| {
+            (
+                baton_protocol::Timestamp(at),
+                baton_protocol::ConversationId(id.to_owned()),
+            )
+        })
     };
     let after = match query.after.as_deref().map(|a| cursor(a).ok_or(())) {
         None => None,
@@ -261,9 +266,12 @@ pub async fn conversations(
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
         }
     };
-    let (rows, next) = app
-        .hub
-        .resolved(&operator, query.q.trim(), after.as_ref().map(|(at, id)| (*at, id)), limit);
+    let (rows, next) = app.hub.resolved(
+        &operator,
+        query.q.trim(),
+        after.as_ref().map(|(at, id)| (*at, id)),
+        limit,
+    );
     let next = next.map(|(at, id)| format!("{}-{}", at.0, id.as_str()));
     Json(serde_json::json!({ "conversations": rows, "next": next })).into_response()
 }

@@ -42,8 +42,8 @@ use features::wants;
 mod operators;
 mod owner;
 mod retention;
-pub use retention::SWEEP_EVERY;
 use baton_protocol::operator::AlertKind;
+pub use retention::SWEEP_EVERY;
 mod team;
 mod writer;
 pub use team::{TeamError, TeamMember};
@@ -291,6 +291,13 @@ impl Hub {
             conversation.published = conversation.core.last_seq();
             conversation.row = RowState::Stored;
             live.conversations.insert(row.id, conversation);
+        }
+        // Receipt marks persist (PROTOCOL.md §4.1); the log alone cannot say them.
+        for (id, (visitor, team)) in store.all_marks()? {
+            if let Some(conversation) = live.conversations.get_mut(&id) {
+                conversation.core.visitor_marks = visitor;
+                conversation.core.team_marks = team;
+            }
         }
         store.grant_pending_bots(&bot_ids)?;
         let started = now();

@@ -85,7 +85,9 @@ async fn a_thousand_hellos_without_a_message_store_and_list_nothing() {
         .await
         .expect("text");
     assert!(
-        !metrics.lines().any(|l| l.starts_with("baton_conversations{") && !l.ends_with(" 0")),
+        !metrics
+            .lines()
+            .any(|l| l.starts_with("baton_conversations{") && !l.ends_with(" 0")),
         "no conversation is counted: {metrics}"
     );
 }

@@ -235,3 +235,79 @@ async fn a_killed_server_loses_nothing_it_acknowledged() {
     server.kill();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Receipt marks persist (PROTOCOL.md §4.1): what the visitor reported as
+/// delivered and read is what the welcome says after a SIGKILL.
+#[tokio::test]
+async fn receipt_marks_survive_a_killed_server() {
+    let dir = std::env::temp_dir().join(format!("baton-restart-{}", auth::new_id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let port = free_port();
+    let server = Process::start(&dir, port).await;
+    let mut visitor = server.visitor().await;
+    send(&mut visitor, &hello(None)).await;
+    let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
+        panic!("welcome")
+    };
+    let (conversation, token) = (welcome.conversation, welcome.token.expect("token"));
+    let say = |id: &str, text: &str| VisitorToServer::Send {
+        client_msg_id: ClientMsgId(id.into()),
+        text: text.into(),
+    };
+    send(&mut visitor, &say("m1", "Do you do refunds?")).await;
+    acked(&mut visitor).await;
+    // The demo bot answers; the visitor's device reports it stored and shown.
+    let answer = recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Event(e)
+            if matches!(
+                e.body,
+                EventBody::Message {
+                    author: Author::Bot,
+                    ..
+                }
+            ) =>
+        {
+            Some(e.seq)
+        }
+        _ => None,
+    })
+    .await;
+    send(
+        &mut visitor,
+        &VisitorToServer::Receipt {
+            delivered: Some(answer),
+            read: Some(answer),
+        },
+    )
+    .await;
+    // The store writer keeps order: once a later send is acked, the marks
+    // before it are committed.
+    send(&mut visitor, &say("m2", "thanks")).await;
+    acked(&mut visitor).await;
+    server.kill();
+    drop(visitor);
+
+    let server = Process::start(&dir, port).await;
+    let mut visitor = server.visitor().await;
+    send(
+        &mut visitor,
+        &hello(Some(Resume {
+            conversation,
+            token,
+            last_seq: Seq(0),
+        })),
+    )
+    .await;
+    let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
+        panic!("welcome after restart")
+    };
+    assert_eq!(
+        welcome.snapshot.visitor_marks,
+        baton_protocol::receipts::ReceiptMarks {
+            delivered: answer,
+            read: answer
+        },
+        "the visitor's marks are what they were before the kill"
+    );
+    server.kill();
+}

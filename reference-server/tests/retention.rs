@@ -162,7 +162,10 @@ async fn retention_deletes_resolved_chats_past_the_period_and_keeps_open_ones() 
     assert_eq!(stored(), both);
 
     // A short period, swept often: the resolved chat goes, the open one stays.
-    server.state.hub.start_retention(Millis(300), Duration::from_millis(100));
+    server
+        .state
+        .hub
+        .start_retention(Millis(300), Duration::from_millis(100));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while stored() != vec![open.clone()] {
         assert!(tokio::time::Instant::now() < deadline, "still stored: {:?}", stored());

@@ -7,12 +7,14 @@
 //!   cargo xtask size              gzip sizes of what a visitor downloads
 //!   cargo xtask bench [--quick]   Baton vs a raw echo server, and the widget
 //!   cargo xtask bench-conns       only the server RSS per idle visitor
+//!   cargo xtask chaos             the fault drill: SIGKILLs under load, then a reconnect storm
 //!
 //! Every tool is installed here on first use, so a fresh machine needs only
 //! Rust, Node.js and npm.
 
 mod assets;
 mod bench;
+mod chaos;
 mod tools;
 mod web;
 
@@ -32,9 +34,10 @@ fn main() -> ExitCode {
         Some("size") => web::size_report(),
         Some("bench") => bench::bench(&args[1..]),
         Some("bench-conns") => bench::conns(&args[1..]),
+        Some("chaos") => chaos::chaos(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench [--quick] | bench-conns [--count N]>"
+                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X]>"
             );
             return ExitCode::from(2);
         }

@@ -211,18 +211,24 @@ impl Hub {
         // An ack of a seq not yet published (a retry that raced its own
         // commit) waits behind that commit in the writer's queue.
         let acks_unpublished = matches!(outcome.reply, Some(Reply::Ack { seq, .. }) if seq > conv.published);
-        if !outcome.events.is_empty() || acks_unpublished {
+        // The first events carry the conversation's row (`RowState`).
+        let create = (conv.row == RowState::Pending && !outcome.events.is_empty()).then(|| {
+            conv.row = RowState::Queued;
+            conv.new_row(conversation)
+        });
+        // Moved receipt marks are saved before they are published (those of
+        // a conversation not stored yet have no row to go with).
+        let marks = (conv.row != RowState::Pending
+            && (outcome.visitor_marks.is_some() || outcome.team_marks.is_some()))
+        .then_some((conv.core.visitor_marks, conv.core.team_marks));
+        if !outcome.events.is_empty() || acks_unpublished || marks.is_some() {
             let epoch = conv.epoch;
-            // The first events carry the conversation's row (`RowState`).
-            let create = (conv.row == RowState::Pending && !outcome.events.is_empty()).then(|| {
-                conv.row = RowState::Queued;
-                conv.new_row(conversation)
-            });
             self.writer.queue(Job {
                 conversation: conversation.clone(),
                 outcome,
                 epoch,
                 create,
+                marks,
                 answer,
             });
             return;

@@ -334,9 +334,8 @@ impl Hub {
                     .is_some_and(|e| e.to_lowercase().contains(&query))
         };
         // Newest first: the larger (last activity, id) comes first.
-        let before_cursor = |c: &Conversation, id: &ConversationId| {
-            after.is_none_or(|(at, last)| (c.last_activity, id) < (at, last))
-        };
+        let before_cursor =
+            |c: &Conversation, id: &ConversationId| after.is_none_or(|(at, last)| (c.last_activity, id) < (at, last));
         let mut keys: Vec<(Timestamp, &ConversationId)> = live
             .conversations
             .iter()

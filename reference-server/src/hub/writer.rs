@@ -43,6 +43,9 @@ pub(super) struct Job {
     /// The conversation's row, when these are its first events: stored in
     /// the same transaction, before them.
     pub create: Option<crate::store::NewConversation>,
+    /// The receipt marks as the core left them, when the outcome moved
+    /// them: saved with the commit (they persist, PROTOCOL.md §4.1).
+    pub marks: Option<crate::store::Marks>,
     pub answer: Answer,
 }
 
@@ -192,6 +195,7 @@ impl Hub {
                 )
             })
             .collect();
+        self.save_marks(batch, fates);
         if appends.is_empty() {
             return;
         }
@@ -249,6 +253,26 @@ impl Hub {
             conversation: conversation.clone(),
             bot,
         });
+    }
+
+    /// Saves the marks the batch moved (the latest per conversation). A
+    /// failure is logged, not refused: the marks are published anyway and
+    /// the next receipt saves them again.
+    fn save_marks(&self, batch: &[Job], fates: &[Fate]) {
+        let mut latest: Vec<(&ConversationId, crate::store::Marks)> = Vec::new();
+        for (job, fate) in batch.iter().zip(fates) {
+            if let (Fate::Stored, Some(marks)) = (fate, job.marks) {
+                match latest.iter_mut().find(|(c, _)| *c == &job.conversation) {
+                    Some(entry) => entry.1 = marks,
+                    None => latest.push((&job.conversation, marks)),
+                }
+            }
+        }
+        if !latest.is_empty() {
+            if let Err(err) = self.store.save_marks(&latest) {
+                tracing::error!(%err, "could not save receipt marks");
+            }
+        }
     }
 
     /// The store refused a conversation's events: its core is rebuilt from

@@ -12,6 +12,8 @@ use std::sync::{Mutex, MutexGuard};
 pub struct MemoryStore {
     data: Mutex<Data>,
     settings: Mutex<super::settings::MemorySettings>,
+    /// Receipt marks by conversation (`super::marks`).
+    pub(super) marks: Mutex<HashMap<ConversationId, super::marks::Marks>>,
 }
 
 #[derive(Debug, Default)]
@@ -193,6 +195,10 @@ impl Store for MemoryStore {
 
     fn delete_conversation(&self, conversation: &ConversationId) -> Result<()> {
         self.data().conversations.remove(conversation);
+        self.marks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(conversation);
         Ok(())
     }
 

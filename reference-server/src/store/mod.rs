@@ -7,12 +7,14 @@
 //! default and [`MemoryStore`] keeps everything in memory, for tests. The
 //! conformance tests in `tests.rs` run against both.
 
+mod marks;
 mod memory;
 mod settings;
 mod shortcuts;
 mod sqlite;
 mod team;
 
+pub use marks::{Marks, MarksStore};
 pub use memory::MemoryStore;
 pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
 pub use shortcuts::TeamShortcutStore;
@@ -81,7 +83,7 @@ pub type Append<'a> = (&'a ConversationId, Option<&'a ClientMsgId>, &'a [Convers
 /// management (adding, editing, deactivating operators) is [`TeamStore`];
 /// bot and team settings, channels and alert preferences [`SettingsStore`];
 /// team-wide saved replies [`TeamShortcutStore`].
-pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + Send + Sync + std::fmt::Debug {
+pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + MarksStore + Send + Sync + std::fmt::Debug {
     /// Creates or replaces an operator (its bots too), keeping its status.
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()>;
     /// Every operator, active or not, with their bots, by name.

@@ -89,6 +89,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     super::settings::MIGRATION,
     // Team-wide saved replies, in a table of their own.
     super::shortcuts::MIGRATION,
+    // Receipt marks, which survive a restart.
+    super::marks::MIGRATION,
 ];
 
 /// The SQLite store. One connection behind a mutex: SQLite serialises
@@ -417,8 +419,11 @@ impl Store for SqliteStore {
     fn delete_conversation(&self, conversation: &ConversationId) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        for table in ["DELETE FROM notes WHERE conversation_id = ?1", "DELETE FROM events WHERE conversation_id = ?1"] {
-            tx.execute(table, [conversation.as_str()])?;
+        for table in ["notes", "events", "receipt_marks"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
+                [conversation.as_str()],
+            )?;
         }
         tx.execute("DELETE FROM conversations WHERE id = ?1", [conversation.as_str()])?;
         tx.commit()?;

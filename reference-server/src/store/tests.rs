@@ -424,6 +424,28 @@ fn alert_prefs_per_operator(store: &dyn Store) {
     assert_eq!(store.alert_prefs().expect("prefs"), vec![(a, prefs)]);
 }
 
+fn receipt_marks_are_saved_and_overwritten(store: &dyn Store) {
+    use baton_protocol::receipts::ReceiptMarks;
+    let (a, b) = (conversation(store, "a"), conversation(store, "b"));
+    let marks = |d: u64, r: u64| ReceiptMarks {
+        delivered: Seq(d),
+        read: Seq(r),
+    };
+    assert!(store.all_marks().expect("marks").is_empty());
+    store
+        .save_marks(&[(&a, (marks(2, 1), marks(0, 0))), (&b, (marks(1, 1), marks(3, 3)))])
+        .expect("save");
+    store
+        .save_marks(&[(&a, (marks(4, 4), marks(1, 0)))])
+        .expect("save again");
+    let mut all = store.all_marks().expect("marks");
+    all.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(
+        all,
+        vec![(a, (marks(4, 4), marks(1, 0))), (b, (marks(1, 1), marks(3, 3)))]
+    );
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -447,4 +469,5 @@ conformance!(
     bot_and_team_settings,
     notify_channels_keep_their_order_and_seed_once,
     alert_prefs_per_operator,
+    receipt_marks_are_saved_and_overwritten,
 );

@@ -1,0 +1,236 @@
+//! `cargo xtask chaos`: the fault drill (README, "Fault drill"). Starts the
+//! release server on a fresh data dir, runs the drill's load client
+//! (reference-server/examples/chaos_client/), SIGKILLs the server `--kills`
+//! times at seeded random moments and restarts it on the same data and port,
+//! kills it once more when the load is done, then lets the client check
+//! every conversation and run the reconnect storm. Fails when the client
+//! found anything lost or duplicated (or a chat that changed owner).
+
+use crate::bench::{Killed, wait_for_port, with_files};
+use crate::{Result, cargo, free_port, root, run, target_dir};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+const ORIGIN: &str = "http://chaos.local";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub visitors: u64,
+    pub messages: u64,
+    pub kills: u64,
+    pub storm: u64,
+    pub seed: u64,
+}
+
+impl Options {
+    pub fn parse(args: &[String], default_seed: u64) -> Result<Options> {
+        let mut o = Options {
+            visitors: 50,
+            messages: 20,
+            kills: 5,
+            storm: 2000,
+            seed: default_seed,
+        };
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let value: u64 = it
+                .next()
+                .ok_or(format!("{flag} needs a value"))?
+                .parse()
+                .map_err(|_| format!("{flag}: not a number"))?;
+            match flag.as_str() {
+                "--visitors" => o.visitors = value,
+                "--messages" => o.messages = value,
+                "--kills" => o.kills = value,
+                "--storm" => o.storm = value,
+                "--seed" => o.seed = value,
+                other => return Err(format!("unknown flag {other} (see README, Fault drill)")),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// The demo configuration with every per-address and rate limit lifted:
+/// all the drill's clients are one address.
+fn write_config(data: &Path) -> Result<PathBuf> {
+    let demo = root().join("demo");
+    let text = std::fs::read_to_string(demo.join("baton.toml")).map_err(|e| e.to_string())?;
+    let text = text.split("[limits.per_ip]").next().unwrap_or_default();
+    let text = text.replace("knowledge = \"", &format!("knowledge = \"{}/", demo.display()));
+    let unlimited = "burst = 1000000\nper_sec = 1000000\n";
+    let per_ip = "connections = 1000000\nnew_conversations_per_minute = 1000000\n";
+    let config = data.join("chaos.toml");
+    std::fs::write(
+        &config,
+        format!("{text}\n[limits.visitor]\n{unlimited}[limits.operator]\n{unlimited}[limits.per_ip]\n{per_ip}"),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(config)
+}
+
+fn start(port: u16, data: &Path, config: &Path) -> Result<Killed> {
+    let args = [
+        "--demo",
+        "--config",
+        &config.display().to_string(),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--allowed-origins",
+        ORIGIN,
+        "--data-dir",
+        &data.display().to_string(),
+    ]
+    .map(String::from);
+    let mut cmd = with_files(&target_dir().join("server/baton-server"), &args);
+    cmd.env("RUST_LOG", "error");
+    let server = Killed(cmd.stdout(Stdio::null()).spawn().map_err(|e| e.to_string())?);
+    wait_for_port(port)?;
+    Ok(server)
+}
+
+/// SplitMix64, the same generator as the client's.
+pub fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Echoes the client's lines for `wait`; true once its `loaded` line came.
+fn relay(lines: &Receiver<String>, wait: Duration, loaded: &mut bool) -> Result<bool> {
+    let until = Instant::now() + wait;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                println!("  {line}");
+                *loaded |= line.starts_with("loaded");
+            }
+            Err(RecvTimeoutError::Timeout) => return Ok(*loaded),
+            Err(RecvTimeoutError::Disconnected) => return Err("the chaos client ended early".into()),
+        }
+        if left.is_zero() {
+            return Ok(*loaded);
+        }
+    }
+}
+
+pub fn chaos(args: &[String]) -> Result {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_secs());
+    let o = Options::parse(args, now)?;
+    run(cargo().args([
+        "build",
+        "--profile",
+        "server",
+        "-p",
+        "baton-server",
+        "--bin",
+        "baton-server",
+        "--example",
+        "chaos_client",
+    ]))?;
+    let port = free_port()?;
+    let data = std::env::temp_dir().join(format!("baton-chaos-{port}"));
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let config = write_config(&data)?;
+    println!(
+        "\ncargo xtask chaos --visitors {} --messages {} --kills {} --storm {} --seed {}",
+        o.visitors, o.messages, o.kills, o.storm, o.seed
+    );
+    let mut server = start(port, &data, &config)?;
+    let client_args = [
+        ("--addr", format!("127.0.0.1:{port}")),
+        ("--origin", ORIGIN.into()),
+        ("--visitors", o.visitors.to_string()),
+        ("--messages", o.messages.to_string()),
+        ("--storm", o.storm.to_string()),
+        ("--seed", o.seed.to_string()),
+        ("--db", data.join("baton.sqlite3").display().to_string()),
+    ]
+    .into_iter()
+    .flat_map(|(k, v)| [k.to_owned(), v])
+    .collect::<Vec<_>>();
+    let mut client = Killed(
+        with_files(&target_dir().join("server/examples/chaos_client"), &client_args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| e.to_string())?,
+    );
+    let mut stdin = client.0.stdin.take().ok_or("no client stdin")?;
+    let stdout = client.0.stdout.take().ok_or("no client stdout")?;
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut rng = o.seed;
+    let mut loaded = false;
+    let mut during_load = 0;
+    let started = Instant::now();
+    for k in 1..=o.kills {
+        let wait = Duration::from_millis(150 + splitmix(&mut rng) % 550);
+        relay(&lines, wait, &mut loaded)?;
+        during_load += u64::from(!loaded);
+        println!(
+            "  SIGKILL {k}/{} at {:.1} s{}",
+            o.kills,
+            started.elapsed().as_secs_f64(),
+            if loaded { " (load already done)" } else { "" }
+        );
+        drop(server);
+        server = start(port, &data, &config)?;
+    }
+    while !relay(&lines, Duration::from_secs(1), &mut loaded)? {
+        if started.elapsed() > Duration::from_secs(600) {
+            return Err("the load did not finish in 10 minutes".into());
+        }
+    }
+    println!("  SIGKILL before the check, restart on the same data");
+    drop(server);
+    let _server = start(port, &data, &config)?;
+    stdin.write_all(b"check\n").map_err(|e| e.to_string())?;
+    stdin.flush().map_err(|e| e.to_string())?;
+    let mut ignored = loaded;
+    while relay(&lines, Duration::from_secs(600), &mut ignored).is_ok() {}
+    let status = client.0.wait().map_err(|e| e.to_string())?;
+    println!(
+        "  {} SIGKILLs during the load, {} after it, 1 before the check; {:.0} s in all",
+        during_load,
+        o.kills - during_load,
+        started.elapsed().as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&data);
+    match status.code() {
+        Some(0) => Ok(()),
+        Some(1) => Err("the drill found lost or duplicated messages, or a chat that changed owner".into()),
+        _ => Err("the chaos client failed (see above)".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_defaults() {
+        let o = Options::parse(&[], 7).unwrap();
+        assert_eq!((o.visitors, o.messages, o.kills, o.storm, o.seed), (50, 20, 5, 2000, 7));
+        let args: Vec<String> = ["--kills", "2", "--seed", "9"].map(String::from).into();
+        let o = Options::parse(&args, 7).unwrap();
+        assert_eq!((o.kills, o.seed), (2, 9));
+        assert!(Options::parse(&["--kills".into()], 7).is_err());
+        assert!(Options::parse(&["--nope".into(), "1".into()], 7).is_err());
+    }
+}
