@@ -461,7 +461,7 @@ impl Live {
 
     /// Tells operators the visitor's presence if it changed since they were
     /// last told (`presence`, feature `presence`); the row carries it too.
-    fn announce_presence(&mut self, conversation: &ConversationId) {
+    pub(super) fn announce_presence(&mut self, conversation: &ConversationId) {
         let Some(conv) = self.conversations.get_mut(conversation) else {
             return;
         };

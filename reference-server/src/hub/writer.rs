@@ -249,6 +249,8 @@ impl Hub {
             }
         }
         let bot = conv.bot.clone();
+        // Operators learn its presence now that they may see it.
+        live.announce_presence(conversation);
         self.publish(HubEvent::NewConversation {
             conversation: conversation.clone(),
             bot,
