@@ -119,6 +119,26 @@ impl ConversationCore {
         core
     }
 
+    /// After a restart: the visitor message whose bot turn was under way
+    /// when the server stopped. It is owed when the bot may still speak and
+    /// the log's last message is the visitor's (neither the bot nor a
+    /// person has answered it). Answering it appends the bot's reply, after
+    /// which nothing is owed, so it is answered once.
+    pub fn owed_bot_turn<'a>(&self, log: &'a [ConversationEvent], mode: BotMode) -> Option<&'a str> {
+        if !self.handover.bot_may_reply(mode) {
+            return None;
+        }
+        let last = log.iter().rev().find(|e| matches!(e.body, EventBody::Message { .. }))?;
+        match &last.body {
+            EventBody::Message {
+                author: Author::Visitor,
+                text,
+                ..
+            } => Some(text),
+            _ => None,
+        }
+    }
+
     pub fn handover(&self) -> &Handover {
         &self.handover
     }

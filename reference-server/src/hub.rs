@@ -278,6 +278,8 @@ impl Hub {
             alert_prefs: store.alert_prefs()?.into_iter().collect(),
             ..Live::default()
         };
+        // Bot turns under way when the server stopped (answered below, once).
+        let mut owed = Vec::new();
         for row in store.conversations()? {
             let log = store.log(&row.id)?;
             let mut conversation = Conversation::new(row.bot, row.token_hash, row.created_at);
@@ -290,6 +292,11 @@ impl Hub {
             }
             conversation.published = conversation.core.last_seq();
             conversation.row = RowState::Stored;
+            let events: Vec<_> = log.iter().map(|(e, _)| e.clone()).collect();
+            let mode = live.bots.get(&conversation.bot).map(|b| b.mode);
+            if let Some(text) = mode.and_then(|mode| conversation.core.owed_bot_turn(&events, mode)) {
+                owed.push((row.id.clone(), text.to_owned()));
+            }
             live.conversations.insert(row.id, conversation);
         }
         // Receipt marks persist (PROTOCOL.md §4.1); the log alone cannot say them.
@@ -324,6 +331,10 @@ impl Hub {
             hub.arm_timer(id, deadline);
         }
         hub.check_all_owners();
+        for (conversation, text) in owed {
+            tracing::info!(%conversation, "answering a visitor message whose bot turn the last run did not finish");
+            hub.spawn_bot_turn(conversation, &text);
+        }
         Ok(hub)
     }
 

@@ -410,8 +410,9 @@ fn report(o: &Options, b: &Measured, r: &Measured, widget: Option<&widget::Figur
         sections.push((
             "Lock wait".into(),
             vec![
-                "/metrics exposes no lock-wait figure; store appends run under the hub lock,".into(),
-                "so their share of wall time above is the time the lock is held for appends.".into(),
+                "/metrics exposes no lock-wait figure. Store appends run on the store writer's".into(),
+                "thread, off the hub lock: each commit (store_append, above) holds many appends".into(),
+                "(baton_store_batch_appends), and the lock is taken once per commit to publish.".into(),
             ],
         ));
     }

@@ -315,3 +315,47 @@ fn the_core_rebuilt_from_its_log_answers_retries_the_same() {
     );
     assert_eq!(say(&mut rebuilt, "m3", "c").events[0].seq, Seq(3));
 }
+
+#[test]
+fn after_a_restart_a_bot_turn_is_owed_only_for_an_unanswered_visitor_message() {
+    let mut core = ConversationCore::default();
+    let mut log = Vec::new();
+    log.extend(say(&mut core, "m1", "where is my parcel?").events);
+    let owed =
+        |core: &ConversationCore, log: &[ConversationEvent], mode| core.owed_bot_turn(log, mode).map(str::to_owned);
+    assert_eq!(
+        owed(&core, &log, BotMode::Assisted).as_deref(),
+        Some("where is my parcel?")
+    );
+    assert_eq!(
+        owed(&core, &log, BotMode::HumanOnly),
+        None,
+        "a bot that may not speak is owed nothing"
+    );
+    // Once the bot's answer is stored, nothing is owed: it answers once.
+    log.extend(
+        core.handle(
+            Input::BotReply {
+                text: "It left today.".into(),
+                offer_human: false,
+            },
+            facts(2),
+        )
+        .events,
+    );
+    assert_eq!(owed(&core, &log, BotMode::Assisted), None);
+    log.extend(say(&mut core, "m2", "thanks").events);
+    assert_eq!(owed(&core, &log, BotMode::Assisted).as_deref(), Some("thanks"));
+    // Asking for a person: the bot no longer speaks, so nothing is owed.
+    log.extend(
+        core.handle(
+            Input::VisitorIntent {
+                id: id("r1"),
+                intent: Intent::RequestHuman,
+            },
+            facts(3),
+        )
+        .events,
+    );
+    assert_eq!(owed(&core, &log, BotMode::Assisted), None);
+}

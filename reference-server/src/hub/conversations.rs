@@ -254,7 +254,9 @@ impl Hub {
             self.check_owner(conversation);
         }
         if outcome.ask_bot {
-            self.spawn_bot_turn(conversation.clone(), outcome);
+            if let Some(text) = outcome.events.iter().find_map(|e| e.body.message_text()) {
+                self.spawn_bot_turn(conversation.clone(), text);
+            }
         }
     }
 
@@ -330,10 +332,9 @@ impl Hub {
         }
     }
 
-    fn spawn_bot_turn(self: &Arc<Self>, conversation: ConversationId, outcome: &Outcome) {
-        let Some(text) = outcome.events.iter().find_map(|e| e.body.message_text()) else {
-            return;
-        };
+    /// Asks the bot to answer `text`, the visitor's latest message; its
+    /// reply goes through the core like any input.
+    pub(super) fn spawn_bot_turn(self: &Arc<Self>, conversation: ConversationId, text: &str) {
         let (bot, human_available) = {
             let live = self.lock();
             let Some(conv) = live.conversations.get(&conversation) else {

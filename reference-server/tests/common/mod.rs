@@ -94,10 +94,26 @@ impl Server {
         Server::start_on(MemoryStore::new(), &dir, vec![bot(60_000)], |_| {}).await
     }
 
+    /// A server on the database in `dir` whose bot is `engine`.
+    pub async fn start_with_engine(dir: &Path, engine: Arc<dyn baton_server::bot::Bot>) -> Server {
+        let store = SqliteStore::open(&dir.join("baton.sqlite3")).expect("open store");
+        Server::start_engine(store, dir, vec![bot(60_000)], engine, |_| {}).await
+    }
+
     async fn start_on(
         store: impl Store + 'static,
         dir: &Path,
         bots: Vec<BotSettings>,
+        tweak: impl FnOnce(&mut AppState),
+    ) -> Server {
+        Server::start_engine(store, dir, bots, Arc::new(RuleBot), tweak).await
+    }
+
+    async fn start_engine(
+        store: impl Store + 'static,
+        dir: &Path,
+        bots: Vec<BotSettings>,
+        engine: Arc<dyn baton_server::bot::Bot>,
         tweak: impl FnOnce(&mut AppState),
     ) -> Server {
         for (id, name) in [("op-a", "Ana"), ("op-b", "Ben"), ("op-c", "Cleo")] {
@@ -120,7 +136,6 @@ impl Server {
                 })
                 .expect("seed operator");
         }
-        let engine: Arc<dyn baton_server::bot::Bot> = Arc::new(RuleBot);
         let bots = bots.into_iter().map(|b| (b, Some(engine.clone()))).collect();
         let hub = Hub::start(store, bots).expect("start hub");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
