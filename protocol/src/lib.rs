@@ -10,6 +10,7 @@
 //! - [`event`] — the persisted, sequenced conversation log both sides read.
 //! - [`handover`] — who owns a conversation, and which intents may change that.
 //! - [`fanout`] — which operator connections get a conversation's events.
+//! - [`retention`] — which resolved conversations are due for deletion.
 //! - [`link`] — the clients' reconnect backoff, welcome deadline and heartbeat.
 
 pub mod absence;
@@ -27,6 +28,7 @@ pub mod markup;
 pub mod operator;
 pub mod presence;
 pub mod receipts;
+pub mod retention;
 pub mod shortcuts;
 pub mod time;
 pub mod visitor;

@@ -17,6 +17,15 @@ pub fn new_id() -> String {
     hex(&random_bytes::<16>())
 }
 
+/// A conversation's id, derived from its visitor token: the token proves
+/// the id without the server keeping anything, so a `hello` stores nothing
+/// and a never-used conversation can be resumed after a restart. The id is
+/// public (operators see it); the hash is one-way, so it reveals no token.
+pub fn conversation_id_for(token: &str) -> String {
+    let digest = Sha256::digest(format!("baton conversation id\n{token}").as_bytes());
+    hex(&digest[..16])
+}
+
 pub fn secret_hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }

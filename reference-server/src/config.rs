@@ -27,6 +27,9 @@
 //! [limits.http]
 //! header_secs = 10                  # a request's headers must arrive within
 //! body_secs = 10                    # and its body within
+//!
+//! [retention]
+//! resolved_days = 365               # delete resolved chats quiet this long; omit: keep for ever
 //! ```
 //!
 //! A bot's editable settings (name, button, messages, windows, mode,
@@ -114,6 +117,15 @@ pub struct FileConfig {
     /// `[limits.visitor]`, each `burst` and `per_sec`; per client address:
     /// `[limits.per_ip]`; HTTP read timeouts: `[limits.http]`.
     pub limits: Option<crate::socket::FrameLimits>,
+    /// `[retention] resolved_days`: resolved chats quiet this long are
+    /// deleted (omitted: kept for ever).
+    pub retention: Option<RetentionFile>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionFile {
+    pub resolved_days: Option<u64>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -157,6 +169,8 @@ pub struct Config {
     pub country_header: Option<String>,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub auto_away: Option<Millis>,
+    /// How long resolved chats are kept (`None`: for ever).
+    pub retention: Option<Millis>,
     pub bots: Vec<BotSettings>,
     pub notify: Option<toml::Value>,
     /// `--translate-url`: the translation endpoint, over the file's.
@@ -298,6 +312,10 @@ impl Config {
             country_header: cli.country_header.or(file.country_header),
             trusted_proxies: file.trusted_proxies,
             auto_away: file.auto_away_minutes.map(|m| Millis(m * 60_000)),
+            retention: file
+                .retention
+                .and_then(|r| r.resolved_days)
+                .map(baton_protocol::retention::days),
             bots,
             notify: file.notify,
             translate_url: cli.translate_url,

@@ -219,10 +219,15 @@ pub struct ConversationQuery {
     q: String,
     #[serde(default)]
     limit: Option<usize>,
+    /// The `next` cursor of the previous page.
+    #[serde(default)]
+    after: Option<String>,
 }
 
-/// `GET /api/conversations?state=resolved&q=…`: resolved chats of the bots
-/// the operator serves, most recent first — the inbox's Resolved view.
+/// `GET /api/conversations?state=resolved&q=…&limit=…&after=…`: resolved
+/// chats of the bots the operator serves, most recent first, a page at a
+/// time — the inbox's Resolved view. `next` (absent on the last page) is
+/// the `after` of the following page.
 pub async fn conversations(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -239,6 +244,34 @@ pub async fn conversations(
         return (StatusCode::BAD_REQUEST, Json(body)).into_response();
     }
     let limit = query.limit.unwrap_or(50).clamp(1, 200);
-    let rows = app.hub.resolved(&operator, query.q.trim(), limit);
-    Json(serde_json::json!({ "conversations": rows })).into_response()
+    // The cursor is `<last activity in ms>-<conversation id>`.
+    let cursor = |after: &str| {
+        let (at, id) = after.split_once('-')?;
+        let at = at.parse::<u64>().ok()?;
+        (!id.is_empty()).then(|| {
+            (
+                baton_protocol::Timestamp(at),
+                baton_protocol::ConversationId(id.to_owned()),
+            )
+        })
+    };
+    let after = match query.after.as_deref().map(|a| cursor(a).ok_or(())) {
+        None => None,
+        Some(Ok(after)) => Some(after),
+        Some(Err(())) => {
+            let body = serde_json::json!({
+                "error": "bad_request",
+                "message": "after must be the `next` value of a previous page",
+            });
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+    };
+    let (rows, next) = app.hub.resolved(
+        &operator,
+        query.q.trim(),
+        after.as_ref().map(|(at, id)| (*at, id)),
+        limit,
+    );
+    let next = next.map(|(at, id)| format!("{}-{}", at.0, id.as_str()));
+    Json(serde_json::json!({ "conversations": rows, "next": next })).into_response()
 }

@@ -41,7 +41,9 @@ pub use features::Features;
 use features::wants;
 mod operators;
 mod owner;
+mod retention;
 use baton_protocol::operator::AlertKind;
+pub use retention::SWEEP_EVERY;
 mod team;
 mod writer;
 pub use team::{TeamError, TeamMember};
@@ -157,6 +159,7 @@ struct Live {
 struct Conversation {
     bot: BotId,
     token_hash: Vec<u8>,
+    created_at: Timestamp,
     core: ConversationCore,
     presence: PresenceTracker,
     /// The presence operators were last told (`presence` frames, §6.2).
@@ -185,6 +188,22 @@ struct Conversation {
     /// Bumped when the core is rebuilt from the store after a failed
     /// append: outcomes of an older epoch are refused unwritten.
     epoch: u64,
+    /// Whether the conversation has a row in the store yet (`RowState`).
+    row: RowState,
+}
+
+/// A conversation is stored with its visitor's first input, not at `hello`
+/// (a `hello` alone stores nothing, and nobody sees it). Until then it lives
+/// in memory only while its visitor is connected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RowState {
+    /// Not stored and nothing on its way: forgotten when its last visitor
+    /// socket closes.
+    Pending,
+    /// Its first events (with the row) are queued for the store writer.
+    Queued,
+    /// Stored: listed to operators, counted, notified.
+    Stored,
 }
 
 impl From<StoreError> for ErrorBody {
@@ -272,6 +291,7 @@ impl Hub {
                 conversation.note(event);
             }
             conversation.published = conversation.core.last_seq();
+            conversation.row = RowState::Stored;
             let events: Vec<_> = log.iter().map(|(e, _)| e.clone()).collect();
             let mode = live.bots.get(&conversation.bot).map(|b| b.mode);
             if let Some(text) = mode.and_then(|mode| conversation.core.owed_bot_turn(&events, mode)) {
@@ -335,7 +355,7 @@ impl Hub {
     /// The metrics text, with the per-state conversation counts refreshed.
     pub fn metrics_text(&self) -> String {
         let mut counts: HashMap<&'static str, i64> = HashMap::new();
-        for conv in self.lock().conversations.values() {
+        for conv in self.lock().conversations.values().filter(|c| c.listed()) {
             let state = match conv.core.handover().state() {
                 HandoverState::Bot => "bot",
                 HandoverState::Waiting { .. } => "waiting",
@@ -583,7 +603,7 @@ impl Live {
     /// through each connection's row queue: coalesced to one per
     /// `ROW_INTERVAL`, and never the reason an operator is disconnected.
     fn publish_row(&mut self, conversation: &ConversationId) {
-        let Some(conv) = self.conversations.get(conversation) else {
+        let Some(conv) = self.conversations.get(conversation).filter(|c| c.listed()) else {
             return;
         };
         if conv.core.handover().state() == &HandoverState::Resolved {
@@ -668,7 +688,7 @@ impl Live {
 
     /// A frame about one conversation, to the operators who serve its bot.
     fn broadcast_operators_of(&mut self, conversation: &ConversationId, frame: &ServerToOperator) {
-        let Some(conv) = self.conversations.get(conversation) else {
+        let Some(conv) = self.conversations.get(conversation).filter(|c| c.listed()) else {
             return;
         };
         let (team, bot) = (&self.team, &conv.bot);
@@ -685,6 +705,7 @@ impl Conversation {
         Conversation {
             bot,
             token_hash,
+            created_at,
             core: ConversationCore::default(),
             presence: PresenceTracker::default(),
             announced: VisitorPresence::Lost,
@@ -702,6 +723,28 @@ impl Conversation {
             owner_check: None,
             published: Seq(0),
             epoch: 0,
+            row: RowState::Pending,
+        }
+    }
+
+    /// Stored, so operators may see it (`RowState`).
+    fn listed(&self) -> bool {
+        self.row == RowState::Stored
+    }
+
+    /// The row to store with the conversation's first events.
+    fn new_row(&self, id: &ConversationId) -> crate::store::NewConversation {
+        crate::store::NewConversation {
+            row: ConversationRow {
+                id: id.clone(),
+                bot: self.bot.clone(),
+                token_hash: self.token_hash.clone(),
+                created_at: self.created_at,
+                visitor_name: self.visitor_name.clone(),
+                country: self.country.clone(),
+            },
+            locale: self.locale.clone(),
+            email: self.visitor_email.clone(),
         }
     }
 

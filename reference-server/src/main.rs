@@ -63,6 +63,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let center = Arc::new(baton_server::notify::Center::new(&notify, &config.public_url));
     let _notifications = baton_server::notify::spawn_with(hub.clone(), &notify, center.clone());
     baton_server::settings::start_team_settings(&hub, config.auto_away)?;
+    if let Some(keep) = config.retention {
+        hub.start_retention(keep, baton_server::hub::SWEEP_EVERY);
+    }
     let mut state = AppState::new(hub, config.web_dir.clone(), config.site_dir.clone());
     state.country_header = config.country_header.as_deref().map(str::parse).transpose()?;
     state.knowledge = Arc::new(knowledge);

@@ -371,6 +371,15 @@ async fn config_webhooks_seed_the_center_once() {
     let id = channel["id"].as_str().expect("id").to_owned();
     let mut visitor = server.visitor().await;
     send(&mut visitor, &hello()).await;
+    // A conversation is new (stored, announced) with its first message.
+    send(
+        &mut visitor,
+        &baton_protocol::visitor::VisitorToServer::Send {
+            client_msg_id: baton_protocol::ClientMsgId("m1".into()),
+            text: "hello?".into(),
+        },
+    )
+    .await;
     let hit = next_hit(&mut hits).await;
     assert!(hit.body["text"].as_str().expect("text").contains("New conversation"));
 

@@ -104,7 +104,9 @@ async fn an_operator_without_the_chat_open_gets_its_row_but_no_events_and_one_wi
     );
 
     // Opening another conversation closes this one for events.
-    let (_other_visitor, other) = new_visitor(&server).await;
+    let (mut other_visitor, other) = new_visitor(&server).await;
+    // Stored (so operators may open it) once its visitor says something.
+    visitor_says(&mut other_visitor, "o0", "me too").await;
     send(&mut watching, &OperatorToServer::Open { conversation: other }).await;
     recv_until(&mut watching, |f: &ServerToOperator| {
         matches!(f, ServerToOperator::History { .. }).then_some(())

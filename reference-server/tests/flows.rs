@@ -17,13 +17,32 @@ fn id(s: &str) -> ClientMsgId {
     ClientMsgId(s.into())
 }
 
+/// A visitor who has said something (a `hello` alone stores nothing and
+/// shows operators nothing): their socket and conversation.
 async fn new_visitor(server: &Server) -> (Ws, ConversationId) {
     let mut ws = server.visitor().await;
     send(&mut ws, &hello()).await;
     let ServerToVisitor::Welcome(w) = visitor_frame(&mut ws).await else {
         panic!("welcome")
     };
+    first_message(&mut ws).await;
     (ws, w.conversation)
+}
+
+/// The visitor's first message, acked (the bot's answer may follow).
+async fn first_message(ws: &mut Ws) {
+    send(
+        ws,
+        &VisitorToServer::Send {
+            client_msg_id: id("first"),
+            text: "hello there".into(),
+        },
+    )
+    .await;
+    recv_until(ws, |f: &ServerToVisitor| {
+        matches!(f, ServerToVisitor::Ack { .. }).then_some(())
+    })
+    .await;
 }
 
 /// An operator socket, welcomed and (optionally) Available.
@@ -506,11 +525,12 @@ async fn unread_counts_are_per_operator_and_opening_clears_them() {
         .await;
     }
     let unread = recv_until(&mut a, |f: &ServerToOperator| match f {
-        ServerToOperator::Conversation(row) if row.id == conversation && row.unread == 2 => Some(row.unread),
+        ServerToOperator::Conversation(row) if row.id == conversation && row.unread == 3 => Some(row.unread),
         _ => None,
     })
     .await;
-    assert_eq!(unread, 2);
+    // `new_visitor`'s first message and these two.
+    assert_eq!(unread, 3);
     send(
         &mut a,
         &OperatorToServer::Open {
@@ -542,6 +562,11 @@ async fn country_of_a_canadian_locale(ws: &mut Ws, operator: &mut Ws) -> baton_p
         }),
     )
     .await;
+    recv_until(ws, |f: &ServerToVisitor| {
+        matches!(f, ServerToVisitor::Welcome(_)).then_some(())
+    })
+    .await;
+    first_message(ws).await;
     recv_until(operator, |f: &ServerToOperator| match f {
         ServerToOperator::Conversation(row) => row.country.clone(),
         _ => None,
@@ -674,7 +699,8 @@ async fn metrics_count_connections_and_messages() {
         .await
         .expect("body");
     assert!(text.contains(r#"baton_connections{kind="visitor"} 1"#), "{text}");
-    assert!(text.contains(r#"baton_messages_total{kind="visitor"} 1"#), "{text}");
+    // `new_visitor`'s first message and this one.
+    assert!(text.contains(r#"baton_messages_total{kind="visitor"} 2"#), "{text}");
     assert!(text.contains(r#"baton_conversations{kind="bot"} 1"#), "{text}");
 }
 

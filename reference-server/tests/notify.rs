@@ -207,7 +207,16 @@ async fn a_new_conversation_reaches_the_receivers_that_want_it() {
         ..Default::default()
     })
     .await;
-    let (_visitor, conversation) = env.visitor().await;
+    let (mut visitor, conversation) = env.visitor().await;
+    // New (stored, announced) with its first message, not at hello.
+    send(
+        &mut visitor,
+        &VisitorToServer::Send {
+            client_msg_id: baton_protocol::ClientMsgId("m1".into()),
+            text: "hello?".into(),
+        },
+    )
+    .await;
     let hit = next_hit(&mut hits).await;
     assert_eq!(hit.body["event"], "new_conversation");
     assert_eq!(hit.body["conversation"], conversation.as_str());

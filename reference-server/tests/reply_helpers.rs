@@ -144,6 +144,11 @@ async fn handed_over(server: &Server) -> (Ws, Ws, ConversationId) {
         },
     )
     .await;
+    // Stored (so operators may act on it) once acked.
+    recv_until(&mut visitor, |f: &ServerToVisitor| {
+        matches!(f, ServerToVisitor::Ack { .. }).then_some(())
+    })
+    .await;
     send(
         &mut op,
         &OperatorToServer::Join {

@@ -193,7 +193,16 @@ async fn frames_of_features_a_connection_did_not_negotiate_are_not_sent() {
 async fn operators_get_presence_frames_as_the_visitor_comes_and_goes() {
     let server = Server::start().await;
     let mut op = operator_with(&server, "op-a", all_features()).await;
-    let (visitor, conversation) = visitor_with(&server, all_features()).await;
+    let (mut visitor, conversation) = visitor_with(&server, all_features()).await;
+    // Operators hear of a conversation (and its presence) once it is stored.
+    send(
+        &mut visitor,
+        &VisitorToServer::Send {
+            client_msg_id: ClientMsgId("m1".into()),
+            text: "hi".into(),
+        },
+    )
+    .await;
     let presence = |f: &ServerToOperator| match f {
         ServerToOperator::Presence {
             conversation: c,

@@ -72,6 +72,12 @@ async fn visitor_of(server: &Server, bot: &str) -> (Ws, ConversationId) {
     let ServerToVisitor::Welcome(w) = visitor_frame(&mut ws).await else {
         panic!("welcome")
     };
+    // Stored, and shown to operators, once the visitor says something.
+    say(&mut ws, "first", "hello").await;
+    recv_until(&mut ws, |f: &ServerToVisitor| {
+        matches!(f, ServerToVisitor::Ack { .. }).then_some(())
+    })
+    .await;
     (ws, w.conversation)
 }
 

@@ -38,12 +38,19 @@ impl Hub {
             .get(bot_id)
             .cloned()
             .ok_or_else(|| ErrorBody::new(ErrorCode::NotFound, "unknown bot"))?;
+        // Nothing is stored here: a conversation gets its row with the
+        // visitor's first input (`RowState`). Its id is derived from its
+        // token, so the token alone proves a never-used id, even after a
+        // restart; until the first input it lives in memory only while a
+        // visitor socket holds it.
         let (conversation, token, after) = match hello.resume {
             Some(resume) => {
-                let known = live.conversations.get(&resume.conversation).filter(|c| {
-                    &c.bot == bot_id && auth::same_hash(&c.token_hash, &auth::secret_hash(&resume.token.0))
-                });
-                if known.is_none() {
+                let hash = auth::secret_hash(&resume.token.0);
+                let known = match live.conversations.get(&resume.conversation) {
+                    Some(c) => &c.bot == bot_id && auth::same_hash(&c.token_hash, &hash),
+                    None => resume.conversation.as_str() == auth::conversation_id_for(&resume.token.0),
+                };
+                if !known {
                     // Same answer for "no such conversation" and "wrong token":
                     // a visitor learns nothing about conversations not theirs.
                     return Err(ErrorBody::new(
@@ -51,33 +58,32 @@ impl Hub {
                         "this conversation cannot be resumed",
                     ));
                 }
+                live.conversations
+                    .entry(resume.conversation.clone())
+                    .or_insert_with(|| Conversation::new(bot_id.clone(), hash, now()));
                 (resume.conversation, None, resume.last_seq)
             }
             None => {
-                let id = ConversationId(auth::new_id());
                 let token = auth::new_secret();
-                let row = ConversationRow {
-                    id: id.clone(),
-                    bot: bot_id.clone(),
-                    token_hash: auth::secret_hash(&token),
-                    created_at: now(),
-                    visitor_name: None,
-                    country: None,
-                };
-                self.store.insert_conversation(&row, hello.locale.as_deref())?;
-                live.conversations
-                    .insert(id.clone(), Conversation::new(row.bot, row.token_hash, row.created_at));
-                self.publish(HubEvent::NewConversation {
-                    conversation: id.clone(),
-                    bot: bot_id.clone(),
-                });
+                let id = ConversationId(auth::conversation_id_for(&token));
+                live.conversations.insert(
+                    id.clone(),
+                    Conversation::new(bot_id.clone(), auth::secret_hash(&token), now()),
+                );
                 (id, Some(VisitorToken(token)), Seq(0))
             }
         };
         // Up to what has been published: later events are committed (or on
         // their way) and reach this visitor live, once, from the writer.
-        let published = live.conversations.get(&conversation).map_or(Seq(0), |c| c.published);
-        let mut replay = self.store.events_after(&conversation, after, MAX_REPLAY + 1)?;
+        let (published, stored) = live
+            .conversations
+            .get(&conversation)
+            .map_or((Seq(0), false), |c| (c.published, c.listed()));
+        let mut replay = if stored {
+            self.store.events_after(&conversation, after, MAX_REPLAY + 1)?
+        } else {
+            Vec::new()
+        };
         let replay_limited = replay.len() > MAX_REPLAY;
         replay.retain(|e| e.seq <= published);
         if replay.len() > MAX_REPLAY {
@@ -91,7 +97,8 @@ impl Hub {
             .is_some_and(|c| !c.hint || conv.country.as_ref().is_none_or(|old| old.hint));
         if better && conv.country != country {
             conv.country = country.clone();
-            if let Some(country) = &country {
+            // Not stored yet: the row takes it when it is created.
+            if let Some(country) = country.as_ref().filter(|_| conv.row == RowState::Stored) {
                 self.store.set_country(&conversation, country)?;
             }
         }
@@ -152,9 +159,16 @@ impl Hub {
             },
         );
         let at = now();
+        let held = live.visitors.contains_key(conversation);
         let Some(conv) = live.conversations.get_mut(conversation) else {
             return;
         };
+        if conv.row == RowState::Pending && !held {
+            // Never used and nobody holds it: forget it (its token can
+            // still resume it, as new).
+            live.conversations.remove(conversation);
+            return;
+        }
         conv.presence.disconnected(at);
         let next = conv.presence.next_change(at);
         drop(live);
@@ -197,15 +211,23 @@ impl Hub {
         // An ack of a seq not yet published (a retry that raced its own
         // commit) waits behind that commit in the writer's queue.
         let acks_unpublished = matches!(outcome.reply, Some(Reply::Ack { seq, .. }) if seq > conv.published);
-        // Moved receipt marks are saved before they are published.
-        let marks = (outcome.visitor_marks.is_some() || outcome.team_marks.is_some())
-            .then_some((conv.core.visitor_marks, conv.core.team_marks));
+        // The first events carry the conversation's row (`RowState`).
+        let create = (conv.row == RowState::Pending && !outcome.events.is_empty()).then(|| {
+            conv.row = RowState::Queued;
+            conv.new_row(conversation)
+        });
+        // Moved receipt marks are saved before they are published (those of
+        // a conversation not stored yet have no row to go with).
+        let marks = (conv.row != RowState::Pending
+            && (outcome.visitor_marks.is_some() || outcome.team_marks.is_some()))
+        .then_some((conv.core.visitor_marks, conv.core.team_marks));
         if !outcome.events.is_empty() || acks_unpublished || marks.is_some() {
             let epoch = conv.epoch;
             self.writer.queue(Job {
                 conversation: conversation.clone(),
                 outcome,
                 epoch,
+                create,
                 marks,
                 answer,
             });
@@ -440,12 +462,12 @@ impl Live {
 
     /// Tells operators the visitor's presence if it changed since they were
     /// last told (`presence`, feature `presence`); the row carries it too.
-    fn announce_presence(&mut self, conversation: &ConversationId) {
+    pub(super) fn announce_presence(&mut self, conversation: &ConversationId) {
         let Some(conv) = self.conversations.get_mut(conversation) else {
             return;
         };
         let presence = conv.presence.presence(now());
-        if presence == conv.announced || conv.core.handover().state() == &HandoverState::Resolved {
+        if !conv.listed() || presence == conv.announced || conv.core.handover().state() == &HandoverState::Resolved {
             return;
         }
         conv.announced = presence;
@@ -456,5 +478,17 @@ impl Live {
                 presence,
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// What one unused `hello` costs while its socket is open (after it
+    /// closes: nothing). `cargo test -p baton-server --lib pending -- --nocapture`.
+    #[test]
+    fn a_pending_conversation_is_small() {
+        let inline = std::mem::size_of::<super::Conversation>();
+        println!("a pending conversation: {inline} bytes inline (+ 32 B token hash, 32 B id)");
+        assert!(inline < 4096, "{inline}");
     }
 }

@@ -25,18 +25,25 @@ impl Hub {
                 "that does not look like an email address",
             ));
         }
-        self.store.identify(conversation, name.as_deref(), email.as_deref())?;
-        self.publish(HubEvent::Identified {
-            conversation: conversation.clone(),
-            name: name.clone(),
-            email: email.clone(),
-        });
-        let mut live = self.lock();
-        if let Some(conv) = live.conversations.get_mut(conversation) {
-            conv.visitor_name = name.or(conv.visitor_name.take());
-            conv.visitor_email = email.or(conv.visitor_email.take());
+        {
+            let mut live = self.lock();
+            let Some(conv) = live.conversations.get_mut(conversation) else {
+                return Err(not_found());
+            };
+            conv.visitor_name = name.clone().or(conv.visitor_name.take());
+            conv.visitor_email = email.clone().or(conv.visitor_email.take());
+            // Not stored yet: the row takes them when it is created (and the
+            // writer catches a change made while the row was on its way).
+            if conv.row == RowState::Stored {
+                self.store.identify(conversation, name.as_deref(), email.as_deref())?;
+            }
             live.publish_row(conversation);
         }
+        self.publish(HubEvent::Identified {
+            conversation: conversation.clone(),
+            name,
+            email,
+        });
         Ok(())
     }
 
@@ -63,7 +70,7 @@ impl Hub {
             .for_msg(Some(id.clone())));
         }
         let mut live = self.lock();
-        if !live.conversations.contains_key(conversation) {
+        if !live.conversations.get(conversation).is_some_and(|c| c.listed()) {
             return Err(not_found());
         }
         let author = live

@@ -39,7 +39,9 @@ impl Hub {
         let mut conversations: Vec<_> = live
             .conversations
             .iter()
-            .filter(|(_, c)| member.bots.contains(&c.bot) && c.core.handover().state() != &HandoverState::Resolved)
+            .filter(|(_, c)| {
+                c.listed() && member.bots.contains(&c.bot) && c.core.handover().state() != &HandoverState::Resolved
+            })
             .map(|(id, _)| live.summary(id, operator))
             .collect();
         conversations.sort_by_key(|c| std::cmp::Reverse(c.last_activity));
@@ -251,7 +253,7 @@ impl Hub {
     /// lock, so no live event can overtake it.
     pub fn open(&self, operator: &OperatorId, conversation: &ConversationId, outbox: &Outbox) -> Result<(), ErrorBody> {
         let mut live = self.lock();
-        if !live.conversations.contains_key(conversation) {
+        if !live.conversations.get(conversation).is_some_and(|c| c.listed()) {
             return Err(not_found());
         }
         // From now on this connection gets the conversation's events (and
@@ -311,8 +313,17 @@ impl Hub {
     }
 
     /// Resolved conversations of the bots `operator` serves whose visitor
-    /// name or email contains `query` (any, when empty), newest first.
-    pub fn resolved(&self, operator: &OperatorId, query: &str, limit: usize) -> Vec<ConversationSummary> {
+    /// name or email contains `query` (any, when empty), newest first (ties
+    /// by id), one page of `limit`: those after `after` (the last row of the
+    /// previous page, as last activity and id). The second value is the
+    /// cursor of the next page, if there is one.
+    pub fn resolved(
+        &self,
+        operator: &OperatorId,
+        query: &str,
+        after: Option<(Timestamp, &ConversationId)>,
+        limit: usize,
+    ) -> (Vec<ConversationSummary>, Option<(Timestamp, ConversationId)>) {
         let live = self.lock();
         let query = query.to_lowercase();
         let matches = |c: &Conversation, id: &ConversationId| {
@@ -322,17 +333,26 @@ impl Hub {
                     .as_deref()
                     .is_some_and(|e| e.to_lowercase().contains(&query))
         };
-        let mut rows: Vec<_> = live
+        // Newest first: the larger (last activity, id) comes first.
+        let before_cursor =
+            |c: &Conversation, id: &ConversationId| after.is_none_or(|(at, last)| (c.last_activity, id) < (at, last));
+        let mut keys: Vec<(Timestamp, &ConversationId)> = live
             .conversations
             .iter()
             .filter(|(id, c)| {
-                c.core.handover().state() == &HandoverState::Resolved && live.serves(operator, &c.bot) && matches(c, id)
+                c.listed()
+                    && c.core.handover().state() == &HandoverState::Resolved
+                    && live.serves(operator, &c.bot)
+                    && before_cursor(c, id)
+                    && matches(c, id)
             })
-            .map(|(id, _)| live.summary(id, operator))
+            .map(|(id, c)| (c.last_activity, id))
             .collect();
-        rows.sort_by_key(|r| std::cmp::Reverse(r.last_activity));
-        rows.truncate(limit);
-        rows
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        let next = (keys.len() > limit).then(|| (keys[limit - 1].0, keys[limit - 1].1.clone()));
+        keys.truncate(limit);
+        let rows = keys.into_iter().map(|(_, id)| live.summary(id, operator)).collect();
+        (rows, next)
     }
 
     /// An operator read up to `seq`: their unread count drops.

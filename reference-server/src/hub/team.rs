@@ -105,7 +105,7 @@ impl Hub {
         let live = self.lock();
         live.conversations
             .get(conversation)
-            .is_some_and(|c| live.serves(operator, &c.bot))
+            .is_some_and(|c| c.listed() && live.serves(operator, &c.bot))
     }
 
     /// Adds a teammate (Offline until they say otherwise) and shows them in

@@ -40,6 +40,9 @@ pub(super) struct Job {
     pub outcome: Outcome,
     /// The conversation's epoch when its core produced the outcome.
     pub epoch: u64,
+    /// The conversation's row, when these are its first events: stored in
+    /// the same transaction, before them.
+    pub create: Option<crate::store::NewConversation>,
     /// The receipt marks as the core left them, when the outcome moved
     /// them: saved with the commit (they persist, PROTOCOL.md §4.1).
     pub marks: Option<crate::store::Marks>,
@@ -129,7 +132,12 @@ impl Hub {
         let mut rebuilt = HashSet::new();
         for (job, fate) in batch.iter().zip(&fates) {
             match fate {
-                Fate::Stored => self.publish_outcome(&mut live, &job.conversation, &job.outcome),
+                Fate::Stored => {
+                    if let Some(created) = &job.create {
+                        self.stored_new(&mut live, created);
+                    }
+                    self.publish_outcome(&mut live, &job.conversation, &job.outcome)
+                }
                 Fate::Failed(_) if rebuilt.insert(job.conversation.clone()) => {
                     self.rebuild(&mut live, &job.conversation);
                 }
@@ -191,8 +199,14 @@ impl Hub {
         if appends.is_empty() {
             return;
         }
+        let created: Vec<crate::store::NewConversation> = batch
+            .iter()
+            .zip(fates.iter())
+            .filter(|(_, fate)| matches!(fate, Fate::Stored))
+            .filter_map(|(job, _)| job.create.clone())
+            .collect();
         let started = std::time::Instant::now();
-        let stored = self.store.append_batch(&appends);
+        let stored = self.store.create_and_append(&created, &appends);
         self.metrics.store_latency.observe(started.elapsed().as_secs_f64());
         self.metrics.store_batch.observe(appends.len() as f64);
         if stored.is_ok() {
@@ -212,11 +226,35 @@ impl Hub {
                 job.outcome.client_msg_id.as_ref(),
                 job.outcome.events.as_slice(),
             )];
-            if let Err(err) = self.store.append_batch(&single) {
+            if let Err(err) = self.store.create_and_append(job.create.as_slice(), &single) {
                 failed.insert(&job.conversation);
                 *fate = Fate::Failed(err.into());
             }
         }
+    }
+
+    /// A conversation's row and first events are committed: from now on
+    /// operators see it, and observers hear of a new conversation.
+    fn stored_new(&self, live: &mut Live, created: &crate::store::NewConversation) {
+        let conversation = &created.row.id;
+        let Some(conv) = live.conversations.get_mut(conversation) else {
+            return;
+        };
+        conv.row = RowState::Stored;
+        // The host page named the visitor while the row was on its way.
+        if conv.visitor_name != created.row.visitor_name || conv.visitor_email != created.email {
+            let (name, email) = (conv.visitor_name.as_deref(), conv.visitor_email.as_deref());
+            if let Err(err) = self.store.identify(conversation, name, email) {
+                tracing::error!(%err, %conversation, "could not store the visitor's name");
+            }
+        }
+        let bot = conv.bot.clone();
+        // Operators learn its presence now that they may see it.
+        live.announce_presence(conversation);
+        self.publish(HubEvent::NewConversation {
+            conversation: conversation.clone(),
+            bot,
+        });
     }
 
     /// Saves the marks the batch moved (the latest per conversation). A
@@ -246,6 +284,11 @@ impl Hub {
             return;
         };
         conv.epoch += 1;
+        if conv.row == RowState::Queued {
+            // Its row was refused with its first events: the next input
+            // carries it again.
+            conv.row = RowState::Pending;
+        }
         match self.store.log(conversation) {
             Ok(log) => {
                 conv.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));

@@ -195,6 +195,15 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    fn delete_conversation(&self, conversation: &ConversationId) -> Result<()> {
+        self.data().conversations.remove(conversation);
+        self.marks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(conversation);
+        Ok(())
+    }
+
     fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()> {
         let mut data = self.data();
         let conv = data.conversation(conversation)?;

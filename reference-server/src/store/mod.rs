@@ -65,6 +65,15 @@ pub struct ConversationRow {
     pub country: Option<Country>,
 }
 
+/// A conversation stored with its first events (a `hello` alone stores
+/// nothing: PROTOCOL.md §3.1).
+#[derive(Clone, Debug)]
+pub struct NewConversation {
+    pub row: ConversationRow,
+    pub locale: Option<String>,
+    pub email: Option<String>,
+}
+
 /// One conversation's events to append, with the client message id of the
 /// input that produced them.
 pub type Append<'a> = (&'a ConversationId, Option<&'a ClientMsgId>, &'a [ConversationEvent]);
@@ -106,6 +115,21 @@ pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + MarksStore + Se
         }
         Ok(())
     }
+    /// Stores new conversations' rows and then the batch's appends (their
+    /// first events among them), all or none where the store can. By
+    /// default each row, its visitor's details, then [`Store::append_batch`].
+    fn create_and_append(&self, created: &[NewConversation], appends: &[Append<'_>]) -> Result<()> {
+        for new in created {
+            self.insert_conversation(&new.row, new.locale.as_deref())?;
+            if new.row.visitor_name.is_some() || new.email.is_some() {
+                self.identify(&new.row.id, new.row.visitor_name.as_deref(), new.email.as_deref())?;
+            }
+            if let Some(country) = &new.row.country {
+                self.set_country(&new.row.id, country)?;
+            }
+        }
+        self.append_batch(appends)
+    }
     /// The whole log with each event's stored client message id.
     fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>>;
     /// Events with `seq > after`, oldest first, at most the `limit` newest.
@@ -117,6 +141,9 @@ pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + MarksStore + Se
         self.events_after(conversation, Seq(0), limit)
     }
     fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()>;
+    /// Deletes a conversation for good: its row, events and notes, in one
+    /// transaction (retention, `baton_protocol::retention`).
+    fn delete_conversation(&self, conversation: &ConversationId) -> Result<()>;
     fn visitor_email(&self, conversation: &ConversationId) -> Result<Option<String>>;
     fn set_country(&self, conversation: &ConversationId, country: &Country) -> Result<()>;
 

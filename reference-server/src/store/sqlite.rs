@@ -280,6 +280,12 @@ impl Store for SqliteStore {
     /// Every append of the batch in one transaction: one commit (one WAL
     /// write) for many conversations' events.
     fn append_batch(&self, appends: &[super::Append<'_>]) -> Result<()> {
+        self.create_and_append(&[], appends)
+    }
+
+    /// The conversations' rows first, then the events, in one transaction:
+    /// a conversation is stored with its first events, never without them.
+    fn create_and_append(&self, created: &[super::NewConversation], appends: &[super::Append<'_>]) -> Result<()> {
         // Serialised before the connection is taken, to hold it less.
         let mut bodies = Vec::with_capacity(appends.iter().map(|(_, _, events)| events.len()).sum());
         for (_, _, events) in appends {
@@ -290,6 +296,24 @@ impl Store for SqliteStore {
         let mut bodies = bodies.into_iter();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        for new in created {
+            let row = &new.row;
+            tx.execute(
+                "INSERT INTO conversations (id, bot_id, token_hash, created_at, locale, visitor_name, visitor_email,
+                 country, country_hint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    row.id.as_str(),
+                    row.bot.as_str(),
+                    row.token_hash,
+                    row.created_at.0 as i64,
+                    new.locale,
+                    row.visitor_name,
+                    new.email,
+                    row.country.as_ref().map(|c| c.code.as_str()),
+                    row.country.as_ref().is_some_and(|c| c.hint),
+                ],
+            )?;
+        }
         {
             // The hottest statement: parsed once per connection, not per append.
             let mut insert = tx.prepare_cached(
@@ -390,6 +414,20 @@ impl Store for SqliteStore {
             params![id.0, operator.as_str()],
         )?;
         Ok(changed > 0)
+    }
+
+    fn delete_conversation(&self, conversation: &ConversationId) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for table in ["notes", "events", "receipt_marks"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
+                [conversation.as_str()],
+            )?;
+        }
+        tx.execute("DELETE FROM conversations WHERE id = ?1", [conversation.as_str()])?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()> {
