@@ -73,7 +73,7 @@ test('a new visitor costs the page no socket and no widget until they show inten
   page.on('websocket', (ws) => sockets.push(ws.url()));
   const { requested } = await holdWidget(page);
   await page.goto('/');
-  // On idle the bytes are fetched and the WebAssembly compiled, nothing more.
+  // On idle the bytes are prefetched, nothing more.
   await requested;
   await page.evaluate(() => new Promise((r) => requestIdleCallback(() => setTimeout(r, 500))));
   // A host page naming its user is not intent either.

@@ -4,8 +4,8 @@
 //
 // It draws the launcher at once inside a shadow root (so the host page's CSS
 // cannot reach it). A new visitor costs the page nothing more until they
-// show intent: on idle the widget's bytes are fetched and its WebAssembly
-// compiled off the main thread, and only a click (or Baton.open())
+// show intent: on idle the widget's bytes are prefetched into the HTTP cache,
+// on hover or focus they are compiled, and only a click (or Baton.open())
 // starts the widget, its socket and its conversation. A returning visitor
 // (a conversation in storage) gets the widget mounted closed on idle, so
 // replies and the unread badge arrive with the panel shut. Nothing inline:
@@ -76,29 +76,14 @@
   shell.appendChild(launcher);
   root.appendChild(shell);
 
-  // The widget's WebAssembly, compiled but not instantiated: streaming
-  // compilation runs on the browser's background threads, so doing it on
-  // idle leaves the page's main thread alone and takes the compile off the
-  // click's path (measured: `cargo xtask bench --widget-only`).
-  var compiling = null;
-  function compile() {
-    if (!compiling) {
-      compiling = WebAssembly.compileStreaming
-        ? WebAssembly.compileStreaming(fetch(base + "baton_widget_bg.wasm")).catch(function () { return null; })
-        : Promise.resolve(null);
-    }
-    return compiling;
-  }
   var loading = null;
   function load() {
     if (!loading) {
-      loading = Promise.all([import(base + "baton_widget.js"), compile()]).then(function (parts) {
-        var mod = parts[0];
-        return mod.default({ module_or_path: parts[1] || base + "baton_widget_bg.wasm" }).then(function () {
+      loading = import(base + "baton_widget.js").then(function (mod) {
+        return mod.default({ module_or_path: base + "baton_widget_bg.wasm" }).then(function () {
           return mod;
         });
       });
-      loading.catch(function () { loading = null; compiling = null; });
     }
     return loading;
   }
@@ -135,14 +120,13 @@
   function returning() {
     try { return !!window.localStorage.getItem("baton:" + config.bot); } catch (err) { return false; }
   }
-  // A new visitor's page, once idle: the glue's bytes into the HTTP cache
-  // and the WebAssembly compiled off the main thread; nothing runs yet.
   function prefetch() {
-    var link = document.createElement("link");
-    link.rel = "prefetch";
-    link.href = base + "baton_widget.js";
-    document.head.appendChild(link);
-    compile();
+    [base + "baton_widget.js", base + "baton_widget_bg.wasm"].forEach(function (href) {
+      var link = document.createElement("link");
+      link.rel = "prefetch";
+      link.href = href;
+      document.head.appendChild(link);
+    });
   }
 
   window.Baton = {
