@@ -278,8 +278,10 @@ impl Hub {
             alert_prefs: store.alert_prefs()?.into_iter().collect(),
             ..Live::default()
         };
-        // Bot turns under way when the server stopped (answered below, once).
+        // Bot turns under way when the server stopped (answered below, once),
+        // and requests still waiting (their re-alerts armed below).
         let mut owed = Vec::new();
+        let mut waiting = Vec::new();
         for row in store.conversations()? {
             let log = store.log(&row.id)?;
             let mut conversation = Conversation::new(row.bot, row.token_hash, row.created_at);
@@ -296,6 +298,15 @@ impl Hub {
             let mode = live.bots.get(&conversation.bot).map(|b| b.mode);
             if let Some(text) = mode.and_then(|mode| conversation.core.owed_bot_turn(&events, mode)) {
                 owed.push((row.id.clone(), text.to_owned()));
+            }
+            // A request still waiting: its half-window re-alert is armed again.
+            if let Some(deadline) = conversation.core.handover().deadline() {
+                let request = events.iter().rev().find(|e| {
+                    matches!(&e.body, EventBody::HelpRequested { deadline: d } | EventBody::OwnerGone { deadline: d, .. } if *d == deadline)
+                });
+                if let Some(request) = request {
+                    waiting.push((row.id.clone(), request.clone()));
+                }
             }
             live.conversations.insert(row.id, conversation);
         }
@@ -329,6 +340,9 @@ impl Hub {
             .collect();
         for (id, deadline) in deadlines {
             hub.arm_timer(id, deadline);
+        }
+        for (conversation, request) in waiting {
+            hub.arm_unclaimed_alerts(&conversation, std::slice::from_ref(&request));
         }
         hub.check_all_owners();
         for (conversation, text) in owed {

@@ -369,3 +369,21 @@ async fn a_refused_request_names_its_client_msg_id_even_for_an_unknown_conversat
     assert_eq!(error.code, ErrorCode::NotFound);
     assert_eq!(error.client_msg_id, Some(id("j-unknown")), "the outbox can settle it");
 }
+
+/// A request still waiting when the server stops gets its half-window
+/// re-alert from the next start (timers come back from the store).
+#[tokio::test]
+async fn a_waiting_request_is_re_alerted_at_half_its_window_after_a_restart() {
+    let dir = std::env::temp_dir().join(format!("baton-test-{}", baton_server::auth::new_id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let server = Server::start_in(&dir, 6_000).await;
+    let (visitor, conversation, ana, ben) = waiting_chat(&server).await;
+    drop((visitor, ana, ben));
+    server.stop().await;
+
+    let server = Server::start_in(&dir, 6_000).await;
+    let mut ana = welcomed_operator(&server, "op-a").await;
+    set_status(&mut ana, OperatorStatus::Available).await;
+    let again = alert(&mut ana, AlertKind::Unclaimed).await;
+    assert_eq!(again.conversation.as_ref(), Some(&conversation));
+}
