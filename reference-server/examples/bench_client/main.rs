@@ -129,7 +129,9 @@ async fn run() -> Result<()> {
     let first = first + args.inflight as u64;
     let mut to = Vec::with_capacity(args.targets);
     for i in 0..args.targets as u64 {
-        to.push(target.visitor(first + i).await?);
+        let mut visitor = target.visitor(first + i).await?;
+        target.first_message(&mut visitor).await?;
+        to.push(visitor);
     }
     let mut ws = target.operator().await?;
     let to: Vec<_> = to

@@ -77,6 +77,20 @@ impl Target {
         })
     }
 
+    /// Baton stores a conversation at its first message, not at `hello`:
+    /// a visitor an operator will join says something first (and waits
+    /// for its ack). Nothing to do on the raw echo.
+    pub async fn first_message(&self, v: &mut Visitor) -> Result<()> {
+        if !self.baton {
+            return Ok(());
+        }
+        let id = format!("f-{}", v.to.id);
+        let send = format!(r#"{{"type":"send","client_msg_id":"{id}","text":"a question"}}"#);
+        v.ws.send(Message::text(send)).await.map_err(|e| e.to_string())?;
+        until(&mut v.ws, |t| t.starts_with(r#"{"type":"ack""#) && t.contains(&id)).await?;
+        Ok(())
+    }
+
     /// A visitor's chat message (Baton) or a frame to echo (raw).
     pub fn visitor_send(&self, n: u64) -> String {
         if self.baton {
