@@ -118,6 +118,31 @@ impl Drop for Killed {
 }
 
 /// Runs `program args` with the open-file limit raised to the hard limit.
+/// Config lines lifting every rate and per-address limit: a load client is
+/// one address, and the figures are the server's, not the limiter's.
+pub const LIFTED_LIMITS: &str = "[limits.visitor]\nburst = 1000000\nper_sec = 1000000\n\
+[limits.operator]\nburst = 1000000\nper_sec = 1000000\n\
+[limits.per_ip]\nconnections = 1000000\nnew_conversations_per_minute = 1000000\n";
+
+/// The release server in demo mode on `port`, with `config` and `data`.
+pub fn baton_server(port: u16, data: &std::path::Path, config: &std::path::Path, log: &str) -> Command {
+    let args = [
+        "--demo",
+        "--config",
+        &config.display().to_string(),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--allowed-origins",
+        ORIGIN,
+        "--data-dir",
+        &data.display().to_string(),
+    ]
+    .map(String::from);
+    let mut cmd = with_files(&target_dir().join("server/baton-server"), &args);
+    cmd.env("RUST_LOG", log);
+    cmd
+}
+
 pub fn with_files(program: &std::path::Path, args: &[String]) -> Command {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
@@ -203,28 +228,8 @@ fn measure(baton: bool, o: &Options) -> Result<Measured> {
         // The benchmark measures the server, not its rate limiter; all its
         // visitors come from one address.
         let config = data.join("bench.toml");
-        let unlimited = "burst = 1000000\nper_sec = 1000000\n";
-        let per_ip = "connections = 1000000\nnew_conversations_per_minute = 1000000\n";
-        std::fs::write(
-            &config,
-            format!("[limits.visitor]\n{unlimited}[limits.operator]\n{unlimited}[limits.per_ip]\n{per_ip}"),
-        )
-        .map_err(|e| e.to_string())?;
-        let args = [
-            "--demo",
-            "--config",
-            &config.display().to_string(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--allowed-origins",
-            ORIGIN,
-            "--data-dir",
-            &data.display().to_string(),
-        ]
-        .map(String::from);
-        let mut cmd = with_files(&target_dir().join("server/baton-server"), &args);
-        cmd.env("RUST_LOG", "warn");
-        cmd
+        std::fs::write(&config, LIFTED_LIMITS).map_err(|e| e.to_string())?;
+        baton_server(port, &data, &config, "warn")
     } else {
         let args = ["--listen".to_owned(), format!("127.0.0.1:{port}")];
         with_files(&target_dir().join("server/examples/raw_echo"), &args)

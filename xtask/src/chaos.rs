@@ -6,7 +6,7 @@
 //! every conversation and run the reconnect storm. Fails when the client
 //! found anything lost or duplicated (or a chat that changed owner).
 
-use crate::bench::{Killed, wait_for_port, with_files};
+use crate::bench::{Killed, LIFTED_LIMITS, baton_server, wait_for_port, with_files};
 use crate::{Result, cargo, free_port, root, run, target_dir};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -61,32 +61,13 @@ fn write_config(data: &Path) -> Result<PathBuf> {
     let text = std::fs::read_to_string(demo.join("baton.toml")).map_err(|e| e.to_string())?;
     let text = text.split("[limits.per_ip]").next().unwrap_or_default();
     let text = text.replace("knowledge = \"", &format!("knowledge = \"{}/", demo.display()));
-    let unlimited = "burst = 1000000\nper_sec = 1000000\n";
-    let per_ip = "connections = 1000000\nnew_conversations_per_minute = 1000000\n";
     let config = data.join("chaos.toml");
-    std::fs::write(
-        &config,
-        format!("{text}\n[limits.visitor]\n{unlimited}[limits.operator]\n{unlimited}[limits.per_ip]\n{per_ip}"),
-    )
-    .map_err(|e| e.to_string())?;
+    std::fs::write(&config, format!("{text}\n{LIFTED_LIMITS}")).map_err(|e| e.to_string())?;
     Ok(config)
 }
 
 fn start(port: u16, data: &Path, config: &Path) -> Result<Killed> {
-    let args = [
-        "--demo",
-        "--config",
-        &config.display().to_string(),
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--allowed-origins",
-        ORIGIN,
-        "--data-dir",
-        &data.display().to_string(),
-    ]
-    .map(String::from);
-    let mut cmd = with_files(&target_dir().join("server/baton-server"), &args);
-    cmd.env("RUST_LOG", "error");
+    let mut cmd = baton_server(port, data, config, "error");
     let server = Killed(cmd.stdout(Stdio::null()).spawn().map_err(|e| e.to_string())?);
     wait_for_port(port)?;
     Ok(server)
