@@ -198,3 +198,43 @@ async fn a_refused_commit_loses_nothing_else_and_the_retry_fills_the_same_seq() 
     assert!(!stored_seqs(&server, &other).is_empty());
     server.stop().await;
 }
+
+/// Marks moved right behind a conversation's first message, in the same
+/// commit: they are saved after the row that message creates, so they are
+/// kept (saved first, the database refused them for want of the row). The
+/// test holds the database's write lock while another visitor's message
+/// waits on it, so the first message and the receipt queue up together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marks_sharing_a_commit_with_their_conversations_first_message_are_saved() {
+    let server = Server::start().await;
+    let (mut other, _) = new_visitor(&server).await;
+    let (mut ws, conversation) = new_visitor(&server).await;
+    let db = rusqlite::Connection::open(server.dir.join("baton.sqlite3")).expect("open the database");
+    db.execute_batch("BEGIN IMMEDIATE").expect("hold the write lock");
+    send(&mut other, &send_frame("o1", "first, and held")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    send(&mut ws, &send_frame("m1", "hello")).await;
+    send(
+        &mut ws,
+        &VisitorToServer::Receipt {
+            delivered: Some(Seq(1)),
+            read: Some(Seq(1)),
+        },
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    db.execute_batch("ROLLBACK").expect("release the write lock");
+    answers(&mut other, &["o1".to_string()]).await;
+    answers(&mut ws, &["m1".to_string()]).await;
+    send(&mut ws, &send_frame("m2", "again")).await;
+    answers(&mut ws, &["m2".to_string()]).await;
+    let read: i64 = db
+        .query_row(
+            "SELECT visitor_read FROM receipt_marks WHERE conversation_id = ?1",
+            [conversation.as_str()],
+            |r| r.get(0),
+        )
+        .expect("the marks are stored");
+    assert_eq!(read, 1);
+    server.stop().await;
+}

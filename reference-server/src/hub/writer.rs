@@ -44,7 +44,8 @@ pub(super) struct Job {
     /// the same transaction, before them.
     pub create: Option<crate::store::NewConversation>,
     /// The receipt marks as the core left them, when the outcome moved
-    /// them: saved with the commit (they persist, PROTOCOL.md §4.1).
+    /// them: saved after the batch's events, before anything is published
+    /// (they persist, PROTOCOL.md §4.1).
     pub marks: Option<crate::store::Marks>,
     pub answer: Answer,
 }
@@ -176,9 +177,17 @@ impl Hub {
             .collect()
     }
 
-    /// Stores the batch's events in one transaction; if that fails, job by
-    /// job, and a conversation whose job failed writes nothing more.
+    /// Stores the batch: its events (with new conversations' rows), then
+    /// the receipt marks it moved — after, so the marks of a conversation
+    /// whose row is in this very batch find that row.
     fn write(&self, batch: &[Job], fates: &mut [Fate]) {
+        self.append_all(batch, fates);
+        self.save_marks(batch, fates);
+    }
+
+    /// The batch's events in one transaction; if that fails, job by job,
+    /// and a conversation whose job failed writes nothing more.
+    fn append_all(&self, batch: &[Job], fates: &mut [Fate]) {
         let appends: Vec<(
             &ConversationId,
             Option<&ClientMsgId>,
@@ -195,7 +204,6 @@ impl Hub {
                 )
             })
             .collect();
-        self.save_marks(batch, fates);
         if appends.is_empty() {
             return;
         }
