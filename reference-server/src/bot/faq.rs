@@ -414,6 +414,11 @@ impl Bot for FaqBot {
     fn reply(&self, turn: BotTurn) -> Pin<Box<dyn Future<Output = BotReply> + Send + '_>> {
         Box::pin(async move { self.answer(&turn) })
     }
+    /// It answers the visitor's last message alone (`suggest`, which reads
+    /// a history, is the inbox's, not a turn's).
+    fn wants_history(&self) -> bool {
+        false
+    }
 }
 
 /// Words that name a person to talk to.

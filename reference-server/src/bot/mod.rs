@@ -52,6 +52,11 @@ pub struct BotReply {
 
 pub trait Bot: Send + Sync + std::fmt::Debug {
     fn reply(&self, turn: BotTurn) -> Pin<Box<dyn Future<Output = BotReply> + Send + '_>>;
+    /// Whether [`BotTurn::history`] is read: a bot that answers the last
+    /// message alone says no, and its turns skip reading the store.
+    fn wants_history(&self) -> bool {
+        true
+    }
 }
 
 /// A small rule-based bot for the demo shop: answers a few topics by keyword
@@ -119,6 +124,9 @@ impl RuleBot {
 impl Bot for RuleBot {
     fn reply(&self, turn: BotTurn) -> Pin<Box<dyn Future<Output = BotReply> + Send + '_>> {
         Box::pin(async move { self.answer(&turn) })
+    }
+    fn wants_history(&self) -> bool {
+        false
     }
 }
 

@@ -345,12 +345,15 @@ impl Hub {
         let Some(engine) = self.engines.get(&bot).cloned() else {
             return;
         };
-        let history = match self.store.recent(&conversation, crate::bot::HISTORY_FOR_BOT) {
-            Ok(history) => history,
-            Err(err) => {
-                tracing::error!(%err, "could not read the history for the bot");
-                Vec::new()
-            }
+        let history = if engine.wants_history() {
+            self.store
+                .recent(&conversation, crate::bot::HISTORY_FOR_BOT)
+                .unwrap_or_else(|err| {
+                    tracing::error!(%err, "could not read the history for the bot");
+                    Vec::new()
+                })
+        } else {
+            Vec::new()
         };
         let turn = BotTurn {
             bot,

@@ -7,6 +7,7 @@
 //! default and [`MemoryStore`] keeps everything in memory, for tests. The
 //! conformance tests in `tests.rs` run against both.
 
+mod connections;
 mod marks;
 mod memory;
 mod settings;

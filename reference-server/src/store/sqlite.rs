@@ -5,6 +5,7 @@
 //! itself (no system library, no build-time database), and there is no
 //! network database to be async about.
 
+use super::connections::{Checkpointer, Readers, WRITER_CHECKPOINT_PAGES};
 use super::{ConversationRow, OperatorRow, Result, Store, StoreError};
 use baton_protocol::operator::{Country, Note, OperatorStatus, Shortcut, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, EventBody, OperatorId, Seq, Timestamp};
@@ -93,11 +94,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
     super::marks::MIGRATION,
 ];
 
-/// The SQLite store. One connection behind a mutex: SQLite serialises
-/// writers anyway, and every statement here is short.
+/// The SQLite store. One connection behind a mutex for writes (SQLite
+/// serialises writers anyway, and every statement here is short), and a few
+/// read-only connections for reading events (see [`SqliteStore::reader`]).
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// Read-only connections for reading events (none in memory, where a
+    /// second connection would open a different, empty database).
+    pub(super) readers: Option<Readers>,
+    /// Checkpoints the WAL off the writer's thread (file databases).
+    _checkpoints: Option<Checkpointer>,
 }
 
 impl SqliteStore {
@@ -106,7 +113,13 @@ impl SqliteStore {
         // WAL: readers never block the writer; NORMAL is durable across
         // process crashes (what SIGKILL is), which is the promise an ack makes.
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
-        SqliteStore::migrate(conn)
+        // The checkpointer copies the WAL into the database; the writer
+        // does so itself only if it falls far behind (WRITER_CHECKPOINT_PAGES).
+        conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+        let mut store = SqliteStore::migrate(conn)?;
+        store.readers = Some(Readers::new(path));
+        store._checkpoints = Some(Checkpointer::start(path)?);
+        Ok(store)
     }
 
     /// A private in-memory database, for tests.
@@ -122,7 +135,11 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", i + 1)?;
             tx.commit()?;
         }
-        Ok(SqliteStore { conn: Mutex::new(conn) })
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+            readers: None,
+            _checkpoints: None,
+        })
     }
 
     pub(super) fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -136,7 +153,18 @@ impl SqliteStore {
         sql: &str,
         params: impl rusqlite::Params,
     ) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
-        let conn = self.conn();
+        let reader;
+        let shared;
+        let conn: &Connection = match &self.readers {
+            Some(readers) => {
+                reader = readers.get()?;
+                &reader
+            }
+            None => {
+                shared = self.conn();
+                &shared
+            }
+        };
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params, |r| {
             Ok((

@@ -446,10 +446,45 @@ fn receipt_marks_are_saved_and_overwritten(store: &dyn Store) {
     );
 }
 
+/// The checkpointer copies committed events from the WAL into the database
+/// file by itself: a copy of the file alone, without its `-wal`, has them.
+#[test]
+fn the_wal_is_checkpointed_off_the_writer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("baton.db");
+    let store = SqliteStore::open(&path).expect("sqlite");
+    let c = conversation(&store, "c1");
+    store.append(&c, None, &[message(1, "kept")]).expect("append");
+    let copy = dir.path().join("copy.db");
+    let mut found = 0;
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::fs::copy(&path, &copy).expect("copy");
+        let conn = rusqlite::Connection::open(&copy).expect("open copy");
+        found = conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(0);
+        if found == 1 {
+            break;
+        }
+    }
+    assert_eq!(found, 1, "the event never reached the database file");
+    // Reads go through a read-only connection and see the commit.
+    assert_eq!(store.log(&c).expect("log").len(), 1);
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[test] fn $name() { super::$name(&super::SqliteStore::in_memory().expect("sqlite")) })*
+        }
+        /// On a file: events are read through the read-only connections,
+        /// and the checkpointer runs beside the writer.
+        mod sqlite_file {
+            $(#[test] fn $name() {
+                let dir = tempfile::tempdir().expect("temp dir");
+                super::$name(&super::SqliteStore::open(&dir.path().join("baton.db")).expect("sqlite"))
+            })*
         }
         mod memory {
             $(#[test] fn $name() { super::$name(&super::MemoryStore::new()) })*
