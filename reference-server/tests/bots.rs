@@ -339,7 +339,7 @@ fn suggest_drafts_from_the_latest_visitor_messages() {
     history.push(ConversationEvent {
         seq: Seq(2),
         at: Timestamp(0),
-        body: EventBody::HelpRequested { deadline: Timestamp(1) },
+        body: EventBody::help(Timestamp(1)),
     });
     assert_eq!(
         small_kb().suggest(&history).as_deref(),
@@ -390,7 +390,7 @@ async fn webhook_answers_and_sees_the_documented_request() {
         reply,
         BotReply {
             text: "We ship to Ireland.".into(),
-            offer_human: true
+            offer_human: true,
             handover: None,
         }
     );
@@ -538,7 +538,7 @@ async fn openai_request_has_the_model_key_prompt_and_history() {
         reply,
         BotReply {
             text: "Let me find someone for you.".into(),
-            offer_human: true
+            offer_human: true,
             handover: None,
         }
     );

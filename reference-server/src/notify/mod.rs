@@ -330,9 +330,7 @@ mod tests {
                 body,
             },
         };
-        let help = webhook_event(&stored(EventBody::HelpRequested {
-            deadline: Timestamp(70),
-        }))
+        let help = webhook_event(&stored(EventBody::help(Timestamp(70))))
         .unwrap();
         assert_eq!(help.trigger, Trigger::HelpRequested);
         assert_eq!(
