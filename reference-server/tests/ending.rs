@@ -116,7 +116,13 @@ async fn after_a_lapse_the_left_message_is_answered_by_email_and_the_reply_lands
     let mut op = server.available_operator("op-a").await;
     let (mut v, conversation, token) = visitor(&server).await;
 
-    send(&mut v, &VisitorToServer::RequestHuman { client_msg_id: id("r1") }).await;
+    send(
+        &mut v,
+        &VisitorToServer::RequestHuman {
+            client_msg_id: id("r1"),
+        },
+    )
+    .await;
     visitor_answer(&mut v, "r1").await.expect("requested");
     recv_until(&mut v, |f: &ServerToVisitor| match f {
         ServerToVisitor::Event(e) if e.body == EventBody::RequestLapsed => Some(()),
@@ -127,7 +133,11 @@ async fn after_a_lapse_the_left_message_is_answered_by_email_and_the_reply_lands
     let left = leave_message(&mut v, "l1", "ana@example.com", "Please email me when 4412 ships.").await;
     assert!(left.is_ok(), "{left:?}");
     let row = row_where(&mut op, &conversation, |r| r.left_message).await;
-    assert_eq!(row.state, HandoverState::Bot, "listed for the team while the bot has it");
+    assert_eq!(
+        row.state,
+        HandoverState::Bot,
+        "listed for the team while the bot has it"
+    );
 
     send(
         &mut op,
@@ -142,7 +152,11 @@ async fn after_a_lapse_the_left_message_is_answered_by_email_and_the_reply_lands
     let mail = next_mail(&mut mails).await;
     assert_eq!(mail.to, ["ana@example.com"]);
     assert_eq!(mail.header("Subject").as_deref(), Some("A reply to your message"));
-    assert!(mail.data.contains("Hi Ana, order 4412 left this morning."), "{}", mail.data);
+    assert!(
+        mail.data.contains("Hi Ana, order 4412 left this morning."),
+        "{}",
+        mail.data
+    );
     assert!(mail.data.contains("Ana"), "signed with the operator's name");
     row_where(&mut op, &conversation, |r| !r.left_message).await;
 
@@ -171,7 +185,9 @@ async fn after_a_lapse_the_left_message_is_answered_by_email_and_the_reply_lands
     })
     .await;
     assert!(
-        replay.iter().any(|e| matches!(&e.body, EventBody::EmailReplied { text, .. } if text.contains("4412 left"))),
+        replay
+            .iter()
+            .any(|e| matches!(&e.body, EventBody::EmailReplied { text, .. } if text.contains("4412 left"))),
         "{replay:?}"
     );
     no_mail(&mut mails, Duration::from_millis(300)).await;
@@ -183,7 +199,13 @@ async fn with_nobody_online_the_offline_form_lists_the_chat_for_the_team() {
     // Connected but not Available.
     let mut op = server.operator("op-a").await;
     let (mut v, conversation, _) = visitor(&server).await;
-    send(&mut v, &VisitorToServer::RequestHuman { client_msg_id: id("r1") }).await;
+    send(
+        &mut v,
+        &VisitorToServer::RequestHuman {
+            client_msg_id: id("r1"),
+        },
+    )
+    .await;
     assert_eq!(visitor_answer(&mut v, "r1").await, Err(ErrorCode::NoOperatorAvailable));
     assert_eq!(
         leave_message(&mut v, "l0", "not an address", "Hi").await,
@@ -221,7 +243,13 @@ async fn with_nobody_online_the_offline_form_lists_the_chat_for_the_team() {
 /// A visitor handed to op-a, who then resolves: visitor socket, conversation, op socket.
 async fn resolved_chat(server: &Server, op: &mut Ws) -> (Ws, ConversationId) {
     let (mut v, conversation, _) = visitor(server).await;
-    send(&mut v, &VisitorToServer::RequestHuman { client_msg_id: id("r1") }).await;
+    send(
+        &mut v,
+        &VisitorToServer::RequestHuman {
+            client_msg_id: id("r1"),
+        },
+    )
+    .await;
     visitor_answer(&mut v, "r1").await.expect("requested");
     send(
         op,
@@ -275,7 +303,13 @@ async fn ratings_after_resolve_show_in_the_row_and_average_per_operator_and_bot_
     rate(&mut v2, "x1", 4).await.expect("rated");
 
     // The resolved row carries the rating (an `open` answers with it).
-    send(&mut op, &OperatorToServer::Open { conversation: c1.clone() }).await;
+    send(
+        &mut op,
+        &OperatorToServer::Open {
+            conversation: c1.clone(),
+        },
+    )
+    .await;
     let row = row_where(&mut op, &c1, |r| r.rating.is_some()).await;
     assert_eq!(row.rating, Some(5));
 
@@ -283,13 +317,17 @@ async fn ratings_after_resolve_show_in_the_row_and_average_per_operator_and_bot_
         "operators": [{"operator": {"id": "op-a", "name": "Ana"}, "count": 2, "average": 4.5}],
         "bots": [{"bot": "demo", "count": 2, "average": 4.5}],
     });
-    let (status, body) = server.call("op-b", reqwest::Method::GET, "/api/ratings", None, None).await;
+    let (status, body) = server
+        .call("op-b", reqwest::Method::GET, "/api/ratings", None, None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(body, expect);
 
     let dir = server.stop().await;
     let server = start(&dir, 60_000, None).await;
-    let (_, body) = server.call("op-b", reqwest::Method::GET, "/api/ratings", None, None).await;
+    let (_, body) = server
+        .call("op-b", reqwest::Method::GET, "/api/ratings", None, None)
+        .await;
     assert_eq!(body, expect, "ratings live in the log and survive a restart");
     let (status, _) = reqwest::Client::new()
         .get(format!("http://{}/api/ratings", server.addr))
@@ -339,7 +377,11 @@ async fn the_transcript_is_emailed_once_as_plain_text() {
     let mail = next_mail(&mut mails).await;
     assert_eq!(mail.to, ["ana@example.com"]);
     assert_eq!(mail.header("Subject").as_deref(), Some("Your chat transcript"));
-    assert!(mail.header("Content-Type").unwrap_or_default().starts_with("text/plain"));
+    assert!(
+        mail.header("Content-Type")
+            .unwrap_or_default()
+            .starts_with("text/plain")
+    );
     send(
         &mut v,
         &VisitorToServer::Transcript {

@@ -135,7 +135,11 @@ async fn the_estimate_appears_after_three_recent_joins() {
     let mut op = server.available_operator("op-a").await;
     for i in 0..3 {
         let (mut v, id) = visitor_with(&server, all_features()).await;
-        assert_eq!(request(&mut v, &format!("r{i}")).await.1, None, "join {i}: too few samples yet");
+        assert_eq!(
+            request(&mut v, &format!("r{i}")).await.1,
+            None,
+            "join {i}: too few samples yet"
+        );
         join(&mut op, &id.0, &format!("j{i}")).await;
     }
     let (mut v, _) = visitor_with(&server, all_features()).await;
@@ -218,7 +222,11 @@ async fn a_bots_request_reaches_the_inbox_row_with_its_reason_and_goes_first_in_
     assert_eq!(reason.as_deref(), Some("Billing: charged twice"));
     assert_eq!(priority, Priority::Urgent);
     assert_eq!(place(&mut v).await.0, 1, "urgent goes ahead of the earlier request");
-    assert_eq!(place(&mut earlier).await.0, 2, "and the earlier one is told it moved back");
+    assert_eq!(
+        place(&mut earlier).await.0,
+        2,
+        "and the earlier one is told it moved back"
+    );
 
     let row = recv_until(&mut op, |f: &ServerToOperator| match f {
         ServerToOperator::Conversation(row) if row.id == conversation && row.reason.is_some() => Some(row.clone()),
@@ -227,4 +235,62 @@ async fn a_bots_request_reaches_the_inbox_row_with_its_reason_and_goes_first_in_
     .await;
     assert_eq!(row.reason.as_deref(), Some("Billing: charged twice"));
     assert_eq!(row.priority, Priority::Urgent);
+}
+
+/// Escalation timing (PROTOCOL.md §7.14): a bot's request made while nobody
+/// is online is still kept and, unclaimed at half its window, goes to the
+/// configured outside channel — not before.
+#[tokio::test]
+async fn an_unclaimed_bot_request_with_nobody_online_is_escalated_at_half_its_window() {
+    use baton_server::notify::{self, NotifyConfig, center::Center};
+    let (url, mut hits) = common::stubs::receiver(0, axum::http::StatusCode::OK).await;
+    let dir = std::env::temp_dir().join(format!("baton-test-{}", baton_server::auth::new_id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = NotifyConfig::default();
+    let center = std::sync::Arc::new(Center::new(&config, "https://baton.test"));
+    let for_state = center.clone();
+    let window = 2_000;
+    let server = Server::start_with_engine_window(&dir, std::sync::Arc::new(HandingBot), window, |state| {
+        state.notify = Some(for_state)
+    })
+    .await;
+    notify::spawn_with(server.state.hub.clone(), &config, center);
+    let (status, body) = server
+        .call(
+            "op-a",
+            reqwest::Method::POST,
+            "/api/notify/channels",
+            Some(serde_json::json!({"kind": "webhook", "name": "Escalations", "url": url, "events": ["unclaimed"]})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    let (mut v, _) = visitor_with(&server, all_features()).await;
+    send(
+        &mut v,
+        &VisitorToServer::Send {
+            client_msg_id: ClientMsgId("m1".into()),
+            text: "I was charged twice".into(),
+        },
+    )
+    .await;
+    let asked = recv_until(&mut v, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Event(e) if matches!(e.body, EventBody::HelpRequested { .. }) => Some(e.at),
+        _ => None,
+    })
+    .await;
+    let hit = common::stubs::next_hit(&mut hits).await;
+    let escalated = baton_server::hub::now().0;
+    assert_eq!(hit.body["event"], "unclaimed");
+    assert!(
+        escalated >= asked.0 + window / 2,
+        "not before half the window: {} ms",
+        escalated - asked.0
+    );
+    assert!(
+        escalated < asked.0 + window,
+        "before the deadline: {} ms",
+        escalated - asked.0
+    );
 }
