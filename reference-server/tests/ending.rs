@@ -79,6 +79,18 @@ async fn operator_answer(ws: &mut Ws, id: &str) -> Result<Seq, ErrorCode> {
     .await
 }
 
+/// "Talk to a human", answered.
+async fn ask_for_a_person(ws: &mut Ws) -> Result<Seq, ErrorCode> {
+    send(
+        ws,
+        &VisitorToServer::RequestHuman {
+            client_msg_id: id("r1"),
+        },
+    )
+    .await;
+    visitor_answer(ws, "r1").await
+}
+
 fn id(s: &str) -> ClientMsgId {
     ClientMsgId(s.into())
 }
@@ -116,14 +128,7 @@ async fn after_a_lapse_the_left_message_is_answered_by_email_and_the_reply_lands
     let mut op = server.available_operator("op-a").await;
     let (mut v, conversation, token) = visitor(&server).await;
 
-    send(
-        &mut v,
-        &VisitorToServer::RequestHuman {
-            client_msg_id: id("r1"),
-        },
-    )
-    .await;
-    visitor_answer(&mut v, "r1").await.expect("requested");
+    ask_for_a_person(&mut v).await.expect("requested");
     recv_until(&mut v, |f: &ServerToVisitor| match f {
         ServerToVisitor::Event(e) if e.body == EventBody::RequestLapsed => Some(()),
         _ => None,
@@ -199,14 +204,7 @@ async fn with_nobody_online_the_offline_form_lists_the_chat_for_the_team() {
     // Connected but not Available.
     let mut op = server.operator("op-a").await;
     let (mut v, conversation, _) = visitor(&server).await;
-    send(
-        &mut v,
-        &VisitorToServer::RequestHuman {
-            client_msg_id: id("r1"),
-        },
-    )
-    .await;
-    assert_eq!(visitor_answer(&mut v, "r1").await, Err(ErrorCode::NoOperatorAvailable));
+    assert_eq!(ask_for_a_person(&mut v).await, Err(ErrorCode::NoOperatorAvailable));
     assert_eq!(
         leave_message(&mut v, "l0", "not an address", "Hi").await,
         Err(ErrorCode::BadFrame)
@@ -243,14 +241,7 @@ async fn with_nobody_online_the_offline_form_lists_the_chat_for_the_team() {
 /// A visitor handed to op-a, who then resolves: visitor socket, conversation, op socket.
 async fn resolved_chat(server: &Server, op: &mut Ws) -> (Ws, ConversationId) {
     let (mut v, conversation, _) = visitor(server).await;
-    send(
-        &mut v,
-        &VisitorToServer::RequestHuman {
-            client_msg_id: id("r1"),
-        },
-    )
-    .await;
-    visitor_answer(&mut v, "r1").await.expect("requested");
+    ask_for_a_person(&mut v).await.expect("requested");
     send(
         op,
         &OperatorToServer::Join {

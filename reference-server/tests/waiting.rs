@@ -192,6 +192,21 @@ impl baton_server::bot::Bot for HandingBot {
     }
 }
 
+/// The visitor writes; the `HandingBot` answers by asking for a person:
+/// the `help_requested` event the visitor gets.
+async fn charged_twice(v: &mut Ws) -> ConversationEvent {
+    let said = VisitorToServer::Send {
+        client_msg_id: ClientMsgId("m1".into()),
+        text: "I was charged twice".into(),
+    };
+    send(v, &said).await;
+    recv_until(v, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Event(e) if matches!(e.body, EventBody::HelpRequested { .. }) => Some(e.clone()),
+        _ => None,
+    })
+    .await
+}
+
 #[tokio::test]
 async fn a_bots_request_reaches_the_inbox_row_with_its_reason_and_goes_first_in_line() {
     let dir = std::env::temp_dir().join(format!("baton-test-{}", baton_server::auth::new_id()));
@@ -203,20 +218,8 @@ async fn a_bots_request_reaches_the_inbox_row_with_its_reason_and_goes_first_in_
     assert_eq!(request(&mut earlier, "r0").await.0, 1);
 
     let (mut v, (conversation, _)) = visitor_with(&server, all_features()).await;
-    send(
-        &mut v,
-        &VisitorToServer::Send {
-            client_msg_id: ClientMsgId("m1".into()),
-            text: "I was charged twice".into(),
-        },
-    )
-    .await;
-    let event = recv_until(&mut v, |f: &ServerToVisitor| match f {
-        ServerToVisitor::Event(e) if matches!(e.body, EventBody::HelpRequested { .. }) => Some(e.body.clone()),
-        _ => None,
-    })
-    .await;
-    let EventBody::HelpRequested { reason, priority, .. } = event else {
+    let event = charged_twice(&mut v).await;
+    let EventBody::HelpRequested { reason, priority, .. } = event.body else {
         unreachable!()
     };
     assert_eq!(reason.as_deref(), Some("Billing: charged twice"));
@@ -267,19 +270,7 @@ async fn an_unclaimed_bot_request_with_nobody_online_is_escalated_at_half_its_wi
     assert_eq!(status, 201, "{body}");
 
     let (mut v, _) = visitor_with(&server, all_features()).await;
-    send(
-        &mut v,
-        &VisitorToServer::Send {
-            client_msg_id: ClientMsgId("m1".into()),
-            text: "I was charged twice".into(),
-        },
-    )
-    .await;
-    let asked = recv_until(&mut v, |f: &ServerToVisitor| match f {
-        ServerToVisitor::Event(e) if matches!(e.body, EventBody::HelpRequested { .. }) => Some(e.at),
-        _ => None,
-    })
-    .await;
+    let asked = charged_twice(&mut v).await.at;
     let hit = common::stubs::next_hit(&mut hits).await;
     let escalated = baton_server::hub::now().0;
     assert_eq!(hit.body["event"], "unclaimed");

@@ -175,16 +175,16 @@ impl Replay {
                     comment: m["comment"].as_str().map(str::to_owned),
                 },
             ))
-        } else if let Some(m) = input.get("transcript") {
-            Some((
-                id_of(m),
-                VisitorToServer::Transcript {
-                    client_msg_id: id_of(m),
-                    email: email(m),
-                },
-            ))
         } else {
-            None
+            input.get("transcript").map(|m| {
+                (
+                    id_of(m),
+                    VisitorToServer::Transcript {
+                        client_msg_id: id_of(m),
+                        email: email(m),
+                    },
+                )
+            })
         };
         if let Some((id, frame)) = visitor_frame {
             send(&mut self.visitor, &frame).await;
