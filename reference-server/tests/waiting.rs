@@ -285,3 +285,26 @@ async fn an_unclaimed_bot_request_with_nobody_online_is_escalated_at_half_its_wi
         escalated - asked.0
     );
 }
+
+#[tokio::test]
+async fn the_line_survives_a_restart() {
+    let dir = std::env::temp_dir().join(format!("baton-test-{}", baton_server::auth::new_id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let server = Server::start_in(&dir, 60_000).await;
+    let _op = server.available_operator("op-a").await;
+    let (mut first, first_id) = visitor_with(&server, all_features()).await;
+    assert_eq!(request(&mut first, "r1").await.0, 1);
+    drop(first);
+    let dir = server.stop().await;
+
+    let server = Server::start_in(&dir, 60_000).await;
+    let _op = server.available_operator("op-a").await;
+    let (mut second, _) = visitor_with(&server, all_features()).await;
+    assert_eq!(
+        request(&mut second, "r2").await.0,
+        2,
+        "the request from before the restart is still ahead"
+    );
+    let (mut back, _) = hello_as(&server, all_features(), Some(first_id)).await;
+    assert_eq!(place(&mut back).await.0, 1);
+}
