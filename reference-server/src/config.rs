@@ -86,6 +86,11 @@ pub struct Cli {
     /// (overrides `[notify.translate] url`).
     #[arg(long, env = "BATON_TRANSLATE_URL")]
     pub translate_url: Option<String>,
+    /// A plain-SMTP relay, `host:port`, for the emails (overrides
+    /// `[notify.email]`'s host and port; without that section, sends from
+    /// `baton@localhost`). For local relays and test sinks.
+    #[arg(long, env = "BATON_SMTP")]
+    pub smtp: Option<String>,
     /// Create the demo team's accounts (printed at start-up).
     #[arg(long)]
     pub demo: bool,
@@ -152,6 +157,10 @@ pub struct BotFile {
     /// How long an owner may have no inbox connected while the visitor
     /// waits before the chat goes back to Waiting [default: 180].
     pub owner_gone_secs: Option<u64>,
+    /// `{keep_waiting, leave_message, back_to_bot}` [default: all true].
+    pub after_lapse: Option<baton_protocol::followup::AfterLapse>,
+    /// Ask for a rating after a person resolves [default: true].
+    pub rating: Option<bool>,
 }
 
 fn yes() -> bool {
@@ -175,6 +184,8 @@ pub struct Config {
     pub notify: Option<toml::Value>,
     /// `--translate-url`: the translation endpoint, over the file's.
     pub translate_url: Option<String>,
+    /// `--smtp host:port`: the email relay, over the file's.
+    pub smtp: Option<String>,
     pub limits: crate::socket::FrameLimits,
     /// Where relative paths in the file (knowledge files) are resolved.
     pub base_dir: PathBuf,
@@ -207,6 +218,10 @@ pub struct BotSettings {
     /// How long an owner may have no inbox connected while the visitor
     /// waits before the chat goes back to Waiting.
     pub owner_gone: Millis,
+    /// The choices a lapse offers (PROTOCOL.md §7.15; editable).
+    pub after_lapse: baton_protocol::followup::AfterLapse,
+    /// Whether visitors are asked for a rating after a person resolves.
+    pub rating: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -267,6 +282,8 @@ impl Config {
                 operator_avatar_url: None,
                 operator_colour: None,
                 owner_gone_secs: None,
+                after_lapse: None,
+                rating: None,
             }));
         }
         // Flags about "the bot" apply to the first one.
@@ -319,6 +336,7 @@ impl Config {
             bots,
             notify: file.notify,
             translate_url: cli.translate_url,
+            smtp: cli.smtp,
             limits: {
                 let limits = file.limits.unwrap_or_default();
                 limits.check().map_err(ConfigError::Invalid)?;
@@ -346,6 +364,8 @@ impl BotSettings {
             operator_avatar_url: file.operator_avatar_url,
             operator_colour: file.operator_colour,
             owner_gone: Millis::from_secs(file.owner_gone_secs.unwrap_or(DEFAULT_OWNER_GONE_SECS)),
+            after_lapse: file.after_lapse.unwrap_or_default(),
+            rating: file.rating.unwrap_or(true),
         }
     }
 }

@@ -392,6 +392,9 @@ impl Machine {
                 actions
             }
             ServerToVisitor::Event(event) => self.apply_events(vec![event]),
+            // Issue 14: the place in line is not shown yet (the widget does
+            // not announce the `queue` feature, so no server sends it).
+            ServerToVisitor::Queue { .. } => vec![],
             ServerToVisitor::Ack { client_msg_id, .. } => {
                 self.stored.outbox.retain(|o| o.id != client_msg_id);
                 vec![

@@ -100,7 +100,14 @@ pub fn author_label(author: &Author) -> String {
 /// events this build does not know.
 pub fn system_line(body: &EventBody) -> Option<String> {
     Some(match body {
-        EventBody::Message { .. } | EventBody::Unknown => return None,
+        // Issue 14's follow-up events get their own lines with the inbox's
+        // views for them; until then they show nothing.
+        EventBody::Message { .. }
+        | EventBody::Unknown
+        | EventBody::MessageLeft { .. }
+        | EventBody::EmailReplied { .. }
+        | EventBody::Rated { .. }
+        | EventBody::TranscriptRequested { .. } => return None,
         EventBody::HelpRequested { .. } => t().ev_help.to_owned(),
         EventBody::RequestCancelled => t().ev_cancelled.to_owned(),
         EventBody::RequestLapsed => t().ev_lapsed.to_owned(),
