@@ -79,8 +79,12 @@
   var loading = null;
   function load() {
     if (!loading) {
+      // The WebAssembly is fetched beside the glue, not after it has run;
+      // its Response is compiled as it streams in.
+      var wasm = fetch(base + "baton_widget_bg.wasm");
+      wasm.catch(function () {});
       loading = import(base + "baton_widget.js").then(function (mod) {
-        return mod.default({ module_or_path: base + "baton_widget_bg.wasm" }).then(function () {
+        return mod.default({ module_or_path: wasm }).then(function () {
           return mod;
         });
       });

@@ -16,6 +16,7 @@
 
 mod assets;
 mod bench;
+mod bindings;
 mod chaos;
 mod fuzz;
 mod tools;

@@ -14,6 +14,9 @@ struct App {
     out: &'static str,
     static_dir: &'static str,
     wasm_opt: &'static [&'static str],
+    /// Short import and export names in the WebAssembly and its glue
+    /// (`crate::bindings`).
+    minify_bindings: bool,
     /// The files named after their content, in order (see
     /// `assets::fingerprint`); the rest are entry points.
     hashed: &'static [&'static str],
@@ -45,6 +48,7 @@ const APPS: &[App] = &[
         out: "widget",
         static_dir: "widget/static",
         wasm_opt: WIDGET_WASM_OPT,
+        minify_bindings: true,
         hashed: &["baton_widget_bg.wasm", "widget.css", "baton_widget.js"],
     },
     App {
@@ -53,6 +57,7 @@ const APPS: &[App] = &[
         out: "inbox",
         static_dir: "reference-server/inbox/static",
         wasm_opt: &["-Oz"],
+        minify_bindings: false,
         hashed: &["baton_inbox_bg.wasm", "*.css", "*.svg", "baton_inbox.js", "boot.js"],
     },
 ];
@@ -95,6 +100,10 @@ pub fn build(tools: &Tools) -> Result {
             .arg(&bg)
             .arg("-o")
             .arg(&bg))?;
+        if app.minify_bindings {
+            let glue = out.join(format!("{}.js", app.lib));
+            crate::bindings::minify(&tools.wasm_opt, WASM_FEATURES, &bg, &glue)?;
+        }
         copy_dir(&root.join(app.static_dir), &out)?;
         minify(tools, &out)?;
         crate::assets::fingerprint(&out, app.hashed)?;

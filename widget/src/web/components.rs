@@ -16,8 +16,15 @@ use yew::prelude::*;
 impl Reducible for ChatState {
     type Action = Update;
     fn reduce(self: Rc<Self>, update: Update) -> Rc<Self> {
-        // Returning the same Rc skips the render: idle clock ticks cost nothing.
-        if matches!(update, Update::Clock(_)) && !self.wants_clock() {
+        // Returning the same Rc skips the render: idle clock ticks cost
+        // nothing, nor does the driver's first SetOpen when the click that
+        // started the widget already mounted it open.
+        let unchanged = match &update {
+            Update::Clock(_) => !self.wants_clock(),
+            Update::SetOpen(open) => *open == self.open && (!open || self.unread == 0),
+            _ => false,
+        };
+        if unchanged {
             return self;
         }
         let mut next = (*self).clone();
@@ -36,7 +43,14 @@ pub struct AppProps {
 
 #[component]
 pub fn App(props: &AppProps) -> Html {
-    let state = use_reducer(ChatState::default);
+    // Started by a click: the first render is the open panel, not the
+    // launcher and then the panel a render later.
+    let open = props.config.open;
+    let state = use_reducer(move || {
+        let mut state = ChatState::default();
+        state.open = open;
+        state
+    });
     {
         let (config, commands, dispatcher) = (props.config.clone(), props.commands.clone(), state.dispatcher());
         use_effect_with((), move |_| driver::start(&config, dispatcher, &commands));
