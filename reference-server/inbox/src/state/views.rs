@@ -8,9 +8,10 @@ use baton_protocol::operator::{ConversationSummary, Role, RosterEntry};
 use baton_protocol::{BotId, ConversationId, Handover, HandoverState, Timestamp};
 
 impl InboxState {
-    /// The rows the current view shows, in its order: Waiting oldest
-    /// request first; Mine and Open with requests first (oldest first), then
-    /// newest activity; Resolved newest first.
+    /// The rows the current view shows, in its order: Waiting by priority,
+    /// then oldest request first (the line visitors are told their place
+    /// in, `queue::order`); Mine, Open and Left with requests first in that
+    /// order, then newest activity; Resolved newest first.
     pub fn visible(&self) -> Vec<&ConversationSummary> {
         if self.view == View::Resolved {
             return self.resolved.iter().filter(|c| self.passes_filter(c)).collect();
@@ -23,7 +24,7 @@ impl InboxState {
         rows.sort_by(|a, b| {
             let (wa, wb) = (waiting_since(a), waiting_since(b));
             match (wa, wb) {
-                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(x), Some(y)) => b.priority.rank().cmp(&a.priority.rank()).then(x.cmp(&y)),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 (None, Some(_)) => std::cmp::Ordering::Greater,
                 (None, None) => b.last_activity.cmp(&a.last_activity),
@@ -58,6 +59,7 @@ impl InboxState {
             View::Waiting => matches!(c.state, HandoverState::Waiting { .. }),
             View::Mine => self.is_mine(c),
             View::Open => c.state != HandoverState::Resolved,
+            View::Left => c.left_message,
             View::Resolved => c.state == HandoverState::Resolved,
         }
     }
@@ -77,16 +79,16 @@ impl InboxState {
         rows.get(index).map(|r| r.id.clone())
     }
 
-    /// The longest-waiting help request other than the open chat, under the
-    /// bot filter: the `n` key.
+    /// The first help request in line (priority, then longest waiting)
+    /// other than the open chat, under the bot filter: the `n` key.
     pub fn next_waiting(&self) -> Option<ConversationId> {
         let open = self.open.as_ref().map(|o| &o.id);
         self.conversations
             .iter()
             .filter(|c| self.passes_filter(c) && Some(&c.id) != open)
-            .filter_map(|c| waiting_since(c).map(|at| (at, &c.id)))
+            .filter_map(|c| waiting_since(c).map(|at| (std::cmp::Reverse(c.priority.rank()), at, &c.id)))
             .min()
-            .map(|(_, id)| id.clone())
+            .map(|(_, _, id)| id.clone())
     }
 
     /// How many conversations I own.
