@@ -8,10 +8,11 @@
 //! first event's client message id) yields the same core, so a restarted
 //! server answers retries exactly as before.
 
-use crate::event::{Author, ConversationEvent, EventBody};
+use crate::event::{Author, ConversationEvent, EventBody, OperatorProfile};
+use crate::followup::Followup;
 use crate::handover::{BotMode, Facts, Handover, Intent};
 use crate::receipts::ReceiptMarks;
-use crate::{ClientMsgId, ErrorBody, ErrorCode, MAX_MESSAGE_CHARS, OperatorId, Seq, Timestamp};
+use crate::{ClientMsgId, ErrorBody, ErrorCode, HandoverState, MAX_MESSAGE_CHARS, OperatorId, Seq, Timestamp};
 use std::collections::HashMap;
 
 /// Something that happens to a conversation.
@@ -21,7 +22,7 @@ pub enum Input {
         id: ClientMsgId,
         text: String,
     },
-    /// `RequestHuman`, `CancelRequest` or `EndHuman`.
+    /// `RequestHuman`, `CancelRequest`, `EndHuman` or `KeepWaiting`.
     VisitorIntent {
         id: ClientMsgId,
         intent: Intent,
@@ -39,10 +40,36 @@ pub enum Input {
         intent: Intent,
     },
     /// The bot's answer to the visitor; dropped if a person took the chat
-    /// while the bot was thinking.
+    /// while the bot was thinking. With `handover` the bot also asks for a
+    /// person (§7.14): its message, then the request with reason and
+    /// priority, queued even while nobody is Available.
     BotReply {
         text: String,
         offer_human: bool,
+        handover: Option<crate::followup::BotHandover>,
+    },
+    /// The visitor leaves an email and a message for a reply (§7.15).
+    LeaveMessage {
+        id: ClientMsgId,
+        email: String,
+        text: String,
+    },
+    /// An operator answers the left message by email (§7.15).
+    ReplyByEmail {
+        operator: OperatorProfile,
+        id: ClientMsgId,
+        text: String,
+    },
+    /// The visitor rates the chat a person resolved (§7.15).
+    Rate {
+        id: ClientMsgId,
+        score: u8,
+        comment: Option<String>,
+    },
+    /// The visitor asks for the transcript by email (§7.15).
+    Transcript {
+        id: ClientMsgId,
+        email: String,
     },
     /// A response-window deadline passed (stale timers are harmless).
     Timeout,
@@ -101,6 +128,8 @@ pub struct ConversationCore {
     /// While a person owns the chat: when the visitor's oldest message not
     /// yet answered by the owner arrived.
     awaiting_reply_since: Option<Timestamp>,
+    /// Lapse choices, left messages, rating, transcript (`followup`).
+    followup: Followup,
 }
 
 impl ConversationCore {
@@ -110,6 +139,7 @@ impl ConversationCore {
         let mut core = ConversationCore::default();
         for (event, id) in log {
             core.handover.observe(&event.body);
+            core.followup.observe(&event.body);
             core.note_waiting(event);
             core.last_seq = event.seq;
             if let Some(id) = id {
@@ -141,6 +171,11 @@ impl ConversationCore {
 
     pub fn handover(&self) -> &Handover {
         &self.handover
+    }
+
+    /// Left messages, rating, transcript, the current request's reason.
+    pub fn followup(&self) -> &Followup {
+        &self.followup
     }
 
     pub fn last_seq(&self) -> Seq {
@@ -221,7 +256,11 @@ impl ConversationCore {
                     },
                 }
             }
-            Input::BotReply { text, offer_human } => {
+            Input::BotReply {
+                text,
+                offer_human,
+                handover,
+            } => {
                 if !self.handover.bot_may_reply(facts.mode) {
                     return Outcome::default();
                 }
@@ -233,7 +272,46 @@ impl ConversationCore {
                     offer_human,
                     original: None,
                 };
-                self.append(vec![body], None, facts.now)
+                let mut bodies = vec![body];
+                if let Some(handover) = handover {
+                    // Refused only where handover is off: then the bot's
+                    // words stand alone.
+                    let request = self.handover.clone().apply(Intent::BotRequest { handover }, facts);
+                    bodies.extend(request.unwrap_or_default());
+                }
+                let mut outcome = self.append(bodies, None, facts.now);
+                outcome.deadline = self.handover.deadline().filter(|_| outcome.events.len() > 1);
+                outcome
+            }
+            Input::LeaveMessage { id, email, text } => self.leave_message(id, email, text, facts),
+            Input::ReplyByEmail { operator, id, text } => self.reply_by_email(operator, id, text, facts),
+            Input::Rate { id, score, comment } => {
+                if let Some(done) = self.retried(&id) {
+                    return done;
+                }
+                if !facts.rating {
+                    return self.refuse_with(id, ErrorCode::Forbidden, "this assistant does not ask for ratings");
+                }
+                if let Err(why) = self.followup.may_rate(true) {
+                    return self.refuse(id, why);
+                }
+                match crate::followup::check_rating(score, comment) {
+                    Ok(comment) => self.stored(EventBody::Rated { score, comment }, id, facts.now),
+                    Err(why) => self.refuse_with(id, ErrorCode::BadFrame, why),
+                }
+            }
+            Input::Transcript { id, email } => {
+                if let Some(done) = self.retried(&id) {
+                    return done;
+                }
+                let email = email.trim().to_owned();
+                if !crate::followup::valid_email(&email) {
+                    return self.refuse_with(id, ErrorCode::BadFrame, "that email address does not look right");
+                }
+                match self.followup.may_send_transcript() {
+                    Ok(()) => self.stored(EventBody::TranscriptRequested { email }, id, facts.now),
+                    Err(why) => self.refuse(id, why),
+                }
             }
             Input::Timeout => match self.handover.clone().on_timeout(facts.now) {
                 Some(body) => self.append(vec![body], None, facts.now),
@@ -353,11 +431,123 @@ impl ConversationCore {
         outcome
     }
 
+    /// The ack owed to a retried input, if `id` was seen.
+    fn retried(&self, id: &ClientMsgId) -> Option<Outcome> {
+        self.seen.get(id).map(|seq| Outcome {
+            reply: Some(Reply::Ack {
+                id: id.clone(),
+                seq: *seq,
+            }),
+            ..Outcome::default()
+        })
+    }
+
+    /// A `conflict` carrying the current state.
+    fn refuse(&self, id: ClientMsgId, why: &'static str) -> Outcome {
+        let rejection = self.handover.reject(ErrorCode::Conflict, why);
+        Outcome {
+            reply: Some(Reply::Error(
+                ErrorBody::new(rejection.code, why)
+                    .for_msg(Some(id))
+                    .with_state(rejection.current),
+            )),
+            ..Outcome::default()
+        }
+    }
+
+    /// An error without state (bad input).
+    fn refuse_with(&self, id: ClientMsgId, code: ErrorCode, why: &str) -> Outcome {
+        Outcome {
+            reply: Some(Reply::Error(ErrorBody::new(code, why).for_msg(Some(id)))),
+            ..Outcome::default()
+        }
+    }
+
+    /// One event stored for input `id`, acknowledged.
+    fn stored(&mut self, body: EventBody, id: ClientMsgId, at: Timestamp) -> Outcome {
+        let mut outcome = self.append(vec![body], Some(id.clone()), at);
+        outcome.reply = Some(Reply::Ack {
+            id,
+            seq: outcome.events[0].seq,
+        });
+        outcome
+    }
+
+    /// The visitor leaves an email and a message: after a lapse when the
+    /// bot offers it, or whenever nobody is Available (lead capture), while
+    /// no person owns the chat.
+    fn leave_message(&mut self, id: ClientMsgId, email: String, text: String, facts: Facts) -> Outcome {
+        if let Some(done) = self.retried(&id) {
+            return done;
+        }
+        let (email, text) = (email.trim().to_owned(), text.trim().to_owned());
+        if !crate::followup::valid_email(&email) {
+            return self.refuse_with(id, ErrorCode::BadFrame, "that email address does not look right");
+        }
+        if text.is_empty() {
+            return self.refuse_with(id, ErrorCode::BadFrame, "a message needs some text");
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            let why = format!("messages are limited to {MAX_MESSAGE_CHARS} characters");
+            return self.refuse_with(id, ErrorCode::TooLarge, &why);
+        }
+        if !facts.handover_enabled {
+            let rejection = self.handover.reject(
+                ErrorCode::HandoverDisabled,
+                "this assistant does not hand over to people",
+            );
+            return Outcome {
+                reply: Some(Reply::Error(
+                    ErrorBody::new(rejection.code, rejection.reason)
+                        .for_msg(Some(id))
+                        .with_state(rejection.current),
+                )),
+                ..Outcome::default()
+            };
+        }
+        let state = self.handover.state();
+        let unowned = matches!(state, HandoverState::Bot | HandoverState::Waiting { .. });
+        let after_lapse = self.handover.lapsed() && facts.after_lapse.leave_message;
+        if !unowned {
+            return self.refuse(id, "a message is left while no person has the chat");
+        }
+        if !after_lapse && facts.human_available {
+            return self.refuse(id, "a message is left after a lapse, or while nobody is available");
+        }
+        self.stored(EventBody::MessageLeft { email, text }, id, facts.now)
+    }
+
+    /// An operator answers the left message by email. Any operator of the
+    /// bot may, unless a teammate owns the chat.
+    fn reply_by_email(&mut self, operator: OperatorProfile, id: ClientMsgId, text: String, facts: Facts) -> Outcome {
+        if let Some(done) = self.retried(&id) {
+            return done;
+        }
+        let text = text.trim().to_owned();
+        if text.is_empty() {
+            return self.refuse_with(id, ErrorCode::BadFrame, "a reply needs some text");
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            let why = format!("messages are limited to {MAX_MESSAGE_CHARS} characters");
+            return self.refuse_with(id, ErrorCode::TooLarge, &why);
+        }
+        if self.followup.left_email.is_none() {
+            return self.refuse(id, "the visitor left no email to answer");
+        }
+        if let HandoverState::Human { operator: owner } = self.handover.state()
+            && owner.id != operator.id
+        {
+            return self.refuse(id, "another operator owns this chat");
+        }
+        self.stored(EventBody::EmailReplied { operator, text }, id, facts.now)
+    }
+
     fn append(&mut self, bodies: Vec<EventBody>, id: Option<ClientMsgId>, at: Timestamp) -> Outcome {
         let mut events = Vec::with_capacity(bodies.len());
         for body in bodies {
             self.last_seq = self.last_seq.next();
             self.handover.observe(&body);
+            self.followup.observe(&body);
             let event = ConversationEvent {
                 seq: self.last_seq,
                 at,

@@ -2,6 +2,7 @@
 //! persisted with a per-conversation [`Seq`] (1, 2, 3, … without gaps), and
 //! both visitor and operator clients render the same log.
 
+use crate::queue::Priority;
 use crate::{ClientMsgId, OperatorId, Seq, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -73,8 +74,16 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         original: Option<String>,
     },
-    /// The visitor asked for a person; operators have until `deadline`.
-    HelpRequested { deadline: Timestamp },
+    /// The visitor (or the bot, for them) asked for a person; operators
+    /// have until `deadline`. A bot's request may say why and how urgently
+    /// (§7.14); the visitor's own has neither.
+    HelpRequested {
+        deadline: Timestamp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        #[serde(default, skip_serializing_if = "Priority::is_normal")]
+        priority: Priority,
+    },
     /// The visitor withdrew the request before anyone joined.
     RequestCancelled,
     /// Nobody joined before the deadline; the bot has the chat again.
@@ -105,6 +114,20 @@ pub enum EventBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by: Option<OperatorProfile>,
     },
+    /// The visitor left an email address and a message for a reply by
+    /// email (after a lapse, or while nobody was Available, §7.15).
+    MessageLeft { email: String, text: String },
+    /// An operator answered the left message by email; `text` is what was
+    /// sent, shown in the chat too.
+    EmailReplied { operator: OperatorProfile, text: String },
+    /// The visitor rated the chat a person resolved: 1–5, maybe a comment.
+    Rated {
+        score: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// The visitor asked for the transcript by email (once).
+    TranscriptRequested { email: String },
     /// An event type this build does not know (a newer peer). Kept in the
     /// log so `seq` stays gapless; receivers skip it when rendering.
     #[serde(other)]
@@ -144,6 +167,15 @@ impl ConversationEvent {
 }
 
 impl EventBody {
+    /// A visitor's help request (no reason, normal priority).
+    pub fn help(deadline: Timestamp) -> EventBody {
+        EventBody::HelpRequested {
+            deadline,
+            reason: None,
+            priority: Priority::Normal,
+        }
+    }
+
     /// The text of a chat message, if this is one.
     pub fn message_text(&self) -> Option<&str> {
         match self {

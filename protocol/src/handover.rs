@@ -56,6 +56,12 @@ pub enum Intent {
     CancelRequest,
     /// Visitor: end the human chat and go back to the bot.
     EndHuman,
+    /// Visitor, right after a lapse: wait again, a new window — even if
+    /// nobody is Available now (when offered: `Facts::after_lapse`).
+    KeepWaiting,
+    /// The bot asks for a person (§7.14): queued like a human-only request,
+    /// whether or not anyone is Available, so it is never lost.
+    BotRequest { handover: crate::followup::BotHandover },
     /// Operator: claim a chat nobody owns (waiting or with the bot).
     Join { operator: OperatorProfile },
     /// Operator: replace the current owner, who must be `replacing` — the
@@ -128,6 +134,10 @@ pub struct Facts {
     /// Whether visitors may ask for a person at all (per bot).
     pub handover_enabled: bool,
     pub mode: BotMode,
+    /// Which choices a lapse offers (per bot).
+    pub after_lapse: crate::followup::AfterLapse,
+    /// Whether the bot asks for a rating after a person resolves.
+    pub rating: bool,
 }
 
 impl Facts {
@@ -139,6 +149,8 @@ impl Facts {
             response_window,
             handover_enabled: true,
             mode: BotMode::Assisted,
+            after_lapse: crate::followup::AfterLapse::default(),
+            rating: true,
         }
     }
 }
@@ -155,6 +167,9 @@ pub struct Rejection {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Handover {
     state: HandoverState,
+    /// The latest handover event was a lapse (the visitor may still choose
+    /// what to do, `followup`).
+    lapsed: bool,
 }
 
 impl Handover {
@@ -169,7 +184,12 @@ impl Handover {
 
     /// Starts from a state the server reported (a client's snapshot).
     pub fn from_state(state: HandoverState) -> Handover {
-        Handover { state }
+        Handover { state, lapsed: false }
+    }
+
+    /// The latest handover event was a lapse: the visitor's choices apply.
+    pub fn lapsed(&self) -> bool {
+        self.lapsed
     }
 
     pub fn state(&self) -> &HandoverState {
@@ -265,14 +285,29 @@ impl Handover {
             // Human-only mode queues the request even while nobody is
             // Available, exactly as a visitor's message would.
             (S::Bot, Intent::RequestHuman) if facts.human_available || facts.mode == BotMode::HumanOnly => {
-                vec![EventBody::HelpRequested {
-                    deadline: facts.now + facts.response_window,
-                }]
+                vec![help(facts, None)]
             }
             (S::Bot, Intent::RequestHuman) => {
                 return Err(self.reject(ErrorCode::NoOperatorAvailable, "no operator is available right now"));
             }
-            (S::Waiting { .. }, Intent::RequestHuman) => vec![],
+            (S::Waiting { .. }, Intent::RequestHuman | Intent::KeepWaiting) => vec![],
+            (S::Bot, Intent::KeepWaiting) if !facts.handover_enabled => {
+                return Err(self.reject(
+                    ErrorCode::HandoverDisabled,
+                    "this assistant does not hand over to people",
+                ));
+            }
+            (S::Bot, Intent::KeepWaiting) if !facts.after_lapse.keep_waiting => {
+                return Err(self.reject(ErrorCode::Forbidden, "this assistant does not offer to keep waiting"));
+            }
+            (S::Bot, Intent::KeepWaiting) if self.lapsed => vec![help(facts, None)],
+            (S::Bot, Intent::KeepWaiting) => {
+                return Err(self.reject(ErrorCode::Conflict, "keep waiting follows a request that lapsed"));
+            }
+            (S::Bot, Intent::BotRequest { handover }) if facts.handover_enabled => {
+                vec![help(facts, Some(handover.normalised()))]
+            }
+            (S::Waiting { .. }, Intent::BotRequest { .. }) => vec![],
             (S::Waiting { .. }, Intent::CancelRequest) => vec![EventBody::RequestCancelled],
             (S::Human { operator }, Intent::EndHuman) => {
                 vec![EventBody::VisitorEndedHuman {
@@ -347,9 +382,7 @@ impl Handover {
     /// inbox for whoever comes online).
     pub(crate) fn request_for_human_only(&self, facts: Facts) -> Vec<EventBody> {
         match self.state {
-            HandoverState::Bot => vec![EventBody::HelpRequested {
-                deadline: facts.now + facts.response_window,
-            }],
+            HandoverState::Bot => vec![help(facts, None)],
             _ => vec![],
         }
     }
@@ -371,8 +404,19 @@ impl Handover {
     /// events leave it unchanged.
     pub fn observe(&mut self, event: &EventBody) {
         use HandoverState as S;
+        if !matches!(
+            event,
+            EventBody::Message { .. }
+                | EventBody::MessageLeft { .. }
+                | EventBody::EmailReplied { .. }
+                | EventBody::Rated { .. }
+                | EventBody::TranscriptRequested { .. }
+                | EventBody::Unknown
+        ) {
+            self.lapsed = matches!(event, EventBody::RequestLapsed);
+        }
         self.state = match event {
-            EventBody::HelpRequested { deadline } | EventBody::OwnerGone { deadline, .. } => {
+            EventBody::HelpRequested { deadline, .. } | EventBody::OwnerGone { deadline, .. } => {
                 S::Waiting { deadline: *deadline }
             }
             EventBody::RequestCancelled
@@ -384,16 +428,32 @@ impl Handover {
             },
             EventBody::Transferred { to, .. } => S::Human { operator: to.clone() },
             EventBody::Resolved { .. } => S::Resolved,
-            EventBody::Message { .. } | EventBody::Unknown => return,
+            EventBody::Message { .. }
+            | EventBody::MessageLeft { .. }
+            | EventBody::EmailReplied { .. }
+            | EventBody::Rated { .. }
+            | EventBody::TranscriptRequested { .. }
+            | EventBody::Unknown => return,
         };
     }
 
-    fn reject(&self, code: ErrorCode, reason: &'static str) -> Rejection {
+    pub(crate) fn reject(&self, code: ErrorCode, reason: &'static str) -> Rejection {
         Rejection {
             code,
             reason,
             current: self.state.clone(),
         }
+    }
+}
+
+/// A help request with a new window; a bot's carries its reason and
+/// priority.
+fn help(facts: Facts, bot: Option<crate::followup::BotHandover>) -> EventBody {
+    let bot = bot.unwrap_or_default();
+    EventBody::HelpRequested {
+        deadline: facts.now + facts.response_window,
+        reason: bot.reason,
+        priority: bot.priority,
     }
 }
 

@@ -19,6 +19,7 @@ pub mod conversation;
 pub mod error;
 pub mod event;
 pub mod fanout;
+pub mod followup;
 pub mod handover;
 pub mod ids;
 #[cfg(feature = "lean")]
@@ -27,6 +28,7 @@ pub mod link;
 pub mod markup;
 pub mod operator;
 pub mod presence;
+pub mod queue;
 pub mod receipts;
 pub mod retention;
 pub mod shortcuts;
@@ -68,6 +70,9 @@ pub const FEATURES: &[&str] = &[
     "notes",
     "shortcuts",
     "transfer",
+    "queue",
+    "leave_message",
+    "rating",
 ];
 
 /// A resuming client more than this many events behind gets only the newest

@@ -3,6 +3,7 @@
 //! frame.
 
 use crate::presence::VisitorPresence;
+use crate::queue::Priority;
 use crate::receipts::ReceiptMarks;
 use crate::visitor::HistoryPage;
 use crate::{
@@ -120,6 +121,15 @@ pub enum OperatorToServer {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         original: Option<String>,
     },
+    /// Answer the message the visitor left (§7.15) by email: the server
+    /// emails `text` to the address they left and stores it in the chat
+    /// (`email_replied`), answered with `ack`. Any operator of the bot may,
+    /// unless a teammate owns the chat.
+    ReplyByEmail {
+        conversation: ConversationId,
+        client_msg_id: ClientMsgId,
+        text: String,
+    },
     /// An internal note: visible to operators only, never to the visitor.
     AddNote {
         conversation: ConversationId,
@@ -165,6 +175,7 @@ impl OperatorToServer {
             | OperatorToServer::Leave { client_msg_id, .. }
             | OperatorToServer::Resolve { client_msg_id, .. }
             | OperatorToServer::Send { client_msg_id, .. }
+            | OperatorToServer::ReplyByEmail { client_msg_id, .. }
             | OperatorToServer::AddNote { client_msg_id, .. }
             | OperatorToServer::SaveShortcut { client_msg_id, .. }
             | OperatorToServer::DeleteShortcut { client_msg_id, .. } => Some(client_msg_id),
@@ -439,6 +450,20 @@ pub struct ConversationSummary {
     /// The page the visitor is on (from their latest `hello`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
+    /// While it waits: why the bot asked for a person (§7.14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// While it waits: how urgent the request is; the Waiting view puts
+    /// higher first (`queue::order`).
+    #[serde(default, skip_serializing_if = "Priority::is_normal")]
+    pub priority: Priority,
+    /// The visitor left a message nobody has answered by email yet: the
+    /// "Left a message" view (§7.15).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub left_message: bool,
+    /// The visitor's rating of the chat, 1–5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
 }
 
 /// The visitor's country, for the flag in the list.

@@ -1,6 +1,7 @@
 //! Frames between the visitor widget and the server, one JSON object per
 //! WebSocket text frame, tagged by `type`.
 
+use crate::followup::AfterLapse;
 use crate::receipts::ReceiptMarks;
 use crate::{
     Author, BotId, ClientMsgId, ConversationEvent, ConversationId, ErrorBody, HandoverState, Millis, Seq, VisitorToken,
@@ -49,6 +50,26 @@ pub enum VisitorToServer {
     },
     /// Heartbeat; answered with `pong`.
     Ping,
+    /// Right after a lapse: wait again, a new window (feature
+    /// `leave_message`, §7.15). Answered with `ack` or `error`.
+    KeepWaiting { client_msg_id: ClientMsgId },
+    /// Leave an email and a message for a reply by email — after a lapse,
+    /// or while nobody is available (feature `leave_message`, §7.15).
+    LeaveMessage {
+        client_msg_id: ClientMsgId,
+        email: String,
+        text: String,
+    },
+    /// Rate the chat a person resolved, 1–5 (feature `rating`, §7.15).
+    Rate {
+        client_msg_id: ClientMsgId,
+        score: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+    /// Email me the transcript, once, after the chat is resolved (feature
+    /// `rating`, §7.15).
+    Transcript { client_msg_id: ClientMsgId, email: String },
     /// A frame type this build does not know.
     #[serde(other)]
     #[cfg_attr(feature = "schema", schemars(skip))]
@@ -96,7 +117,11 @@ impl VisitorToServer {
             VisitorToServer::Send { client_msg_id, .. }
             | VisitorToServer::RequestHuman { client_msg_id }
             | VisitorToServer::CancelRequest { client_msg_id }
-            | VisitorToServer::EndHuman { client_msg_id } => Some(client_msg_id),
+            | VisitorToServer::EndHuman { client_msg_id }
+            | VisitorToServer::KeepWaiting { client_msg_id }
+            | VisitorToServer::LeaveMessage { client_msg_id, .. }
+            | VisitorToServer::Rate { client_msg_id, .. }
+            | VisitorToServer::Transcript { client_msg_id, .. } => Some(client_msg_id),
             _ => None,
         }
     }
@@ -133,6 +158,17 @@ pub enum ServerToVisitor {
     },
     /// A page of older events, answering `history`.
     History(HistoryPage),
+    /// While the visitor waits for a person: their place in the line and
+    /// the estimate (feature `queue`, §7.14). Sent after `welcome` and
+    /// whenever the line moves.
+    Queue {
+        /// 1 for the first in line.
+        position: u32,
+        /// Whole minutes; absent while there is too little recent data to
+        /// say (show "a few minutes").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        estimate_minutes: Option<u32>,
+    },
     Pong,
     /// The server is shutting down: reconnect after `retry_after`.
     GoingAway {
@@ -197,6 +233,17 @@ pub struct Availability {
     /// a person inline). Omitted when true.
     #[serde(default = "crate::visitor::yes", skip_serializing_if = "crate::visitor::is_true")]
     pub show_button: bool,
+    /// The choices a lapse offers (§7.15). Omitted when all three are.
+    #[serde(default, skip_serializing_if = "crate::visitor::all_choices")]
+    pub after_lapse: AfterLapse,
+    /// Whether the widget asks for a rating after a person resolves the
+    /// chat (§7.15). Omitted when true.
+    #[serde(default = "crate::visitor::yes", skip_serializing_if = "crate::visitor::is_true")]
+    pub rating: bool,
+}
+
+fn all_choices(choices: &AfterLapse) -> bool {
+    *choices == AfterLapse::default()
 }
 
 fn yes() -> bool {
@@ -224,6 +271,7 @@ impl ServerToVisitor {
         match self {
             ServerToVisitor::Typing { .. } => Some("typing"),
             ServerToVisitor::Receipts { .. } => Some("receipts"),
+            ServerToVisitor::Queue { .. } => Some("queue"),
             _ => None,
         }
     }

@@ -5,6 +5,7 @@
 mod support;
 
 use baton_protocol::conversation::{ConversationCore, Input, Outcome, Reply};
+use baton_protocol::followup::{AfterLapse, BotHandover};
 use baton_protocol::handover::{BotMode, Facts, Intent};
 use baton_protocol::receipts::ReceiptMarks;
 use baton_protocol::{ClientMsgId, Millis, OperatorId, OperatorProfile, Seq, Timestamp};
@@ -47,6 +48,8 @@ struct FactsSpec {
     mode: Option<BotMode>,
     /// In ms.
     response_window: Option<u64>,
+    after_lapse: Option<AfterLapse>,
+    rating: Option<bool>,
 }
 
 impl FactsSpec {
@@ -56,11 +59,14 @@ impl FactsSpec {
             handover_enabled: self.handover_enabled.or(base.handover_enabled),
             mode: self.mode.or(base.mode),
             response_window: self.response_window.or(base.response_window),
+            after_lapse: self.after_lapse.or(base.after_lapse),
+            rating: self.rating.or(base.rating),
         }
     }
 
     /// The documented defaults: a person available, handover on, assisted
-    /// mode, a three-minute response window.
+    /// mode, a three-minute response window, every lapse choice offered,
+    /// ratings asked for.
     fn at(self, now: u64) -> Facts {
         Facts {
             now: Timestamp(now),
@@ -68,6 +74,8 @@ impl FactsSpec {
             handover_enabled: self.handover_enabled.unwrap_or(true),
             mode: self.mode.unwrap_or(BotMode::Assisted),
             response_window: Millis(self.response_window.unwrap_or(180_000)),
+            after_lapse: self.after_lapse.unwrap_or_default(),
+            rating: self.rating.unwrap_or(true),
         }
     }
 }
@@ -97,6 +105,28 @@ enum InputSpec {
         text: String,
         #[serde(default)]
         offer_human: bool,
+        #[serde(default)]
+        handover: Option<BotHandover>,
+    },
+    LeaveMessage {
+        id: ClientMsgId,
+        email: String,
+        text: String,
+    },
+    ReplyByEmail {
+        operator: OperatorProfile,
+        id: ClientMsgId,
+        text: String,
+    },
+    Rate {
+        id: ClientMsgId,
+        score: u8,
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    Transcript {
+        id: ClientMsgId,
+        email: String,
     },
     Timeout,
     OwnerGone {
@@ -124,6 +154,7 @@ enum IntentSpec {
     RequestHuman,
     CancelRequest,
     EndHuman,
+    KeepWaiting,
     Join {
         operator: OperatorProfile,
     },
@@ -150,6 +181,7 @@ impl From<IntentSpec> for Intent {
             IntentSpec::RequestHuman => Intent::RequestHuman,
             IntentSpec::CancelRequest => Intent::CancelRequest,
             IntentSpec::EndHuman => Intent::EndHuman,
+            IntentSpec::KeepWaiting => Intent::KeepWaiting,
             IntentSpec::Join { operator } => Intent::Join { operator },
             IntentSpec::TakeOver { operator, replacing } => Intent::TakeOver { operator, replacing },
             IntentSpec::Transfer { from, to, to_available } => Intent::Transfer { from, to, to_available },
@@ -177,7 +209,19 @@ impl From<InputSpec> for Input {
                 id,
                 intent: intent.into(),
             },
-            InputSpec::BotReply { text, offer_human } => Input::BotReply { text, offer_human },
+            InputSpec::BotReply {
+                text,
+                offer_human,
+                handover,
+            } => Input::BotReply {
+                text,
+                offer_human,
+                handover,
+            },
+            InputSpec::LeaveMessage { id, email, text } => Input::LeaveMessage { id, email, text },
+            InputSpec::ReplyByEmail { operator, id, text } => Input::ReplyByEmail { operator, id, text },
+            InputSpec::Rate { id, score, comment } => Input::Rate { id, score, comment },
+            InputSpec::Transcript { id, email } => Input::Transcript { id, email },
             InputSpec::Timeout => Input::Timeout,
             InputSpec::OwnerGone { operator, reason } => Input::OwnerGone { operator, reason },
             InputSpec::VisitorReceipt { delivered, read } => Input::VisitorReceipt { delivered, read },
@@ -193,7 +237,11 @@ impl InputSpec {
             InputSpec::VisitorMessage { id, .. }
             | InputSpec::VisitorIntent { id, .. }
             | InputSpec::OperatorMessage { id, .. }
-            | InputSpec::OperatorIntent { id, .. } => Some(id),
+            | InputSpec::OperatorIntent { id, .. }
+            | InputSpec::LeaveMessage { id, .. }
+            | InputSpec::ReplyByEmail { id, .. }
+            | InputSpec::Rate { id, .. }
+            | InputSpec::Transcript { id, .. } => Some(id),
             _ => None,
         }
     }
@@ -494,11 +542,16 @@ fn the_scenarios_use_every_input_and_intent() {
         "owner_gone",
         "visitor_receipt",
         "team_receipt",
+        "leave_message",
+        "reply_by_email",
+        "rate",
+        "transcript",
     ];
     let all_intents = [
         "request_human",
         "cancel_request",
         "end_human",
+        "keep_waiting",
         "join",
         "take_over",
         "transfer",

@@ -12,6 +12,23 @@
 // Numbers (`seq`, timestamps in ms since the Unix epoch, durations in ms)
 // are plain JSON numbers and stay below 2^53.
 
+/**
+ * Which choices a visitor gets when a request lapses (a per-bot setting).
+ */
+export type AfterLapse = { 
+/**
+ * Keep waiting: a new response window.
+ */
+keep_waiting: boolean, 
+/**
+ * Leave an email and a message for a reply.
+ */
+leave_message: boolean, 
+/**
+ * Go back to the assistant.
+ */
+back_to_bot: boolean, };
+
 export type Alert = { kind: AlertKind, conversation?: ConversationId | null, bot?: BotId | null, 
 /**
  * The visitor's label, as in the list row.
@@ -70,7 +87,16 @@ offline_message: string,
  * Whether the widget shows the button at all (the bot may still offer
  * a person inline). Omitted when true.
  */
-show_button?: boolean, };
+show_button?: boolean, 
+/**
+ * The choices a lapse offers (§7.15). Omitted when all three are.
+ */
+after_lapse?: AfterLapse, 
+/**
+ * Whether the widget asks for a rating after a person resolves the
+ * chat (§7.15). Omitted when true.
+ */
+rating?: boolean, };
 
 /**
  * A paragraph or a list. Blocks are separated by blank lines or by a change
@@ -138,7 +164,25 @@ locale?: string | null,
 /**
  * The page the visitor is on (from their latest `hello`).
  */
-page?: string | null, };
+page?: string | null, 
+/**
+ * While it waits: why the bot asked for a person (§7.14).
+ */
+reason?: string | null, 
+/**
+ * While it waits: how urgent the request is; the Waiting view puts
+ * higher first (`queue::order`).
+ */
+priority?: Priority, 
+/**
+ * The visitor left a message nobody has answered by email yet: the
+ * "Left a message" view (§7.15).
+ */
+left_message?: boolean, 
+/**
+ * The visitor's rating of the chat, 1–5.
+ */
+rating?: number | null, };
 
 /**
  * The visitor's country, for the flag in the list.
@@ -199,7 +243,7 @@ offer_human?: boolean,
  * Servers strip it from every frame to a visitor
  * ([`ConversationEvent::for_visitor`]).
  */
-original?: string | null, } | { "type": "help_requested", deadline: Timestamp, } | { "type": "request_cancelled" } | { "type": "request_lapsed" } | { "type": "operator_joined", operator: OperatorProfile, } | { "type": "operator_took_over", operator: OperatorProfile, previous: OperatorProfile, } | { "type": "transferred", from: OperatorProfile, to: OperatorProfile, } | { "type": "operator_left", operator: OperatorProfile, } | { "type": "visitor_ended_human", operator: OperatorProfile, } | { "type": "owner_gone", operator: OperatorProfile, deadline: Timestamp, reason: OwnerGoneReason, } | { "type": "resolved", by?: OperatorProfile | null, };
+original?: string | null, } | { "type": "help_requested", deadline: Timestamp, reason?: string | null, priority?: Priority, } | { "type": "request_cancelled" } | { "type": "request_lapsed" } | { "type": "operator_joined", operator: OperatorProfile, } | { "type": "operator_took_over", operator: OperatorProfile, previous: OperatorProfile, } | { "type": "transferred", from: OperatorProfile, to: OperatorProfile, } | { "type": "operator_left", operator: OperatorProfile, } | { "type": "visitor_ended_human", operator: OperatorProfile, } | { "type": "owner_gone", operator: OperatorProfile, deadline: Timestamp, reason: OwnerGoneReason, } | { "type": "resolved", by?: OperatorProfile | null, } | { "type": "message_left", email: string, text: string, } | { "type": "email_replied", operator: OperatorProfile, text: string, } | { "type": "rated", score: number, comment?: string | null, } | { "type": "transcript_requested", email: string, };
 
 /**
  * Who has the conversation right now.
@@ -267,7 +311,7 @@ text: string,
  * with the message and shown to operators only; never sent to the
  * visitor.
  */
-original?: string | null, } | { "type": "add_note", conversation: ConversationId, client_msg_id: ClientMsgId, text: string, } | { "type": "typing", conversation: ConversationId, typing: boolean, } | { "type": "receipt", conversation: ConversationId, delivered?: Seq | null, read?: Seq | null, } | { "type": "save_shortcut", client_msg_id: ClientMsgId, shortcut: ShortcutDraft, } | { "type": "delete_shortcut", client_msg_id: ClientMsgId, id: ShortcutId, } | { "type": "ping" };
+original?: string | null, } | { "type": "reply_by_email", conversation: ConversationId, client_msg_id: ClientMsgId, text: string, } | { "type": "add_note", conversation: ConversationId, client_msg_id: ClientMsgId, text: string, } | { "type": "typing", conversation: ConversationId, typing: boolean, } | { "type": "receipt", conversation: ConversationId, delivered?: Seq | null, read?: Seq | null, } | { "type": "save_shortcut", client_msg_id: ClientMsgId, shortcut: ShortcutDraft, } | { "type": "delete_shortcut", client_msg_id: ClientMsgId, id: ShortcutId, } | { "type": "ping" };
 
 export type OperatorWelcome = { protocol: number, features: Array<string>, me: OperatorProfile, role: Role, status: OperatorStatus, 
 /**
@@ -287,6 +331,12 @@ alert_prefs: AlertPrefs, };
  * Why an owner no longer counts as present (see `absence`).
  */
 export type OwnerGoneReason = "offline" | "deactivated" | "disconnected";
+
+/**
+ * How urgently a request needs a person. A bot may set it when it hands
+ * over; a visitor's own request is `normal`.
+ */
+export type Priority = "normal" | "high" | "urgent";
 
 /**
  * One side's marks in one conversation.
@@ -337,7 +387,16 @@ export type ServerToOperator = { "type": "welcome" } & OperatorWelcome | { "type
 /**
  * Server → widget.
  */
-export type ServerToVisitor = { "type": "welcome" } & VisitorWelcome | { "type": "event" } & ConversationEvent | { "type": "ack", client_msg_id: ClientMsgId, seq: Seq, } | { "type": "availability" } & Availability | { "type": "typing", author: Author, typing: boolean, } | { "type": "receipts", team: ReceiptMarks, } | { "type": "history" } & HistoryPage | { "type": "pong" } | { "type": "going_away", retry_after: Millis, } | { "type": "error" } & ErrorBody;
+export type ServerToVisitor = { "type": "welcome" } & VisitorWelcome | { "type": "event" } & ConversationEvent | { "type": "ack", client_msg_id: ClientMsgId, seq: Seq, } | { "type": "availability" } & Availability | { "type": "typing", author: Author, typing: boolean, } | { "type": "receipts", team: ReceiptMarks, } | { "type": "history" } & HistoryPage | { "type": "queue", 
+/**
+ * 1 for the first in line.
+ */
+position: number, 
+/**
+ * Whole minutes; absent while there is too little recent data to
+ * say (show "a few minutes").
+ */
+estimate_minutes?: number | null, } | { "type": "pong" } | { "type": "going_away", retry_after: Millis, } | { "type": "error" } & ErrorBody;
 
 /**
  * A saved reply, inserted by typing `/trigger` in the composer.
@@ -412,7 +471,7 @@ visitor_marks: ReceiptMarks, };
 /**
  * Widget → server.
  */
-export type VisitorToServer = { "type": "hello" } & VisitorHello | { "type": "send", client_msg_id: ClientMsgId, text: string, } | { "type": "request_human", client_msg_id: ClientMsgId, } | { "type": "cancel_request", client_msg_id: ClientMsgId, } | { "type": "end_human", client_msg_id: ClientMsgId, } | { "type": "typing", typing: boolean, } | { "type": "receipt", delivered?: Seq | null, read?: Seq | null, } | { "type": "history", before: Seq, limit: number, } | { "type": "identify", name?: string | null, email?: string | null, } | { "type": "ping" };
+export type VisitorToServer = { "type": "hello" } & VisitorHello | { "type": "send", client_msg_id: ClientMsgId, text: string, } | { "type": "request_human", client_msg_id: ClientMsgId, } | { "type": "cancel_request", client_msg_id: ClientMsgId, } | { "type": "end_human", client_msg_id: ClientMsgId, } | { "type": "typing", typing: boolean, } | { "type": "receipt", delivered?: Seq | null, read?: Seq | null, } | { "type": "history", before: Seq, limit: number, } | { "type": "identify", name?: string | null, email?: string | null, } | { "type": "ping" } | { "type": "keep_waiting", client_msg_id: ClientMsgId, } | { "type": "leave_message", client_msg_id: ClientMsgId, email: string, text: string, } | { "type": "rate", client_msg_id: ClientMsgId, score: number, comment?: string | null, } | { "type": "transcript", client_msg_id: ClientMsgId, email: string, };
 
 /**
  * The visitor's bearer secret for one conversation: server-issued, random,

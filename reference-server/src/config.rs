@@ -152,6 +152,10 @@ pub struct BotFile {
     /// How long an owner may have no inbox connected while the visitor
     /// waits before the chat goes back to Waiting [default: 180].
     pub owner_gone_secs: Option<u64>,
+    /// `{keep_waiting, leave_message, back_to_bot}` [default: all true].
+    pub after_lapse: Option<baton_protocol::followup::AfterLapse>,
+    /// Ask for a rating after a person resolves [default: true].
+    pub rating: Option<bool>,
 }
 
 fn yes() -> bool {
@@ -207,6 +211,10 @@ pub struct BotSettings {
     /// How long an owner may have no inbox connected while the visitor
     /// waits before the chat goes back to Waiting.
     pub owner_gone: Millis,
+    /// The choices a lapse offers (PROTOCOL.md §7.15; editable).
+    pub after_lapse: baton_protocol::followup::AfterLapse,
+    /// Whether visitors are asked for a rating after a person resolves.
+    pub rating: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -267,6 +275,8 @@ impl Config {
                 operator_avatar_url: None,
                 operator_colour: None,
                 owner_gone_secs: None,
+                after_lapse: None,
+                rating: None,
             }));
         }
         // Flags about "the bot" apply to the first one.
@@ -346,6 +356,8 @@ impl BotSettings {
             operator_avatar_url: file.operator_avatar_url,
             operator_colour: file.operator_colour,
             owner_gone: Millis::from_secs(file.owner_gone_secs.unwrap_or(DEFAULT_OWNER_GONE_SECS)),
+            after_lapse: file.after_lapse.unwrap_or_default(),
+            rating: file.rating.unwrap_or(true),
         }
     }
 }

@@ -45,6 +45,8 @@ mod retention;
 use baton_protocol::operator::AlertKind;
 pub use retention::SWEEP_EVERY;
 mod team;
+mod waiting;
+pub use waiting::Ratings;
 mod writer;
 pub use team::{TeamError, TeamMember};
 pub use writer::Answer;
@@ -90,6 +92,8 @@ pub struct Hub {
     auto_away_task: Mutex<Option<tokio::task::AbortHandle>>,
     /// Where appends go (`writer`).
     writer: Writer,
+    /// An email sender is configured (`waiting::can_email`).
+    email_ready: std::sync::atomic::AtomicBool,
 }
 
 /// Facts the hub publishes after they are stored, for observers that act
@@ -153,6 +157,8 @@ struct Live {
     /// When each operator's last inbox disconnected (the server's start for
     /// those not seen since); meaningful only while none is connected.
     inbox_closed_since: HashMap<OperatorId, Timestamp>,
+    /// The waiting line of each bot (`waiting`).
+    line: waiting::Line,
 }
 
 #[derive(Debug)]
@@ -182,6 +188,10 @@ struct Conversation {
     page: Option<String>,
     /// When an owner-gone re-check is armed (one at a time).
     owner_check: Option<Timestamp>,
+    /// When its current request for a person was made, while it waits.
+    waiting_since: Option<Timestamp>,
+    /// The place in line (and estimate) its visitor was last told.
+    place: Option<(u32, Option<u32>)>,
     /// The highest seq the writer has stored and published; the core may
     /// be ahead while its events wait for their commit.
     published: Seq,
@@ -290,7 +300,9 @@ impl Hub {
             conversation.country = row.country;
             conversation.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
             for (event, _) in &log {
-                conversation.note(event);
+                if let Some(requested) = conversation.note(event) {
+                    live.line.joined(&conversation.bot, requested, event.at);
+                }
             }
             conversation.published = conversation.core.last_seq();
             conversation.row = RowState::Stored;
@@ -302,7 +314,7 @@ impl Hub {
             // A request still waiting: its half-window re-alert is armed again.
             if let Some(deadline) = conversation.core.handover().deadline() {
                 let request = events.iter().rev().find(|e| {
-                    matches!(&e.body, EventBody::HelpRequested { deadline: d } | EventBody::OwnerGone { deadline: d, .. } if *d == deadline)
+                    matches!(&e.body, EventBody::HelpRequested { deadline: d, .. } | EventBody::OwnerGone { deadline: d, .. } if *d == deadline)
                 });
                 if let Some(request) = request {
                     waiting.push((row.id.clone(), request.clone()));
@@ -331,6 +343,7 @@ impl Hub {
             metrics: crate::metrics::Metrics::default(),
             auto_away_task: Mutex::new(None),
             writer: Writer::start(hub.clone()),
+            email_ready: std::sync::atomic::AtomicBool::new(false),
         });
         let deadlines: Vec<_> = hub
             .lock()
@@ -488,6 +501,8 @@ impl Hub {
             response_window: settings.response_window,
             handover_enabled: settings.handover_enabled,
             mode: settings.mode,
+            after_lapse: settings.after_lapse,
+            rating: settings.rating,
         })
     }
 
@@ -559,6 +574,8 @@ impl Live {
             button_label: bot.button_label.clone(),
             offline_message: bot.offline_message.clone(),
             show_button: bot.show_button,
+            after_lapse: bot.after_lapse,
+            rating: bot.rating,
         }
     }
 
@@ -594,6 +611,8 @@ impl Live {
     fn summary(&self, id: &ConversationId, operator: &OperatorId) -> ConversationSummary {
         let conv = &self.conversations[id];
         let read = conv.read_by.get(operator).copied().unwrap_or_default();
+        let followup = conv.core.followup();
+        let waiting = matches!(conv.core.handover().state(), HandoverState::Waiting { .. });
         ConversationSummary {
             id: id.clone(),
             bot: conv.bot.clone(),
@@ -608,6 +627,10 @@ impl Live {
             email: conv.visitor_email.clone(),
             locale: conv.locale.clone(),
             page: conv.page.clone(),
+            reason: waiting.then(|| followup.reason.clone()).flatten(),
+            priority: if waiting { followup.priority } else { Default::default() },
+            left_message: followup.awaiting_email_reply,
+            rating: followup.rating,
         }
     }
 
@@ -735,6 +758,8 @@ impl Conversation {
             locale: None,
             page: None,
             owner_check: None,
+            waiting_since: None,
+            place: None,
             published: Seq(0),
             epoch: 0,
             row: RowState::Pending,
@@ -769,9 +794,23 @@ impl Conversation {
             .unwrap_or_else(|| format!("Visitor {}", &id.as_str()[..4.min(id.as_str().len())]))
     }
 
-    /// Updates the list-row facts from a stored event.
-    fn note(&mut self, event: &baton_protocol::ConversationEvent) {
+    /// Updates the list-row facts from a stored event. Returns when the
+    /// request an operator just joined was made (a time-to-join sample).
+    fn note(&mut self, event: &baton_protocol::ConversationEvent) -> Option<Timestamp> {
         self.last_activity = event.at;
+        let mut joined = None;
+        match &event.body {
+            EventBody::HelpRequested { .. } | EventBody::OwnerGone { .. } => self.waiting_since = Some(event.at),
+            EventBody::OperatorJoined { .. } => joined = self.waiting_since.take(),
+            EventBody::RequestCancelled
+            | EventBody::RequestLapsed
+            | EventBody::OperatorTookOver { .. }
+            | EventBody::Transferred { .. }
+            | EventBody::OperatorLeft { .. }
+            | EventBody::VisitorEndedHuman { .. }
+            | EventBody::Resolved { .. } => self.waiting_since = None,
+            _ => {}
+        }
         match &event.body {
             EventBody::Message { author, text, .. } => {
                 self.last_message = Some(text.chars().take(120).collect());
@@ -783,6 +822,7 @@ impl Conversation {
             EventBody::HelpRequested { .. } => self.help_requested_at = Some(event.at),
             _ => {}
         }
+        joined
     }
 }
 

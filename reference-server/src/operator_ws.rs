@@ -154,6 +154,11 @@ fn names_conversation(frame: &OperatorToServer) -> Option<(&baton_protocol::Conv
             conversation,
             client_msg_id,
             ..
+        }
+        | F::ReplyByEmail {
+            conversation,
+            client_msg_id,
+            ..
         } => Some((conversation, Some(client_msg_id.clone()))),
         F::Hello { .. }
         | F::SetStatus { .. }
@@ -354,6 +359,28 @@ fn handle_frame(
                     id: client_msg_id.clone(),
                     text,
                     original,
+                };
+                return answered_later(app, peer, &conversation, input, client_msg_id);
+            }
+            OperatorToServer::ReplyByEmail {
+                conversation,
+                client_msg_id,
+                text,
+            } => {
+                if !app.hub.can_email() {
+                    return Some(Err(ErrorBody::new(
+                        ErrorCode::Forbidden,
+                        "email is not set up on this server",
+                    )));
+                }
+                let operator = match profile(&conversation) {
+                    Ok(p) => p,
+                    Err(e) => return Some(Err(e)),
+                };
+                let input = Input::ReplyByEmail {
+                    operator,
+                    id: client_msg_id.clone(),
+                    text,
                 };
                 return answered_later(app, peer, &conversation, input, client_msg_id);
             }

@@ -28,6 +28,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
+use baton_protocol::followup::AfterLapse;
 use baton_protocol::operator::AlertPrefs;
 use baton_protocol::{BotId, BotMode, Millis};
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/bots/{id}/settings", put(put_bot_settings))
         .route("/api/team-settings", put(put_team_settings))
         .route("/api/me/alerts", get(get_alerts).put(put_alerts))
+        .route("/api/ratings", get(get_ratings))
         .merge(crate::notify::channels_api::routes())
 }
 
@@ -58,6 +60,8 @@ impl BotSettings {
             operator_colour: self.operator_colour.clone(),
             operator_avatar_url: self.operator_avatar_url.clone(),
             owner_gone: self.owner_gone,
+            after_lapse: self.after_lapse,
+            rating: self.rating,
         }
     }
 
@@ -73,6 +77,8 @@ impl BotSettings {
         self.operator_colour = row.operator_colour;
         self.operator_avatar_url = row.operator_avatar_url;
         self.owner_gone = row.owner_gone;
+        self.after_lapse = row.after_lapse;
+        self.rating = row.rating;
     }
 }
 
@@ -119,6 +125,8 @@ pub struct BotSettingsJson {
     pub operator_colour: Option<String>,
     pub operator_avatar_url: Option<String>,
     pub owner_gone_secs: u64,
+    pub after_lapse: AfterLapse,
+    pub rating: bool,
 }
 
 impl From<&BotSettings> for BotSettingsJson {
@@ -135,6 +143,8 @@ impl From<&BotSettings> for BotSettingsJson {
             operator_colour: bot.operator_colour.clone(),
             operator_avatar_url: bot.operator_avatar_url.clone(),
             owner_gone_secs: bot.owner_gone.0 / 1000,
+            after_lapse: bot.after_lapse,
+            rating: bot.rating,
         }
     }
 }
@@ -155,6 +165,8 @@ pub struct BotSettingsInput {
     #[serde(default, deserialize_with = "present")]
     operator_avatar_url: Option<Option<String>>,
     owner_gone_secs: Option<u64>,
+    after_lapse: Option<AfterLapse>,
+    rating: Option<bool>,
 }
 
 /// Tells a field sent as `null` (Some(None)) from one left out (None).
@@ -189,6 +201,8 @@ impl BotSettingsInput {
                 .owner_gone_secs
                 .map(Millis::from_secs)
                 .unwrap_or(current.owner_gone),
+            after_lapse: self.after_lapse.unwrap_or(current.after_lapse),
+            rating: self.rating.unwrap_or(current.rating),
         };
         validate(&row)?;
         Ok(row)
@@ -238,6 +252,14 @@ pub fn is_colour(text: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------- routes
+
+/// The ratings of the caller's bots, averaged per operator and per bot
+/// (the Team page; PROTOCOL.md §3.7).
+async fn get_ratings(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let caller = api::caller(&app, &headers)?;
+    let bots = app.hub.operator_bots(&caller.id);
+    Ok(Json(app.hub.ratings(&bots)).into_response())
+}
 
 async fn list_bots(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let caller = api::caller(&app, &headers)?;

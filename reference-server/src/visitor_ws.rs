@@ -158,6 +158,40 @@ fn handle(
             (client_msg_id.clone(), intent(client_msg_id, Intent::CancelRequest))
         }
         VisitorToServer::EndHuman { client_msg_id } => (client_msg_id.clone(), intent(client_msg_id, Intent::EndHuman)),
+        VisitorToServer::KeepWaiting { client_msg_id } => {
+            (client_msg_id.clone(), intent(client_msg_id, Intent::KeepWaiting))
+        }
+        VisitorToServer::LeaveMessage {
+            client_msg_id,
+            email,
+            text,
+        } => (
+            client_msg_id.clone(),
+            Input::LeaveMessage {
+                id: client_msg_id,
+                email,
+                text,
+            },
+        ),
+        VisitorToServer::Rate {
+            client_msg_id,
+            score,
+            comment,
+        } => (
+            client_msg_id.clone(),
+            Input::Rate {
+                id: client_msg_id,
+                score,
+                comment,
+            },
+        ),
+        VisitorToServer::Transcript { client_msg_id, email } => (
+            client_msg_id.clone(),
+            Input::Transcript {
+                id: client_msg_id,
+                email,
+            },
+        ),
         VisitorToServer::Receipt { delivered, read } => {
             // Receipts have no answer; the marks are published if they moved.
             app.hub.input(conversation, Input::VisitorReceipt { delivered, read });

@@ -36,6 +36,7 @@ impl Bot for Counting {
             BotReply {
                 text: format!("About \"{}\": it left today.", turn.text),
                 offer_human: false,
+                handover: None,
             }
         })
     }

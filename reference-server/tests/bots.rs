@@ -391,6 +391,7 @@ async fn webhook_answers_and_sees_the_documented_request() {
         BotReply {
             text: "We ship to Ireland.".into(),
             offer_human: true
+            handover: None,
         }
     );
     // The offer only stands when a person is available.
@@ -538,6 +539,7 @@ async fn openai_request_has_the_model_key_prompt_and_history() {
         BotReply {
             text: "Let me find someone for you.".into(),
             offer_human: true
+            handover: None,
         }
     );
 

@@ -212,6 +212,8 @@ impl Sim {
                             button_label: "Talk".into(),
                             offline_message: "Off".into(),
                             show_button: true,
+                            after_lapse: Default::default(),
+                            rating: true,
                         },
                         team_marks: ReceiptMarks::default(),
                         visitor_marks: ReceiptMarks::default(),
@@ -334,6 +336,7 @@ impl Sim {
             self.server(Input::BotReply {
                 text,
                 offer_human: true,
+                handover: None,
             });
         }
         match self.rng.below(100) {

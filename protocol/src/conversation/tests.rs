@@ -99,6 +99,7 @@ fn the_bot_reply_is_dropped_once_a_person_owns_the_chat() {
         Input::BotReply {
             text: "too late".into(),
             offer_human: false,
+            handover: None,
         },
         facts(3),
     );
@@ -118,6 +119,7 @@ fn the_inline_offer_needs_someone_available() {
         Input::BotReply {
             text: "maybe".into(),
             offer_human: true,
+            handover: None,
         },
         nobody,
     );
@@ -223,12 +225,7 @@ fn human_only_mode_routes_the_first_message_to_the_team() {
         f,
     );
     assert_eq!(out.events.len(), 2);
-    assert_eq!(
-        out.events[1].body,
-        EventBody::HelpRequested {
-            deadline: Timestamp(60_010)
-        }
-    );
+    assert_eq!(out.events[1].body, EventBody::help(Timestamp(60_010)));
     assert_eq!(out.deadline, Some(Timestamp(60_010)));
     assert!(!out.ask_bot);
     assert_eq!(
@@ -338,6 +335,7 @@ fn after_a_restart_a_bot_turn_is_owed_only_for_an_unanswered_visitor_message() {
             Input::BotReply {
                 text: "It left today.".into(),
                 offer_human: false,
+                handover: None,
             },
             facts(2),
         )

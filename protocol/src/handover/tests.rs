@@ -22,12 +22,7 @@ fn in_state(events: &[EventBody]) -> Handover {
 fn request_human_starts_the_response_window() {
     let mut h = Handover::default();
     let events = h.apply(Intent::RequestHuman, facts(1_000)).unwrap();
-    assert_eq!(
-        events,
-        vec![EventBody::HelpRequested {
-            deadline: Timestamp(61_000)
-        }]
-    );
+    assert_eq!(events, vec![EventBody::help(Timestamp(61_000))]);
     assert_eq!(h.deadline(), Some(Timestamp(61_000)));
     assert!(
         !h.bot_may_reply(BotMode::Assisted),
@@ -207,7 +202,7 @@ fn a_join_before_the_deadline_disarms_the_window() {
 
 #[test]
 fn only_the_owner_may_message_the_visitor() {
-    let waiting = in_state(&[EventBody::HelpRequested { deadline: Timestamp(9) }]);
+    let waiting = in_state(&[EventBody::help(Timestamp(9))]);
     assert!(
         waiting.check_operator_send(&op("a").id).is_err(),
         "waiting chats take no operator messages"
@@ -309,7 +304,7 @@ fn only_the_owner_transfers_and_never_to_themselves() {
         to_available: true,
     };
     assert_eq!(h.apply(to_self, facts(0)).unwrap_err().code, ErrorCode::Conflict);
-    let waiting = in_state(&[EventBody::HelpRequested { deadline: Timestamp(9) }]);
+    let waiting = in_state(&[EventBody::help(Timestamp(9))]);
     let unowned = Intent::Transfer {
         from: op("a").id,
         to: op("b"),
@@ -323,7 +318,7 @@ fn only_the_owner_transfers_and_never_to_themselves() {
 
 #[test]
 fn any_operator_may_resolve_a_chat_nobody_owns() {
-    for log in [vec![], vec![EventBody::HelpRequested { deadline: Timestamp(9) }]] {
+    for log in [vec![], vec![EventBody::help(Timestamp(9))]] {
         let mut h = in_state(&log);
         let events = h.apply(Intent::Resolve { operator: op("b") }, facts(0)).unwrap();
         assert_eq!(events, vec![EventBody::Resolved { by: Some(op("b")) }]);
@@ -333,7 +328,7 @@ fn any_operator_may_resolve_a_chat_nobody_owns() {
 
 #[test]
 fn ending_a_human_chat_that_is_not_human_is_a_conflict() {
-    for log in [vec![], vec![EventBody::HelpRequested { deadline: Timestamp(9) }]] {
+    for log in [vec![], vec![EventBody::help(Timestamp(9))]] {
         let mut h = in_state(&log);
         assert_eq!(
             h.apply(Intent::EndHuman, facts(0)).unwrap_err().code,
@@ -344,7 +339,7 @@ fn ending_a_human_chat_that_is_not_human_is_a_conflict() {
 
 #[test]
 fn leaving_a_chat_nobody_owns_is_a_conflict() {
-    let mut h = in_state(&[EventBody::HelpRequested { deadline: Timestamp(9) }]);
+    let mut h = in_state(&[EventBody::help(Timestamp(9))]);
     assert_eq!(
         h.apply(Intent::Leave { operator: op("a").id }, facts(0))
             .unwrap_err()

@@ -10,7 +10,9 @@ pub mod json;
 
 use crate::error::{ErrorBody, ErrorCode};
 use crate::event::{Author, ConversationEvent, EventBody, OperatorProfile, OwnerGoneReason};
+use crate::followup::AfterLapse;
 use crate::handover::HandoverState;
+use crate::queue::Priority;
 use crate::receipts::ReceiptMarks;
 use crate::visitor::{Availability, HistoryPage, ServerToVisitor, VisitorSnapshot, VisitorToServer, VisitorWelcome};
 use crate::{ClientMsgId, ConversationId, Millis, OperatorId, Seq, Timestamp, VisitorToken};
@@ -48,6 +50,13 @@ pub fn decode_server_to_visitor(text: &str) -> Option<ServerToVisitor> {
             events: events(v.get("events")?)?,
             has_more: v.get("has_more")?.as_bool()?,
         }),
+        "queue" => ServerToVisitor::Queue {
+            position: u32::try_from(v.get("position")?.as_u64()?).ok()?,
+            estimate_minutes: match opt(&v, "estimate_minutes") {
+                None => None,
+                Some(n) => Some(u32::try_from(n.as_u64()?).ok()?),
+            },
+        },
         "pong" => ServerToVisitor::Pong,
         "going_away" => ServerToVisitor::GoingAway {
             retry_after: Millis(v.get("retry_after")?.as_u64()?),
@@ -106,6 +115,31 @@ pub fn encode_visitor_to_server(frame: &VisitorToServer) -> String {
             .opt_str("email", email.as_deref())
             .finish(),
         VisitorToServer::Ping => w("ping").finish(),
+        VisitorToServer::KeepWaiting { client_msg_id } => {
+            w("keep_waiting").str("client_msg_id", client_msg_id.as_str()).finish()
+        }
+        VisitorToServer::LeaveMessage {
+            client_msg_id,
+            email,
+            text,
+        } => w("leave_message")
+            .str("client_msg_id", client_msg_id.as_str())
+            .str("email", email)
+            .str("text", text)
+            .finish(),
+        VisitorToServer::Rate {
+            client_msg_id,
+            score,
+            comment,
+        } => w("rate")
+            .str("client_msg_id", client_msg_id.as_str())
+            .uint("score", u64::from(*score))
+            .opt_str("comment", comment.as_deref())
+            .finish(),
+        VisitorToServer::Transcript { client_msg_id, email } => w("transcript")
+            .str("client_msg_id", client_msg_id.as_str())
+            .str("email", email)
+            .finish(),
         VisitorToServer::Unknown => w("unknown").finish(),
     }
 }
@@ -187,6 +221,31 @@ fn body(v: &Json) -> Option<EventBody> {
         },
         "help_requested" => EventBody::HelpRequested {
             deadline: Timestamp(v.get("deadline")?.as_u64()?),
+            reason: opt_text(v, "reason")?,
+            priority: match v.get("priority") {
+                None => Priority::Normal,
+                Some(p) => match p.as_str()? {
+                    "normal" => Priority::Normal,
+                    "high" => Priority::High,
+                    "urgent" => Priority::Urgent,
+                    _ => Priority::Unknown,
+                },
+            },
+        },
+        "message_left" => EventBody::MessageLeft {
+            email: text_of(v, "email")?,
+            text: text_of(v, "text")?,
+        },
+        "email_replied" => EventBody::EmailReplied {
+            operator: op("operator")?,
+            text: text_of(v, "text")?,
+        },
+        "rated" => EventBody::Rated {
+            score: u8::try_from(v.get("score")?.as_u64()?).ok()?,
+            comment: opt_text(v, "comment")?,
+        },
+        "transcript_requested" => EventBody::TranscriptRequested {
+            email: text_of(v, "email")?,
         },
         "request_cancelled" => EventBody::RequestCancelled,
         "request_lapsed" => EventBody::RequestLapsed,
@@ -251,6 +310,15 @@ fn availability(v: &Json) -> Option<Availability> {
         button_label: text_of(v, "button_label")?,
         offline_message: text_of(v, "offline_message")?,
         show_button: opt(v, "show_button").map_or(Some(true), Json::as_bool)?,
+        after_lapse: match v.get("after_lapse") {
+            None => AfterLapse::default(),
+            Some(c) => AfterLapse {
+                keep_waiting: c.get("keep_waiting")?.as_bool()?,
+                leave_message: c.get("leave_message")?.as_bool()?,
+                back_to_bot: c.get("back_to_bot")?.as_bool()?,
+            },
+        },
+        rating: opt(v, "rating").map_or(Some(true), Json::as_bool)?,
     })
 }
 

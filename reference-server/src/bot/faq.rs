@@ -361,6 +361,21 @@ pub struct FaqBot {
     knowledge: Arc<KnowledgeBase>,
 }
 
+/// How every unsure answer starts.
+const UNSURE: &str = "I'm not sure about that one";
+
+/// The bot's message before the visitor's latest one, if any.
+fn previous_bot_text(turn: &BotTurn) -> Option<&str> {
+    turn.history.iter().rev().find_map(|e| match &e.body {
+        baton_protocol::EventBody::Message {
+            author: baton_protocol::Author::Bot,
+            text,
+            ..
+        } => Some(text.as_str()),
+        _ => None,
+    })
+}
+
 impl FaqBot {
     pub fn new(knowledge: Arc<KnowledgeBase>) -> FaqBot {
         FaqBot { knowledge }
@@ -377,6 +392,7 @@ impl FaqBot {
                 BotReply {
                     text: "Of course — I can connect you with a person from our team.".into(),
                     offer_human: true,
+                    handover: None,
                 }
             } else {
                 let text = match &topics {
@@ -389,6 +405,7 @@ impl FaqBot {
                 BotReply {
                     text,
                     offer_human: false,
+                    handover: None,
                 }
             };
         }
@@ -396,6 +413,21 @@ impl FaqBot {
             return BotReply {
                 text: m.entry.answer.clone(),
                 offer_human: false,
+                handover: None,
+            };
+        }
+        // Unsure twice in a row: the bot asks for a person itself, with
+        // the question as the reason (PROTOCOL.md §7.14) — queued even when
+        // nobody is online, so the question is not lost.
+        if previous_bot_text(turn).is_some_and(|t| t.starts_with(UNSURE)) {
+            let question: String = turn.text.trim().chars().take(120).collect();
+            return BotReply {
+                text: "I'm still not sure — I've asked a person from our team to help with this.".into(),
+                offer_human: false,
+                handover: Some(baton_protocol::followup::BotHandover {
+                    reason: Some(format!("The assistant could not answer: “{question}”")),
+                    priority: baton_protocol::queue::Priority::Normal,
+                }),
             };
         }
         let text = match (turn.human_available, &topics) {
@@ -406,6 +438,7 @@ impl FaqBot {
         BotReply {
             text,
             offer_human: turn.human_available,
+            handover: None,
         }
     }
 }

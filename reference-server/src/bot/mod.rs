@@ -48,6 +48,9 @@ pub struct BotReply {
     pub text: String,
     /// Offer "Talk to a human" inline with this reply.
     pub offer_human: bool,
+    /// The bot asks for a person itself, with why and how urgently
+    /// (PROTOCOL.md §7.14).
+    pub handover: Option<baton_protocol::followup::BotHandover>,
 }
 
 pub trait Bot: Send + Sync + std::fmt::Debug {
@@ -93,11 +96,13 @@ impl RuleBot {
                 BotReply {
                     text: "Of course — I can connect you with a person from our team.".into(),
                     offer_human: true,
+                    handover: None,
                 }
             } else {
                 BotReply {
                     text: "Nobody from the team is online right now, but I'm happy to keep helping.".into(),
                     offer_human: false,
+                    handover: None,
                 }
             };
         }
@@ -106,12 +111,14 @@ impl RuleBot {
                 return BotReply {
                     text: (*answer).into(),
                     offer_human: false,
+                    handover: None,
                 };
             }
         }
         BotReply {
             text: "I'm not sure about that one. I can help with shipping, returns and sizing.".into(),
             offer_human: turn.human_available,
+            handover: None,
         }
     }
 }
@@ -313,6 +320,7 @@ pub fn unavailable_reply(human_available: bool) -> BotReply {
             text: "Sorry — our assistant isn't available right now. I can connect you with a person from our team."
                 .into(),
             offer_human: true,
+            handover: None,
         }
     } else {
         BotReply {
@@ -320,6 +328,7 @@ pub fn unavailable_reply(human_available: bool) -> BotReply {
                    Please try again in a little while."
                 .into(),
             offer_human: false,
+            handover: None,
         }
     }
 }

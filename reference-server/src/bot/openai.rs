@@ -37,6 +37,11 @@
 //! prompt also says whether one is, so the model does not promise a person
 //! who is not there.
 //!
+//! The model may also ask for a person itself (PROTOCOL.md §7.14): a
+//! `[[person: REASON]]` marker (or `[[urgent person: REASON]]`) is stripped
+//! the same way and becomes the reply's `handover` — a request queued with
+//! that reason and priority, even when nobody is online.
+//!
 //! # Failures
 //!
 //! One attempt within `timeout` (completions are slow and billed: no
@@ -63,7 +68,10 @@ pub const DEFAULT_SYSTEM_PROMPT: &str = "You are the assistant in a shop's websi
 
 const HANDOVER_RULES: &str = "Handing over to a person: if the visitor asks to talk to a person (a human, an \
      agent, someone real), or you cannot help with their request, say so in one short sentence and end your \
-     reply with the exact marker [[handover]]. Never write the marker otherwise. Assistant messages that start \
+     reply with the exact marker [[handover]]. If the matter needs a person from the team whatever the visitor \
+     prefers (a billing error, a complaint, account access), end your reply instead with [[person: REASON]], \
+     REASON being one short line for the team, or [[urgent person: REASON]] when it cannot wait. Never write \
+     these markers otherwise. Assistant messages that start \
      with \"[Team member NAME]\" were written by a person from the shop's team, not by you; never start your own \
      replies that way.";
 
@@ -219,6 +227,7 @@ fn parse(body: &[u8], human_available: bool) -> Result<BotReply, Failure> {
         .next()
         .and_then(|c| c.message.content)
         .ok_or(Failure::BadBody("no message content"))?;
+    let (content, request) = strip_request(&content);
     let (text, handover) = strip_marker(&content);
     let text = match clamp_reply(&text) {
         Some(text) => text,
@@ -229,8 +238,44 @@ fn parse(body: &[u8], human_available: bool) -> Result<BotReply, Failure> {
     };
     Ok(BotReply {
         text,
-        offer_human: handover && human_available,
+        offer_human: handover && human_available && request.is_none(),
+        handover: request,
     })
+}
+
+/// The marker `[[person: REASON]]` (or `[[urgent person: REASON]]`): the
+/// model asks for a person itself. Removed from the text; the first one
+/// found is the request.
+pub fn strip_request(content: &str) -> (String, Option<baton_protocol::followup::BotHandover>) {
+    use baton_protocol::queue::Priority;
+    let lower = content.to_ascii_lowercase();
+    let mut text = String::with_capacity(content.len());
+    let mut rest = 0;
+    let mut request = None;
+    while let Some(at) = lower[rest..].find("[[") {
+        let start = rest + at;
+        let Some(len) = lower[start..].find("]]") else { break };
+        let inner = &lower[start + 2..start + len];
+        let priority = if inner.starts_with("urgent person:") {
+            Priority::Urgent
+        } else if inner.starts_with("person:") {
+            Priority::Normal
+        } else {
+            text.push_str(&content[rest..start + 2]);
+            rest = start + 2;
+            continue;
+        };
+        let colon = content[start..].find(':').map_or(start, |c| start + c + 1);
+        let reason = content[colon..start + len].trim().to_owned();
+        request.get_or_insert(baton_protocol::followup::BotHandover {
+            reason: Some(reason),
+            priority,
+        });
+        text.push_str(&content[rest..start]);
+        rest = start + len + 2;
+    }
+    text.push_str(&content[rest..]);
+    (text, request.map(baton_protocol::followup::BotHandover::normalised))
 }
 
 /// Removes every `[[handover]]` (any case) and says whether there was one.
@@ -268,5 +313,20 @@ mod tests {
         );
         assert_eq!(strip_marker("[[HANDOVER]]Sure é"), ("Sure é".into(), true));
         assert_eq!(strip_marker("No marker — ok"), ("No marker — ok".into(), false));
+    }
+
+    #[test]
+    fn a_person_request_carries_its_reason_and_priority() {
+        use baton_protocol::queue::Priority;
+        let (text, request) = strip_request("One moment. [[URGENT person: charged twice]] ok");
+        assert_eq!(text, "One moment.  ok");
+        let request = request.expect("a request");
+        assert_eq!(request.reason.as_deref(), Some("charged twice"));
+        assert_eq!(request.priority, Priority::Urgent);
+        let (text, request) = strip_request("Sure [[person: wants a refund]]");
+        assert_eq!(text, "Sure ");
+        assert_eq!(request.map(|r| r.priority), Some(Priority::Normal));
+        let (text, request) = strip_request("[[handover]] [[note]] plain");
+        assert_eq!((text.as_str(), request), ("[[handover]] [[note]] plain", None));
     }
 }

@@ -38,6 +38,17 @@
 //! when a person is actually available. Unknown fields are ignored. The body
 //! may be at most 64 KiB.
 //!
+//! To ask for a person itself, the bot adds `handover` (PROTOCOL.md §7.14):
+//!
+//! ```text
+//! { "text": "Let me get a person for this.",
+//!   "handover": { "reason": "Billing: charged twice", "priority": "urgent" } }
+//! ```
+//!
+//! `reason` (optional, cut to 200 characters) shows in the inbox row and
+//! header; `priority` is `normal` (default), `high` or `urgent` and orders
+//! the Waiting view. The request is queued even when nobody is online.
+//!
 //! # Failures
 //!
 //! Each attempt must complete (connect, send, read) within `timeout`.
@@ -105,6 +116,8 @@ struct Response {
     text: String,
     #[serde(default)]
     offer_human: bool,
+    #[serde(default)]
+    handover: Option<baton_protocol::followup::BotHandover>,
 }
 
 impl WebhookBot {
@@ -192,6 +205,7 @@ fn parse(body: &[u8], human_available: bool) -> Result<BotReply, Failure> {
     Ok(BotReply {
         text,
         offer_human: response.offer_human && human_available,
+        handover: response.handover,
     })
 }
 

@@ -105,11 +105,12 @@ impl Hub {
     /// Arms the half-window re-alert for each request just stored.
     pub(super) fn arm_unclaimed_alerts(self: &Arc<Self>, conversation: &ConversationId, events: &[ConversationEvent]) {
         for event in events {
-            let (EventBody::HelpRequested { deadline } | EventBody::OwnerGone { deadline, .. }) = &event.body else {
+            let (EventBody::HelpRequested { deadline, .. } | EventBody::OwnerGone { deadline, .. }) = &event.body
+            else {
                 continue;
             };
             let deadline = *deadline;
-            let half = Timestamp(event.at.0 + deadline.0.saturating_sub(event.at.0) / 2);
+            let half = baton_protocol::queue::unclaimed_alert_at(event.at, deadline);
             let hub = Arc::downgrade(self);
             let conversation = conversation.clone();
             tokio::spawn(async move {

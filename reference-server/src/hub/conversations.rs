@@ -137,6 +137,13 @@ impl Hub {
         if presence_before != VisitorPresence::Online || after == Seq(0) {
             live.publish_row(&conversation);
         }
+        // A waiting visitor learns their place at once (feature `queue`).
+        if matches!(
+            live.conversations.get(&conversation).map(|c| c.core.handover().state()),
+            Some(HandoverState::Waiting { .. })
+        ) {
+            live.update_line(&conversation, true);
+        }
         live.announce_presence(&conversation);
         Ok((conversation, peer))
     }
@@ -280,11 +287,17 @@ impl Hub {
         let Some(conv) = live.conversations.get_mut(conversation) else {
             return;
         };
+        let mut joins = Vec::new();
         for event in &outcome.events {
-            conv.note(event);
+            if let Some(requested) = conv.note(event) {
+                joins.push((requested, event.at));
+            }
             conv.published = conv.published.max(event.seq);
         }
         let bot = conv.bot.clone();
+        for (requested, joined) in joins {
+            live.line.joined(&bot, requested, joined);
+        }
         for event in &outcome.events {
             self.publish(HubEvent::Stored {
                 conversation: conversation.clone(),
@@ -306,6 +319,7 @@ impl Hub {
             live.publish_row(conversation);
         }
         if !outcome.events.is_empty() {
+            live.update_line(conversation, false);
             live.alerts_for(conversation, &outcome.events);
             self.escalate_owner_gone(conversation, &bot, &outcome.events);
         }
@@ -368,6 +382,7 @@ impl Hub {
                 Input::BotReply {
                     text: reply.text,
                     offer_human: reply.offer_human,
+                    handover: reply.handover,
                 },
             );
         });

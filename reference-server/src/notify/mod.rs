@@ -18,6 +18,7 @@ pub mod channel;
 pub mod channels_api;
 pub mod config;
 pub mod email;
+pub mod followup;
 pub mod translate;
 pub mod webhooks;
 
@@ -74,6 +75,7 @@ pub fn spawn(hub: Arc<Hub>, config: NotifyConfig, public_url: String) -> tokio::
 pub fn spawn_with(hub: Arc<Hub>, config: &NotifyConfig, center: Arc<Center>) -> tokio::task::JoinHandle<()> {
     seed_channels(hub.store(), config);
     let events = hub.subscribe();
+    hub.set_email_ready(center.mailer().is_some());
     let mut unread = center.mailer().map(|m| UnreadReplies::new(m.config().delay()));
     if let Some(unread) = &mut unread {
         if let Err(err) = restore_unread(unread, hub.store()) {
@@ -179,6 +181,11 @@ impl Notifier {
         if let Some(unread) = &mut self.unread {
             unread.observe(event);
         }
+        if let (Some(mailer), Some(hub)) = (self.center.mailer(), self.hub.upgrade()) {
+            if let Some(email) = followup::email_for(&hub, event) {
+                followup::send(mailer.clone(), email);
+            }
+        }
     }
 
     /// Read from the store each time: an admin's edit applies to the next
@@ -280,7 +287,7 @@ fn webhook_event(event: &HubEvent) -> Option<WebhookEvent> {
             event,
         } => {
             let (trigger, deadline) = match event.body {
-                EventBody::HelpRequested { deadline } => (Trigger::HelpRequested, Some(deadline)),
+                EventBody::HelpRequested { deadline, .. } => (Trigger::HelpRequested, Some(deadline)),
                 EventBody::Transferred { .. } => (Trigger::Transferred, None),
                 EventBody::VisitorEndedHuman { .. } => (Trigger::VisitorEnded, None),
                 _ => return None,

@@ -5,6 +5,7 @@
 
 use super::{MemoryStore, Result, SqliteStore};
 use crate::notify::channel::NotifyChannel;
+use baton_protocol::followup::AfterLapse;
 use baton_protocol::operator::AlertPrefs;
 use baton_protocol::{BotId, BotMode, Millis, OperatorId};
 use rusqlite::{OptionalExtension, params};
@@ -26,6 +27,32 @@ pub struct BotSettingsRow {
     pub operator_colour: Option<String>,
     pub operator_avatar_url: Option<String>,
     pub owner_gone: Millis,
+    /// The choices a lapse offers (PROTOCOL.md §7.15).
+    pub after_lapse: AfterLapse,
+    /// Whether the widget asks for a rating after a person resolves.
+    pub rating: bool,
+}
+
+/// The follow-up settings of a bot, kept as JSON in `server_settings`
+/// under `followup:<bot>` (no migration of `bot_settings`; absent: the
+/// defaults).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct FollowupSettings {
+    after_lapse: AfterLapse,
+    rating: bool,
+}
+
+impl Default for FollowupSettings {
+    fn default() -> Self {
+        FollowupSettings {
+            after_lapse: AfterLapse::default(),
+            rating: true,
+        }
+    }
+}
+
+fn followup_key(bot: &BotId) -> String {
+    format!("followup:{}", bot.as_str())
 }
 
 /// Settings of the whole team.
@@ -125,11 +152,20 @@ impl SettingsStore for SqliteStore {
                         operator_colour: r.get(7)?,
                         operator_avatar_url: r.get(8)?,
                         owner_gone: Millis(r.get::<_, i64>(9)? as u64),
+                        after_lapse: AfterLapse::default(),
+                        rating: true,
                     })
                 },
             )
             .optional()?;
-        Ok(row)
+        let Some(mut row) = row else { return Ok(None) };
+        let followup: FollowupSettings = match self.server_setting(&followup_key(bot))? {
+            Some(text) => serde_json::from_str(&text)?,
+            None => FollowupSettings::default(),
+        };
+        row.after_lapse = followup.after_lapse;
+        row.rating = followup.rating;
+        Ok(Some(row))
     }
 
     fn save_bot_settings(&self, bot: &BotId, row: &BotSettingsRow) -> Result<()> {
@@ -154,6 +190,15 @@ impl SettingsStore for SqliteStore {
                 row.operator_avatar_url,
                 row.owner_gone.0 as i64
             ],
+        )?;
+        let followup = FollowupSettings {
+            after_lapse: row.after_lapse,
+            rating: row.rating,
+        };
+        self.conn().execute(
+            "INSERT INTO server_settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = ?2",
+            params![followup_key(bot), serde_json::to_string(&followup)?],
         )?;
         Ok(())
     }

@@ -57,6 +57,8 @@ pub fn bot_named(id: &str, window_ms: u64) -> BotSettings {
         response_window: baton_protocol::Millis(window_ms),
         owner_gone: baton_protocol::Millis::from_secs(180),
         mode: baton_protocol::BotMode::Assisted,
+        after_lapse: Default::default(),
+        rating: true,
     }
 }
 

@@ -223,6 +223,7 @@ impl Replay {
                     let reply = BotReply {
                         text: text(m),
                         offer_human: m["offer_human"].as_bool().unwrap_or(false),
+                        handover: None,
                     };
                     let _ = turn.send(reply);
                 }

@@ -11,6 +11,8 @@ fn availability() -> Availability {
         button_label: "Talk to a human".into(),
         offline_message: "Offline".into(),
         show_button: true,
+        after_lapse: Default::default(),
+        rating: true,
     }
 }
 

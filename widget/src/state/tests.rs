@@ -7,6 +7,8 @@ fn availability(human_available: bool) -> Availability {
         button_label: "Talk to a human".into(),
         offline_message: "Offline".into(),
         show_button: true,
+        after_lapse: Default::default(),
+        rating: true,
     }
 }
 
@@ -38,10 +40,7 @@ fn the_human_button_follows_availability_and_handover_state() {
     assert!(!s.can_request_human());
     s.apply(Update::Availability(availability(true)));
     assert!(s.can_request_human());
-    s.apply(Update::Events(vec![event(
-        1,
-        EventBody::HelpRequested { deadline: Timestamp(9) },
-    )]));
+    s.apply(Update::Events(vec![event(1, EventBody::help(Timestamp(9)))]));
     assert!(!s.can_request_human(), "already waiting");
     s.apply(Update::Events(vec![event(
         2,
@@ -134,12 +133,7 @@ fn in_bot_state(available: bool) -> ChatState {
 fn the_owner_gone_puts_the_chat_back_to_waiting_with_the_new_window() {
     let mut s = in_bot_state(true);
     s.apply(Update::Events(vec![
-        event(
-            1,
-            EventBody::HelpRequested {
-                deadline: Timestamp(50),
-            },
-        ),
+        event(1, EventBody::help(Timestamp(50))),
         event(2, EventBody::OperatorJoined { operator: dana() }),
     ]));
     assert!(!s.wants_clock(), "a person has the chat: nothing counts down");
@@ -197,10 +191,7 @@ fn a_stale_inline_offer_is_not_actionable() {
     let mut s = in_bot_state(true);
     s.apply(Update::Events(vec![bot_says(1, true)]));
     assert_eq!(s.current_offer(), Some(Seq(1)));
-    s.apply(Update::Events(vec![event(
-        2,
-        EventBody::HelpRequested { deadline: Timestamp(9) },
-    )]));
+    s.apply(Update::Events(vec![event(2, EventBody::help(Timestamp(9)))]));
     assert_eq!(s.current_offer(), None, "waiting: nothing to offer");
     s.apply(Update::Events(vec![event(3, EventBody::RequestLapsed)]));
     assert!(s.can_request_human(), "the visitor may ask again");

@@ -46,6 +46,10 @@ fn row(conversation: &str) -> baton_protocol::operator::ConversationSummary {
         email: None,
         locale: None,
         page: None,
+        reason: None,
+        priority: Default::default(),
+        left_message: false,
+        rating: None,
     }
 }
 

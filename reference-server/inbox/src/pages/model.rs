@@ -133,25 +133,30 @@ pub struct BotsAndTeam {
     pub team: TeamSettings,
 }
 
-/// One operator's or bot's ratings (`GET /api/ratings`).
+/// One operator's ratings: of the chats they resolved (`GET /api/ratings`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct RatingAverage {
-    pub id: String,
-    #[serde(default)]
-    pub name: String,
+pub struct OperatorRating {
+    pub operator: OperatorProfile,
     pub count: u64,
-    /// 1.0–5.0; meaningless when `count` is 0.
-    #[serde(default)]
+    /// 1.0–5.0.
     pub average: f64,
 }
 
-/// `GET /api/ratings`: averages per operator and per bot.
+/// One bot's ratings.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct BotRating {
+    pub bot: String,
+    pub count: u64,
+    pub average: f64,
+}
+
+/// `GET /api/ratings`: averages per operator and per bot (only my bots).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct RatingAverages {
     #[serde(default)]
-    pub operators: Vec<RatingAverage>,
+    pub operators: Vec<OperatorRating>,
     #[serde(default)]
-    pub bots: Vec<RatingAverage>,
+    pub bots: Vec<BotRating>,
 }
 
 /// An average as shown: one decimal ("4.5"), the digits Latin in every

@@ -27,6 +27,10 @@ fn row(id: &str, at: u64, state: HandoverState) -> ConversationSummary {
         email: None,
         locale: None,
         page: None,
+        reason: None,
+        priority: Default::default(),
+        left_message: false,
+        rating: None,
     }
 }
 
