@@ -41,14 +41,14 @@ async function shootAll(page: Page, name: string) {
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-async function settings(operator: Page, window: string, unit: 's' | 'min') {
+async function settings(operator: Page, window: string, unit: 'seconds' | 'minutes') {
   await operator.getByRole('button', { name: 'Live chat settings' }).click();
-  await operator.getByLabel('Bot', { exact: true }).selectOption({ label: 'Shop assistant' });
+  await operator.getByRole('region', { name: 'Live chat settings' }).getByLabel('Bot', { exact: true }).selectOption({ label: 'Shop assistant' });
   await operator.getByLabel('Response window', { exact: true }).fill(window);
-  await operator.getByRole('combobox', { name: /Unit/ }).first().selectOption(unit);
+  await operator.getByLabel('Response window unit').selectOption(unit);
   await operator.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(operator.getByText('Saved — visitors see it now')).toBeVisible();
-  await operator.getByRole('button', { name: 'Inbox', exact: true }).click();
+  await inboxView(operator, 'All open').click();
 }
 
 async function waitFor(widget: Locator, name: string) {
@@ -67,7 +67,7 @@ test('the widget around a person’s help, in every look', async ({ browser }) =
     const errors = watchErrors(visitor);
 
     // Waiting with a place in line, then the lapse and its choices.
-    await settings(operator, '15', 's');
+    await settings(operator, '15', 'seconds');
     let widget = await openWidget(visitor);
     await waitFor(widget, `Shots lapse ${Date.now() % 100_000}`);
     await shootAll(visitor, 'waiting');
@@ -81,7 +81,7 @@ test('the widget around a person’s help, in every look', async ({ browser }) =
     await widget.getByRole('button', { name: 'Send message' }).click();
     await expect(widget.getByText('Message left.', { exact: false })).toBeVisible();
     await shootAll(visitor, 'message-left');
-    await settings(operator, '2', 'min');
+    await settings(operator, '2', 'minutes');
 
     // A person joins and resolves: the rating, then the transcript.
     await widget.getByRole('button', { name: 'Close chat' }).first().click();

@@ -46,11 +46,11 @@ async function openRow(operator: Page, name: string) {
 /** The Live chat settings of the shop's bot, changed by `edit` and saved. */
 async function shopSettings(operator: Page, edit: (page: Page) => Promise<void>) {
   await operator.getByRole('button', { name: 'Live chat settings' }).click();
-  await operator.getByLabel('Bot', { exact: true }).selectOption({ label: 'Shop assistant' });
+  await operator.getByRole('region', { name: 'Live chat settings' }).getByLabel('Bot', { exact: true }).selectOption({ label: 'Shop assistant' });
   await edit(operator);
   await operator.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(operator.getByText('Saved — visitors see it now')).toBeVisible();
-  await operator.getByRole('button', { name: 'Inbox', exact: true }).click();
+  await inboxView(operator, 'All open').click();
 }
 
 test('two visitors see their place in line, and the second moves up when the first is joined', async ({ browser }) => {
@@ -102,7 +102,7 @@ test('a lapsed request: the visitor leaves an email, the team answers it by emai
     // The shortest window, so the request lapses within the test.
     await shopSettings(operator, async (page) => {
       await page.getByLabel('Response window', { exact: true }).fill('15');
-      await page.getByRole('combobox', { name: /Unit/ }).first().selectOption('s');
+      await page.getByLabel('Response window unit').selectOption('seconds');
     });
     const visitor = await visitorContext.newPage();
     const errors = watchErrors(visitor);
@@ -150,7 +150,7 @@ test('a lapsed request: the visitor leaves an email, the team answers it by emai
     await visitorContext.close();
     await shopSettings(operator, async (page) => {
       await page.getByLabel('Response window', { exact: true }).fill('2');
-      await page.getByRole('combobox', { name: /Unit/ }).first().selectOption('min');
+      await page.getByLabel('Response window unit').selectOption('minutes');
     }).catch(() => {});
     await setStatus(operator, 'offline');
     await operatorContext.close();

@@ -680,13 +680,11 @@ fn rating_form(name: &str, props: &PanelProps) -> Html {
                     { for (1..=5u8).map(|n| {
                         let id = ["baton-star", n.to_string().as_str()].concat();
                         html! {
-                            <>
-                                <input type="radio" name="baton-stars" id={id.clone()} value={n.to_string()} />
-                                <label for={id}>
-                                    <span aria-hidden="true">{ "★" }</span>
-                                    <span class="baton-sr-only">{ fill(s().of_five, &n.to_string()) }</span>
-                                </label>
-                            </>
+                            <label for={id.clone()}>
+                                <input type="radio" name="baton-stars" {id} value={n.to_string()} />
+                                <span aria-hidden="true">{ "★" }</span>
+                                <span class="baton-sr-only">{ fill(s().of_five, &n.to_string()) }</span>
+                            </label>
                         }
                     }) }
                 </div>

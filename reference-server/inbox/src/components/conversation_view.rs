@@ -310,11 +310,11 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                     if let Some(reason) = &s.reason {
                         <p class="head-reason" dir="auto">{ fill(t().reason_head, &[reason]) }</p>
                     }
-                    if let Some(score) = s.rating {
+                    if let Some((score, comment)) = rating(&props.events, s.rating) {
                         <p class="head-rating">
                             <span class="stars" aria-hidden="true">{ stars(score) }</span>
                             { fill(t().rating_on_chat, &[&score.to_string()]) }
-                            if let Some(comment) = rating_comment(&props.events) {
+                            if let Some(comment) = comment {
                                 { " " }<q dir="auto">{ comment.to_owned() }</q>
                             }
                         </p>
@@ -378,10 +378,12 @@ pub fn left_address(events: &[ConversationEvent]) -> Option<&str> {
     })
 }
 
-/// The comment of the visitor's rating, from the log.
-fn rating_comment(events: &[ConversationEvent]) -> Option<&str> {
-    events.iter().rev().find_map(|e| match &e.body {
-        EventBody::Rated { comment, .. } => comment.as_deref(),
+/// The visitor's rating and its comment: from the log (a resolved chat's
+/// row may be gone before the rating comes), else the row's score.
+fn rating(events: &[ConversationEvent], row: Option<u8>) -> Option<(u8, Option<&str>)> {
+    let logged = events.iter().rev().find_map(|e| match &e.body {
+        EventBody::Rated { score, comment } => Some((*score, comment.as_deref())),
         _ => None,
-    })
+    });
+    logged.or(row.map(|score| (score, None)))
 }
