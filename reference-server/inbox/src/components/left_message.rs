@@ -90,8 +90,8 @@ fn EmailReplyDialog(props: &EmailReplyProps) -> Html {
             return_to=".left-message .btn, #reply, .pane-conversation .head-visitor">
             <form {onsubmit} novalidate=true>
                 <div class="field">
-                    <label for="email-reply-text">{ t().your_reply }</label>
-                    <textarea id="email-reply-text" rows="6" maxlength="4000" dir="auto" data-autofocus=""
+                    <label for="email-reply-answer">{ t().your_reply }</label>
+                    <textarea id="email-reply-answer" rows="6" maxlength="4000" dir="auto" data-autofocus=""
                         aria-invalid={problem.map(|_| "true")} aria-describedby={problem.map(|_| "email-reply-error")}
                         value={(*text).clone()} {oninput} />
                     if let Some(problem) = problem {
