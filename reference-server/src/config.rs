@@ -86,6 +86,11 @@ pub struct Cli {
     /// (overrides `[notify.translate] url`).
     #[arg(long, env = "BATON_TRANSLATE_URL")]
     pub translate_url: Option<String>,
+    /// A plain-SMTP relay, `host:port`, for the emails (overrides
+    /// `[notify.email]`'s host and port; without that section, sends from
+    /// `baton@localhost`). For local relays and test sinks.
+    #[arg(long, env = "BATON_SMTP")]
+    pub smtp: Option<String>,
     /// Create the demo team's accounts (printed at start-up).
     #[arg(long)]
     pub demo: bool,
@@ -179,6 +184,8 @@ pub struct Config {
     pub notify: Option<toml::Value>,
     /// `--translate-url`: the translation endpoint, over the file's.
     pub translate_url: Option<String>,
+    /// `--smtp host:port`: the email relay, over the file's.
+    pub smtp: Option<String>,
     pub limits: crate::socket::FrameLimits,
     /// Where relative paths in the file (knowledge files) are resolved.
     pub base_dir: PathBuf,
@@ -329,6 +336,7 @@ impl Config {
             bots,
             notify: file.notify,
             translate_url: cli.translate_url,
+            smtp: cli.smtp,
             limits: {
                 let limits = file.limits.unwrap_or_default();
                 limits.check().map_err(ConfigError::Invalid)?;

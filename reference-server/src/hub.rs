@@ -311,8 +311,10 @@ impl Hub {
             if let Some(text) = mode.and_then(|mode| conversation.core.owed_bot_turn(&events, mode)) {
                 owed.push((row.id.clone(), text.to_owned()));
             }
-            // A request still waiting: its half-window re-alert is armed again.
+            // A request still waiting: back in its bot's line, and its
+            // half-window re-alert is armed again.
             if let Some(deadline) = conversation.core.handover().deadline() {
+                live.line.restore(&conversation.bot, &row.id);
                 let request = events.iter().rev().find(|e| {
                     matches!(&e.body, EventBody::HelpRequested { deadline: d, .. } | EventBody::OwnerGone { deadline: d, .. } if *d == deadline)
                 });

@@ -54,10 +54,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         bots.push((settings.clone(), built.engine));
     }
-    let notify: NotifyConfig = match &config.notify {
+    let mut notify: NotifyConfig = match &config.notify {
         Some(value) => value.clone().try_into().map_err(|e| format!("notify: {e}"))?,
         None => NotifyConfig::default(),
     };
+    if let Some(relay) = &config.smtp {
+        notify.email = Some(baton_server::notify::EmailConfig::relay(relay, notify.email.take())?);
+    }
     notify.validate()?;
     let hub = Hub::start(store, bots)?;
     let center = Arc::new(baton_server::notify::Center::new(&notify, &config.public_url));

@@ -341,6 +341,8 @@ mod tests {
             operator_colour: None,
             operator_avatar_url: None,
             owner_gone: Millis::from_secs(180),
+            after_lapse: AfterLapse::default(),
+            rating: true,
         }
     }
 

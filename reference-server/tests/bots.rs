@@ -339,7 +339,7 @@ fn suggest_drafts_from_the_latest_visitor_messages() {
     history.push(ConversationEvent {
         seq: Seq(2),
         at: Timestamp(0),
-        body: EventBody::HelpRequested { deadline: Timestamp(1) },
+        body: EventBody::help(Timestamp(1)),
     });
     assert_eq!(
         small_kb().suggest(&history).as_deref(),
@@ -390,7 +390,7 @@ async fn webhook_answers_and_sees_the_documented_request() {
         reply,
         BotReply {
             text: "We ship to Ireland.".into(),
-            offer_human: true
+            offer_human: true,
             handover: None,
         }
     );
@@ -538,7 +538,7 @@ async fn openai_request_has_the_model_key_prompt_and_history() {
         reply,
         BotReply {
             text: "Let me find someone for you.".into(),
-            offer_human: true
+            offer_human: true,
             handover: None,
         }
     );
@@ -772,4 +772,60 @@ fn build_reports_configuration_errors() {
         .unwrap_err();
         assert!(matches!(bad, BotError::InvalidUrl { .. }), "{url}: {bad}");
     }
+}
+
+// ------------------------------------------------- issue 14: a bot asks for a person
+
+#[tokio::test]
+async fn webhook_asks_for_a_person_with_a_reason_and_priority() {
+    let (addr, _) = stub(
+        "/hook",
+        |_| {
+            ok(json!({ "text": "Let me get a person.",
+                "handover": { "reason": "Billing: charged twice", "priority": "urgent" } }))
+        },
+        no_delay,
+    )
+    .await;
+    // Asked even while nobody is online: the request is queued, never lost.
+    let reply = webhook(addr, 500, 0).ask(&turn("I was charged twice", false)).await;
+    let handover = reply.handover.expect("the bot asks for a person");
+    assert_eq!(handover.reason.as_deref(), Some("Billing: charged twice"));
+    assert_eq!(handover.priority, baton_protocol::queue::Priority::Urgent);
+}
+
+#[tokio::test]
+async fn openai_person_marker_becomes_a_request_with_its_reason() {
+    let (addr, seen) = stub(
+        "/v1/chat/completions",
+        |_| completion("A colleague will look at this. [[urgent person: refund for a double charge]]"),
+        no_delay,
+    )
+    .await;
+    let reply = openai(addr).ask(&turn("You charged me twice!", true)).await;
+    assert_eq!(reply.text, "A colleague will look at this.");
+    assert!(!reply.offer_human, "a request, not an inline offer");
+    let handover = reply.handover.expect("a request");
+    assert_eq!(handover.reason.as_deref(), Some("refund for a double charge"));
+    assert_eq!(handover.priority, baton_protocol::queue::Priority::Urgent);
+    let body = &seen.bodies.lock().unwrap()[0];
+    let system = body["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("[[person: REASON]]"), "the model is told how: {system}");
+}
+
+#[test]
+fn faq_unsure_twice_in_a_row_asks_for_a_person_with_the_question() {
+    let first = ask_demo("what is the meaning of life", true);
+    assert!(first.handover.is_none(), "once: an inline offer only");
+    let history = vec![
+        event(1, Author::Visitor, "what is the meaning of life"),
+        event(2, Author::Bot, &first.text),
+    ];
+    let second = FaqBot::new(demo_kb()).answer(&turn_with("and of the universe?", false, history));
+    let handover = second.handover.clone().expect("twice: the bot asks for a person");
+    assert_eq!(
+        handover.reason.as_deref(),
+        Some("The assistant could not answer: “and of the universe?”")
+    );
+    assert!(second.text.contains("asked a person"), "{second:?}");
 }

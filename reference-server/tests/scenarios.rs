@@ -9,7 +9,11 @@
 //! - facts: `human_available` is the operators' status (`available`, else
 //!   `away`, which keeps an owner from being judged gone, §7.12); a
 //!   transfer's `to_available` is the recipient's; `handover_enabled` and
-//!   `mode` are the bot's settings;
+//!   `mode` are the bot's settings, and so are `after_lapse` and `rating`
+//!   (changed through the hub before a step whose facts change them);
+//! - `reply_by_email` is the operator's frame (the server is told it has an
+//!   email sender; none runs, so nothing is sent); `leave_message`, `rate`,
+//!   `transcript` and the `keep_waiting` intent are the visitor's frames;
 //! - `owner_gone` (reason `offline`) is that operator setting `offline`: the
 //!   server judges the owner gone itself (§7.12);
 //! - the bot is scripted: each turn the server asks for waits until a
@@ -161,6 +165,9 @@ struct Replay {
     /// Script deadline → the server's, as matched so far.
     deadlines: HashMap<u64, u64>,
     last_seq: u64,
+    hub: Arc<Hub>,
+    /// The bot's settings as last applied for a step's facts.
+    applied: Value,
 }
 
 impl Replay {
@@ -169,6 +176,12 @@ impl Replay {
         for (i, step) in script["steps"].as_array().expect("steps").iter().enumerate() {
             let facts = |key: &str| step["facts"].get(key).or_else(|| script["facts"].get(key)).cloned();
             let here = format!("{name}: step {i} ({})", step["note"].as_str().unwrap_or(""));
+            let settings = json!({
+                "handover_enabled": facts("handover_enabled").unwrap_or(json!(true)),
+                "after_lapse": facts("after_lapse").unwrap_or(json!({"keep_waiting": true, "leave_message": true, "back_to_bot": true})),
+                "rating": facts("rating").unwrap_or(json!(true)),
+            });
+            replay.apply_settings(settings);
             replay
                 .step(
                     &here,
@@ -216,6 +229,7 @@ impl Replay {
         let (tx, turns) = mpsc::unbounded_channel();
         let engine: Arc<dyn Bot> = Arc::new(ScriptedBot(tx));
         let hub = Hub::start(store, vec![(settings, Some(engine))]).expect("hub");
+        hub.set_email_ready(true);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
         let mut state = AppState::new(hub.clone(), dir.join("web"), dir.join("site"));
@@ -262,7 +276,24 @@ impl Replay {
             window: facts["response_window"].as_u64().unwrap_or(180_000),
             deadlines: HashMap::new(),
             last_seq: 0,
+            applied: Value::Null,
+            hub,
         }
+    }
+
+    /// The bot's per-step settings (handover, lapse choices, rating), as
+    /// an admin would change them.
+    fn apply_settings(&mut self, settings: Value) {
+        if self.applied == settings {
+            return;
+        }
+        let bot = BotId("demo".into());
+        let mut row = self.hub.bot_settings(&bot).expect("the demo bot").editable();
+        row.handover_enabled = settings["handover_enabled"].as_bool().expect("bool");
+        row.after_lapse = serde_json::from_value(settings["after_lapse"].clone()).expect("after_lapse");
+        row.rating = settings["rating"].as_bool().expect("bool");
+        self.hub.update_bot_settings(&bot, row).expect("settings");
+        self.applied = settings;
     }
 
     /// Sets each operator's status as the step's facts say.

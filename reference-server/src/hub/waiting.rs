@@ -20,6 +20,14 @@ pub(super) struct Line {
 }
 
 impl Line {
+    /// At start-up: a chat the log leaves waiting is in its bot's line.
+    pub(super) fn restore(&mut self, bot: &BotId, conversation: &ConversationId) {
+        self.waiting
+            .entry(bot.clone())
+            .or_default()
+            .insert(conversation.clone());
+    }
+
     /// An operator joined, at `joined`, a request made at `requested`.
     pub(super) fn joined(&mut self, bot: &BotId, requested: Timestamp, joined: Timestamp) {
         self.join_times

@@ -242,6 +242,27 @@ pub struct EmailConfig {
 }
 
 impl EmailConfig {
+    /// `--smtp host:port`: `file`'s settings on that plain-SMTP relay, or,
+    /// without a file section, the defaults sending from `baton@localhost`.
+    pub fn relay(relay: &str, file: Option<EmailConfig>) -> Result<EmailConfig, String> {
+        let (host, port) = relay
+            .rsplit_once(':')
+            .and_then(|(h, p)| Some((h.to_owned(), p.parse::<u16>().ok()?)))
+            .ok_or_else(|| format!("--smtp wants host:port, not {relay:?}"))?;
+        let base = match file {
+            Some(file) => file,
+            None => serde_json::from_value(serde_json::json!({"smtp_host": host, "from": "Baton <baton@localhost>"}))
+                .map_err(|e| e.to_string())?,
+        };
+        Ok(EmailConfig {
+            smtp_host: host,
+            smtp_port: Some(port),
+            starttls: false,
+            tls: false,
+            ..base
+        })
+    }
+
     /// The port to connect to: `smtp_port`, or the usual one for the mode.
     pub fn port(&self) -> u16 {
         self.smtp_port.unwrap_or(if self.tls {
@@ -374,6 +395,14 @@ impl NotifyConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_smtp_flag_points_the_email_at_a_plain_relay() {
+        let fresh = EmailConfig::relay("127.0.0.1:2525", None).expect("relay");
+        assert_eq!((fresh.smtp_host.as_str(), fresh.port()), ("127.0.0.1", 2525));
+        assert_eq!(fresh.from, "Baton <baton@localhost>");
+        assert!(EmailConfig::relay("no-port", None).is_err());
+    }
 
     #[test]
     fn minimal_config_takes_the_defaults() {

@@ -330,10 +330,7 @@ mod tests {
                 body,
             },
         };
-        let help = webhook_event(&stored(EventBody::HelpRequested {
-            deadline: Timestamp(70),
-        }))
-        .unwrap();
+        let help = webhook_event(&stored(EventBody::help(Timestamp(70)))).unwrap();
         assert_eq!(help.trigger, Trigger::HelpRequested);
         assert_eq!(
             (help.at, help.deadline, help.seq),

@@ -345,11 +345,19 @@ fn bot_and_team_settings(store: &dyn Store) {
         operator_colour: Some("#112233".into()),
         operator_avatar_url: None,
         owner_gone: baton_protocol::Millis(60_000),
+        after_lapse: baton_protocol::followup::AfterLapse {
+            keep_waiting: false,
+            leave_message: true,
+            back_to_bot: true,
+        },
+        rating: false,
     };
     store.save_bot_settings(&bot, &row).expect("save");
     assert_eq!(store.bot_settings_row(&bot).expect("read"), Some(row.clone()));
     row.button_label = "Changed".into();
     row.operator_colour = None;
+    row.rating = true;
+    row.after_lapse = Default::default();
     store.save_bot_settings(&bot, &row).expect("update");
     assert_eq!(store.bot_settings_row(&bot).expect("read"), Some(row));
     assert_eq!(store.bot_settings_row(&BotId("other".into())).expect("read"), None);

@@ -102,6 +102,18 @@ impl Server {
         Server::start_engine(store, dir, vec![bot(60_000)], engine, |_| {}).await
     }
 
+    /// A server on `dir` whose bot is `engine`, with a `window_ms` response
+    /// window and an app state `tweak` adjusts first.
+    pub async fn start_with_engine_window(
+        dir: &Path,
+        engine: Arc<dyn baton_server::bot::Bot>,
+        window_ms: u64,
+        tweak: impl FnOnce(&mut AppState),
+    ) -> Server {
+        let store = SqliteStore::open(&dir.join("baton.sqlite3")).expect("open store");
+        Server::start_engine(store, dir, vec![bot(window_ms)], engine, tweak).await
+    }
+
     async fn start_on(
         store: impl Store + 'static,
         dir: &Path,

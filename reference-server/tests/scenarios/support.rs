@@ -150,10 +150,55 @@ impl Replay {
                 "request_human" => VisitorToServer::RequestHuman { client_msg_id },
                 "cancel_request" => VisitorToServer::CancelRequest { client_msg_id },
                 "end_human" => VisitorToServer::EndHuman { client_msg_id },
+                "keep_waiting" => VisitorToServer::KeepWaiting { client_msg_id },
                 other => panic!("{here}: visitor intent {other}"),
             };
             send(&mut self.visitor, &frame).await;
             return (Some("visitor".into()), Some(id_of(m).0));
+        }
+        let email = |v: &Value| v["email"].as_str().expect("email").to_owned();
+        let visitor_frame = if let Some(m) = input.get("leave_message") {
+            Some((
+                id_of(m),
+                VisitorToServer::LeaveMessage {
+                    client_msg_id: id_of(m),
+                    email: email(m),
+                    text: text(m),
+                },
+            ))
+        } else if let Some(m) = input.get("rate") {
+            Some((
+                id_of(m),
+                VisitorToServer::Rate {
+                    client_msg_id: id_of(m),
+                    score: u8::try_from(m["score"].as_u64().expect("score")).expect("a small score"),
+                    comment: m["comment"].as_str().map(str::to_owned),
+                },
+            ))
+        } else {
+            input.get("transcript").map(|m| {
+                (
+                    id_of(m),
+                    VisitorToServer::Transcript {
+                        client_msg_id: id_of(m),
+                        email: email(m),
+                    },
+                )
+            })
+        };
+        if let Some((id, frame)) = visitor_frame {
+            send(&mut self.visitor, &frame).await;
+            return (Some("visitor".into()), Some(id.0));
+        }
+        if let Some(m) = input.get("reply_by_email") {
+            let op = m["operator"]["id"].as_str().expect("operator").to_owned();
+            let frame = OperatorToServer::ReplyByEmail {
+                conversation,
+                client_msg_id: id_of(m),
+                text: text(m),
+            };
+            send(self.ops.get_mut(&op).expect("operator"), &frame).await;
+            return (Some(op), Some(id_of(m).0));
         }
         if let Some(m) = input.get("operator_message") {
             let op = m["operator"].as_str().expect("operator").to_owned();
@@ -223,7 +268,7 @@ impl Replay {
                     let reply = BotReply {
                         text: text(m),
                         offer_human: m["offer_human"].as_bool().unwrap_or(false),
-                        handover: None,
+                        handover: serde_json::from_value(m["handover"].clone()).expect("a bot handover"),
                     };
                     let _ = turn.send(reply);
                 }
