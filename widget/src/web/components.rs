@@ -421,13 +421,8 @@ fn render_event(
         EventBody::VisitorEndedHuman { operator } => banner(fill(s().you_ended, &operator.name)),
         EventBody::OwnerGone { operator, .. } => banner(fill(s().owner_gone, &operator.name)),
         EventBody::Resolved { .. } => banner(s().resolved.into()),
-        // A newer peer's event: nothing to show. Issue 14's follow-up
-        // events get their lines with the widget's views for them.
-        EventBody::Unknown
-        | EventBody::MessageLeft { .. }
-        | EventBody::EmailReplied { .. }
-        | EventBody::Rated { .. }
-        | EventBody::TranscriptRequested { .. } => html! {},
+        // A newer peer's event: nothing to show.
+        EventBody::Unknown => html! {},
     }
 }
 
