@@ -157,6 +157,40 @@ test('a lapsed request: the visitor leaves an email, the team answers it by emai
   }
 });
 
+test('the assistant asks for a person itself, and the team sees why', async ({ browser }) => {
+  const { context: operatorContext, page: operator } = await availableOperator(browser);
+  const visitorContext = await browser.newContext();
+  try {
+    const visitor = await visitorContext.newPage();
+    const errors = watchErrors(visitor);
+    const widget = await openWidget(visitor);
+    const name = `Unsure ${Date.now() % 100_000}`;
+    await nameVisitor(visitor, name);
+    // Two questions in a row the shop's assistant cannot answer.
+    await say(widget, 'Can you engrave my initials on the buckle?');
+    await expect(widget.locator('.baton-msg.is-bot').last()).toContainText("I'm not sure");
+    await say(widget, 'Could a falconer collect it at the quay?');
+    await expect(widget.getByText('The assistant asked a person to join you.')).toBeVisible();
+    await expect(widget.getByText('Connecting you to a person…')).toBeVisible();
+    await expect(widget.locator('.baton-place')).toBeVisible();
+
+    // The inbox says why, in the row and in the conversation's header.
+    const why = 'The assistant could not answer: “Could a falconer collect it at the quay?”';
+    await inboxView(operator, 'Waiting').click();
+    const row = inboxRows(operator).filter({ hasText: name });
+    await expect(row).toContainText(`Why: ${why}`);
+    await row.click();
+    await expect(operator.locator('.head-reason')).toHaveText(`The assistant asked for a person: ${why}`);
+    await operator.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await operator.getByRole('dialog').getByRole('button', { name: 'Resolve' }).click();
+    expect(errors).toEqual([]);
+  } finally {
+    await visitorContext.close();
+    await setStatus(operator, 'offline');
+    await operatorContext.close();
+  }
+});
+
 test('after a person resolves, the visitor rates the chat and the inbox shows it', async ({ browser }) => {
   const { context: operatorContext, page: operator } = await availableOperator(browser);
   const visitorContext = await browser.newContext();
