@@ -41,15 +41,25 @@ pub struct Outgoing {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutgoingKind {
-    Message { text: String },
+    Message {
+        text: String,
+    },
     RequestHuman,
     CancelRequest,
     EndHuman,
     /// After a lapse: a new window.
     KeepWaiting,
-    LeaveMessage { email: String, text: String },
-    Rate { score: u8, comment: Option<String> },
-    Transcript { email: String },
+    LeaveMessage {
+        email: String,
+        text: String,
+    },
+    Rate {
+        score: u8,
+        comment: Option<String>,
+    },
+    Transcript {
+        email: String,
+    },
 }
 
 impl Stored {

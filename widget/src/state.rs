@@ -168,7 +168,8 @@ impl ChatState {
                     self.lapse_open = match &event.body {
                         EventBody::RequestLapsed => true,
                         EventBody::Message {
-                            author: Author::Visitor, ..
+                            author: Author::Visitor,
+                            ..
                         }
                         | EventBody::MessageLeft { .. } => false,
                         // Other messages and the follow-up leave it open;
@@ -181,7 +182,10 @@ impl ChatState {
                         _ => false,
                     };
                     // The form closes once its event is in the log.
-                    if matches!(event.body, EventBody::MessageLeft { .. } | EventBody::TranscriptRequested { .. }) {
+                    if matches!(
+                        event.body,
+                        EventBody::MessageLeft { .. } | EventBody::TranscriptRequested { .. }
+                    ) {
                         self.form = None;
                     }
                     self.leave_waiting();
@@ -374,6 +378,9 @@ pub fn looks_like_email(email: &str) -> bool {
     at > 0
         && !b.iter().any(|c| c.is_ascii_whitespace() || matches!(c, b'<' | b'>'))
         && !domain.contains(&b'@')
-        && domain.iter().position(|c| *c == b'.').is_some_and(|dot| dot > 0 && dot + 1 < domain.len())
+        && domain
+            .iter()
+            .position(|c| *c == b'.')
+            .is_some_and(|dot| dot > 0 && dot + 1 < domain.len())
         && domain.last() != Some(&b'.')
 }

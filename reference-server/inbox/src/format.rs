@@ -104,9 +104,9 @@ pub fn system_line(body: &EventBody) -> Option<String> {
         | EventBody::MessageLeft { .. }
         | EventBody::EmailReplied { .. }
         | EventBody::Unknown => return None,
-        EventBody::HelpRequested { reason: Some(reason), .. } => {
-            [t().ev_help, " · ", &fill(t().reason_row, &[reason])].concat()
-        }
+        EventBody::HelpRequested {
+            reason: Some(reason), ..
+        } => [t().ev_help, " · ", &fill(t().reason_row, &[reason])].concat(),
         EventBody::HelpRequested { .. } => t().ev_help.to_owned(),
         EventBody::Rated { score, comment } => {
             let line = fill(t().ev_rated, &[&score.to_string()]);

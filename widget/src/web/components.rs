@@ -110,7 +110,11 @@ pub fn App(props: &AppProps) -> Html {
             if seen.borrow_mut().replace(*form).is_none() {
                 return;
             }
-            let selector = if form.is_some() { ".baton-form input, .baton-form textarea" } else { "#baton-message" };
+            let selector = if form.is_some() {
+                ".baton-form input, .baton-form textarea"
+            } else {
+                "#baton-message"
+            };
             let field = log
                 .cast::<Element>()
                 .and_then(|el| el.parent_element())
@@ -579,7 +583,9 @@ fn field(form: &Element, selector: &str) -> String {
 /// Shows `problem` under the form (in its live `role=alert` line) and puts
 /// the focus on the field it is about; `true` when there is none.
 fn check(form: &Element, problem: Option<(&str, &str)>) -> bool {
-    let Some((message, selector)) = problem else { return true };
+    let Some((message, selector)) = problem else {
+        return true;
+    };
     if let Some(line) = form.query_selector(".baton-form-error").ok().flatten() {
         line.set_text_content(Some(message));
     }
@@ -600,7 +606,11 @@ fn email_form(form: Form, props: &PanelProps) -> Html {
             e.prevent_default();
             let el: Element = e.target_unchecked_into();
             let email = field(&el, "#baton-email");
-            let text = if leave { field(&el, "#baton-note") } else { String::new() };
+            let text = if leave {
+                field(&el, "#baton-note")
+            } else {
+                String::new()
+            };
             let problem = if !looks_like_email(&email) {
                 Some((s().email_invalid, "#baton-email"))
             } else if leave && text.is_empty() {

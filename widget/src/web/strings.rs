@@ -256,7 +256,12 @@ fn minutes_ar(n: u32) -> String {
 /// no estimate.
 pub fn place_in_line(place: u32, minutes: Option<u32>) -> String {
     let estimate = minutes.map_or_else(|| s().few_minutes.to_owned(), s().about_minutes);
-    [fill(s().in_line, &(s().ordinal)(place)).as_str(), " · ", estimate.as_str()].concat()
+    [
+        fill(s().in_line, &(s().ordinal)(place)).as_str(),
+        " · ",
+        estimate.as_str(),
+    ]
+    .concat()
 }
 
 static CHOSEN: OnceLock<&'static Strings> = OnceLock::new();
@@ -306,7 +311,12 @@ mod tests {
     #[test]
     fn places_are_english_ordinals() {
         let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal_en).into();
-        assert_eq!(got, ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]);
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"
+            ]
+        );
     }
 
     #[test]
@@ -320,6 +330,16 @@ mod tests {
     #[test]
     fn arabic_minutes_take_their_four_forms() {
         let got: Vec<String> = [1, 2, 3, 10, 11, 40].map(minutes_ar).into();
-        assert_eq!(got, ["نحو دقيقة", "نحو دقيقتين", "نحو 3 دقائق", "نحو 10 دقائق", "نحو 11 دقيقة", "نحو 40 دقيقة"]);
+        assert_eq!(
+            got,
+            [
+                "نحو دقيقة",
+                "نحو دقيقتين",
+                "نحو 3 دقائق",
+                "نحو 10 دقائق",
+                "نحو 11 دقيقة",
+                "نحو 40 دقيقة"
+            ]
+        );
     }
 }

@@ -182,7 +182,16 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
             EventBody::MessageLeft { email, text } => {
                 previous = None;
                 let note = html! { <div class="msg-note msg-left">{ fill(t().ev_message_left, &[email]) }</div> };
-                bubble(event, &Author::Visitor, t().author_visitor_left, text, false, &props.me, None, note)
+                bubble(
+                    event,
+                    &Author::Visitor,
+                    t().author_visitor_left,
+                    text,
+                    false,
+                    &props.me,
+                    None,
+                    note,
+                )
             }
             EventBody::EmailReplied { operator, text } => {
                 previous = None;
@@ -190,7 +199,16 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
                     operator: operator.clone(),
                 };
                 let note = html! { <div class="msg-note msg-left">{ t().answered_by_email }</div> };
-                bubble(event, &author, &author_label(&author), text, false, &props.me, None, note)
+                bubble(
+                    event,
+                    &author,
+                    &author_label(&author),
+                    text,
+                    false,
+                    &props.me,
+                    None,
+                    note,
+                )
             }
             body => {
                 previous = None;

@@ -515,7 +515,7 @@ fn an_email_answer_is_kept_until_its_ack_and_the_ack_reaches_the_view() {
         client_msg_id: id("e1"),
         text: "Your order ships tomorrow.".into(),
     };
-    assert_eq!(sent(&m.submit(answer.clone())), [answer.clone()]);
+    assert_eq!(sent(&m.submit(answer.clone())), std::slice::from_ref(&answer));
     // Unanswered, it goes again after a reconnect, with the same id.
     m.on_closed(0.5);
     m.on_connecting(at(1_000));

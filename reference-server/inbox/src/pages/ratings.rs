@@ -20,12 +20,20 @@ pub fn Ratings(props: &RatingsProps) -> Html {
         Load::Loading => html! { <p class="page-note">{ t().loading }</p> },
         Load::Failed(message) => html! { <p class="form-error" role="alert">{ message.clone() }</p> },
         Load::Ready(r) => {
-            let operators: Vec<_> = r.operators.iter().map(|o| (o.operator.name.clone(), o.count, o.average)).collect();
+            let operators: Vec<_> = r
+                .operators
+                .iter()
+                .map(|o| (o.operator.name.clone(), o.count, o.average))
+                .collect();
             let bots: Vec<_> = r
                 .bots
                 .iter()
                 .map(|b| {
-                    let name = props.bots.iter().find(|(id, _)| id == &b.bot).map_or(&b.bot, |(_, n)| n);
+                    let name = props
+                        .bots
+                        .iter()
+                        .find(|(id, _)| id == &b.bot)
+                        .map_or(&b.bot, |(_, n)| n);
                     (name.clone(), b.count, b.average)
                 })
                 .collect();

@@ -40,7 +40,13 @@ fn row(id: &str, at: u64, state: HandoverState) -> ConversationSummary {
 fn waiting(id: &str, at: u64, priority: Priority) -> ConversationSummary {
     ConversationSummary {
         priority,
-        ..row(id, at, HandoverState::Waiting { deadline: Timestamp(99_999) })
+        ..row(
+            id,
+            at,
+            HandoverState::Waiting {
+                deadline: Timestamp(99_999),
+            },
+        )
     }
 }
 
