@@ -298,7 +298,9 @@ fn message_log(props: &PanelProps) -> Html {
     // Only the current inline offer is a button; older ones are text.
     let offer = state.current_offer();
     html! {
-        <div class="baton-log" role="log" aria-live="polite" aria-label={s().conversation} ref={props.log.clone()}>
+        // Focusable, so the keyboard can scroll it when the forms below
+        // leave it little room.
+        <div class="baton-log" role="log" aria-live="polite" aria-label={s().conversation} tabindex="0" ref={props.log.clone()}>
             if state.events.is_empty() && state.pending.is_empty() {
                 <p class="baton-empty">{ s().greeting }</p>
             }
