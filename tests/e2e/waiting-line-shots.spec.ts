@@ -128,6 +128,8 @@ test('the widget around a person’s help, in every look', async ({ browser }) =
     expect(errors).toEqual([]);
   } finally {
     await visitorContext.close();
+    // The shop's window back to its 2 minutes even if a step failed.
+    await settings(operator, '2', 'minutes').catch(() => {});
     await operatorContext.close();
   }
 });
