@@ -2,11 +2,13 @@
 // or a visitor meets — the widget closed, open, with messages and in a
 // handover; the inbox's sign-in, list, a conversation with its notes open,
 // each of its dialogs, the keyboard help, the header menu, and the team,
-// settings, profile and notification pages with a dialog of theirs — at
-// desktop width and on a 375 px phone. No serious or critical violation.
+// settings, profile and notification pages with a dialog of theirs; the
+// widget's place in line, rating, transcript and email forms, and its
+// offline form — at desktop width and on a 375 px phone. No serious or
+// critical violation.
 import { expect, test, type Page } from '@playwright/test';
 import { audit } from './axe';
-import { OPERATOR, talkToHuman } from './support';
+import { OPERATOR, TEAM, openWidget, setStatus, signedIn, talkToHuman } from './support';
 
 const WIDTHS = [
   { name: 'desktop', viewport: { width: 1280, height: 800 } },
@@ -130,12 +132,49 @@ for (const { name, viewport } of WIDTHS) {
       await dana.getByRole('button', { name: 'Resolve', exact: true }).click();
       await dana.getByRole('dialog').getByRole('button', { name: 'Resolve' }).click();
       await expect(dana.locator('.head-state')).toHaveText(/^Resolved/);
+      // The chat ends well: the rating, then the transcript's email form.
+      await expect(widget.getByRole('group', { name: 'How was your chat with Dana?' })).toBeVisible();
+      await audit(visitor, 'the widget asking for a rating');
+      await widget.getByRole('button', { name: 'Email me this chat' }).click();
+      await expect(widget.getByRole('textbox', { name: 'Your email' })).toBeFocused();
+      await audit(visitor, 'the widget asking where to email the chat');
       await openMenu(dana);
       await dana.getByLabel('My status').selectOption('offline');
       await expect(dana.getByLabel('My status')).toHaveValue('offline');
     } finally {
       await people.close();
       await inbox.close();
+    }
+  });
+}
+
+for (const { name, viewport } of WIDTHS) {
+  test(`no serious accessibility violations in the widget's offline form: ${name}`, async ({ browser }) => {
+    // Nobody online (status is manual: an earlier spec may have left someone Available).
+    for (const who of [TEAM.dana, TEAM.eli, TEAM.noor]) {
+      const { context, page } = await signedIn(browser, who);
+      await setStatus(page, 'offline');
+      await context.close();
+    }
+    const people = await browser.newContext({ viewport });
+    try {
+      const visitor = await people.newPage();
+      const widget = await openWidget(visitor);
+      await expect(widget.getByRole('button', { name: 'Leave a message' })).toBeVisible();
+      await audit(visitor, 'the widget while nobody is online');
+      await widget.getByRole('button', { name: 'Leave a message' }).click();
+      await expect(widget.getByRole('textbox', { name: 'Your email' })).toBeFocused();
+      // Sent empty: the errors show, and are audited too.
+      await widget.getByRole('button', { name: 'Send message' }).click();
+      await expect(widget.getByRole('alert')).toBeVisible();
+      await audit(visitor, "the widget's email form with an error");
+      await widget.getByRole('textbox', { name: 'Your email' }).fill('axe@example.com');
+      await widget.getByRole('textbox', { name: 'Your message' }).fill('Do you ship to Norway?');
+      await widget.getByRole('button', { name: 'Send message' }).click();
+      await expect(widget.getByText('Message left.', { exact: false })).toBeVisible();
+      await audit(visitor, 'the widget after a message was left');
+    } finally {
+      await people.close();
     }
   });
 }

@@ -149,3 +149,48 @@ export async function reply(operator: Page, text: string) {
 export function inboxMessage(operator: Page, text: string): Locator {
   return operator.getByRole('log').locator('.msg').filter({ has: operator.locator('.bubble', { hasText: exactly(text) }) });
 }
+
+/** A mail the test SMTP sink (smtp-sink.mjs) received. */
+export type Mail = { from: string; to: string[]; subject: string; body: string };
+
+/** Every mail the server sent so far, from the sink beside the server. */
+export async function mails(): Promise<Mail[]> {
+  const port = Number(process.env.BATON_SMTP_STUB_PORT ?? Number(process.env.BATON_E2E_PORT ?? 18080) + 2000);
+  const answer = await fetch(`http://127.0.0.1:${port + 1}/mails`);
+  return (await answer.json()) as Mail[];
+}
+
+/** Signs `who` in, in a context of their own. */
+export async function signedIn(browser: Browser, who: Member): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/inbox/');
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByLabel('My status')).toBeVisible();
+  return { context, page };
+}
+
+export async function setStatus(page: Page, status: 'available' | 'away' | 'offline') {
+  await page.getByLabel('My status').selectOption(status);
+  await expect(page.getByLabel('My status')).toHaveValue(status);
+}
+
+/** A view of the inbox's list (Waiting, Mine, All open, Left a message, Resolved). */
+export function inboxView(page: Page, name: string): Locator {
+  return page.getByRole('navigation', { name: 'Inbox' }).getByRole('button', { name: new RegExp(`^${name}`) });
+}
+
+/** The rows of the inbox's current view. */
+export function inboxRows(page: Page): Locator {
+  return page.getByRole('list', { name: 'Conversations' }).getByRole('listitem');
+}
+
+/** Names the visitor for the team, so their row is found among others. */
+export async function nameVisitor(page: Page, name: string, email?: string) {
+  await page.evaluate(
+    ([n, e]) => (window as unknown as { Baton: { identify(v: object): void } }).Baton.identify({ name: n, email: e }),
+    [name, email],
+  );
+}

@@ -12,6 +12,12 @@ pub mod state;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
+// The string tables are plain Rust: their tests run natively too.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[allow(dead_code)]
+#[path = "web/strings.rs"]
+mod strings;
+
 // Smaller than the default allocator (dlmalloc) by about 2 KB gzip.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]

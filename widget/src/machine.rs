@@ -41,10 +41,25 @@ pub struct Outgoing {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OutgoingKind {
-    Message { text: String },
+    Message {
+        text: String,
+    },
     RequestHuman,
     CancelRequest,
     EndHuman,
+    /// After a lapse: a new window.
+    KeepWaiting,
+    LeaveMessage {
+        email: String,
+        text: String,
+    },
+    Rate {
+        score: u8,
+        comment: Option<String>,
+    },
+    Transcript {
+        email: String,
+    },
 }
 
 impl Stored {
@@ -54,17 +69,29 @@ impl Stored {
             .outbox
             .iter()
             .map(|o| {
-                let (kind, text) = match &o.kind {
-                    OutgoingKind::Message { text } => ("message", Some(text.as_str())),
-                    OutgoingKind::RequestHuman => ("request_human", None),
-                    OutgoingKind::CancelRequest => ("cancel_request", None),
-                    OutgoingKind::EndHuman => ("end_human", None),
+                let (kind, text, email) = match &o.kind {
+                    OutgoingKind::Message { text } => ("message", Some(text.as_str()), None),
+                    OutgoingKind::RequestHuman => ("request_human", None, None),
+                    OutgoingKind::CancelRequest => ("cancel_request", None, None),
+                    OutgoingKind::EndHuman => ("end_human", None, None),
+                    OutgoingKind::KeepWaiting => ("keep_waiting", None, None),
+                    OutgoingKind::LeaveMessage { email, text } => ("leave_message", Some(text.as_str()), Some(email)),
+                    OutgoingKind::Rate { comment, .. } => ("rate", comment.as_deref(), None),
+                    OutgoingKind::Transcript { email } => ("transcript", None, Some(email)),
                 };
-                Writer::object()
+                let score = match &o.kind {
+                    OutgoingKind::Rate { score, .. } => Some(u64::from(*score)),
+                    _ => None,
+                };
+                let mut w = Writer::object()
                     .str("id", o.id.as_str())
                     .str("kind", kind)
                     .opt_str("text", text)
-                    .finish()
+                    .opt_str("email", email.map(String::as_str));
+                if let Some(score) = score {
+                    w = w.uint("score", score);
+                }
+                w.finish()
             })
             .collect();
         Writer::object()
@@ -94,6 +121,18 @@ impl Stored {
                     "request_human" => OutgoingKind::RequestHuman,
                     "cancel_request" => OutgoingKind::CancelRequest,
                     "end_human" => OutgoingKind::EndHuman,
+                    "keep_waiting" => OutgoingKind::KeepWaiting,
+                    "leave_message" => OutgoingKind::LeaveMessage {
+                        email: text_of(o, "email")?,
+                        text: text_of(o, "text")?,
+                    },
+                    "rate" => OutgoingKind::Rate {
+                        score: u8::try_from(o.get("score")?.as_u64()?).ok()?,
+                        comment: text_of(o, "text"),
+                    },
+                    "transcript" => OutgoingKind::Transcript {
+                        email: text_of(o, "email")?,
+                    },
                     _ => return None,
                 };
                 Some(Outgoing {
@@ -125,6 +164,23 @@ impl Outgoing {
             },
             OutgoingKind::EndHuman => VisitorToServer::EndHuman {
                 client_msg_id: self.id.clone(),
+            },
+            OutgoingKind::KeepWaiting => VisitorToServer::KeepWaiting {
+                client_msg_id: self.id.clone(),
+            },
+            OutgoingKind::LeaveMessage { email, text } => VisitorToServer::LeaveMessage {
+                client_msg_id: self.id.clone(),
+                email: email.clone(),
+                text: text.clone(),
+            },
+            OutgoingKind::Rate { score, comment } => VisitorToServer::Rate {
+                client_msg_id: self.id.clone(),
+                score: *score,
+                comment: comment.clone(),
+            },
+            OutgoingKind::Transcript { email } => VisitorToServer::Transcript {
+                client_msg_id: self.id.clone(),
+                email: email.clone(),
             },
         }
     }
@@ -392,9 +448,6 @@ impl Machine {
                 actions
             }
             ServerToVisitor::Event(event) => self.apply_events(vec![event]),
-            // Issue 14: the place in line is not shown yet (the widget does
-            // not announce the `queue` feature, so no server sends it).
-            ServerToVisitor::Queue { .. } => vec![],
             ServerToVisitor::Ack { client_msg_id, .. } => {
                 self.stored.outbox.retain(|o| o.id != client_msg_id);
                 vec![
@@ -407,6 +460,13 @@ impl Machine {
             // (the backoff's first step is about that long).
             ServerToVisitor::GoingAway { .. } => vec![Action::Disconnect],
             ServerToVisitor::Receipts { team } => vec![Action::Ui(Update::Receipts(team))],
+            ServerToVisitor::Queue {
+                position,
+                estimate_minutes,
+            } => vec![Action::Ui(Update::Queue {
+                position,
+                estimate_minutes,
+            })],
             ServerToVisitor::Typing { author, typing } => {
                 let name = match author {
                     baton_protocol::Author::Operator { operator } => operator.name,

@@ -1,6 +1,7 @@
 //! What the widget shows, as a pure reducer over [`Update`]s from the
 //! connection machine and the visitor's own gestures. No socket, no DOM.
 
+use baton_protocol::followup::{AfterLapse, Followup};
 use baton_protocol::receipts::{DeliveryStatus, ReceiptMarks};
 use baton_protocol::visitor::Availability;
 use baton_protocol::{
@@ -13,6 +14,16 @@ pub enum ConnectionState {
     Connecting,
     Online,
     Reconnecting,
+}
+
+/// A form the visitor opened below the log (it replaces the message box).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// An email address and a message, for a reply by email (after a
+    /// lapse, or while nobody is online).
+    LeaveMessage,
+    /// Where to email a copy of the closed chat.
+    Transcript,
 }
 
 /// Everything that can change the view.
@@ -55,6 +66,16 @@ pub enum Update {
     Connection(ConnectionState),
     SetOpen(bool),
     DismissError,
+    /// The visitor's place in the line while waiting, and the estimate in
+    /// whole minutes (`None`: too little data, "a few minutes").
+    Queue {
+        position: u32,
+        estimate_minutes: Option<u32>,
+    },
+    /// Open (or close) a form below the log.
+    Form(Option<Form>),
+    /// "Back to the assistant" after a lapse: the choices go away.
+    DismissChoices,
 }
 
 /// A message the visitor wrote that the log does not hold yet.
@@ -90,6 +111,16 @@ pub struct ChatState {
     /// The first snapshot arrived: later events are live, and count as
     /// unread; the first replay is history.
     loaded: bool,
+    /// Place in the line and estimate, while waiting (`Update::Queue`).
+    pub queue: Option<(u32, Option<u32>)>,
+    pub form: Option<Form>,
+    /// What the log says about the follow-up: who resolved, whether it
+    /// was rated, the transcript sent, a left message.
+    pub followup: Followup,
+    /// A request lapsed and the visitor has not chosen yet (nor left a
+    /// message, written to the assistant or dismissed the choices).
+    /// Followed here from the events: a snapshot's state cannot say it.
+    lapse_open: bool,
 }
 
 impl ChatState {
@@ -108,6 +139,7 @@ impl ChatState {
                 team_marks,
             } => {
                 self.handover = Handover::from_state(state);
+                self.leave_waiting();
                 self.availability = Some(availability);
                 self.team_marks = team_marks;
                 self.loaded = true;
@@ -132,6 +164,31 @@ impl ChatState {
             Update::Events(events) => {
                 for event in events {
                     self.handover.observe(&event.body);
+                    self.followup.observe(&event.body);
+                    self.lapse_open = match &event.body {
+                        EventBody::RequestLapsed => true,
+                        EventBody::Message {
+                            author: Author::Visitor,
+                            ..
+                        }
+                        | EventBody::MessageLeft { .. } => false,
+                        // Other messages and the follow-up leave it open;
+                        // any other handover event answers it.
+                        EventBody::Message { .. }
+                        | EventBody::EmailReplied { .. }
+                        | EventBody::Rated { .. }
+                        | EventBody::TranscriptRequested { .. }
+                        | EventBody::Unknown => self.lapse_open,
+                        _ => false,
+                    };
+                    // The form closes once its event is in the log.
+                    if matches!(
+                        event.body,
+                        EventBody::MessageLeft { .. } | EventBody::TranscriptRequested { .. }
+                    ) {
+                        self.form = None;
+                    }
+                    self.leave_waiting();
                     if let EventBody::Message {
                         author, client_msg_id, ..
                     } = &event.body
@@ -177,7 +234,55 @@ impl ChatState {
                 }
             }
             Update::DismissError => self.error = None,
+            Update::Queue {
+                position,
+                estimate_minutes,
+            } => {
+                if matches!(self.handover.state(), HandoverState::Waiting { .. }) {
+                    self.queue = Some((position, estimate_minutes));
+                }
+            }
+            Update::Form(form) => self.form = form,
+            Update::DismissChoices => self.lapse_open = false,
         }
+    }
+
+    /// The place in line belongs to one wait: it goes when the wait ends.
+    fn leave_waiting(&mut self) {
+        if !matches!(self.handover.state(), HandoverState::Waiting { .. }) {
+            self.queue = None;
+        }
+    }
+
+    /// The choices after a lapse, as the bot offers them, while the visitor
+    /// has not picked one: `None` when there is nothing to choose.
+    pub fn lapse_choices(&self) -> Option<AfterLapse> {
+        let offered = self.availability.as_ref()?.after_lapse;
+        (self.lapse_open
+            && matches!(self.handover.state(), HandoverState::Bot)
+            && (offered.keep_waiting || offered.leave_message || offered.back_to_bot))
+            .then_some(offered)
+    }
+
+    /// Nobody is online: the offline message offers the email form (unless
+    /// a left message already waits for its answer).
+    pub fn offline_form(&self) -> bool {
+        matches!(self.handover.state(), HandoverState::Bot)
+            && self.availability.as_ref().is_some_and(|a| !a.human_available)
+            && !self.followup.awaiting_email_reply
+    }
+
+    /// After a person resolved the chat, whom to rate, if the bot asks and
+    /// the visitor has not rated yet.
+    pub fn rating_for(&self) -> Option<&str> {
+        let on = self.availability.as_ref().is_some_and(|a| a.rating);
+        self.followup.may_rate(on).ok()?;
+        self.followup.resolved_by_person.as_ref().map(|op| op.name.as_str())
+    }
+
+    /// The closed chat's transcript may still be asked for.
+    pub fn offers_transcript(&self) -> bool {
+        matches!(self.handover.state(), HandoverState::Resolved) && self.followup.may_send_transcript().is_ok()
     }
 
     /// The delivery state of the visitor's own message stored at `seq`.
@@ -257,3 +362,25 @@ pub fn operator_colour(colour: Option<&str>) -> &str {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod followup_tests;
+
+/// A plausible email address, checked before the server checks it fully:
+/// something before one `@`, a dot inside what follows, no spaces. Byte
+/// scans only (the protocol's `valid_email` links a substring searcher).
+pub fn looks_like_email(email: &str) -> bool {
+    let b = email.as_bytes();
+    let Some(at) = b.iter().position(|c| *c == b'@') else {
+        return false;
+    };
+    let domain = &b[at + 1..];
+    at > 0
+        && !b.iter().any(|c| c.is_ascii_whitespace() || matches!(c, b'<' | b'>'))
+        && !domain.contains(&b'@')
+        && domain
+            .iter()
+            .position(|c| *c == b'.')
+            .is_some_and(|dot| dot > 0 && dot + 1 < domain.len())
+        && domain.last() != Some(&b'.')
+}

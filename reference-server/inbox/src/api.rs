@@ -92,7 +92,7 @@ pub async fn resolved(query: &str) -> Result<Vec<baton_protocol::operator::Conve
 
 use crate::pages::model::{
     BotSettings, BotsAndTeam, Channel, ChannelList, ChannelRequest, MemberChange, NewMember, OneChannel, OneMember,
-    OneProfile, PasswordChange, PasswordReset, ProfileChange, TeamList, TeamMember, TeamSettings,
+    OneProfile, PasswordChange, PasswordReset, ProfileChange, RatingAverages, TeamList, TeamMember, TeamSettings,
 };
 use baton_protocol::operator::AlertPrefs;
 use gloo_net::http::{RequestBuilder, Response};
@@ -171,6 +171,11 @@ const NO_BODY: Option<&()> = None;
 pub async fn team() -> Result<Vec<TeamMember>, ApiError> {
     let list: TeamList = read(call(Request::get("/api/team"), NO_BODY).await?).await?;
     Ok(list.operators)
+}
+
+/// The ratings' averages per operator and per bot, for the Team page.
+pub async fn ratings() -> Result<RatingAverages, ApiError> {
+    read(call(Request::get("/api/ratings"), NO_BODY).await?).await
 }
 
 pub async fn add_member(member: &NewMember) -> Result<TeamMember, ApiError> {

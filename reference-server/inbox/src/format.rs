@@ -100,15 +100,22 @@ pub fn author_label(author: &Author) -> String {
 /// events this build does not know.
 pub fn system_line(body: &EventBody) -> Option<String> {
     Some(match body {
-        // Issue 14's follow-up events get their own lines with the inbox's
-        // views for them; until then they show nothing.
         EventBody::Message { .. }
-        | EventBody::Unknown
         | EventBody::MessageLeft { .. }
         | EventBody::EmailReplied { .. }
-        | EventBody::Rated { .. }
-        | EventBody::TranscriptRequested { .. } => return None,
+        | EventBody::Unknown => return None,
+        EventBody::HelpRequested {
+            reason: Some(reason), ..
+        } => [t().ev_help, " · ", &fill(t().reason_row, &[reason])].concat(),
         EventBody::HelpRequested { .. } => t().ev_help.to_owned(),
+        EventBody::Rated { score, comment } => {
+            let line = fill(t().ev_rated, &[&score.to_string()]);
+            match comment {
+                Some(c) => [line.as_str(), " ", &fill(t().rating_comment, &[c])].concat(),
+                None => line,
+            }
+        }
+        EventBody::TranscriptRequested { .. } => t().ev_transcript.to_owned(),
         EventBody::RequestCancelled => t().ev_cancelled.to_owned(),
         EventBody::RequestLapsed => t().ev_lapsed.to_owned(),
         EventBody::OperatorJoined { operator } => fill(t().ev_joined, &[&operator.name]),

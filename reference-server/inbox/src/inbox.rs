@@ -378,7 +378,7 @@ pub fn Inbox(props: &InboxProps) -> Html {
             }
             <div class="workspace">
                 <Sidebar view={(*page == Page::Inbox).then_some(state.view)} waiting={state.count(View::Waiting)}
-                    mine={state.count(View::Mine)} open={state.count(View::Open)} {on_view}>
+                    mine={state.count(View::Mine)} open={state.count(View::Open)} left={state.count(View::Left)} {on_view}>
                     <Nav page={*page} {is_admin} {on_page} />
                 </Sidebar>
                 if *page != Page::Inbox {

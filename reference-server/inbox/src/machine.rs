@@ -89,6 +89,7 @@ pub fn outbox_id(frame: &OperatorToServer) -> Option<&ClientMsgId> {
         | OperatorToServer::Transfer { client_msg_id, .. }
         | OperatorToServer::Leave { client_msg_id, .. }
         | OperatorToServer::Resolve { client_msg_id, .. }
+        | OperatorToServer::ReplyByEmail { client_msg_id, .. }
         | OperatorToServer::AddNote { client_msg_id, .. }
         | OperatorToServer::SaveShortcut { client_msg_id, .. }
         | OperatorToServer::DeleteShortcut { client_msg_id, .. } => Some(client_msg_id),

@@ -24,6 +24,9 @@ pub enum View {
     /// Every chat that is not resolved, requests first.
     #[default]
     Open,
+    /// Visitors who left an email and a message that waits for its answer
+    /// by email (after a lapse, or while nobody was online).
+    Left,
     /// Closed chats: read-only history, searched over HTTP.
     Resolved,
 }
@@ -142,6 +145,9 @@ pub struct InboxState {
     pub shortcuts: Vec<Shortcut>,
     /// My last save or delete of a shortcut, until done.
     pub shortcut_request: Option<ShortcutRequest>,
+    /// My email answers to left messages not yet answered by the server,
+    /// with the address each goes to (state/email.rs).
+    pub email_replies: Vec<(ClientMsgId, String)>,
     next_toast: u64,
 }
 
@@ -187,6 +193,8 @@ pub enum Action {
     ShortcutRequest(ClientMsgId),
     /// The saved-replies panel closed: forget its refusal.
     ClearShortcutRequest,
+    /// I answered a left message by email (to this address) under this id.
+    EmailReply(ClientMsgId, String),
 }
 
 /// Who has a conversation, from my point of view.
@@ -306,6 +314,7 @@ impl InboxState {
             Action::DiscardNote(id) => self.pending_notes.retain(|p| p.client_msg_id != id),
             Action::ShortcutRequest(id) => self.shortcut_requested(id),
             Action::ClearShortcutRequest => self.shortcut_request = None,
+            Action::EmailReply(id, email) => self.email_reply_sent(id, email),
         }
     }
 
@@ -392,6 +401,7 @@ impl InboxState {
                 }
             }
             ServerToOperator::Ack { client_msg_id, .. } => {
+                self.email_reply_answered(&client_msg_id, true);
                 // The event (broadcast before the ack) has normally settled it
                 // already; an ack for a retry the log had answers here.
                 self.pending
@@ -411,6 +421,7 @@ impl InboxState {
             ServerToOperator::Error(error) => {
                 let message = crate::format::sentence(&error.message);
                 if let Some(id) = &error.client_msg_id {
+                    self.email_reply_answered(id, false);
                     for pending in self.pending.iter_mut().filter(|p| &p.client_msg_id == id) {
                         pending.failed = Some(message.clone());
                     }
@@ -436,7 +447,10 @@ impl InboxState {
                 self.marks.insert(conversation, Marks { visitor, team });
             }
             ServerToOperator::Note { conversation, note } => self.on_note(conversation, note),
-            ServerToOperator::Done { client_msg_id } => self.on_done(&client_msg_id),
+            ServerToOperator::Done { client_msg_id } => {
+                self.email_reply_answered(&client_msg_id, true);
+                self.on_done(&client_msg_id);
+            }
             ServerToOperator::Shortcuts { shortcuts } => self.on_shortcuts(shortcuts),
             // Not shown yet: presence changes. Heartbeat answers and
             // `going_away` need nothing here: the connection reconnects.
@@ -521,6 +535,7 @@ impl yew::Reducible for InboxState {
     }
 }
 
+mod email;
 mod notes;
 mod receipts;
 mod views;
@@ -530,3 +545,6 @@ pub use views::waiting_since;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod followup_tests;

@@ -345,6 +345,37 @@ fn stored_state_round_trips_through_its_text_and_bad_text_starts_fresh() {
                 id: ClientMsgId("e1".into()),
                 kind: OutgoingKind::EndHuman,
             },
+            Outgoing {
+                id: ClientMsgId("k1".into()),
+                kind: OutgoingKind::KeepWaiting,
+            },
+            Outgoing {
+                id: ClientMsgId("l1".into()),
+                kind: OutgoingKind::LeaveMessage {
+                    email: "ana@example.com".into(),
+                    text: "Call me \"soon\"".into(),
+                },
+            },
+            Outgoing {
+                id: ClientMsgId("s1".into()),
+                kind: OutgoingKind::Rate {
+                    score: 4,
+                    comment: Some("Kind".into()),
+                },
+            },
+            Outgoing {
+                id: ClientMsgId("s2".into()),
+                kind: OutgoingKind::Rate {
+                    score: 5,
+                    comment: None,
+                },
+            },
+            Outgoing {
+                id: ClientMsgId("t1".into()),
+                kind: OutgoingKind::Transcript {
+                    email: "ana@example.com".into(),
+                },
+            },
         ],
     };
     assert_eq!(Stored::from_json(&stored.to_json()), stored);
@@ -416,4 +447,35 @@ fn an_owner_gone_event_from_the_wire_shows_the_waiting_state_again() {
             ..
         }
     ));
+}
+
+#[test]
+fn the_line_moves_the_view_and_the_follow_up_goes_through_the_outbox() {
+    let mut m = welcomed_at(0);
+    assert_eq!(
+        m.on_frame(ServerToVisitor::Queue {
+            position: 2,
+            estimate_minutes: None,
+        }),
+        [Action::Ui(Update::Queue {
+            position: 2,
+            estimate_minutes: None,
+        })]
+    );
+    let actions = m.submit(
+        ClientMsgId("l1".into()),
+        OutgoingKind::LeaveMessage {
+            email: "ana@example.com".into(),
+            text: "Call me".into(),
+        },
+    );
+    assert_eq!(
+        sent(&actions),
+        [VisitorToServer::LeaveMessage {
+            client_msg_id: ClientMsgId("l1".into()),
+            email: "ana@example.com".into(),
+            text: "Call me".into(),
+        }]
+    );
+    assert_eq!(m.outbox().len(), 1, "kept until acked, resent after a reconnect");
 }

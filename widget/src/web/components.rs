@@ -2,15 +2,16 @@
 //! only [`App`] talks to the driver (through its command channel).
 
 use super::driver::{self, Command, Commands};
-use super::strings::{fill, s, waiting_detail};
+use super::strings::{fill, place_in_line, s, waiting_detail};
 use super::{Config, Emitter};
-use crate::state::{ChatState, ConnectionState, PendingMessage, Update, operator_colour};
+use crate::machine::OutgoingKind;
+use crate::state::{ChatState, ConnectionState, Form, PendingMessage, Update, looks_like_email, operator_colour};
 use baton_protocol::receipts::DeliveryStatus;
 use baton_protocol::{Author, ConversationEvent, EventBody, HandoverState, OperatorProfile};
 use baton_rich_text::rich_text;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, HtmlElement, HtmlTextAreaElement};
+use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 impl Reducible for ChatState {
@@ -68,6 +69,10 @@ pub fn App(props: &AppProps) -> Html {
         let dispatcher = state.dispatcher();
         Callback::from(move |_| dispatcher.dispatch(Update::DismissError))
     };
+    let update = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |u: Update| dispatcher.dispatch(u))
+    };
     let title = props.config.title.clone().unwrap_or_else(|| s().title.to_owned());
     let (launcher, log, input) = (use_node_ref(), use_node_ref(), use_node_ref());
     {
@@ -109,6 +114,30 @@ pub fn App(props: &AppProps) -> Html {
             }
         });
     }
+    {
+        // A form the visitor opened takes the focus (its first field); when
+        // it closes, the message box has it again. Only on a change: the
+        // first render leaves the page's focus alone.
+        let log = log.clone();
+        let seen = use_mut_ref(|| None::<Option<Form>>);
+        use_effect_with(state.form, move |form| {
+            if seen.borrow_mut().replace(*form).is_none() {
+                return;
+            }
+            let selector = if form.is_some() {
+                ".baton-form input, .baton-form textarea"
+            } else {
+                "#baton-message"
+            };
+            let field = log
+                .cast::<Element>()
+                .and_then(|el| el.parent_element())
+                .and_then(|panel| panel.query_selector(selector).ok().flatten());
+            if let Some(el) = field {
+                let _ = el.unchecked_into::<HtmlElement>().focus();
+            }
+        });
+    }
     html! {
         <>
             if state.open {
@@ -122,6 +151,7 @@ pub fn App(props: &AppProps) -> Html {
                     on_new_chat: send(|| Command::NewChat),
                     on_dismiss: dismiss,
                     to_driver,
+                    update,
                     log,
                     input,
                 }) }
@@ -178,6 +208,8 @@ struct PanelProps {
     on_new_chat: Callback<MouseEvent>,
     on_dismiss: Callback<MouseEvent>,
     to_driver: Callback<Command>,
+    /// Changes only the view (a form opened or closed, the choices dismissed).
+    update: Callback<Update>,
     log: NodeRef,
     input: NodeRef,
 }
@@ -225,7 +257,11 @@ fn panel(props: &PanelProps) -> Html {
                 </div>
             }
             { handover_bar(props) }
-            { composer(resolved, props) }
+            if let Some(form) = state.form {
+                { email_form(form, props) }
+            } else {
+                { composer(resolved, props) }
+            }
         </section>
     }
 }
@@ -276,7 +312,9 @@ fn message_log(props: &PanelProps) -> Html {
     // Only the current inline offer is a button; older ones are text.
     let offer = state.current_offer();
     html! {
-        <div class="baton-log" role="log" aria-live="polite" aria-label={s().conversation} ref={props.log.clone()}>
+        // Focusable, so the keyboard can scroll it when the forms below
+        // leave it little room.
+        <div class="baton-log" role="log" aria-live="polite" aria-label={s().conversation} tabindex="0" ref={props.log.clone()}>
             if state.events.is_empty() && state.pending.is_empty() {
                 <p class="baton-empty">{ s().greeting }</p>
             }
@@ -375,7 +413,24 @@ fn render_event(
                 Author::Bot | Author::Unknown => html! { <div class="baton-msg is-bot" {key}>{ inner }</div> },
             }
         }
+        // A bot's request says why; the visitor's own says nothing more.
+        EventBody::HelpRequested { reason: Some(_), .. } => banner(s().assistant_asked.into()),
         EventBody::HelpRequested { .. } => banner(s().help_requested.into()),
+        EventBody::MessageLeft { email, text } => html! {
+            <div class="baton-msg is-visitor" key={event.seq.0}>
+                <div class="baton-bubble" dir="auto">{ rich_text(text) }</div>
+                <span class="baton-receipt">{ fill(s().message_left, email) }</span>
+            </div>
+        },
+        EventBody::EmailReplied { operator, text } => html! {
+            <div class="baton-msg is-operator" key={event.seq.0}
+                data-colour={operator_colour(operator.colour.as_deref()).to_owned()}>
+                <span class="baton-author">{ fill(s().email_reply, &operator.name) }</span>
+                <div class="baton-bubble" dir="auto">{ rich_text(text) }</div>
+            </div>
+        },
+        EventBody::Rated { .. } => banner(s().rated.into()),
+        EventBody::TranscriptRequested { email } => banner(fill(s().transcript_sent, email)),
         EventBody::RequestCancelled => banner(s().request_cancelled.into()),
         EventBody::RequestLapsed => banner(s().request_lapsed.into()),
         EventBody::OperatorJoined { operator } => banner(fill(s().joined, &operator.name)),
@@ -386,13 +441,8 @@ fn render_event(
         EventBody::VisitorEndedHuman { operator } => banner(fill(s().you_ended, &operator.name)),
         EventBody::OwnerGone { operator, .. } => banner(fill(s().owner_gone, &operator.name)),
         EventBody::Resolved { .. } => banner(s().resolved.into()),
-        // A newer peer's event: nothing to show. Issue 14's follow-up
-        // events get their lines with the widget's views for them.
-        EventBody::Unknown
-        | EventBody::MessageLeft { .. }
-        | EventBody::EmailReplied { .. }
-        | EventBody::Rated { .. }
-        | EventBody::TranscriptRequested { .. } => html! {},
+        // A newer peer's event: nothing to show.
+        EventBody::Unknown => html! {},
     }
 }
 
@@ -401,15 +451,43 @@ fn render_event(
 fn handover_bar(props: &PanelProps) -> Html {
     let state = &props.state;
     match state.handover.state() {
-        HandoverState::Bot => match &state.availability {
-            Some(a) if state.bar_offers_human() => html! {
+        HandoverState::Bot if state.form.is_some() => html! {},
+        HandoverState::Bot => match (&state.availability, state.lapse_choices()) {
+            (_, Some(offered)) => {
+                let submit = |kind: fn() -> OutgoingKind| {
+                    let to_driver = props.to_driver.clone();
+                    Callback::from(move |_: MouseEvent| to_driver.emit(Command::Submit(kind())))
+                };
+                html! {
+                    <div class="baton-bar baton-choices" role="group" aria-labelledby="baton-choices-q">
+                        <p id="baton-choices-q">{ s().lapse_question }</p>
+                        <div class="baton-row">
+                            if offered.keep_waiting {
+                                <button class="baton-human" type="button" onclick={submit(|| OutgoingKind::KeepWaiting)}>{ s().keep_waiting }</button>
+                            }
+                            if offered.leave_message { { leave_message_button(props) } }
+                            if offered.back_to_bot {
+                                <button class="baton-ghost" type="button"
+                                    onclick={props.update.reform(|_| Update::DismissChoices)}>{ s().back_to_assistant }</button>
+                            }
+                        </div>
+                    </div>
+                }
+            }
+            (Some(a), None) if state.bar_offers_human() => html! {
                 <div class="baton-bar">
                     <button class="baton-human" type="button" onclick={props.on_request_human.clone()}>{ &a.button_label }</button>
                 </div>
             },
-            Some(a) if a.human_available => html! {},
-            Some(a) => html! { <p class="baton-bar baton-offline">{ &a.offline_message }</p> },
-            None => html! {},
+            (Some(a), None) if a.human_available => html! {},
+            (Some(a), None) if state.offline_form() => html! {
+                <div class="baton-bar baton-choices">
+                    <p>{ &a.offline_message }</p>
+                    <div class="baton-row">{ leave_message_button(props) }</div>
+                </div>
+            },
+            (Some(a), None) => html! { <p class="baton-bar baton-offline">{ &a.offline_message }</p> },
+            (None, None) => html! {},
         },
         HandoverState::Waiting { deadline } => {
             let now = if state.now.0 > 0 {
@@ -423,6 +501,9 @@ fn handover_bar(props: &PanelProps) -> Html {
                     <span class="baton-spinner" aria-hidden="true"></span>
                     <div class="baton-waiting-text">
                         <strong>{ s().waiting }</strong>
+                        if let Some((place, minutes)) = state.queue {
+                            <p class="baton-place">{ place_in_line(place, minutes) }</p>
+                        }
                         <p>{ waiting_detail(left_ms.div_ceil(60_000)) }</p>
                     </div>
                     <button type="button" class="baton-link" onclick={props.on_cancel.clone()}>{ s().cancel }</button>
@@ -430,10 +511,19 @@ fn handover_bar(props: &PanelProps) -> Html {
             }
         }
         HandoverState::Resolved => html! {
-            <div class="baton-bar">
-                <span>{ s().chat_closed }</span>
-                <button class="baton-human" type="button" onclick={props.on_new_chat.clone()}>{ s().new_chat }</button>
-            </div>
+            <>
+                if let (Some(name), None) = (state.rating_for(), state.form) { { rating_form(name, props) } }
+                <div class="baton-bar baton-choices">
+                    <p>{ s().chat_closed }</p>
+                    <div class="baton-row">
+                        if state.offers_transcript() && state.form.is_none() {
+                            <button class="baton-ghost" type="button"
+                                onclick={props.update.reform(|_| Update::Form(Some(Form::Transcript)))}>{ s().transcript_ask }</button>
+                        }
+                        <button class="baton-human" type="button" onclick={props.on_new_chat.clone()}>{ s().new_chat }</button>
+                    </div>
+                </div>
+            </>
         },
         HandoverState::Human { .. } | HandoverState::Unknown => html! {},
     }
@@ -482,6 +572,155 @@ fn composer(disabled: bool, props: &PanelProps) -> Html {
             <textarea id="baton-message" ref={input.clone()} rows="1" maxlength="4000" placeholder={s().message_placeholder}
                 {disabled} {onkeydown} {oninput} {onblur} />
             <button class="baton-send" type="submit" {disabled}>{ s().send }</button>
+        </form>
+    }
+}
+
+fn leave_message_button(props: &PanelProps) -> Html {
+    html! {
+        <button class="baton-ghost" type="button"
+            onclick={props.update.reform(|_| Update::Form(Some(Form::LeaveMessage)))}>{ s().leave_message }</button>
+    }
+}
+
+/// The value of the form field `selector` inside `form` (an input or a
+/// textarea), trimmed.
+fn field(form: &Element, selector: &str) -> String {
+    let Some(el) = form.query_selector(selector).ok().flatten() else {
+        return String::new();
+    };
+    let value = match el.dyn_ref::<HtmlInputElement>() {
+        Some(input) => input.value(),
+        None => el.unchecked_into::<HtmlTextAreaElement>().value(),
+    };
+    value.trim().to_owned()
+}
+
+/// Shows `problem` under the form (in its live `role=alert` line) and puts
+/// the focus on the field it is about; `true` when there is none.
+fn check(form: &Element, problem: Option<(&str, &str)>) -> bool {
+    let Some((message, selector)) = problem else {
+        return true;
+    };
+    if let Some(line) = form.query_selector(".baton-form-error").ok().flatten() {
+        line.set_text_content(Some(message));
+    }
+    if let Some(el) = form.query_selector(selector).ok().flatten() {
+        let _ = el.unchecked_into::<HtmlElement>().focus();
+    }
+    false
+}
+
+/// The email form: an address and a message for a reply by email, or only
+/// the address for the transcript. Checked here for the obvious (the
+/// server checks again and says why it refuses).
+fn email_form(form: Form, props: &PanelProps) -> Html {
+    let leave = form == Form::LeaveMessage;
+    let onsubmit = {
+        let to_driver = props.to_driver.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let el: Element = e.target_unchecked_into();
+            let email = field(&el, "#baton-email");
+            let text = if leave {
+                field(&el, "#baton-note")
+            } else {
+                String::new()
+            };
+            let problem = if !looks_like_email(&email) {
+                Some((s().email_invalid, "#baton-email"))
+            } else if leave && text.is_empty() {
+                Some((s().message_needed, "#baton-note"))
+            } else {
+                None
+            };
+            if check(&el, problem) {
+                to_driver.emit(Command::Submit(if leave {
+                    OutgoingKind::LeaveMessage { email, text }
+                } else {
+                    OutgoingKind::Transcript { email }
+                }));
+            }
+        })
+    };
+    let cancel = props.update.reform(|_| Update::Form(None));
+    let onkeydown = {
+        let cancel = props.update.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                // Closes the form, not the whole panel.
+                e.stop_propagation();
+                cancel.emit(Update::Form(None));
+            }
+        })
+    };
+    html! {
+        <form class="baton-form" aria-labelledby="baton-form-lead" novalidate=true {onsubmit} {onkeydown}>
+            <p id="baton-form-lead" class="baton-form-title">{ if leave { s().form_lead } else { s().transcript_lead } }</p>
+            <label for="baton-email">{ s().email_label }</label>
+            <input id="baton-email" type="email" autocomplete="email" maxlength="254" required=true />
+            if leave {
+                <label for="baton-note">{ s().your_message }</label>
+                <textarea id="baton-note" rows="3" maxlength="4000" dir="auto" required=true />
+            }
+            <p class="baton-form-error" role="alert"></p>
+            <div class="baton-row">
+                <button type="button" class="baton-link" onclick={cancel}>{ s().cancel }</button>
+                <button type="submit" class="baton-human">{ if leave { s().send_message } else { s().send } }</button>
+            </div>
+        </form>
+    }
+}
+
+/// After a person resolved the chat: 1–5 stars (native radios, so arrow
+/// keys move between them) and an optional comment.
+fn rating_form(name: &str, props: &PanelProps) -> Html {
+    let onsubmit = {
+        let to_driver = props.to_driver.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let el: Element = e.target_unchecked_into();
+            let score = el
+                .query_selector("input[name=baton-stars]:checked")
+                .ok()
+                .flatten()
+                .and_then(|r| r.get_attribute("value"))
+                .and_then(|v| v.parse::<u8>().ok());
+            let comment = field(&el, "#baton-comment");
+            match score {
+                Some(score) => to_driver.emit(Command::Submit(OutgoingKind::Rate {
+                    score,
+                    comment: (!comment.is_empty()).then_some(comment),
+                })),
+                None => {
+                    check(&el, Some((s().rating_needed, "input[name=baton-stars]")));
+                }
+            }
+        })
+    };
+    html! {
+        <form class="baton-form" novalidate=true {onsubmit}>
+            <fieldset>
+                <legend>{ fill(s().rate_question, name) }</legend>
+                <div class="baton-stars">
+                    { for (1..=5u8).map(|n| {
+                        let id = ["baton-star", n.to_string().as_str()].concat();
+                        html! {
+                            <label for={id.clone()}>
+                                <input type="radio" name="baton-stars" {id} value={n.to_string()} />
+                                <span aria-hidden="true">{ "★" }</span>
+                                <span class="baton-sr-only">{ fill(s().of_five, &n.to_string()) }</span>
+                            </label>
+                        }
+                    }) }
+                </div>
+            </fieldset>
+            <label for="baton-comment">{ s().comment_label }</label>
+            <textarea id="baton-comment" rows="2" maxlength="1000" dir="auto" />
+            <p class="baton-form-error" role="alert"></p>
+            <div class="baton-row">
+                <button type="submit" class="baton-human">{ s().send_rating }</button>
+            </div>
         </form>
     }
 }

@@ -29,6 +29,9 @@ pub enum Command {
     RequestHuman,
     CancelRequest,
     EndHuman,
+    /// Keep waiting, a left message, a rating or the transcript request:
+    /// through the outbox like every intent.
+    Submit(OutgoingKind),
     NewChat,
     SetOpen(bool),
     Toggle,
@@ -305,6 +308,7 @@ impl Driver {
             Command::RequestHuman => self.machine.submit(new_id(), OutgoingKind::RequestHuman),
             Command::CancelRequest => self.machine.submit(new_id(), OutgoingKind::CancelRequest),
             Command::EndHuman => self.machine.submit(new_id(), OutgoingKind::EndHuman),
+            Command::Submit(kind) => self.machine.submit(new_id(), kind),
             Command::NewChat => self.machine.start_new_conversation(),
             Command::Typing(typing) => self.machine.typing(typing, t),
             Command::SetOpen(open) => self.set_open(open),

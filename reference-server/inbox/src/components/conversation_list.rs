@@ -8,6 +8,7 @@ use crate::i18n::{count, fill, t};
 use crate::state::{View, ownership, waiting_since};
 use baton_protocol::operator::{BotInfo, ConversationSummary};
 use baton_protocol::presence::VisitorPresence;
+use baton_protocol::queue::Priority;
 use baton_protocol::{BotId, ConversationId, HandoverState, OperatorId, Timestamp};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -38,6 +39,7 @@ pub fn view_title(view: View) -> &'static str {
         View::Waiting => t().view_waiting,
         View::Mine => t().view_mine,
         View::Open => t().view_open,
+        View::Left => t().view_left,
         View::Resolved => t().view_resolved,
     }
 }
@@ -80,6 +82,7 @@ pub fn ConversationList(props: &ConversationListProps) -> Html {
             View::Waiting => t().empty_waiting,
             View::Mine => t().empty_mine,
             View::Open => t().empty_open,
+            View::Left => t().empty_left,
             View::Resolved if props.resolved_query.is_empty() => t().empty_resolved,
             View::Resolved => t().empty_search,
         };
@@ -193,9 +196,16 @@ fn row_view(props: &ConversationListProps, row: &ConversationSummary) -> Html {
                             <span class="row-unread" aria-label={count(&t().unread_count, row.unread as u64)}>{ row.unread }</span>
                         }
                     </span>
+                    if let Some(reason) = &row.reason {
+                        <span class="row-reason" dir="auto">{ fill(t().reason_row, &[reason]) }</span>
+                    }
                     <span class="row-bottom">
                         if let Some((text, class)) = pill {
                             <span class={classes!("badge", class)}>{ text }</span>
+                        }
+                        { priority_badge(row.priority) }
+                        if row.left_message {
+                            <span class="badge badge-left">{ t().badge_left }</span>
                         }
                         { timer }
                         { for bot_chip }
@@ -228,4 +238,14 @@ fn avatar_tone(id: &ConversationId) -> &'static str {
         .bytes()
         .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
     TONES[hash % TONES.len()]
+}
+
+/// "High priority" or "Urgent" for a bot's request that said so.
+pub fn priority_badge(priority: Priority) -> Html {
+    let (text, class) = match priority {
+        Priority::High => (t().priority_high, "badge badge-high"),
+        Priority::Urgent => (t().priority_urgent, "badge badge-urgent"),
+        Priority::Normal | Priority::Unknown => return html! {},
+    };
+    html! { <span {class}>{ text }</span> }
 }

@@ -3,7 +3,9 @@
 //! box — or why there is none.
 
 use super::composer::{Composer, Outgoing};
+use super::conversation_list::priority_badge;
 use super::dialogs::{ConfirmDialog, JoinDialog, TransferDialog};
+use super::left_message::LeftMessage;
 use super::message_log::MessageLog;
 use super::notes::NotesPanel;
 use super::saved_replies::SavedReplies;
@@ -17,7 +19,7 @@ use crate::state::{Ownership, PendingMessage, PendingNote, ownership, waiting_si
 use baton_protocol::handover::OperatorActions;
 use baton_protocol::operator::{ConversationSummary, Note, RosterEntry, Shortcut, ShortcutDraft, ShortcutId};
 use baton_protocol::receipts::ReceiptMarks;
-use baton_protocol::{ClientMsgId, ConversationEvent, OperatorId, OperatorProfile, Timestamp};
+use baton_protocol::{ClientMsgId, ConversationEvent, EventBody, OperatorId, OperatorProfile, Timestamp};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -46,6 +48,8 @@ pub struct ConversationViewProps {
     pub on_transfer: Callback<OperatorId>,
     pub on_leave: Callback<()>,
     pub on_resolve: Callback<()>,
+    /// Answer the visitor's left message by email.
+    pub on_reply_by_email: Callback<String>,
     pub on_send: Callback<Outgoing>,
     /// I am (or stopped) typing a reply.
     pub on_typing: Callback<bool>,
@@ -299,7 +303,22 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                         <span class="fact fact-bot" title={t().bot}>{ props.bot_name.clone() }</span>
                         if let Some(page) = &s.page { <span class="fact fact-page" dir="auto" title={page.clone()}>{ fill(t().on_page, &[&short_page(page)]) }</span> }
                     </p>
-                    <p class={classes!("head-state", status_class)}>{ format!("{status_text}{since}") }</p>
+                    <p class={classes!("head-state", status_class)}>
+                        { format!("{status_text}{since}") }
+                        { priority_badge(s.priority) }
+                    </p>
+                    if let Some(reason) = &s.reason {
+                        <p class="head-reason" dir="auto">{ fill(t().reason_head, &[reason]) }</p>
+                    }
+                    if let Some((score, comment)) = rating(&props.events, s.rating) {
+                        <p class="head-rating">
+                            <span class="stars" aria-hidden="true">{ stars(score) }</span>
+                            { fill(t().rating_on_chat, &[&score.to_string()]) }
+                            if let Some(comment) = comment {
+                                { " " }<q dir="auto">{ comment.to_owned() }</q>
+                            }
+                        </p>
+                    }
                 </div>
                 <div class="head-actions">
                     { for buttons }
@@ -308,6 +327,10 @@ pub fn ConversationView(props: &ConversationViewProps) -> Html {
                 </div>
             </div>
             { dialog_view }
+            if let Some(email) = s.left_message.then(|| left_address(&props.events)).flatten() {
+                <LeftMessage email={email.to_owned()} visitor={s.visitor.clone()} disabled={!props.online}
+                    on_send={props.on_reply_by_email.clone()} />
+            }
             <MessageLog events={props.events.clone()} pending={props.pending.clone()} loaded={props.loaded}
                 me={props.me.id.clone()} visitor_marks={props.visitor_marks} on_discard={props.on_discard.clone()}
                 typing={props.typing} visitor={s.visitor.clone()} my_language={mine.clone()} />
@@ -339,4 +362,28 @@ fn short_page(url: &str) -> String {
     let path = rest.find('/').map_or("/", |i| &rest[i..]);
     let path = path.split(['?', '#']).next().unwrap_or(path);
     path.chars().take(60).collect()
+}
+
+/// "★★★★☆" for a score of 4 (the words beside it say it for screen readers).
+fn stars(score: u8) -> String {
+    let score = usize::from(score.min(5));
+    ["★".repeat(score), "☆".repeat(5 - score)].concat()
+}
+
+/// The address of the visitor's latest left message, from the log.
+pub fn left_address(events: &[ConversationEvent]) -> Option<&str> {
+    events.iter().rev().find_map(|e| match &e.body {
+        EventBody::MessageLeft { email, .. } => Some(email.as_str()),
+        _ => None,
+    })
+}
+
+/// The visitor's rating and its comment: from the log (a resolved chat's
+/// row may be gone before the rating comes), else the row's score.
+fn rating(events: &[ConversationEvent], row: Option<u8>) -> Option<(u8, Option<&str>)> {
+    let logged = events.iter().rev().find_map(|e| match &e.body {
+        EventBody::Rated { score, comment } => Some((*score, comment.as_deref())),
+        _ => None,
+    });
+    logged.or(row.map(|score| (score, None)))
 }

@@ -177,6 +177,39 @@ pub fn MessageLog(props: &MessageLogProps) -> Html {
                 };
                 bubble(event, author, &label, shown, grouped, &props.me, receipt, extra)
             }
+            // A left message reads as the visitor's; the email answer as
+            // the operator's, each with a line saying what it was.
+            EventBody::MessageLeft { email, text } => {
+                previous = None;
+                let note = html! { <div class="msg-note msg-left">{ fill(t().ev_message_left, &[email]) }</div> };
+                bubble(
+                    event,
+                    &Author::Visitor,
+                    t().author_visitor_left,
+                    text,
+                    false,
+                    &props.me,
+                    None,
+                    note,
+                )
+            }
+            EventBody::EmailReplied { operator, text } => {
+                previous = None;
+                let author = Author::Operator {
+                    operator: operator.clone(),
+                };
+                let note = html! { <div class="msg-note msg-left">{ t().answered_by_email }</div> };
+                bubble(
+                    event,
+                    &author,
+                    &author_label(&author),
+                    text,
+                    false,
+                    &props.me,
+                    None,
+                    note,
+                )
+            }
             body => {
                 previous = None;
                 match system_line(body) {

@@ -9,6 +9,7 @@ pub mod format_bar;
 pub mod header;
 pub mod help;
 pub mod language;
+pub mod left_message;
 pub mod message_log;
 pub mod notes;
 pub mod reply_tools;

@@ -1,4 +1,5 @@
-//! The views of the inbox (Waiting, Mine, All open, Resolved) with their
+//! The views of the inbox (Waiting, Mine, All open, Left a message,
+//! Resolved) with their
 //! counts.
 
 use crate::i18n::t;
@@ -12,6 +13,8 @@ pub struct SidebarProps {
     pub waiting: usize,
     pub mine: usize,
     pub open: usize,
+    /// Left messages waiting for their answer by email.
+    pub left: usize,
     pub on_view: Callback<View>,
     /// More navigation (the team and settings pages) below the views.
     #[prop_or_default]
@@ -47,6 +50,7 @@ pub fn Sidebar(props: &SidebarProps) -> Html {
                 { item(View::Waiting, t().view_waiting, Some(props.waiting)) }
                 { item(View::Mine, t().view_mine, Some(props.mine)) }
                 { item(View::Open, t().view_open, Some(props.open)) }
+                { item(View::Left, t().view_left, Some(props.left)) }
                 { item(View::Resolved, t().view_resolved, None) }
             </ul>
             { props.children.clone() }

@@ -2,7 +2,8 @@
 //! counted phrases as `key: Forms(English) => Forms(Arabic)`. `{0}`, `{1}`
 //! are filled by `i18n::fill`.
 //!
-//! The rows live by area in [`shell`], [`conversation`] and [`pages`]. Each
+//! The rows live by area in [`shell`], [`conversation`], [`pages`] and
+//! [`followup`]. Each
 //! area is a macro that appends its rows to the ones gathered so far and
 //! hands them on to the next macro in the list; the last, `all_texts`, adds
 //! the counted phrases and makes the one [`Strings`] table. Every row of
@@ -17,6 +18,8 @@ mod shell;
 mod conversation;
 #[macro_use]
 mod pages;
+#[macro_use]
+mod followup;
 
 macro_rules! catalogue {
     (
@@ -85,9 +88,12 @@ macro_rules! all_texts {
                     => ar("لا مستلمين", "مستلم واحد", "مستلمان", "{0} مستلمين", "{0} مستلمًا", "{0} مستلم"),
                 notes_count: Forms::en("1 note", "{0} notes")
                     => ar("لا ملاحظات", "ملاحظة واحدة", "ملاحظتان", "{0} ملاحظات", "{0} ملاحظة", "{0} ملاحظة"),
+                /// How many ratings an average is made of (the Team page).
+                ratings_count: Forms::en("1 rating", "{0} ratings")
+                    => ar("لا تقييمات", "تقييم واحد", "تقييمان", "{0} تقييمات", "{0} تقييمًا", "{0} تقييم"),
             }
         }
     };
 }
 
-shell_texts!([conversation_texts, pages_texts, all_texts]);
+shell_texts!([conversation_texts, pages_texts, followup_texts, all_texts]);

@@ -87,6 +87,22 @@ pub(super) fn pane(
                 conversation: c.clone(),
                 client_msg_id: new_client_msg_id(),
             });
+            let on_reply_by_email = {
+                let (submit, dispatcher, c) = (submit.clone(), state.dispatcher(), conversation.clone());
+                let events: Vec<_> = open.events.values().cloned().collect();
+                let email = crate::components::conversation_view::left_address(&events)
+                    .unwrap_or_default()
+                    .to_owned();
+                Callback::from(move |text: String| {
+                    let client_msg_id = new_client_msg_id();
+                    dispatcher.dispatch(Action::EmailReply(client_msg_id.clone(), email.clone()));
+                    submit(OperatorToServer::ReplyByEmail {
+                        conversation: c.clone(),
+                        client_msg_id,
+                        text,
+                    });
+                })
+            };
             let on_typing = {
                 let (send, c) = (send.clone(), conversation.clone());
                 Callback::from(move |typing: bool| {
@@ -157,7 +173,7 @@ pub(super) fn pane(
                     me={me.clone()}
                     online={state.link == Link::Online}
                     now={state.now}
-                    {on_join} {on_take_over} {on_transfer} {on_leave} {on_resolve}
+                    {on_join} {on_take_over} {on_transfer} {on_leave} {on_resolve} {on_reply_by_email}
                     {on_send} {on_typing} {on_discard} {on_close}
                     notes={open.notes.clone()} pending_notes={state.pending_notes_here()} {on_add_note} {on_discard_note}
                     shortcuts={state.shortcuts.clone()} shortcut_busy={state.shortcut_busy()} {is_admin}

@@ -503,3 +503,27 @@ fn going_away_closes_now_and_status_is_never_resent() {
     // …and the welcome resends nothing but the outbox (empty here).
     assert!(sent(&m.on_frame(welcome(&[]), at(1_001))).is_empty());
 }
+
+#[test]
+fn an_email_answer_is_kept_until_its_ack_and_the_ack_reaches_the_view() {
+    let mut m = Machine::new();
+    m.on_connecting(at(0));
+    m.on_open();
+    m.on_frame(welcome(&["c1"]), at(10));
+    let answer = OperatorToServer::ReplyByEmail {
+        conversation: conv("c1"),
+        client_msg_id: id("e1"),
+        text: "Your order ships tomorrow.".into(),
+    };
+    assert_eq!(sent(&m.submit(answer.clone())), std::slice::from_ref(&answer));
+    // Unanswered, it goes again after a reconnect, with the same id.
+    m.on_closed(0.5);
+    m.on_connecting(at(1_000));
+    m.on_open();
+    assert_eq!(sent(&m.on_frame(welcome(&["c1"]), at(1_010))), [answer]);
+    let ack = ServerToOperator::Ack {
+        client_msg_id: id("e1"),
+        seq: Seq(9),
+    };
+    assert!(m.on_frame(ack.clone(), at(1_020)).contains(&Action::Deliver(ack)));
+}

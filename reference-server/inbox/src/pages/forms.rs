@@ -7,6 +7,7 @@
 
 use super::model::{BotSettings, Channel, ChannelRequest, MODE_ASSISTED, MODE_HUMAN_ONLY, kind_has_url};
 use crate::i18n::{fill, t};
+use baton_protocol::followup::AfterLapse;
 
 pub const PASSWORD_MIN: usize = 8;
 pub const NAME_MAX: usize = 60;
@@ -193,6 +194,8 @@ pub struct BotForm {
     pub colour: String,
     pub avatar_url: String,
     pub owner_gone: DurationInput,
+    pub after_lapse: AfterLapse,
+    pub rating: bool,
     /// The mode as the server sent it, kept when it is neither of ours.
     mode: String,
 }
@@ -226,6 +229,8 @@ impl BotForm {
             colour: s.operator_colour.clone().unwrap_or_default(),
             avatar_url: s.operator_avatar_url.clone().unwrap_or_default(),
             owner_gone: DurationInput::from_secs(s.owner_gone_secs),
+            after_lapse: s.after_lapse,
+            rating: s.rating,
             mode: s.mode.clone(),
         }
     }
@@ -274,6 +279,8 @@ impl BotForm {
             operator_colour: non_empty(&self.colour),
             operator_avatar_url: non_empty(&self.avatar_url),
             owner_gone_secs: owner_gone,
+            after_lapse: self.after_lapse,
+            rating: self.rating,
             ..base.clone()
         })
     }

@@ -23,6 +23,8 @@ mod nav;
 #[cfg(target_arch = "wasm32")]
 mod profile;
 #[cfg(target_arch = "wasm32")]
+mod ratings;
+#[cfg(target_arch = "wasm32")]
 mod settings;
 #[cfg(target_arch = "wasm32")]
 mod team;

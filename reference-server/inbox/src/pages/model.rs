@@ -7,6 +7,7 @@
 
 use crate::i18n::t;
 use baton_protocol::OperatorProfile;
+use baton_protocol::followup::AfterLapse;
 use baton_protocol::operator::{OperatorStatus, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -104,6 +105,13 @@ pub struct BotSettings {
     #[serde(default)]
     pub operator_avatar_url: Option<String>,
     pub owner_gone_secs: u32,
+    /// The choices a visitor gets when a request lapses (absent from an
+    /// older server: all three, its behaviour).
+    #[serde(default)]
+    pub after_lapse: AfterLapse,
+    /// Ask for a rating after a person resolves a chat.
+    #[serde(default = "yes")]
+    pub rating: bool,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -123,6 +131,38 @@ pub struct BotsAndTeam {
     pub bots: Vec<BotSettings>,
     #[serde(default)]
     pub team: TeamSettings,
+}
+
+/// One operator's ratings: of the chats they resolved (`GET /api/ratings`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct OperatorRating {
+    pub operator: OperatorProfile,
+    pub count: u64,
+    /// 1.0–5.0.
+    pub average: f64,
+}
+
+/// One bot's ratings.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct BotRating {
+    pub bot: String,
+    pub count: u64,
+    pub average: f64,
+}
+
+/// `GET /api/ratings`: averages per operator and per bot (only my bots).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct RatingAverages {
+    #[serde(default)]
+    pub operators: Vec<OperatorRating>,
+    #[serde(default)]
+    pub bots: Vec<BotRating>,
+}
+
+/// An average as shown: one decimal ("4.5"), the digits Latin in every
+/// language, as the 1–5 scale is written.
+pub fn rating_text(average: f64) -> String {
+    format!("{:.1}", (average * 10.0).round() / 10.0)
 }
 
 /// A notification channel as the server reports it. The telegram token is

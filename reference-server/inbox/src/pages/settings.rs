@@ -175,6 +175,10 @@ pub fn Settings(props: &SettingsProps) -> Html {
             on_human_only: toggle_bot(|f, on| f.human_only = on),
             on_window: duration_bot(|f, v| f.window = v),
             on_owner_gone: duration_bot(|f, v| f.owner_gone = v),
+            on_keep_waiting: toggle_bot(|f, on| f.after_lapse.keep_waiting = on),
+            on_leave_message: toggle_bot(|f, on| f.after_lapse.leave_message = on),
+            on_back_to_bot: toggle_bot(|f, on| f.after_lapse.back_to_bot = on),
+            on_rating: toggle_bot(|f, on| f.rating = on),
         };
         html! {
             <>
@@ -288,6 +292,10 @@ struct BotFields {
     on_human_only: Callback<bool>,
     on_window: Callback<DurationInput>,
     on_owner_gone: Callback<DurationInput>,
+    on_keep_waiting: Callback<bool>,
+    on_leave_message: Callback<bool>,
+    on_back_to_bot: Callback<bool>,
+    on_rating: Callback<bool>,
 }
 
 impl BotFields {
@@ -319,6 +327,24 @@ impl BotFields {
                     <TextField id="bot-offline" label={t().offline_message} multiline=true value={f.offline_message.clone()}
                         oninput={self.on_offline.clone()} disabled={self.readonly} error={self.errors.offline_message.clone()}
                         hint={AttrValue::from(fill(t().offline_message_hint, &[&offline_count.to_string(), &OFFLINE_MAX.to_string()]))} />
+                </section>
+                <section class="card" aria-labelledby="after-lapse-title">
+                    <h2 id="after-lapse-title" class="card-title">{ t().after_lapse }</h2>
+                    <p class="page-note">{ t().after_lapse_hint }</p>
+                    <Switch id="bot-keep-waiting" label={t().offer_keep_waiting} checked={f.after_lapse.keep_waiting}
+                        disabled={self.readonly} onchange={self.on_keep_waiting.clone()}
+                        hint={AttrValue::Static(t().offer_keep_waiting_hint)} />
+                    <Switch id="bot-leave-message" label={t().offer_leave_message} checked={f.after_lapse.leave_message}
+                        disabled={self.readonly} onchange={self.on_leave_message.clone()}
+                        hint={AttrValue::Static(t().offer_leave_message_hint)} />
+                    <Switch id="bot-back-to-bot" label={t().offer_back_to_bot} checked={f.after_lapse.back_to_bot}
+                        disabled={self.readonly} onchange={self.on_back_to_bot.clone()} />
+                </section>
+                <section class="card" aria-labelledby="after-chat-title">
+                    <h2 id="after-chat-title" class="card-title">{ t().after_chat }</h2>
+                    <Switch id="bot-rating" label={t().ask_rating} checked={f.rating}
+                        disabled={self.readonly} onchange={self.on_rating.clone()}
+                        hint={AttrValue::Static(t().ask_rating_hint)} />
                 </section>
                 <section class="card" aria-labelledby="operators-title">
                     <h2 id="operators-title" class="card-title">{ t().operators_in_chats }</h2>

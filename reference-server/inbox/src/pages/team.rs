@@ -172,6 +172,7 @@ pub fn Team(props: &TeamProps) -> Html {
                 <p class="form-error" role="alert">{ error.clone() }</p>
             }
             { list }
+            <super::ratings::Ratings bots={bots.clone()} />
             { modal }
         </>
     }

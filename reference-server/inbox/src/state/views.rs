@@ -5,12 +5,14 @@
 use super::{InboxState, View};
 use baton_protocol::handover::OperatorActions;
 use baton_protocol::operator::{ConversationSummary, Role, RosterEntry};
+use baton_protocol::queue::{self, WaitingChat};
 use baton_protocol::{BotId, ConversationId, Handover, HandoverState, Timestamp};
 
 impl InboxState {
-    /// The rows the current view shows, in its order: Waiting oldest
-    /// request first; Mine and Open with requests first (oldest first), then
-    /// newest activity; Resolved newest first.
+    /// The rows the current view shows, in its order: Waiting by priority,
+    /// then oldest request first (the line visitors are told their place
+    /// in, `queue::order`); Mine, Open and Left with requests first in that
+    /// order, then newest activity; Resolved newest first.
     pub fn visible(&self) -> Vec<&ConversationSummary> {
         if self.view == View::Resolved {
             return self.resolved.iter().filter(|c| self.passes_filter(c)).collect();
@@ -20,9 +22,11 @@ impl InboxState {
             .iter()
             .filter(|c| self.passes_filter(c) && self.in_view(self.view, c))
             .collect();
+        let line: std::collections::HashMap<ConversationId, usize> =
+            waiting_line(rows.iter().copied()).into_iter().zip(0..).collect();
+        let place = |c: &ConversationSummary| line.get(&c.id).copied();
         rows.sort_by(|a, b| {
-            let (wa, wb) = (waiting_since(a), waiting_since(b));
-            match (wa, wb) {
+            match (place(a), place(b)) {
                 (Some(x), Some(y)) => x.cmp(&y),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -58,6 +62,7 @@ impl InboxState {
             View::Waiting => matches!(c.state, HandoverState::Waiting { .. }),
             View::Mine => self.is_mine(c),
             View::Open => c.state != HandoverState::Resolved,
+            View::Left => c.left_message,
             View::Resolved => c.state == HandoverState::Resolved,
         }
     }
@@ -77,16 +82,17 @@ impl InboxState {
         rows.get(index).map(|r| r.id.clone())
     }
 
-    /// The longest-waiting help request other than the open chat, under the
-    /// bot filter: the `n` key.
+    /// The first help request in line (priority, then longest waiting)
+    /// other than the open chat, under the bot filter: the `n` key.
     pub fn next_waiting(&self) -> Option<ConversationId> {
         let open = self.open.as_ref().map(|o| &o.id);
-        self.conversations
-            .iter()
-            .filter(|c| self.passes_filter(c) && Some(&c.id) != open)
-            .filter_map(|c| waiting_since(c).map(|at| (at, &c.id)))
-            .min()
-            .map(|(_, id)| id.clone())
+        waiting_line(
+            self.conversations
+                .iter()
+                .filter(|c| self.passes_filter(c) && Some(&c.id) != open),
+        )
+        .into_iter()
+        .next()
     }
 
     /// How many conversations I own.
@@ -132,6 +138,22 @@ impl InboxState {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+}
+
+/// The waiting rows among `rows`, in the line's order as the protocol
+/// sets it (`queue::order`: priority, then who asked first, then id).
+fn waiting_line<'a>(rows: impl Iterator<Item = &'a ConversationSummary>) -> Vec<ConversationId> {
+    let mut line: Vec<WaitingChat> = rows
+        .filter_map(|c| {
+            waiting_since(c).map(|since| WaitingChat {
+                conversation: c.id.clone(),
+                priority: c.priority,
+                since,
+            })
+        })
+        .collect();
+    queue::order(&mut line);
+    line.into_iter().map(|w| w.conversation).collect()
 }
 
 /// Since when a row has waited for a person, if it does.
