@@ -102,6 +102,10 @@ struct Measured {
     rss_after_kib: u64,
     idle_cpu_percent: f64,
     connect_secs: f64,
+    /// The server's CPU time (user + system) per acked message in the
+    /// closed loop: steadier than msg/s on a shared machine, where the
+    /// server may not get both cores.
+    closed_cpu_us_per_msg: Option<f64>,
     /// The load client's result lines, in phase order.
     results: Vec<BTreeMap<String, String>>,
     /// Baton only: where the time goes, per phase.
@@ -294,10 +298,17 @@ fn measure(baton: bool, o: &Options) -> Result<Measured> {
     if o.memory_only {
         return Ok(m);
     }
-    for _ in 0..1 + o.rates.len() {
+    for phase in 0..1 + o.rates.len() {
         let before = baton.then(|| metrics::scrape(port)).flatten();
+        let ticks = procfs::cpu_ticks(pid)?;
         let line = step(&mut stdin, &mut lines)?;
         let f = fields(&line);
+        if phase == 0
+            && let Some(acked) = num(&f, "acked").filter(|&n| n > 0.0)
+        {
+            let secs = (procfs::cpu_ticks(pid)? - ticks) as f64 / procfs::ticks_per_sec();
+            m.closed_cpu_us_per_msg = Some(secs * 1e6 / acked);
+        }
         if let Some(before) = before
             && let Some(after) = metrics::scrape(port)
         {
@@ -362,6 +373,12 @@ fn report(o: &Options, b: &Measured, r: &Measured, widget: Option<&widget::Figur
             get(b, 0, "per_sec"),
             get(r, 0, "per_sec"),
             0,
+        ));
+        rows.push(Row::new(
+            format!("{label}: server CPU per acked msg (µs)"),
+            b.closed_cpu_us_per_msg,
+            r.closed_cpu_us_per_msg,
+            1,
         ));
         for (key, name) in [("ack_p50_us", "p50"), ("ack_p99_us", "p99")] {
             rows.push(Row::new(
