@@ -447,10 +447,11 @@ impl Bot for FaqBot {
     fn reply(&self, turn: BotTurn) -> Pin<Box<dyn Future<Output = BotReply> + Send + '_>> {
         Box::pin(async move { self.answer(&turn) })
     }
-    /// It answers the visitor's last message alone (`suggest`, which reads
-    /// a history, is the inbox's, not a turn's).
-    fn wants_history(&self) -> bool {
-        false
+    /// It reads only whether its answer just before was unsure (the
+    /// visitor's previous message, that answer, an event between, and the
+    /// latest message); `suggest`'s history is the inbox's, not a turn's.
+    fn history_wanted(&self) -> usize {
+        4
     }
 }
 

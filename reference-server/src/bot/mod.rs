@@ -55,10 +55,10 @@ pub struct BotReply {
 
 pub trait Bot: Send + Sync + std::fmt::Debug {
     fn reply(&self, turn: BotTurn) -> Pin<Box<dyn Future<Output = BotReply> + Send + '_>>;
-    /// Whether [`BotTurn::history`] is read: a bot that answers the last
-    /// message alone says no, and its turns skip reading the store.
-    fn wants_history(&self) -> bool {
-        true
+    /// How many recent events [`BotTurn::history`] holds: a bot that reads
+    /// less says so, and its turns read (and decode) less from the store.
+    fn history_wanted(&self) -> usize {
+        HISTORY_FOR_BOT
     }
 }
 
@@ -132,8 +132,9 @@ impl Bot for RuleBot {
     fn reply(&self, turn: BotTurn) -> Pin<Box<dyn Future<Output = BotReply> + Send + '_>> {
         Box::pin(async move { self.answer(&turn) })
     }
-    fn wants_history(&self) -> bool {
-        false
+    /// It answers the last message alone.
+    fn history_wanted(&self) -> usize {
+        0
     }
 }
 

@@ -359,13 +359,12 @@ impl Hub {
         let Some(engine) = self.engines.get(&bot).cloned() else {
             return;
         };
-        let history = if engine.wants_history() {
-            self.store
-                .recent(&conversation, crate::bot::HISTORY_FOR_BOT)
-                .unwrap_or_else(|err| {
-                    tracing::error!(%err, "could not read the history for the bot");
-                    Vec::new()
-                })
+        let wanted = engine.history_wanted();
+        let history = if wanted > 0 {
+            self.store.recent(&conversation, wanted).unwrap_or_else(|err| {
+                tracing::error!(%err, "could not read the history for the bot");
+                Vec::new()
+            })
         } else {
             Vec::new()
         };
