@@ -61,6 +61,7 @@ fn turn_with(text: &str, human_available: bool, mut history: Vec<ConversationEve
         text: text.into(),
         history,
         human_available,
+        handover_enabled: true,
     }
 }
 
@@ -828,4 +829,14 @@ fn faq_unsure_twice_in_a_row_asks_for_a_person_with_the_question() {
         Some("The assistant could not answer: “and of the universe?”")
     );
     assert!(second.text.contains("asked a person"), "{second:?}");
+    // A bot whose settings hand nothing to people never says it asked one.
+    let history = vec![
+        event(1, Author::Visitor, "what is the meaning of life"),
+        event(2, Author::Bot, &first.text),
+    ];
+    let mut off = turn_with("and of the universe?", false, history);
+    off.handover_enabled = false;
+    let third = FaqBot::new(demo_kb()).answer(&off);
+    assert!(third.handover.is_none(), "{third:?}");
+    assert!(!third.text.contains("asked a person"), "{third:?}");
 }

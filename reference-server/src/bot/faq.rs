@@ -419,7 +419,7 @@ impl FaqBot {
         // Unsure twice in a row: the bot asks for a person itself, with
         // the question as the reason (PROTOCOL.md §7.14) — queued even when
         // nobody is online, so the question is not lost.
-        if previous_bot_text(turn).is_some_and(|t| t.starts_with(UNSURE)) {
+        if turn.handover_enabled && previous_bot_text(turn).is_some_and(|t| t.starts_with(UNSURE)) {
             let question: String = turn.text.trim().chars().take(120).collect();
             return BotReply {
                 text: "I'm still not sure — I've asked a person from our team to help with this.".into(),

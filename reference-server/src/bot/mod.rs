@@ -38,6 +38,9 @@ pub struct BotTurn {
     pub history: Vec<baton_protocol::ConversationEvent>,
     /// Whether a person could be offered right now.
     pub human_available: bool,
+    /// Whether the bot's settings let a chat be handed to a person at all
+    /// (a bot may not ask for one when they do not).
+    pub handover_enabled: bool,
 }
 
 /// How many recent events a bot is shown.
@@ -353,6 +356,7 @@ mod tests {
             text: text.into(),
             history: vec![],
             human_available,
+            handover_enabled: true,
         })
     }
 

@@ -349,12 +349,13 @@ impl Hub {
     /// Asks the bot to answer `text`, the visitor's latest message; its
     /// reply goes through the core like any input.
     pub(super) fn spawn_bot_turn(self: &Arc<Self>, conversation: ConversationId, text: &str) {
-        let (bot, human_available) = {
+        let (bot, human_available, handover_enabled) = {
             let live = self.lock();
             let Some(conv) = live.conversations.get(&conversation) else {
                 return;
             };
-            (conv.bot.clone(), live.team.human_available(&conv.bot))
+            let handover_enabled = live.bots.get(&conv.bot).is_some_and(|b| b.handover_enabled);
+            (conv.bot.clone(), live.team.human_available(&conv.bot), handover_enabled)
         };
         let Some(engine) = self.engines.get(&bot).cloned() else {
             return;
@@ -374,6 +375,7 @@ impl Hub {
             text: text.to_owned(),
             history,
             human_available,
+            handover_enabled,
         };
         let hub = Arc::clone(self);
         tokio::spawn(async move {
