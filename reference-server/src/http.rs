@@ -3,7 +3,8 @@
 
 use crate::AppState;
 use crate::auth::{self, SESSION_COOKIE};
-use crate::hub::{now, profile};
+use crate::clock::now;
+use crate::hub::profile;
 use crate::limits::SignInGate;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};

@@ -11,6 +11,7 @@ pub mod assets;
 pub mod auth;
 pub mod bot;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod conn;
 pub mod http;
@@ -19,6 +20,7 @@ pub mod limits;
 pub mod metrics;
 pub mod notify;
 pub mod operator_ws;
+pub mod outbox;
 pub mod rows;
 pub mod settings;
 pub mod socket;
@@ -122,7 +124,7 @@ impl AppState {
         let token = auth::session_token(headers)?;
         self.hub
             .store()
-            .session_operator(&auth::secret_hash(&token), hub::now())
+            .session_operator(&auth::secret_hash(&token), crate::clock::now())
             .ok()
             .flatten()
     }

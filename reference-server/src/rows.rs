@@ -6,7 +6,8 @@
 //! never fills the bounded outbox, and never disconnects an operator whose
 //! socket keeps reading.
 
-use crate::hub::{Text, now};
+use crate::clock::now;
+use crate::outbox::Text;
 use baton_protocol::ConversationId;
 use baton_protocol::fanout::{ROW_INTERVAL, RowCoalescer};
 use std::sync::Mutex;

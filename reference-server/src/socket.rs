@@ -1,7 +1,7 @@
 //! What both WebSocket endpoints share: frame limits, the rate limit, and the
 //! writer task that drains a peer's outbox into its socket.
 
-use crate::hub::{OPERATOR_OUTBOX_CAPACITY, OUTBOX_CAPACITY, Outbox, Text};
+use crate::outbox::{OPERATOR_OUTBOX_CAPACITY, OUTBOX_CAPACITY, Outbox, Text};
 use crate::rows::RowQueue;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use baton_protocol::{ClientMsgId, ErrorBody, ErrorCode, MAX_FRAME_BYTES, SUBPROTOCOL};

@@ -4,6 +4,7 @@
 //! (`hub::team`): rosters, sockets, and the chats of a deactivated operator.
 
 use crate::AppState;
+use crate::api::ApiError;
 use crate::auth;
 use crate::hub::{TeamError, TeamMember, profile};
 use crate::store::{OperatorRow, OperatorUpdate};
@@ -27,28 +28,8 @@ const MAX_NAME_CHARS: usize = 60;
 
 type Answer = Result<Response, ApiError>;
 
-/// A refusal in the shape every JSON route answers with:
-/// `{"error": "snake_case_code", "message": "…"}`.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = json!({"error": self.code, "message": self.message});
-        (self.status, Json(body)).into_response()
-    }
-}
-
 fn error(status: StatusCode, code: &'static str, message: &str) -> ApiError {
-    ApiError {
-        status,
-        code,
-        message: message.to_owned(),
-    }
+    ApiError::new(status, code, message)
 }
 
 fn bad_request(message: &str) -> ApiError {

@@ -169,7 +169,7 @@ impl Center {
         let delivery = match content {
             // Today's id, so receivers that drop repeats keep working.
             Content::Event(event) => event.delivery_id(),
-            Content::Test { .. } => format!("{}:test:{}", channel.id, crate::hub::now().0),
+            Content::Test { .. } => format!("{}:test:{}", channel.id, crate::clock::now().0),
         };
         webhooks::deliver(http_client(), &target, &delivery, &body).await?;
         Ok(())
@@ -207,7 +207,7 @@ fn generic_body(content: Content<'_>, inbox: &str) -> Value {
         Content::Test { channel } => json!({
             "event": "test",
             "channel": channel,
-            "at": crate::hub::now(),
+            "at": crate::clock::now(),
             "inbox_url": inbox,
         }),
     }

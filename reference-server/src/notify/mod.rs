@@ -30,7 +30,8 @@ pub use config::{
 };
 pub use translate::{TranslateError, TranslateRequest, TranslateResponse, handle_translate, translate};
 
-use crate::hub::{Hub, HubEvent, now};
+use crate::clock::now;
+use crate::hub::{Hub, HubEvent};
 use baton_protocol::operator::AlertKind;
 use baton_protocol::{EventBody, Seq};
 use email::{DueEmail, Mailer, UnreadReplies};

@@ -1,0 +1,108 @@
+//! Starting the hub: every stored conversation's core rebuilt from its
+//! log, the team loaded, and what the last run left owed (bot turns,
+//! response windows, re-alerts) picked up again.
+
+use super::*;
+
+impl Hub {
+    /// Loads every conversation's log and the team, and re-arms response
+    /// windows that were running when the server stopped.
+    /// Each bot with who answers for it (`None`: nobody — human-only, or a
+    /// bot that only hands over).
+    pub fn start(
+        store: impl Store + 'static,
+        bots: Vec<(BotSettings, Option<Arc<dyn Bot>>)>,
+    ) -> Result<Arc<Hub>, StoreError> {
+        let engines: HashMap<_, _> = bots
+            .iter()
+            .filter_map(|(settings, bot)| Some((settings.id.clone(), bot.clone()?)))
+            .collect();
+        let mut bots: Vec<BotSettings> = bots.into_iter().map(|(settings, _)| settings).collect();
+        for settings in &mut bots {
+            crate::settings::load_or_seed(&store, settings)?;
+        }
+        let bot_ids: Vec<BotId> = bots.iter().map(|b| b.id.clone()).collect();
+        let mut live = Live {
+            bots: bots.into_iter().map(|b| (b.id.clone(), b)).collect(),
+            alert_prefs: store.alert_prefs()?.into_iter().collect(),
+            ..Live::default()
+        };
+        // Bot turns under way when the server stopped (answered below, once),
+        // and requests still waiting (their re-alerts armed below).
+        let mut owed = Vec::new();
+        let mut waiting = Vec::new();
+        for row in store.conversations()? {
+            let log = store.log(&row.id)?;
+            let mut conversation = Conversation::new(row.bot, row.token_hash, row.created_at);
+            conversation.visitor_name = row.visitor_name;
+            conversation.visitor_email = store.visitor_email(&row.id)?;
+            conversation.country = row.country;
+            conversation.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
+            for (event, _) in &log {
+                if let Some(requested) = conversation.note(event) {
+                    live.line.joined(&conversation.bot, requested, event.at);
+                }
+            }
+            conversation.published = conversation.core.last_seq();
+            conversation.row = RowState::Stored;
+            let events: Vec<_> = log.iter().map(|(e, _)| e.clone()).collect();
+            let mode = live.bots.get(&conversation.bot).map(|b| b.mode);
+            if let Some(text) = mode.and_then(|mode| conversation.core.owed_bot_turn(&events, mode)) {
+                owed.push((row.id.clone(), text.to_owned()));
+            }
+            // A request still waiting: back in its bot's line, and its
+            // half-window re-alert is armed again.
+            if let Some(deadline) = conversation.core.handover().deadline() {
+                live.line.restore(&conversation.bot, &row.id);
+                let request = events.iter().rev().find(|e| {
+                    matches!(&e.body, EventBody::HelpRequested { deadline: d, .. } | EventBody::OwnerGone { deadline: d, .. } if *d == deadline)
+                });
+                if let Some(request) = request {
+                    waiting.push((row.id.clone(), request.clone()));
+                }
+            }
+            live.conversations.insert(row.id, conversation);
+        }
+        // Receipt marks persist (PROTOCOL.md §4.1); the log alone cannot say them.
+        for (id, (visitor, team)) in store.all_marks()? {
+            if let Some(conversation) = live.conversations.get_mut(&id) {
+                conversation.core.visitor_marks = visitor;
+                conversation.core.team_marks = team;
+            }
+        }
+        store.grant_pending_bots(&bot_ids)?;
+        let started = now();
+        for row in store.operators()? {
+            live.inbox_closed_since.insert(row.id.clone(), started);
+            live.load_member(&row);
+        }
+        let hub = Arc::new_cyclic(|hub| Hub {
+            store: Box::new(store),
+            engines,
+            live: Mutex::new(live),
+            events: broadcast::channel(1024).0,
+            metrics: crate::metrics::Metrics::default(),
+            auto_away_task: Mutex::new(None),
+            writer: Writer::start(hub.clone()),
+            email_ready: std::sync::atomic::AtomicBool::new(false),
+        });
+        let deadlines: Vec<_> = hub
+            .lock()
+            .conversations
+            .iter()
+            .filter_map(|(id, c)| Some((id.clone(), c.core.handover().deadline()?)))
+            .collect();
+        for (id, deadline) in deadlines {
+            hub.arm_timer(id, deadline);
+        }
+        for (conversation, request) in waiting {
+            hub.arm_unclaimed_alerts(&conversation, std::slice::from_ref(&request));
+        }
+        hub.check_all_owners();
+        for (conversation, text) in owed {
+            tracing::info!(%conversation, "answering a visitor message whose bot turn the last run did not finish");
+            hub.spawn_bot_turn(conversation, &text);
+        }
+        Ok(hub)
+    }
+}
