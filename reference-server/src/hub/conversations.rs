@@ -60,7 +60,7 @@ impl Hub {
                 }
                 live.conversations
                     .entry(resume.conversation.clone())
-                    .or_insert_with(|| Conversation::new(bot_id.clone(), hash, now()));
+                    .or_insert_with(|| Box::new(Conversation::new(bot_id.clone(), hash, now())));
                 (resume.conversation, None, resume.last_seq)
             }
             None => {
@@ -68,7 +68,7 @@ impl Hub {
                 let id = ConversationId(auth::conversation_id_for(&token));
                 live.conversations.insert(
                     id.clone(),
-                    Conversation::new(bot_id.clone(), auth::secret_hash(&token), now()),
+                    Box::new(Conversation::new(bot_id.clone(), auth::secret_hash(&token), now())),
                 );
                 (id, Some(VisitorToken(token)), Seq(0))
             }

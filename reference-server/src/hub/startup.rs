@@ -61,7 +61,7 @@ impl Hub {
                     waiting.push((row.id.clone(), request.clone()));
                 }
             }
-            live.conversations.insert(row.id, conversation);
+            live.conversations.insert(row.id, Box::new(conversation));
         }
         // Receipt marks persist (PROTOCOL.md §4.1); the log alone cannot say them.
         for (id, (visitor, team)) in store.all_marks()? {

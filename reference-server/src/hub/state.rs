@@ -14,7 +14,10 @@ pub(super) struct Live {
     pub(super) bots: HashMap<BotId, BotSettings>,
     /// Operators' alert preferences (absent: the defaults).
     pub(super) alert_prefs: HashMap<OperatorId, baton_protocol::operator::AlertPrefs>,
-    pub(super) conversations: HashMap<ConversationId, Conversation>,
+    /// Boxed: the map's table then holds pointers, not ~800-byte states,
+    /// so its free slots (a hash table runs up to half empty) cost little
+    /// per idle visitor.
+    pub(super) conversations: HashMap<ConversationId, Box<Conversation>>,
     pub(super) visitors: HashMap<ConversationId, Vec<(PeerId, Outbox)>>,
     pub(super) operators: Vec<(PeerId, OperatorId, Outbox)>,
     /// The conversation each operator connection has open (its latest
