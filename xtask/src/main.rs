@@ -12,13 +12,15 @@
 //!                                 libFuzzer on every decoder of untrusted bytes
 //!
 //! Every tool is installed here on first use, so a fresh machine needs only
-//! Rust, Node.js and npm.
+//! Rust, Node.js and npm (and, for the tests, PostgreSQL is installed and
+//! started privately unless `BATON_TEST_POSTGRES` names a server).
 
 mod assets;
 mod bench;
 mod bindings;
 mod chaos;
 mod fuzz;
+mod services;
 mod tools;
 mod web;
 
@@ -171,6 +173,9 @@ struct Step {
 fn test() -> Result {
     let started = Instant::now();
     let tools = tools::ensure_all()?;
+    // PostgreSQL for the store suite on PgStore; a private cluster stops
+    // when this returns, whichever way.
+    let postgres = services::postgres()?;
     let mut steps = Vec::new();
     let mut counts = Counts::default();
     let mut step = |name: &'static str, f: &mut dyn FnMut(&mut Counts) -> Result| {
@@ -218,7 +223,11 @@ fn test() -> Result {
     // --all-features: the protocol's schema/TS drift test and the golden
     // vector validation need its `schema` and `ts` features.
     step("unit and integration tests", &mut |c| {
-        c.run_counted(cargo().args(["test", "--workspace", "--all-features"]))
+        c.run_counted(
+            cargo()
+                .args(["test", "--workspace", "--all-features"])
+                .envs(postgres.env()),
+        )
     });
     step("wasm builds", &mut |_| web::build(&tools));
     step("npm package (wasm-pack)", &mut |_| web::npm_package(&tools));
