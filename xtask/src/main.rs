@@ -2,6 +2,7 @@
 //!
 //!   cargo xtask demo [--port N]   install what is missing, build, run the demo
 //!   cargo xtask test              every check CI runs
+//!   cargo xtask test-postgres     only the store suite and server test on PostgreSQL
 //!   cargo xtask build-web         build the widget and inbox into target/web
 //!   cargo xtask setup             only install the tools
 //!   cargo xtask size              gzip sizes of what a visitor downloads
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
+        Some("test-postgres") => services::test_postgres(),
         Some("build-web") => tools::ensure_web_build().and_then(|t| web::build(&t)),
         Some("setup") => tools::ensure_all().map(drop),
         Some("size") => web::size_report(),
@@ -44,7 +46,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] | fuzz [--secs N] [--target NAME]>"
+                "usage: cargo xtask <demo [--port N] | test | test-postgres | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }

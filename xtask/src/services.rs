@@ -5,7 +5,7 @@
 //! programs are missing) and stops it when the run ends, failed or not.
 //! The embedded default (SQLite) never needs any of this.
 
-use crate::{Result, free_port, run, target_dir};
+use crate::{Result, cargo, free_port, run, target_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,6 +22,18 @@ impl Postgres {
     pub fn env(&self) -> [(&'static str, &str); 2] {
         [("BATON_TEST_POSTGRES", &self.url), ("BATON_REQUIRE_POSTGRES", "1")]
     }
+}
+
+/// `cargo xtask test-postgres`: the store conformance suite and the
+/// server's PostgreSQL test, on the server `test` would use.
+pub fn test_postgres() -> Result {
+    let postgres = postgres()?;
+    run(cargo()
+        .args(["test", "-p", "baton-server", "--lib", "store"])
+        .envs(postgres.env()))?;
+    run(cargo()
+        .args(["test", "-p", "baton-server", "--test", "postgres"])
+        .envs(postgres.env()))
 }
 
 /// A cluster this run started.

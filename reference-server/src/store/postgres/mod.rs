@@ -23,6 +23,8 @@ mod store;
 mod team;
 #[cfg(test)]
 pub(super) mod testing;
+#[cfg(test)]
+mod tests;
 
 pub(super) use schema::MIGRATIONS;
 
