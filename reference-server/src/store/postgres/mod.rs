@@ -13,10 +13,12 @@
 //! queries instead.
 //!
 //! Files: `schema.rs` the migrations (SQLite's, in PostgreSQL's dialect,
-//! same numbering), `store.rs` the [`Store`] methods, `team.rs`
+//! same numbering), `store.rs` the [`Store`] methods, `append.rs` the
+//! events' one-transaction write, `team.rs`
 //! [`super::TeamStore`], `settings.rs` the settings, team shortcuts and
 //! marks.
 
+mod append;
 mod schema;
 mod settings;
 mod store;
@@ -266,21 +268,4 @@ fn pool_error(err: PoolError) -> StoreError {
         PoolError::Backend(err) => err.into(),
         other => StoreError::Backend(format!("connection pool: {other}")),
     }
-}
-
-/// The error of a failed event insert: the key `(conversation, seq)` taken
-/// (the `events_pkey` constraint) is [`StoreError::SeqTaken`].
-pub(super) fn event_insert(
-    err: tokio_postgres::Error,
-    conversation: &baton_protocol::ConversationId,
-    seq: baton_protocol::Seq,
-) -> StoreError {
-    let db = err.as_db_error();
-    if db.is_some_and(|db| *db.code() == SqlState::UNIQUE_VIOLATION && db.constraint() == Some("events_pkey")) {
-        return StoreError::SeqTaken {
-            conversation: conversation.clone(),
-            seq,
-        };
-    }
-    err.into()
 }

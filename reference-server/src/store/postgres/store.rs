@@ -3,8 +3,8 @@
 //! bridged call (`PgStore::block`); text orderings use the "C" collation,
 //! byte order, as SQLite's do.
 
+use super::PgStore;
 use super::team::{OPERATOR_COLUMNS, fill_bots, operator_row, write_operator};
-use super::{PgStore, event_insert};
 use crate::store::{Append, ConversationRow, NewConversation, OperatorRow, Result, Store, StoreError};
 use baton_protocol::operator::{Country, Note, OperatorStatus, Shortcut, ShortcutId, ShortcutScope};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, EventBody, OperatorId, Seq, Timestamp};
@@ -189,83 +189,9 @@ impl Store for PgStore {
         self.create_and_append(&[], appends)
     }
 
-    /// The rows, then every event, in ONE transaction: all or nothing. The
-    /// event inserts are pipelined (sent together, answered in order), so
-    /// a batch costs about one round trip, not one per event.
+    /// The rows, then every event, in ONE transaction (`append.rs`).
     fn create_and_append(&self, created: &[NewConversation], appends: &[Append<'_>]) -> Result<()> {
-        // Each event's row, owned by this frame so the pipelined inserts
-        // can borrow it.
-        struct EventRow<'a> {
-            conversation: &'a ConversationId,
-            id: &'a str,
-            seq: Seq,
-            seq_value: i64,
-            at: i64,
-            client_msg_id: Option<&'a str>,
-            body: String,
-        }
-        let mut rows = Vec::with_capacity(appends.iter().map(|(_, _, events)| events.len()).sum());
-        for (conversation, client_msg_id, events) in appends {
-            for (i, event) in events.iter().enumerate() {
-                rows.push(EventRow {
-                    conversation,
-                    id: conversation.as_str(),
-                    seq: event.seq,
-                    seq_value: event.seq.0 as i64,
-                    at: event.at.0 as i64,
-                    client_msg_id: if i == 0 {
-                        client_msg_id.map(|c| c.as_str())
-                    } else {
-                        None
-                    },
-                    body: serde_json::to_string(&event.body)?,
-                });
-            }
-        }
-        self.block(async {
-            let mut client = self.client().await?;
-            let tx = client.transaction().await?;
-            for new in created {
-                let row = &new.row;
-                tx.execute(
-                    "INSERT INTO conversations (id, bot_id, token_hash, created_at, locale, visitor_name,
-                     visitor_email, country, country_hint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    &[
-                        &row.id.as_str(),
-                        &row.bot.as_str(),
-                        &row.token_hash,
-                        &(row.created_at.0 as i64),
-                        &new.locale,
-                        &row.visitor_name,
-                        &new.email,
-                        &row.country.as_ref().map(|c| c.code.as_str()),
-                        &row.country.as_ref().is_some_and(|c| c.hint),
-                    ],
-                )
-                .await?;
-            }
-            let insert = tx
-                .prepare_cached(
-                    "INSERT INTO events (conversation_id, seq, at, client_msg_id, body) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .await?;
-            let inserts = rows.iter().map(|row| {
-                let params: [&(dyn ToSql + Sync); 5] =
-                    [&row.id, &row.seq_value, &row.at, &row.client_msg_id, &row.body];
-                tx.execute_raw(&insert, params)
-            });
-            // The first failure is the cause; the ones after it only say
-            // that the transaction was already aborted.
-            let results = futures::future::join_all(inserts).await;
-            if let Some((err, row)) = results
-                .into_iter()
-                .zip(&rows)
-                .find_map(|(result, row)| result.err().map(|e| (e, row)))
-            {
-                return Err(event_insert(err, row.conversation, row.seq));
-            }
-            Ok(tx.commit().await?)
-        })
+        self.write(created, appends)
     }
 
     fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
