@@ -151,6 +151,8 @@ impl PgStore {
                 let tx = client.transaction().await?;
                 tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
                     .await?;
+                // No "already exists, skipping" notice in the log at every start.
+                tx.batch_execute("SET LOCAL client_min_messages = warning").await?;
                 tx.batch_execute(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (
                          version    BIGINT PRIMARY KEY,
@@ -258,7 +260,19 @@ impl From<tokio_postgres::Error> for StoreError {
         }
         match err.as_db_error() {
             Some(db) => StoreError::Backend(db.to_string()),
-            None => StoreError::Backend(err.to_string()),
+            None => {
+                // "error connecting to server" alone does not say why.
+                let mut text = err.to_string();
+                let mut source = std::error::Error::source(&err);
+                while let Some(cause) = source {
+                    let cause_text = cause.to_string();
+                    if !text.contains(&cause_text) {
+                        text = format!("{text}: {cause_text}");
+                    }
+                    source = cause.source();
+                }
+                StoreError::Backend(text)
+            }
         }
     }
 }
