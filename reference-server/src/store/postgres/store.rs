@@ -153,7 +153,8 @@ impl Store for PgStore {
 
     fn conversations(&self) -> Result<Vec<ConversationRow>> {
         let rows = self.query(
-            "SELECT id, bot_id, token_hash, created_at, visitor_name, country, country_hint FROM conversations",
+            "SELECT id, bot_id, token_hash, created_at, visitor_name, country, country_hint FROM conversations
+             ORDER BY created_at, id COLLATE \"C\"",
             &[],
         )?;
         rows.iter()
