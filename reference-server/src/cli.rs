@@ -2,13 +2,14 @@
 //! directory's database without starting the server — how a new install
 //! gets its first admin. Also the demo team `--demo` seeds.
 //!
-//! The commands write the SQLite file directly. A running server sees new
+//! The commands write the configured store directly (the SQLite file, or
+//! the PostgreSQL database of `--store`). A running server sees new
 //! accounts and passwords at once (sign-in reads the database); a change of
 //! role, bots or deactivation reaches open inboxes only after a restart, so
 //! prefer the inbox's team page on a live server.
 
 use crate::auth;
-use crate::store::{self, OperatorRow, OperatorUpdate, SqliteStore, Store, TeamStore};
+use crate::store::{self, OperatorRow, OperatorUpdate, Store};
 use crate::team::{valid_email, valid_name, valid_password};
 use baton_protocol::operator::{OperatorStatus, Role};
 use baton_protocol::{BotId, OperatorId};
@@ -79,7 +80,7 @@ impl From<RoleArg> for Role {
 
 /// Runs a command on `store`; `bots` are the configured bots. What a person
 /// should read goes to `out`; a refusal is the error.
-pub fn run(command: Command, store: &SqliteStore, bots: &[BotId], out: &mut impl Write) -> Result<(), String> {
+pub fn run(command: Command, store: &dyn Store, bots: &[BotId], out: &mut impl Write) -> Result<(), String> {
     let Command::Operator(command) = command;
     store.grant_pending_bots(bots).map_err(failed)?;
     match command {
@@ -158,7 +159,7 @@ pub fn run(command: Command, store: &SqliteStore, bots: &[BotId], out: &mut impl
     Ok(())
 }
 
-fn list(store: &SqliteStore, out: &mut impl Write) -> Result<(), String> {
+fn list(store: &dyn Store, out: &mut impl Write) -> Result<(), String> {
     let rows = store.operators().map_err(failed)?;
     let table: Vec<[String; 5]> = rows
         .iter()
@@ -187,7 +188,7 @@ fn list(store: &SqliteStore, out: &mut impl Write) -> Result<(), String> {
     Ok(())
 }
 
-fn by_email(store: &SqliteStore, email: &str) -> Result<OperatorRow, String> {
+fn by_email(store: &dyn Store, email: &str) -> Result<OperatorRow, String> {
     store
         .operator_by_email(email.trim())
         .map_err(failed)?

@@ -5,6 +5,7 @@
 //! ```toml
 //! listen = "0.0.0.0:8080"
 //! data_dir = "/var/lib/baton"
+//! store = "postgres://baton@db.internal/baton"  # omit (or "sqlite"): SQLite in data_dir
 //! public_url = "https://chat.example.com"
 //! country_header = "CF-IPCountry"   # only behind a proxy that sets it
 //! trusted_proxies = ["10.0.0.5"]     # their X-Forwarded-For names the client
@@ -58,6 +59,11 @@ pub struct Cli {
     /// Directory for the SQLite database [default: data].
     #[arg(long, env = "BATON_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// Where the data lives: `sqlite` (a file in the data directory) or a
+    /// PostgreSQL URL, `postgres://user[:password]@host[:port]/database`
+    /// [default: sqlite].
+    #[arg(long, env = "BATON_STORE", global = true)]
+    pub store: Option<String>,
     /// Built widget and inbox assets (`<dir>/widget`, `<dir>/inbox`)
     /// [default: target/web].
     #[arg(long, env = "BATON_WEB_DIR")]
@@ -105,6 +111,8 @@ pub struct Cli {
 pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
+    /// `"sqlite"` or `"postgres://…"` (see [`StoreConfig`]).
+    pub store: Option<String>,
     pub web_dir: Option<PathBuf>,
     pub site_dir: Option<PathBuf>,
     pub public_url: Option<String>,
@@ -172,6 +180,7 @@ fn yes() -> bool {
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    pub store: StoreConfig,
     pub web_dir: PathBuf,
     pub site_dir: PathBuf,
     pub public_url: String,
@@ -190,6 +199,30 @@ pub struct Config {
     /// Where relative paths in the file (knowledge files) are resolved.
     pub base_dir: PathBuf,
     pub demo: bool,
+}
+
+/// Which store holds the data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// `baton.sqlite3` in the data directory: the default, nothing to install.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database that several processes may share.
+    Postgres(String),
+}
+
+impl StoreConfig {
+    fn parse(value: Option<String>, data_dir: &Path) -> Result<StoreConfig, ConfigError> {
+        match value.as_deref().map(str::trim) {
+            None | Some("" | "sqlite") => Ok(StoreConfig::Sqlite(data_dir.join("baton.sqlite3"))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(StoreConfig::Postgres(url.to_owned()))
+            }
+            // Not echoed: a mistyped URL may carry a password.
+            Some(_) => Err(ConfigError::Invalid(
+                "store must be \"sqlite\" or a postgres://user@host/database URL".into(),
+            )),
+        }
+    }
 }
 
 /// Per-bot settings.
@@ -317,9 +350,11 @@ impl Config {
         if ids.len() != bots.len() {
             return Err(ConfigError::Invalid("two bots share an id".into()));
         }
+        let data_dir = cli.data_dir.or(file.data_dir).unwrap_or_else(|| "data".into());
         Ok(Config {
             listen,
-            data_dir: cli.data_dir.or(file.data_dir).unwrap_or_else(|| "data".into()),
+            store: StoreConfig::parse(cli.store.or(file.store), &data_dir)?,
+            data_dir,
             web_dir: cli.web_dir.or(file.web_dir).unwrap_or_else(|| "target/web".into()),
             site_dir: cli.site_dir.or(file.site_dir).unwrap_or_else(|| "demo/site".into()),
             public_url: cli
@@ -444,6 +479,25 @@ mod tests {
         );
         let file = parse("[limits.per_ip]\nconnections = 0\n");
         assert!(Config::resolve(Cli::default(), file, ".".into()).is_err());
+    }
+
+    #[test]
+    fn the_store_is_sqlite_in_the_data_dir_unless_a_postgres_url_is_given() {
+        let config = Config::resolve(Cli::default(), parse("data_dir = \"/d\""), ".".into()).unwrap();
+        assert_eq!(config.store, StoreConfig::Sqlite("/d/baton.sqlite3".into()));
+        let file = parse("store = \"postgres://baton@db/baton\"");
+        let config = Config::resolve(Cli::default(), file.clone(), ".".into()).unwrap();
+        assert_eq!(config.store, StoreConfig::Postgres("postgres://baton@db/baton".into()));
+        // The flag wins over the file.
+        let cli = Cli {
+            store: Some("sqlite".into()),
+            ..Cli::default()
+        };
+        let config = Config::resolve(cli, file, ".".into()).unwrap();
+        assert_eq!(config.store, StoreConfig::Sqlite("data/baton.sqlite3".into()));
+        let typo = Config::resolve(Cli::default(), parse("store = \"postgress://x:secret@db\""), ".".into());
+        let err = typo.expect_err("not a store").to_string();
+        assert!(err.contains("postgres://") && !err.contains("secret"), "{err}");
     }
 
     #[test]

@@ -114,8 +114,36 @@ pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Response
     ([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response()
 }
 
-pub async fn healthz() -> &'static str {
-    "ok"
+/// Whether this process can serve: `200 {"status":"ok","store":{…}}`, or
+/// `503` with `"status":"error"` when the store does not answer (the
+/// details go to the log, not to whoever asks).
+pub async fn healthz(State(app): State<AppState>) -> Response {
+    let hub = app.hub.clone();
+    let backend = hub.store().backend();
+    // On a blocking thread: a database that hangs must not hold a worker.
+    let checked = tokio::task::spawn_blocking(move || hub.store().health()).await;
+    let store_ok = match checked {
+        Ok(Ok(())) => true,
+        Ok(Err(err)) => {
+            tracing::warn!(%err, backend, "health check: the store did not answer");
+            false
+        }
+        Err(err) => {
+            tracing::warn!(%err, backend, "health check failed");
+            false
+        }
+    };
+    let status = if store_ok { "ok" } else { "error" };
+    let body = serde_json::json!({
+        "status": status,
+        "store": { "backend": backend, "status": status },
+    });
+    let code = if store_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body)).into_response()
 }
 
 /// Prometheus metrics. Served on the same port; put it behind your proxy's

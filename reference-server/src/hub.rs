@@ -114,10 +114,23 @@ pub enum HubEvent {
     },
 }
 
+/// The one place a store failure becomes a wire error. None is the
+/// client's fault, so each is `internal` (retry the same frame); the log
+/// says which.
 impl From<StoreError> for ErrorBody {
     fn from(err: StoreError) -> ErrorBody {
-        tracing::error!(%err, "store failure");
-        ErrorBody::new(ErrorCode::Internal, "the server could not store this; retry")
+        match &err {
+            // Another writer appended to this conversation first (only
+            // possible on a database shared by several processes).
+            StoreError::SeqTaken { .. } => {
+                tracing::warn!(%err, "append lost a race");
+                ErrorBody::new(ErrorCode::Internal, "the conversation moved on; retry")
+            }
+            StoreError::Duplicate | StoreError::Decode(_) | StoreError::Backend(_) => {
+                tracing::error!(%err, "store failure");
+                ErrorBody::new(ErrorCode::Internal, "the server could not store this; retry")
+            }
+        }
     }
 }
 

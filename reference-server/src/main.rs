@@ -1,9 +1,10 @@
 use baton_protocol::BotId;
 use baton_server::bot::{self, BotEngineConfig};
+use baton_server::config::StoreConfig;
 use baton_server::config::{Cli, Config};
 use baton_server::hub::Hub;
 use baton_server::notify::NotifyConfig;
-use baton_server::store::SqliteStore;
+use baton_server::store::{PgStore, SqliteStore, Store};
 use baton_server::{AppState, cli, serve};
 use clap::Parser;
 use std::collections::HashMap;
@@ -19,9 +20,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = Cli::parse();
     let command = args.command.take();
     let config = Config::load(args)?;
-    std::fs::create_dir_all(&config.data_dir)?;
-    let db = config.data_dir.join("baton.sqlite3");
-    let store = SqliteStore::open(&db)?;
+    match config.store.clone() {
+        StoreConfig::Sqlite(db) => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            run(SqliteStore::open(&db)?, db.display().to_string(), config, command).await
+        }
+        StoreConfig::Postgres(url) => {
+            let store = PgStore::connect(&url)?;
+            let shown = store.database().to_owned();
+            run(store, shown, config, command).await
+        }
+    }
+}
+
+/// Serves (or runs the operator `command`) on `store`; `shown` says where
+/// its data is, without secrets.
+async fn run(
+    store: impl Store + 'static,
+    shown: String,
+    config: Config,
+    command: Option<cli::Command>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let backend = store.backend();
     let bot_ids: Vec<BotId> = config.bots.iter().map(|b| b.id.clone()).collect();
     if let Some(command) = command {
         if let Err(refused) = cli::run(command, &store, &bot_ids, &mut std::io::stdout()) {
@@ -98,7 +118,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let label = format!("Demo sign-in ({}):", cli::role_text(account.role));
         println!("  {label:<21} {} / {}", account.email, account.password);
     }
-    println!("  Data:                 {}", db.display());
+    println!("  Data:                 {shown} ({backend})");
     println!();
     serve(listener, state, shutdown_signal()).await?;
     Ok(())

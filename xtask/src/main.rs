@@ -2,6 +2,7 @@
 //!
 //!   cargo xtask demo [--port N]   install what is missing, build, run the demo
 //!   cargo xtask test              every check CI runs
+//!   cargo xtask test-postgres     only the store suite and server test on PostgreSQL
 //!   cargo xtask build-web         build the widget and inbox into target/web
 //!   cargo xtask setup             only install the tools
 //!   cargo xtask size              gzip sizes of what a visitor downloads
@@ -12,13 +13,15 @@
 //!                                 libFuzzer on every decoder of untrusted bytes
 //!
 //! Every tool is installed here on first use, so a fresh machine needs only
-//! Rust, Node.js and npm.
+//! Rust, Node.js and npm (and, for the tests, PostgreSQL is installed and
+//! started privately unless `BATON_TEST_POSTGRES` names a server).
 
 mod assets;
 mod bench;
 mod bindings;
 mod chaos;
 mod fuzz;
+mod services;
 mod tools;
 mod web;
 
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
+        Some("test-postgres") => services::test_postgres(),
         Some("build-web") => tools::ensure_web_build().and_then(|t| web::build(&t)),
         Some("setup") => tools::ensure_all().map(drop),
         Some("size") => web::size_report(),
@@ -42,7 +46,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--port N] | test | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] | fuzz [--secs N] [--target NAME]>"
+                "usage: cargo xtask <demo [--port N] | test | test-postgres | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }
@@ -171,6 +175,9 @@ struct Step {
 fn test() -> Result {
     let started = Instant::now();
     let tools = tools::ensure_all()?;
+    // PostgreSQL for the store suite on PgStore; a private cluster stops
+    // when this returns, whichever way.
+    let postgres = services::postgres()?;
     let mut steps = Vec::new();
     let mut counts = Counts::default();
     let mut step = |name: &'static str, f: &mut dyn FnMut(&mut Counts) -> Result| {
@@ -218,7 +225,11 @@ fn test() -> Result {
     // --all-features: the protocol's schema/TS drift test and the golden
     // vector validation need its `schema` and `ts` features.
     step("unit and integration tests", &mut |c| {
-        c.run_counted(cargo().args(["test", "--workspace", "--all-features"]))
+        c.run_counted(
+            cargo()
+                .args(["test", "--workspace", "--all-features"])
+                .envs(postgres.env()),
+        )
     });
     step("wasm builds", &mut |_| web::build(&tools));
     step("npm package (wasm-pack)", &mut |_| web::npm_package(&tools));

@@ -56,7 +56,7 @@ impl MemoryStore {
 }
 
 fn missing() -> StoreError {
-    StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows)
+    StoreError::Backend("no such conversation".into())
 }
 
 impl Data {
@@ -151,8 +151,13 @@ impl Store for MemoryStore {
         let conv = data.conversation(conversation)?;
         // The same rules as the SQL schema: seq unique, client id unique.
         let last = conv.events.last().map(|(e, _)| e.seq).unwrap_or_default();
-        let taken = id.is_some_and(|id| conv.events.iter().any(|(_, c)| c.as_ref() == Some(id)));
-        if taken || events.iter().any(|e| e.seq <= last) {
+        if let Some(event) = events.iter().find(|e| e.seq <= last) {
+            return Err(StoreError::SeqTaken {
+                conversation: conversation.clone(),
+                seq: event.seq,
+            });
+        }
+        if id.is_some_and(|id| conv.events.iter().any(|(_, c)| c.as_ref() == Some(id))) {
             return Err(StoreError::Duplicate);
         }
         for (i, event) in events.iter().enumerate() {
@@ -198,6 +203,10 @@ impl Store for MemoryStore {
     fn delete_conversation(&self, conversation: &ConversationId) -> Result<()> {
         self.data().conversations.remove(conversation);
         self.marks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(conversation);
+        self.emailed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(conversation);

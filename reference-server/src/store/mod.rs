@@ -4,19 +4,24 @@
 //! too, so a restart changes nothing a user can see.
 //!
 //! [`Store`] is the interface the hub uses; [`SqliteStore`] (WAL) is the
-//! default and [`MemoryStore`] keeps everything in memory, for tests. The
-//! conformance tests in `tests.rs` run against both.
+//! default, [`PgStore`] keeps the same tables on a PostgreSQL database
+//! several processes can share (`store = "postgres://…"`), and
+//! [`MemoryStore`] keeps everything in memory, for tests. The conformance
+//! tests in `tests.rs` run against all three.
 
 mod connections;
 mod marks;
 mod memory;
+mod postgres;
 mod settings;
 mod shortcuts;
 mod sqlite;
+mod sqlite_error;
 mod team;
 
 pub use marks::{Marks, MarksStore};
 pub use memory::MemoryStore;
+pub use postgres::PgStore;
 pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
 pub use shortcuts::TeamShortcutStore;
 pub use sqlite::SqliteStore;
@@ -25,15 +30,25 @@ pub use team::{OperatorUpdate, TeamStore, deactivate, is_last_active_admin};
 use baton_protocol::operator::{Country, Note, OperatorStatus, Role, Shortcut, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, OperatorId, Seq, Timestamp};
 
+/// What a store reports, whichever database is behind it: each driver maps
+/// its own errors into these in its module (`sqlite.rs`, `postgres/`), so no
+/// driver's type leaks past the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("stored event could not be decoded: {0}")]
-    Decode(#[from] serde_json::Error),
-    /// A uniqueness rule was broken (e.g. two shortcuts with one trigger).
+    /// An append found `seq` of `conversation` already stored: another
+    /// writer (another process, in a shared database) appended first.
+    /// Nothing of the failed append was stored.
+    #[error("seq {} of {conversation} is already stored (another writer appended first)", seq.0)]
+    SeqTaken { conversation: ConversationId, seq: Seq },
+    /// A uniqueness rule was broken (e.g. two shortcuts with one trigger, a
+    /// client message id stored twice).
     #[error("already exists")]
     Duplicate,
+    #[error("stored data could not be decoded: {0}")]
+    Decode(#[from] serde_json::Error),
+    /// The database failed or could not be reached; the driver's words.
+    #[error("database: {0}")]
+    Backend(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -156,6 +171,15 @@ pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + MarksStore + Se
     /// id belongs to someone else, `Err(Duplicate)` if the trigger is taken.
     fn save_shortcut(&self, operator: &OperatorId, shortcut: &Shortcut) -> Result<bool>;
     fn delete_shortcut(&self, operator: &OperatorId, id: &ShortcutId) -> Result<bool>;
+
+    /// Whether the database answers now (`/healthz`).
+    fn health(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Which kind of store this is, for `/healthz` and the logs.
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
 }
 
 #[cfg(test)]

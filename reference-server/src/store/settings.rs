@@ -37,9 +37,9 @@ pub struct BotSettingsRow {
 /// under `followup:<bot>` (no migration of `bot_settings`; absent: the
 /// defaults).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct FollowupSettings {
-    after_lapse: AfterLapse,
-    rating: bool,
+pub(super) struct FollowupSettings {
+    pub(super) after_lapse: AfterLapse,
+    pub(super) rating: bool,
 }
 
 impl Default for FollowupSettings {
@@ -51,7 +51,7 @@ impl Default for FollowupSettings {
     }
 }
 
-fn followup_key(bot: &BotId) -> String {
+pub(super) fn followup_key(bot: &BotId) -> String {
     format!("followup:{}", bot.as_str())
 }
 
@@ -119,8 +119,8 @@ pub(super) const MIGRATION: &str = r#"
     );
 "#;
 
-const TEAM_KEY: &str = "team";
-const SEEDED_KEY: &str = "notify_channels_seeded";
+pub(super) const TEAM_KEY: &str = "team";
+pub(super) const SEEDED_KEY: &str = "notify_channels_seeded";
 
 impl SqliteStore {
     fn server_setting(&self, key: &str) -> Result<Option<String>> {

@@ -67,9 +67,7 @@ impl TeamShortcutStore for SqliteStore {
         );
         match changed {
             Ok(changed) => Ok(changed > 0),
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                Err(StoreError::Duplicate)
-            }
+            Err(e) if super::sqlite_error::is_constraint(&e) => Err(StoreError::Duplicate),
             Err(e) => Err(e.into()),
         }
     }

@@ -354,13 +354,15 @@ impl Store for SqliteStore {
                     } else {
                         None
                     };
-                    insert.execute(params![
-                        conversation.as_str(),
-                        event.seq.0 as i64,
-                        event.at.0 as i64,
-                        id,
-                        bodies.next().unwrap_or_default()
-                    ])?;
+                    insert
+                        .execute(params![
+                            conversation.as_str(),
+                            event.seq.0 as i64,
+                            event.at.0 as i64,
+                            id,
+                            bodies.next().unwrap_or_default()
+                        ])
+                        .map_err(|e| super::sqlite_error::event_insert(e, conversation, event.seq))?;
                 }
             }
         }
@@ -429,9 +431,7 @@ impl Store for SqliteStore {
         );
         match changed {
             Ok(changed) => Ok(changed > 0),
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                Err(StoreError::Duplicate)
-            }
+            Err(e) if super::sqlite_error::is_constraint(&e) => Err(StoreError::Duplicate),
             Err(e) => Err(e.into()),
         }
     }
@@ -444,10 +444,19 @@ impl Store for SqliteStore {
         Ok(changed > 0)
     }
 
+    fn health(&self) -> Result<()> {
+        self.conn().query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
     fn delete_conversation(&self, conversation: &ConversationId) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        for table in ["notes", "events", "receipt_marks"] {
+        for table in ["notes", "events", "receipt_marks", "email_marks"] {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
                 [conversation.as_str()],
@@ -537,7 +546,7 @@ pub(super) fn enum_text<T: serde::Serialize>(value: &T) -> Result<String> {
     Ok(serde_json::to_value(value)?.as_str().unwrap_or_default().to_owned())
 }
 
-fn text_enum<T: serde::de::DeserializeOwned + Default>(text: String) -> T {
+pub(super) fn text_enum<T: serde::de::DeserializeOwned + Default>(text: String) -> T {
     serde_json::from_value(serde_json::Value::String(text)).unwrap_or_default()
 }
 

@@ -84,10 +84,6 @@ pub(super) fn fill_bots(conn: &Connection, ops: &mut [OperatorRow]) -> Result<()
     Ok(())
 }
 
-fn is_constraint(err: &rusqlite::Error) -> bool {
-    matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::ConstraintViolation)
-}
-
 impl TeamStore for SqliteStore {
     fn add_operator(&self, op: &OperatorRow) -> Result<()> {
         let mut conn = self.conn();
@@ -101,10 +97,8 @@ impl TeamStore for SqliteStore {
         if taken {
             return Err(StoreError::Duplicate);
         }
-        match write_operator(&tx, op) {
-            Err(StoreError::Sqlite(e)) if is_constraint(&e) => return Err(StoreError::Duplicate),
-            other => other?,
-        };
+        // A clash on the id or the email is `Duplicate` (`sqlite_error`).
+        write_operator(&tx, op)?;
         tx.commit()?;
         Ok(())
     }

@@ -1,10 +1,14 @@
-//! One suite, two stores: whatever the SQLite store does, the memory store
-//! must do too.
+//! One suite, every store: whatever the SQLite store does (in memory and
+//! on a file), the memory store and the PostgreSQL store must do too. The
+//! PostgreSQL runs need `BATON_TEST_POSTGRES` (`postgres::testing`).
 
 use super::*;
 use baton_protocol::{Author, EventBody};
 
-fn conversation(store: &dyn Store, id: &str) -> ConversationId {
+mod settings;
+use settings::*;
+
+pub(super) fn conversation(store: &dyn Store, id: &str) -> ConversationId {
     let row = ConversationRow {
         id: ConversationId(id.into()),
         bot: BotId("demo".into()),
@@ -17,7 +21,7 @@ fn conversation(store: &dyn Store, id: &str) -> ConversationId {
     row.id
 }
 
-fn message(seq: u64, text: &str) -> ConversationEvent {
+pub(super) fn message(seq: u64, text: &str) -> ConversationEvent {
     ConversationEvent {
         seq: Seq(seq),
         at: Timestamp(seq * 100),
@@ -31,7 +35,7 @@ fn message(seq: u64, text: &str) -> ConversationEvent {
     }
 }
 
-fn operator(id: &str, email: &str) -> OperatorRow {
+pub(super) fn operator(id: &str, email: &str) -> OperatorRow {
     OperatorRow {
         id: OperatorId(id.into()),
         email: email.into(),
@@ -81,6 +85,45 @@ fn a_client_id_or_seq_cannot_be_stored_twice(store: &dyn Store) {
     );
     assert!(store.append(&c, None, &[message(1, "same seq")]).is_err(), "seq reused");
     assert_eq!(store.log(&c).expect("log").len(), 1, "a failed append stores nothing");
+}
+
+/// A seq already stored is `SeqTaken` (another process appended first),
+/// and the refused append leaves nothing behind — not even its client id.
+fn a_taken_seq_is_reported_and_nothing_of_the_append_is_stored(store: &dyn Store) {
+    let c = conversation(store, "c1");
+    store
+        .append(&c, None, &[message(1, "a"), message(2, "b")])
+        .expect("append");
+    let late = ClientMsgId("late".into());
+    match store.append(&c, Some(&late), &[message(2, "raced"), message(3, "after")]) {
+        Err(StoreError::SeqTaken { conversation, seq }) => assert_eq!((conversation, seq), (c.clone(), Seq(2))),
+        other => panic!("expected SeqTaken for seq 2, got {other:?}"),
+    }
+    let log = store.log(&c).expect("log");
+    assert_eq!(
+        log.iter().map(|(e, id)| (e.seq.0, id.clone())).collect::<Vec<_>>(),
+        [(1, None), (2, None)],
+        "nothing of the refused append is stored"
+    );
+    let EventBody::Message { text, .. } = &log[1].0.body else {
+        panic!("a message")
+    };
+    assert_eq!(text, "b", "the first writer's event stays");
+    // In a batch too: the batch is refused with the clash named.
+    let d = conversation(store, "d1");
+    let clash = store.append_batch(&[
+        (&d, None, &[message(1, "d")][..]),
+        (&c, None, &[message(1, "again")][..]),
+    ]);
+    assert!(
+        matches!(&clash, Err(StoreError::SeqTaken { conversation, seq: Seq(1) }) if *conversation == c),
+        "{clash:?}"
+    );
+    // The client id was not kept: the same input at the next free seq is stored.
+    store
+        .append(&c, Some(&late), &[message(3, "retried")])
+        .expect("the retry at seq 3");
+    assert_eq!(store.log(&c).expect("log").len(), 3);
 }
 
 fn operators_and_sessions(store: &dyn Store) {
@@ -331,129 +374,6 @@ fn team_members_are_added_edited_and_deactivated(store: &dyn Store) {
     );
 }
 
-fn bot_and_team_settings(store: &dyn Store) {
-    let bot = BotId("demo".into());
-    assert_eq!(store.bot_settings_row(&bot).expect("read"), None);
-    let mut row = BotSettingsRow {
-        name: "Demo".into(),
-        handover_enabled: true,
-        show_button: false,
-        button_label: "Ask us".into(),
-        offline_message: "Back at 9".into(),
-        response_window: baton_protocol::Millis(90_000),
-        mode: baton_protocol::BotMode::HumanOnly,
-        operator_colour: Some("#112233".into()),
-        operator_avatar_url: None,
-        owner_gone: baton_protocol::Millis(60_000),
-        after_lapse: baton_protocol::followup::AfterLapse {
-            keep_waiting: false,
-            leave_message: true,
-            back_to_bot: true,
-        },
-        rating: false,
-    };
-    store.save_bot_settings(&bot, &row).expect("save");
-    assert_eq!(store.bot_settings_row(&bot).expect("read"), Some(row.clone()));
-    row.button_label = "Changed".into();
-    row.operator_colour = None;
-    row.rating = true;
-    row.after_lapse = Default::default();
-    store.save_bot_settings(&bot, &row).expect("update");
-    assert_eq!(store.bot_settings_row(&bot).expect("read"), Some(row));
-    assert_eq!(store.bot_settings_row(&BotId("other".into())).expect("read"), None);
-
-    assert_eq!(store.team_settings().expect("team"), None);
-    let team = TeamSettings {
-        auto_away_minutes: Some(15),
-    };
-    store.save_team_settings(&team).expect("save");
-    store.save_team_settings(&TeamSettings::default()).expect("turn off");
-    assert_eq!(store.team_settings().expect("team"), Some(TeamSettings::default()));
-}
-
-fn channel(id: &str, name: &str) -> crate::notify::NotifyChannel {
-    crate::notify::NotifyChannel {
-        id: id.into(),
-        kind: crate::notify::ChannelKind::Telegram,
-        name: name.into(),
-        url: None,
-        chat_id: Some("-100".into()),
-        bot_token: Some("1:secret".into()),
-        recipients: Vec::new(),
-        events: vec![crate::notify::Trigger::HelpRequested],
-        enabled: true,
-        delivery: Default::default(),
-    }
-}
-
-fn notify_channels_keep_their_order_and_seed_once(store: &dyn Store) {
-    assert!(store.notify_channels().expect("list").is_empty());
-    assert!(store.seed_notify_channels(&[channel("ch-b", "seeded")]).expect("seed"));
-    store.save_notify_channel(&channel("ch-a", "added")).expect("add");
-    store.save_notify_channel(&channel("ch-b", "edited")).expect("edit");
-    let names = |store: &dyn Store| -> Vec<String> {
-        store
-            .notify_channels()
-            .expect("list")
-            .into_iter()
-            .map(|c| c.name)
-            .collect()
-    };
-    assert_eq!(
-        names(store),
-        ["edited", "added"],
-        "oldest first; an edit keeps the place"
-    );
-    assert_eq!(
-        store.notify_channels().expect("list")[0].bot_token.as_deref(),
-        Some("1:secret")
-    );
-    assert!(store.delete_notify_channel("ch-b").expect("delete"));
-    assert!(!store.delete_notify_channel("ch-b").expect("gone"));
-    assert!(store.delete_notify_channel("ch-a").expect("delete"));
-    assert!(
-        !store.seed_notify_channels(&[channel("ch-c", "again")]).expect("seed"),
-        "seeded once, even after every channel was deleted"
-    );
-    assert!(names(store).is_empty());
-}
-
-fn alert_prefs_per_operator(store: &dyn Store) {
-    store.upsert_operator(&operator("op-a", "a@x")).expect("upsert");
-    let a = OperatorId("op-a".into());
-    assert!(store.alert_prefs().expect("prefs").is_empty());
-    let prefs = baton_protocol::operator::AlertPrefs {
-        new_chat: true,
-        sound: true,
-        ..Default::default()
-    };
-    store.save_alert_prefs(&a, &prefs).expect("save");
-    store.save_alert_prefs(&a, &prefs).expect("save again");
-    assert_eq!(store.alert_prefs().expect("prefs"), vec![(a, prefs)]);
-}
-
-fn receipt_marks_are_saved_and_overwritten(store: &dyn Store) {
-    use baton_protocol::receipts::ReceiptMarks;
-    let (a, b) = (conversation(store, "a"), conversation(store, "b"));
-    let marks = |d: u64, r: u64| ReceiptMarks {
-        delivered: Seq(d),
-        read: Seq(r),
-    };
-    assert!(store.all_marks().expect("marks").is_empty());
-    store
-        .save_marks(&[(&a, (marks(2, 1), marks(0, 0))), (&b, (marks(1, 1), marks(3, 3)))])
-        .expect("save");
-    store
-        .save_marks(&[(&a, (marks(4, 4), marks(1, 0)))])
-        .expect("save again");
-    let mut all = store.all_marks().expect("marks");
-    all.sort_by(|x, y| x.0.cmp(&y.0));
-    assert_eq!(
-        all,
-        vec![(a, (marks(4, 4), marks(1, 0))), (b, (marks(1, 1), marks(3, 3)))]
-    );
-}
-
 /// The checkpointer copies committed events from the WAL into the database
 /// file by itself: a copy of the file alone, without its `-wal`, has them.
 #[test]
@@ -497,12 +417,20 @@ macro_rules! conformance {
         mod memory {
             $(#[test] fn $name() { super::$name(&super::MemoryStore::new()) })*
         }
+        /// Each test on a database of its own, created and dropped.
+        mod postgres {
+            $(#[test] fn $name() {
+                let Some(db) = crate::store::postgres::testing::database() else { return };
+                super::$name(db.store())
+            })*
+        }
     };
 }
 
 conformance!(
     log_pages_and_client_ids,
     a_client_id_or_seq_cannot_be_stored_twice,
+    a_taken_seq_is_reported_and_nothing_of_the_append_is_stored,
     operators_and_sessions,
     visitor_details,
     notes_are_stored_once_per_client_id,
@@ -513,4 +441,5 @@ conformance!(
     notify_channels_keep_their_order_and_seed_once,
     alert_prefs_per_operator,
     receipt_marks_are_saved_and_overwritten,
+    a_deleted_conversation_leaves_nothing_behind,
 );
