@@ -192,7 +192,7 @@ fn launcher_button(node: NodeRef, open: bool, unread: u32, on_toggle: Callback<M
             aria-label={label} aria-expanded={if open { "true" } else { "false" }} onclick={on_toggle}>
             <span class="baton-launcher-icon" aria-hidden="true"></span>
             if unread > 0 && !open {
-                <span class="baton-badge" aria-label={format!("{unread} {}", s().unread)}>{ unread }</span>
+                <span class="baton-badge" aria-label={[unread.to_string().as_str(), " ", s().unread].concat()}>{ unread }</span>
             }
         </button>
     }
