@@ -18,11 +18,13 @@ impl Reducible for ChatState {
     type Action = Update;
     fn reduce(self: Rc<Self>, update: Update) -> Rc<Self> {
         // Returning the same Rc skips the render: idle clock ticks cost
-        // nothing, nor does the driver's first SetOpen when the click that
-        // started the widget already mounted it open.
+        // nothing, nor do the driver's first SetOpen when the click that
+        // started the widget already mounted it open and its first
+        // `Connecting` (the state it starts in), both during the click.
         let unchanged = match &update {
             Update::Clock(_) => !self.wants_clock(),
             Update::SetOpen(open) => *open == self.open && (!open || self.unread == 0),
+            Update::Connection(connection) => *connection == self.connection,
             _ => false,
         };
         if unchanged {
