@@ -79,16 +79,9 @@
   var loading = null;
   function load() {
     if (!loading) {
-      // The WebAssembly is fetched and compiled (as it streams in) while
-      // the glue loads, not after it has run: the glue only instantiates
-      // the compiled module. Should streaming compilation refuse (a server
-      // without `Content-Type: application/wasm`), the glue gets the
-      // response and compiles it its own way.
-      var url = base + "baton_widget_bg.wasm";
-      var wasm = fetch(url);
-      if (WebAssembly.compileStreaming) {
-        wasm = WebAssembly.compileStreaming(wasm).catch(function () { return fetch(url); });
-      }
+      // The WebAssembly is fetched beside the glue, not after it has run;
+      // its Response is compiled as it streams in.
+      var wasm = fetch(base + "baton_widget_bg.wasm");
       wasm.catch(function () {});
       loading = import(base + "baton_widget.js").then(function (mod) {
         return mod.default({ module_or_path: wasm }).then(function () {
