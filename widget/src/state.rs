@@ -7,6 +7,7 @@ use baton_protocol::visitor::Availability;
 use baton_protocol::{
     Author, ClientMsgId, ConversationEvent, ErrorBody, EventBody, Handover, HandoverState, Seq, TYPING_TTL, Timestamp,
 };
+use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ConnectionState {
@@ -91,8 +92,11 @@ pub struct PendingMessage {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChatState {
-    /// The conversation log, in order.
-    pub events: Vec<ConversationEvent>,
+    /// The conversation log, in order. Shared, not owned: the reducer
+    /// clones the state on every update, and cloning an `Rc` is a count,
+    /// where cloning an event copies its strings (and links `EventBody`'s
+    /// whole `Clone` into the WebAssembly).
+    pub events: Vec<Rc<ConversationEvent>>,
     pub pending: Vec<PendingMessage>,
     pub handover: Handover,
     pub availability: Option<Availability>,
@@ -200,7 +204,7 @@ impl ChatState {
                             self.unread += 1;
                         }
                     }
-                    self.events.push(event);
+                    self.events.push(Rc::new(event));
                 }
             }
             Update::Availability(availability) => self.availability = Some(availability),

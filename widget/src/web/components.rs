@@ -18,11 +18,13 @@ impl Reducible for ChatState {
     type Action = Update;
     fn reduce(self: Rc<Self>, update: Update) -> Rc<Self> {
         // Returning the same Rc skips the render: idle clock ticks cost
-        // nothing, nor does the driver's first SetOpen when the click that
-        // started the widget already mounted it open.
+        // nothing, nor do the driver's first SetOpen when the click that
+        // started the widget already mounted it open and its first
+        // `Connecting` (the state it starts in), both during the click.
         let unchanged = match &update {
             Update::Clock(_) => !self.wants_clock(),
             Update::SetOpen(open) => *open == self.open && (!open || self.unread == 0),
+            Update::Connection(connection) => *connection == self.connection,
             _ => false,
         };
         if unchanged {
@@ -192,7 +194,7 @@ fn launcher_button(node: NodeRef, open: bool, unread: u32, on_toggle: Callback<M
             aria-label={label} aria-expanded={if open { "true" } else { "false" }} onclick={on_toggle}>
             <span class="baton-launcher-icon" aria-hidden="true"></span>
             if unread > 0 && !open {
-                <span class="baton-badge" aria-label={format!("{unread} {}", s().unread)}>{ unread }</span>
+                <span class="baton-badge" aria-label={[unread.to_string().as_str(), " ", s().unread].concat()}>{ unread }</span>
             }
         </button>
     }

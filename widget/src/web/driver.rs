@@ -207,11 +207,11 @@ fn now() -> Timestamp {
 }
 
 fn new_id() -> ClientMsgId {
-    ClientMsgId(format!(
-        "v{}-{}",
-        js_sys::Date::now() as u64,
-        (js_sys::Math::random() * 1e12) as u64
-    ))
+    // Concatenated rather than `format!`: no formatting machinery of its
+    // own in the WebAssembly (issue 11).
+    let time = (js_sys::Date::now() as u64).to_string();
+    let random = ((js_sys::Math::random() * 1e12) as u64).to_string();
+    ClientMsgId(["v", &time, "-", &random].concat())
 }
 
 /// The visitor can see the panel: it is open, the tab is visible and the

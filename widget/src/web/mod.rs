@@ -54,7 +54,8 @@ impl Config {
             (None, Some(rest)) => ["ws://", rest].concat(),
             _ => base.to_owned(),
         };
-        format!("{ws}/ws/visitor?bot={}", js_sys::encode_uri_component(&self.bot))
+        let bot = String::from(js_sys::encode_uri_component(&self.bot));
+        [ws.as_str(), "/ws/visitor?bot=", &bot].concat()
     }
 }
 

@@ -16,7 +16,7 @@ impl Storage {
     pub fn open(bot: &str) -> Storage {
         let local = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
         Storage {
-            key: format!("baton:{bot}"),
+            key: ["baton:", bot].concat(),
             local,
             memory: RefCell::new(None),
         }
@@ -42,17 +42,22 @@ impl Storage {
         }
     }
 
+    /// `baton:{bot}:{name}` (concatenated: `format!` costs WebAssembly).
+    fn flag_key(&self, name: &str) -> String {
+        [self.key.as_str(), ":", name].concat()
+    }
+
     pub fn load_flag(&self, name: &str) -> bool {
         self.local
             .as_ref()
-            .and_then(|s| s.get_item(&format!("{}:{name}", self.key)).ok().flatten())
+            .and_then(|s| s.get_item(&self.flag_key(name)).ok().flatten())
             .as_deref()
             == Some("1")
     }
 
     pub fn save_flag(&self, name: &str, value: bool) {
         if let Some(s) = &self.local {
-            let _ = s.set_item(&format!("{}:{name}", self.key), if value { "1" } else { "0" });
+            let _ = s.set_item(&self.flag_key(name), if value { "1" } else { "0" });
         }
     }
 }
