@@ -8,8 +8,10 @@
 //! the lock. Jobs are queued under the lock, so each conversation's jobs
 //! reach the writer in `seq` order; the writer takes what has queued up
 //! (at most [`MAX_BATCH`]), commits it in one transaction off the async
-//! runtime, then, under the lock once for the whole batch, broadcasts the
-//! events in that same order, and last calls each job's [`Answer`]. So:
+//! runtime, and hands the committed batch to the publisher, one tokio task
+//! that takes the batches in commit order: under the lock once per batch it
+//! broadcasts the events in that same order, and last calls each job's
+//! [`Answer`]. The writer goes on to the next commit meanwhile. So:
 //! - acked means stored: an ack is only ever sent after its commit;
 //! - peers see every conversation's events in `seq` order, with no gap or
 //!   double (a replay reads up to the conversation's published seq, see
@@ -25,6 +27,8 @@ use baton_protocol::ClientMsgId;
 use std::collections::HashSet;
 use std::sync::Weak;
 use std::sync::mpsc as std_mpsc;
+use tokio::sync::mpsc::error::SendError;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// The most appends committed in one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -70,13 +74,21 @@ impl Writer {
     /// Starts the writer thread for `hub`. It ends when the hub is dropped.
     pub fn start(hub: Weak<Hub>) -> Writer {
         let (queue, jobs) = std_mpsc::channel();
-        // Bot turns and timers armed after a commit are tokio tasks.
+        // Bot turns and timers armed after a commit are tokio tasks, and so
+        // is the publisher: it hands each committed batch to the sockets
+        // from a runtime thread, where waking a socket's task is a push on
+        // a run queue, not a cross-thread wake-up (eventfd/futex) per frame.
         let runtime = tokio::runtime::Handle::try_current().ok();
+        let publisher = runtime.as_ref().map(|runtime| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            runtime.spawn(publish_batches(hub.clone(), rx));
+            tx
+        });
         std::thread::Builder::new()
             .name("baton-store-writer".into())
             .spawn(move || {
                 let _runtime = runtime.as_ref().map(|r| r.enter());
-                run(hub, jobs)
+                run(hub, jobs, publisher)
             })
             .expect("the store writer thread starts");
         Writer { queue }
@@ -95,7 +107,11 @@ fn shutting_down() -> ErrorBody {
     ErrorBody::new(ErrorCode::Internal, "the server is shutting down; retry")
 }
 
-fn run(hub: Weak<Hub>, jobs: std_mpsc::Receiver<Job>) {
+/// A committed batch with how each of its jobs went, on its way to the
+/// publisher.
+type Committed = (Vec<Job>, Vec<Fate>);
+
+fn run(hub: Weak<Hub>, jobs: std_mpsc::Receiver<Job>, publisher: Option<UnboundedSender<Committed>>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -104,13 +120,34 @@ fn run(hub: Weak<Hub>, jobs: std_mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        let Some(hub) = hub.upgrade() else {
+            for job in batch {
+                (job.answer)(Some(Err(shutting_down())));
+            }
+            return;
+        };
+        let committed = hub.commit(batch);
+        match &publisher {
+            // In order: one publisher takes the batches as they were committed.
+            Some(publisher) => {
+                if let Err(SendError((batch, fates))) = publisher.send(committed) {
+                    hub.publish_batch(batch, fates);
+                }
+            }
+            None => hub.publish_batch(committed.0, committed.1),
+        }
+    }
+}
+
+/// The publisher: each committed batch, in commit order, to the sockets.
+async fn publish_batches(hub: Weak<Hub>, mut batches: UnboundedReceiver<Committed>) {
+    while let Some((batch, fates)) = batches.recv().await {
         match hub.upgrade() {
-            Some(hub) => hub.commit(batch),
+            Some(hub) => hub.publish_batch(batch, fates),
             None => {
                 for job in batch {
                     (job.answer)(Some(Err(shutting_down())));
                 }
-                return;
             }
         }
     }
@@ -125,24 +162,34 @@ enum Fate {
 }
 
 impl Hub {
-    /// Commits a batch, publishes it in order, then answers its senders.
-    fn commit(self: &Arc<Self>, batch: Vec<Job>) {
+    /// Commits a batch. A conversation whose job the store refused is
+    /// rebuilt from the store at once, before the next batch is checked
+    /// for stale jobs; publishing is [`Hub::publish_batch`]'s.
+    fn commit(self: &Arc<Self>, batch: Vec<Job>) -> Committed {
         let mut fates = self.stale_jobs(&batch);
         self.write(&batch, &mut fates);
-        let mut live = self.lock();
-        let mut rebuilt = HashSet::new();
-        for (job, fate) in batch.iter().zip(&fates) {
-            match fate {
-                Fate::Stored => {
-                    if let Some(created) = &job.create {
-                        self.stored_new(&mut live, created);
-                    }
-                    self.publish_outcome(&mut live, &job.conversation, &job.outcome)
-                }
-                Fate::Failed(_) if rebuilt.insert(job.conversation.clone()) => {
+        if fates.iter().any(|fate| matches!(fate, Fate::Failed(_))) {
+            let mut live = self.lock();
+            let mut rebuilt = HashSet::new();
+            for (job, fate) in batch.iter().zip(&fates) {
+                if matches!(fate, Fate::Failed(_)) && rebuilt.insert(job.conversation.clone()) {
                     self.rebuild(&mut live, &job.conversation);
                 }
-                Fate::Failed(_) | Fate::Stale => {}
+            }
+        }
+        (batch, fates)
+    }
+
+    /// Publishes a committed batch in order (under the lock once), then
+    /// answers its senders: acked means stored, and seen before acked.
+    fn publish_batch(self: &Arc<Self>, batch: Vec<Job>, fates: Vec<Fate>) {
+        let mut live = self.lock();
+        for (job, fate) in batch.iter().zip(&fates) {
+            if let Fate::Stored = fate {
+                if let Some(created) = &job.create {
+                    self.stored_new(&mut live, created);
+                }
+                self.publish_outcome(&mut live, &job.conversation, &job.outcome)
             }
         }
         drop(live);
@@ -300,7 +347,8 @@ impl Hub {
         match self.store.log(conversation) {
             Ok(log) => {
                 conv.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
-                conv.published = conv.core.last_seq();
+                // `published` stays: batches committed before this one may
+                // still be on their way to the publisher, which moves it.
             }
             Err(err) => tracing::error!(%err, %conversation, "could not rebuild a conversation from the store"),
         }
