@@ -6,6 +6,8 @@
 //! listen = "0.0.0.0:8080"
 //! data_dir = "/var/lib/baton"
 //! store = "postgres://baton@db.internal/baton"  # omit (or "sqlite"): SQLite in data_dir
+//! bus = "nats://nats.internal:4222"  # omit (or "in-process"): one process, no bus to run
+//! bus_cluster = "shop"              # processes sharing a bus and store [default: default]
 //! public_url = "https://chat.example.com"
 //! country_header = "CF-IPCountry"   # only behind a proxy that sets it
 //! trusted_proxies = ["10.0.0.5"]     # their X-Forwarded-For names the client
@@ -64,6 +66,14 @@ pub struct Cli {
     /// [default: sqlite].
     #[arg(long, env = "BATON_STORE", global = true)]
     pub store: Option<String>,
+    /// How processes tell each other what changed: `in-process` (one
+    /// process) or a NATS URL, `nats://host[:port]` [default: in-process].
+    #[arg(long, env = "BATON_BUS")]
+    pub bus: Option<String>,
+    /// The name that keeps this deployment's hints apart from others on
+    /// the same NATS server (letters, digits, `-`, `_`) [default: default].
+    #[arg(long, env = "BATON_BUS_CLUSTER")]
+    pub bus_cluster: Option<String>,
     /// Built widget and inbox assets (`<dir>/widget`, `<dir>/inbox`)
     /// [default: target/web].
     #[arg(long, env = "BATON_WEB_DIR")]
@@ -113,6 +123,9 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     /// `"sqlite"` or `"postgres://…"` (see [`StoreConfig`]).
     pub store: Option<String>,
+    /// `"in-process"` or `"nats://…"` (see [`BusConfig`]).
+    pub bus: Option<String>,
+    pub bus_cluster: Option<String>,
     pub web_dir: Option<PathBuf>,
     pub site_dir: Option<PathBuf>,
     pub public_url: Option<String>,
@@ -181,6 +194,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub store: StoreConfig,
+    pub bus: BusConfig,
     pub web_dir: PathBuf,
     pub site_dir: PathBuf,
     pub public_url: String,
@@ -222,6 +236,34 @@ impl StoreConfig {
                 "store must be \"sqlite\" or a postgres://user@host/database URL".into(),
             )),
         }
+    }
+}
+
+/// Which bus carries hints between processes (`crate::bus`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BusConfig {
+    /// A NATS server's URL; `None`: the in-process bus.
+    pub nats: Option<String>,
+    /// The subject prefix's cluster name, `baton.<cluster>.…`.
+    pub cluster: String,
+}
+
+impl BusConfig {
+    fn parse(value: Option<String>, cluster: Option<String>) -> Result<BusConfig, ConfigError> {
+        let nats = match value.as_deref().map(str::trim) {
+            None | Some("" | "in-process") => None,
+            Some(url) if url.starts_with("nats://") => Some(url.to_owned()),
+            // Not echoed: a mistyped URL may carry a password.
+            Some(_) => {
+                return Err(ConfigError::Invalid(
+                    "bus must be \"in-process\" or a nats://host:port URL".into(),
+                ));
+            }
+        };
+        let cluster = cluster.unwrap_or_else(|| "default".into());
+        crate::bus::check_cluster(&cluster)
+            .map_err(|_| ConfigError::Invalid(format!("bus_cluster {cluster:?}: use letters, digits, - and _")))?;
+        Ok(BusConfig { nats, cluster })
     }
 }
 
@@ -354,6 +396,7 @@ impl Config {
         Ok(Config {
             listen,
             store: StoreConfig::parse(cli.store.or(file.store), &data_dir)?,
+            bus: BusConfig::parse(cli.bus.or(file.bus), cli.bus_cluster.or(file.bus_cluster))?,
             data_dir,
             web_dir: cli.web_dir.or(file.web_dir).unwrap_or_else(|| "target/web".into()),
             site_dir: cli.site_dir.or(file.site_dir).unwrap_or_else(|| "demo/site".into()),
@@ -498,6 +541,33 @@ mod tests {
         let typo = Config::resolve(Cli::default(), parse("store = \"postgress://x:secret@db\""), ".".into());
         let err = typo.expect_err("not a store").to_string();
         assert!(err.contains("postgres://") && !err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn the_bus_is_in_process_unless_a_nats_url_is_given() {
+        let config = Config::resolve(Cli::default(), FileConfig::default(), ".".into()).unwrap();
+        assert_eq!(
+            config.bus,
+            BusConfig {
+                nats: None,
+                cluster: "default".into()
+            }
+        );
+        let file = parse("bus = \"nats://nats:4222\"\nbus_cluster = \"shop\"");
+        let config = Config::resolve(Cli::default(), file.clone(), ".".into()).unwrap();
+        assert_eq!(config.bus.nats.as_deref(), Some("nats://nats:4222"));
+        assert_eq!(config.bus.cluster, "shop");
+        // The flag wins over the file.
+        let cli = Cli {
+            bus: Some("in-process".into()),
+            ..Cli::default()
+        };
+        assert_eq!(Config::resolve(cli, file, ".".into()).unwrap().bus.nats, None);
+        let typo = Config::resolve(Cli::default(), parse("bus = \"natz://u:secret@n\""), ".".into());
+        let err = typo.expect_err("not a bus").to_string();
+        assert!(err.contains("nats://") && !err.contains("secret"), "{err}");
+        let dotted = Config::resolve(Cli::default(), parse("bus_cluster = \"a.b\""), ".".into());
+        assert!(dotted.expect_err("not a token").to_string().contains("bus_cluster"));
     }
 
     #[test]
