@@ -9,6 +9,11 @@
 //! print "skipped: BATON_TEST_NATS unset" and pass, unless
 //! `BATON_REQUIRE_NATS=1`. The restart test starts its own nats-server
 //! (`BATON_NATS_SERVER`, else `nats-server` on PATH) on a free port.
+//!
+//! And the hub: a real server publishes a `Conversation` hint for what it
+//! commits.
+
+mod common;
 
 use baton_protocol::{ConversationId, OperatorId, Seq};
 use baton_server::bus::{Bus, Envelope, Hint, Hints, InProcessBus, NatsBus, ProcessId, Topic};
@@ -61,14 +66,14 @@ async fn expect_nothing(hints: &mut Hints, what: &str) {
 async fn two_processes(a: &dyn Bus, b: &dyn Bus) {
     assert_ne!(a.process(), b.process());
     assert!(a.health().connected && b.health().connected);
-    let mut a_all = a.subscribe(Topic::All).await.unwrap();
-    let mut b_all = b.subscribe(Topic::All).await.unwrap();
+    let mut a_all = a.subscribe(Topic::All).await.expect("subscribe");
+    let mut b_all = b.subscribe(Topic::All).await.expect("subscribe");
     let mut b_c1 = b
         .subscribe(Topic::Conversation(ConversationId("c1".into())))
         .await
-        .unwrap();
-    let mut b_convs = b.subscribe(Topic::Conversations).await.unwrap();
-    let mut b_team = b.subscribe(Topic::Team).await.unwrap();
+        .expect("subscribe");
+    let mut b_convs = b.subscribe(Topic::Conversations).await.expect("subscribe");
+    let mut b_team = b.subscribe(Topic::Team).await.expect("subscribe");
     let team = Hint::Team {
         operator: Some(OperatorId("o1".into())),
         bot: None,
@@ -78,9 +83,9 @@ async fn two_processes(a: &dyn Bus, b: &dyn Bus) {
         visitors: 1,
     };
     for hint in [conv("c1", 1), conv("c2", 1), team.clone(), presence.clone()] {
-        a.publish(hint).await.unwrap();
+        a.publish(hint).await.expect("publish");
     }
-    b.publish(conv("c1", 2)).await.unwrap();
+    b.publish(conv("c1", 2)).await.expect("publish");
 
     let pa = a.process();
     // A sent four: B sees them all, in order, and not its own.
@@ -115,16 +120,20 @@ async fn in_process_two_processes_see_each_others_hints_not_their_own() {
 async fn nats_two_processes_see_each_others_hints_not_their_own() {
     let Some(url) = nats_url() else { return };
     let cluster = new_cluster();
-    let a = NatsBus::connect(&url, &cluster, ProcessId::random()).await.unwrap();
-    let b = NatsBus::connect(&url, &cluster, ProcessId::random()).await.unwrap();
+    let a = NatsBus::connect(&url, &cluster, ProcessId::random())
+        .await
+        .expect("bus call");
+    let b = NatsBus::connect(&url, &cluster, ProcessId::random())
+        .await
+        .expect("bus call");
     assert_eq!(a.health().backend, "nats");
     two_processes(&a, &b).await;
     // Another cluster on the same server hears none of it.
     let other = NatsBus::connect(&url, &new_cluster(), ProcessId::random())
         .await
-        .unwrap();
-    let mut elsewhere = other.subscribe(Topic::All).await.unwrap();
-    a.publish(conv("c1", 3)).await.unwrap();
+        .expect("connect");
+    let mut elsewhere = other.subscribe(Topic::All).await.expect("subscribe");
+    a.publish(conv("c1", 3)).await.expect("publish");
     expect_nothing(&mut elsewhere, "another cluster").await;
 }
 
@@ -175,8 +184,8 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("its address").port()
 }
 
 async fn wait_for(what: &str, within: Duration, check: impl Fn() -> bool) {
@@ -193,10 +202,14 @@ async fn nats_hints_flow_again_after_the_server_restarts() {
     let port = free_port();
     let url = format!("nats://127.0.0.1:{port}");
     let server = Server::start(port);
-    let a = NatsBus::connect(&url, "restart", ProcessId::random()).await.unwrap();
-    let b = NatsBus::connect(&url, "restart", ProcessId::random()).await.unwrap();
-    let mut hints = b.subscribe(Topic::All).await.unwrap();
-    a.publish(conv("c1", 1)).await.unwrap();
+    let a = NatsBus::connect(&url, "restart", ProcessId::random())
+        .await
+        .expect("bus call");
+    let b = NatsBus::connect(&url, "restart", ProcessId::random())
+        .await
+        .expect("bus call");
+    let mut hints = b.subscribe(Topic::All).await.expect("subscribe");
+    a.publish(conv("c1", 1)).await.expect("publish");
     expect(&mut hints, a.process(), conv("c1", 1), "before the restart").await;
 
     drop(server);
@@ -218,7 +231,7 @@ async fn nats_hints_flow_again_after_the_server_restarts() {
             Instant::now() < deadline,
             "no hint crossed the restarted server within 15 s"
         );
-        a.publish(conv("c1", seq)).await.unwrap();
+        a.publish(conv("c1", seq)).await.expect("publish");
         seq += 1;
         if let Some(got) = next(&mut hints, Duration::from_millis(200)).await {
             break got;
@@ -229,4 +242,43 @@ async fn nats_hints_flow_again_after_the_server_restarts() {
         matches!(got.hint, Hint::Conversation { seq: Seq(s), .. } if s >= 100),
         "a hint sent after the restart, not {got:?}"
     );
+}
+
+#[tokio::test]
+async fn the_hub_hints_each_commit_to_other_processes() {
+    use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
+    let bus = InProcessBus::new(ProcessId::random());
+    let other = bus.handle(ProcessId::random());
+    let mut hints = other.subscribe(Topic::All).await.expect("subscribe");
+    let server = common::Server::start_on_bus(std::sync::Arc::new(bus.clone())).await;
+    let mut visitor = server.visitor().await;
+    common::send(&mut visitor, &common::hello()).await;
+    let conversation = common::recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Welcome(w) => Some(w.conversation.clone()),
+        _ => None,
+    })
+    .await;
+    let send = VisitorToServer::Send {
+        client_msg_id: baton_protocol::ClientMsgId("m1".into()),
+        text: "hello".into(),
+    };
+    common::send(&mut visitor, &send).await;
+    let acked = common::recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Ack { seq, .. } => Some(*seq),
+        _ => None,
+    })
+    .await;
+    // Hints for this conversation, from the hub's process, seqs rising,
+    // up to (at least) the acked message.
+    let mut last = Seq(0);
+    while last < acked {
+        let got = next(&mut hints, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|| panic!("no hint up to seq {acked:?} (last {last:?})"));
+        assert_eq!(&got.from, bus.process());
+        match got.hint {
+            Hint::Conversation { conversation: c, seq } if c == conversation && seq > last => last = seq,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
 }
