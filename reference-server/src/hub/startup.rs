@@ -8,8 +8,8 @@ impl Hub {
     /// Loads every conversation's log and the team, and re-arms response
     /// windows that were running when the server stopped.
     /// Each bot with who answers for it (`None`: nobody — human-only, or a
-    /// bot that only hands over).
-    /// On the in-process bus (one process).
+    /// bot that only hands over). Hints go to the in-process bus (one
+    /// process); see [`Hub::start_with_bus`].
     pub fn start(
         store: impl Store + 'static,
         bots: Vec<(BotSettings, Option<Arc<dyn Bot>>)>,
