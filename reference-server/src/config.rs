@@ -6,6 +6,8 @@
 //! listen = "0.0.0.0:8080"
 //! data_dir = "/var/lib/baton"
 //! store = "postgres://baton@db.internal/baton"  # omit (or "sqlite"): SQLite in data_dir
+//! bus = "nats://nats.internal:4222"  # omit (or "in-process"): one process, no bus to run
+//! bus_cluster = "shop"              # processes sharing a bus and store [default: default]
 //! public_url = "https://chat.example.com"
 //! country_header = "CF-IPCountry"   # only behind a proxy that sets it
 //! trusted_proxies = ["10.0.0.5"]     # their X-Forwarded-For names the client
@@ -43,6 +45,9 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod backends;
+pub use backends::{BusConfig, StoreConfig};
+
 #[derive(Parser, Debug, Clone, Default)]
 #[command(
     name = "baton-server",
@@ -64,6 +69,14 @@ pub struct Cli {
     /// [default: sqlite].
     #[arg(long, env = "BATON_STORE", global = true)]
     pub store: Option<String>,
+    /// How processes tell each other what changed: `in-process` (one
+    /// process) or a NATS URL, `nats://host[:port]` [default: in-process].
+    #[arg(long, env = "BATON_BUS")]
+    pub bus: Option<String>,
+    /// The name that keeps this deployment's hints apart from others on
+    /// the same NATS server (letters, digits, `-`, `_`) [default: default].
+    #[arg(long, env = "BATON_BUS_CLUSTER")]
+    pub bus_cluster: Option<String>,
     /// Built widget and inbox assets (`<dir>/widget`, `<dir>/inbox`)
     /// [default: target/web].
     #[arg(long, env = "BATON_WEB_DIR")]
@@ -113,6 +126,9 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     /// `"sqlite"` or `"postgres://…"` (see [`StoreConfig`]).
     pub store: Option<String>,
+    /// `"in-process"` or `"nats://…"` (see [`BusConfig`]).
+    pub bus: Option<String>,
+    pub bus_cluster: Option<String>,
     pub web_dir: Option<PathBuf>,
     pub site_dir: Option<PathBuf>,
     pub public_url: Option<String>,
@@ -181,6 +197,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub store: StoreConfig,
+    pub bus: BusConfig,
     pub web_dir: PathBuf,
     pub site_dir: PathBuf,
     pub public_url: String,
@@ -199,30 +216,6 @@ pub struct Config {
     /// Where relative paths in the file (knowledge files) are resolved.
     pub base_dir: PathBuf,
     pub demo: bool,
-}
-
-/// Which store holds the data.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StoreConfig {
-    /// `baton.sqlite3` in the data directory: the default, nothing to install.
-    Sqlite(PathBuf),
-    /// A PostgreSQL database that several processes may share.
-    Postgres(String),
-}
-
-impl StoreConfig {
-    fn parse(value: Option<String>, data_dir: &Path) -> Result<StoreConfig, ConfigError> {
-        match value.as_deref().map(str::trim) {
-            None | Some("" | "sqlite") => Ok(StoreConfig::Sqlite(data_dir.join("baton.sqlite3"))),
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Ok(StoreConfig::Postgres(url.to_owned()))
-            }
-            // Not echoed: a mistyped URL may carry a password.
-            Some(_) => Err(ConfigError::Invalid(
-                "store must be \"sqlite\" or a postgres://user@host/database URL".into(),
-            )),
-        }
-    }
 }
 
 /// Per-bot settings.
@@ -354,6 +347,7 @@ impl Config {
         Ok(Config {
             listen,
             store: StoreConfig::parse(cli.store.or(file.store), &data_dir)?,
+            bus: BusConfig::parse(cli.bus.or(file.bus), cli.bus_cluster.or(file.bus_cluster))?,
             data_dir,
             web_dir: cli.web_dir.or(file.web_dir).unwrap_or_else(|| "target/web".into()),
             site_dir: cli.site_dir.or(file.site_dir).unwrap_or_else(|| "demo/site".into()),
@@ -479,25 +473,6 @@ mod tests {
         );
         let file = parse("[limits.per_ip]\nconnections = 0\n");
         assert!(Config::resolve(Cli::default(), file, ".".into()).is_err());
-    }
-
-    #[test]
-    fn the_store_is_sqlite_in_the_data_dir_unless_a_postgres_url_is_given() {
-        let config = Config::resolve(Cli::default(), parse("data_dir = \"/d\""), ".".into()).unwrap();
-        assert_eq!(config.store, StoreConfig::Sqlite("/d/baton.sqlite3".into()));
-        let file = parse("store = \"postgres://baton@db/baton\"");
-        let config = Config::resolve(Cli::default(), file.clone(), ".".into()).unwrap();
-        assert_eq!(config.store, StoreConfig::Postgres("postgres://baton@db/baton".into()));
-        // The flag wins over the file.
-        let cli = Cli {
-            store: Some("sqlite".into()),
-            ..Cli::default()
-        };
-        let config = Config::resolve(cli, file, ".".into()).unwrap();
-        assert_eq!(config.store, StoreConfig::Sqlite("data/baton.sqlite3".into()));
-        let typo = Config::resolve(Cli::default(), parse("store = \"postgress://x:secret@db\""), ".".into());
-        let err = typo.expect_err("not a store").to_string();
-        assert!(err.contains("postgres://") && !err.contains("secret"), "{err}");
     }
 
     #[test]

@@ -114,9 +114,13 @@ pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Response
     ([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response()
 }
 
-/// Whether this process can serve: `200 {"status":"ok","store":{…}}`, or
-/// `503` with `"status":"error"` when the store does not answer (the
-/// details go to the log, not to whoever asks).
+/// Whether this process can serve: `200 {"status":"ok","store":{…},
+/// "bus":{…}}`, or `503` with `"status":"error"` when the store does not
+/// answer (the details go to the log, not to whoever asks). A disconnected
+/// bus is `200` with `"status":"degraded"` and the bus's `"status":
+/// "disconnected"`: the process still serves and stores everything (hints
+/// only say "look again"), so a bus restart must not take every process
+/// out of the load balancer at once.
 pub async fn healthz(State(app): State<AppState>) -> Response {
     let hub = app.hub.clone();
     let backend = hub.store().backend();
@@ -133,10 +137,16 @@ pub async fn healthz(State(app): State<AppState>) -> Response {
             false
         }
     };
-    let status = if store_ok { "ok" } else { "error" };
+    let bus = app.hub.bus().health();
+    let status = match (store_ok, bus.connected) {
+        (false, _) => "error",
+        (true, false) => "degraded",
+        (true, true) => "ok",
+    };
     let body = serde_json::json!({
         "status": status,
-        "store": { "backend": backend, "status": status },
+        "store": { "backend": backend, "status": if store_ok { "ok" } else { "error" } },
+        "bus": { "backend": bus.backend, "status": if bus.connected { "ok" } else { "disconnected" } },
     });
     let code = if store_ok {
         StatusCode::OK

@@ -78,6 +78,9 @@ pub struct Hub {
     writer: Writer,
     /// An email sender is configured (`waiting::can_email`).
     email_ready: std::sync::atomic::AtomicBool,
+    /// Hints to other processes (`crate::bus`): a `Conversation` hint after
+    /// each commit is published.
+    bus: crate::bus::HintSender,
 }
 
 /// Facts the hub publishes after they are stored, for observers that act
@@ -143,6 +146,11 @@ pub fn not_found() -> ErrorBody {
 impl Hub {
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+
+    /// The bus between processes (see `crate::bus`).
+    pub fn bus(&self) -> &Arc<dyn crate::bus::Bus> {
+        self.bus.bus()
     }
 
     /// Observe what the hub stores (see [`HubEvent`]). A slow observer

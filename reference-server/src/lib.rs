@@ -10,6 +10,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod bot;
+pub mod bus;
 pub mod cli;
 pub mod clock;
 pub mod config;

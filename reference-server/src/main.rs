@@ -82,7 +82,12 @@ async fn run(
         notify.email = Some(baton_server::notify::EmailConfig::relay(relay, notify.email.take())?);
     }
     notify.validate()?;
-    let hub = Hub::start(store, bots)?;
+    let bus = baton_server::bus::connect(config.bus.nats.as_deref(), &config.bus.cluster).await?;
+    let bus_shown = match &config.bus.nats {
+        Some(_) => format!("NATS, cluster {} (process {})", config.bus.cluster, bus.process()),
+        None => "in-process".to_owned(),
+    };
+    let hub = Hub::start_with_bus(store, bots, bus)?;
     let center = Arc::new(baton_server::notify::Center::new(&notify, &config.public_url));
     let _notifications = baton_server::notify::spawn_with(hub.clone(), &notify, center.clone());
     baton_server::settings::start_team_settings(&hub, config.auto_away)?;
@@ -119,6 +124,7 @@ async fn run(
         println!("  {label:<21} {} / {}", account.email, account.password);
     }
     println!("  Data:                 {shown} ({backend})");
+    println!("  Bus:                  {bus_shown}");
     println!();
     serve(listener, state, shutdown_signal()).await?;
     Ok(())

@@ -131,6 +131,11 @@ async fn an_address_at_its_cap_is_refused_with_a_sentence_while_another_is_serve
         (&"ok".into(), &"ok".into()),
         "{body}"
     );
+    assert_eq!(
+        (&health["bus"]["backend"], &health["bus"]["status"]),
+        (&"in-process".into(), &"ok".into()),
+        "{body}"
+    );
     welcomed_from(3, server.addr).await;
     assert!(metric(&server, "connections_per_ip").await >= 2);
     // A closed socket gives its place back.

@@ -3,6 +3,7 @@
 //!   cargo xtask demo [--port N]   install what is missing, build, run the demo
 //!   cargo xtask test              every check CI runs
 //!   cargo xtask test-postgres     only the store suite and server test on PostgreSQL
+//!   cargo xtask test-nats         only the bus's tests on NATS
 //!   cargo xtask build-web         build the widget and inbox into target/web
 //!   cargo xtask setup             only install the tools
 //!   cargo xtask size              gzip sizes of what a visitor downloads
@@ -13,8 +14,9 @@
 //!                                 libFuzzer on every decoder of untrusted bytes
 //!
 //! Every tool is installed here on first use, so a fresh machine needs only
-//! Rust, Node.js and npm (and, for the tests, PostgreSQL is installed and
-//! started privately unless `BATON_TEST_POSTGRES` names a server).
+//! Rust, Node.js and npm (and, for the tests, PostgreSQL and nats-server
+//! are installed and started privately unless `BATON_TEST_POSTGRES` and
+//! `BATON_TEST_NATS` name servers).
 
 mod assets;
 mod bench;
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("test") => test(),
         Some("test-postgres") => services::test_postgres(),
+        Some("test-nats") => services::test_nats(),
         Some("build-web") => tools::ensure_web_build().and_then(|t| web::build(&t)),
         Some("setup") => tools::ensure_all().map(drop),
         Some("size") => web::size_report(),
@@ -46,7 +49,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--port N] | test | test-postgres | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] | fuzz [--secs N] [--target NAME]>"
+                "usage: cargo xtask <demo [--port N] | test | test-postgres | test-nats | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }
@@ -178,6 +181,8 @@ fn test() -> Result {
     // PostgreSQL for the store suite on PgStore; a private cluster stops
     // when this returns, whichever way.
     let postgres = services::postgres()?;
+    // NATS for the bus tests, the same way.
+    let nats = services::nats()?;
     let mut steps = Vec::new();
     let mut counts = Counts::default();
     let mut step = |name: &'static str, f: &mut dyn FnMut(&mut Counts) -> Result| {
@@ -228,7 +233,8 @@ fn test() -> Result {
         c.run_counted(
             cargo()
                 .args(["test", "--workspace", "--all-features"])
-                .envs(postgres.env()),
+                .envs(postgres.env())
+                .envs(nats.env()),
         )
     });
     step("wasm builds", &mut |_| web::build(&tools));

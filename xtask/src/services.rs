@@ -1,5 +1,5 @@
 //! Services the tests need beside the code: PostgreSQL, for the store
-//! conformance suite on `PgStore`. `BATON_TEST_POSTGRES` names a server to
+//! conformance suite on `PgStore`, and NATS, for the bus (`nats`). `BATON_TEST_POSTGRES` names a server to
 //! use; without it, `cargo xtask test` starts a private cluster under the
 //! target directory (installing Debian's `postgresql` package when its
 //! programs are missing) and stops it when the run ends, failed or not.
@@ -8,6 +8,9 @@
 use crate::{Result, cargo, free_port, run, target_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod nats;
+pub use nats::{nats, test_nats};
 
 /// A PostgreSQL server for the tests; a private one stops when dropped.
 pub struct Postgres {
@@ -187,9 +190,14 @@ fn install() -> Result {
         );
     }
     println!("\nInstalling PostgreSQL from Debian's packages…");
+    install_package("postgresql")
+}
+
+/// `apt-get install` of one Debian package (as root).
+fn install_package(package: &str) -> Result {
     run(Command::new("apt-get").arg("update"))?;
     run(Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends", "postgresql"])
+        .args(["install", "-y", "--no-install-recommends", package])
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 

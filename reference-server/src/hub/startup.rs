@@ -8,10 +8,21 @@ impl Hub {
     /// Loads every conversation's log and the team, and re-arms response
     /// windows that were running when the server stopped.
     /// Each bot with who answers for it (`None`: nobody — human-only, or a
-    /// bot that only hands over).
+    /// bot that only hands over). Hints go to the in-process bus (one
+    /// process); see [`Hub::start_with_bus`].
     pub fn start(
         store: impl Store + 'static,
         bots: Vec<(BotSettings, Option<Arc<dyn Bot>>)>,
+    ) -> Result<Arc<Hub>, StoreError> {
+        let bus = crate::bus::InProcessBus::new(crate::bus::ProcessId::random());
+        Hub::start_with_bus(store, bots, Arc::new(bus))
+    }
+
+    /// [`Hub::start`] on `bus`, which carries hints to other processes.
+    pub fn start_with_bus(
+        store: impl Store + 'static,
+        bots: Vec<(BotSettings, Option<Arc<dyn Bot>>)>,
+        bus: Arc<dyn crate::bus::Bus>,
     ) -> Result<Arc<Hub>, StoreError> {
         let engines: HashMap<_, _> = bots
             .iter()
@@ -85,6 +96,7 @@ impl Hub {
             auto_away_task: Mutex::new(None),
             writer: Writer::start(hub.clone()),
             email_ready: std::sync::atomic::AtomicBool::new(false),
+            bus: crate::bus::HintSender::start(bus),
         });
         let deadlines: Vec<_> = hub
             .lock()

@@ -189,7 +189,14 @@ impl Hub {
                 if let Some(created) = &job.create {
                     self.stored_new(&mut live, created);
                 }
-                self.publish_outcome(&mut live, &job.conversation, &job.outcome)
+                self.publish_outcome(&mut live, &job.conversation, &job.outcome);
+                // Other processes: "look again" (queued, never blocks).
+                if let Some(last) = job.outcome.events.last() {
+                    self.bus.send(crate::bus::Hint::Conversation {
+                        conversation: job.conversation.clone(),
+                        seq: last.seq,
+                    });
+                }
             }
         }
         drop(live);

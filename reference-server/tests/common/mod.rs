@@ -114,6 +114,14 @@ impl Server {
         Server::start_engine(store, dir, vec![bot(window_ms)], engine, tweak).await
     }
 
+    /// A server on a fresh SQLite file whose hub publishes on `bus`.
+    pub async fn start_on_bus(bus: Arc<dyn baton_server::bus::Bus>) -> Server {
+        let dir = std::env::temp_dir().join(format!("baton-test-{}", auth::new_id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let store = SqliteStore::open(&dir.join("baton.sqlite3")).expect("open store");
+        Server::start_full(store, &dir, vec![bot(60_000)], Arc::new(RuleBot), Some(bus), |_| {}).await
+    }
+
     async fn start_on(
         store: impl Store + 'static,
         dir: &Path,
@@ -128,6 +136,17 @@ impl Server {
         dir: &Path,
         bots: Vec<BotSettings>,
         engine: Arc<dyn baton_server::bot::Bot>,
+        tweak: impl FnOnce(&mut AppState),
+    ) -> Server {
+        Server::start_full(store, dir, bots, engine, None, tweak).await
+    }
+
+    async fn start_full(
+        store: impl Store + 'static,
+        dir: &Path,
+        bots: Vec<BotSettings>,
+        engine: Arc<dyn baton_server::bot::Bot>,
+        bus: Option<Arc<dyn baton_server::bus::Bus>>,
         tweak: impl FnOnce(&mut AppState),
     ) -> Server {
         for (id, name) in [("op-a", "Ana"), ("op-b", "Ben"), ("op-c", "Cleo")] {
@@ -151,7 +170,11 @@ impl Server {
                 .expect("seed operator");
         }
         let bots = bots.into_iter().map(|b| (b, Some(engine.clone()))).collect();
-        let hub = Hub::start(store, bots).expect("start hub");
+        let hub = match bus {
+            Some(bus) => Hub::start_with_bus(store, bots, bus),
+            None => Hub::start(store, bots),
+        }
+        .expect("start hub");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut state = AppState::new(hub, dir.join("web"), dir.join("site"));
