@@ -7,8 +7,9 @@
 //!
 //! Ordering: all changes to conversations happen under one lock; the events
 //! they produce are stored by one writer thread (`writer`), which commits
-//! many conversations' appends together and publishes them, under the lock,
-//! in the order they were produced. So every peer sees events in `seq`
+//! many conversations' appends together; one publisher task then publishes
+//! each committed batch, under the lock, in the order its events were
+//! produced. So every peer sees events in `seq`
 //! order, a resuming visitor's replay never interleaves with live events,
 //! and no database write happens while the lock is held for an input.
 
