@@ -18,19 +18,30 @@ use tokio::sync::mpsc;
 
 const WINDOW_MS: u64 = 120_000;
 
-/// The next event the visitor's outbox receives that `pick` wants.
+/// The next event the visitor's outbox receives that `pick` wants, within
+/// `real` seconds of real time. It polls and yields rather than awaiting:
+/// an idle paused runtime would auto-advance its clock while the store
+/// writer (a real thread) commits.
 async fn event(
     outbox: &mut mpsc::Receiver<baton_server::hub::Text>,
     pick: fn(&EventBody) -> bool,
-) -> baton_protocol::ConversationEvent {
-    loop {
-        let text = outbox.recv().await.expect("the hub keeps the outbox open");
-        if let ServerToVisitor::Event(event) = serde_json::from_str(text.as_str()).expect("a visitor frame") {
-            if pick(&event.body) {
-                return event;
+    real: Duration,
+) -> Option<baton_protocol::ConversationEvent> {
+    let until = Instant::now() + real;
+    while Instant::now() < until {
+        match outbox.try_recv() {
+            Ok(text) => {
+                if let ServerToVisitor::Event(event) = serde_json::from_str(text.as_str()).expect("a visitor frame") {
+                    if pick(&event.body) {
+                        return Some(event);
+                    }
+                }
             }
+            Err(mpsc::error::TryRecvError::Empty) => tokio::task::yield_now().await,
+            Err(mpsc::error::TryRecvError::Disconnected) => panic!("the hub let go of the outbox"),
         }
     }
+    None
 }
 
 #[tokio::test(start_paused = true)]
@@ -76,9 +87,23 @@ async fn a_response_window_lapses_on_paused_time() {
             intent: Intent::RequestHuman,
         },
     );
-    let asked = event(&mut rx, |b| matches!(b, EventBody::HelpRequested { .. })).await;
+    let asked = event(
+        &mut rx,
+        |b| matches!(b, EventBody::HelpRequested { .. }),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the request is published");
     tokio::time::advance(Duration::from_millis(WINDOW_MS + 1_000)).await;
-    let lapsed = event(&mut rx, |b| matches!(b, EventBody::RequestLapsed)).await;
+    // A clock that did not move with paused time would only re-arm the
+    // window: no lapse comes.
+    let lapsed = event(
+        &mut rx,
+        |b| matches!(b, EventBody::RequestLapsed),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the request lapses once the window has passed in paused time");
 
     let stamped = lapsed.at.0 - asked.at.0;
     assert!(
