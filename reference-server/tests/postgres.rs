@@ -156,20 +156,7 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
         panic!("welcome")
     };
     let (conversation, token) = (welcome.conversation, welcome.token.expect("token"));
-    send(
-        &mut visitor,
-        &VisitorToServer::Send {
-            client_msg_id: ClientMsgId("m1".into()),
-            text: "stored in postgres".into(),
-        },
-    )
-    .await;
-    let m1 = recv_until(&mut visitor, |f: &ServerToVisitor| match f {
-        ServerToVisitor::Ack { seq, .. } => Some(*seq),
-        ServerToVisitor::Error(e) => panic!("refused: {e:?}"),
-        _ => None,
-    })
-    .await;
+    let m1 = send_m1(&mut visitor).await;
 
     // The acknowledged row is in the database, written by the server.
     let (client, connection) = config.connect(NoTls).await.expect("connect to the test database");
@@ -206,21 +193,28 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
     assert!(texts.contains(&"stored in postgres"), "replayed: {texts:?}");
     assert!(welcome.replay.iter().any(|e| e.seq == m1));
     // A retry of the acked message gets its original seq back.
+    let again = send_m1(&mut visitor).await;
+    assert_eq!(again, m1);
+    server.kill();
+    drop(visitor);
+    admin(&admin_config, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
+}
+
+/// Sends the visitor's message `m1` (again, on a retry) and returns the seq
+/// its ack names.
+async fn send_m1(visitor: &mut Ws) -> Seq {
     send(
-        &mut visitor,
+        visitor,
         &VisitorToServer::Send {
             client_msg_id: ClientMsgId("m1".into()),
             text: "stored in postgres".into(),
         },
     )
     .await;
-    let again = recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+    recv_until(visitor, |f: &ServerToVisitor| match f {
         ServerToVisitor::Ack { seq, .. } => Some(*seq),
+        ServerToVisitor::Error(e) => panic!("refused: {e:?}"),
         _ => None,
     })
-    .await;
-    assert_eq!(again, m1);
-    server.kill();
-    drop(visitor);
-    admin(&admin_config, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
+    .await
 }
