@@ -3,6 +3,7 @@
 //! the same behaviour as their SQLite tables.
 
 use super::PgStore;
+use super::store::shortcut_row;
 use crate::notify::channel::NotifyChannel;
 use crate::store::settings::{FollowupSettings, SEEDED_KEY, TEAM_KEY, followup_key};
 use crate::store::{
@@ -179,14 +180,7 @@ impl TeamShortcutStore for PgStore {
             &[],
         )?
         .iter()
-        .map(|r| {
-            Ok(Shortcut {
-                id: ShortcutId(r.try_get(0)?),
-                trigger: r.try_get(1)?,
-                text: r.try_get(2)?,
-                scope: ShortcutScope::Team,
-            })
-        })
+        .map(|r| shortcut_row(r, ShortcutScope::Team))
         .collect()
     }
 

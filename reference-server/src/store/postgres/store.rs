@@ -301,14 +301,7 @@ impl Store for PgStore {
             &[&operator.as_str()],
         )?
         .iter()
-        .map(|r| {
-            Ok(Shortcut {
-                id: ShortcutId(r.try_get(0)?),
-                trigger: r.try_get(1)?,
-                text: r.try_get(2)?,
-                scope: ShortcutScope::Mine,
-            })
-        })
+        .map(|r| shortcut_row(r, ShortcutScope::Mine))
         .collect()
     }
 
@@ -339,4 +332,15 @@ impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
+}
+
+/// A saved reply from its `id, trigger, text` columns (personal and team
+/// replies are stored alike, in two tables).
+pub(super) fn shortcut_row(r: &tokio_postgres::Row, scope: ShortcutScope) -> Result<Shortcut> {
+    Ok(Shortcut {
+        id: ShortcutId(r.try_get(0)?),
+        trigger: r.try_get(1)?,
+        text: r.try_get(2)?,
+        scope,
+    })
 }
