@@ -138,15 +138,23 @@ impl ConversationCore {
     pub fn from_log<'a>(log: impl IntoIterator<Item = (&'a ConversationEvent, Option<&'a ClientMsgId>)>) -> Self {
         let mut core = ConversationCore::default();
         for (event, id) in log {
-            core.handover.observe(&event.body);
-            core.followup.observe(&event.body);
-            core.note_waiting(event);
-            core.last_seq = event.seq;
-            if let Some(id) = id {
-                core.seen.entry(id.clone()).or_insert(event.seq);
-            }
+            core.absorb(event, id);
         }
         core
+    }
+
+    /// Folds in one event appended elsewhere (another server process), with
+    /// the client message id stored beside it: the core then stands as if it
+    /// had produced it, so a retry of that input is deduplicated here too.
+    /// Events must come in `seq` order, each the one after [`Self::last_seq`].
+    pub fn absorb(&mut self, event: &ConversationEvent, client_msg_id: Option<&ClientMsgId>) {
+        self.handover.observe(&event.body);
+        self.followup.observe(&event.body);
+        self.note_waiting(event);
+        self.last_seq = event.seq;
+        if let Some(id) = client_msg_id {
+            self.seen.entry(id.clone()).or_insert(event.seq);
+        }
     }
 
     /// After a restart: the visitor message whose bot turn was under way

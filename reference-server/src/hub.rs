@@ -56,6 +56,7 @@ mod fanout;
 mod negotiate;
 mod startup;
 mod state;
+mod sync;
 pub use crate::clock::now;
 pub use crate::outbox::{OPERATOR_OUTBOX_CAPACITY, OUTBOX_CAPACITY, Outbox, PeerId, Text, encode};
 use crate::outbox::{Shared, send, send_text};

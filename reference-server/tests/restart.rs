@@ -6,10 +6,11 @@
 mod common;
 
 use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
-use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
+use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
 use baton_server::auth;
 use baton_server::store::{SqliteStore, Store};
+use common::processes::free_port;
 use common::{Ws, recv, recv_until, send};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -72,25 +73,6 @@ impl Drop for Process {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-fn hello(resume: Option<Resume>) -> VisitorToServer {
-    VisitorToServer::Hello(VisitorHello {
-        protocol: PROTOCOL_VERSION,
-        features: common::all_features(),
-        bot: BotId("demo".into()),
-        resume,
-        locale: None,
-        page: None,
-    })
-}
-
 async fn acked(ws: &mut Ws) -> Seq {
     recv_until(ws, |f: &ServerToVisitor| match f {
         ServerToVisitor::Ack { seq, .. } => Some(*seq),
@@ -136,7 +118,7 @@ async fn a_killed_server_loses_nothing_it_acknowledged() {
     .await;
 
     let mut visitor = server.visitor().await;
-    send(&mut visitor, &hello(None)).await;
+    send(&mut visitor, &common::hello_resuming(None)).await;
     let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
         panic!("welcome")
     };
@@ -169,7 +151,7 @@ async fn a_killed_server_loses_nothing_it_acknowledged() {
     let mut visitor = server.visitor().await;
     send(
         &mut visitor,
-        &hello(Some(Resume {
+        &common::hello_resuming(Some(Resume {
             conversation: conversation.clone(),
             token: token_v,
             last_seq: Seq(0),
@@ -245,7 +227,7 @@ async fn receipt_marks_survive_a_killed_server() {
     let port = free_port();
     let server = Process::start(&dir, port).await;
     let mut visitor = server.visitor().await;
-    send(&mut visitor, &hello(None)).await;
+    send(&mut visitor, &common::hello_resuming(None)).await;
     let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
         panic!("welcome")
     };
@@ -291,7 +273,7 @@ async fn receipt_marks_survive_a_killed_server() {
     let mut visitor = server.visitor().await;
     send(
         &mut visitor,
-        &hello(Some(Resume {
+        &common::hello_resuming(Some(Resume {
             conversation,
             token,
             last_seq: Seq(0),

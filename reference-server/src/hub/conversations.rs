@@ -32,6 +32,15 @@ impl Hub {
                 "hello names a different bot than the socket URL",
             ));
         }
+        // A conversation another process created since this one started:
+        // read from the store first, outside the lock (only for an id its
+        // token proves, so a stranger cannot make this process read).
+        if let Some(resume) = &hello.resume {
+            let held = self.lock().conversations.contains_key(&resume.conversation);
+            if !held && resume.conversation.as_str() == auth::conversation_id_for(&resume.token.0) {
+                self.load(&resume.conversation)?;
+            }
+        }
         let mut live = self.lock();
         let settings = live
             .bots
@@ -204,6 +213,12 @@ impl Hub {
     /// the store writer (`writer`), which publishes them and answers after
     /// the commit; an outcome with nothing to store is performed at once.
     pub fn input_then(self: &Arc<Self>, conversation: &ConversationId, input: Input, answer: Answer) {
+        self.run_input(conversation, input, answer, 1);
+    }
+
+    /// [`Hub::input_then`] for the `tries`-th time (the writer runs an
+    /// input again when its outcome was decided on a stale core, `sync`).
+    pub(super) fn run_input(self: &Arc<Self>, conversation: &ConversationId, input: Input, answer: Answer, tries: u8) {
         let mut live = self.lock();
         let bot = match live.conversations.get(conversation) {
             Some(c) => c.bot.clone(),
@@ -214,6 +229,7 @@ impl Hub {
             Err(err) => return answer(Some(Err(err))),
         };
         let conv = live.conversations.get_mut(conversation).expect("checked above");
+        let again = input.clone();
         let outcome = conv.core.handle(input, facts);
         // An ack of a seq not yet published (a retry that raced its own
         // commit) waits behind that commit in the writer's queue.
@@ -237,12 +253,15 @@ impl Hub {
                 create,
                 marks,
                 answer,
+                input: Some(again),
+                tries,
+                here: true,
             });
             return;
         }
-        self.publish_outcome(&mut live, conversation, &outcome);
+        self.publish_outcome(&mut live, conversation, &outcome, true);
         drop(live);
-        self.after_stored(conversation, &outcome);
+        self.after_stored(conversation, &outcome, true);
         answer(outcome.reply.map(|reply| match reply {
             Reply::Ack { seq, .. } => Ok(seq),
             Reply::Error(err) => Err(err),
@@ -251,14 +270,18 @@ impl Hub {
 
     /// What follows a stored outcome outside the lock: timers, alerts, the
     /// owner check and the bot's turn.
-    pub(super) fn after_stored(self: &Arc<Self>, conversation: &ConversationId, outcome: &Outcome) {
+    pub(super) fn after_stored(self: &Arc<Self>, conversation: &ConversationId, outcome: &Outcome, here: bool) {
         if let Some(deadline) = outcome.deadline {
             self.arm_timer(conversation.clone(), deadline);
         }
         if !outcome.events.is_empty() {
             self.arm_unclaimed_alerts(conversation, &outcome.events);
-            // A visitor message may start a wait on an owner whose inbox is closed.
-            self.check_owner(conversation);
+            // A visitor message may start a wait on an owner whose inbox is
+            // closed. Judged where the events were appended: this process
+            // knows its own inboxes.
+            if here {
+                self.check_owner(conversation);
+            }
         }
         if outcome.ask_bot {
             if let Some(text) = outcome.events.iter().find_map(|e| e.body.message_text()) {
@@ -268,9 +291,17 @@ impl Hub {
     }
 
     /// Publishes a stored outcome (under the lock, in `seq` order): its
-    /// events to visitors and operators, the rows, alerts and marks.
-    pub(super) fn publish_outcome(&self, live: &mut Live, conversation: &ConversationId, outcome: &Outcome) {
-        for event in &outcome.events {
+    /// events to visitors and operators, the rows, alerts and marks. Events
+    /// from another process (`here` false) reach this process's sockets
+    /// only: observers and the message counts heard of them there.
+    pub(super) fn publish_outcome(
+        &self,
+        live: &mut Live,
+        conversation: &ConversationId,
+        outcome: &Outcome,
+        here: bool,
+    ) {
+        for event in outcome.events.iter().filter(|_| here) {
             if let EventBody::Message { author, .. } = &event.body {
                 let kind = match author {
                     Author::Visitor => "visitor",
@@ -298,7 +329,7 @@ impl Hub {
         for (requested, joined) in joins {
             live.line.joined(&bot, requested, joined);
         }
-        for event in &outcome.events {
+        for event in outcome.events.iter().filter(|_| here) {
             self.publish(HubEvent::Stored {
                 conversation: conversation.clone(),
                 bot: bot.clone(),

@@ -44,35 +44,26 @@ impl Hub {
         let mut waiting = Vec::new();
         for row in store.conversations()? {
             let log = store.log(&row.id)?;
-            let mut conversation = Conversation::new(row.bot, row.token_hash, row.created_at);
-            conversation.visitor_name = row.visitor_name;
-            conversation.visitor_email = store.visitor_email(&row.id)?;
-            conversation.country = row.country;
-            conversation.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
-            for (event, _) in &log {
-                if let Some(requested) = conversation.note(event) {
-                    live.line.joined(&conversation.bot, requested, event.at);
-                }
-            }
-            conversation.published = conversation.core.last_seq();
-            conversation.row = RowState::Stored;
+            let email = store.visitor_email(&row.id)?;
+            let id = row.id.clone();
+            let conversation = Conversation::from_store(row, email, &log, &mut live.line);
             let events: Vec<_> = log.iter().map(|(e, _)| e.clone()).collect();
             let mode = live.bots.get(&conversation.bot).map(|b| b.mode);
             if let Some(text) = mode.and_then(|mode| conversation.core.owed_bot_turn(&events, mode)) {
-                owed.push((row.id.clone(), text.to_owned()));
+                owed.push((id.clone(), text.to_owned()));
             }
             // A request still waiting: back in its bot's line, and its
             // half-window re-alert is armed again.
             if let Some(deadline) = conversation.core.handover().deadline() {
-                live.line.restore(&conversation.bot, &row.id);
+                live.line.restore(&conversation.bot, &id);
                 let request = events.iter().rev().find(|e| {
                     matches!(&e.body, EventBody::HelpRequested { deadline: d, .. } | EventBody::OwnerGone { deadline: d, .. } if *d == deadline)
                 });
                 if let Some(request) = request {
-                    waiting.push((row.id.clone(), request.clone()));
+                    waiting.push((id.clone(), request.clone()));
                 }
             }
-            live.conversations.insert(row.id, Box::new(conversation));
+            live.conversations.insert(id, Box::new(conversation));
         }
         // Receipt marks persist (PROTOCOL.md §4.1); the log alone cannot say them.
         for (id, (visitor, team)) in store.all_marks()? {
@@ -111,6 +102,7 @@ impl Hub {
             hub.arm_unclaimed_alerts(&conversation, std::slice::from_ref(&request));
         }
         hub.check_all_owners();
+        hub.follow_hints();
         for (conversation, text) in owed {
             tracing::info!(%conversation, "answering a visitor message whose bot turn the last run did not finish");
             hub.spawn_bot_turn(conversation, &text);

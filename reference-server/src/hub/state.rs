@@ -72,6 +72,11 @@ pub(super) struct Conversation {
     /// The highest seq the writer has stored and published; the core may
     /// be ahead while its events wait for their commit.
     pub(super) published: Seq,
+    /// The highest seq the store writer knows is in the store: its own
+    /// commits and what it read back from other processes' (`sync`). Only
+    /// the writer thread moves it; the core is ahead of it while this
+    /// process's events wait for their commit.
+    pub(super) stored: Seq,
     /// Bumped when the core is rebuilt from the store after a failed
     /// append: outcomes of an older epoch are refused unwritten.
     pub(super) epoch: u64,
@@ -117,9 +122,35 @@ impl Conversation {
             waiting_since: None,
             place: None,
             published: Seq(0),
+            stored: Seq(0),
             epoch: 0,
             row: RowState::Pending,
         }
+    }
+
+    /// A stored conversation as its row and log say (at start, or when
+    /// another process created it), its time-to-join samples added to
+    /// `line`.
+    pub(super) fn from_store(
+        row: ConversationRow,
+        email: Option<String>,
+        log: &[(baton_protocol::ConversationEvent, Option<baton_protocol::ClientMsgId>)],
+        line: &mut waiting::Line,
+    ) -> Conversation {
+        let mut conversation = Conversation::new(row.bot, row.token_hash, row.created_at);
+        conversation.visitor_name = row.visitor_name;
+        conversation.visitor_email = email;
+        conversation.country = row.country;
+        conversation.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
+        for (event, _) in log {
+            if let Some(requested) = conversation.note(event) {
+                line.joined(&conversation.bot, requested, event.at);
+            }
+        }
+        conversation.published = conversation.core.last_seq();
+        conversation.stored = conversation.published;
+        conversation.row = RowState::Stored;
+        conversation
     }
 
     /// Stored, so operators may see it (`RowState`).

@@ -33,6 +33,12 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 /// The most appends committed in one transaction.
 pub const MAX_BATCH: usize = 256;
 
+/// How many times an input runs when its outcome keeps being refused
+/// because the conversation moved on (another process appended first, or
+/// an earlier outcome of this process was refused): each time on the core
+/// rebuilt from the log (`sync`). Past it the sender is told to retry.
+pub const MAX_TRIES: u8 = 3;
+
 /// What the sender of an input is owed: `None` (nothing), an ack's seq, or
 /// an error. Called once, by the writer after the commit or at once when
 /// nothing had to be stored.
@@ -52,6 +58,40 @@ pub(super) struct Job {
     /// (they persist, PROTOCOL.md §4.1).
     pub marks: Option<crate::store::Marks>,
     pub answer: Answer,
+    /// The input that produced the outcome, to run again on a rebuilt core
+    /// if the outcome is refused as stale (`None`: not from an input).
+    pub input: Option<Input>,
+    /// How many times that input has run.
+    pub tries: u8,
+    /// Produced by this process; `false` for events another process
+    /// appended, read back by `sync`: published to this process's sockets,
+    /// never stored, hinted or told to observers again.
+    pub here: bool,
+}
+
+impl Job {
+    /// Events another process appended, for the publisher (`sync`).
+    pub(super) fn elsewhere(conversation: ConversationId, outcome: Outcome, epoch: u64) -> Job {
+        Job {
+            conversation,
+            outcome,
+            epoch,
+            create: None,
+            marks: None,
+            answer: Box::new(|_| {}),
+            input: None,
+            tries: 0,
+            here: false,
+        }
+    }
+}
+
+/// What the writer thread is asked to do, in order.
+enum Work {
+    /// Boxed: a job with its input is some 650 bytes, a sync a pointer.
+    Append(Box<Job>),
+    /// Read what other processes appended to a conversation (`sync`).
+    Sync(ConversationId),
 }
 
 impl std::fmt::Debug for Job {
@@ -67,7 +107,7 @@ impl std::fmt::Debug for Job {
 /// The hub's end of the writer's queue.
 #[derive(Debug)]
 pub(super) struct Writer {
-    queue: std_mpsc::Sender<Job>,
+    queue: std_mpsc::Sender<Work>,
 }
 
 impl Writer {
@@ -97,9 +137,16 @@ impl Writer {
     /// Queues a job (call with the hub's lock held, for `seq` order). If the
     /// writer is gone (the hub is shutting down) the job is refused.
     pub fn queue(&self, job: Job) {
-        if let Err(std_mpsc::SendError(job)) = self.queue.send(job) {
+        if let Err(std_mpsc::SendError(Work::Append(job))) = self.queue.send(Work::Append(Box::new(job))) {
             (job.answer)(Some(Err(shutting_down())));
         }
+    }
+
+    /// Asks for a conversation's log to be read past what this process
+    /// knows is stored, between two commits (`sync`).
+    pub fn sync(&self, conversation: ConversationId) {
+        // Gone: the hub is shutting down, nobody to tell.
+        let _ = self.queue.send(Work::Sync(conversation));
     }
 }
 
@@ -111,22 +158,49 @@ fn shutting_down() -> ErrorBody {
 /// publisher.
 type Committed = (Vec<Job>, Vec<Fate>);
 
-fn run(hub: Weak<Hub>, jobs: std_mpsc::Receiver<Job>, publisher: Option<UnboundedSender<Committed>>) {
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<UnboundedSender<Committed>>) {
+    // A sync taken off the queue while a batch was gathered: it waits for
+    // that batch's commit, keeping the queue's order.
+    let mut held = None;
+    loop {
+        let first = match held.take() {
+            Some(first) => first,
+            None => match work.recv() {
+                Ok(first) => first,
+                Err(_) => return,
+            },
+        };
         let Some(hub) = hub.upgrade() else {
-            for job in batch {
+            if let Work::Append(job) = first {
                 (job.answer)(Some(Err(shutting_down())));
+            }
+            for later in work.try_iter() {
+                if let Work::Append(job) = later {
+                    (job.answer)(Some(Err(shutting_down())));
+                }
             }
             return;
         };
-        let committed = hub.commit(batch);
+        let committed = match first {
+            Work::Sync(conversation) => match hub.resync(&conversation, false) {
+                Some((job, fate)) => (vec![job], vec![fate]),
+                None => continue,
+            },
+            Work::Append(first) => {
+                let mut batch = vec![*first];
+                while batch.len() < MAX_BATCH {
+                    match work.try_recv() {
+                        Ok(Work::Append(job)) => batch.push(*job),
+                        Ok(sync) => {
+                            held = Some(sync);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                hub.commit(batch)
+            }
+        };
         match &publisher {
             // In order: one publisher takes the batches as they were committed.
             Some(publisher) => {
@@ -154,10 +228,13 @@ async fn publish_batches(hub: Weak<Hub>, mut batches: UnboundedReceiver<Committe
 }
 
 /// How one job of a batch went.
-enum Fate {
+pub(super) enum Fate {
     Stored,
     /// Not written: its conversation was rebuilt since, or is missing.
     Stale,
+    /// Refused because the conversation moved on: another process appended
+    /// at its seq first, or stored the same client message or conversation.
+    Taken,
     Failed(ErrorBody),
 }
 
@@ -165,19 +242,40 @@ impl Hub {
     /// Commits a batch. A conversation whose job the store refused is
     /// rebuilt from the store at once, before the next batch is checked
     /// for stale jobs; publishing is [`Hub::publish_batch`]'s.
-    fn commit(self: &Arc<Self>, batch: Vec<Job>) -> Committed {
+    fn commit(self: &Arc<Self>, mut batch: Vec<Job>) -> Committed {
         let mut fates = self.stale_jobs(&batch);
         self.write(&batch, &mut fates);
-        if fates.iter().any(|fate| matches!(fate, Fate::Failed(_))) {
-            let mut live = self.lock();
-            let mut rebuilt = HashSet::new();
-            for (job, fate) in batch.iter().zip(&fates) {
-                if matches!(fate, Fate::Failed(_)) && rebuilt.insert(job.conversation.clone()) {
-                    self.rebuild(&mut live, &job.conversation);
-                }
+        self.mark_stored(&batch, &fates);
+        // Each refused conversation is read back from the store: its core
+        // rebuilt, and what other processes appended published after this
+        // batch's own events (lower seqs) and before any retry (higher).
+        let mut refused = HashSet::new();
+        for (job, fate) in batch.iter().zip(&fates) {
+            if matches!(fate, Fate::Failed(_) | Fate::Taken) {
+                refused.insert(job.conversation.clone());
+            }
+        }
+        for conversation in refused {
+            if let Some((job, fate)) = self.resync(&conversation, true) {
+                batch.push(job);
+                fates.push(fate);
+            } else {
+                self.rebuild(&conversation);
             }
         }
         (batch, fates)
+    }
+
+    /// Moves each conversation's `stored` mark past its committed events.
+    fn mark_stored(&self, batch: &[Job], fates: &[Fate]) {
+        let mut live = self.lock();
+        for (job, fate) in batch.iter().zip(fates) {
+            if let (Fate::Stored, Some(last)) = (fate, job.outcome.events.last()) {
+                if let Some(conv) = live.conversations.get_mut(&job.conversation) {
+                    conv.stored = conv.stored.max(last.seq);
+                }
+            }
+        }
     }
 
     /// Publishes a committed batch in order (under the lock once), then
@@ -189,9 +287,9 @@ impl Hub {
                 if let Some(created) = &job.create {
                     self.stored_new(&mut live, created);
                 }
-                self.publish_outcome(&mut live, &job.conversation, &job.outcome);
+                self.publish_outcome(&mut live, &job.conversation, &job.outcome, job.here);
                 // Other processes: "look again" (queued, never blocks).
-                if let Some(last) = job.outcome.events.last() {
+                if let Some(last) = job.outcome.events.last().filter(|_| job.here) {
                     self.bus.send(crate::bus::Hint::Conversation {
                         conversation: job.conversation.clone(),
                         seq: last.seq,
@@ -203,16 +301,24 @@ impl Hub {
         for (job, fate) in batch.into_iter().zip(fates) {
             match fate {
                 Fate::Stored => {
-                    self.after_stored(&job.conversation, &job.outcome);
+                    self.after_stored(&job.conversation, &job.outcome, job.here);
                     let reply = job.outcome.reply.map(|reply| match reply {
                         Reply::Ack { seq, .. } => Ok(seq),
                         Reply::Error(err) => Err(err),
                     });
                     (job.answer)(reply);
                 }
+                Fate::Stale | Fate::Taken if job.input.is_some() && job.tries < MAX_TRIES => {
+                    let input = job.input.expect("checked above");
+                    self.run_input(&job.conversation, input, job.answer, job.tries + 1);
+                }
                 Fate::Stale => (job.answer)(Some(Err(ErrorBody::new(
                     ErrorCode::Internal,
                     "the server could not store an earlier change of this conversation; retry",
+                )))),
+                Fate::Taken => (job.answer)(Some(Err(ErrorBody::new(
+                    ErrorCode::Internal,
+                    "the conversation moved on; retry",
                 )))),
                 Fate::Failed(err) => (job.answer)(Some(Err(err))),
             }
@@ -290,7 +396,13 @@ impl Hub {
             )];
             if let Err(err) = self.store.create_and_append(job.create.as_slice(), &single) {
                 failed.insert(&job.conversation);
-                *fate = Fate::Failed(err.into());
+                *fate = match err {
+                    StoreError::SeqTaken { .. } | StoreError::Duplicate => {
+                        tracing::debug!(%err, conversation = %job.conversation, "the conversation moved on");
+                        Fate::Taken
+                    }
+                    err => Fate::Failed(err.into()),
+                };
             }
         }
     }
@@ -339,25 +451,15 @@ impl Hub {
         }
     }
 
-    /// The store refused a conversation's events: its core is rebuilt from
-    /// what is stored, and what the old core produced meanwhile is stale.
-    fn rebuild(&self, live: &mut Live, conversation: &ConversationId) {
-        let Some(conv) = live.conversations.get_mut(conversation) else {
-            return;
-        };
-        conv.epoch += 1;
-        if conv.row == RowState::Queued {
-            // Its row was refused with its first events: the next input
-            // carries it again.
-            conv.row = RowState::Pending;
-        }
-        match self.store.log(conversation) {
-            Ok(log) => {
-                conv.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
-                // `published` stays: batches committed before this one may
-                // still be on their way to the publisher, which moves it.
+    /// A refused conversation the store could not be read back for: its
+    /// epoch is bumped all the same, so what its core produced since is
+    /// refused unwritten (and run again) rather than stored on a stale state.
+    fn rebuild(&self, conversation: &ConversationId) {
+        if let Some(conv) = self.lock().conversations.get_mut(conversation) {
+            conv.epoch += 1;
+            if conv.row == RowState::Queued {
+                conv.row = RowState::Pending;
             }
-            Err(err) => tracing::error!(%err, %conversation, "could not rebuild a conversation from the store"),
         }
     }
 }

@@ -114,6 +114,11 @@ pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + MarksStore + Se
 
     fn insert_conversation(&self, row: &ConversationRow, locale: Option<&str>) -> Result<()>;
     fn conversations(&self) -> Result<Vec<ConversationRow>>;
+    /// One conversation's row (`None`: never stored, or deleted). Another
+    /// process may have created it since this one started.
+    fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRow>> {
+        Ok(self.conversations()?.into_iter().find(|row| &row.id == id))
+    }
     /// Appends events in one transaction; `client_msg_id` is recorded on the
     /// first, so a retry of the same input finds its original seq.
     fn append(
@@ -148,6 +153,17 @@ pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + MarksStore + Se
     }
     /// The whole log with each event's stored client message id.
     fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>>;
+    /// The log past `after`, with the client message ids: what another
+    /// process appended since this one last read.
+    fn log_after(
+        &self,
+        conversation: &ConversationId,
+        after: Seq,
+    ) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
+        let mut log = self.log(conversation)?;
+        log.retain(|(event, _)| event.seq > after);
+        Ok(log)
+    }
     /// Events with `seq > after`, oldest first, at most the `limit` newest.
     fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> Result<Vec<ConversationEvent>>;
     /// Up to `limit` events with `seq < before`, oldest first.

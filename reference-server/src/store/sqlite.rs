@@ -275,23 +275,17 @@ impl Store for SqliteStore {
 
     fn conversations(&self) -> Result<Vec<ConversationRow>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT id, bot_id, token_hash, created_at, visitor_name, country, country_hint FROM conversations",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ConversationRow {
-                id: ConversationId(r.get(0)?),
-                bot: BotId(r.get(1)?),
-                token_hash: r.get(2)?,
-                created_at: Timestamp(r.get::<_, i64>(3)? as u64),
-                visitor_name: r.get(4)?,
-                country: r.get::<_, Option<String>>(5)?.map(|code| Country {
-                    code,
-                    hint: r.get(6).unwrap_or(false),
-                }),
-            })
-        })?;
+        let mut stmt = conn.prepare(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations"))?;
+        let rows = stmt.query_map([], conversation_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?1"
+        ))?;
+        Ok(stmt.query_row([id.as_str()], conversation_row).optional()?)
     }
 
     /// Appends events in one transaction. `client_msg_id` is recorded on the
@@ -485,6 +479,17 @@ impl Store for SqliteStore {
         )
     }
 
+    fn log_after(
+        &self,
+        conversation: &ConversationId,
+        after: Seq,
+    ) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
+        self.query_events(
+            "SELECT seq, at, body, client_msg_id FROM events WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq",
+            params![conversation.as_str(), after.0 as i64],
+        )
+    }
+
     /// Events with `seq > after`, oldest first, at most `limit` of the
     /// newest ones.
     fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> Result<Vec<ConversationEvent>> {
@@ -589,5 +594,22 @@ pub(super) fn operator_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OperatorRo
         colour: r.get(7)?,
         avatar_url: r.get(8)?,
         bots: Vec::new(),
+    })
+}
+
+/// The columns [`conversation_row`] reads, in its order.
+const CONVERSATION_COLUMNS: &str = "id, bot_id, token_hash, created_at, visitor_name, country, country_hint";
+
+fn conversation_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRow> {
+    Ok(ConversationRow {
+        id: ConversationId(r.get(0)?),
+        bot: BotId(r.get(1)?),
+        token_hash: r.get(2)?,
+        created_at: Timestamp(r.get::<_, i64>(3)? as u64),
+        visitor_name: r.get(4)?,
+        country: r.get::<_, Option<String>>(5)?.map(|code| Country {
+            code,
+            hint: r.get(6).unwrap_or(false),
+        }),
     })
 }

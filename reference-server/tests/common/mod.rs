@@ -2,6 +2,7 @@
 //! WebSocket clients. Nothing is mocked.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod processes;
 pub mod stubs;
 
 use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
@@ -238,26 +239,7 @@ impl Server {
     /// Operator `id` on a socket, welcomed and Available.
     pub async fn available_operator(&self, id: &str) -> Ws {
         let mut ws = self.operator(id).await;
-        recv_until(&mut ws, |f: &ServerToOperator| {
-            matches!(f, ServerToOperator::Welcome(_)).then_some(())
-        })
-        .await;
-        send(
-            &mut ws,
-            &OperatorToServer::SetStatus {
-                status: baton_protocol::operator::OperatorStatus::Available,
-            },
-        )
-        .await;
-        recv_until(&mut ws, |f: &ServerToOperator| match f {
-            ServerToOperator::Roster(r) => r
-                .operators
-                .iter()
-                .any(|o| o.profile.id.as_str() == id && o.status == baton_protocol::operator::OperatorStatus::Available)
-                .then_some(()),
-            _ => None,
-        })
-        .await;
+        welcomed_and_available(&mut ws, id).await;
         ws
     }
 
@@ -406,6 +388,17 @@ pub fn hello() -> VisitorToServer {
     hello_to("demo")
 }
 
+/// A visitor's hello to `demo`, resuming `resume` if given.
+pub fn hello_resuming(resume: Option<baton_protocol::visitor::Resume>) -> VisitorToServer {
+    VisitorToServer::Hello(VisitorHello {
+        resume,
+        ..match hello() {
+            VisitorToServer::Hello(hello) => hello,
+            _ => unreachable!(),
+        }
+    })
+}
+
 /// A new visitor's hello to `bot`.
 pub fn hello_to(bot: &str) -> VisitorToServer {
     VisitorToServer::Hello(VisitorHello {
@@ -464,4 +457,29 @@ pub async fn visitor_frame(ws: &mut Ws) -> ServerToVisitor {
 
 pub async fn operator_frame(ws: &mut Ws) -> ServerToOperator {
     recv(ws).await
+}
+
+/// Waits for operator `id`'s welcome, sets them Available and waits until
+/// the roster says so.
+pub async fn welcomed_and_available(ws: &mut Ws, id: &str) {
+    recv_until(ws, |f: &ServerToOperator| {
+        matches!(f, ServerToOperator::Welcome(_)).then_some(())
+    })
+    .await;
+    send(
+        ws,
+        &OperatorToServer::SetStatus {
+            status: OperatorStatus::Available,
+        },
+    )
+    .await;
+    recv_until(ws, |f: &ServerToOperator| match f {
+        ServerToOperator::Roster(r) => r
+            .operators
+            .iter()
+            .any(|o| o.profile.id.as_str() == id && o.status == OperatorStatus::Available)
+            .then_some(()),
+        _ => None,
+    })
+    .await;
 }

@@ -153,28 +153,18 @@ impl Store for PgStore {
 
     fn conversations(&self) -> Result<Vec<ConversationRow>> {
         let rows = self.query(
-            "SELECT id, bot_id, token_hash, created_at, visitor_name, country, country_hint FROM conversations
-             ORDER BY created_at, id COLLATE \"C\"",
+            &format!("SELECT {CONVERSATION_COLUMNS} FROM conversations ORDER BY created_at, id COLLATE \"C\""),
             &[],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(ConversationRow {
-                    id: ConversationId(r.try_get(0)?),
-                    bot: BotId(r.try_get(1)?),
-                    token_hash: r.try_get(2)?,
-                    created_at: Timestamp(r.try_get::<_, i64>(3)? as u64),
-                    visitor_name: r.try_get(4)?,
-                    country: match r.try_get::<_, Option<String>>(5)? {
-                        Some(code) => Some(Country {
-                            code,
-                            hint: r.try_get(6)?,
-                        }),
-                        None => None,
-                    },
-                })
-            })
-            .collect()
+        rows.iter().map(conversation_row).collect()
+    }
+
+    fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationRow>> {
+        let rows = self.query(
+            &format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1"),
+            &[&id.as_str()],
+        )?;
+        rows.first().map(conversation_row).transpose()
     }
 
     fn append(
@@ -197,6 +187,17 @@ impl Store for PgStore {
 
     fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
         self.events("WHERE conversation_id = $1 ORDER BY seq", &[&conversation.as_str()])
+    }
+
+    fn log_after(
+        &self,
+        conversation: &ConversationId,
+        after: Seq,
+    ) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {
+        self.events(
+            "WHERE conversation_id = $1 AND seq > $2 ORDER BY seq",
+            &[&conversation.as_str(), &(after.0 as i64)],
+        )
     }
 
     fn events_after(&self, conversation: &ConversationId, after: Seq, limit: usize) -> Result<Vec<ConversationEvent>> {
@@ -342,5 +343,25 @@ pub(super) fn shortcut_row(r: &tokio_postgres::Row, scope: ShortcutScope) -> Res
         trigger: r.try_get(1)?,
         text: r.try_get(2)?,
         scope,
+    })
+}
+
+/// The columns [`conversation_row`] reads, in its order.
+const CONVERSATION_COLUMNS: &str = "id, bot_id, token_hash, created_at, visitor_name, country, country_hint";
+
+fn conversation_row(r: &tokio_postgres::Row) -> Result<ConversationRow> {
+    Ok(ConversationRow {
+        id: ConversationId(r.try_get(0)?),
+        bot: BotId(r.try_get(1)?),
+        token_hash: r.try_get(2)?,
+        created_at: Timestamp(r.try_get::<_, i64>(3)? as u64),
+        visitor_name: r.try_get(4)?,
+        country: match r.try_get::<_, Option<String>>(5)? {
+            Some(code) => Some(Country {
+                code,
+                hint: r.try_get(6)?,
+            }),
+            None => None,
+        },
     })
 }
