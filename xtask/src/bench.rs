@@ -7,6 +7,7 @@
 //! `cargo xtask bench-conns [--count N]` is the memory-only part (an alias
 //! of `bench --idle N --memory-only --no-widget`).
 
+mod cluster;
 mod metrics;
 mod procfs;
 mod summary;
@@ -23,10 +24,10 @@ use summary::{Row, fields, num};
 /// check that everything works.
 #[derive(Debug, Clone)]
 pub struct Options {
-    idle: usize,
-    inflight: usize,
+    pub(crate) idle: usize,
+    pub(crate) inflight: usize,
     closed_secs: f64,
-    rates: Vec<u64>,
+    pub(crate) rates: Vec<u64>,
     phase_secs: f64,
     targets: usize,
     idle_window_secs: f64,
@@ -34,6 +35,8 @@ pub struct Options {
     widget: bool,
     widget_only: bool,
     memory_only: bool,
+    /// Also two Baton processes on PostgreSQL + NATS (issue 13).
+    cluster: bool,
 }
 
 impl Options {
@@ -50,6 +53,7 @@ impl Options {
             widget: true,
             widget_only: false,
             memory_only: false,
+            cluster: true,
         };
         if args.iter().any(|a| a == "--quick") {
             o = Options {
@@ -73,6 +77,7 @@ impl Options {
                 "--no-widget" => o.widget = false,
                 "--widget-only" => o.widget_only = true,
                 "--memory-only" => o.memory_only = true,
+                "--no-cluster" => o.cluster = false,
                 "--idle" | "--count" => o.idle = value()?.parse().map_err(bad)?,
                 "--inflight" => o.inflight = value()?.parse().map_err(bad)?,
                 "--closed-secs" => o.closed_secs = value()?.parse().map_err(badf)?,
@@ -105,11 +110,11 @@ struct Measured {
     /// The server's CPU time (user + system) per acked message in the
     /// closed loop: steadier than msg/s on a shared machine, where the
     /// server may not get both cores.
-    closed_cpu_us_per_msg: Option<f64>,
+    pub(crate) closed_cpu_us_per_msg: Option<f64>,
     /// The load client's result lines, in phase order.
-    results: Vec<BTreeMap<String, String>>,
+    pub(crate) results: Vec<BTreeMap<String, String>>,
     /// Baton only: where the time goes, per phase.
-    time: Vec<(String, Vec<String>)>,
+    pub(crate) time: Vec<(String, Vec<String>)>,
 }
 
 pub struct Killed(pub Child);
@@ -173,7 +178,7 @@ const ORIGIN: &str = "http://bench.local";
 
 pub fn conns(args: &[String]) -> Result {
     let mut args = args.to_vec();
-    args.extend(["--memory-only".into(), "--no-widget".into()]);
+    args.extend(["--memory-only".into(), "--no-widget".into(), "--no-cluster".into()]);
     if !args.iter().any(|a| a == "--count") {
         args.extend(["--count".into(), "10000".into()]);
     }
@@ -204,15 +209,24 @@ pub fn bench(args: &[String]) -> Result {
         return Ok(());
     }
     println!("\nBaton ({} idle visitors)…", o.idle);
-    let baton = measure(true, &o)?;
+    let baton = measure(Kind::Baton, &o)?;
     println!("\nRaw echo ({} idle visitors)…", o.idle);
-    let raw = measure(false, &o)?;
+    let raw = measure(Kind::Raw, &o)?;
+    let cluster = if o.cluster && !o.memory_only {
+        println!("\nBaton, two processes on PostgreSQL + NATS ({} idle visitors)…", o.idle);
+        Some(measure(Kind::Cluster, &o)?)
+    } else {
+        None
+    };
     let widget = if o.widget {
         Some(widget::measure(o.widget_runs)?)
     } else {
         None
     };
-    let text = report(&o, &baton, &raw, widget.as_ref());
+    let mut text = report(&o, &baton, &raw, widget.as_ref());
+    if let Some(cluster) = &cluster {
+        text.push_str(&cluster::report(&o, &baton, cluster, &raw));
+    }
     println!("\n{text}");
     let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -221,27 +235,64 @@ pub fn bench(args: &[String]) -> Result {
     Ok(())
 }
 
-/// Starts one server, connects the idle visitors, reads /proc, then runs the
-/// client's phases one at a time with /metrics scraped around each.
-fn measure(baton: bool, o: &Options) -> Result<Measured> {
+/// Which server a measurement runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// One Baton process on SQLite.
+    Baton,
+    /// The raw echo baseline.
+    Raw,
+    /// Two Baton processes on one PostgreSQL database and a NATS bus: the
+    /// visitors on the first, the operator on the second, so every
+    /// operator message crosses processes (commit, hint, read back).
+    Cluster,
+}
+
+/// Starts the server(s), connects the idle visitors, reads /proc, then runs
+/// the client's phases one at a time with /metrics scraped around each.
+fn measure(kind: Kind, o: &Options) -> Result<Measured> {
+    let baton = kind != Kind::Raw;
     let port = free_port()?;
     let data = std::env::temp_dir().join(format!("baton-bench-{port}"));
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
-    let mut cmd = if baton {
-        // The benchmark measures the server, not its rate limiter; all its
-        // visitors come from one address.
-        let config = data.join("bench.toml");
-        std::fs::write(&config, LIFTED_LIMITS).map_err(|e| e.to_string())?;
-        baton_server(port, &data, &config, "warn")
-    } else {
-        let args = ["--listen".to_owned(), format!("127.0.0.1:{port}")];
-        with_files(&target_dir().join("server/examples/raw_echo"), &args)
+    // The benchmark measures the server, not its rate limiter; all its
+    // visitors come from one address.
+    let config = data.join("bench.toml");
+    std::fs::write(&config, LIFTED_LIMITS).map_err(|e| e.to_string())?;
+    let services = match kind {
+        Kind::Cluster => Some(crate::services::Services::start("nats-bench")?),
+        _ => None,
     };
-    let server = cmd.stdout(Stdio::null()).spawn().map_err(|e| e.to_string())?;
-    let server = Killed(server);
-    wait_for_port(port)?;
+    let shared = services.as_ref().map(|s| s.args()).unwrap_or_default();
+    let start = |port: u16| -> Result<Killed> {
+        let mut cmd = if baton {
+            let mut cmd = baton_server(port, &data, &config, "warn");
+            cmd.args(&shared);
+            cmd
+        } else {
+            let args = ["--listen".to_owned(), format!("127.0.0.1:{port}")];
+            with_files(&target_dir().join("server/examples/raw_echo"), &args)
+        };
+        let server = Killed(cmd.stdout(Stdio::null()).spawn().map_err(|e| e.to_string())?);
+        wait_for_port(port)?;
+        Ok(server)
+    };
+    let server = start(port)?;
+    // The operator's process, in a cluster run.
+    let operator = match kind {
+        Kind::Cluster => {
+            let port = free_port()?;
+            Some((port, start(port)?))
+        }
+        _ => None,
+    };
     let pid = server.0.id();
+    // CPU is counted over every process of the run.
+    let pids: Vec<u32> = std::iter::once(pid)
+        .chain(operator.as_ref().map(|(_, p)| p.0.id()))
+        .collect();
+    let cpu = || -> Result<u64> { pids.iter().map(|&p| procfs::cpu_ticks(p)).sum() };
     let mut m = Measured {
         rss_before_kib: procfs::rss_kib(pid)?,
         ..Measured::default()
@@ -254,6 +305,10 @@ fn measure(baton: bool, o: &Options) -> Result<Measured> {
     let client_args = [
         ("--kind", if baton { "baton".into() } else { "raw".into() }),
         ("--addr", format!("127.0.0.1:{port}")),
+        (
+            "--operator-addr",
+            format!("127.0.0.1:{}", operator.as_ref().map_or(port, |(p, _)| *p)),
+        ),
         ("--origin", ORIGIN.into()),
         ("--idle", o.idle.to_string()),
         ("--warm", warm.to_string()),
@@ -291,22 +346,22 @@ fn measure(baton: bool, o: &Options) -> Result<Measured> {
     m.connect_secs = (started.elapsed() - paused).as_secs_f64();
     std::thread::sleep(Duration::from_secs(2));
     m.rss_after_kib = procfs::rss_kib(pid)?;
-    let ticks = procfs::cpu_ticks(pid)?;
+    let ticks = cpu()?;
     std::thread::sleep(Duration::from_secs_f64(o.idle_window_secs));
-    let used = (procfs::cpu_ticks(pid)? - ticks) as f64 / procfs::ticks_per_sec();
+    let used = (cpu()? - ticks) as f64 / procfs::ticks_per_sec();
     m.idle_cpu_percent = used / o.idle_window_secs * 100.0;
     if o.memory_only {
         return Ok(m);
     }
     for phase in 0..1 + o.rates.len() {
         let before = baton.then(|| metrics::scrape(port)).flatten();
-        let ticks = procfs::cpu_ticks(pid)?;
+        let ticks = cpu()?;
         let line = step(&mut stdin, &mut lines)?;
         let f = fields(&line);
         if phase == 0
             && let Some(acked) = num(&f, "acked").filter(|&n| n > 0.0)
         {
-            let secs = (procfs::cpu_ticks(pid)? - ticks) as f64 / procfs::ticks_per_sec();
+            let secs = (cpu()? - ticks) as f64 / procfs::ticks_per_sec();
             m.closed_cpu_us_per_msg = Some(secs * 1e6 / acked);
         }
         if let Some(before) = before

@@ -7,6 +7,7 @@
 //! found anything lost or duplicated (or a chat that changed owner).
 
 use crate::bench::{Killed, LIFTED_LIMITS, baton_server, wait_for_port, with_files};
+use crate::services::Services;
 use crate::{Result, cargo, free_port, root, run, target_dir};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,10 @@ pub struct Options {
     pub kills: u64,
     pub storm: u64,
     pub seed: u64,
+    /// 0: one process on SQLite. N ≥ 2: N processes on one PostgreSQL
+    /// database and a NATS bus, killed one at a time; the bus restarted
+    /// once half way.
+    pub cluster: u64,
 }
 
 impl Options {
@@ -33,6 +38,7 @@ impl Options {
             kills: 5,
             storm: 2000,
             seed: default_seed,
+            cluster: 0,
         };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -47,6 +53,8 @@ impl Options {
                 "--kills" => o.kills = value,
                 "--storm" => o.storm = value,
                 "--seed" => o.seed = value,
+                "--cluster" if value == 1 => return Err("--cluster takes 2 or more processes (0: one on SQLite)".into()),
+                "--cluster" => o.cluster = value,
                 other => return Err(format!("unknown flag {other} (see README, Fault drill)")),
             }
         }
@@ -66,12 +74,39 @@ fn write_config(data: &Path) -> Result<PathBuf> {
     Ok(config)
 }
 
-fn start(port: u16, data: &Path, config: &Path) -> Result<Killed> {
-    let mut cmd = baton_server(port, data, config, "error");
-    let server = Killed(cmd.stdout(Stdio::null()).spawn().map_err(|e| e.to_string())?);
-    wait_for_port(port)?;
-    Ok(server)
+/// The processes under test and what they share.
+struct Fleet {
+    data: PathBuf,
+    config: PathBuf,
+    /// `--store` and `--bus` of a cluster run (empty: SQLite in `data`).
+    shared: Vec<String>,
+    /// Each process's port, and the process while it runs.
+    processes: Vec<(u16, Option<Killed>)>,
 }
+
+impl Fleet {
+    fn start(&mut self, port: u16) -> Result<Killed> {
+        let mut cmd = baton_server(port, &self.data, &self.config, "error");
+        cmd.args(&self.shared);
+        let server = Killed(cmd.stdout(Stdio::null()).spawn().map_err(|e| e.to_string())?);
+        wait_for_port(port)?;
+        Ok(server)
+    }
+
+    /// SIGKILLs process `i` and starts it again on the same port.
+    fn kill_and_restart(&mut self, i: usize) -> Result {
+        let port = self.processes[i].0;
+        drop(self.processes[i].1.take());
+        self.processes[i].1 = Some(self.start(port)?);
+        Ok(())
+    }
+
+    fn addrs(&self) -> String {
+        let addrs: Vec<String> = self.processes.iter().map(|(p, _)| format!("127.0.0.1:{p}")).collect();
+        addrs.join(",")
+    }
+}
+
 
 /// SplitMix64, the same generator as the client's.
 pub fn splitmix(state: &mut u64) -> u64 {
@@ -123,18 +158,36 @@ pub fn chaos(args: &[String]) -> Result {
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     let config = write_config(&data)?;
     println!(
-        "\ncargo xtask chaos --visitors {} --messages {} --kills {} --storm {} --seed {}",
-        o.visitors, o.messages, o.kills, o.storm, o.seed
+        "\ncargo xtask chaos --visitors {} --messages {} --kills {} --storm {} --seed {} --cluster {}",
+        o.visitors, o.messages, o.kills, o.storm, o.seed, o.cluster
     );
-    let mut server = start(port, &data, &config)?;
+    let mut services = match o.cluster {
+        0 => None,
+        _ => Some(Services::start("nats-chaos")?),
+    };
+    let mut fleet = Fleet {
+        data: data.clone(),
+        config,
+        shared: services.as_ref().map(Services::args).unwrap_or_default(),
+        processes: Vec::new(),
+    };
+    for i in 0..o.cluster.max(1) {
+        let port = if i == 0 { port } else { free_port()? };
+        let server = fleet.start(port)?;
+        fleet.processes.push((port, Some(server)));
+    }
+    let db = match &services {
+        Some(services) => services.postgres.url.clone(),
+        None => data.join("baton.sqlite3").display().to_string(),
+    };
     let client_args = [
-        ("--addr", format!("127.0.0.1:{port}")),
+        ("--addr", fleet.addrs()),
         ("--origin", ORIGIN.into()),
         ("--visitors", o.visitors.to_string()),
         ("--messages", o.messages.to_string()),
         ("--storm", o.storm.to_string()),
         ("--seed", o.seed.to_string()),
-        ("--db", data.join("baton.sqlite3").display().to_string()),
+        ("--db", db),
     ]
     .into_iter()
     .flat_map(|(k, v)| [k.to_owned(), v])
@@ -160,18 +213,24 @@ pub fn chaos(args: &[String]) -> Result {
     let mut loaded = false;
     let mut during_load = 0;
     let started = Instant::now();
+    let processes = fleet.processes.len() as u64;
     for k in 1..=o.kills {
         let wait = Duration::from_millis(150 + splitmix(&mut rng) % 550);
         relay(&lines, wait, &mut loaded)?;
         during_load += u64::from(!loaded);
+        let victim = (splitmix(&mut rng) % processes) as usize;
         println!(
-            "  SIGKILL {k}/{} at {:.1} s{}",
+            "  SIGKILL {k}/{}{} at {:.1} s{}",
             o.kills,
+            if processes > 1 { format!(" of process {}", victim + 1) } else { String::new() },
             started.elapsed().as_secs_f64(),
             if loaded { " (load already done)" } else { "" }
         );
-        drop(server);
-        server = start(port, &data, &config)?;
+        fleet.kill_and_restart(victim)?;
+        if let Some(services) = services.as_mut().filter(|_| k == o.kills.div_ceil(2)) {
+            println!("  the bus (nats-server) stopped and started again");
+            services.restart_bus()?;
+        }
     }
     while !relay(&lines, Duration::from_secs(1), &mut loaded)? {
         if started.elapsed() > Duration::from_secs(600) {
@@ -179,8 +238,9 @@ pub fn chaos(args: &[String]) -> Result {
         }
     }
     println!("  SIGKILL before the check, restart on the same data");
-    drop(server);
-    let _server = start(port, &data, &config)?;
+    for i in 0..fleet.processes.len() {
+        fleet.kill_and_restart(i)?;
+    }
     stdin.write_all(b"check\n").map_err(|e| e.to_string())?;
     stdin.flush().map_err(|e| e.to_string())?;
     let mut ignored = loaded;

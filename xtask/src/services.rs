@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod nats;
-pub use nats::{nats, test_nats};
+pub use nats::{NatsServer, nats, nats_bin, test_nats};
 
 /// A PostgreSQL server for the tests; a private one stops when dropped.
 pub struct Postgres {
@@ -56,6 +56,12 @@ pub fn postgres() -> Result<Postgres> {
         );
         return Ok(Postgres { url, _cluster: None });
     }
+    private_postgres()
+}
+
+/// A private cluster started now, whatever `BATON_TEST_POSTGRES` says: its
+/// `postgres` database is empty (the fault drill's cluster run).
+pub fn private_postgres() -> Result<Postgres> {
     let bin = match find_bin() {
         Some(bin) => bin,
         None => {
@@ -246,5 +252,47 @@ mod tests {
             super::without_password("postgres://postgres@127.0.0.1:5432/postgres"),
             "postgres://postgres@127.0.0.1:5432/postgres"
         );
+    }
+}
+
+/// What several Baton processes share, started privately for one run (the
+/// fault drill's and the benchmark's cluster runs): a PostgreSQL cluster
+/// whose `postgres` database is empty, whatever `BATON_TEST_POSTGRES`
+/// names, and a nats-server the run may stop and start again.
+pub struct Services {
+    pub postgres: Postgres,
+    nats_bin: String,
+    nats_port: u16,
+    /// Its files' directory under the target directory.
+    nats_dir: &'static str,
+    nats: Option<NatsServer>,
+}
+
+impl Services {
+    pub fn start(nats_dir: &'static str) -> Result<Services> {
+        let postgres = private_postgres()?;
+        let nats_bin = nats_bin()?;
+        let nats_port = free_port()?;
+        let nats = Some(NatsServer::start_in(&nats_bin, nats_port, nats_dir)?);
+        Ok(Services {
+            postgres,
+            nats_bin,
+            nats_port,
+            nats_dir,
+            nats,
+        })
+    }
+
+    /// The `baton-server` arguments that put a process on them.
+    pub fn args(&self) -> Vec<String> {
+        let bus = format!("nats://127.0.0.1:{}", self.nats_port);
+        ["--store", &self.postgres.url, "--bus", &bus].map(String::from).into()
+    }
+
+    /// Stops the bus and starts it again on the same port.
+    pub fn restart_bus(&mut self) -> Result {
+        drop(self.nats.take());
+        self.nats = Some(NatsServer::start_in(&self.nats_bin, self.nats_port, self.nats_dir)?);
+        Ok(())
     }
 }

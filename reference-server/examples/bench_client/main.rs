@@ -57,6 +57,9 @@ fn args() -> Result<Args> {
                 Some(other) => return Err(format!("--kind baton|raw, not {other}")),
             },
             addr: arg("--addr").ok_or("--addr host:port")?,
+            operator_addr: arg("--operator-addr")
+                .or_else(|| arg("--addr"))
+                .ok_or("--addr host:port")?,
             origin: arg("--origin").unwrap_or_else(|| "http://bench.local".into()),
             bot: arg("--bot").unwrap_or_else(|| "demo".into()),
         },

@@ -21,6 +21,9 @@ const PASSWORD: &str = "handover-demo";
 pub struct Target {
     pub baton: bool,
     pub addr: String,
+    /// Where the operator connects: `addr`, or another process of the
+    /// same cluster (the operator→visitor hop then crosses processes).
+    pub operator_addr: String,
     pub origin: String,
     pub bot: String,
 }
@@ -121,7 +124,7 @@ impl Target {
             return Ok(connect(url).await.map_err(|e| e.to_string())?.0);
         }
         let login: serde_json::Value = reqwest::Client::new()
-            .post(format!("http://{}/api/login", self.addr))
+            .post(format!("http://{}/api/login", self.operator_addr))
             .json(&serde_json::json!({ "email": EMAIL, "password": PASSWORD }))
             .send()
             .await
@@ -130,7 +133,7 @@ impl Target {
             .await
             .map_err(|e| format!("login answer: {e}"))?;
         let token = login["token"].as_str().ok_or("login answer without token")?;
-        let mut request = format!("ws://{}/ws/operator", self.addr)
+        let mut request = format!("ws://{}/ws/operator", self.operator_addr)
             .into_client_request()
             .map_err(|e| e.to_string())?;
         let headers = request.headers_mut();
@@ -249,6 +252,7 @@ mod tests {
         let baton = Target {
             baton: true,
             addr: String::new(),
+            operator_addr: String::new(),
             origin: String::new(),
             bot: "demo".into(),
         };

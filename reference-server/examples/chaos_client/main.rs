@@ -48,15 +48,19 @@ fn args() -> Result<Args> {
         arg(name).map_or(Ok(default), |v| v.parse().map_err(|_| format!("{name}: not a number")))
     };
     Ok(Args {
-        server: Server {
-            addr: arg("--addr").ok_or("--addr host:port")?,
-            origin: arg("--origin").unwrap_or_else(|| "http://chaos.local".into()),
-        },
+        server: Server::new(
+            arg("--addr")
+                .ok_or("--addr host:port[,host:port…]")?
+                .split(',')
+                .map(str::to_owned)
+                .collect(),
+            arg("--origin").unwrap_or_else(|| "http://chaos.local".into()),
+        ),
         visitors: num("--visitors", 50)? as usize,
         messages: num("--messages", 20)? as usize,
         storm: num("--storm", 2000)? as usize,
         seed: num("--seed", 1)?,
-        db: arg("--db").ok_or("--db path to baton.sqlite3")?,
+        db: arg("--db").ok_or("--db path to baton.sqlite3, or a postgres:// URL")?,
     })
 }
 
@@ -147,8 +151,7 @@ fn line(name: &str, t: Tally) -> String {
 
 /// Every conversation from three views; prints the verdict block.
 async fn verify(a: &Args, runs: &[visitor::Run], owners: &std::collections::BTreeMap<String, String>) -> Result<bool> {
-    let db = rusqlite::Connection::open_with_flags(&a.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| format!("open {}: {e}", a.db))?;
+    let db = Db::open(&a.db).await?;
     let (mut live, mut resumed, mut stored) = (Tally::default(), Tally::default(), Tally::default());
     let (mut marks_kept, mut marks_reset, mut owners_kept, mut owners_lost) = (0, 0, 0, 0);
     let (mut limited, mut marks_other) = (0, 0);
@@ -166,7 +169,7 @@ async fn verify(a: &Args, runs: &[visitor::Run], owners: &std::collections::BTre
             .map(visitor::logged)
             .collect();
         resumed.add(check(&r.acked, &replay));
-        stored.add(check(&r.acked, &from_db(&db, &s.conversation)?));
+        stored.add(check(&r.acked, &db.log(&s.conversation).await?));
         let snap = &welcome["snapshot"];
         let marks = &snap["visitor_marks"];
         if marks["delivered"].as_u64() == Some(r.marks) && marks["read"].as_u64() == Some(r.marks) {
@@ -223,30 +226,60 @@ async fn resume(server: &Server, s: &Stored) -> Result<(wire::Ws, serde_json::Va
     Err(format!("resume of {} failed: {last}", s.conversation))
 }
 
-/// The conversation's rows in the database file, in `seq` order.
-fn from_db(db: &rusqlite::Connection, conversation: &str) -> Result<Vec<Logged>> {
-    let mut q = db
-        .prepare("SELECT seq, client_msg_id, body FROM events WHERE conversation_id = ?1 ORDER BY seq")
-        .map_err(|e| e.to_string())?;
-    let rows = q
-        .query_map([conversation], |row| {
-            let seq: i64 = row.get(0)?;
-            let id: Option<String> = row.get(1)?;
-            let body: String = row.get(2)?;
-            Ok((seq, id, body))
-        })
-        .map_err(|e| e.to_string())?;
-    let mut log = Vec::new();
-    for row in rows {
-        let (seq, id, body) = row.map_err(|e| e.to_string())?;
-        let body: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
-        let mut l = visitor::logged(&json!({"seq": seq, "body": body}));
-        if l.id.is_some() {
-            l.id = id.or(l.id);
+/// The database the server writes: its SQLite file, or PostgreSQL.
+enum Db {
+    Sqlite(rusqlite::Connection),
+    Postgres(tokio_postgres::Client),
+}
+
+impl Db {
+    async fn open(db: &str) -> Result<Db> {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            let (client, connection) = tokio_postgres::connect(db, tokio_postgres::NoTls)
+                .await
+                .map_err(|e| format!("connect to {db}: {e}"))?;
+            tokio::spawn(connection);
+            return Ok(Db::Postgres(client));
         }
-        log.push(l);
+        let file = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| format!("open {db}: {e}"))?;
+        Ok(Db::Sqlite(file))
     }
-    Ok(log)
+
+    /// The conversation's rows, in `seq` order.
+    async fn log(&self, conversation: &str) -> Result<Vec<Logged>> {
+        let rows: Vec<(i64, Option<String>, String)> = match self {
+            Db::Sqlite(db) => {
+                let mut q = db
+                    .prepare("SELECT seq, client_msg_id, body FROM events WHERE conversation_id = ?1 ORDER BY seq")
+                    .map_err(|e| e.to_string())?;
+                let rows = q
+                    .query_map([conversation], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                    .map_err(|e| e.to_string())?;
+                rows.collect::<rusqlite::Result<_>>().map_err(|e| e.to_string())?
+            }
+            Db::Postgres(db) => db
+                .query(
+                    "SELECT seq, client_msg_id, body FROM events WHERE conversation_id = $1 ORDER BY seq",
+                    &[&conversation],
+                )
+                .await
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(|row| (row.get(0), row.get(1), row.get(2)))
+                .collect(),
+        };
+        let mut log = Vec::new();
+        for (seq, id, body) in rows {
+            let body: serde_json::Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+            let mut l = visitor::logged(&json!({"seq": seq, "body": body}));
+            if l.id.is_some() {
+                l.id = id.or(l.id);
+            }
+            log.push(l);
+        }
+        Ok(log)
+    }
 }
 
 /// `count` stored conversations, then all of them resume at once: the time

@@ -16,9 +16,14 @@ pub type Result<T> = std::result::Result<T, String>;
 /// and reconnects (the server may be dead).
 pub const PATIENCE: Duration = Duration::from_secs(5);
 
+/// Where the server is: one address, or several processes of one cluster
+/// (the drill's `--cluster` run). Each new connection takes the next
+/// address in turn, so visitors and operators spread over the processes
+/// and a reconnect after a kill lands on another one.
 #[derive(Debug, Clone)]
 pub struct Server {
-    pub addr: String,
+    pub addrs: std::sync::Arc<Vec<String>>,
+    pub next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     pub origin: String,
 }
 
@@ -30,10 +35,24 @@ pub struct Stored {
 }
 
 impl Server {
+    pub fn new(addrs: Vec<String>, origin: String) -> Server {
+        Server {
+            addrs: std::sync::Arc::new(addrs),
+            next: std::sync::Arc::default(),
+            origin,
+        }
+    }
+
+    /// The address for the next connection.
+    pub fn addr(&self) -> &str {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        &self.addrs[n % self.addrs.len()]
+    }
+
     /// A visitor socket after `hello` (resuming `stored` from `last_seq`
     /// when given): the socket and the `welcome`.
     pub async fn visitor(&self, stored: Option<&Stored>, last_seq: u64) -> Result<(Ws, Value)> {
-        let mut request = format!("ws://{}/ws/visitor?bot=demo", self.addr)
+        let mut request = format!("ws://{}/ws/visitor?bot=demo", self.addr())
             .into_client_request()
             .map_err(|e| e.to_string())?;
         let headers = request.headers_mut();
@@ -60,8 +79,9 @@ impl Server {
 
     /// Signs `email` in and opens an operator socket that is available.
     pub async fn operator(&self, email: &str, password: &str) -> Result<Ws> {
+        let addr = self.addr();
         let login: Value = reqwest::Client::new()
-            .post(format!("http://{}/api/login", self.addr))
+            .post(format!("http://{addr}/api/login"))
             .timeout(PATIENCE)
             .json(&json!({ "email": email, "password": password }))
             .send()
@@ -71,7 +91,7 @@ impl Server {
             .await
             .map_err(|e| format!("login answer: {e}"))?;
         let token = login["token"].as_str().ok_or(format!("login answered {login}"))?;
-        let mut request = format!("ws://{}/ws/operator", self.addr)
+        let mut request = format!("ws://{addr}/ws/operator")
             .into_client_request()
             .map_err(|e| e.to_string())?;
         let headers = request.headers_mut();

@@ -65,13 +65,20 @@ pub fn ratio(baton: Option<f64>, raw: Option<f64>) -> String {
 
 /// The table: a title, the rows, then free-form sections (heading, lines).
 pub fn table(title: &str, rows: &[Row], sections: &[(String, Vec<String>)]) -> String {
+    table_of(title, ["Baton", "raw echo", "Baton/raw"], rows, sections)
+}
+
+/// [`table`] with other column headings: the row's two figures and their
+/// ratio.
+pub fn table_of(title: &str, headings: [&str; 3], rows: &[Row], sections: &[(String, Vec<String>)]) -> String {
     let width = rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(0).max(6);
     let mut out = String::new();
     let _ = writeln!(out, "{title}");
+    let [first, second, ratio_heading] = headings;
     let _ = writeln!(
         out,
         "{:<width$}  {:>12}  {:>12}  {:>9}",
-        "", "Baton", "raw echo", "Baton/raw"
+        "", first, second, ratio_heading
     );
     for r in rows {
         let _ = writeln!(

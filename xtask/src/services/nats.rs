@@ -47,14 +47,7 @@ pub fn test_nats() -> Result {
 
 /// The server of `BATON_TEST_NATS`, or a private one started now.
 pub fn nats() -> Result<Nats> {
-    let bin = match find_bin() {
-        Some(bin) => bin,
-        None => {
-            install()?;
-            find_bin().ok_or("nats-server was installed but is not on PATH, /usr/sbin or /usr/bin")?
-        }
-    };
-    let bin = bin.display().to_string();
+    let bin = nats_bin()?;
     if let Some(url) = std::env::var("BATON_TEST_NATS").ok().filter(|u| !u.is_empty()) {
         println!("\nNATS for the tests: BATON_TEST_NATS ({url})");
         return Ok(Nats {
@@ -77,8 +70,23 @@ pub fn nats() -> Result<Nats> {
     })
 }
 
+/// The nats-server program, installed first if it is missing.
+pub fn nats_bin() -> Result<String> {
+    let bin = match find_bin() {
+        Some(bin) => bin,
+        None => {
+            install()?;
+            find_bin().ok_or("nats-server was installed but is not on PATH, /usr/sbin or /usr/bin")?
+        }
+    };
+    Ok(bin.display().to_string())
+}
+
+/// A nats-server this run started (the drill restarts its own).
+pub type NatsServer = Server;
+
 /// A nats-server this run started.
-struct Server {
+pub struct Server {
     child: Child,
     dir: PathBuf,
 }
@@ -86,8 +94,13 @@ struct Server {
 impl Server {
     /// Starts `bin` on 127.0.0.1:`port`, its store and log in its own
     /// directory, and waits until it accepts connections.
-    fn start(bin: &str, port: u16) -> Result<Server> {
-        let dir = target_dir().join("nats");
+    pub fn start(bin: &str, port: u16) -> Result<Server> {
+        Server::start_in(bin, port, "nats")
+    }
+
+    /// [`Server::start`] with its files in `target/<name>`.
+    pub fn start_in(bin: &str, port: u16, name: &str) -> Result<Server> {
+        let dir = target_dir().join(name);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| format!("remove {}: {e}", dir.display()))?;
         }
