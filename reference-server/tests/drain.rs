@@ -6,49 +6,12 @@
 
 mod common;
 
-use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
+use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
-use common::process::{Baton, free_port};
-use common::{Server, Ws, recv, recv_until, send};
+use common::process::{Baton, free_port, going_away_then_close};
+use common::{Server, recv, recv_until, send, send_acked};
 use futures::StreamExt;
 use std::time::Duration;
-use tokio_tungstenite::tungstenite::Message;
-
-fn hello(resume: Option<Resume>) -> VisitorToServer {
-    VisitorToServer::Hello(VisitorHello {
-        protocol: PROTOCOL_VERSION,
-        features: common::all_features(),
-        bot: BotId("demo".into()),
-        resume,
-        locale: None,
-        page: None,
-    })
-}
-
-/// The `going_away` a socket gets and the close code after it; panics on
-/// anything else than frames, that frame, and the close.
-async fn going_away_then_close(ws: &mut Ws) -> (Millis, Option<u16>) {
-    let mut retry = None;
-    loop {
-        let next = tokio::time::timeout(Duration::from_secs(20), ws.next())
-            .await
-            .expect("the drain reaches this socket within 20 s");
-        match next {
-            Some(Ok(Message::Text(text))) => {
-                if let Ok(ServerToVisitor::GoingAway { retry_after }) = serde_json::from_str(&text) {
-                    retry = Some(retry_after);
-                }
-            }
-            Some(Ok(Message::Close(frame))) => {
-                let retry = retry.expect("going_away before the close");
-                return (retry, frame.map(|f| u16::from(f.code)));
-            }
-            Some(Ok(_)) => {}
-            Some(Err(err)) => panic!("the socket failed without a close frame: {err}"),
-            None => panic!("the socket ended without a close frame"),
-        }
-    }
-}
 
 #[tokio::test]
 async fn sigterm_sends_going_away_then_closes_and_keeps_what_was_acked() {
@@ -58,25 +21,12 @@ async fn sigterm_sends_going_away_then_closes_and_keeps_what_was_acked() {
     let mut server = Baton::start(port, &["--data-dir", &data]).await;
 
     let mut visitor = server.visitor().await;
-    send(&mut visitor, &hello(None)).await;
+    send(&mut visitor, &common::hello()).await;
     let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
         panic!("welcome")
     };
     let (conversation, token) = (welcome.conversation, welcome.token.expect("token"));
-    send(
-        &mut visitor,
-        &VisitorToServer::Send {
-            client_msg_id: ClientMsgId("m1".into()),
-            text: "acked before the stop".into(),
-        },
-    )
-    .await;
-    let m1 = recv_until(&mut visitor, |f: &ServerToVisitor| match f {
-        ServerToVisitor::Ack { seq, .. } => Some(*seq),
-        ServerToVisitor::Error(e) => panic!("refused: {e:?}"),
-        _ => None,
-    })
-    .await;
+    let m1 = send_acked(&mut visitor, "m1", "acked before the stop").await;
     // More on their way while the signal comes: whatever of them is acked
     // must be stored too; the rest the visitor sends again on resume.
     for n in 2..=20 {
@@ -109,15 +59,7 @@ async fn sigterm_sends_going_away_then_closes_and_keeps_what_was_acked() {
 
     let server = Baton::start(port, &["--data-dir", &data]).await;
     let mut visitor = server.visitor().await;
-    send(
-        &mut visitor,
-        &hello(Some(Resume {
-            conversation: conversation.clone(),
-            token,
-            last_seq: Seq(0),
-        })),
-    )
-    .await;
+    send(&mut visitor, &common::resume(&conversation, &token, Seq(0))).await;
     let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
         panic!("welcome after the restart")
     };
@@ -147,7 +89,7 @@ async fn healthz_answers_503_draining_once_the_drain_begins() {
     };
     assert_eq!(health().await, (200, "ok".to_owned()));
     let mut visitor = server.visitor().await;
-    send(&mut visitor, &hello(None)).await;
+    send(&mut visitor, &common::hello()).await;
     recv_until(&mut visitor, |f: &ServerToVisitor| {
         matches!(f, ServerToVisitor::Welcome(_)).then_some(())
     })

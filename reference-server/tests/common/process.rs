@@ -3,8 +3,12 @@
 //! would (SIGTERM), and killed if the test ends first.
 
 use super::{ORIGIN, Ws, visitor_socket};
+use baton_protocol::Millis;
+use baton_protocol::visitor::ServerToVisitor;
+use futures::StreamExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Debug)]
 pub struct Baton {
@@ -23,7 +27,7 @@ pub fn free_port() -> u16 {
 impl Baton {
     /// Starts the binary on 127.0.0.1:`port` with `args` (store, data
     /// directory, bus, config…) and waits until it accepts connections.
-    pub async fn start(port: u16, args: &[&str]) -> Baton {
+    pub async fn start<S: AsRef<std::ffi::OsStr>>(port: u16, args: &[S]) -> Baton {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton-server"))
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--allowed-origins", ORIGIN])
@@ -112,4 +116,44 @@ pub async fn get(addr: &str, path: &str) -> std::io::Result<(u16, Vec<(String, S
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         .collect();
     Ok((code, headers, body.to_owned()))
+}
+
+/// A visitor socket through `addr` (a proxy, say), with the response's
+/// `X-Baton-Process` header: which process behind the proxy took it.
+pub async fn visitor_via(addr: &str) -> (Ws, Option<String>) {
+    let request = super::visitor_request("demo", addr, ORIGIN, &[]).expect("a request");
+    let (ws, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("a visitor connects through the proxy");
+    let process = response
+        .headers()
+        .get("x-baton-process")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (ws, process)
+}
+
+/// The `going_away` a socket gets and the close code after it; panics on
+/// anything but other frames, that one, and the close.
+pub async fn going_away_then_close(ws: &mut Ws) -> (Millis, Option<u16>) {
+    let mut retry = None;
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .expect("the drain reaches this socket within 20 s");
+        match next {
+            Some(Ok(Message::Text(text))) => {
+                if let Ok(ServerToVisitor::GoingAway { retry_after }) = serde_json::from_str(&text) {
+                    retry = Some(retry_after);
+                }
+            }
+            Some(Ok(Message::Close(frame))) => {
+                let retry = retry.expect("going_away before the close");
+                return (retry, frame.map(|f| u16::from(f.code)));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(err)) => panic!("the socket failed without a close frame: {err}"),
+            None => panic!("the socket ended without a close frame"),
+        }
+    }
 }
