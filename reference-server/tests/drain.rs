@@ -99,3 +99,47 @@ async fn healthz_answers_503_draining_once_the_drain_begins() {
     going_away_then_close(&mut visitor).await;
     assert_eq!(health().await, (503, "draining".to_owned()));
 }
+
+/// What `serve` waits for last: once `Hub::drained` resolves, every input
+/// queued before it has been committed and answered.
+#[tokio::test]
+async fn drained_resolves_after_everything_queued_to_the_writer() {
+    use baton_protocol::conversation::Input;
+    use baton_server::hub::Hub;
+    use baton_server::store::SqliteStore;
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = SqliteStore::open(&dir.path().join("baton.sqlite3")).expect("store");
+    let hub = Hub::start(store, vec![(common::bot(60_000), None)]).expect("hub starts");
+    let (outbox, _frames) = tokio::sync::mpsc::channel(4096);
+    let VisitorToServer::Hello(hello) = common::hello() else {
+        unreachable!("a hello")
+    };
+    let (conversation, _peer) = hub
+        .visitor_hello(&BotId("demo".into()), hello, None, &outbox)
+        .expect("welcome");
+    const SENT: usize = 200;
+    let answers = Arc::new(Mutex::new(Vec::new()));
+    for n in 0..SENT {
+        let answers = answers.clone();
+        hub.input_then(
+            &conversation,
+            Input::VisitorMessage {
+                id: ClientMsgId(format!("m{n}")),
+                text: format!("message {n}"),
+            },
+            Box::new(move |reply| answers.lock().expect("answers").push(reply)),
+        );
+    }
+    hub.drained().await;
+    let answers = answers.lock().expect("answers");
+    assert_eq!(answers.len(), SENT, "every input answered");
+    assert!(answers.iter().all(|a| matches!(a, Some(Ok(_)))), "{answers:?}");
+    let stored = hub
+        .store()
+        .events_after(&conversation, Seq(0), 10 * SENT)
+        .expect("the log");
+    let messages = stored.iter().filter(|e| e.body.message_text().is_some()).count();
+    assert_eq!(messages, SENT, "every message committed");
+}
