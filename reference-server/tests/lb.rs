@@ -14,7 +14,6 @@
 mod common;
 
 use baton_protocol::visitor::ServerToVisitor;
-use baton_protocol::*;
 use common::process::{Baton, free_port, get, going_away_then_close, visitor_via};
 use common::{recv, send, send_acked};
 use futures::StreamExt;
@@ -230,19 +229,8 @@ async fn two_processes_behind_haproxy_hand_a_visitor_over_on_sigterm() {
     // The visitor comes back through the proxy and resumes there.
     let (mut visitor, process) = visitor_via(&proxy.addr).await;
     assert_eq!(process.as_deref(), Some("baton2"));
-    send(&mut visitor, &common::resume(&conversation, &token, Seq(0))).await;
-    let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
-        panic!("welcome on the second process")
-    };
-    assert_eq!(welcome.conversation, conversation, "the same conversation");
-    assert!(
-        welcome
-            .replay
-            .iter()
-            .any(|e| e.seq == m1 && e.body.message_text() == Some("through the proxy")),
-        "the history came along: {:?}",
-        welcome.replay
-    );
+    // The history came along.
+    common::resume_finds(&mut visitor, &conversation, &token, m1, "through the proxy").await;
     // And it goes on there: the retried message keeps its seq, a new one
     // comes after it.
     assert_eq!(send_acked(&mut visitor, "m1", "through the proxy").await, m1);

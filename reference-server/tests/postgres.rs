@@ -8,9 +8,8 @@ mod common;
 
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
 use baton_protocol::*;
-use common::{Ws, recv, recv_until, send};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use common::process::Baton;
+use common::{recv, send, send_acked};
 use tokio_postgres::NoTls;
 
 /// The test server's URL, or `None` when the test is to be skipped.
@@ -50,73 +49,17 @@ fn url_of(config: &tokio_postgres::Config) -> String {
     )
 }
 
-struct Process {
-    child: Child,
-    port: u16,
-}
-
-impl Process {
-    async fn start(store: &str, port: u16) -> Process {
-        let dir = std::env::temp_dir().join(format!("baton-pg-{port}"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_baton-server"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--allowed-origins", common::ORIGIN])
-            .args(["--store", store])
-            // Nothing may be written here: the data is in PostgreSQL.
-            .arg("--data-dir")
-            .arg(&dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("the server binary starts");
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                assert!(!dir.exists(), "no SQLite file beside a PostgreSQL store");
-                return Process { child, port };
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("the server exited at start ({status})");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the server did not start listening");
-    }
-
-    fn kill(mut self) {
-        self.child.kill().expect("kill");
-        self.child.wait().expect("reap");
-    }
-
-    async fn visitor(&self) -> Ws {
-        common::visitor_socket(&format!("127.0.0.1:{}", self.port), common::ORIGIN)
-            .await
-            .expect("visitor connects")
-    }
-
-    /// `/healthz`'s status line and body.
-    async fn health(&self) -> (String, serde_json::Value) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-            .await
-            .expect("connect");
-        tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: shop.test\r\nConnection: close\r\n\r\n")
-            .await
-            .expect("request");
-        let mut answer = String::new();
-        tcp.read_to_string(&mut answer).await.expect("answer");
-        let (head, body) = answer.split_once("\r\n\r\n").expect("a response");
-        let status = head.lines().next().unwrap_or_default().to_owned();
-        (status, serde_json::from_str(body).expect("JSON"))
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The server binary on the PostgreSQL database `store`.
+async fn start(store: &str, port: u16) -> Baton {
+    let dir = std::env::temp_dir().join(format!("baton-pg-{port}"));
+    // Nothing may be written there: the data is in PostgreSQL.
+    let server = Baton::start(
+        port,
+        &["--store", store, "--data-dir", dir.to_str().expect("a UTF-8 path")],
+    )
+    .await;
+    assert!(!dir.exists(), "no SQLite file beside a PostgreSQL store");
+    server
 }
 
 fn hello(resume: Option<Resume>) -> VisitorToServer {
@@ -144,9 +87,9 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let server = Process::start(&store, port).await;
+    let server = start(&store, port).await;
     let (status, health) = server.health().await;
-    assert!(status.contains("200"), "{status}");
+    assert_eq!(status, 200, "{health}");
     assert_eq!(health["store"]["backend"], "postgres", "{health}");
     assert_eq!(health["store"]["status"], "ok", "{health}");
 
@@ -156,7 +99,7 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
         panic!("welcome")
     };
     let (conversation, token) = (welcome.conversation, welcome.token.expect("token"));
-    let m1 = send_m1(&mut visitor).await;
+    let m1 = send_acked(&mut visitor, "m1", "stored in postgres").await;
 
     // The acknowledged row is in the database, written by the server.
     let (client, connection) = config.connect(NoTls).await.expect("connect to the test database");
@@ -174,7 +117,7 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
 
     server.kill();
     drop(visitor);
-    let server = Process::start(&store, port).await;
+    let server = start(&store, port).await;
     let mut visitor = server.visitor().await;
     send(
         &mut visitor,
@@ -193,28 +136,9 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
     assert!(texts.contains(&"stored in postgres"), "replayed: {texts:?}");
     assert!(welcome.replay.iter().any(|e| e.seq == m1));
     // A retry of the acked message gets its original seq back.
-    let again = send_m1(&mut visitor).await;
+    let again = send_acked(&mut visitor, "m1", "stored in postgres").await;
     assert_eq!(again, m1);
     server.kill();
     drop(visitor);
     admin(&admin_config, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
-}
-
-/// Sends the visitor's message `m1` (again, on a retry) and returns the seq
-/// its ack names.
-async fn send_m1(visitor: &mut Ws) -> Seq {
-    send(
-        visitor,
-        &VisitorToServer::Send {
-            client_msg_id: ClientMsgId("m1".into()),
-            text: "stored in postgres".into(),
-        },
-    )
-    .await;
-    recv_until(visitor, |f: &ServerToVisitor| match f {
-        ServerToVisitor::Ack { seq, .. } => Some(*seq),
-        ServerToVisitor::Error(e) => panic!("refused: {e:?}"),
-        _ => None,
-    })
-    .await
 }

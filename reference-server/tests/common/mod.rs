@@ -447,6 +447,21 @@ pub fn resume(conversation: &ConversationId, token: &VisitorToken, last_seq: Seq
     VisitorToServer::Hello(hello)
 }
 
+/// Resumes `conversation` from the start on `ws` and checks the welcome's
+/// replay holds the visitor's message `text` at `seq`.
+pub async fn resume_finds(ws: &mut Ws, conversation: &ConversationId, token: &VisitorToken, seq: Seq, text: &str) {
+    send(ws, &resume(conversation, token, Seq(0))).await;
+    let ServerToVisitor::Welcome(welcome) = recv(ws).await else {
+        panic!("a welcome for the resumed conversation")
+    };
+    assert_eq!(&welcome.conversation, conversation, "the same conversation");
+    let found = welcome
+        .replay
+        .iter()
+        .any(|e| e.seq == seq && e.body.message_text() == Some(text));
+    assert!(found, "{text:?} at {seq:?} in the replay: {:?}", welcome.replay);
+}
+
 /// Sends the visitor's message `text` under `id` and returns the seq its
 /// ack names; panics on a refusal.
 pub async fn send_acked(ws: &mut Ws, id: &str, text: &str) -> Seq {

@@ -79,8 +79,25 @@ impl Baton {
         }
     }
 
+    /// SIGKILL: no shutdown code runs, nothing is flushed by the process.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reap");
+    }
+
     pub async fn visitor(&self) -> Ws {
         visitor_socket(&self.addr(), ORIGIN).await.expect("visitor connects")
+    }
+
+    /// An operator socket signed in with the bearer session `token`.
+    pub async fn operator(&self, token: &str) -> Ws {
+        super::operator_socket(&self.addr(), token).await
+    }
+
+    /// `/healthz`'s status code and body.
+    pub async fn health(&self) -> (u16, serde_json::Value) {
+        let (code, _, body) = get(&self.addr(), "/healthz").await.expect("an answer");
+        (code, serde_json::from_str(&body).expect("JSON"))
     }
 }
 
