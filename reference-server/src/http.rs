@@ -125,7 +125,7 @@ pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Response
 /// anything else is checked: the load balancer must stop sending clients
 /// here whatever the store says.
 pub async fn healthz(State(app): State<AppState>) -> Response {
-    if app.draining.load(std::sync::atomic::Ordering::SeqCst) {
+    if app.is_draining() {
         let body = serde_json::json!({ "status": "draining" });
         return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
     }

@@ -109,6 +109,11 @@ impl AppState {
         }
     }
 
+    /// Whether the process is draining (see [`AppState::draining`]).
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// The client's address for a request from `peer` (`conn::client_ip`).
     pub fn client_ip(&self, peer: std::net::SocketAddr, headers: &axum::http::HeaderMap) -> std::net::IpAddr {
         conn::client_ip(peer.ip(), headers, &self.trusted_proxies)

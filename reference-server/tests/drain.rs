@@ -89,6 +89,21 @@ async fn healthz_answers_503_draining_once_the_drain_begins() {
     assert_eq!(health().await, (503, "draining".to_owned()));
 }
 
+#[tokio::test]
+async fn a_hello_after_the_drain_began_is_told_to_go_too() {
+    let mut server = Server::start().await;
+    let state = server.state.clone();
+    // Connected before the signal, silent until after it.
+    let mut visitor = server.visitor().await;
+    server.begin_shutdown();
+    while !state.is_draining() {
+        tokio::task::yield_now().await;
+    }
+    send(&mut visitor, &common::hello()).await;
+    let (_, close) = going_away_then_close(&mut visitor).await;
+    assert_eq!(close, Some(1001));
+}
+
 /// What `serve` waits for last: once `Hub::drained` resolves, every input
 /// queued before it has been committed and answered.
 #[tokio::test]
