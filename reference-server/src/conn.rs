@@ -11,6 +11,13 @@
 //! - behind a reverse proxy, [`client_ip`] reads the visitor's address from
 //!   `X-Forwarded-For`, but only from proxies listed in `trusted_proxies`
 //!   (whose own connections are not capped: they carry everybody's).
+//!
+//! It also drains: once the shutdown signal comes, `/healthz` answers
+//! `503 draining`, the listener closes (a load balancer's next connection
+//! is refused and goes to a sibling), every client gets `going_away`, and
+//! [`serve`] returns once every connection — upgraded WebSockets too — has
+//! ended and the store writer has committed what it took, or after
+//! [`DRAIN_LIMIT`], whichever comes first.
 
 use crate::AppState;
 use axum::extract::ConnectInfo;
@@ -131,12 +138,14 @@ impl Drop for Slot {
     }
 }
 
-/// A TCP stream carrying its [`Slot`]: hyper hands the stream to the
-/// WebSocket on upgrade, so the slot lives exactly as long as the socket.
+/// A TCP stream carrying its [`Slot`] and its place among the open
+/// connections a drain waits for: hyper hands the stream to the WebSocket
+/// on upgrade, so both live exactly as long as the socket.
 #[derive(Debug)]
 struct Counted {
     tcp: TcpStream,
     _slot: Option<Slot>,
+    _open: Option<watch::Receiver<()>>,
 }
 
 impl AsyncRead for Counted {
@@ -204,8 +213,16 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Serves `state`'s app on `listener` until `shutdown` resolves, then stops
-/// accepting, asks open connections to finish and waits for them.
+/// How long a drain waits for clients to close and for the store writer
+/// (each, in turn) before `serve` returns anyway: bounded, so a client that
+/// never closes cannot hold a stopping process, and short enough for a
+/// process manager's stop timeout (systemd's 90 s, Kubernetes' 30 s).
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// Serves `state`'s app on `listener` until `shutdown` resolves, then
+/// drains (see the module's notes): stops accepting, tells every client to
+/// go, and waits — at most [`DRAIN_LIMIT`] for the connections, then as
+/// long again for the store writer.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -216,6 +233,8 @@ pub async fn serve(
     let trusted = state.trusted_proxies.clone();
     let hub = state.hub.clone();
     let metrics_hub = hub.clone();
+    let writer_hub = hub.clone();
+    let draining = state.draining.clone();
     let counts = Arc::new(OpenCounts::default());
     let router = crate::app(state);
     // Dropped to tell connections to finish; `closed` once they all have.
@@ -225,6 +244,8 @@ pub async fn serve(
     // this future stops polling it once the signal is given.
     tokio::spawn(async move {
         shutdown.await;
+        tracing::info!("draining: no new connections; every client is told to go");
+        draining.store(true, std::sync::atomic::Ordering::SeqCst);
         // Clients reconnect (to this server restarted, or a sibling) and
         // resume from their cursors; nothing in flight is lost because
         // nothing is acked before it is stored.
@@ -269,7 +290,11 @@ pub async fn serve(
                 }
             }
         };
-        let io = TokioIo::new(Counted { tcp, _slot: slot });
+        let io = TokioIo::new(Counted {
+            tcp,
+            _slot: slot,
+            _open: Some(done_rx.clone()),
+        });
         let service = TowerToHyperService::new(tower::util::MapRequest::new(
             router.clone(),
             move |mut request: Request<Incoming>| {
@@ -299,7 +324,14 @@ pub async fn serve(
     }
     drop(listener);
     drop(done_rx);
-    done_tx.closed().await;
+    if tokio::time::timeout(DRAIN_LIMIT, done_tx.closed()).await.is_err() {
+        tracing::warn!("draining: some connections were still open after {DRAIN_LIMIT:?}");
+    }
+    // No socket feeds the hub any more: what the writer holds is the last.
+    if tokio::time::timeout(DRAIN_LIMIT, writer_hub.drained()).await.is_err() {
+        tracing::warn!("draining: the store writer had not finished after {DRAIN_LIMIT:?}");
+    }
+    tracing::info!("drained");
     Ok(())
 }
 
@@ -307,7 +339,11 @@ pub async fn serve(
 /// and answered `429`, then closed. Reading first lets the client see the
 /// answer rather than a reset.
 async fn refuse(tcp: TcpStream, slot: Slot, header_timeout: Duration) {
-    let io = TokioIo::new(Counted { tcp, _slot: Some(slot) });
+    let io = TokioIo::new(Counted {
+        tcp,
+        _slot: Some(slot),
+        _open: None,
+    });
     let service = hyper::service::service_fn(|_request: Request<Incoming>| async {
         let body = "Too many connections from your address at once. Close some, then try again.\n";
         Response::builder()

@@ -120,8 +120,15 @@ pub async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Response
 /// bus is `200` with `"status":"degraded"` and the bus's `"status":
 /// "disconnected"`: the process still serves and stores everything (hints
 /// only say "look again"), so a bus restart must not take every process
-/// out of the load balancer at once.
+/// out of the load balancer at once. While the process drains (after
+/// SIGTERM or ctrl-c) it is `503` with `"status":"draining"` before
+/// anything else is checked: the load balancer must stop sending clients
+/// here whatever the store says.
 pub async fn healthz(State(app): State<AppState>) -> Response {
+    if app.is_draining() {
+        let body = serde_json::json!({ "status": "draining" });
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    }
     let hub = app.hub.clone();
     let backend = hub.store().backend();
     // On a blocking thread: a database that hangs must not hold a worker.

@@ -35,6 +35,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::broadcast;
 
 mod alerts;
+mod drain;
+pub use drain::GOING_AWAY_STEPS;
 mod conversations;
 mod extras;
 mod features;
@@ -290,28 +292,6 @@ impl Hub {
             after_lapse: settings.after_lapse,
             rating: settings.rating,
         })
-    }
-
-    /// Tells every connected client to reconnect after `retry_after` (the
-    /// server is shutting down), then lets go of their outboxes: each
-    /// socket's writer drains what is queued, sends Close, and ends.
-    pub fn going_away(&self, retry_after: Millis) {
-        let mut live = self.lock();
-        let (visitor_frame, operator_frame) = (
-            ServerToVisitor::GoingAway { retry_after },
-            ServerToOperator::GoingAway { retry_after },
-        );
-        live.features.clear();
-        let mut to_visitors = Shared::new(&visitor_frame);
-        for (_, peers) in live.visitors.drain() {
-            for (_, outbox) in peers {
-                to_visitors.send(&outbox);
-            }
-        }
-        let mut to_operators = Shared::new(&operator_frame);
-        for (_, _, outbox) in live.operators.drain(..) {
-            to_operators.send(&outbox);
-        }
     }
 }
 

@@ -82,6 +82,10 @@ pub struct AppState {
     /// The Notification center's deliveries (its test button); `None`:
     /// notifications are not running.
     pub notify: Option<Arc<notify::Center>>,
+    /// Set once the shutdown signal came (`conn::serve`): `/healthz`
+    /// answers `503 draining` from then on, so a load balancer sends
+    /// nobody here.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -101,7 +105,13 @@ impl AppState {
             translate: None,
             notify: None,
             limits: Default::default(),
+            draining: Arc::default(),
         }
+    }
+
+    /// Whether the process is draining (see [`AppState::draining`]).
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The client's address for a request from `peer` (`conn::client_ip`).
@@ -172,9 +182,12 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then stops accepting and lets open
-/// requests finish (see [`conn::serve`] for the per-address limits).
+/// Serves until `shutdown` resolves, then drains: stops accepting, tells
+/// every client to go and lets open requests and the store writer finish,
+/// within [`conn::DRAIN_LIMIT`] (see [`conn::serve`] for the per-address
+/// limits).
 pub use conn::serve;
 
-/// How long clients wait before reconnecting after `going_away`.
+/// How long clients wait before reconnecting after `going_away` (spread up
+/// to twice it, one connection to the next: `hub::GOING_AWAY_STEPS`).
 pub const GOING_AWAY_RETRY: baton_protocol::Millis = baton_protocol::Millis(1_000);

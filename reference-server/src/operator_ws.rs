@@ -73,6 +73,13 @@ async fn run(app: AppState, operator: OperatorId, ws: WebSocket) {
         };
         let reply = match (session, frame) {
             (None, OperatorToServer::Hello { protocol, features }) => {
+                if app.is_draining() {
+                    // As a visitor's (`visitor_ws`): too late to join.
+                    peer.send(&ServerToOperator::GoingAway {
+                        retry_after: crate::GOING_AWAY_RETRY,
+                    });
+                    break;
+                }
                 let Some(outbox) = peer.outbox() else { break };
                 match app
                     .hub

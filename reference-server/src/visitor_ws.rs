@@ -91,6 +91,14 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ip: std::net::I
         };
         let reply = match (&session, frame) {
             (None, VisitorToServer::Hello(hello)) => {
+                if app.is_draining() {
+                    // Connected before the drain, hello after the hub told
+                    // everyone to go: this one goes too (1001 after it).
+                    peer.send(&ServerToVisitor::GoingAway {
+                        retry_after: crate::GOING_AWAY_RETRY,
+                    });
+                    break;
+                }
                 let Some(outbox) = peer.outbox() else { break };
                 if hello.resume.is_none()
                     && let Err(err) = new_conversation_allowed(&app, ip)

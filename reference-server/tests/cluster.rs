@@ -12,12 +12,13 @@ mod common;
 use baton_protocol::operator::{OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
-use common::processes::{Database, Process, free_port, nats_url, postgres_url};
+use common::postgres::{Database, nats_url, postgres_url};
+use common::process::{Baton, free_port};
 use common::{Ws, hello_resuming, operator_socket, recv_until, send, welcomed_and_available};
 
 /// `n` processes on one fresh database and the test NATS server, started
 /// one after another (the first migrates), each seeding the demo team.
-async fn cluster(n: usize) -> Option<(Database, Vec<Process>)> {
+async fn cluster(n: usize) -> Option<(Database, Vec<Baton>)> {
     let (Some(postgres), Some(nats)) = (postgres_url(), nats_url()) else {
         return None;
     };
@@ -27,14 +28,28 @@ async fn cluster(n: usize) -> Option<(Database, Vec<Process>)> {
     let cluster = format!("t{}", &baton_server::auth::new_id()[..12]);
     let mut processes = Vec::new();
     for _ in 0..n {
-        let args = ["--bus", &nats, "--bus-cluster", &cluster, "--demo"];
-        processes.push(Process::start(&store, free_port(), &args).await);
+        let port = free_port();
+        // Nothing may be written there: the data is in PostgreSQL.
+        let dir = std::env::temp_dir().join(format!("baton-pg-{port}"));
+        let dir = dir.to_str().expect("a UTF-8 path");
+        let args = [
+            "--store",
+            &store,
+            "--data-dir",
+            dir,
+            "--bus",
+            &nats,
+            "--bus-cluster",
+            &cluster,
+            "--demo",
+        ];
+        processes.push(Baton::start(port, &args).await);
     }
     Some((db, processes))
 }
 
 /// A visitor's new conversation on `process`: its socket, id and token.
-async fn new_visitor(process: &Process) -> (Ws, ConversationId, VisitorToken) {
+async fn new_visitor(process: &Baton) -> (Ws, ConversationId, VisitorToken) {
     let mut ws = process.visitor().await;
     send(&mut ws, &hello_resuming(None)).await;
     let welcome = recv_until(&mut ws, |f: &ServerToVisitor| match f {
@@ -77,7 +92,7 @@ async fn visitor_sees(ws: &mut Ws, wanted: impl Fn(&EventBody) -> bool) -> Conve
 }
 
 /// Operator `id`'s inbox on `process`, welcomed and Available.
-async fn inbox(process: &Process, id: &str, email: &str, password: &str) -> Ws {
+async fn inbox(process: &Baton, id: &str, email: &str, password: &str) -> Ws {
     let token = process.sign_in(email, password).await;
     let mut ws = operator_socket(&process.addr(), &token).await;
     welcomed_and_available(&mut ws, id).await;

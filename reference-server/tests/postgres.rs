@@ -6,10 +6,24 @@
 
 mod common;
 
-use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
+use baton_protocol::visitor::{Resume, ServerToVisitor};
 use baton_protocol::*;
-use common::processes::{Database, Process, free_port, postgres_url};
-use common::{Ws, recv, recv_until, send};
+use common::postgres::{Database, postgres_url};
+use common::process::{Baton, free_port};
+use common::{recv, send, send_acked};
+
+/// The server binary on the PostgreSQL database `store`.
+async fn start(store: &str, port: u16) -> Baton {
+    let dir = std::env::temp_dir().join(format!("baton-pg-{port}"));
+    // Nothing may be written there: the data is in PostgreSQL.
+    let server = Baton::start(
+        port,
+        &["--store", store, "--data-dir", dir.to_str().expect("a UTF-8 path")],
+    )
+    .await;
+    assert!(!dir.exists(), "no SQLite file beside a PostgreSQL store");
+    server
+}
 
 #[tokio::test]
 async fn a_visitor_message_on_postgres_survives_a_killed_server() {
@@ -17,9 +31,9 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
     let db = Database::create(&url).await;
     let store = db.url();
     let port = free_port();
-    let server = Process::start(&store, port, &[]).await;
+    let server = start(&store, port).await;
     let (status, health) = server.health().await;
-    assert!(status.contains("200"), "{status}");
+    assert_eq!(status, 200, "{health}");
     assert_eq!(health["store"]["backend"], "postgres", "{health}");
     assert_eq!(health["store"]["status"], "ok", "{health}");
 
@@ -29,7 +43,7 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
         panic!("welcome")
     };
     let (conversation, token) = (welcome.conversation, welcome.token.expect("token"));
-    let m1 = send_m1(&mut visitor).await;
+    let m1 = send_acked(&mut visitor, "m1", "stored in postgres").await;
 
     // The acknowledged row is in the database, written by the server.
     let client = db.client().await;
@@ -46,7 +60,7 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
 
     server.kill();
     drop(visitor);
-    let server = Process::start(&store, port, &[]).await;
+    let server = start(&store, port).await;
     let mut visitor = server.visitor().await;
     send(
         &mut visitor,
@@ -65,28 +79,9 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
     assert!(texts.contains(&"stored in postgres"), "replayed: {texts:?}");
     assert!(welcome.replay.iter().any(|e| e.seq == m1));
     // A retry of the acked message gets its original seq back.
-    let again = send_m1(&mut visitor).await;
+    let again = send_acked(&mut visitor, "m1", "stored in postgres").await;
     assert_eq!(again, m1);
     server.kill();
     drop(visitor);
     db.drop_now().await;
-}
-
-/// Sends the visitor's message `m1` (again, on a retry) and returns the seq
-/// its ack names.
-async fn send_m1(visitor: &mut Ws) -> Seq {
-    send(
-        visitor,
-        &VisitorToServer::Send {
-            client_msg_id: ClientMsgId("m1".into()),
-            text: "stored in postgres".into(),
-        },
-    )
-    .await;
-    recv_until(visitor, |f: &ServerToVisitor| match f {
-        ServerToVisitor::Ack { seq, .. } => Some(*seq),
-        ServerToVisitor::Error(e) => panic!("refused: {e:?}"),
-        _ => None,
-    })
-    .await
 }

@@ -174,7 +174,7 @@ pub fn wait_for_port(port: u16) -> Result {
     Ok(())
 }
 
-const ORIGIN: &str = "http://bench.local";
+pub const ORIGIN: &str = "http://bench.local";
 
 pub fn conns(args: &[String]) -> Result {
     let mut args = args.to_vec();
@@ -213,7 +213,10 @@ pub fn bench(args: &[String]) -> Result {
     println!("\nRaw echo ({} idle visitors)…", o.idle);
     let raw = measure(Kind::Raw, &o)?;
     let cluster = if o.cluster && !o.memory_only {
-        println!("\nBaton, two processes on PostgreSQL + NATS ({} idle visitors)…", o.idle);
+        println!(
+            "\nBaton, two processes on PostgreSQL + NATS ({} idle visitors)…",
+            o.idle
+        );
         Some(measure(Kind::Cluster, &o)?)
     } else {
         None

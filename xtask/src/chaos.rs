@@ -6,7 +6,7 @@
 //! every conversation and run the reconnect storm. Fails when the client
 //! found anything lost or duplicated (or a chat that changed owner).
 
-use crate::bench::{Killed, LIFTED_LIMITS, baton_server, wait_for_port, with_files};
+use crate::bench::{Killed, LIFTED_LIMITS, ORIGIN, baton_server, wait_for_port, with_files};
 use crate::services::Services;
 use crate::{Result, cargo, free_port, root, run, target_dir};
 use std::io::{BufRead, BufReader, Write};
@@ -14,8 +14,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
-
-const ORIGIN: &str = "http://chaos.local";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -53,7 +51,9 @@ impl Options {
                 "--kills" => o.kills = value,
                 "--storm" => o.storm = value,
                 "--seed" => o.seed = value,
-                "--cluster" if value == 1 => return Err("--cluster takes 2 or more processes (0: one on SQLite)".into()),
+                "--cluster" if value == 1 => {
+                    return Err("--cluster takes 2 or more processes (0: one on SQLite)".into());
+                }
                 "--cluster" => o.cluster = value,
                 other => return Err(format!("unknown flag {other} (see README, Fault drill)")),
             }
@@ -106,7 +106,6 @@ impl Fleet {
         addrs.join(",")
     }
 }
-
 
 /// SplitMix64, the same generator as the client's.
 pub fn splitmix(state: &mut u64) -> u64 {
@@ -222,7 +221,11 @@ pub fn chaos(args: &[String]) -> Result {
         println!(
             "  SIGKILL {k}/{}{} at {:.1} s{}",
             o.kills,
-            if processes > 1 { format!(" of process {}", victim + 1) } else { String::new() },
+            if processes > 1 {
+                format!(" of process {}", victim + 1)
+            } else {
+                String::new()
+            },
             started.elapsed().as_secs_f64(),
             if loaded { " (load already done)" } else { "" }
         );

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("test-postgres") => services::test_postgres(),
         Some("test-nats") => services::test_nats(),
+        Some("test-lb") => services::test_lb(),
         Some("build-web") => tools::ensure_web_build().and_then(|t| web::build(&t)),
         Some("setup") => tools::ensure_all().map(drop),
         Some("size") => web::size_report(),
@@ -49,7 +50,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--port N] | test | test-postgres | test-nats | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] [--cluster P] | fuzz [--secs N] [--target NAME]>"
+                "usage: cargo xtask <demo [--port N] | test | test-postgres | test-nats | test-lb | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] [--cluster P] | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }
@@ -183,6 +184,9 @@ fn test() -> Result {
     let postgres = services::postgres()?;
     // NATS for the bus tests, the same way.
     let nats = services::nats()?;
+    // HAProxy for the load-balancer test, which starts its own from
+    // deploy/haproxy.cfg (checked here).
+    let haproxy = services::haproxy()?;
     let mut steps = Vec::new();
     let mut counts = Counts::default();
     let mut step = |name: &'static str, f: &mut dyn FnMut(&mut Counts) -> Result| {
@@ -234,7 +238,8 @@ fn test() -> Result {
             cargo()
                 .args(["test", "--workspace", "--all-features"])
                 .envs(postgres.env())
-                .envs(nats.env()),
+                .envs(nats.env())
+                .envs(haproxy.env()),
         )
     });
     step("wasm builds", &mut |_| web::build(&tools));

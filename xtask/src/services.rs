@@ -1,5 +1,6 @@
 //! Services the tests need beside the code: PostgreSQL, for the store
-//! conformance suite on `PgStore`, and NATS, for the bus (`nats`). `BATON_TEST_POSTGRES` names a server to
+//! conformance suite on `PgStore`, NATS, for the bus (`nats`), and HAProxy,
+//! for the load-balancer test (`haproxy`). `BATON_TEST_POSTGRES` names a server to
 //! use; without it, `cargo xtask test` starts a private cluster under the
 //! target directory (installing Debian's `postgresql` package when its
 //! programs are missing) and stops it when the run ends, failed or not.
@@ -9,7 +10,9 @@ use crate::{Result, cargo, free_port, run, target_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod haproxy;
 mod nats;
+pub use haproxy::{haproxy, test_lb};
 pub use nats::{NatsServer, nats, nats_bin, test_nats};
 
 /// A PostgreSQL server for the tests; a private one stops when dropped.
@@ -197,6 +200,18 @@ fn install() -> Result {
     }
     println!("\nInstalling PostgreSQL from Debian's packages…");
     install_package("postgresql")
+}
+
+/// `name` on PATH, else where Debian puts programs.
+fn find_program(name: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default();
+    on_path
+        .into_iter()
+        .chain(["/usr/sbin".into(), "/usr/bin".into()])
+        .map(|dir: PathBuf| dir.join(name))
+        .find(|bin| bin.is_file())
 }
 
 /// `apt-get install` of one Debian package (as root).

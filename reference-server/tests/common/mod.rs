@@ -2,12 +2,13 @@
 //! WebSocket clients. Nothing is mocked.
 #![allow(dead_code)] // each test binary uses its own subset
 
-pub mod processes;
+pub mod postgres;
+pub mod process;
 pub mod stubs;
 
 use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
-use baton_protocol::visitor::{ServerToVisitor, VisitorHello, VisitorToServer};
-use baton_protocol::{BotId, OperatorId, PROTOCOL_VERSION, Timestamp};
+use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
+use baton_protocol::{BotId, ClientMsgId, ConversationId, OperatorId, PROTOCOL_VERSION, Seq, Timestamp, VisitorToken};
 use baton_server::bot::RuleBot;
 use baton_server::config::BotSettings;
 use baton_server::hub::Hub;
@@ -314,6 +315,20 @@ pub async fn visitor_socket_of(
     origin: &str,
     headers: &[(&'static str, &str)],
 ) -> Result<Ws, WsError> {
+    Ok(
+        tokio_tungstenite::connect_async(visitor_request(bot, addr, origin, headers)?)
+            .await?
+            .0,
+    )
+}
+
+/// The upgrade request a widget of `bot` on `origin` sends to `addr`.
+pub fn visitor_request(
+    bot: &str,
+    addr: &str,
+    origin: &str,
+    headers: &[(&'static str, &str)],
+) -> Result<tokio_tungstenite::tungstenite::handshake::client::Request, WsError> {
     let mut request = format!("ws://{addr}/ws/visitor?bot={bot}").into_client_request()?;
     request.headers_mut().insert("origin", origin.parse().expect("header"));
     request
@@ -322,7 +337,7 @@ pub async fn visitor_socket_of(
     for (name, value) in headers {
         request.headers_mut().insert(*name, value.parse().expect("header"));
     }
-    Ok(tokio_tungstenite::connect_async(request).await?.0)
+    Ok(request)
 }
 
 /// An operator socket to the server at `addr`, signed in with the bearer
@@ -409,6 +424,54 @@ pub fn hello_to(bot: &str) -> VisitorToServer {
         locale: None,
         page: None,
     })
+}
+
+/// A returning visitor's hello to the demo bot, resuming `conversation`
+/// after `last_seq`.
+pub fn resume(conversation: &ConversationId, token: &VisitorToken, last_seq: Seq) -> VisitorToServer {
+    let VisitorToServer::Hello(mut hello) = hello() else {
+        unreachable!("hello() is a hello")
+    };
+    hello.resume = Some(Resume {
+        conversation: conversation.clone(),
+        token: token.clone(),
+        last_seq,
+    });
+    VisitorToServer::Hello(hello)
+}
+
+/// Resumes `conversation` from the start on `ws` and checks the welcome's
+/// replay holds the visitor's message `text` at `seq`.
+pub async fn resume_finds(ws: &mut Ws, conversation: &ConversationId, token: &VisitorToken, seq: Seq, text: &str) {
+    send(ws, &resume(conversation, token, Seq(0))).await;
+    let ServerToVisitor::Welcome(welcome) = recv(ws).await else {
+        panic!("a welcome for the resumed conversation")
+    };
+    assert_eq!(&welcome.conversation, conversation, "the same conversation");
+    let found = welcome
+        .replay
+        .iter()
+        .any(|e| e.seq == seq && e.body.message_text() == Some(text));
+    assert!(found, "{text:?} at {seq:?} in the replay: {:?}", welcome.replay);
+}
+
+/// Sends the visitor's message `text` under `id` and returns the seq its
+/// ack names; panics on a refusal.
+pub async fn send_acked(ws: &mut Ws, id: &str, text: &str) -> Seq {
+    send(
+        ws,
+        &VisitorToServer::Send {
+            client_msg_id: ClientMsgId(id.into()),
+            text: text.into(),
+        },
+    )
+    .await;
+    recv_until(ws, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Ack { seq, .. } => Some(*seq),
+        ServerToVisitor::Error(e) => panic!("refused: {e:?}"),
+        _ => None,
+    })
+    .await
 }
 
 pub async fn send<T: Serialize>(ws: &mut Ws, frame: &T) {

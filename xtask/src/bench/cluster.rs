@@ -39,10 +39,18 @@ pub fn report(o: &Options, one: &Measured, two: &Measured, raw: &Measured) -> St
     ];
     for (i, rate) in o.rates.iter().enumerate() {
         for (key, name) in [("lat_p50_us", "p50"), ("lat_p99_us", "p99")] {
-            figures.push((format!("operator→visitor at {rate}/s: {name} (ms)"), Figure::Millis(i + 1, key), 2));
+            figures.push((
+                format!("operator→visitor at {rate}/s: {name} (ms)"),
+                Figure::Millis(i + 1, key),
+                2,
+            ));
         }
         for key in ["lost", "disconnected"] {
-            figures.push((format!("operator→visitor at {rate}/s: {key}"), Figure::Count(i + 1, key), 0));
+            figures.push((
+                format!("operator→visitor at {rate}/s: {key}"),
+                Figure::Count(i + 1, key),
+                0,
+            ));
         }
     }
     let rows = |other: &Measured, counts: bool| -> Vec<Row> {
@@ -55,7 +63,12 @@ pub fn report(o: &Options, one: &Measured, two: &Measured, raw: &Measured) -> St
     let sections: Vec<(String, Vec<String>)> = two
         .time
         .iter()
-        .map(|(phase, lines)| (format!("Where the time goes (process 1's /metrics), {phase}"), lines.clone()))
+        .map(|(phase, lines)| {
+            (
+                format!("Where the time goes (process 1's /metrics), {phase}"),
+                lines.clone(),
+            )
+        })
         .collect();
     let mut text = String::from("\n");
     text.push_str(&summary::table_of(

@@ -6,7 +6,7 @@
 //! restart test starts its own server from the same program
 //! (`BATON_NATS_SERVER`). The in-process bus never needs any of this.
 
-use super::{install_package, is_root};
+use super::{find_program, install_package, is_root};
 use crate::{Result, cargo, free_port, run, target_dir};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -72,11 +72,11 @@ pub fn nats() -> Result<Nats> {
 
 /// The nats-server program, installed first if it is missing.
 pub fn nats_bin() -> Result<String> {
-    let bin = match find_bin() {
+    let bin = match find_program("nats-server") {
         Some(bin) => bin,
         None => {
             install()?;
-            find_bin().ok_or("nats-server was installed but is not on PATH, /usr/sbin or /usr/bin")?
+            find_program("nats-server").ok_or("nats-server was installed but is not on PATH, /usr/sbin or /usr/bin")?
         }
     };
     Ok(bin.display().to_string())
@@ -140,18 +140,6 @@ impl Drop for Server {
             eprintln!("xtask: could not stop nats-server (pid {})", self.child.id());
         }
     }
-}
-
-/// `nats-server` on PATH, else where Debian puts it.
-fn find_bin() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .unwrap_or_default();
-    on_path
-        .into_iter()
-        .chain(["/usr/sbin".into(), "/usr/bin".into()])
-        .map(|dir: PathBuf| dir.join("nats-server"))
-        .find(|bin| bin.is_file())
 }
 
 /// Debian's `nats-server` package.
