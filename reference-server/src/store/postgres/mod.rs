@@ -16,13 +16,14 @@
 //! same numbering), `store.rs` the [`Store`] methods, `append.rs` the
 //! events' one-transaction write, `team.rs`
 //! [`super::TeamStore`], `settings.rs` the settings, team shortcuts and
-//! marks.
+//! marks, `timers.rs` the timers' claims.
 
 mod append;
 mod schema;
 mod settings;
 mod store;
 mod team;
+mod timers;
 #[cfg(test)]
 pub(super) mod testing;
 #[cfg(test)]
