@@ -32,6 +32,18 @@ async fn admin(config: &tokio_postgres::Config, sql: &str) {
     client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
+/// A new database on the test server: the server's settings, the new
+/// database's name and its settings. `None` when the test is to be skipped.
+async fn fresh_database() -> Option<(tokio_postgres::Config, String, tokio_postgres::Config)> {
+    let url = server_url()?;
+    let admin_config: tokio_postgres::Config = url.parse().expect("BATON_TEST_POSTGRES is a URL");
+    let name = format!("baton_t_{}", &baton_server::auth::new_id()[..16]);
+    admin(&admin_config, &format!("CREATE DATABASE {name}")).await;
+    let mut config = admin_config.clone();
+    config.dbname(&name);
+    Some((admin_config, name, config))
+}
+
 /// `config` as the URL `--store` takes.
 fn url_of(config: &tokio_postgres::Config) -> String {
     let host = match config.get_hosts().first() {
@@ -132,12 +144,9 @@ fn hello(resume: Option<Resume>) -> VisitorToServer {
 
 #[tokio::test]
 async fn a_visitor_message_on_postgres_survives_a_killed_server() {
-    let Some(url) = server_url() else { return };
-    let admin_config: tokio_postgres::Config = url.parse().expect("BATON_TEST_POSTGRES is a URL");
-    let name = format!("baton_t_{}", &baton_server::auth::new_id()[..16]);
-    admin(&admin_config, &format!("CREATE DATABASE {name}")).await;
-    let mut config = admin_config.clone();
-    config.dbname(&name);
+    let Some((admin_config, name, config)) = fresh_database().await else {
+        return;
+    };
     let store = url_of(&config);
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -217,4 +226,100 @@ async fn send_m1(visitor: &mut Ws) -> Seq {
         _ => None,
     })
     .await
+}
+
+/// Timers as data (`store::timers`): process A arms a help request's
+/// response window and goes away before it lapses; process B, on the same
+/// database, fires it — once: the log holds one `request_lapsed`, and the
+/// timer's row is gone. (B holds the conversation because it loads every
+/// stored one at start.)
+#[tokio::test]
+async fn a_window_armed_by_a_process_that_went_away_lapses_once_on_another() {
+    use baton_server::store::PgStore;
+    use std::sync::Arc;
+    const WINDOW_MS: u64 = 4_000;
+    const POLL: Duration = Duration::from_millis(100);
+    let Some((admin_config, name, config)) = fresh_database().await else {
+        return;
+    };
+    let open = || PgStore::with_config(config.clone()).expect("open the test database");
+    let (client, connection) = config.connect(NoTls).await.expect("connect to the test database");
+    tokio::spawn(connection);
+
+    let a = common::Server::start_store(open(), vec![common::bot(WINDOW_MS)]).await;
+    a.state.hub.set_timer_poll(POLL);
+    let ben = a.available_operator("op-b").await;
+    let mut visitor = a.visitor().await;
+    send(&mut visitor, &common::hello()).await;
+    let conversation = recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Welcome(w) => Some(w.conversation.clone()),
+        _ => None,
+    })
+    .await;
+    send(
+        &mut visitor,
+        &VisitorToServer::Send {
+            client_msg_id: ClientMsgId("m1".into()),
+            text: "Where is my parcel?".into(),
+        },
+    )
+    .await;
+    recv_until(&mut visitor, |f: &ServerToVisitor| {
+        matches!(f, ServerToVisitor::Ack { .. }).then_some(())
+    })
+    .await;
+    send(
+        &mut visitor,
+        &VisitorToServer::RequestHuman {
+            client_msg_id: ClientMsgId("r1".into()),
+        },
+    )
+    .await;
+    recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Event(e) if matches!(e.body, EventBody::HelpRequested { .. }) => Some(()),
+        _ => None,
+    })
+    .await;
+    let timers = "SELECT count(*) FROM timers WHERE kind = 'window' AND key = $1";
+    let count = |sql: &'static str| {
+        let (client, conversation) = (&client, conversation.clone());
+        async move {
+            let n: i64 = client
+                .query_one(sql, &[&conversation.as_str()])
+                .await
+                .expect("count")
+                .get(0);
+            n
+        }
+    };
+    let lapses = "SELECT count(*) FROM events WHERE conversation_id = $1 AND body::jsonb->>'type' = 'request_lapsed'";
+    wait_for("A to store the window's timer", || async { count(timers).await == 1 }).await;
+
+    // A goes away (its hub dropped, so no task of it is left) before the
+    // window lapses.
+    let gone = Arc::downgrade(&a.state.hub);
+    drop((ben, visitor));
+    a.stop().await;
+    wait_for("A's hub to be dropped", || async { gone.upgrade().is_none() }).await;
+    assert_eq!(count(lapses).await, 0, "A went before the window lapsed");
+
+    let b = common::Server::start_store(open(), vec![common::bot(WINDOW_MS)]).await;
+    b.state.hub.set_timer_poll(POLL);
+    wait_for("B to lapse the request", || async { count(lapses).await > 0 }).await;
+    wait_for("B to complete the timer", || async { count(timers).await == 0 }).await;
+    assert_eq!(count(lapses).await, 1, "the window lapsed once");
+    b.stop().await;
+    drop(client);
+    admin(&admin_config, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
+}
+
+/// Polls `done` every 50 ms until it holds; fails after 30 s.
+async fn wait_for<F: std::future::Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
+    for _ in 0..600 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("waited 30 s for {what}");
 }

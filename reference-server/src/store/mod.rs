@@ -102,7 +102,9 @@ pub type Append<'a> = (&'a ConversationId, Option<&'a ClientMsgId>, &'a [Convers
 /// bot and team settings, channels and alert preferences [`SettingsStore`];
 /// team-wide saved replies [`TeamShortcutStore`]; timers that any process
 /// may fire [`TimerStore`].
-pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + MarksStore + TimerStore + Send + Sync + std::fmt::Debug {
+pub trait Store:
+    TeamStore + SettingsStore + TeamShortcutStore + MarksStore + TimerStore + Send + Sync + std::fmt::Debug
+{
     /// Creates or replaces an operator (its bots too), keeping its status.
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()>;
     /// Every operator, active or not, with their bots, by name.

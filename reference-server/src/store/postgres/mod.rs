@@ -23,11 +23,11 @@ mod schema;
 mod settings;
 mod store;
 mod team;
-mod timers;
 #[cfg(test)]
 pub(super) mod testing;
 #[cfg(test)]
 mod tests;
+mod timers;
 
 pub(super) use schema::MIGRATIONS;
 
