@@ -8,6 +8,7 @@
 //! store = "postgres://baton@db.internal/baton"  # omit (or "sqlite"): SQLite in data_dir
 //! bus = "nats://nats.internal:4222"  # omit (or "in-process"): one process, no bus to run
 //! bus_cluster = "shop"              # processes sharing a bus and store [default: default]
+//! timer_poll_ms = 500               # how often to look for due timers other processes armed
 //! public_url = "https://chat.example.com"
 //! country_header = "CF-IPCountry"   # only behind a proxy that sets it
 //! trusted_proxies = ["10.0.0.5"]     # their X-Forwarded-For names the client
@@ -129,6 +130,9 @@ pub struct FileConfig {
     /// `"in-process"` or `"nats://…"` (see [`BusConfig`]).
     pub bus: Option<String>,
     pub bus_cluster: Option<String>,
+    /// How often a process looks for due timers armed by others, which it
+    /// fires if they are overdue (`hub/timers.rs`) [default: 500].
+    pub timer_poll_ms: Option<u64>,
     pub web_dir: Option<PathBuf>,
     pub site_dir: Option<PathBuf>,
     pub public_url: Option<String>,
@@ -198,6 +202,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub store: StoreConfig,
     pub bus: BusConfig,
+    /// See [`FileConfig::timer_poll_ms`].
+    pub timer_poll: std::time::Duration,
     pub web_dir: PathBuf,
     pub site_dir: PathBuf,
     pub public_url: String,
@@ -348,6 +354,11 @@ impl Config {
             listen,
             store: StoreConfig::parse(cli.store.or(file.store), &data_dir)?,
             bus: BusConfig::parse(cli.bus.or(file.bus), cli.bus_cluster.or(file.bus_cluster))?,
+            timer_poll: match file.timer_poll_ms {
+                None => crate::hub::TIMER_POLL,
+                Some(0) => return Err(ConfigError::Invalid("timer_poll_ms must be above 0".into())),
+                Some(ms) => std::time::Duration::from_millis(ms),
+            },
             data_dir,
             web_dir: cli.web_dir.or(file.web_dir).unwrap_or_else(|| "target/web".into()),
             site_dir: cli.site_dir.or(file.site_dir).unwrap_or_else(|| "demo/site".into()),

@@ -48,6 +48,8 @@ mod retention;
 use baton_protocol::operator::AlertKind;
 pub use retention::SWEEP_EVERY;
 mod team;
+mod timers;
+pub use timers::TIMER_POLL;
 mod waiting;
 pub use waiting::Ratings;
 mod writer;
@@ -85,6 +87,8 @@ pub struct Hub {
     /// Hints to other processes (`crate::bus`): a `Conversation` hint after
     /// each commit is published.
     bus: crate::bus::HintSender,
+    /// Stored timers, fired by whichever process is alive (`timers`).
+    timers: timers::Timers,
 }
 
 /// Facts the hub publishes after they are stored, for observers that act

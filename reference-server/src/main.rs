@@ -88,6 +88,7 @@ async fn run(
         None => "in-process".to_owned(),
     };
     let hub = Hub::start_with_bus(store, bots, bus)?;
+    hub.set_timer_poll(config.timer_poll);
     let center = Arc::new(baton_server::notify::Center::new(&notify, &config.public_url));
     let _notifications = baton_server::notify::spawn_with(hub.clone(), &notify, center.clone());
     baton_server::settings::start_team_settings(&hub, config.auto_away)?;

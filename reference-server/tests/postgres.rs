@@ -6,11 +6,12 @@
 
 mod common;
 
-use baton_protocol::visitor::{Resume, ServerToVisitor};
+use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
 use common::postgres::{Database, postgres_url};
 use common::process::{Baton, free_port};
-use common::{recv, send, send_acked};
+use common::{recv, recv_until, send, send_acked};
+use std::time::Duration;
 
 /// The server binary on the PostgreSQL database `store`.
 async fn start(store: &str, port: u16) -> Baton {
@@ -84,4 +85,99 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
     server.kill();
     drop(visitor);
     db.drop_now().await;
+}
+
+/// Timers as data (`store::timers`): process A arms a help request's
+/// response window and goes away before it lapses; process B, on the same
+/// database, fires it — once: the log holds one `request_lapsed`, and the
+/// timer's row is gone. (B holds the conversation because it loads every
+/// stored one at start.)
+#[tokio::test]
+async fn a_window_armed_by_a_process_that_went_away_lapses_once_on_another() {
+    use baton_server::store::PgStore;
+    use std::sync::Arc;
+    // Long enough for A to be gone before it, even on a loaded machine.
+    const WINDOW_MS: u64 = 6_000;
+    const POLL: Duration = Duration::from_millis(100);
+    let Some(url) = postgres_url() else { return };
+    let db = Database::create(&url).await;
+    let open = || PgStore::with_config(db.config.clone()).expect("open the test database");
+    let client = db.client().await;
+
+    let a = common::Server::start_store(open(), vec![common::bot(WINDOW_MS)]).await;
+    a.state.hub.set_timer_poll(POLL);
+    let ben = a.available_operator("op-b").await;
+    let mut visitor = a.visitor().await;
+    send(&mut visitor, &common::hello()).await;
+    let conversation = recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Welcome(w) => Some(w.conversation.clone()),
+        _ => None,
+    })
+    .await;
+    send(
+        &mut visitor,
+        &VisitorToServer::Send {
+            client_msg_id: ClientMsgId("m1".into()),
+            text: "Where is my parcel?".into(),
+        },
+    )
+    .await;
+    recv_until(&mut visitor, |f: &ServerToVisitor| {
+        matches!(f, ServerToVisitor::Ack { .. }).then_some(())
+    })
+    .await;
+    send(
+        &mut visitor,
+        &VisitorToServer::RequestHuman {
+            client_msg_id: ClientMsgId("r1".into()),
+        },
+    )
+    .await;
+    recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Event(e) if matches!(e.body, EventBody::HelpRequested { .. }) => Some(()),
+        _ => None,
+    })
+    .await;
+    let timers = "SELECT count(*) FROM timers WHERE kind = 'window' AND key = $1";
+    let count = |sql: &'static str| {
+        let (client, conversation) = (&client, conversation.clone());
+        async move {
+            let n: i64 = client
+                .query_one(sql, &[&conversation.as_str()])
+                .await
+                .expect("count")
+                .get(0);
+            n
+        }
+    };
+    let lapses = "SELECT count(*) FROM events WHERE conversation_id = $1 AND body::jsonb->>'type' = 'request_lapsed'";
+    wait_for("A to store the window's timer", || async { count(timers).await == 1 }).await;
+
+    // A goes away (its hub dropped, so no task of it is left) before the
+    // window lapses.
+    let gone = Arc::downgrade(&a.state.hub);
+    drop((ben, visitor));
+    a.stop().await;
+    wait_for("A's hub to be dropped", || async { gone.upgrade().is_none() }).await;
+    assert_eq!(count(lapses).await, 0, "A went before the window lapsed");
+
+    let b = common::Server::start_store(open(), vec![common::bot(WINDOW_MS)]).await;
+    b.state.hub.set_timer_poll(POLL);
+    wait_for("B to lapse the request", || async { count(lapses).await > 0 }).await;
+    wait_for("B to complete the timer", || async { count(timers).await == 0 }).await;
+    assert_eq!(count(lapses).await, 1, "the window lapsed once");
+    b.stop().await;
+    drop(client);
+    db.drop_now().await;
+}
+
+/// Polls `done` every 50 ms until it holds; fails after 30 s.
+async fn wait_for<F: std::future::Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
+    for _ in 0..600 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("waited 30 s for {what}");
 }

@@ -255,21 +255,6 @@ fn without_password(url: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_url_is_shown_without_its_password() {
-        assert_eq!(
-            super::without_password("postgres://baton:s3cret@db:5432/baton"),
-            "postgres://baton@db:5432/baton"
-        );
-        assert_eq!(
-            super::without_password("postgres://postgres@127.0.0.1:5432/postgres"),
-            "postgres://postgres@127.0.0.1:5432/postgres"
-        );
-    }
-}
-
 /// What several Baton processes share, started privately for one run (the
 /// fault drill's and the benchmark's cluster runs): a PostgreSQL cluster
 /// whose `postgres` database is empty, whatever `BATON_TEST_POSTGRES`
@@ -309,5 +294,20 @@ impl Services {
         drop(self.nats.take());
         self.nats = Some(NatsServer::start_in(&self.nats_bin, self.nats_port, self.nats_dir)?);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        assert_eq!(
+            super::without_password("postgres://baton:s3cret@db:5432/baton"),
+            "postgres://baton@db:5432/baton"
+        );
+        assert_eq!(
+            super::without_password("postgres://postgres@127.0.0.1:5432/postgres"),
+            "postgres://postgres@127.0.0.1:5432/postgres"
+        );
     }
 }

@@ -85,6 +85,15 @@ mod tests {
     }
 
     #[test]
+    fn timers_are_looked_for_every_half_second_unless_set() {
+        let config = Config::resolve(Cli::default(), FileConfig::default(), ".".into()).unwrap();
+        assert_eq!(config.timer_poll, crate::hub::TIMER_POLL);
+        let config = Config::resolve(Cli::default(), parse("timer_poll_ms = 250"), ".".into()).unwrap();
+        assert_eq!(config.timer_poll, std::time::Duration::from_millis(250));
+        assert!(Config::resolve(Cli::default(), parse("timer_poll_ms = 0"), ".".into()).is_err());
+    }
+
+    #[test]
     fn the_bus_is_in_process_unless_a_nats_url_is_given() {
         let config = Config::resolve(Cli::default(), FileConfig::default(), ".".into()).unwrap();
         assert_eq!(

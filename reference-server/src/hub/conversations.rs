@@ -423,14 +423,10 @@ impl Hub {
         });
     }
 
+    /// The window is stored as a timer, which any process may fire
+    /// (`hub/timers.rs`).
     pub(super) fn arm_timer(self: &Arc<Self>, conversation: ConversationId, deadline: Timestamp) {
-        let hub = Arc::downgrade(self);
-        tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(deadline.0.saturating_sub(now().0))).await;
-            if let Some(hub) = hub.upgrade() {
-                hub.input(&conversation, Input::Timeout);
-            }
-        });
+        self.arm_window(&conversation, deadline);
     }
 
     fn arm_presence_timer(self: &Arc<Self>, conversation: ConversationId, at: Timestamp) {

@@ -78,6 +78,7 @@ impl Hub {
             live.inbox_closed_since.insert(row.id.clone(), started);
             live.load_member(&row);
         }
+        let process = bus.process().to_string();
         let hub = Arc::new_cyclic(|hub| Hub {
             store: Box::new(store),
             engines,
@@ -88,6 +89,7 @@ impl Hub {
             writer: Writer::start(hub.clone()),
             email_ready: std::sync::atomic::AtomicBool::new(false),
             bus: crate::bus::HintSender::start(bus),
+            timers: timers::Timers::start(hub.clone(), process),
         });
         let deadlines: Vec<_> = hub
             .lock()

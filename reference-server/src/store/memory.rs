@@ -16,6 +16,8 @@ pub struct MemoryStore {
     pub(super) marks: Mutex<HashMap<ConversationId, super::marks::Marks>>,
     /// How far each visitor was emailed (`super::marks`).
     pub(super) emailed: Mutex<HashMap<ConversationId, Seq>>,
+    /// Timers by kind and key (`super::timers`).
+    pub(super) timers: Mutex<HashMap<(String, String), super::timers::Held>>,
 }
 
 #[derive(Debug, Default)]
@@ -210,6 +212,10 @@ impl Store for MemoryStore {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(conversation);
+        self.timers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(_, key), _| key != conversation.as_str());
         Ok(())
     }
 

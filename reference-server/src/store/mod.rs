@@ -18,6 +18,7 @@ mod shortcuts;
 mod sqlite;
 mod sqlite_error;
 mod team;
+mod timers;
 
 pub use marks::{Marks, MarksStore};
 pub use memory::MemoryStore;
@@ -26,6 +27,7 @@ pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
 pub use shortcuts::TeamShortcutStore;
 pub use sqlite::SqliteStore;
 pub use team::{OperatorUpdate, TeamStore, deactivate, is_last_active_admin};
+pub use timers::{Timer, TimerStore, WINDOW};
 
 use baton_protocol::operator::{Country, Note, OperatorStatus, Role, Shortcut, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, OperatorId, Seq, Timestamp};
@@ -98,8 +100,11 @@ pub type Append<'a> = (&'a ConversationId, Option<&'a ClientMsgId>, &'a [Convers
 /// atomic (all events or none) and durable before returning. Team
 /// management (adding, editing, deactivating operators) is [`TeamStore`];
 /// bot and team settings, channels and alert preferences [`SettingsStore`];
-/// team-wide saved replies [`TeamShortcutStore`].
-pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + MarksStore + Send + Sync + std::fmt::Debug {
+/// team-wide saved replies [`TeamShortcutStore`]; timers that any process
+/// may fire [`TimerStore`].
+pub trait Store:
+    TeamStore + SettingsStore + TeamShortcutStore + MarksStore + TimerStore + Send + Sync + std::fmt::Debug
+{
     /// Creates or replaces an operator (its bots too), keeping its status.
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()>;
     /// Every operator, active or not, with their bots, by name.
@@ -173,8 +178,8 @@ pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + MarksStore + Se
         self.events_after(conversation, Seq(0), limit)
     }
     fn identify(&self, conversation: &ConversationId, name: Option<&str>, email: Option<&str>) -> Result<()>;
-    /// Deletes a conversation for good: its row, events and notes, in one
-    /// transaction (retention, `baton_protocol::retention`).
+    /// Deletes a conversation for good: its row, events, notes, marks and
+    /// timers, in one transaction (retention, `baton_protocol::retention`).
     fn delete_conversation(&self, conversation: &ConversationId) -> Result<()>;
     fn visitor_email(&self, conversation: &ConversationId) -> Result<Option<String>>;
     fn set_country(&self, conversation: &ConversationId, country: &Country) -> Result<()>;

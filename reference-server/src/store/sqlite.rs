@@ -92,6 +92,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     super::shortcuts::MIGRATION,
     // Receipt marks, which survive a restart.
     super::marks::MIGRATION,
+    // Timers any process may fire.
+    super::timers::MIGRATION,
 ];
 
 /// The SQLite store. One connection behind a mutex for writes (SQLite
@@ -456,6 +458,7 @@ impl Store for SqliteStore {
                 [conversation.as_str()],
             )?;
         }
+        tx.execute("DELETE FROM timers WHERE key = ?1", [conversation.as_str()])?;
         tx.execute("DELETE FROM conversations WHERE id = ?1", [conversation.as_str()])?;
         tx.commit()?;
         Ok(())

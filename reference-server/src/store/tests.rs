@@ -7,6 +7,8 @@ use baton_protocol::{Author, EventBody};
 
 mod settings;
 use settings::*;
+mod timers;
+use timers::*;
 
 pub(super) fn conversation(store: &dyn Store, id: &str) -> ConversationId {
     let row = ConversationRow {
@@ -442,4 +444,8 @@ conformance!(
     alert_prefs_per_operator,
     receipt_marks_are_saved_and_overwritten,
     a_deleted_conversation_leaves_nothing_behind,
+    due_timers_are_claimed_once,
+    an_expired_lease_is_claimable_again,
+    concurrent_claimers_never_share_a_timer,
+    timers_are_cancelled_and_deleted_with_their_conversation,
 );

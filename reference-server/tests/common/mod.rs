@@ -124,6 +124,13 @@ impl Server {
         Server::start_full(store, &dir, vec![bot(60_000)], Arc::new(RuleBot), Some(bus), |_| {}).await
     }
 
+    /// A server on `store` with these bots (several on one shared
+    /// database play several processes), files in a fresh directory.
+    pub async fn start_store(store: impl Store + 'static, bots: Vec<BotSettings>) -> Server {
+        let dir = std::env::temp_dir().join(format!("baton-test-{}", auth::new_id()));
+        Server::start_on(store, &dir, bots, |_| {}).await
+    }
+
     async fn start_on(
         store: impl Store + 'static,
         dir: &Path,

@@ -16,7 +16,7 @@
 //! same numbering), `store.rs` the [`Store`] methods, `append.rs` the
 //! events' one-transaction write, `team.rs`
 //! [`super::TeamStore`], `settings.rs` the settings, team shortcuts and
-//! marks.
+//! marks, `timers.rs` the timers' claims.
 
 mod append;
 mod schema;
@@ -27,6 +27,7 @@ mod team;
 pub(super) mod testing;
 #[cfg(test)]
 mod tests;
+mod timers;
 
 pub(super) use schema::MIGRATIONS;
 

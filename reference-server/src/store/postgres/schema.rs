@@ -135,6 +135,18 @@ pub const MIGRATIONS: &[&str] = &[
         emailed_through BIGINT NOT NULL
     );
 "#,
+    // 8. Timers any process may fire (`store::timers`).
+    r#"
+    CREATE TABLE timers (
+        kind          TEXT NOT NULL,
+        key           TEXT NOT NULL,
+        due_at        BIGINT NOT NULL,
+        claimed_by    TEXT,
+        claimed_until BIGINT,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX timers_due ON timers (due_at);
+"#,
 ];
 
 #[cfg(test)]

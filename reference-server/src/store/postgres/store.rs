@@ -238,6 +238,8 @@ impl Store for PgStore {
                 )
                 .await?;
             }
+            tx.execute("DELETE FROM timers WHERE key = $1", &[&conversation.as_str()])
+                .await?;
             tx.execute("DELETE FROM conversations WHERE id = $1", &[&conversation.as_str()])
                 .await?;
             Ok(tx.commit().await?)

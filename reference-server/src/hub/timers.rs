@@ -1,0 +1,191 @@
+//! The timer task: fires the timers stored as data (`store::timers`), so a
+//! response window lapses even if the process that armed it died.
+//!
+//! Arming is a message to this task, never a store call on the caller's
+//! path: the caller may hold the hub's lock or be the publisher. The task
+//! writes the timer, then sleeps until the earliest of its own timers' due
+//! times or its next look at the table (every [`TIMER_POLL`], settable),
+//! claims what is due and feeds each a `Timeout` input. Only once the
+//! input's outcome is stored (or it changed nothing) is the timer
+//! completed; a refused input leaves the claim to run out, and the timer
+//! is fired again, by this process or another. A second `Timeout` is
+//! harmless: the conversation's core ignores one that finds no window due.
+//!
+//! A process fires its own timers at their time. It takes other processes'
+//! timers only once they are [`TAKEOVER`] polls overdue: while the arming
+//! process lives it fires them itself, with a core that certainly saw the
+//! request; the rest are the timers of a process that is gone.
+
+use super::*;
+use crate::store::{Timer, WINDOW};
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+use std::sync::Weak;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// How often a process looks for due timers it did not arm.
+pub const TIMER_POLL: Duration = Duration::from_millis(500);
+
+/// How many polls overdue another process's timer is before this one
+/// fires it.
+const TAKEOVER: u64 = 2;
+
+/// How long a claim keeps other processes off a timer being fired: far
+/// more than a firing takes, so only a dead claimer's runs out.
+const LEASE: Duration = Duration::from_secs(30);
+
+/// The most timers claimed at one look.
+const CLAIM_LIMIT: usize = 64;
+
+/// The hub's end of the timer task.
+#[derive(Debug)]
+pub(super) struct Timers {
+    /// Timers to store; `None` without a runtime to run the task on.
+    arms: Option<mpsc::UnboundedSender<Timer>>,
+    poll_ms: Arc<AtomicU64>,
+}
+
+impl Timers {
+    /// Starts the timer task for `hub`, claiming as `process`. It ends
+    /// when the hub is dropped.
+    pub fn start(hub: Weak<Hub>, process: String) -> Timers {
+        let poll_ms = Arc::new(AtomicU64::new(TIMER_POLL.as_millis() as u64));
+        let arms = tokio::runtime::Handle::try_current().ok().map(|runtime| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            runtime.spawn(run(hub, rx, process, poll_ms.clone()));
+            tx
+        });
+        Timers { arms, poll_ms }
+    }
+
+    fn arm(&self, timer: Timer) {
+        match &self.arms {
+            Some(arms) => {
+                // Fails only when the task ended: the hub is going away.
+                let _ = arms.send(timer);
+            }
+            None => tracing::warn!(?timer, "no runtime for the timer task: timer not armed"),
+        }
+    }
+}
+
+impl Hub {
+    /// Arms `conversation`'s response window to lapse at `deadline`, on
+    /// whichever process is alive then.
+    pub(super) fn arm_window(&self, conversation: &ConversationId, deadline: Timestamp) {
+        self.timers.arm(Timer::new(WINDOW, conversation.as_str(), deadline));
+    }
+
+    /// How often this process looks for due timers armed elsewhere (tests
+    /// shorten it; [`TIMER_POLL`] by default).
+    pub fn set_timer_poll(&self, every: Duration) {
+        let ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.timers.poll_ms.store(ms, Ordering::Relaxed);
+    }
+}
+
+async fn run(hub: Weak<Hub>, mut arms: mpsc::UnboundedReceiver<Timer>, process: String, poll_ms: Arc<AtomicU64>) {
+    // Due times of the timers this process armed that have not come yet.
+    let mut own: BTreeSet<Timestamp> = BTreeSet::new();
+    let mut next_poll = now();
+    loop {
+        let poll = poll_ms.load(Ordering::Relaxed);
+        let wake = own.first().map_or(next_poll, |due| (*due).min(next_poll));
+        let sleep = tokio::time::sleep(Duration::from_millis(wake.0.saturating_sub(now().0)));
+        tokio::select! {
+            armed = arms.recv() => {
+                let Some(timer) = armed else { return };
+                let Some(hub) = hub.upgrade() else { return };
+                match hub.store.arm_timer(&timer) {
+                    Ok(()) => {
+                        own.insert(timer.due_at);
+                    }
+                    Err(err) => {
+                        // Not stored: keep it in memory, as before timers
+                        // were data (another process cannot take it over).
+                        tracing::error!(%err, ?timer, "could not store a timer; it fires from memory");
+                        fire_from_memory(&hub, timer);
+                    }
+                }
+            }
+            () = sleep => {
+                let at = now();
+                let own_due = own.first().is_some_and(|due| *due <= at);
+                own = own.split_off(&Timestamp(at.0 + 1));
+                if next_poll <= at {
+                    next_poll = Timestamp(at.0 + poll);
+                }
+                // Others' timers only once they are overdue (module doc).
+                let cutoff = if own_due { at } else { Timestamp(at.0.saturating_sub(TAKEOVER * poll)) };
+                if fire_due(&hub, &process, cutoff).await.is_break() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Claims the timers due at `cutoff` and fires them; `Break` when the hub
+/// is gone.
+async fn fire_due(hub: &Weak<Hub>, process: &str, cutoff: Timestamp) -> ControlFlow<()> {
+    let mut firing = Vec::new();
+    {
+        let Some(hub) = hub.upgrade() else {
+            return ControlFlow::Break(());
+        };
+        let lease_until = Timestamp(now().0 + LEASE.as_millis() as u64);
+        let claimed = match hub.store.claim_due_timers(cutoff, process, lease_until, CLAIM_LIMIT) {
+            Ok(claimed) => claimed,
+            Err(err) => {
+                tracing::warn!(%err, "could not claim due timers; trying again at the next look");
+                return ControlFlow::Continue(());
+            }
+        };
+        for timer in claimed {
+            if timer.kind != WINDOW {
+                // A newer server's kind: its lease runs out for that one.
+                tracing::debug!(?timer, "a timer of a kind this server does not fire");
+                continue;
+            }
+            let (answer, stored) = oneshot::channel();
+            hub.input_then(
+                &ConversationId(timer.key.clone()),
+                Input::Timeout,
+                Box::new(move |reply| {
+                    let _ = answer.send(reply);
+                }),
+            );
+            firing.push((timer, stored));
+        }
+    }
+    for (timer, stored) in firing {
+        match stored.await {
+            Ok(None | Some(Ok(_))) => {
+                let Some(hub) = hub.upgrade() else {
+                    return ControlFlow::Break(());
+                };
+                if let Err(err) = hub.store.complete_timer(&timer, process) {
+                    tracing::warn!(%err, ?timer, "a fired timer stays until its lease runs out");
+                }
+            }
+            // Not stored, or a conversation this process does not hold:
+            // the lease runs out and the timer is fired again.
+            Ok(Some(Err(err))) => tracing::debug!(?err, ?timer, "a timer's input was refused"),
+            Err(_) => return ControlFlow::Break(()),
+        }
+    }
+    ControlFlow::Continue(())
+}
+
+/// The window as an in-memory sleep: only when the store refused the timer.
+fn fire_from_memory(hub: &Arc<Hub>, timer: Timer) {
+    let hub = Arc::downgrade(hub);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(timer.due_at.0.saturating_sub(now().0))).await;
+        if let Some(hub) = hub.upgrade() {
+            hub.input(&ConversationId(timer.key), Input::Timeout);
+        }
+    });
+}
