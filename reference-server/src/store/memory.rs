@@ -16,6 +16,8 @@ pub struct MemoryStore {
     pub(super) marks: Mutex<HashMap<ConversationId, super::marks::Marks>>,
     /// How far each visitor was emailed (`super::marks`).
     pub(super) emailed: Mutex<HashMap<ConversationId, Seq>>,
+    /// Process heartbeats and inbox counts (`super::presence`).
+    pub(super) presence: Mutex<super::presence::MemoryPresence>,
 }
 
 #[derive(Debug, Default)]

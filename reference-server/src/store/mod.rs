@@ -13,6 +13,7 @@ mod connections;
 mod marks;
 mod memory;
 mod postgres;
+mod presence;
 mod settings;
 mod shortcuts;
 mod sqlite;
@@ -22,6 +23,7 @@ mod team;
 pub use marks::{Marks, MarksStore};
 pub use memory::MemoryStore;
 pub use postgres::PgStore;
+pub use presence::PresenceStore;
 pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
 pub use shortcuts::TeamShortcutStore;
 pub use sqlite::SqliteStore;
@@ -98,8 +100,11 @@ pub type Append<'a> = (&'a ConversationId, Option<&'a ClientMsgId>, &'a [Convers
 /// atomic (all events or none) and durable before returning. Team
 /// management (adding, editing, deactivating operators) is [`TeamStore`];
 /// bot and team settings, channels and alert preferences [`SettingsStore`];
-/// team-wide saved replies [`TeamShortcutStore`].
-pub trait Store: TeamStore + SettingsStore + TeamShortcutStore + MarksStore + Send + Sync + std::fmt::Debug {
+/// team-wide saved replies [`TeamShortcutStore`]; which process holds
+/// whose inbox [`PresenceStore`].
+pub trait Store:
+    TeamStore + SettingsStore + TeamShortcutStore + MarksStore + PresenceStore + Send + Sync + std::fmt::Debug
+{
     /// Creates or replaces an operator (its bots too), keeping its status.
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()>;
     /// Every operator, active or not, with their bots, by name.

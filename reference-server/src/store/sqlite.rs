@@ -92,6 +92,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     super::shortcuts::MIGRATION,
     // Receipt marks, which survive a restart.
     super::marks::MIGRATION,
+    // Which process holds whose inbox, and each process's heartbeat.
+    super::presence::MIGRATION,
 ];
 
 /// The SQLite store. One connection behind a mutex for writes (SQLite

@@ -5,7 +5,9 @@
 use super::*;
 use baton_protocol::{Author, EventBody};
 
+mod presence;
 mod settings;
+use presence::*;
 use settings::*;
 
 pub(super) fn conversation(store: &dyn Store, id: &str) -> ConversationId {
@@ -442,4 +444,5 @@ conformance!(
     alert_prefs_per_operator,
     receipt_marks_are_saved_and_overwritten,
     a_deleted_conversation_leaves_nothing_behind,
+    inbox_counts_expire_with_their_process,
 );
