@@ -8,115 +8,24 @@ mod common;
 
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
 use baton_protocol::*;
+use common::processes::{FreshDb, Process, free_port, postgres_url};
 use common::{Ws, recv, recv_until, send};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 use tokio_postgres::NoTls;
 
-/// The test server's URL, or `None` when the test is to be skipped.
-fn server_url() -> Option<String> {
-    let url = std::env::var("BATON_TEST_POSTGRES").ok().filter(|u| !u.is_empty());
-    if url.is_none() {
-        if std::env::var("BATON_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-            panic!("BATON_REQUIRE_POSTGRES=1 but BATON_TEST_POSTGRES is unset");
-        }
-        eprintln!("skipped: BATON_TEST_POSTGRES unset");
-    }
-    url
-}
-
-/// Runs `sql` on the server's own database.
-async fn admin(config: &tokio_postgres::Config, sql: &str) {
-    let (client, connection) = config.connect(NoTls).await.expect("connect to BATON_TEST_POSTGRES");
-    tokio::spawn(connection);
-    client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
-/// `config` as the URL `--store` takes.
-fn url_of(config: &tokio_postgres::Config) -> String {
-    let host = match config.get_hosts().first() {
-        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
-        _ => "127.0.0.1".into(),
-    };
-    let password = config
-        .get_password()
-        .map(|p| format!(":{}", String::from_utf8_lossy(p)))
-        .unwrap_or_default();
-    format!(
-        "postgres://{}{password}@{host}:{}/{}",
-        config.get_user().unwrap_or("postgres"),
-        config.get_ports().first().copied().unwrap_or(5432),
-        config.get_dbname().unwrap_or_default()
-    )
-}
-
-struct Process {
-    child: Child,
-    port: u16,
-}
-
-impl Process {
-    async fn start(store: &str, port: u16) -> Process {
-        let dir = std::env::temp_dir().join(format!("baton-pg-{port}"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_baton-server"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(["--allowed-origins", common::ORIGIN])
-            .args(["--store", store])
-            // Nothing may be written here: the data is in PostgreSQL.
-            .arg("--data-dir")
-            .arg(&dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("the server binary starts");
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                assert!(!dir.exists(), "no SQLite file beside a PostgreSQL store");
-                return Process { child, port };
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("the server exited at start ({status})");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the server did not start listening");
-    }
-
-    fn kill(mut self) {
-        self.child.kill().expect("kill");
-        self.child.wait().expect("reap");
-    }
-
-    async fn visitor(&self) -> Ws {
-        common::visitor_socket(&format!("127.0.0.1:{}", self.port), common::ORIGIN)
-            .await
-            .expect("visitor connects")
-    }
-
-    /// `/healthz`'s status line and body.
-    async fn health(&self) -> (String, serde_json::Value) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-            .await
-            .expect("connect");
-        tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: shop.test\r\nConnection: close\r\n\r\n")
-            .await
-            .expect("request");
-        let mut answer = String::new();
-        tcp.read_to_string(&mut answer).await.expect("answer");
-        let (head, body) = answer.split_once("\r\n\r\n").expect("a response");
-        let status = head.lines().next().unwrap_or_default().to_owned();
-        (status, serde_json::from_str(body).expect("JSON"))
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `/healthz`'s status line and body.
+async fn health(server: &Process) -> (String, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .expect("connect");
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: shop.test\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("request");
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).await.expect("answer");
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a response");
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    (status, serde_json::from_str(body).expect("JSON"))
 }
 
 fn hello(resume: Option<Resume>) -> VisitorToServer {
@@ -132,20 +41,12 @@ fn hello(resume: Option<Resume>) -> VisitorToServer {
 
 #[tokio::test]
 async fn a_visitor_message_on_postgres_survives_a_killed_server() {
-    let Some(url) = server_url() else { return };
-    let admin_config: tokio_postgres::Config = url.parse().expect("BATON_TEST_POSTGRES is a URL");
-    let name = format!("baton_t_{}", &baton_server::auth::new_id()[..16]);
-    admin(&admin_config, &format!("CREATE DATABASE {name}")).await;
-    let mut config = admin_config.clone();
-    config.dbname(&name);
-    let store = url_of(&config);
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let server = Process::start(&store, port).await;
-    let (status, health) = server.health().await;
+    let Some(url) = postgres_url() else { return };
+    let db = FreshDb::create(&url).await;
+    let (config, store) = (db.config.clone(), db.url.clone());
+    let port = free_port();
+    let server = Process::start(&store, port, &[]).await;
+    let (status, health) = health(&server).await;
     assert!(status.contains("200"), "{status}");
     assert_eq!(health["store"]["backend"], "postgres", "{health}");
     assert_eq!(health["store"]["status"], "ok", "{health}");
@@ -174,7 +75,7 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
 
     server.kill();
     drop(visitor);
-    let server = Process::start(&store, port).await;
+    let server = Process::start(&store, port, &[]).await;
     let mut visitor = server.visitor().await;
     send(
         &mut visitor,
@@ -197,7 +98,7 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
     assert_eq!(again, m1);
     server.kill();
     drop(visitor);
-    admin(&admin_config, &format!("DROP DATABASE {name} WITH (FORCE)")).await;
+    db.drop_now().await;
 }
 
 /// Sends the visitor's message `m1` (again, on a retry) and returns the seq

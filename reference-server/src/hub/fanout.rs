@@ -38,7 +38,7 @@ impl Live {
                         status: m.status,
                         role: m.role,
                         bots: m.bots.clone(),
-                        connected: self.operators.iter().any(|(_, id, _)| id == &m.id),
+                        connected: self.connected(&m.id),
                     })
                 })
                 .collect(),

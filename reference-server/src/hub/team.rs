@@ -34,7 +34,7 @@ pub struct TeamMember {
 }
 
 /// How soon an operator whose access changed reconnects for a fresh welcome.
-const RECONNECT_AFTER: Millis = Millis(200);
+pub(super) const RECONNECT_AFTER: Millis = Millis(200);
 
 /// `operator` is on the team and serves `bot`.
 pub(super) fn serves(team: &Team, operator: &OperatorId, bot: &BotId) -> bool {
@@ -74,7 +74,7 @@ impl Live {
 
     /// Sends `frame` to every socket of `operator` and lets go of them: each
     /// socket's writer sends what is queued, then closes.
-    fn close_sockets(&mut self, operator: &OperatorId, frame: &ServerToOperator) {
+    pub(super) fn close_sockets(&mut self, operator: &OperatorId, frame: &ServerToOperator) {
         self.operators.retain(|(_, op, outbox)| {
             if op != operator {
                 return true;
@@ -82,6 +82,7 @@ impl Live {
             send(outbox, frame);
             false
         });
+        self.inboxes_changed(operator);
     }
 }
 
@@ -119,6 +120,7 @@ impl Hub {
         let before = self.availability_by_bot(&live);
         live.load_member(&row);
         self.after_status_change(&mut live, before);
+        self.hint_team(&live, &row.id);
         Ok(row)
     }
 
@@ -147,6 +149,7 @@ impl Hub {
             );
         }
         self.after_status_change(&mut live, before);
+        self.hint_team(&live, id);
         Ok(updated)
     }
 
@@ -182,6 +185,7 @@ impl Hub {
             live.load_member(&OperatorRow { active: false, ..row });
             live.close_sockets(id, &signed_out());
             self.after_status_change(&mut live, before);
+            self.hint_team(&live, id);
             live.conversations
                 .iter()
                 .filter(|(_, c)| matches!(c.core.handover().state(), HandoverState::Human { operator } if &operator.id == id))
@@ -216,12 +220,13 @@ impl Hub {
         let before = self.availability_by_bot(&live);
         live.load_member(&row);
         self.after_status_change(&mut live, before);
+        self.hint_team(&live, id);
         Ok(())
     }
 }
 
 /// What an operator's sockets get when their access ends.
-fn signed_out() -> ServerToOperator {
+pub(super) fn signed_out() -> ServerToOperator {
     ServerToOperator::Error(ErrorBody::new(
         ErrorCode::Unauthorized,
         "your access has ended; sign in again",

@@ -2,6 +2,7 @@
 //! WebSocket clients. Nothing is mocked.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod processes;
 pub mod stubs;
 
 use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
