@@ -10,74 +10,15 @@ use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToSe
 use baton_protocol::*;
 use baton_server::auth;
 use baton_server::store::{SqliteStore, Store};
+use common::processes::{Process, free_port};
 use common::{Ws, recv, recv_until, send};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Process {
-    child: Child,
-    port: u16,
-}
-
-impl Process {
-    async fn start(dir: &Path, port: u16) -> Process {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_baton-server"))
-            .args([
-                "--demo",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--allowed-origins",
-                common::ORIGIN,
-            ])
-            .args(["--response-window-secs", "3"])
-            .arg("--data-dir")
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("the server binary starts");
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return Process { child, port };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the server did not start listening");
-    }
-
-    /// SIGKILL: no shutdown code runs, nothing is flushed by the process.
-    fn kill(mut self) {
-        self.child.kill().expect("kill");
-        self.child.wait().expect("reap");
-    }
-
-    async fn visitor(&self) -> Ws {
-        common::visitor_socket(&format!("127.0.0.1:{}", self.port), common::ORIGIN)
-            .await
-            .expect("visitor connects")
-    }
-
-    async fn operator(&self, token: &str) -> Ws {
-        common::operator_socket(&format!("127.0.0.1:{}", self.port), token).await
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+/// The binary on the SQLite file in `dir`, with the demo's accounts and
+/// a 3 s response window.
+async fn start(dir: &Path, port: u16) -> Process {
+    Process::spawn(port, &["--demo", "--response-window-secs", "3"], dir).await
 }
 
 fn hello(resume: Option<Resume>) -> VisitorToServer {
@@ -105,7 +46,7 @@ async fn a_killed_server_loses_nothing_it_acknowledged() {
     let dir = std::env::temp_dir().join(format!("baton-restart-{}", auth::new_id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let port = free_port();
-    let server = Process::start(&dir, port).await;
+    let server = start(&dir, port).await;
 
     // An operator session, written straight into the database the server uses.
     let token = auth::new_secret();
@@ -163,7 +104,7 @@ async fn a_killed_server_loses_nothing_it_acknowledged() {
     // SIGKILL with a response window (3 s) running.
     server.kill();
     drop((op, visitor));
-    let server = Process::start(&dir, port).await;
+    let server = start(&dir, port).await;
 
     // The visitor resumes from before the message: everything acked is replayed.
     let mut visitor = server.visitor().await;
@@ -243,7 +184,7 @@ async fn receipt_marks_survive_a_killed_server() {
     let dir = std::env::temp_dir().join(format!("baton-restart-{}", auth::new_id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let port = free_port();
-    let server = Process::start(&dir, port).await;
+    let server = start(&dir, port).await;
     let mut visitor = server.visitor().await;
     send(&mut visitor, &hello(None)).await;
     let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
@@ -287,7 +228,7 @@ async fn receipt_marks_survive_a_killed_server() {
     server.kill();
     drop(visitor);
 
-    let server = Process::start(&dir, port).await;
+    let server = start(&dir, port).await;
     let mut visitor = server.visitor().await;
     send(
         &mut visitor,

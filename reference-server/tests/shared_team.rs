@@ -12,7 +12,7 @@ mod common;
 
 use baton_protocol::operator::{OperatorStatus, OperatorToServer, Role, RosterEntry, ServerToOperator};
 use baton_protocol::visitor::ServerToVisitor;
-use baton_protocol::{BotId, OperatorId, Timestamp};
+use baton_protocol::{BotId, Timestamp};
 use baton_server::auth;
 use baton_server::hub::{BEAT, MISSED_BEATS};
 use baton_server::store::{OperatorRow, PgStore, Store, TeamStore};
@@ -25,18 +25,14 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// An operator of bot `demo` with a live session; its token.
 fn operator(store: &PgStore, id: &str) -> String {
-    let row = OperatorRow {
-        id: OperatorId(id.into()),
-        email: format!("{id}@shop.test"),
-        name: id.into(),
-        password_hash: "unused".into(),
-        role: Role::Agent,
-        status: OperatorStatus::Offline,
-        active: true,
-        colour: None,
-        avatar_url: None,
-        bots: vec![BotId("demo".into())],
-    };
+    let row = OperatorRow::new(
+        id,
+        &format!("{id}@shop.test"),
+        id,
+        "unused",
+        Role::Agent,
+        vec![BotId("demo".into())],
+    );
     store.add_operator(&row).expect("operator");
     let token = auth::new_secret();
     store

@@ -72,6 +72,24 @@ pub struct OperatorRow {
     pub bots: Vec<BotId>,
 }
 
+impl OperatorRow {
+    /// An active operator, Offline, with no colour or avatar of their own.
+    pub fn new(id: &str, email: &str, name: &str, password_hash: &str, role: Role, bots: Vec<BotId>) -> OperatorRow {
+        OperatorRow {
+            id: OperatorId(id.into()),
+            email: email.into(),
+            name: name.into(),
+            password_hash: password_hash.into(),
+            role,
+            status: OperatorStatus::Offline,
+            active: true,
+            colour: None,
+            avatar_url: None,
+            bots,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ConversationRow {
     pub id: ConversationId,

@@ -38,18 +38,14 @@ pub(super) fn message(seq: u64, text: &str) -> ConversationEvent {
 }
 
 pub(super) fn operator(id: &str, email: &str) -> OperatorRow {
-    OperatorRow {
-        id: OperatorId(id.into()),
-        email: email.into(),
-        name: id.to_uppercase(),
-        password_hash: "hash".into(),
-        role: Role::Agent,
-        status: OperatorStatus::Offline,
-        active: true,
-        colour: None,
-        avatar_url: None,
-        bots: vec![BotId("demo".into())],
-    }
+    OperatorRow::new(
+        id,
+        email,
+        &id.to_uppercase(),
+        "hash",
+        Role::Agent,
+        vec![BotId("demo".into())],
+    )
 }
 
 fn log_pages_and_client_ids(store: &dyn Store) {

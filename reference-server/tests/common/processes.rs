@@ -4,31 +4,30 @@
 //! `BATON_TEST_NATS` (likewise with `BATON_REQUIRE_NATS=1`).
 
 use super::Ws;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio_postgres::NoTls;
 
-/// The test server's URL, or `None` when the test is to be skipped.
+/// The test PostgreSQL server's URL (`BATON_TEST_POSTGRES`), or `None`
+/// when the test is to be skipped (a failure with `BATON_REQUIRE_POSTGRES=1`).
 pub fn postgres_url() -> Option<String> {
-    let url = std::env::var("BATON_TEST_POSTGRES").ok().filter(|u| !u.is_empty());
-    if url.is_none() {
-        if std::env::var("BATON_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-            panic!("BATON_REQUIRE_POSTGRES=1 but BATON_TEST_POSTGRES is unset");
-        }
-        eprintln!("skipped: BATON_TEST_POSTGRES unset");
-    }
-    url
+    service_url("BATON_TEST_POSTGRES", "BATON_REQUIRE_POSTGRES")
 }
 
 /// The test NATS server's URL (`BATON_TEST_NATS`), or `None` when the test
 /// is to be skipped (a failure with `BATON_REQUIRE_NATS=1`).
 pub fn nats_url() -> Option<String> {
-    let url = std::env::var("BATON_TEST_NATS").ok().filter(|u| !u.is_empty());
+    service_url("BATON_TEST_NATS", "BATON_REQUIRE_NATS")
+}
+
+fn service_url(var: &str, require: &str) -> Option<String> {
+    let url = std::env::var(var).ok().filter(|u| !u.is_empty());
     if url.is_none() {
-        if std::env::var("BATON_REQUIRE_NATS").is_ok_and(|v| v == "1") {
-            panic!("BATON_REQUIRE_NATS=1 but BATON_TEST_NATS is unset");
+        if std::env::var(require).is_ok_and(|v| v == "1") {
+            panic!("{require}=1 but {var} is unset");
         }
-        eprintln!("skipped: BATON_TEST_NATS unset");
+        eprintln!("skipped: {var} unset");
     }
     url
 }
@@ -108,21 +107,29 @@ impl Process {
     /// waits until it listens.
     pub async fn start(store: &str, port: u16, extra: &[&str]) -> Process {
         let dir = std::env::temp_dir().join(format!("baton-pg-{port}"));
+        let mut args = vec!["--store", store];
+        args.extend_from_slice(extra);
+        // Nothing may be written here: the data is in PostgreSQL.
+        let process = Process::spawn(port, &args, &dir).await;
+        assert!(!dir.exists(), "no SQLite file beside a PostgreSQL store");
+        process
+    }
+
+    /// Starts the binary listening on `port` with `args` and `--data-dir
+    /// dir`, and waits until it listens.
+    pub async fn spawn(port: u16, args: &[&str], dir: &Path) -> Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton-server"))
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--allowed-origins", super::ORIGIN])
-            .args(["--store", store])
-            .args(extra)
-            // Nothing may be written here: the data is in PostgreSQL.
+            .args(args)
             .arg("--data-dir")
-            .arg(&dir)
+            .arg(dir)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()
             .expect("the server binary starts");
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                assert!(!dir.exists(), "no SQLite file beside a PostgreSQL store");
                 return Process { child, port };
             }
             if let Ok(Some(status)) = child.try_wait() {
