@@ -222,19 +222,9 @@ impl Hub {
             return Err(ErrorBody::new(ErrorCode::NotFound, "unknown bot"));
         }
         self.store.save_bot_settings(bot, &settings)?;
-        let updated = live.bots.get_mut(bot).expect("checked above");
-        updated.apply(settings);
-        let updated = updated.clone();
-        let frame = ServerToVisitor::Availability(live.availability(&updated));
-        let ids: Vec<_> = live
-            .visitors
-            .keys()
-            .filter(|id| live.conversations.get(*id).is_some_and(|c| &c.bot == bot))
-            .cloned()
-            .collect();
-        for id in ids {
-            live.broadcast_visitors(&id, &frame);
-        }
+        let updated = live.apply_bot_settings(bot, settings).expect("checked above");
+        live.team_changed_here();
+        self.hint_settings(&live, Some(bot));
         Ok(updated)
     }
 
@@ -310,8 +300,12 @@ impl Hub {
             }
         }
         let mut to_operators = Shared::new(&operator_frame);
-        for (_, _, outbox) in live.operators.drain(..) {
+        let operators: Vec<_> = live.operators.drain(..).collect();
+        for (_, operator, outbox) in operators {
             to_operators.send(&outbox);
+            // Other processes stop counting these inboxes now, if the
+            // team task writes before the process ends (else at expiry).
+            live.inboxes_changed(&operator);
         }
     }
 }

@@ -11,7 +11,7 @@
 mod common;
 
 use baton_protocol::operator::{OperatorStatus, OperatorToServer, Role, RosterEntry, ServerToOperator};
-use baton_protocol::visitor::ServerToVisitor;
+use baton_protocol::visitor::{Availability, ServerToVisitor};
 use baton_protocol::{BotId, Timestamp};
 use baton_server::auth;
 use baton_server::hub::{BEAT, MISSED_BEATS};
@@ -24,13 +24,13 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
 /// An operator of bot `demo` with a live session; its token.
-fn operator(store: &PgStore, id: &str) -> String {
+fn operator(store: &PgStore, id: &str, role: Role) -> String {
     let row = OperatorRow::new(
         id,
         &format!("{id}@shop.test"),
         id,
         "unused",
-        Role::Agent,
+        role,
         vec![BotId("demo".into())],
     );
     store.add_operator(&row).expect("operator");
@@ -96,12 +96,24 @@ async fn human_offered(process: &Process) -> (Ws, bool) {
     (visitor, welcome.snapshot.availability.human_available)
 }
 
-async fn availability(visitor: &mut Ws, within: Duration, what: &str) -> bool {
+async fn availability(visitor: &mut Ws, within: Duration, what: &str) -> Availability {
     until(visitor, within, what, |f: &ServerToVisitor| match f {
-        ServerToVisitor::Availability(a) => Some(a.human_available),
+        ServerToVisitor::Availability(a) => Some(a.clone()),
         _ => None,
     })
     .await
+}
+
+/// An admin's change of bot `demo`'s button label, through `process`'s API.
+async fn relabel(process: &Process, token: &str, label: &str) {
+    let response = reqwest::Client::new()
+        .put(format!("http://{}/api/bots/demo/settings", process.addr()))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "button_label": label }))
+        .send()
+        .await
+        .expect("request");
+    assert!(response.status().is_success(), "{}", response.status());
 }
 
 #[tokio::test]
@@ -111,8 +123,8 @@ async fn two_processes_share_the_team() {
     };
     let db = FreshDb::create(&pg).await;
     let store = PgStore::connect(&db.url).expect("the test database");
-    let dana = operator(&store, "op-dana");
-    let lee = operator(&store, "op-lee");
+    let dana = operator(&store, "op-dana", Role::Admin);
+    let lee = operator(&store, "op-lee", Role::Agent);
     let cluster = format!("team-{}", auth::new_id());
     let args = ["--bus", &nats, "--bus-cluster", &cluster];
     let a = Process::start(&db.url, free_port(), &args).await;
@@ -143,13 +155,20 @@ async fn two_processes_share_the_team() {
 
     // Dana goes Away on B: A's visitor and A's roster hear it.
     set_status(&mut dana_b, OperatorStatus::Away).await;
-    assert!(!availability(&mut visitor, soon, "A's visitor told nobody is available").await);
+    let told = availability(&mut visitor, soon, "A's visitor told nobody is available").await;
+    assert!(!told.human_available);
     roster_until(&mut lee_a, "op-dana", soon, "A sees Dana Away", |e| {
         e.status == OperatorStatus::Away
     })
     .await;
     set_status(&mut dana_b, OperatorStatus::Available).await;
-    assert!(availability(&mut visitor, soon, "A's visitor told a human is available again").await);
+    let told = availability(&mut visitor, soon, "A's visitor told a human is available again").await;
+    assert!(told.human_available);
+
+    // Dana, an admin, relabels the bot's button on B: A's visitor sees it.
+    relabel(&b, &dana, "Ask Dana").await;
+    let told = availability(&mut visitor, soon, "A's visitor gets the new label").await;
+    assert_eq!(told.button_label, "Ask Dana");
 
     // B dies without a word: within the expiry A shows Dana disconnected.
     b.kill();

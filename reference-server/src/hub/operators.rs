@@ -201,6 +201,9 @@ impl Hub {
     pub fn update_team_settings(self: &Arc<Self>, settings: crate::store::TeamSettings) -> Result<(), StoreError> {
         self.store.save_team_settings(&settings)?;
         self.set_auto_away(settings.auto_away());
+        let mut live = self.lock();
+        live.team_changed_here();
+        self.hint_settings(&live, None);
         Ok(())
     }
 

@@ -2,10 +2,12 @@
 //! `Team` in memory; with several processes on one database, an operator
 //! whose inbox is on process B must still show connected on A, and a
 //! status set on B must reach A's visitors (`availability`) and operators
-//! (`roster`). The database is the truth: operator rows (status, role,
-//! bots) as ever, plus each process's heartbeat and how many inboxes of
-//! each operator it holds (`store::PresenceStore`). The bus only says
-//! "look again" (`Hint::Team { operator }`).
+//! (`roster`), and a bot's settings changed on B must reach A's visitors.
+//! The database is the truth: operator rows (status, role, bots), bot and
+//! team settings as ever, plus each process's heartbeat and how many
+//! inboxes of each operator it holds (`store::PresenceStore`). The bus
+//! only says "look again" (`Hint::Team { operator }`, `{ bot }`, or with
+//! neither the team's settings).
 //!
 //! One task per process does all of it, in order: it writes this
 //! process's inbox counts when they change (the hub's lock only queues
@@ -105,6 +107,17 @@ impl Hub {
         tokio::spawn(run(Arc::downgrade(self), queue, beat));
     }
 
+    /// Tells other processes to re-read `bot`'s settings, or with `None`
+    /// the team's (when shared).
+    pub(super) fn hint_settings(&self, live: &Live, bot: Option<&BotId>) {
+        if live.shared.is_some() {
+            self.bus.send(Hint::Team {
+                operator: None,
+                bot: bot.cloned(),
+            });
+        }
+    }
+
     /// Tells other processes to re-read `operator` (when shared).
     pub(super) fn hint_team(&self, live: &Live, operator: &OperatorId) {
         if live.shared.is_some() {
@@ -149,24 +162,39 @@ impl Hub {
         self.refresh_team(None, beat);
     }
 
-    /// Reads `operator` (every operator: `None`) and the other processes'
-    /// inbox counts from the store, and applies what changed.
+    /// Every bot's editable settings and the team's, as stored.
+    fn read_settings(&self, live_bots: Vec<BotId>) -> Result<Settings, StoreError> {
+        let mut bots = Vec::new();
+        for bot in live_bots {
+            if let Some(row) = self.store.bot_settings_row(&bot)? {
+                bots.push((bot, row));
+            }
+        }
+        Ok(Settings {
+            bots,
+            team: self.store.team_settings()?,
+        })
+    }
+
+    /// Reads `operator` (every operator, and every bot's and the team's
+    /// settings: `None`) and the other processes' inbox counts from the
+    /// store, and applies what changed.
     fn refresh_team(self: &Arc<Self>, operator: Option<&OperatorId>, beat: Duration) {
         for _ in 0..3 {
-            let Some(epoch) = self.lock().shared.as_ref().map(|s| s.epoch) else {
-                return;
+            let (epoch, bots) = {
+                let live = self.lock();
+                let Some(shared) = &live.shared else { return };
+                (shared.epoch, live.bots.keys().cloned().collect())
             };
             let read = || -> Result<_, StoreError> {
-                let rows = match operator {
-                    Some(id) => self.store.operator(id)?.into_iter().collect(),
-                    None => self.store.operators()?,
+                let (rows, settings) = match operator {
+                    Some(id) => (self.store.operator(id)?.into_iter().collect(), None),
+                    None => (self.store.operators()?, Some(self.read_settings(bots)?)),
                 };
-                Ok((
-                    rows,
-                    self.store.inboxes_elsewhere(self.process(), alive_since(now(), beat))?,
-                ))
+                let elsewhere = self.store.inboxes_elsewhere(self.process(), alive_since(now(), beat))?;
+                Ok((rows, settings, elsewhere))
             };
-            let (rows, elsewhere) = match read() {
+            let (rows, settings, elsewhere) = match read() {
                 Ok(read) => read,
                 Err(err) => return tracing::warn!(%err, "could not read the shared team"),
             };
@@ -175,7 +203,19 @@ impl Hub {
                 continue;
             }
             let gone = self.apply_team(&mut live, &rows, elsewhere);
+            let mut auto_away = None;
+            if let Some(Settings { bots, team }) = settings {
+                for (bot, row) in bots {
+                    if live.bots.get(&bot).is_some_and(|b| b.editable() != row) {
+                        live.apply_bot_settings(&bot, row);
+                    }
+                }
+                auto_away = team.map(|t| t.auto_away()).filter(|a| *a != live.team.auto_away_after);
+            }
             drop(live);
+            if let Some(after) = auto_away {
+                self.set_auto_away(after);
+            }
             for operator in gone {
                 self.check_owner_of_all(&operator);
             }
@@ -227,6 +267,12 @@ impl Hub {
         }
         gone
     }
+}
+
+/// Settings as stored: each bot's editable part, and the team's.
+struct Settings {
+    bots: Vec<(BotId, crate::store::BotSettingsRow)>,
+    team: Option<crate::store::TeamSettings>,
 }
 
 /// The oldest heartbeat that still counts at `now`.
@@ -293,6 +339,7 @@ async fn run(hub: Weak<Hub>, mut changed: mpsc::UnboundedReceiver<OperatorId>, b
                     hints = None;
                     continue;
                 };
+                // An operator's row, or (naming none) the settings too.
                 let Hint::Team { operator, .. } = envelope.hint else { continue };
                 if !blocking(&hub, move |hub| hub.refresh_team(operator.as_ref(), beat)).await {
                     return;
