@@ -43,6 +43,7 @@ use features::wants;
 mod operators;
 mod owner;
 mod retention;
+mod shared_presence;
 mod shared_team;
 use baton_protocol::operator::AlertKind;
 pub use retention::SWEEP_EVERY;

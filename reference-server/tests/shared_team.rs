@@ -4,6 +4,7 @@
 //! in A's roster — their status changes on B reach A, and when B is killed
 //! (SIGKILL) A shows them disconnected within the expiry, their status
 //! unchanged (PROTOCOL.md §7.11: losing the connection changes nothing).
+//! And a visitor's presence: their socket on A, the operator on B.
 //!
 //! Skipped without `BATON_TEST_POSTGRES` and `BATON_TEST_NATS`, unless
 //! `BATON_REQUIRE_POSTGRES=1` / `BATON_REQUIRE_NATS=1`.
@@ -11,8 +12,9 @@
 mod common;
 
 use baton_protocol::operator::{OperatorStatus, OperatorToServer, Role, RosterEntry, ServerToOperator};
-use baton_protocol::visitor::{Availability, ServerToVisitor};
-use baton_protocol::{BotId, Timestamp};
+use baton_protocol::presence::{RECONNECT_GRACE, VisitorPresence};
+use baton_protocol::visitor::{Availability, ServerToVisitor, VisitorToServer};
+use baton_protocol::{BotId, ClientMsgId, Timestamp};
 use baton_server::auth;
 use baton_server::hub::{BEAT, MISSED_BEATS};
 use baton_server::store::{OperatorRow, PgStore, Store, TeamStore};
@@ -116,19 +118,44 @@ async fn relabel(process: &Process, token: &str, label: &str) {
     assert!(response.status().is_success(), "{}", response.status());
 }
 
+/// A fresh database and a NATS cluster name of its own: where the test's
+/// processes meet.
+struct Cluster {
+    db: FreshDb,
+    store: PgStore,
+    nats: String,
+    name: String,
+}
+
+impl Cluster {
+    /// `None` when the test is to be skipped.
+    async fn new() -> Option<Cluster> {
+        let (pg, nats) = (postgres_url()?, nats_url()?);
+        let db = FreshDb::create(&pg).await;
+        let store = PgStore::connect(&db.url).expect("the test database");
+        let name = format!("team-{}", auth::new_id());
+        Some(Cluster { db, store, nats, name })
+    }
+
+    /// A `baton-server` process on the cluster's database and bus.
+    async fn start(&self) -> Process {
+        let args = ["--bus", &self.nats, "--bus-cluster", &self.name];
+        Process::start(&self.db.url, free_port(), &args).await
+    }
+
+    async fn drop_now(self) {
+        drop(self.store);
+        self.db.drop_now().await;
+    }
+}
+
 #[tokio::test]
 async fn two_processes_share_the_team() {
-    let (Some(pg), Some(nats)) = (postgres_url(), nats_url()) else {
-        return;
-    };
-    let db = FreshDb::create(&pg).await;
-    let store = PgStore::connect(&db.url).expect("the test database");
-    let dana = operator(&store, "op-dana", Role::Admin);
-    let lee = operator(&store, "op-lee", Role::Agent);
-    let cluster = format!("team-{}", auth::new_id());
-    let args = ["--bus", &nats, "--bus-cluster", &cluster];
-    let a = Process::start(&db.url, free_port(), &args).await;
-    let b = Process::start(&db.url, free_port(), &args).await;
+    let Some(cluster) = Cluster::new().await else { return };
+    let dana = operator(&cluster.store, "op-dana", Role::Admin);
+    let lee = operator(&cluster.store, "op-lee", Role::Agent);
+    let a = cluster.start().await;
+    let b = cluster.start().await;
     // A hint travels at once; the beat re-reads in any case.
     let soon = BEAT * 3;
 
@@ -182,6 +209,70 @@ async fn two_processes_share_the_team() {
     let (_visitor, offered) = human_offered(&a).await;
     assert!(offered, "status, not the connection, says who is available");
 
-    drop((visitor, lee_a, dana_b, a, store));
-    db.drop_now().await;
+    drop((visitor, lee_a, dana_b, a));
+    cluster.drop_now().await;
+}
+
+/// The visitor's socket is on A, the operator watching on B: B shows the
+/// visitor online, then — A killed, and the reconnect grace past —
+/// reconnecting.
+#[tokio::test]
+async fn a_visitors_presence_crosses_processes() {
+    let Some(cluster) = Cluster::new().await else { return };
+    let dana = operator(&cluster.store, "op-dana", Role::Agent);
+    let a = cluster.start().await;
+    // A stored conversation, its visitor connected to A.
+    let mut visitor = a.visitor().await;
+    send(&mut visitor, &common::hello()).await;
+    let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
+        panic!("welcome")
+    };
+    let conversation = welcome.conversation;
+    let send_m1 = VisitorToServer::Send {
+        client_msg_id: ClientMsgId("m1".into()),
+        text: "hello from A".into(),
+    };
+    send(&mut visitor, &send_m1).await;
+    until(&mut visitor, BEAT * 3, "the message acked", |f: &ServerToVisitor| {
+        matches!(f, ServerToVisitor::Ack { .. }).then_some(())
+    })
+    .await;
+
+    // B starts later (and reads the conversation from the database); A
+    // sees a new process and tells it its visitor is there.
+    let b = cluster.start().await;
+    let mut dana_b = b.operator(&dana).await;
+    let is = |want: VisitorPresence| {
+        let conversation = conversation.clone();
+        move |f: &ServerToOperator| match f {
+            ServerToOperator::Presence {
+                conversation: c,
+                presence,
+            } => (c == &conversation && *presence == want).then_some(()),
+            ServerToOperator::Conversation(row) => (row.id == conversation && row.presence == want).then_some(()),
+            _ => None,
+        }
+    };
+    until(
+        &mut dana_b,
+        BEAT * 4,
+        "B shows A's visitor online",
+        is(VisitorPresence::Online),
+    )
+    .await;
+
+    // A dies with the visitor's socket: B drops A's count when its beat
+    // expires, then says reconnecting once the grace is over.
+    a.kill();
+    let within = BEAT * (MISSED_BEATS + 2) + Duration::from_millis(RECONNECT_GRACE.0) + BEAT;
+    until(
+        &mut dana_b,
+        within,
+        "B shows the visitor reconnecting",
+        is(VisitorPresence::Reconnecting),
+    )
+    .await;
+
+    drop((visitor, dana_b, b));
+    cluster.drop_now().await;
 }

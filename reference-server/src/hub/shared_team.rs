@@ -20,6 +20,9 @@
 //! rule starts counting for their chats). Their status stays what it was:
 //! losing the connection changes nothing (PROTOCOL.md §7.11).
 //!
+//! The same task carries visitors' presence between processes
+//! (`shared_presence`).
+//!
 //! Off by default: a single process (SQLite, in-process bus) starts no task
 //! and writes nothing; `main` turns it on for a PostgreSQL store or a NATS bus.
 
@@ -44,6 +47,10 @@ pub(super) struct Shared {
     changed: mpsc::UnboundedSender<OperatorId>,
     /// Inboxes other live processes hold, per operator (none: absent).
     elsewhere: HashMap<OperatorId, u32>,
+    /// Visitor sockets other live processes hold (`shared_presence`).
+    pub(super) visitors_elsewhere: super::shared_presence::VisitorsElsewhere,
+    /// The processes alive at the last beat (this one too).
+    pub(super) processes: HashSet<String>,
     /// Bumped by every team change made here: a re-read that began before
     /// one may be older than memory, and is read again.
     epoch: u64,
@@ -102,6 +109,8 @@ impl Hub {
         self.lock().shared = Some(Shared {
             changed,
             elsewhere: HashMap::new(),
+            visitors_elsewhere: HashMap::new(),
+            processes: HashSet::new(),
             epoch: 0,
         });
         tokio::spawn(run(Arc::downgrade(self), queue, beat));
@@ -158,6 +167,10 @@ impl Hub {
         }
         if let Err(err) = self.store.sweep_processes(alive_since(now, beat)) {
             tracing::warn!(%err, "could not sweep stopped processes");
+        }
+        match self.store.live_processes(alive_since(now, beat)) {
+            Ok(alive) => self.presence_beat(alive.into_iter().collect()),
+            Err(err) => tracing::warn!(%err, "could not read the live processes"),
         }
         self.refresh_team(None, beat);
     }
@@ -310,7 +323,7 @@ async fn run(hub: Weak<Hub>, mut changed: mpsc::UnboundedReceiver<OperatorId>, b
                     let Some(strong) = hub.upgrade() else { return };
                     let bus = strong.bus().clone();
                     drop(strong);
-                    match bus.subscribe(Topic::Team).await {
+                    match bus.subscribe(Topic::All).await {
                         Ok(stream) => hints = Some(stream),
                         Err(err) => tracing::warn!(%err, "bus: no team hints yet; the beat re-reads the team"),
                     }
@@ -339,10 +352,18 @@ async fn run(hub: Weak<Hub>, mut changed: mpsc::UnboundedReceiver<OperatorId>, b
                     hints = None;
                     continue;
                 };
-                // An operator's row, or (naming none) the settings too.
-                let Hint::Team { operator, .. } = envelope.hint else { continue };
-                if !blocking(&hub, move |hub| hub.refresh_team(operator.as_ref(), beat)).await {
-                    return;
+                match envelope.hint {
+                    // An operator's row, or (naming none) the settings too.
+                    Hint::Team { operator, .. } => {
+                        if !blocking(&hub, move |hub| hub.refresh_team(operator.as_ref(), beat)).await {
+                            return;
+                        }
+                    }
+                    Hint::Presence { conversation, visitors } => {
+                        let Some(hub) = hub.upgrade() else { return };
+                        hub.presence_elsewhere(&envelope.from.0, &conversation, visitors);
+                    }
+                    Hint::Conversation { .. } => {}
                 }
             }
         }

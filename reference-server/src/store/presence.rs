@@ -44,6 +44,8 @@ pub trait PresenceStore {
     /// whose heartbeat is at or after `alive_since`; operators with none
     /// are absent.
     fn inboxes_elsewhere(&self, except: &str, alive_since: Timestamp) -> Result<Vec<(OperatorId, u32)>>;
+    /// The processes whose heartbeat is at or after `alive_since`.
+    fn live_processes(&self, alive_since: Timestamp) -> Result<Vec<String>>;
     /// Forgets the processes whose heartbeat is older than `alive_since`,
     /// with their inbox rows (and rows of no process); how many went.
     fn sweep_processes(&self, alive_since: Timestamp) -> Result<usize>;
@@ -56,6 +58,9 @@ pub(super) const SWEEP: [&str; 2] = [
          (SELECT id FROM processes WHERE heartbeat_at >= $1)",
     "DELETE FROM processes WHERE heartbeat_at < $1",
 ];
+
+/// [`PresenceStore::live_processes`]'s query.
+pub(super) const LIVE: &str = "SELECT id FROM processes WHERE heartbeat_at >= $1 ORDER BY id";
 
 /// [`PresenceStore::inboxes_elsewhere`]'s query.
 pub(super) const ELSEWHERE: &str = "SELECT i.operator_id, SUM(i.inboxes) FROM operator_inboxes i
@@ -105,6 +110,13 @@ impl PresenceStore for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn live_processes(&self, alive_since: Timestamp) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(LIVE)?;
+        let rows = stmt.query_map([alive_since.0 as i64], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn sweep_processes(&self, alive_since: Timestamp) -> Result<usize> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -149,6 +161,18 @@ impl PresenceStore for MemoryStore {
             }
         }
         Ok(sums.into_iter().collect())
+    }
+
+    fn live_processes(&self, alive_since: Timestamp) -> Result<Vec<String>> {
+        let p = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+        let mut live: Vec<String> = p
+            .processes
+            .iter()
+            .filter(|(_, at)| **at >= alive_since)
+            .map(|(id, _)| id.clone())
+            .collect();
+        live.sort();
+        Ok(live)
     }
 
     fn sweep_processes(&self, alive_since: Timestamp) -> Result<usize> {

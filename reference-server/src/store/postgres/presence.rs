@@ -2,7 +2,7 @@
 //! (`store::presence`), where the dialects agree.
 
 use super::PgStore;
-use crate::store::presence::{ELSEWHERE, SWEEP};
+use crate::store::presence::{ELSEWHERE, LIVE, SWEEP};
 use crate::store::{PresenceStore, Result};
 use baton_protocol::{OperatorId, Timestamp};
 
@@ -40,6 +40,13 @@ impl PresenceStore for PgStore {
         self.query(ELSEWHERE, &[&except, &(alive_since.0 as i64)])?
             .iter()
             .map(|r| Ok((OperatorId(r.try_get(0)?), r.try_get::<_, i64>(1)? as u32)))
+            .collect()
+    }
+
+    fn live_processes(&self, alive_since: Timestamp) -> Result<Vec<String>> {
+        self.query(LIVE, &[&(alive_since.0 as i64)])?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
             .collect()
     }
 

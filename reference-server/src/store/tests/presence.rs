@@ -35,6 +35,8 @@ pub(super) fn inbox_counts_expire_with_their_process(store: &dyn Store) {
     );
     // pb stopped beating at 1 000: past the cut-off it counts for nothing,
     // before any sweep.
+    assert_eq!(store.live_processes(Timestamp(900)).expect("live"), ["pa", "pb"]);
+    assert_eq!(store.live_processes(Timestamp(1_050)).expect("live"), ["pa"]);
     assert_eq!(
         store.inboxes_elsewhere("pc", Timestamp(1_050)).expect("read"),
         [(op("o1"), 1)]
