@@ -288,18 +288,14 @@ pub fn seed_demo(store: &dyn Store, configured: &[BotId]) -> store::Result<Vec<D
             .filter(|b| bots.is_none_or(|only| only.contains(&b.as_str())))
             .cloned()
             .collect();
-        store.upsert_operator(&OperatorRow {
-            id: OperatorId(id.into()),
-            email: email.into(),
-            name: name.into(),
-            password_hash: auth::hash_password(password),
+        store.upsert_operator(&OperatorRow::new(
+            id,
+            email,
+            name,
+            &auth::hash_password(password),
             role,
-            status: OperatorStatus::Offline,
-            active: true,
-            colour: None,
-            avatar_url: None,
             bots,
-        })?;
+        ))?;
         accounts.push(DemoAccount { email, password, role });
     }
     Ok(accounts)

@@ -45,8 +45,11 @@ use features::wants;
 mod operators;
 mod owner;
 mod retention;
+mod shared_presence;
+mod shared_team;
 use baton_protocol::operator::AlertKind;
 pub use retention::SWEEP_EVERY;
+pub use shared_team::{BEAT, MISSED_BEATS};
 mod team;
 mod timers;
 pub use timers::TIMER_POLL;
@@ -227,19 +230,9 @@ impl Hub {
             return Err(ErrorBody::new(ErrorCode::NotFound, "unknown bot"));
         }
         self.store.save_bot_settings(bot, &settings)?;
-        let updated = live.bots.get_mut(bot).expect("checked above");
-        updated.apply(settings);
-        let updated = updated.clone();
-        let frame = ServerToVisitor::Availability(live.availability(&updated));
-        let ids: Vec<_> = live
-            .visitors
-            .keys()
-            .filter(|id| live.conversations.get(*id).is_some_and(|c| &c.bot == bot))
-            .cloned()
-            .collect();
-        for id in ids {
-            live.broadcast_visitors(&id, &frame);
-        }
+        let updated = live.apply_bot_settings(bot, settings).expect("checked above");
+        live.team_changed_here();
+        self.hint_settings(&live, Some(bot));
         Ok(updated)
     }
 

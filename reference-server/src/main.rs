@@ -89,6 +89,10 @@ async fn run(
     };
     let hub = Hub::start_with_bus(store, bots, bus)?;
     hub.set_timer_poll(config.timer_poll);
+    // Other processes may share this database: the team is shared with them.
+    if backend == "postgres" || config.bus.nats.is_some() {
+        hub.share_team(baton_server::hub::BEAT);
+    }
     let center = Arc::new(baton_server::notify::Center::new(&notify, &config.public_url));
     let _notifications = baton_server::notify::spawn_with(hub.clone(), &notify, center.clone());
     baton_server::settings::start_team_settings(&hub, config.auto_away)?;

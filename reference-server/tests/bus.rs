@@ -17,21 +17,11 @@ mod common;
 
 use baton_protocol::{ConversationId, OperatorId, Seq};
 use baton_server::bus::{Bus, Envelope, Hint, Hints, InProcessBus, NatsBus, ProcessId, Topic};
+use common::postgres::nats_url;
+use common::process::free_port;
 use futures::StreamExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The test server's URL, or `None` when the NATS tests are to be skipped.
-fn nats_url() -> Option<String> {
-    let url = std::env::var("BATON_TEST_NATS").ok().filter(|u| !u.is_empty());
-    if url.is_none() {
-        if std::env::var("BATON_REQUIRE_NATS").is_ok_and(|v| v == "1") {
-            panic!("BATON_REQUIRE_NATS=1 but BATON_TEST_NATS is unset");
-        }
-        eprintln!("skipped: BATON_TEST_NATS unset");
-    }
-    url
-}
 
 /// A cluster name of its own, so runs sharing a NATS server never mix.
 fn new_cluster() -> String {
@@ -181,11 +171,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("its address").port()
 }
 
 async fn wait_for(what: &str, within: Duration, check: impl Fn() -> bool) {

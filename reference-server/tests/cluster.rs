@@ -12,13 +12,13 @@ mod common;
 use baton_protocol::operator::{OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
-use common::postgres::{Database, nats_url, postgres_url};
+use common::postgres::{Database, nats_url, postgres_url, start_on};
 use common::process::{Baton, free_port};
 use common::{Ws, hello_resuming, operator_socket, recv_until, send, welcomed_and_available};
 
 /// `n` processes on one fresh database and the test NATS server, started
 /// one after another (the first migrates), each seeding the demo team.
-async fn cluster(n: usize) -> Option<(Database, Vec<Baton>)> {
+async fn cluster(n: usize, extra: &[&str]) -> Option<(Database, Vec<Baton>)> {
     let (Some(postgres), Some(nats)) = (postgres_url(), nats_url()) else {
         return None;
     };
@@ -28,22 +28,9 @@ async fn cluster(n: usize) -> Option<(Database, Vec<Baton>)> {
     let cluster = format!("t{}", &baton_server::auth::new_id()[..12]);
     let mut processes = Vec::new();
     for _ in 0..n {
-        let port = free_port();
-        // Nothing may be written there: the data is in PostgreSQL.
-        let dir = std::env::temp_dir().join(format!("baton-pg-{port}"));
-        let dir = dir.to_str().expect("a UTF-8 path");
-        let args = [
-            "--store",
-            &store,
-            "--data-dir",
-            dir,
-            "--bus",
-            &nats,
-            "--bus-cluster",
-            &cluster,
-            "--demo",
-        ];
-        processes.push(Baton::start(port, &args).await);
+        let mut args = vec!["--bus", &nats, "--bus-cluster", &cluster, "--demo"];
+        args.extend_from_slice(extra);
+        processes.push(start_on(&store, free_port(), &args).await);
     }
     Some((db, processes))
 }
@@ -140,7 +127,7 @@ fn join(conversation: &ConversationId, id: &str) -> OperatorToServer {
 
 #[tokio::test]
 async fn a_conversation_on_one_process_is_served_from_two_others() {
-    let Some((db, processes)) = cluster(3).await else {
+    let Some((db, processes)) = cluster(3, &[]).await else {
         return;
     };
     let [a, b, c] = &processes[..] else { unreachable!() };
@@ -276,6 +263,132 @@ async fn a_conversation_on_one_process_is_served_from_two_others() {
     .await;
     let replayed: Vec<i64> = welcome.replay.iter().map(|e| e.seq.0 as i64).collect();
     assert_eq!(replayed, seqs, "the same log from another process");
+    drop(processes);
+    db.drop_now().await;
+}
+
+/// The visitor asks for a person (client ids `id-1`, `id-2`, …) until a
+/// person is available to its process — operators elsewhere count,
+/// through the shared team, within a hint or a beat — and the request's
+/// event.
+async fn ask_for_a_person(ws: &mut Ws, id: &str) -> ConversationEvent {
+    for attempt in 1..=25 {
+        let id = format!("{id}-{attempt}");
+        send(
+            ws,
+            &VisitorToServer::RequestHuman {
+                client_msg_id: ClientMsgId(id.clone()),
+            },
+        )
+        .await;
+        let answer = recv_until(ws, |f: &ServerToVisitor| match f {
+            ServerToVisitor::Event(e) if matches!(e.body, EventBody::HelpRequested { .. }) => Some(Ok(e.clone())),
+            ServerToVisitor::Error(e) if e.client_msg_id.as_ref().is_some_and(|c| c.0 == id) => Some(Err(e.clone())),
+            _ => None,
+        })
+        .await;
+        match answer {
+            Ok(event) => return event,
+            Err(e) if e.code == ErrorCode::NoOperatorAvailable => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await
+            }
+            Err(e) => panic!("the request was refused: {e:?}"),
+        }
+    }
+    panic!("no person became available to the visitor's process within 5 s");
+}
+
+async fn operator_does(ws: &mut Ws, frame: OperatorToServer, id: &str) {
+    send(ws, &frame).await;
+    answer(ws, id).await.unwrap_or_else(|e| panic!("{id} refused: {e:?}"));
+}
+
+#[tokio::test]
+async fn a_handover_crosses_processes_and_a_window_lapses_after_its_process_is_killed() {
+    let Some((db, mut processes)) = cluster(3, &["--response-window-secs", "4"]).await else {
+        return;
+    };
+    let (b, c) = (&processes[1], &processes[2]);
+    let mut dana = inbox(b, "op-dana", "dana@demo.baton", "handover-demo").await;
+    let mut eli = inbox(c, "op-eli", "eli@demo.baton", "eli-demo-pass").await;
+
+    // The visitor on A asks for a person: available through B and C.
+    let (mut visitor, conversation, _) = new_visitor(&processes[0]).await;
+    visitor_says(&mut visitor, "v1", "my parcel is lost").await;
+    ask_for_a_person(&mut visitor, "h1").await;
+
+    // Dana sees the request on B, joins, then hands the chat to Eli, who
+    // is on C: B knows Eli is connected and Available there.
+    recv_until(&mut dana, |f: &ServerToOperator| match f {
+        ServerToOperator::Conversation(row)
+            if row.id == conversation && matches!(row.state, HandoverState::Waiting { .. }) =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    operator_does(&mut dana, join(&conversation, "j1"), "j1").await;
+    visitor_sees(&mut visitor, |b| matches!(b, EventBody::OperatorJoined { .. })).await;
+    let transfer = OperatorToServer::Transfer {
+        conversation: conversation.clone(),
+        client_msg_id: ClientMsgId("t1".into()),
+        to: OperatorId("op-eli".into()),
+    };
+    operator_does(&mut dana, transfer, "t1").await;
+    let moved = visitor_sees(&mut visitor, |b| matches!(b, EventBody::Transferred { .. })).await;
+    let EventBody::Transferred { to, .. } = &moved.body else {
+        unreachable!()
+    };
+    assert_eq!(
+        to.id.as_str(),
+        "op-eli",
+        "the visitor on A sees the chat go to Eli on C"
+    );
+    operator_sees(&mut eli, &conversation, |b| matches!(b, EventBody::Transferred { .. })).await;
+
+    // Eli hands it back to the bot; the visitor asks again, and A, where
+    // the request was made, is killed before its window lapses.
+    let leave = OperatorToServer::Leave {
+        conversation: conversation.clone(),
+        client_msg_id: ClientMsgId("l1".into()),
+    };
+    operator_does(&mut eli, leave, "l1").await;
+    visitor_sees(&mut visitor, |b| matches!(b, EventBody::OperatorLeft { .. })).await;
+    let asked = ask_for_a_person(&mut visitor, "h2").await;
+    let EventBody::HelpRequested { deadline, .. } = asked.body else {
+        unreachable!()
+    };
+    processes.remove(0).kill();
+    drop(visitor);
+
+    // Another process lapses it, once, when its window is over.
+    let client = db.client().await;
+    let lapses = || async {
+        client
+            .query(
+                "SELECT at FROM events WHERE conversation_id = $1 AND body::jsonb->>'type' = 'request_lapsed'",
+                &[&conversation.as_str()],
+            )
+            .await
+            .expect("the log")
+            .iter()
+            .map(|r| r.get::<_, i64>(0))
+            .collect::<Vec<_>>()
+    };
+    let mut lapsed = Vec::new();
+    for _ in 0..300 {
+        lapsed = lapses().await;
+        if !lapsed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(lapsed.len(), 1, "the request lapsed once, on another process");
+    assert!(lapsed[0] as u64 >= deadline.0, "not before its deadline");
+    // Well after: still once (every process that saw it armed it).
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(lapses().await.len(), 1, "and only once");
     drop(processes);
     db.drop_now().await;
 }

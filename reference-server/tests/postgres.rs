@@ -8,23 +8,10 @@ mod common;
 
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
-use common::postgres::{Database, postgres_url};
-use common::process::{Baton, free_port};
+use common::postgres::{Database, postgres_url, start_on};
+use common::process::free_port;
 use common::{recv, recv_until, send, send_acked};
 use std::time::Duration;
-
-/// The server binary on the PostgreSQL database `store`.
-async fn start(store: &str, port: u16) -> Baton {
-    let dir = std::env::temp_dir().join(format!("baton-pg-{port}"));
-    // Nothing may be written there: the data is in PostgreSQL.
-    let server = Baton::start(
-        port,
-        &["--store", store, "--data-dir", dir.to_str().expect("a UTF-8 path")],
-    )
-    .await;
-    assert!(!dir.exists(), "no SQLite file beside a PostgreSQL store");
-    server
-}
 
 #[tokio::test]
 async fn a_visitor_message_on_postgres_survives_a_killed_server() {
@@ -32,7 +19,7 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
     let db = Database::create(&url).await;
     let store = db.url();
     let port = free_port();
-    let server = start(&store, port).await;
+    let server = start_on(&store, port, &[]).await;
     let (status, health) = server.health().await;
     assert_eq!(status, 200, "{health}");
     assert_eq!(health["store"]["backend"], "postgres", "{health}");
@@ -61,7 +48,7 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
 
     server.kill();
     drop(visitor);
-    let server = start(&store, port).await;
+    let server = start_on(&store, port, &[]).await;
     let mut visitor = server.visitor().await;
     send(
         &mut visitor,

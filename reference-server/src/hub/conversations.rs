@@ -154,6 +154,7 @@ impl Hub {
             live.update_line(&conversation, true);
         }
         live.announce_presence(&conversation);
+        self.hint_presence(&live, &conversation);
         Ok((conversation, peer))
     }
 
@@ -187,6 +188,7 @@ impl Hub {
         }
         conv.presence.disconnected(at);
         let next = conv.presence.next_change(at);
+        self.hint_presence(&live, conversation);
         drop(live);
         if let Some(next) = next {
             self.arm_presence_timer(conversation.clone(), next);
@@ -429,7 +431,7 @@ impl Hub {
         self.arm_window(&conversation, deadline);
     }
 
-    fn arm_presence_timer(self: &Arc<Self>, conversation: ConversationId, at: Timestamp) {
+    pub(super) fn arm_presence_timer(self: &Arc<Self>, conversation: ConversationId, at: Timestamp) {
         let hub = Arc::downgrade(self);
         tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(at.0.saturating_sub(now().0))).await;

@@ -52,8 +52,12 @@ impl Hub {
         for (n, outbox) in outboxes.enumerate() {
             to_visitors[n % STEPS].send(&outbox);
         }
-        for (n, (_, _, outbox)) in live.operators.drain(..).enumerate() {
+        let operators: Vec<_> = live.operators.drain(..).collect();
+        for (n, (_, operator, outbox)) in operators.into_iter().enumerate() {
             to_operators[n % STEPS].send(&outbox);
+            // Other processes stop counting these inboxes now, if the
+            // team task writes before the process ends (else at expiry).
+            live.inboxes_changed(&operator);
         }
     }
 

@@ -23,6 +23,26 @@ impl Live {
         }
     }
 
+    /// Applies a bot's stored editable settings and sends its connected
+    /// visitors a fresh `availability` frame. Returns the settings as they
+    /// now stand (`None`: no such bot here).
+    pub(super) fn apply_bot_settings(&mut self, bot: &BotId, row: crate::store::BotSettingsRow) -> Option<BotSettings> {
+        let updated = self.bots.get_mut(bot)?;
+        updated.apply(row);
+        let updated = updated.clone();
+        let frame = ServerToVisitor::Availability(self.availability(&updated));
+        let ids: Vec<_> = self
+            .visitors
+            .keys()
+            .filter(|id| self.conversations.get(*id).is_some_and(|c| &c.bot == bot))
+            .cloned()
+            .collect();
+        for id in ids {
+            self.broadcast_visitors(&id, &frame);
+        }
+        Some(updated)
+    }
+
     pub(super) fn roster(&self) -> Roster {
         let mut bots: Vec<BotId> = self.team.members.iter().flat_map(|m| m.bots.iter().cloned()).collect();
         bots.sort();
@@ -38,7 +58,7 @@ impl Live {
                         status: m.status,
                         role: m.role,
                         bots: m.bots.clone(),
-                        connected: self.operators.iter().any(|(_, id, _)| id == &m.id),
+                        connected: self.connected(&m.id),
                     })
                 })
                 .collect(),

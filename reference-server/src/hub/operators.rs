@@ -69,6 +69,7 @@ impl Hub {
         let peer = live.next_peer();
         let first = !live.operators.iter().any(|(_, op, _)| op == operator);
         live.operators.push((peer, operator.clone(), outbox.clone()));
+        live.inboxes_changed(operator);
         live.features.insert(peer, Features::of(features));
         live.rows.insert(peer, rows);
         if first {
@@ -99,6 +100,7 @@ impl Hub {
                 return;
             };
             live.operators.retain(|(p, _, _)| *p != peer);
+            live.inboxes_changed(&operator);
             if live.operators.iter().any(|(_, op, _)| op == &operator) {
                 return;
             }
@@ -124,6 +126,7 @@ impl Hub {
         let status = live.team.member(&changed).map(|m| m.status).unwrap_or_default();
         self.store.set_operator_status(&changed, status)?;
         self.after_status_change(&mut live, before);
+        self.hint_team(&live, &changed);
         if let Some(admin) = by_admin {
             let by = live.profiles.get(&admin).cloned();
             live.alert_operator(&changed, &alerts::about_you(AlertKind::SetOffline, by));
@@ -142,6 +145,7 @@ impl Hub {
     /// Tells operators the new roster, and visitors of any bot whose
     /// "Talk to a human" availability flipped.
     pub(super) fn after_status_change(&self, live: &mut Live, before: Vec<bool>) {
+        live.team_changed_here();
         let roster = ServerToOperator::Roster(live.roster());
         live.broadcast_operators(&roster);
         let bots: Vec<BotSettings> = live.bots.values().cloned().collect();
@@ -197,12 +201,16 @@ impl Hub {
     pub fn update_team_settings(self: &Arc<Self>, settings: crate::store::TeamSettings) -> Result<(), StoreError> {
         self.store.save_team_settings(&settings)?;
         self.set_auto_away(settings.auto_away());
+        let mut live = self.lock();
+        live.team_changed_here();
+        self.hint_settings(&live, None);
         Ok(())
     }
 
     pub(super) fn auto_away_tick(&self) {
         let mut live = self.lock();
         let before = self.availability_by_bot(&live);
+        live.touch_connected_elsewhere(now());
         let away = live.team.auto_away(now());
         if away.is_empty() {
             return;
@@ -215,6 +223,7 @@ impl Hub {
                 tracing::error!(%err, "could not store an auto-away status");
             }
             live.alert_operator(operator, &alerts::about_you(AlertKind::AutoAway, None));
+            self.hint_team(&live, operator);
         }
         self.after_status_change(&mut live, before);
     }

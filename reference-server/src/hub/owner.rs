@@ -27,7 +27,7 @@ impl Live {
             Some(member) => OwnerFacts {
                 status: member.status,
                 active: true,
-                inbox_closed_since: if self.operators.iter().any(|(_, op, _)| op == owner) {
+                inbox_closed_since: if self.connected(owner) {
                     None
                 } else {
                     Some(self.inbox_closed_since.get(owner).copied().unwrap_or(Timestamp(0)))

@@ -36,6 +36,8 @@ pub(super) struct Live {
     pub(super) inbox_closed_since: HashMap<OperatorId, Timestamp>,
     /// The waiting line of each bot (`waiting`).
     pub(super) line: waiting::Line,
+    /// The team as other processes see it, when shared (`shared_team`).
+    pub(super) shared: Option<shared_team::Shared>,
 }
 
 #[derive(Debug)]

@@ -34,7 +34,7 @@ pub struct TeamMember {
 }
 
 /// How soon an operator whose access changed reconnects for a fresh welcome.
-const RECONNECT_AFTER: Millis = Millis(200);
+pub(super) const RECONNECT_AFTER: Millis = Millis(200);
 
 /// `operator` is on the team and serves `bot`.
 pub(super) fn serves(team: &Team, operator: &OperatorId, bot: &BotId) -> bool {
@@ -74,7 +74,7 @@ impl Live {
 
     /// Sends `frame` to every socket of `operator` and lets go of them: each
     /// socket's writer sends what is queued, then closes.
-    fn close_sockets(&mut self, operator: &OperatorId, frame: &ServerToOperator) {
+    pub(super) fn close_sockets(&mut self, operator: &OperatorId, frame: &ServerToOperator) {
         self.operators.retain(|(_, op, outbox)| {
             if op != operator {
                 return true;
@@ -82,6 +82,7 @@ impl Live {
             send(outbox, frame);
             false
         });
+        self.inboxes_changed(operator);
     }
 }
 
@@ -102,6 +103,14 @@ impl Hub {
     /// The operator's conversation exists and is of a bot they serve. Frames
     /// naming any other conversation get [`not_found`].
     pub fn may_access(&self, operator: &OperatorId, conversation: &ConversationId) -> bool {
+        if !self.lock().conversations.contains_key(conversation) {
+            // Created by another process, whose hint is not here yet: read
+            // from the store (outside the lock; operators are signed in and
+            // rate-limited, so this is no lever for strangers).
+            if let Err(err) = self.load(conversation) {
+                tracing::warn!(%err, %conversation, "could not read a conversation from the store");
+            }
+        }
         let live = self.lock();
         live.conversations
             .get(conversation)
@@ -119,6 +128,7 @@ impl Hub {
         let before = self.availability_by_bot(&live);
         live.load_member(&row);
         self.after_status_change(&mut live, before);
+        self.hint_team(&live, &row.id);
         Ok(row)
     }
 
@@ -147,6 +157,7 @@ impl Hub {
             );
         }
         self.after_status_change(&mut live, before);
+        self.hint_team(&live, id);
         Ok(updated)
     }
 
@@ -182,6 +193,7 @@ impl Hub {
             live.load_member(&OperatorRow { active: false, ..row });
             live.close_sockets(id, &signed_out());
             self.after_status_change(&mut live, before);
+            self.hint_team(&live, id);
             live.conversations
                 .iter()
                 .filter(|(_, c)| matches!(c.core.handover().state(), HandoverState::Human { operator } if &operator.id == id))
@@ -216,12 +228,13 @@ impl Hub {
         let before = self.availability_by_bot(&live);
         live.load_member(&row);
         self.after_status_change(&mut live, before);
+        self.hint_team(&live, id);
         Ok(())
     }
 }
 
 /// What an operator's sockets get when their access ends.
-fn signed_out() -> ServerToOperator {
+pub(super) fn signed_out() -> ServerToOperator {
     ServerToOperator::Error(ErrorBody::new(
         ErrorCode::Unauthorized,
         "your access has ended; sign in again",

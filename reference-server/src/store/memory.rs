@@ -18,6 +18,8 @@ pub struct MemoryStore {
     pub(super) emailed: Mutex<HashMap<ConversationId, Seq>>,
     /// Timers by kind and key (`super::timers`).
     pub(super) timers: Mutex<HashMap<(String, String), super::timers::Held>>,
+    /// Process heartbeats and inbox counts (`super::presence`).
+    pub(super) presence: Mutex<super::presence::MemoryPresence>,
 }
 
 #[derive(Debug, Default)]

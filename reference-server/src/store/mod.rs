@@ -13,6 +13,7 @@ mod connections;
 mod marks;
 mod memory;
 mod postgres;
+mod presence;
 mod settings;
 mod shortcuts;
 mod sqlite;
@@ -23,6 +24,7 @@ mod timers;
 pub use marks::{Marks, MarksStore};
 pub use memory::MemoryStore;
 pub use postgres::PgStore;
+pub use presence::PresenceStore;
 pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
 pub use shortcuts::TeamShortcutStore;
 pub use sqlite::SqliteStore;
@@ -72,6 +74,24 @@ pub struct OperatorRow {
     pub bots: Vec<BotId>,
 }
 
+impl OperatorRow {
+    /// An active operator, Offline, with no colour or avatar of their own.
+    pub fn new(id: &str, email: &str, name: &str, password_hash: &str, role: Role, bots: Vec<BotId>) -> OperatorRow {
+        OperatorRow {
+            id: OperatorId(id.into()),
+            email: email.into(),
+            name: name.into(),
+            password_hash: password_hash.into(),
+            role,
+            status: OperatorStatus::Offline,
+            active: true,
+            colour: None,
+            avatar_url: None,
+            bots,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ConversationRow {
     pub id: ConversationId,
@@ -101,9 +121,10 @@ pub type Append<'a> = (&'a ConversationId, Option<&'a ClientMsgId>, &'a [Convers
 /// management (adding, editing, deactivating operators) is [`TeamStore`];
 /// bot and team settings, channels and alert preferences [`SettingsStore`];
 /// team-wide saved replies [`TeamShortcutStore`]; timers that any process
-/// may fire [`TimerStore`].
+/// may fire [`TimerStore`]; which process holds whose inbox
+/// [`PresenceStore`].
 pub trait Store:
-    TeamStore + SettingsStore + TeamShortcutStore + MarksStore + TimerStore + Send + Sync + std::fmt::Debug
+    TeamStore + SettingsStore + TeamShortcutStore + MarksStore + TimerStore + PresenceStore + Send + Sync + std::fmt::Debug
 {
     /// Creates or replaces an operator (its bots too), keeping its status.
     fn upsert_operator(&self, op: &OperatorRow) -> Result<()>;

@@ -94,6 +94,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     super::marks::MIGRATION,
     // Timers any process may fire.
     super::timers::MIGRATION,
+    // Which process holds whose inbox, and each process's heartbeat.
+    super::presence::MIGRATION,
 ];
 
 /// The SQLite store. One connection behind a mutex for writes (SQLite

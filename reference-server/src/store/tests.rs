@@ -5,7 +5,9 @@
 use super::*;
 use baton_protocol::{Author, EventBody};
 
+mod presence;
 mod settings;
+use presence::*;
 use settings::*;
 mod timers;
 use timers::*;
@@ -38,18 +40,14 @@ pub(super) fn message(seq: u64, text: &str) -> ConversationEvent {
 }
 
 pub(super) fn operator(id: &str, email: &str) -> OperatorRow {
-    OperatorRow {
-        id: OperatorId(id.into()),
-        email: email.into(),
-        name: id.to_uppercase(),
-        password_hash: "hash".into(),
-        role: Role::Agent,
-        status: OperatorStatus::Offline,
-        active: true,
-        colour: None,
-        avatar_url: None,
-        bots: vec![BotId("demo".into())],
-    }
+    OperatorRow::new(
+        id,
+        email,
+        &id.to_uppercase(),
+        "hash",
+        Role::Agent,
+        vec![BotId("demo".into())],
+    )
 }
 
 fn log_pages_and_client_ids(store: &dyn Store) {
@@ -448,4 +446,5 @@ conformance!(
     an_expired_lease_is_claimable_again,
     concurrent_claimers_never_share_a_timer,
     timers_are_cancelled_and_deleted_with_their_conversation,
+    inbox_counts_expire_with_their_process,
 );

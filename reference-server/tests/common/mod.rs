@@ -160,22 +160,18 @@ impl Server {
     ) -> Server {
         for (id, name) in [("op-a", "Ana"), ("op-b", "Ben"), ("op-c", "Cleo")] {
             store
-                .upsert_operator(&OperatorRow {
-                    id: OperatorId(id.into()),
-                    email: format!("{id}@test"),
-                    name: name.into(),
-                    password_hash: auth::hash_password("pw"),
-                    role: if id == "op-a" {
+                .upsert_operator(&OperatorRow::new(
+                    id,
+                    &format!("{id}@test"),
+                    name,
+                    &auth::hash_password("pw"),
+                    if id == "op-a" {
                         baton_protocol::operator::Role::Admin
                     } else {
                         baton_protocol::operator::Role::Agent
                     },
-                    status: Default::default(),
-                    active: true,
-                    colour: None,
-                    avatar_url: None,
-                    bots: bots.iter().map(|b| b.id.clone()).collect(),
-                })
+                    bots.iter().map(|b| b.id.clone()).collect(),
+                ))
                 .expect("seed operator");
         }
         let bots = bots.into_iter().map(|b| (b, Some(engine.clone()))).collect();

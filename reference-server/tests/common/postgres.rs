@@ -7,12 +7,12 @@
 use tokio_postgres::NoTls;
 
 /// The environment variable's value, or `None` when the test is to be
-/// skipped (a panic when `BATON_REQUIRE_POSTGRES=1`).
-fn required(var: &str) -> Option<String> {
+/// skipped (a panic when `require` is `1`).
+fn required(var: &str, require: &str) -> Option<String> {
     let value = std::env::var(var).ok().filter(|u| !u.is_empty());
     if value.is_none() {
-        if std::env::var("BATON_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-            panic!("BATON_REQUIRE_POSTGRES=1 but {var} is unset");
+        if std::env::var(require).is_ok_and(|v| v == "1") {
+            panic!("{require}=1 but {var} is unset");
         }
         eprintln!("skipped: {var} unset");
     }
@@ -21,12 +21,23 @@ fn required(var: &str) -> Option<String> {
 
 /// The PostgreSQL server's URL, or `None` when the test is to be skipped.
 pub fn postgres_url() -> Option<String> {
-    required("BATON_TEST_POSTGRES")
+    required("BATON_TEST_POSTGRES", "BATON_REQUIRE_POSTGRES")
 }
 
 /// The NATS server's URL, or `None` when the test is to be skipped.
 pub fn nats_url() -> Option<String> {
-    required("BATON_TEST_NATS")
+    required("BATON_TEST_NATS", "BATON_REQUIRE_NATS")
+}
+
+/// The server binary on the PostgreSQL database `store`, listening on
+/// `port`, with `extra` arguments; it must write nothing on disk.
+pub async fn start_on(store: &str, port: u16, extra: &[&str]) -> super::process::Baton {
+    let dir = std::env::temp_dir().join(format!("baton-pg-{port}"));
+    let mut args = vec!["--store", store, "--data-dir", dir.to_str().expect("a UTF-8 path")];
+    args.extend_from_slice(extra);
+    let server = super::process::Baton::start(port, &args).await;
+    assert!(!dir.exists(), "no SQLite file beside a PostgreSQL store");
+    server
 }
 
 /// A fresh database on the test server, dropped by [`Database::drop_now`].

@@ -16,9 +16,11 @@
 //! same numbering), `store.rs` the [`Store`] methods, `append.rs` the
 //! events' one-transaction write, `team.rs`
 //! [`super::TeamStore`], `settings.rs` the settings, team shortcuts and
-//! marks, `timers.rs` the timers' claims.
+//! marks, `timers.rs` the timers' claims, `presence.rs` the processes'
+//! heartbeats and inbox counts.
 
 mod append;
+mod presence;
 mod schema;
 mod settings;
 mod store;

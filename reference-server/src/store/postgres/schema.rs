@@ -147,6 +147,19 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX timers_due ON timers (due_at);
 "#,
+    // 9. Process heartbeats and who holds whose inbox (`store::presence`).
+    r#"
+    CREATE TABLE processes (
+        id           TEXT PRIMARY KEY,
+        heartbeat_at BIGINT NOT NULL
+    );
+    CREATE TABLE operator_inboxes (
+        process_id  TEXT NOT NULL,
+        operator_id TEXT NOT NULL,
+        inboxes     INTEGER NOT NULL,
+        PRIMARY KEY (process_id, operator_id)
+    );
+"#,
 ];
 
 #[cfg(test)]
