@@ -33,11 +33,16 @@ const RESUBSCRIBE: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Hub {
     /// Follows other processes' conversation hints for as long as the hub
-    /// lives (none arrive on the in-process bus of a single process).
+    /// lives. Not on the in-process bus: a single process has no other to
+    /// hear from, and a subscriber there would be woken by each of its own
+    /// hints only to drop it (a measured cost per message).
     pub(super) fn follow_hints(self: &Arc<Self>) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
+        if self.bus().health().backend == "in-process" {
+            return;
+        }
         let hub = Arc::downgrade(self);
         let bus = self.bus().clone();
         runtime.spawn(async move {
@@ -101,8 +106,17 @@ impl Hub {
     /// this process was refused: the core is ahead of the store with events
     /// that will never be stored). Returns the events read as a job for the
     /// publisher, `Stored` and from elsewhere.
-    pub(super) fn resync(&self, conversation: &ConversationId, refused: bool) -> Option<(Job, Fate)> {
-        let known = self.lock().conversations.get(conversation).map(|c| c.stored);
+    pub(super) fn resync(
+        &self,
+        conversation: &ConversationId,
+        refused: bool,
+        marks: &mut writer::StoredMarks,
+    ) -> Option<(Job, Fate)> {
+        let known = {
+            let mut live = self.lock();
+            marks.apply(&mut live);
+            live.conversations.get(conversation).map(|c| c.stored)
+        };
         let created = match known {
             Some(_) => None,
             None => match self.created_elsewhere(conversation) {

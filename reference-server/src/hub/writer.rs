@@ -162,6 +162,7 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
     // A sync taken off the queue while a batch was gathered: it waits for
     // that batch's commit, keeping the queue's order.
     let mut held = None;
+    let mut marks = StoredMarks::default();
     loop {
         let first = match held.take() {
             Some(first) => first,
@@ -182,7 +183,7 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
             return;
         };
         let committed = match first {
-            Work::Sync(conversation) => match hub.resync(&conversation, false) {
+            Work::Sync(conversation) => match hub.resync(&conversation, false, &mut marks) {
                 Some((job, fate)) => (vec![job], vec![fate]),
                 None => continue,
             },
@@ -198,7 +199,7 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
                         Err(_) => break,
                     }
                 }
-                hub.commit(batch)
+                hub.commit(batch, &mut marks)
             }
         };
         match &publisher {
@@ -242,10 +243,10 @@ impl Hub {
     /// Commits a batch. A conversation whose job the store refused is
     /// rebuilt from the store at once, before the next batch is checked
     /// for stale jobs; publishing is [`Hub::publish_batch`]'s.
-    fn commit(self: &Arc<Self>, mut batch: Vec<Job>) -> Committed {
-        let mut fates = self.stale_jobs(&batch);
+    fn commit(self: &Arc<Self>, mut batch: Vec<Job>, marks: &mut StoredMarks) -> Committed {
+        let mut fates = self.stale_jobs(&batch, marks);
         self.write(&batch, &mut fates);
-        self.mark_stored(&batch, &fates);
+        marks.note(&batch, &fates);
         // Each refused conversation is read back from the store: its core
         // rebuilt, and what other processes appended published after this
         // batch's own events (lower seqs) and before any retry (higher).
@@ -256,7 +257,7 @@ impl Hub {
             }
         }
         for conversation in refused {
-            if let Some((job, fate)) = self.resync(&conversation, true) {
+            if let Some((job, fate)) = self.resync(&conversation, true, marks) {
                 batch.push(job);
                 fates.push(fate);
             } else {
@@ -264,18 +265,6 @@ impl Hub {
             }
         }
         (batch, fates)
-    }
-
-    /// Moves each conversation's `stored` mark past its committed events.
-    fn mark_stored(&self, batch: &[Job], fates: &[Fate]) {
-        let mut live = self.lock();
-        for (job, fate) in batch.iter().zip(fates) {
-            if let (Fate::Stored, Some(last)) = (fate, job.outcome.events.last()) {
-                if let Some(conv) = live.conversations.get_mut(&job.conversation) {
-                    conv.stored = conv.stored.max(last.seq);
-                }
-            }
-        }
     }
 
     /// Publishes a committed batch in order (under the lock once), then
@@ -326,8 +315,9 @@ impl Hub {
     }
 
     /// Which jobs were produced by a core that has since been rebuilt.
-    fn stale_jobs(&self, batch: &[Job]) -> Vec<Fate> {
-        let live = self.lock();
+    fn stale_jobs(&self, batch: &[Job], marks: &mut StoredMarks) -> Vec<Fate> {
+        let mut live = self.lock();
+        marks.apply(&mut live);
         batch
             .iter()
             .map(|job| match live.conversations.get(&job.conversation) {
@@ -459,6 +449,35 @@ impl Hub {
             conv.epoch += 1;
             if conv.row == RowState::Queued {
                 conv.row = RowState::Pending;
+            }
+        }
+    }
+}
+
+/// The `stored` marks the writer moved since it last held the hub's lock:
+/// applied the next time it takes the lock anyway (checking the next batch,
+/// or reading a conversation back), rather than taking it once more per
+/// commit. Only the writer thread reads the marks it must be sure of, and
+/// it applies these first; `hinted` may read an older one and ask for a
+/// sync that finds nothing.
+#[derive(Debug, Default)]
+pub(super) struct StoredMarks(Vec<(ConversationId, Seq)>);
+
+impl StoredMarks {
+    /// Each stored job's last seq.
+    fn note(&mut self, batch: &[Job], fates: &[Fate]) {
+        for (job, fate) in batch.iter().zip(fates) {
+            if let (Fate::Stored, Some(last)) = (fate, job.outcome.events.last()) {
+                self.0.push((job.conversation.clone(), last.seq));
+            }
+        }
+    }
+
+    /// Moves the conversations' marks (under the hub's lock).
+    pub(super) fn apply(&mut self, live: &mut Live) {
+        for (conversation, seq) in self.0.drain(..) {
+            if let Some(conv) = live.conversations.get_mut(&conversation) {
+                conv.stored = conv.stored.max(seq);
             }
         }
     }
