@@ -14,7 +14,7 @@ use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
 use common::postgres::{Database, nats_url, postgres_url, start_on};
 use common::process::{Baton, free_port};
-use common::{Ws, hello_resuming, operator_socket, recv_until, send, welcomed_and_available};
+use common::{Ws, hello_resuming, operator_socket, recv_until, send, send_acked, welcomed_and_available};
 
 /// `n` processes on one fresh database and the test NATS server, started
 /// one after another (the first migrates), each seeding the demo team.
@@ -49,24 +49,6 @@ async fn new_visitor(process: &Baton) -> (Ws, ConversationId, VisitorToken) {
         welcome.conversation,
         welcome.token.expect("a new conversation's token"),
     )
-}
-
-/// The visitor says `text` (client id `id`): the seq of its ack.
-async fn visitor_says(ws: &mut Ws, id: &str, text: &str) -> Seq {
-    send(
-        ws,
-        &VisitorToServer::Send {
-            client_msg_id: ClientMsgId(id.into()),
-            text: text.into(),
-        },
-    )
-    .await;
-    recv_until(ws, |f: &ServerToVisitor| match f {
-        ServerToVisitor::Ack { client_msg_id, seq } if client_msg_id.0 == id => Some(*seq),
-        ServerToVisitor::Error(e) => panic!("refused: {e:?}"),
-        _ => None,
-    })
-    .await
 }
 
 /// The next event the visitor receives that `wanted` picks.
@@ -136,7 +118,7 @@ async fn a_conversation_on_one_process_is_served_from_two_others() {
 
     // The visitor starts on A, after both inboxes are open elsewhere.
     let (mut visitor, conversation, token) = new_visitor(a).await;
-    let first = visitor_says(&mut visitor, "v1", "hello from A").await;
+    let first = send_acked(&mut visitor, "v1", "hello from A").await;
     // B and C learn of the new conversation from the bus: its row.
     for ws in [&mut dana, &mut eli] {
         recv_until(ws, |f: &ServerToOperator| match f {
@@ -198,7 +180,7 @@ async fn a_conversation_on_one_process_is_served_from_two_others() {
     .await;
     answer(&mut owner, "o1").await.expect("the owner's message is stored");
     let reply = visitor_sees(&mut visitor, |b| b.message_text() == Some("a person here")).await;
-    let answered = visitor_says(&mut visitor, "v2", "thanks").await;
+    let answered = send_acked(&mut visitor, "v2", "thanks").await;
     assert_eq!(
         answered.0,
         reply.seq.0 + 1,
@@ -314,7 +296,7 @@ async fn a_handover_crosses_processes_and_a_window_lapses_after_its_process_is_k
 
     // The visitor on A asks for a person: available through B and C.
     let (mut visitor, conversation, _) = new_visitor(&processes[0]).await;
-    visitor_says(&mut visitor, "v1", "my parcel is lost").await;
+    send_acked(&mut visitor, "v1", "my parcel is lost").await;
     ask_for_a_person(&mut visitor, "h1").await;
 
     // Dana sees the request on B, joins, then hands the chat to Eli, who
