@@ -113,6 +113,9 @@ async fn a_conversation_on_one_process_is_served_from_two_others() {
         return;
     };
     let [a, b, c] = &processes[..] else { unreachable!() };
+    // D shares the database but no bus: it hears of nothing, and must read
+    // what it is asked about from the store.
+    let d = start_on(&db.url(), free_port(), &["--demo"]).await;
     let mut dana = inbox(b, "op-dana", "dana@demo.baton", "handover-demo").await;
     let mut eli = inbox(c, "op-eli", "eli@demo.baton", "eli-demo-pass").await;
 
@@ -226,9 +229,27 @@ async fn a_conversation_on_one_process_is_served_from_two_others() {
         .get(0);
     assert_eq!(joins, 1, "one join stored");
 
-    // The visitor resumes on B (A is gone): the whole log is replayed there.
+    // An operator on D opens the chat D never heard of: read from the store.
+    let mut noor = inbox(&d, "op-noor", "noor@demo.baton", "noor-demo-pass").await;
+    send(
+        &mut noor,
+        &OperatorToServer::Open {
+            conversation: conversation.clone(),
+        },
+    )
+    .await;
+    let history = recv_until(&mut noor, |f: &ServerToOperator| match f {
+        ServerToOperator::History { page, .. } => Some(page.events.clone()),
+        ServerToOperator::Error(e) => panic!("D refused the chat: {e:?}"),
+        _ => None,
+    })
+    .await;
+    let opened: Vec<i64> = history.iter().map(|e| e.seq.0 as i64).collect();
+    assert_eq!(opened, seqs, "D reads the chat from the store");
+
+    // The visitor resumes on D too: the whole log is replayed there.
     drop(visitor);
-    let mut visitor = b.visitor().await;
+    let mut visitor = d.visitor().await;
     send(
         &mut visitor,
         &hello_resuming(Some(Resume {
@@ -245,7 +266,7 @@ async fn a_conversation_on_one_process_is_served_from_two_others() {
     .await;
     let replayed: Vec<i64> = welcome.replay.iter().map(|e| e.seq.0 as i64).collect();
     assert_eq!(replayed, seqs, "the same log from another process");
-    drop(processes);
+    drop((processes, d));
     db.drop_now().await;
 }
 

@@ -83,10 +83,9 @@ impl Hub {
     /// this one started). Reads outside the lock; a copy the writer or a
     /// concurrent `hello` inserted meanwhile is kept.
     pub(super) fn load(&self, conversation: &ConversationId) -> Result<(), StoreError> {
-        let Some(row) = self.store.conversation(conversation)? else {
+        let Some((row, email)) = self.created_elsewhere(conversation)? else {
             return Ok(());
         };
-        let email = self.store.visitor_email(conversation)?;
         let log = self.store.log(conversation)?;
         let mut live = self.lock();
         if !live.conversations.contains_key(conversation) {
@@ -139,12 +138,9 @@ impl Hub {
         let mut live = self.lock();
         if !live.conversations.contains_key(conversation) {
             // Known before but gone now (retention deleted it): nothing to do.
+            // Its events follow below, through the publisher.
             let (row, email) = created?;
-            let mut conv = Conversation::new(row.bot, row.token_hash, row.created_at);
-            conv.visitor_name = row.visitor_name;
-            conv.visitor_email = email;
-            conv.country = row.country;
-            conv.row = RowState::Stored;
+            let conv = Conversation::from_store(row, email, &[], &mut live.line);
             live.conversations.insert(conversation.clone(), Box::new(conv));
         }
         let conv = live.conversations.get_mut(conversation)?;

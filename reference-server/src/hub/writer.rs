@@ -16,11 +16,16 @@
 //! - peers see every conversation's events in `seq` order, with no gap or
 //!   double (a replay reads up to the conversation's published seq, see
 //!   `Conversation::published`);
-//! - a failed commit is retried job by job; a job that still fails is
-//!   refused (`internal`, the client retries with the same id), its
-//!   conversation's core is rebuilt from the store, and the jobs that core
-//!   produced meanwhile (an older `epoch`) are refused unwritten, so memory
-//!   never stays ahead of the disk.
+//! - a failed commit is retried job by job; for a job that still fails its
+//!   conversation's core is rebuilt from the store (`sync::resync`, which
+//!   also publishes what other processes appended), and the jobs that core
+//!   produced meanwhile (an older `epoch`) are not written. A job refused
+//!   because the conversation moved on (`Fate::Taken`) or made stale runs
+//!   its input again on the rebuilt core, up to [`MAX_TRIES`]; any other
+//!   failure is refused (`internal`, the client retries with the same id).
+//!   So memory never stays ahead of the disk.
+//! - the writer also takes `Work::Sync` requests from other processes'
+//!   hints (`sync`), between two commits, in queue order.
 
 use super::*;
 use baton_protocol::ClientMsgId;
@@ -261,7 +266,7 @@ impl Hub {
                 batch.push(job);
                 fates.push(fate);
             } else {
-                self.rebuild(&conversation);
+                self.mark_stale(&conversation);
             }
         }
         (batch, fates)
@@ -444,7 +449,7 @@ impl Hub {
     /// A refused conversation the store could not be read back for: its
     /// epoch is bumped all the same, so what its core produced since is
     /// refused unwritten (and run again) rather than stored on a stale state.
-    fn rebuild(&self, conversation: &ConversationId) {
+    fn mark_stale(&self, conversation: &ConversationId) {
         if let Some(conv) = self.lock().conversations.get_mut(conversation) {
             conv.epoch += 1;
             if conv.row == RowState::Queued {
