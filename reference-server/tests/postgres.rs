@@ -74,11 +74,15 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
     db.drop_now().await;
 }
 
-/// Timers as data (`store::timers`): process A arms a help request's
-/// response window and goes away before it lapses; process B, on the same
-/// database, fires it — once: the log holds one `request_lapsed`, and the
-/// timer's row is gone. (B holds the conversation because it loads every
-/// stored one at start.)
+/// Timers as data (`store::timers`): process A takes a help request, whose
+/// response window is stored in the same commit (so it is there when the
+/// visitor sees the request), and goes away before it lapses; process B,
+/// on the same database, fires it — once: the log holds one
+/// `request_lapsed`, and the timer's row is gone. B started before the
+/// request and never heard of it (no bus between the two, as when A is
+/// killed before its hint leaves): it reads the conversation from the
+/// store before judging the timer, not on the stale core it loaded at
+/// start.
 #[tokio::test]
 async fn a_window_armed_by_a_process_that_went_away_lapses_once_on_another() {
     use baton_server::store::PgStore;
@@ -113,18 +117,10 @@ async fn a_window_armed_by_a_process_that_went_away_lapses_once_on_another() {
         matches!(f, ServerToVisitor::Ack { .. }).then_some(())
     })
     .await;
-    send(
-        &mut visitor,
-        &VisitorToServer::RequestHuman {
-            client_msg_id: ClientMsgId("r1".into()),
-        },
-    )
-    .await;
-    recv_until(&mut visitor, |f: &ServerToVisitor| match f {
-        ServerToVisitor::Event(e) if matches!(e.body, EventBody::HelpRequested { .. }) => Some(()),
-        _ => None,
-    })
-    .await;
+    // B starts now: it loads the conversation as it is, with no request.
+    let b = common::Server::start_store(open(), vec![common::bot(WINDOW_MS)]).await;
+    b.state.hub.set_timer_poll(POLL);
+    common::request_human(&mut visitor, "r1").await;
     let timers = "SELECT count(*) FROM timers WHERE kind = 'window' AND key = $1";
     let count = |sql: &'static str| {
         let (client, conversation) = (&client, conversation.clone());
@@ -138,7 +134,11 @@ async fn a_window_armed_by_a_process_that_went_away_lapses_once_on_another() {
         }
     };
     let lapses = "SELECT count(*) FROM events WHERE conversation_id = $1 AND body::jsonb->>'type' = 'request_lapsed'";
-    wait_for("A to store the window's timer", || async { count(timers).await == 1 }).await;
+    assert_eq!(
+        count(timers).await,
+        1,
+        "the window is stored before the visitor sees the request"
+    );
 
     // A goes away (its hub dropped, so no task of it is left) before the
     // window lapses.
@@ -148,13 +148,80 @@ async fn a_window_armed_by_a_process_that_went_away_lapses_once_on_another() {
     wait_for("A's hub to be dropped", || async { gone.upgrade().is_none() }).await;
     assert_eq!(count(lapses).await, 0, "A went before the window lapsed");
 
-    let b = common::Server::start_store(open(), vec![common::bot(WINDOW_MS)]).await;
-    b.state.hub.set_timer_poll(POLL);
     wait_for("B to lapse the request", || async { count(lapses).await > 0 }).await;
     wait_for("B to complete the timer", || async { count(timers).await == 0 }).await;
     assert_eq!(count(lapses).await, 1, "the window lapsed once");
     b.stop().await;
     drop(client);
+    db.drop_now().await;
+}
+
+/// A request heard of by two processes (one database, one NATS cluster)
+/// is re-alerted in each one's inbox at half its window, but sent to the
+/// outside channels once: the escalation is a stored timer that one
+/// process claims, not a sleep in each (`hub/alerts.rs`).
+#[tokio::test]
+async fn a_request_two_processes_hear_of_is_escalated_once() {
+    use baton_protocol::operator::{AlertKind, ServerToOperator};
+    use baton_server::bus::{NatsBus, ProcessId};
+    use baton_server::hub::HubEvent;
+    use baton_server::store::PgStore;
+    use std::sync::Arc;
+    const WINDOW_MS: u64 = 3_000;
+    let Some(url) = postgres_url() else { return };
+    let Some(nats) = common::postgres::nats_url() else {
+        return;
+    };
+    let db = Database::create(&url).await;
+    let cluster = format!("escalate-{}", baton_server::auth::new_id());
+    let process = |_| async {
+        let bus = NatsBus::connect(&nats, &cluster, ProcessId::random())
+            .await
+            .expect("connect to NATS");
+        let store = PgStore::with_config(db.config.clone()).expect("open the test database");
+        let server = common::Server::start_store_on_bus(store, vec![common::bot(WINDOW_MS)], Arc::new(bus)).await;
+        server.state.hub.set_timer_poll(Duration::from_millis(100));
+        server
+    };
+    let (a, b) = (process(0).await, process(1).await);
+    let (mut heard_a, mut heard_b) = (a.state.hub.subscribe(), b.state.hub.subscribe());
+    let _ana = a.available_operator("op-a").await;
+    let mut ben = b.available_operator("op-b").await;
+
+    let mut visitor = a.visitor().await;
+    send(&mut visitor, &common::hello()).await;
+    recv_until(&mut visitor, |f: &ServerToVisitor| {
+        matches!(f, ServerToVisitor::Welcome(_)).then_some(())
+    })
+    .await;
+    send_acked(&mut visitor, "m1", "Where is my parcel?").await;
+    common::request_human(&mut visitor, "r1").await;
+    // B heard of the request: Ben, on B, is re-alerted at half its window.
+    recv_until(&mut ben, |f: &ServerToOperator| match f {
+        ServerToOperator::Alert(alert) if alert.kind == AlertKind::Unclaimed => Some(()),
+        _ => None,
+    })
+    .await;
+    // Past the deadline, each process has had its chance to escalate.
+    tokio::time::sleep(Duration::from_millis(WINDOW_MS)).await;
+    let mut escalations = 0;
+    for heard in [&mut heard_a, &mut heard_b] {
+        loop {
+            match heard.try_recv() {
+                Ok(HubEvent::Escalation {
+                    kind: AlertKind::Unclaimed,
+                    ..
+                }) => escalations += 1,
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(n)) => panic!("{n} events missed"),
+                Err(_) => break,
+            }
+        }
+    }
+    assert_eq!(escalations, 1, "sent to the outside channels once, by one process");
+    drop((visitor, ben));
+    a.stop().await;
+    b.stop().await;
     db.drop_now().await;
 }
 

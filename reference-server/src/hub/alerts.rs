@@ -3,6 +3,13 @@
 //! concern — everyone serving the bot for team-wide kinds, one operator for
 //! personal ones — filtered by each operator's `AlertPrefs`, and re-alerts a
 //! request nobody claimed at half its response window (PROTOCOL.md `alert`).
+//!
+//! The re-alert has two halves. The in-app alert goes to the operators
+//! connected to this process, so every process arms it for the requests it
+//! hears of. The escalation to the outside channels must happen once, even
+//! if the process that took the request is gone: it is a stored timer
+//! (`store::UNCLAIMED`), written with the request and fired by whichever
+//! process claims it (`hub/timers.rs`).
 
 use super::{Hub, Live, Shared, now};
 use baton_protocol::operator::{Alert, AlertKind, ServerToOperator};
@@ -102,7 +109,8 @@ impl Live {
 }
 
 impl Hub {
-    /// Arms the half-window re-alert for each request just stored.
+    /// Arms the half-window in-app re-alert for each request just stored
+    /// or heard of; the escalation's stored timer is fired here on time.
     pub(super) fn arm_unclaimed_alerts(self: &Arc<Self>, conversation: &ConversationId, events: &[ConversationEvent]) {
         for event in events {
             let (EventBody::HelpRequested { deadline, .. } | EventBody::OwnerGone { deadline, .. }) = &event.body
@@ -111,6 +119,7 @@ impl Hub {
             };
             let deadline = *deadline;
             let half = baton_protocol::queue::unclaimed_alert_at(event.at, deadline);
+            self.schedule_escalation(conversation, half);
             let hub = Arc::downgrade(self);
             let conversation = conversation.clone();
             tokio::spawn(async move {
@@ -123,7 +132,7 @@ impl Hub {
     }
 
     /// Half the window has passed: if the same request still waits, alert
-    /// the team again and escalate to the outside channels.
+    /// this process's operators again.
     fn unclaimed(&self, conversation: &ConversationId, deadline: Timestamp) {
         let mut live = self.lock();
         let Some(conv) = live.conversations.get(conversation) else {
@@ -136,7 +145,23 @@ impl Hub {
         if let Some(alert) = live.conversation_alert(AlertKind::Unclaimed, conversation) {
             live.alert_team(&bot, &alert);
         }
-        drop(live);
+    }
+
+    /// The escalation timer claimed by this process fired: if the request
+    /// still waits, send it to the outside channels. A request answered
+    /// meanwhile sends nothing; a newer one re-armed the timer for its own
+    /// half window (one timer per conversation).
+    pub(super) fn escalate_unclaimed(&self, conversation: &ConversationId) {
+        let bot = {
+            let live = self.lock();
+            let Some(conv) = live.conversations.get(conversation) else {
+                return;
+            };
+            if !matches!(conv.core.handover().state(), HandoverState::Waiting { .. }) {
+                return;
+            }
+            conv.bot.clone()
+        };
         self.escalate(conversation, &bot, AlertKind::Unclaimed);
     }
 }

@@ -274,7 +274,9 @@ impl Hub {
     /// owner check and the bot's turn.
     pub(super) fn after_stored(self: &Arc<Self>, conversation: &ConversationId, outcome: &Outcome, here: bool) {
         if let Some(deadline) = outcome.deadline {
-            self.arm_timer(conversation.clone(), deadline);
+            // Stored with the request by the writer (a deadline comes only
+            // with events): here it is only fired on time.
+            self.schedule_window(conversation, deadline);
         }
         if !outcome.events.is_empty() {
             self.arm_unclaimed_alerts(conversation, &outcome.events);
@@ -354,7 +356,10 @@ impl Hub {
         if !outcome.events.is_empty() {
             live.update_line(conversation, false);
             live.alerts_for(conversation, &outcome.events);
-            self.escalate_owner_gone(conversation, &bot, &outcome.events);
+            if here {
+                // Once, by the process that stored it (as observers are).
+                self.escalate_owner_gone(conversation, &bot, &outcome.events);
+            }
         }
         if outcome.visitor_marks.is_some() || outcome.team_marks.is_some() {
             let conv = &live.conversations[conversation];
@@ -423,12 +428,6 @@ impl Hub {
                 },
             );
         });
-    }
-
-    /// The window is stored as a timer, which any process may fire
-    /// (`hub/timers.rs`).
-    pub(super) fn arm_timer(self: &Arc<Self>, conversation: ConversationId, deadline: Timestamp) {
-        self.arm_window(&conversation, deadline);
     }
 
     pub(super) fn arm_presence_timer(self: &Arc<Self>, conversation: ConversationId, at: Timestamp) {

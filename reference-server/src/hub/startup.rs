@@ -98,7 +98,7 @@ impl Hub {
             .filter_map(|(id, c)| Some((id.clone(), c.core.handover().deadline()?)))
             .collect();
         for (id, deadline) in deadlines {
-            hub.arm_timer(id, deadline);
+            hub.arm_window(&id, deadline);
         }
         for (conversation, request) in waiting {
             hub.arm_unclaimed_alerts(&conversation, std::slice::from_ref(&request));

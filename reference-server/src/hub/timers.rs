@@ -1,15 +1,24 @@
 //! The timer task: fires the timers stored as data (`store::timers`), so a
 //! response window lapses even if the process that armed it died.
 //!
-//! Arming is a message to this task, never a store call on the caller's
-//! path: the caller may hold the hub's lock or be the publisher. The task
-//! writes the timer, then sleeps until the earliest of its own timers' due
+//! A response window is stored by the store writer in the very commit
+//! that stores the request (`writer`), so an acked request's window
+//! outlives the process that took it; the task is then only told when it
+//! is due ([`Hub::schedule_window`]). Windows of the conversations loaded at
+//! start-up are armed through the task ([`Hub::arm_window`]), never as a
+//! store call on the caller's path: the caller may hold the hub's lock or
+//! be the publisher. The task writes such a timer, then sleeps until the earliest of its own timers' due
 //! times or its next look at the table (every [`TIMER_POLL`], settable),
 //! claims what is due and feeds each a `Timeout` input. Only once the
 //! input's outcome is stored (or it changed nothing) is the timer
 //! completed; a refused input leaves the claim to run out, and the timer
 //! is fired again, by this process or another. A second `Timeout` is
 //! harmless: the conversation's core ignores one that finds no window due.
+//! Before the input, the conversation is read from the store past this
+//! process's view (`Writer::sync_then`): a process whose bus hint was lost
+//! (its sender killed just after the commit) would otherwise judge the
+//! timer on a core that never saw the request, find nothing due, and
+//! complete the timer unfired.
 //!
 //! A process fires its own timers at their time. It takes other processes'
 //! timers only once they are [`TAKEOVER`] polls overdue: while the arming
@@ -17,7 +26,7 @@
 //! request; the rest are the timers of a process that is gone.
 
 use super::*;
-use crate::store::{Timer, WINDOW};
+use crate::store::{Timer, UNCLAIMED, WINDOW};
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::sync::Weak;
@@ -39,11 +48,14 @@ const LEASE: Duration = Duration::from_secs(30);
 /// The most timers claimed at one look.
 const CLAIM_LIMIT: usize = 64;
 
+/// A timer for the task: to store first (`true`), or already stored.
+type Arm = (Timer, bool);
+
 /// The hub's end of the timer task.
 #[derive(Debug)]
 pub(super) struct Timers {
-    /// Timers to store; `None` without a runtime to run the task on.
-    arms: Option<mpsc::UnboundedSender<Timer>>,
+    /// Timers to wait for; `None` without a runtime to run the task on.
+    arms: Option<mpsc::UnboundedSender<Arm>>,
     poll_ms: Arc<AtomicU64>,
 }
 
@@ -60,11 +72,11 @@ impl Timers {
         Timers { arms, poll_ms }
     }
 
-    fn arm(&self, timer: Timer) {
+    fn arm(&self, timer: Timer, store: bool) {
         match &self.arms {
             Some(arms) => {
                 // Fails only when the task ended: the hub is going away.
-                let _ = arms.send(timer);
+                let _ = arms.send((timer, store));
             }
             None => tracing::warn!(?timer, "no runtime for the timer task: timer not armed"),
         }
@@ -73,9 +85,22 @@ impl Timers {
 
 impl Hub {
     /// Arms `conversation`'s response window to lapse at `deadline`, on
-    /// whichever process is alive then.
+    /// whichever process is alive then: stores it, and fires it here on time.
     pub(super) fn arm_window(&self, conversation: &ConversationId, deadline: Timestamp) {
-        self.timers.arm(Timer::new(WINDOW, conversation.as_str(), deadline));
+        self.timers
+            .arm(Timer::new(WINDOW, conversation.as_str(), deadline), true);
+    }
+
+    /// A window already stored (with its request, by the store writer of
+    /// this process or another) is fired here on time.
+    pub(super) fn schedule_window(&self, conversation: &ConversationId, deadline: Timestamp) {
+        self.timers
+            .arm(Timer::new(WINDOW, conversation.as_str(), deadline), false);
+    }
+
+    /// A request's escalation, stored with it, is fired here on time.
+    pub(super) fn schedule_escalation(&self, conversation: &ConversationId, at: Timestamp) {
+        self.timers.arm(Timer::new(UNCLAIMED, conversation.as_str(), at), false);
     }
 
     /// How often this process looks for due timers armed elsewhere (tests
@@ -86,7 +111,7 @@ impl Hub {
     }
 }
 
-async fn run(hub: Weak<Hub>, mut arms: mpsc::UnboundedReceiver<Timer>, process: String, poll_ms: Arc<AtomicU64>) {
+async fn run(hub: Weak<Hub>, mut arms: mpsc::UnboundedReceiver<Arm>, process: String, poll_ms: Arc<AtomicU64>) {
     // Due times of the timers this process armed that have not come yet.
     let mut own: BTreeSet<Timestamp> = BTreeSet::new();
     let mut next_poll = now();
@@ -96,8 +121,12 @@ async fn run(hub: Weak<Hub>, mut arms: mpsc::UnboundedReceiver<Timer>, process: 
         let sleep = tokio::time::sleep(Duration::from_millis(wake.0.saturating_sub(now().0)));
         tokio::select! {
             armed = arms.recv() => {
-                let Some(timer) = armed else { return };
+                let Some((timer, store)) = armed else { return };
                 let Some(hub) = hub.upgrade() else { return };
+                if !store {
+                    own.insert(timer.due_at);
+                    continue;
+                }
                 match hub.store.arm_timer(&timer) {
                     Ok(()) => {
                         own.insert(timer.due_at);
@@ -144,23 +173,41 @@ async fn fire_due(hub: &Weak<Hub>, process: &str, cutoff: Timestamp) -> ControlF
             }
         };
         for timer in claimed {
-            if timer.kind != WINDOW {
+            if timer.kind != WINDOW && timer.kind != UNCLAIMED {
                 // A newer server's kind: its lease runs out for that one.
                 tracing::debug!(?timer, "a timer of a kind this server does not fire");
                 continue;
             }
-            let (answer, stored) = oneshot::channel();
-            hub.input_then(
-                &ConversationId(timer.key.clone()),
-                Input::Timeout,
-                Box::new(move |reply| {
-                    let _ = answer.send(reply);
-                }),
-            );
-            firing.push((timer, stored));
+            let synced = hub.writer.sync_then(ConversationId(timer.key.clone()));
+            firing.push((timer, synced));
         }
     }
-    for (timer, stored) in firing {
+    // Each conversation read from the store first (module doc), then fired.
+    let mut fired = Vec::new();
+    for (timer, synced) in firing {
+        if synced.await.is_err() {
+            return ControlFlow::Break(());
+        }
+        let Some(hub) = hub.upgrade() else {
+            return ControlFlow::Break(());
+        };
+        let (answer, stored) = oneshot::channel();
+        if timer.kind == UNCLAIMED {
+            hub.escalate_unclaimed(&ConversationId(timer.key.clone()));
+            let _ = answer.send(None);
+            fired.push((timer, stored));
+            continue;
+        }
+        hub.input_then(
+            &ConversationId(timer.key.clone()),
+            Input::Timeout,
+            Box::new(move |reply| {
+                let _ = answer.send(reply);
+            }),
+        );
+        fired.push((timer, stored));
+    }
+    for (timer, stored) in fired {
         match stored.await {
             Ok(None | Some(Ok(_))) => {
                 let Some(hub) = hub.upgrade() else {

@@ -28,12 +28,14 @@
 //!   hints (`sync`), between two commits, in queue order.
 
 use super::*;
+use crate::store::{Timer, UNCLAIMED, WINDOW};
 use baton_protocol::ClientMsgId;
 use std::collections::HashSet;
 use std::sync::Weak;
 use std::sync::mpsc as std_mpsc;
 use tokio::sync::mpsc::error::SendError;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
 
 /// The most appends committed in one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -95,8 +97,9 @@ impl Job {
 enum Work {
     /// Boxed: a job with its input is some 650 bytes, a sync a pointer.
     Append(Box<Job>),
-    /// Read what other processes appended to a conversation (`sync`).
-    Sync(ConversationId),
+    /// Read what other processes appended to a conversation (`sync`),
+    /// then tell whoever waits that the core is current.
+    Sync(ConversationId, Option<oneshot::Sender<()>>),
 }
 
 impl std::fmt::Debug for Job {
@@ -151,7 +154,15 @@ impl Writer {
     /// knows is stored, between two commits (`sync`).
     pub fn sync(&self, conversation: ConversationId) {
         // Gone: the hub is shutting down, nobody to tell.
-        let _ = self.queue.send(Work::Sync(conversation));
+        let _ = self.queue.send(Work::Sync(conversation, None));
+    }
+
+    /// [`Writer::sync`], answered once the conversation's core holds what
+    /// the store held when it was read (an error: the hub is going away).
+    pub fn sync_then(&self, conversation: ConversationId) -> oneshot::Receiver<()> {
+        let (done, synced) = oneshot::channel();
+        let _ = self.queue.send(Work::Sync(conversation, Some(done)));
+        synced
     }
 }
 
@@ -188,10 +199,16 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
             return;
         };
         let committed = match first {
-            Work::Sync(conversation) => match hub.resync(&conversation, false, &mut marks) {
-                Some((job, fate)) => (vec![job], vec![fate]),
-                None => continue,
-            },
+            Work::Sync(conversation, done) => {
+                let synced = hub.resync(&conversation, false, &mut marks);
+                // The core is current now; its read-back events are sent to
+                // the publisher below, before anything the waiter queues.
+                let _ = done.map(|done| done.send(()));
+                match synced {
+                    Some((job, fate)) => (vec![job], vec![fate]),
+                    None => continue,
+                }
+            }
             Work::Append(first) => {
                 let mut batch = vec![*first];
                 while batch.len() < MAX_BATCH {
@@ -231,6 +248,26 @@ async fn publish_batches(hub: Weak<Hub>, mut batches: UnboundedReceiver<Committe
             }
         }
     }
+}
+
+/// The timers a job's events armed, stored in the same transaction as
+/// those events (`hub/timers.rs`): the response window, and each request's
+/// escalation at half its window.
+fn timers_of(job: &Job) -> impl Iterator<Item = Timer> + '_ {
+    let key = job.conversation.as_str();
+    let window = job.outcome.deadline.map(|deadline| Timer::new(WINDOW, key, deadline));
+    let escalations = job.outcome.events.iter().filter_map(move |event| match &event.body {
+        EventBody::HelpRequested { deadline, .. } | EventBody::OwnerGone { deadline, .. } => Some(Timer::new(
+            UNCLAIMED,
+            key,
+            baton_protocol::queue::unclaimed_alert_at(event.at, *deadline),
+        )),
+        _ => None,
+    });
+    window
+        .into_iter()
+        .chain(escalations)
+        .filter(|_| job.here && !job.outcome.events.is_empty())
 }
 
 /// How one job of a batch went.
@@ -368,8 +405,14 @@ impl Hub {
             .filter(|(_, fate)| matches!(fate, Fate::Stored))
             .filter_map(|(job, _)| job.create.clone())
             .collect();
+        let timers: Vec<Timer> = batch
+            .iter()
+            .zip(fates.iter())
+            .filter(|(_, fate)| matches!(fate, Fate::Stored))
+            .flat_map(|(job, _)| timers_of(job))
+            .collect();
         let started = std::time::Instant::now();
-        let stored = self.store.create_and_append(&created, &appends);
+        let stored = self.store.create_and_append(&created, &appends, &timers);
         self.metrics.store_latency.observe(started.elapsed().as_secs_f64());
         self.metrics.store_batch.observe(appends.len() as f64);
         if stored.is_ok() {
@@ -389,7 +432,8 @@ impl Hub {
                 job.outcome.client_msg_id.as_ref(),
                 job.outcome.events.as_slice(),
             )];
-            if let Err(err) = self.store.create_and_append(job.create.as_slice(), &single) {
+            let timers: Vec<Timer> = timers_of(job).collect();
+            if let Err(err) = self.store.create_and_append(job.create.as_slice(), &single, &timers) {
                 failed.insert(&job.conversation);
                 *fate = match err {
                     StoreError::SeqTaken { .. } | StoreError::Duplicate => {

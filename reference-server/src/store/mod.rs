@@ -29,7 +29,7 @@ pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
 pub use shortcuts::TeamShortcutStore;
 pub use sqlite::SqliteStore;
 pub use team::{OperatorUpdate, TeamStore, deactivate, is_last_active_admin};
-pub use timers::{Timer, TimerStore, WINDOW};
+pub use timers::{Timer, TimerStore, UNCLAIMED, WINDOW};
 
 use baton_protocol::operator::{Country, Note, OperatorStatus, Role, Shortcut, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, OperatorId, Seq, Timestamp};
@@ -162,10 +162,13 @@ pub trait Store:
         }
         Ok(())
     }
-    /// Stores new conversations' rows and then the batch's appends (their
-    /// first events among them), all or none where the store can. By
-    /// default each row, its visitor's details, then [`Store::append_batch`].
-    fn create_and_append(&self, created: &[NewConversation], appends: &[Append<'_>]) -> Result<()> {
+    /// Stores new conversations' rows, then the batch's appends (their
+    /// first events among them), then the timers those events armed (a
+    /// response window: stored with the request, so an acked request's
+    /// window outlives the process that took it). All or none where the
+    /// store can. By default each row, its visitor's details,
+    /// [`Store::append_batch`], then each timer.
+    fn create_and_append(&self, created: &[NewConversation], appends: &[Append<'_>], timers: &[Timer]) -> Result<()> {
         for new in created {
             self.insert_conversation(&new.row, new.locale.as_deref())?;
             if new.row.visitor_name.is_some() || new.email.is_some() {
@@ -175,7 +178,8 @@ pub trait Store:
                 self.set_country(&new.row.id, country)?;
             }
         }
-        self.append_batch(appends)
+        self.append_batch(appends)?;
+        timers.iter().try_for_each(|timer| self.arm_timer(timer))
     }
     /// The whole log with each event's stored client message id.
     fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>>;

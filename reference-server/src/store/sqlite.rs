@@ -306,12 +306,17 @@ impl Store for SqliteStore {
     /// Every append of the batch in one transaction: one commit (one WAL
     /// write) for many conversations' events.
     fn append_batch(&self, appends: &[super::Append<'_>]) -> Result<()> {
-        self.create_and_append(&[], appends)
+        self.create_and_append(&[], appends, &[])
     }
 
     /// The conversations' rows first, then the events, in one transaction:
     /// a conversation is stored with its first events, never without them.
-    fn create_and_append(&self, created: &[super::NewConversation], appends: &[super::Append<'_>]) -> Result<()> {
+    fn create_and_append(
+        &self,
+        created: &[super::NewConversation],
+        appends: &[super::Append<'_>],
+        timers: &[super::Timer],
+    ) -> Result<()> {
         // Serialised before the connection is taken, to hold it less.
         let mut bodies = Vec::with_capacity(appends.iter().map(|(_, _, events)| events.len()).sum());
         for (_, _, events) in appends {
@@ -363,6 +368,9 @@ impl Store for SqliteStore {
                         .map_err(|e| super::sqlite_error::event_insert(e, conversation, event.seq))?;
                 }
             }
+        }
+        for timer in timers {
+            super::timers::arm_in(&tx, timer)?;
         }
         tx.commit()?;
         Ok(())

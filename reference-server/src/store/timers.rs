@@ -41,6 +41,10 @@ pub(super) const MIGRATION: &str = r#"
 /// The response window of a help request (key: the conversation).
 pub const WINDOW: &str = "window";
 
+/// A request nobody claimed by half its window, sent to the outside
+/// channels (webhooks, Slack, email) once (key: the conversation).
+pub const UNCLAIMED: &str = "unclaimed";
+
 /// A stored timer: what it is for, and when it is due.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Timer {
@@ -86,16 +90,22 @@ fn millis(at: Timestamp) -> i64 {
     i64::try_from(at.0).unwrap_or(i64::MAX)
 }
 
+/// [`TimerStore::arm_timer`] on SQLite, on a connection or inside a
+/// transaction (the store writer's commit arms a request's window with it).
+pub(super) fn arm_in(conn: &rusqlite::Connection, timer: &Timer) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO timers (kind, key, due_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (kind, key) DO UPDATE
+             SET due_at = excluded.due_at, claimed_by = NULL, claimed_until = NULL
+             WHERE timers.due_at <> excluded.due_at",
+    )?
+    .execute(params![timer.kind, timer.key, millis(timer.due_at)])?;
+    Ok(())
+}
+
 impl TimerStore for SqliteStore {
     fn arm_timer(&self, timer: &Timer) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO timers (kind, key, due_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (kind, key) DO UPDATE
-                 SET due_at = excluded.due_at, claimed_by = NULL, claimed_until = NULL
-                 WHERE timers.due_at <> excluded.due_at",
-            params![timer.kind, timer.key, millis(timer.due_at)],
-        )?;
-        Ok(())
+        arm_in(&self.conn(), timer)
     }
 
     fn cancel_timer(&self, kind: &str, key: &str) -> Result<()> {

@@ -8,7 +8,10 @@ pub mod stubs;
 
 use baton_protocol::operator::{OperatorStatus, OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorHello, VisitorToServer};
-use baton_protocol::{BotId, ClientMsgId, ConversationId, OperatorId, PROTOCOL_VERSION, Seq, Timestamp, VisitorToken};
+use baton_protocol::{
+    BotId, ClientMsgId, ConversationEvent, ConversationId, EventBody, OperatorId, PROTOCOL_VERSION, Seq, Timestamp,
+    VisitorToken,
+};
 use baton_server::bot::RuleBot;
 use baton_server::config::BotSettings;
 use baton_server::hub::Hub;
@@ -129,6 +132,17 @@ impl Server {
     pub async fn start_store(store: impl Store + 'static, bots: Vec<BotSettings>) -> Server {
         let dir = std::env::temp_dir().join(format!("baton-test-{}", auth::new_id()));
         Server::start_on(store, &dir, bots, |_| {}).await
+    }
+
+    /// [`Server::start_store`] whose hub hears other processes on `bus`
+    /// (several on one database and one NATS cluster play a cluster).
+    pub async fn start_store_on_bus(
+        store: impl Store + 'static,
+        bots: Vec<BotSettings>,
+        bus: Arc<dyn baton_server::bus::Bus>,
+    ) -> Server {
+        let dir = std::env::temp_dir().join(format!("baton-test-{}", auth::new_id()));
+        Server::start_full(store, &dir, bots, Arc::new(RuleBot), Some(bus), |_| {}).await
     }
 
     async fn start_on(
@@ -456,6 +470,26 @@ pub async fn resume_finds(ws: &mut Ws, conversation: &ConversationId, token: &Vi
         .iter()
         .any(|e| e.seq == seq && e.body.message_text() == Some(text));
     assert!(found, "{text:?} at {seq:?} in the replay: {:?}", welcome.replay);
+}
+
+/// The visitor asks for a person under `id`; the request's event (panics
+/// on a refusal).
+pub async fn request_human(ws: &mut Ws, id: &str) -> ConversationEvent {
+    send(
+        ws,
+        &VisitorToServer::RequestHuman {
+            client_msg_id: ClientMsgId(id.into()),
+        },
+    )
+    .await;
+    recv_until(ws, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Event(e) if matches!(e.body, EventBody::HelpRequested { .. }) => Some(e.clone()),
+        ServerToVisitor::Error(e) if e.client_msg_id.as_ref().is_some_and(|c| c.0 == id) => {
+            panic!("the request was refused: {e:?}")
+        }
+        _ => None,
+    })
+    .await
 }
 
 /// Sends the visitor's message `text` under `id` and returns the seq its

@@ -4,7 +4,7 @@
 //! commit, however many events it carries.
 
 use super::PgStore;
-use crate::store::{Append, NewConversation, Result, StoreError};
+use crate::store::{Append, NewConversation, Result, StoreError, Timer};
 use baton_protocol::{ConversationId, Seq};
 use deadpool_postgres::Object;
 use tokio_postgres::error::SqlState;
@@ -46,8 +46,9 @@ impl<'a> Columns<'a> {
 }
 
 impl PgStore {
-    /// Stores `created`'s rows, then every event of `appends`, all or none.
-    pub(super) fn write(&self, created: &[NewConversation], appends: &[Append<'_>]) -> Result<()> {
+    /// Stores `created`'s rows, then every event of `appends`, then the
+    /// `timers` they armed, all or none.
+    pub(super) fn write(&self, created: &[NewConversation], appends: &[Append<'_>], timers: &[Timer]) -> Result<()> {
         let columns = Columns::of(appends)?;
         self.block(async {
             let mut client = self.client().await?;
@@ -84,7 +85,14 @@ impl PgStore {
                     .execute(&insert, &[params.0, params.1, params.2, params.3, params.4])
                     .await
                 {
-                    Ok(_) => return Ok(tx.commit().await?),
+                    Ok(_) => {
+                        for timer in timers {
+                            let arm = tx.prepare_cached(super::timers::ARM).await?;
+                            tx.execute(&arm, &[&timer.kind, &timer.key, &super::timers::millis(timer.due_at)])
+                                .await?;
+                        }
+                        return Ok(tx.commit().await?);
+                    }
                     Err(err) => err,
                 }
                 // The transaction rolls back as it is dropped here.

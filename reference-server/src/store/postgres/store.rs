@@ -5,7 +5,7 @@
 
 use super::PgStore;
 use super::team::{OPERATOR_COLUMNS, fill_bots, operator_row, write_operator};
-use crate::store::{Append, ConversationRow, NewConversation, OperatorRow, Result, Store, StoreError};
+use crate::store::{Append, ConversationRow, NewConversation, OperatorRow, Result, Store, StoreError, Timer};
 use baton_protocol::operator::{Country, Note, OperatorStatus, Shortcut, ShortcutId, ShortcutScope};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, EventBody, OperatorId, Seq, Timestamp};
 use tokio_postgres::Row;
@@ -173,16 +173,16 @@ impl Store for PgStore {
         client_msg_id: Option<&ClientMsgId>,
         events: &[ConversationEvent],
     ) -> Result<()> {
-        self.create_and_append(&[], &[(conversation, client_msg_id, events)])
+        self.create_and_append(&[], &[(conversation, client_msg_id, events)], &[])
     }
 
     fn append_batch(&self, appends: &[Append<'_>]) -> Result<()> {
-        self.create_and_append(&[], appends)
+        self.create_and_append(&[], appends, &[])
     }
 
-    /// The rows, then every event, in ONE transaction (`append.rs`).
-    fn create_and_append(&self, created: &[NewConversation], appends: &[Append<'_>]) -> Result<()> {
-        self.write(created, appends)
+    /// The rows, every event, then the timers, in ONE transaction (`append.rs`).
+    fn create_and_append(&self, created: &[NewConversation], appends: &[Append<'_>], timers: &[Timer]) -> Result<()> {
+        self.write(created, appends, timers)
     }
 
     fn log(&self, conversation: &ConversationId) -> Result<Vec<(ConversationEvent, Option<ClientMsgId>)>> {

@@ -9,19 +9,20 @@ use super::PgStore;
 use crate::store::{Result, Timer, TimerStore};
 use baton_protocol::Timestamp;
 
-fn millis(at: Timestamp) -> i64 {
+pub(super) fn millis(at: Timestamp) -> i64 {
     i64::try_from(at.0).unwrap_or(i64::MAX)
 }
 
+/// Arms a timer: `(kind, key, due_at)`. Also run inside the store writer's
+/// commit (`append.rs`), which stores a request's window with it.
+pub(super) const ARM: &str = "INSERT INTO timers (kind, key, due_at) VALUES ($1, $2, $3)
+     ON CONFLICT (kind, key) DO UPDATE
+         SET due_at = EXCLUDED.due_at, claimed_by = NULL, claimed_until = NULL
+         WHERE timers.due_at <> EXCLUDED.due_at";
+
 impl TimerStore for PgStore {
     fn arm_timer(&self, timer: &Timer) -> Result<()> {
-        self.execute(
-            "INSERT INTO timers (kind, key, due_at) VALUES ($1, $2, $3)
-             ON CONFLICT (kind, key) DO UPDATE
-                 SET due_at = EXCLUDED.due_at, claimed_by = NULL, claimed_until = NULL
-                 WHERE timers.due_at <> EXCLUDED.due_at",
-            &[&timer.kind, &timer.key, &millis(timer.due_at)],
-        )?;
+        self.execute(ARM, &[&timer.kind, &timer.key, &millis(timer.due_at)])?;
         Ok(())
     }
 
