@@ -194,6 +194,35 @@ async fn a_conversation_on_one_process_is_served_from_two_others() {
         assert_eq!(seen.seq, answered);
     }
 
+    // Receipts cross processes both ways: the visitor on A has read the
+    // reply, and the owner, elsewhere, sees it; the owner reads "thanks",
+    // and the visitor on A sees that.
+    let read = |seq: Seq| VisitorToServer::Receipt {
+        delivered: Some(seq),
+        read: Some(seq),
+    };
+    send(&mut visitor, &read(answered)).await;
+    recv_until(&mut owner, |f: &ServerToOperator| match f {
+        ServerToOperator::Receipts {
+            conversation: c,
+            visitor,
+            ..
+        } if c == &conversation && visitor.read >= reply.seq => Some(()),
+        _ => None,
+    })
+    .await;
+    let owner_read = OperatorToServer::Receipt {
+        conversation: conversation.clone(),
+        delivered: Some(answered),
+        read: Some(answered),
+    };
+    send(&mut owner, &owner_read).await;
+    recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Receipts { team } if team.read >= answered => Some(()),
+        _ => None,
+    })
+    .await;
+
     // Resolved on the owner's process: the visitor on A sees it.
     send(
         &mut owner,

@@ -79,6 +79,8 @@ pub enum Hint {
         conversation: ConversationId,
         visitors: u32,
     },
+    /// `conversation`'s receipt marks moved: re-read them from the store.
+    Marks { conversation: ConversationId },
 }
 
 /// A hint and who sent it: the unit on the wire,
@@ -141,10 +143,12 @@ impl Topic {
         match (self, hint) {
             (Topic::All, _) => true,
             (Topic::Team, Hint::Team { .. }) => true,
-            (Topic::Conversations, Hint::Conversation { .. } | Hint::Presence { .. }) => true,
+            (Topic::Conversations, Hint::Conversation { .. } | Hint::Presence { .. } | Hint::Marks { .. }) => true,
             (
                 Topic::Conversation(id),
-                Hint::Conversation { conversation, .. } | Hint::Presence { conversation, .. },
+                Hint::Conversation { conversation, .. }
+                | Hint::Presence { conversation, .. }
+                | Hint::Marks { conversation },
             ) => id == conversation,
             _ => false,
         }

@@ -2,6 +2,7 @@
 //! a hint needs. Subjects, `<cluster>` being `bus_cluster`:
 //! - `baton.<cluster>.conv.<conversation>.seq` — [`Hint::Conversation`]
 //! - `baton.<cluster>.conv.<conversation>.presence` — [`Hint::Presence`]
+//! - `baton.<cluster>.conv.<conversation>.marks` — [`Hint::Marks`]
 //! - `baton.<cluster>.team` — [`Hint::Team`]
 //!
 //! so a topic is one subscription: `baton.<cluster>.>` (all),
@@ -58,6 +59,9 @@ impl NatsBus {
             }
             Hint::Presence { conversation, .. } => {
                 format!("{}.conv.{}.presence", self.prefix, token(conversation.as_str())?)
+            }
+            Hint::Marks { conversation } => {
+                format!("{}.conv.{}.marks", self.prefix, token(conversation.as_str())?)
             }
             Hint::Team { .. } => format!("{}.team", self.prefix),
         })

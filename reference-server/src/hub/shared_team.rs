@@ -363,7 +363,7 @@ async fn run(hub: Weak<Hub>, mut changed: mpsc::UnboundedReceiver<OperatorId>, b
                         let Some(hub) = hub.upgrade() else { return };
                         hub.presence_elsewhere(&envelope.from.0, &conversation, visitors);
                     }
-                    Hint::Conversation { .. } => {}
+                    Hint::Conversation { .. } | Hint::Marks { .. } => {}
                 }
             }
         }

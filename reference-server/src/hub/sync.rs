@@ -51,8 +51,10 @@ impl Hub {
                     Ok(mut hints) => {
                         while let Some(envelope) = hints.next().await {
                             let Some(hub) = hub.upgrade() else { return };
-                            if let Hint::Conversation { conversation, seq } = envelope.hint {
-                                hub.hinted(conversation, seq);
+                            match envelope.hint {
+                                Hint::Conversation { conversation, seq } => hub.hinted(conversation, seq),
+                                Hint::Marks { conversation } => hub.writer.marks(conversation),
+                                Hint::Team { .. } | Hint::Presence { .. } => {}
                             }
                         }
                     }
@@ -187,6 +189,47 @@ impl Hub {
         };
         let job = Job::elsewhere(conversation.clone(), outcome, conv.epoch);
         Some((job, Fate::Stored))
+    }
+
+    /// On the writer thread: the receipt marks another process saved for
+    /// `conversation`, after its log (marks name seqs: the events come
+    /// first), folded into the core. Marks only move forward, so an old or
+    /// repeated hint changes nothing. What moved is published like a
+    /// receipt of this process's own, as from elsewhere.
+    pub(super) fn resync_marks(
+        &self,
+        conversation: &ConversationId,
+        marks: &mut writer::StoredMarks,
+    ) -> Vec<(Job, Fate)> {
+        let mut read = Vec::new();
+        read.extend(self.resync(conversation, false, marks));
+        let (visitor, team) = match self.store.marks_of(conversation) {
+            Ok(Some(saved)) => saved,
+            Ok(None) => return read,
+            Err(err) => {
+                tracing::error!(%err, %conversation, "could not read a conversation's receipt marks");
+                return read;
+            }
+        };
+        let mut live = self.lock();
+        let Some(conv) = live.conversations.get_mut(conversation) else {
+            return read;
+        };
+        let last = conv.core.last_seq();
+        let core = &mut conv.core;
+        let visitor_moved = core
+            .visitor_marks
+            .advance(Some(visitor.delivered), Some(visitor.read), last);
+        let team_moved = core.team_marks.advance(Some(team.delivered), Some(team.read), last);
+        if visitor_moved || team_moved {
+            let outcome = Outcome {
+                visitor_marks: visitor_moved.then_some(core.visitor_marks),
+                team_marks: team_moved.then_some(core.team_marks),
+                ..Outcome::default()
+            };
+            read.push((Job::elsewhere(conversation.clone(), outcome, conv.epoch), Fate::Stored));
+        }
+        read
     }
 
     /// The row and visitor email of a conversation another process created.

@@ -100,6 +100,8 @@ enum Work {
     /// Read what other processes appended to a conversation (`sync`),
     /// then tell whoever waits that the core is current.
     Sync(ConversationId, Option<oneshot::Sender<()>>),
+    /// Read a conversation's receipt marks another process saved (`sync`).
+    Marks(ConversationId),
 }
 
 impl std::fmt::Debug for Job {
@@ -157,6 +159,12 @@ impl Writer {
         let _ = self.queue.send(Work::Sync(conversation, None));
     }
 
+    /// Asks for a conversation's receipt marks to be read from the store,
+    /// after its log (`sync`).
+    pub fn marks(&self, conversation: ConversationId) {
+        let _ = self.queue.send(Work::Marks(conversation));
+    }
+
     /// [`Writer::sync`], answered once the conversation's core holds what
     /// the store held when it was read (an error: the hub is going away).
     pub fn sync_then(&self, conversation: ConversationId) -> oneshot::Receiver<()> {
@@ -208,6 +216,13 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
                     Some((job, fate)) => (vec![job], vec![fate]),
                     None => continue,
                 }
+            }
+            Work::Marks(conversation) => {
+                let read: (Vec<_>, Vec<_>) = hub.resync_marks(&conversation, &mut marks).into_iter().unzip();
+                if read.0.is_empty() {
+                    continue;
+                }
+                read
             }
             Work::Append(first) => {
                 let mut batch = vec![*first];
@@ -324,6 +339,11 @@ impl Hub {
                     self.bus.send(crate::bus::Hint::Conversation {
                         conversation: job.conversation.clone(),
                         seq: last.seq,
+                    });
+                }
+                if job.here && job.marks.is_some() {
+                    self.bus.send(crate::bus::Hint::Marks {
+                        conversation: job.conversation.clone(),
                     });
                 }
             }

@@ -34,10 +34,14 @@ pub(super) const MIGRATION: &str = r#"
 pub type Marks = (ReceiptMarks, ReceiptMarks);
 
 pub trait MarksStore {
-    /// Saves each conversation's marks as they stand now (one transaction).
+    /// Saves each conversation's marks (one transaction). Marks only move
+    /// forward: each is kept at the greater of the stored and the given,
+    /// so a process with an older view of one side cannot move it back.
     fn save_marks(&self, marks: &[(&ConversationId, Marks)]) -> Result<()>;
     /// Every conversation's saved marks.
     fn all_marks(&self) -> Result<Vec<(ConversationId, Marks)>>;
+    /// One conversation's saved marks (another process moved them).
+    fn marks_of(&self, conversation: &ConversationId) -> Result<Option<Marks>>;
     /// The visitor was emailed about the unread replies up to `through`.
     fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()>;
     /// How far each conversation's visitor was emailed.
@@ -52,8 +56,9 @@ impl MarksStore for SqliteStore {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO receipt_marks (conversation_id, visitor_delivered, visitor_read, team_delivered, team_read)
                  VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (conversation_id) DO UPDATE SET visitor_delivered = ?2, visitor_read = ?3,
-                    team_delivered = ?4, team_read = ?5",
+                 ON CONFLICT (conversation_id) DO UPDATE SET
+                    visitor_delivered = max(visitor_delivered, ?2), visitor_read = max(visitor_read, ?3),
+                    team_delivered = max(team_delivered, ?4), team_read = max(team_read, ?5)",
             )?;
             for (conversation, (visitor, team)) in marks {
                 upsert.execute(params![
@@ -70,27 +75,12 @@ impl MarksStore for SqliteStore {
     }
 
     fn all_marks(&self) -> Result<Vec<(ConversationId, Marks)>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
-            "SELECT conversation_id, visitor_delivered, visitor_read, team_delivered, team_read FROM receipt_marks",
-        )?;
-        let seq = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Seq> { Ok(Seq(r.get::<_, i64>(i)? as u64)) };
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                ConversationId(r.get(0)?),
-                (
-                    ReceiptMarks {
-                        delivered: seq(r, 1)?,
-                        read: seq(r, 2)?,
-                    },
-                    ReceiptMarks {
-                        delivered: seq(r, 3)?,
-                        read: seq(r, 4)?,
-                    },
-                ),
-            ))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.marks_where("", None)
+    }
+
+    fn marks_of(&self, conversation: &ConversationId) -> Result<Option<Marks>> {
+        let found = self.marks_where("WHERE conversation_id = ?1", Some(conversation))?;
+        Ok(found.into_iter().next().map(|(_, marks)| marks))
     }
 
     fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()> {
@@ -110,11 +100,43 @@ impl MarksStore for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// The saved marks of the rows `filter` picks (`?1`: `conversation`).
+    fn marks_where(&self, filter: &str, conversation: Option<&ConversationId>) -> Result<Vec<(ConversationId, Marks)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT conversation_id, visitor_delivered, visitor_read, team_delivered, team_read FROM receipt_marks {filter}"
+        ))?;
+        let params: Vec<&str> = conversation.map(|c| c.as_str()).into_iter().collect();
+        let seq = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Seq> { Ok(Seq(r.get::<_, i64>(i)? as u64)) };
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+            Ok((
+                ConversationId(r.get(0)?),
+                (
+                    ReceiptMarks {
+                        delivered: seq(r, 1)?,
+                        read: seq(r, 2)?,
+                    },
+                    ReceiptMarks {
+                        delivered: seq(r, 3)?,
+                        read: seq(r, 4)?,
+                    },
+                ),
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
 impl MarksStore for MemoryStore {
     fn save_marks(&self, marks: &[(&ConversationId, Marks)]) -> Result<()> {
         let mut saved = self.marks.lock().unwrap_or_else(|e| e.into_inner());
-        for (conversation, m) in marks {
-            saved.insert((*conversation).clone(), *m);
+        for (conversation, (visitor, team)) in marks {
+            let (v, t) = saved.entry((*conversation).clone()).or_default();
+            for (held, given) in [(v, visitor), (t, team)] {
+                held.delivered = held.delivered.max(given.delivered);
+                held.read = held.read.max(given.read);
+            }
         }
         Ok(())
     }
@@ -122,6 +144,11 @@ impl MarksStore for MemoryStore {
     fn all_marks(&self) -> Result<Vec<(ConversationId, Marks)>> {
         let saved = self.marks.lock().unwrap_or_else(|e| e.into_inner());
         Ok(saved.iter().map(|(c, m)| (c.clone(), *m)).collect())
+    }
+
+    fn marks_of(&self, conversation: &ConversationId) -> Result<Option<Marks>> {
+        let saved = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(saved.get(conversation).copied())
     }
 
     fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()> {

@@ -440,7 +440,7 @@ conformance!(
     bot_and_team_settings,
     notify_channels_keep_their_order_and_seed_once,
     alert_prefs_per_operator,
-    receipt_marks_are_saved_and_overwritten,
+    receipt_marks_are_saved_and_only_move_forward,
     a_deleted_conversation_leaves_nothing_behind,
     due_timers_are_claimed_once,
     an_expired_lease_is_claimable_again,

@@ -220,6 +220,35 @@ impl PgStore {
             .ok_or_else(|| StoreError::Backend("EXISTS answered no row".into()))?;
         Ok(row.try_get(0)?)
     }
+
+    /// The saved marks of the rows `filter` picks.
+    fn marks_where(
+        &self,
+        filter: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<(ConversationId, Marks)>> {
+        let seq = |r: &tokio_postgres::Row, i: usize| -> Result<Seq> { Ok(Seq(r.try_get::<_, i64>(i)? as u64)) };
+        self.query(
+            &format!(
+                "SELECT conversation_id, visitor_delivered, visitor_read, team_delivered, team_read
+                 FROM receipt_marks {filter}"
+            ),
+            params,
+        )?
+        .iter()
+        .map(|r| {
+            let visitor = ReceiptMarks {
+                delivered: seq(r, 1)?,
+                read: seq(r, 2)?,
+            };
+            let team = ReceiptMarks {
+                delivered: seq(r, 3)?,
+                read: seq(r, 4)?,
+            };
+            Ok((ConversationId(r.try_get(0)?), (visitor, team)))
+        })
+        .collect()
+    }
 }
 
 impl MarksStore for PgStore {
@@ -231,9 +260,11 @@ impl MarksStore for PgStore {
                 .prepare_cached(
                     "INSERT INTO receipt_marks (conversation_id, visitor_delivered, visitor_read, team_delivered,
                          team_read) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (conversation_id) DO UPDATE SET visitor_delivered = EXCLUDED.visitor_delivered,
-                         visitor_read = EXCLUDED.visitor_read, team_delivered = EXCLUDED.team_delivered,
-                         team_read = EXCLUDED.team_read",
+                     ON CONFLICT (conversation_id) DO UPDATE SET
+                         visitor_delivered = GREATEST(receipt_marks.visitor_delivered, EXCLUDED.visitor_delivered),
+                         visitor_read = GREATEST(receipt_marks.visitor_read, EXCLUDED.visitor_read),
+                         team_delivered = GREATEST(receipt_marks.team_delivered, EXCLUDED.team_delivered),
+                         team_read = GREATEST(receipt_marks.team_read, EXCLUDED.team_read)",
                 )
                 .await?;
             for (conversation, (visitor, team)) in marks {
@@ -254,24 +285,12 @@ impl MarksStore for PgStore {
     }
 
     fn all_marks(&self) -> Result<Vec<(ConversationId, Marks)>> {
-        let seq = |r: &tokio_postgres::Row, i: usize| -> Result<Seq> { Ok(Seq(r.try_get::<_, i64>(i)? as u64)) };
-        self.query(
-            "SELECT conversation_id, visitor_delivered, visitor_read, team_delivered, team_read FROM receipt_marks",
-            &[],
-        )?
-        .iter()
-        .map(|r| {
-            let visitor = ReceiptMarks {
-                delivered: seq(r, 1)?,
-                read: seq(r, 2)?,
-            };
-            let team = ReceiptMarks {
-                delivered: seq(r, 3)?,
-                read: seq(r, 4)?,
-            };
-            Ok((ConversationId(r.try_get(0)?), (visitor, team)))
-        })
-        .collect()
+        self.marks_where("", &[])
+    }
+
+    fn marks_of(&self, conversation: &ConversationId) -> Result<Option<Marks>> {
+        let found = self.marks_where("WHERE conversation_id = $1", &[&conversation.as_str()])?;
+        Ok(found.into_iter().next().map(|(_, marks)| marks))
     }
 
     fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()> {

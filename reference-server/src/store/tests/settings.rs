@@ -105,7 +105,7 @@ pub(super) fn alert_prefs_per_operator(store: &dyn Store) {
     assert_eq!(store.alert_prefs().expect("prefs"), vec![(a, prefs)]);
 }
 
-pub(super) fn receipt_marks_are_saved_and_overwritten(store: &dyn Store) {
+pub(super) fn receipt_marks_are_saved_and_only_move_forward(store: &dyn Store) {
     use baton_protocol::receipts::ReceiptMarks;
     let (a, b) = (conversation(store, "a"), conversation(store, "b"));
     let marks = |d: u64, r: u64| ReceiptMarks {
@@ -123,8 +123,20 @@ pub(super) fn receipt_marks_are_saved_and_overwritten(store: &dyn Store) {
     all.sort_by(|x, y| x.0.cmp(&y.0));
     assert_eq!(
         all,
-        vec![(a, (marks(4, 4), marks(1, 0))), (b, (marks(1, 1), marks(3, 3)))]
+        vec![
+            (a.clone(), (marks(4, 4), marks(1, 0))),
+            (b.clone(), (marks(1, 1), marks(3, 3)))
+        ]
     );
+    // A process whose view of one side is older saves the other side's
+    // move: nothing goes back (marks only move forward).
+    store
+        .save_marks(&[(&b, (marks(0, 0), marks(5, 4)))])
+        .expect("save an older view");
+    assert_eq!(store.marks_of(&b).expect("marks"), Some((marks(1, 1), marks(5, 4))));
+    assert_eq!(store.marks_of(&a).expect("marks"), Some((marks(4, 4), marks(1, 0))));
+    let never = ConversationId("never-marked".into());
+    assert_eq!(store.marks_of(&never).expect("marks"), None);
 }
 
 /// Retention deletes a conversation with everything that refers to it —
