@@ -1,7 +1,9 @@
 //! The documented deployment, for real: two `baton-server` processes on one
 //! PostgreSQL database and one NATS bus, behind HAProxy running
 //! `deploy/haproxy.cfg` itself. `/healthz` answers through the proxy; a
-//! visitor connects through it, is acknowledged, and — as in a rolling
+//! visitor connects through it, is acknowledged, an operator signs in and
+//! opens the inbox through it (landing on the other process) and answers
+//! the visitor across processes, and — as in a rolling
 //! restart — when its process gets SIGTERM it is told `going_away`, the
 //! proxy sends nobody to that process any more, and the visitor resumes
 //! through the proxy on the other process with its history.
@@ -13,10 +15,12 @@
 
 mod common;
 
+use baton_protocol::ClientMsgId;
+use baton_protocol::operator::OperatorToServer;
 use baton_protocol::visitor::ServerToVisitor;
 use common::postgres::Database;
-use common::process::{Baton, free_port, get, going_away_then_close, visitor_via};
-use common::{recv, send, send_acked};
+use common::process::{Baton, free_port, get, going_away_then_close, operator_via, sign_in_at, visitor_via};
+use common::{recv, recv_until, send, send_acked};
 use futures::StreamExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -141,6 +145,8 @@ async fn two_processes_behind_haproxy_hand_a_visitor_over_on_sigterm() {
             cluster.clone(),
             "--data-dir".into(),
             data.display().to_string(),
+            // The demo team: Dana signs in through the proxy.
+            "--demo".into(),
         ]
     };
     let (port1, port2) = (free_port(), free_port());
@@ -165,6 +171,34 @@ async fn two_processes_behind_haproxy_hand_a_visitor_over_on_sigterm() {
     // The second process joins, on the same database and bus.
     let second = Baton::start(port2, &args("second")).await;
     proxy.until_served_by("baton2").await;
+
+    // An operator signs in and opens the inbox through the proxy. It
+    // balances by least connections and the first process holds the
+    // visitor's socket, so the inbox lands on the second: Dana joins and
+    // answers across processes.
+    let session = sign_in_at(&proxy.addr, "dana@demo.baton", "handover-demo").await;
+    let (mut dana, process) = operator_via(&proxy.addr, &session).await;
+    assert_eq!(process.as_deref(), Some("baton2"), "the inbox on the other process");
+    common::welcomed_and_available(&mut dana, "op-dana").await;
+    let join = OperatorToServer::Join {
+        conversation: conversation.clone(),
+        client_msg_id: ClientMsgId("j1".into()),
+        display_name: String::new(),
+    };
+    send(&mut dana, &join).await;
+    let reply = OperatorToServer::Send {
+        conversation: conversation.clone(),
+        client_msg_id: ClientMsgId("o1".into()),
+        text: "a person, through the proxy".into(),
+        original: None,
+    };
+    send(&mut dana, &reply).await;
+    let answered = recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Event(e) if e.body.message_text() == Some("a person, through the proxy") => Some(e.seq),
+        _ => None,
+    })
+    .await;
+    assert!(answered > m1);
 
     // A rolling restart's stop: the first process drains.
     first.terminate();

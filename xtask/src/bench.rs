@@ -5,15 +5,19 @@
 //! raised to the hard limit. See README, "Benchmarks".
 //!
 //! `cargo xtask bench-conns [--count N]` is the memory-only part (an alias
-//! of `bench --idle N --memory-only --no-widget`).
+//! of `bench --idle N --memory-only --no-widget`); `cargo xtask
+//! bench-compare <commit>` sets this checkout's server beside an earlier
+//! commit's (`compare.rs`).
 
 mod cluster;
+mod compare;
 mod metrics;
 mod procfs;
 mod summary;
 mod widget;
 
 use crate::{Result, cargo, free_port, run, target_dir};
+pub use compare::compare;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Lines, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -185,11 +189,10 @@ pub fn conns(args: &[String]) -> Result {
     bench(&args)
 }
 
-pub fn bench(args: &[String]) -> Result {
-    let o = Options::parse(args)?;
-    // The same build as a full run (the examples' dev-dependencies change
-    // tokio's features, so building less would rebuild everything).
-    run(cargo().args([
+/// `cargo build` of the server in its `server` profile, with `examples`.
+pub fn server_build(examples: &[&str]) -> Command {
+    let mut cmd = cargo();
+    cmd.args([
         "build",
         "--profile",
         "server",
@@ -197,11 +200,20 @@ pub fn bench(args: &[String]) -> Result {
         "baton-server",
         "--bin",
         "baton-server",
-        "--example",
-        "bench_client",
-        "--example",
-        "raw_echo",
-    ]))?;
+    ]);
+    for example in examples {
+        cmd.args(["--example", example]);
+    }
+    cmd
+}
+
+/// The benchmark's build (the examples' dev-dependencies change tokio's
+/// features, so building fewer of them would rebuild everything).
+pub const BENCH_EXAMPLES: [&str; 2] = ["bench_client", "raw_echo"];
+
+pub fn bench(args: &[String]) -> Result {
+    let o = Options::parse(args)?;
+    run(&mut server_build(&BENCH_EXAMPLES))?;
     if o.widget_only {
         let text = widget::measure(o.widget_runs)?.rows();
         let text = summary::table("cargo xtask bench --widget-only", &text, &[]);

@@ -8,7 +8,7 @@
 
 use crate::bench::{Killed, LIFTED_LIMITS, ORIGIN, baton_server, wait_for_port, with_files};
 use crate::services::Services;
-use crate::{Result, cargo, free_port, root, run, target_dir};
+use crate::{Result, free_port, root, run, target_dir};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -140,17 +140,7 @@ pub fn chaos(args: &[String]) -> Result {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_secs());
     let o = Options::parse(args, now)?;
-    run(cargo().args([
-        "build",
-        "--profile",
-        "server",
-        "-p",
-        "baton-server",
-        "--bin",
-        "baton-server",
-        "--example",
-        "chaos_client",
-    ]))?;
+    run(&mut crate::bench::server_build(&["chaos_client"]))?;
     let port = free_port()?;
     let data = std::env::temp_dir().join(format!("baton-chaos-{port}"));
     let _ = std::fs::remove_dir_all(&data);

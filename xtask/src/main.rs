@@ -46,11 +46,12 @@ fn main() -> ExitCode {
         Some("size") => web::size_report(),
         Some("bench") => bench::bench(&args[1..]),
         Some("bench-conns") => bench::conns(&args[1..]),
+        Some("bench-compare") => bench::compare(&args[1..]),
         Some("chaos") => chaos::chaos(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo [--port N] | test | test-postgres | test-nats | test-lb | build-web | setup | size | bench [--quick] | bench-conns [--count N] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] [--cluster P] | fuzz [--secs N] [--target NAME]>"
+                "usage: cargo xtask <demo [--port N] | test | test-postgres | test-nats | test-lb | build-web | setup | size | bench [--quick] | bench-conns [--count N] | bench-compare <commit> [--rounds N] [--rate R] | chaos [--visitors N] [--messages M] [--kills K] [--storm S] [--seed X] [--cluster P] | fuzz [--secs N] [--target NAME]>"
             );
             return ExitCode::from(2);
         }

@@ -189,6 +189,14 @@ pub trait Bus: Send + Sync + std::fmt::Debug {
     /// registered when this resolves, while the bus is connected).
     fn subscribe(&self, topic: Topic) -> BoxFuture<'_, Result<Hints, BusError>>;
     fn health(&self) -> BusHealth;
+    /// Whether `publish` has done its work when it returns, the future
+    /// left only to say so (the in-process bus): the hub then publishes
+    /// from the store writer's thread itself, rather than waking a task
+    /// for each hint — a cost per commit a single process would pay for
+    /// nothing.
+    fn publishes_at_once(&self) -> bool {
+        false
+    }
 }
 
 /// A subject token: Baton's ids are hex, so anything else is refused

@@ -1,7 +1,9 @@
 //! Publishing without waiting: the hub's store writer is a plain thread
 //! that must never block on the bus, so it queues hints here and one task
 //! publishes them in order. A full queue (the bus is stuck) drops the hint:
-//! the next one for the conversation supersedes it.
+//! the next one for the conversation supersedes it. The in-process bus
+//! never waits, so its hints are published on the writer's thread at once,
+//! with no task to wake.
 
 use super::{Bus, Hint};
 use std::sync::Arc;
@@ -25,6 +27,9 @@ impl HintSender {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return HintSender { bus, queue: None };
         };
+        if bus.publishes_at_once() {
+            return HintSender { bus, queue: None };
+        }
         let (queue, mut hints) = mpsc::channel::<Hint>(QUEUE);
         let publisher = bus.clone();
         runtime.spawn(async move {
@@ -40,12 +45,17 @@ impl HintSender {
         }
     }
 
-    /// Queues `hint` for publishing; never blocks.
+    /// Queues `hint` for publishing, or publishes it here on a bus that
+    /// never waits ([`Bus::publishes_at_once`]); never blocks.
     pub fn send(&self, hint: Hint) {
-        if let Some(queue) = &self.queue {
-            if let Err(mpsc::error::TrySendError::Full(_)) = queue.try_send(hint) {
-                tracing::debug!("bus: publish queue full; a hint was dropped");
+        match &self.queue {
+            Some(queue) => {
+                if let Err(mpsc::error::TrySendError::Full(_)) = queue.try_send(hint) {
+                    tracing::debug!("bus: publish queue full; a hint was dropped");
+                }
             }
+            None if self.bus.publishes_at_once() => drop(self.bus.publish(hint)),
+            None => {}
         }
     }
 

@@ -360,27 +360,21 @@ pub fn visitor_request(
 /// An operator socket to the server at `addr`, signed in with the bearer
 /// session `token`, that has said hello.
 pub async fn operator_socket(addr: &str, token: &str) -> Ws {
-    let mut request = format!("ws://{addr}/ws/operator")
-        .into_client_request()
-        .expect("request");
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().expect("header"));
-    request
-        .headers_mut()
-        .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("operator connects");
+    let mut ws = operator_socket_raw(addr, token).await;
+    operator_hello(&mut ws).await;
+    ws
+}
+
+/// The operator's `hello`, with every feature.
+pub async fn operator_hello(ws: &mut Ws) {
     send(
-        &mut ws,
+        ws,
         &OperatorToServer::Hello {
             protocol: PROTOCOL_VERSION,
             features: all_features(),
         },
     )
     .await;
-    ws
 }
 
 /// Every optional feature, as the inbox and the widget offer them.
@@ -390,6 +384,14 @@ pub fn all_features() -> Vec<String> {
 
 /// An operator socket, not yet greeted: the test says its own hello.
 pub async fn operator_socket_raw(addr: &str, token: &str) -> Ws {
+    tokio_tungstenite::connect_async(operator_request(addr, token))
+        .await
+        .expect("operator connects")
+        .0
+}
+
+/// The upgrade request of an operator socket signed in with `token`.
+pub fn operator_request(addr: &str, token: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
     let mut request = format!("ws://{addr}/ws/operator")
         .into_client_request()
         .expect("request");
@@ -399,10 +401,7 @@ pub async fn operator_socket_raw(addr: &str, token: &str) -> Ws {
     request
         .headers_mut()
         .insert("sec-websocket-protocol", "baton.v1".parse().expect("header"));
-    tokio_tungstenite::connect_async(request)
-        .await
-        .expect("operator connects")
-        .0
+    request
 }
 
 /// The operator makes themselves Available.

@@ -96,15 +96,7 @@ impl Baton {
 
     /// Signs `email` in here (`POST /api/login`): the bearer token.
     pub async fn sign_in(&self, email: &str, password: &str) -> String {
-        let response = reqwest::Client::new()
-            .post(format!("http://{}/api/login", self.addr()))
-            .json(&serde_json::json!({ "email": email, "password": password }))
-            .send()
-            .await
-            .expect("HTTP");
-        assert!(response.status().is_success(), "sign-in: {}", response.status());
-        let body: serde_json::Value = response.json().await.expect("JSON");
-        body["token"].as_str().expect("a token").to_owned()
+        sign_in_at(&self.addr(), email, password).await
     }
 
     /// `/healthz`'s status code and body.
@@ -148,6 +140,39 @@ pub async fn get(addr: &str, path: &str) -> std::io::Result<(u16, Vec<(String, S
     Ok((code, headers, body.to_owned()))
 }
 
+/// Signs `email` in at `addr` (a process, or a proxy in front of several):
+/// the bearer token.
+pub async fn sign_in_at(addr: &str, email: &str, password: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/api/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .expect("HTTP");
+    assert!(response.status().is_success(), "sign-in: {}", response.status());
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    body["token"].as_str().expect("a token").to_owned()
+}
+
+/// An operator socket through `addr` (a proxy, say), said hello on, with
+/// the process that took it (`X-Baton-Process`).
+pub async fn operator_via(addr: &str, token: &str) -> (Ws, Option<String>) {
+    let (mut ws, response) = tokio_tungstenite::connect_async(super::operator_request(addr, token))
+        .await
+        .expect("an operator connects through the proxy");
+    super::operator_hello(&mut ws).await;
+    (ws, process_of(&response))
+}
+
+/// Which process behind a proxy answered.
+fn process_of(response: &tokio_tungstenite::tungstenite::handshake::client::Response) -> Option<String> {
+    response
+        .headers()
+        .get("x-baton-process")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// A visitor socket through `addr` (a proxy, say), with the response's
 /// `X-Baton-Process` header: which process behind the proxy took it.
 pub async fn visitor_via(addr: &str) -> (Ws, Option<String>) {
@@ -155,12 +180,7 @@ pub async fn visitor_via(addr: &str) -> (Ws, Option<String>) {
     let (ws, response) = tokio_tungstenite::connect_async(request)
         .await
         .expect("a visitor connects through the proxy");
-    let process = response
-        .headers()
-        .get("x-baton-process")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (ws, process)
+    (ws, process_of(&response))
 }
 
 /// The `going_away` a socket gets and the close code after it; panics on
