@@ -106,6 +106,15 @@ pub enum HubEvent {
         bot: BotId,
         event: baton_protocol::ConversationEvent,
     },
+    /// An event another process stored, read back here (`hub/sync.rs`).
+    /// For observers that act once across processes through a claim in
+    /// the store (the unread-reply email), not for those the storing
+    /// process serves alone (webhooks, counts).
+    StoredElsewhere {
+        conversation: ConversationId,
+        bot: BotId,
+        event: baton_protocol::ConversationEvent,
+    },
     /// The visitor's receipt marks moved.
     VisitorMarks {
         conversation: ConversationId,

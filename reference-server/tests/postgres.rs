@@ -225,6 +225,117 @@ async fn a_request_two_processes_hear_of_is_escalated_once() {
     db.drop_now().await;
 }
 
+/// The unread-reply email across processes: an operator on B answers a
+/// visitor on A, who leaves it unread. Both processes owe the email (every
+/// process keeps the emails owed); the one whose claim moves the stored
+/// email mark sends it, once. Then B goes away before the next reply's
+/// email is due, and A sends that one.
+#[tokio::test]
+async fn an_unread_reply_is_emailed_once_by_another_process_when_its_own_is_gone() {
+    use baton_protocol::operator::{OperatorToServer, ServerToOperator};
+    use baton_server::bus::{NatsBus, ProcessId};
+    use baton_server::notify::{self, NotifyConfig, center::Center};
+    use baton_server::store::PgStore;
+    use std::sync::Arc;
+    const DELAY_MS: u64 = 2_000;
+    let Some(url) = postgres_url() else { return };
+    let Some(nats) = common::postgres::nats_url() else {
+        return;
+    };
+    let db = Database::create(&url).await;
+    let (smtp, mut mails) = common::stubs::smtp_sink().await;
+    let config: NotifyConfig = serde_json::from_value(serde_json::json!({
+        "email": {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp,
+            "from": "Demo Shop <support@shop.test>",
+            "delay_ms": DELAY_MS,
+            "site_name": "Demo Shop",
+            "site_url": "https://shop.test/",
+        }
+    }))
+    .expect("notify config");
+    let cluster = format!("email-{}", baton_server::auth::new_id());
+    let process = |_| async {
+        let bus = NatsBus::connect(&nats, &cluster, ProcessId::random())
+            .await
+            .expect("connect to NATS");
+        let store = PgStore::with_config(db.config.clone()).expect("open the test database");
+        let server = common::Server::start_store_on_bus(store, vec![common::bot(60_000)], Arc::new(bus)).await;
+        let center = Arc::new(Center::new(&config, "https://baton.test"));
+        notify::spawn_with(server.state.hub.clone(), &config, center);
+        server
+    };
+    let (a, b) = (process(0).await, process(1).await);
+
+    let mut visitor = a.visitor().await;
+    send(&mut visitor, &common::hello()).await;
+    let conversation = recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Welcome(w) => Some(w.conversation.clone()),
+        _ => None,
+    })
+    .await;
+    send_acked(&mut visitor, "m1", "Where is my parcel?").await;
+    common::send_raw(&mut visitor, r#"{"type":"identify","email":"v@example.com"}"#).await;
+    let mut ben = b.available_operator("op-b").await;
+    let join = OperatorToServer::Join {
+        conversation: conversation.clone(),
+        client_msg_id: ClientMsgId("j1".into()),
+        display_name: "Ben".into(),
+    };
+    send(&mut ben, &join).await;
+    let says = |id: &str, text: &str| OperatorToServer::Send {
+        conversation: conversation.clone(),
+        client_msg_id: ClientMsgId(id.into()),
+        text: text.into(),
+        original: None,
+    };
+
+    // Both processes up: both owe the email, one sends it.
+    send(&mut ben, &says("o1", "Your parcel left the warehouse today.")).await;
+    let mail = common::stubs::next_mail(&mut mails).await;
+    assert!(
+        mail.body().contains("> Your parcel left the warehouse today."),
+        "{}",
+        mail.body()
+    );
+    common::stubs::no_mail(&mut mails, Duration::from_millis(1_000)).await;
+
+    // B, which stores the next reply, goes away before its email is due.
+    send(&mut ben, &says("o2", "It arrives tomorrow.")).await;
+    let stored = std::time::Instant::now();
+    recv_until(&mut ben, |f: &ServerToOperator| match f {
+        ServerToOperator::Ack { client_msg_id, .. } if client_msg_id.as_str() == "o2" => Some(()),
+        ServerToOperator::Error(e) => panic!("refused: {e:?}"),
+        _ => None,
+    })
+    .await;
+    recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Event(e) if e.body.message_text() == Some("It arrives tomorrow.") => Some(()),
+        _ => None,
+    })
+    .await;
+    drop(ben);
+    b.stop().await;
+    assert!(
+        stored.elapsed() < Duration::from_millis(DELAY_MS),
+        "B was gone before the email was due"
+    );
+
+    let mail = common::stubs::next_mail(&mut mails).await;
+    assert_eq!(mail.to, ["v@example.com"]);
+    let body = mail.body();
+    assert!(body.contains("> It arrives tomorrow."), "{body}");
+    assert!(
+        !body.contains("warehouse"),
+        "the first reply was emailed already: {body}"
+    );
+    common::stubs::no_mail(&mut mails, Duration::from_millis(1_000)).await;
+    drop(visitor);
+    a.stop().await;
+    db.drop_now().await;
+}
+
 /// Polls `done` every 50 ms until it holds; fails after 30 s.
 async fn wait_for<F: std::future::Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
     for _ in 0..600 {

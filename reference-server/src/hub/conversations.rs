@@ -333,11 +333,20 @@ impl Hub {
         for (requested, joined) in joins {
             live.line.joined(&bot, requested, joined);
         }
-        for event in outcome.events.iter().filter(|_| here) {
-            self.publish(HubEvent::Stored {
-                conversation: conversation.clone(),
-                bot: bot.clone(),
-                event: event.clone(),
+        for event in &outcome.events {
+            let (conversation, bot, event) = (conversation.clone(), bot.clone(), event.clone());
+            self.publish(if here {
+                HubEvent::Stored {
+                    conversation,
+                    bot,
+                    event,
+                }
+            } else {
+                HubEvent::StoredElsewhere {
+                    conversation,
+                    bot,
+                    event,
+                }
             });
         }
         for event in &outcome.events {

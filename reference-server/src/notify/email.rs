@@ -99,7 +99,12 @@ impl UnreadReplies {
     /// Folds in what the hub published.
     pub fn observe(&mut self, event: &HubEvent) {
         match event {
+            // Replies stored elsewhere too: every process keeps the email
+            // owed, and the one that claims it sends it (`notify::send_due`).
             HubEvent::Stored {
+                conversation, event, ..
+            }
+            | HubEvent::StoredElsewhere {
                 conversation, event, ..
             } => {
                 if let EventBody::Message {

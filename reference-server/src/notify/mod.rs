@@ -203,8 +203,26 @@ impl Notifier {
         let (Some(unread), Some(mailer)) = (&mut self.unread, self.center.mailer()) else {
             return;
         };
-        for due in unread.take_due(now()) {
+        for mut due in unread.take_due(now()) {
             let Some(hub) = self.hub.upgrade() else { return };
+            // Read on any process (a marks hint may have been lost): not emailed.
+            match hub.store().marks_of(&due.conversation) {
+                Ok(Some((visitor, _))) => {
+                    let before = due.replies.len();
+                    due.replies.retain(|r| r.seq > visitor.read);
+                    if due.replies.len() < before {
+                        due.omitted = 0;
+                    }
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::warn!(%err, conversation = %due.conversation, "could not re-read the receipt marks")
+                }
+            }
+            let (Some(first), Some(through)) = (due.replies.first(), due.replies.last()) else {
+                continue;
+            };
+            let (back_to, through) = (Seq(first.seq.0.saturating_sub(1)), through.seq);
             let address = match hub.store().visitor_email(&due.conversation) {
                 Ok(Some(address)) => address,
                 Ok(None) => {
@@ -220,18 +238,29 @@ impl Notifier {
                 tracing::warn!(conversation = %due.conversation, "too many notifications under way; email dropped");
                 continue;
             };
+            // Every process that heard of the replies owes this email; the
+            // one whose claim moves the stored mark sends it.
+            match hub.store().claim_emailed(&due.conversation, through) {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::debug!(conversation = %due.conversation, "unread-reply email sent by another process");
+                    continue;
+                }
+                Err(err) => {
+                    tracing::error!(%err, conversation = %due.conversation, "could not claim an unread-reply email");
+                    continue;
+                }
+            }
             let mailer = mailer.clone();
             let hub = Arc::downgrade(&hub);
             tokio::spawn(async move {
                 let _permit = permit;
-                if send_email(&mailer, &address, &due).await {
-                    // Recorded once sent: a restart neither sends it again nor
-                    // loses one still due (a crash between the two could send
-                    // it twice; never zero times).
-                    let through = due.replies.last().map(|r| r.seq);
-                    if let (Some(hub), Some(through)) = (hub.upgrade(), through) {
-                        if let Err(err) = hub.store().save_emailed(&due.conversation, through) {
-                            tracing::error!(%err, "could not record an unread-reply email as sent");
+                if !send_email(&mailer, &address, &due).await {
+                    // Given back: owed again, sent by the next start (a crash
+                    // between claim and send loses it; nothing sends it twice).
+                    if let Some(hub) = hub.upgrade() {
+                        if let Err(err) = hub.store().release_emailed(&due.conversation, through, back_to) {
+                            tracing::error!(%err, "could not give back an unsent unread-reply email");
                         }
                     }
                 }
@@ -282,6 +311,8 @@ fn webhook_event(event: &HubEvent) -> Option<WebhookEvent> {
             AlertKind::OwnerGone => escalation(Trigger::OwnerGone, conversation, bot),
             _ => None,
         },
+        // The storing process told its channels.
+        HubEvent::StoredElsewhere { .. } => None,
         HubEvent::Stored {
             conversation,
             bot,

@@ -42,8 +42,14 @@ pub trait MarksStore {
     fn all_marks(&self) -> Result<Vec<(ConversationId, Marks)>>;
     /// One conversation's saved marks (another process moved them).
     fn marks_of(&self, conversation: &ConversationId) -> Result<Option<Marks>>;
-    /// The visitor was emailed about the unread replies up to `through`.
-    fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()>;
+    /// Claims the unread-reply email up to `through`: records it as sent
+    /// unless that far was recorded already. True when this call moved the
+    /// mark — the caller, and no other process, sends the email.
+    fn claim_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<bool>;
+    /// Gives back a claim whose email could not be sent: the mark returns
+    /// to `back_to` if it still stands at `through`, so the email is owed
+    /// again (the next start sends it).
+    fn release_emailed(&self, conversation: &ConversationId, through: Seq, back_to: Seq) -> Result<()>;
     /// How far each conversation's visitor was emailed.
     fn all_emailed(&self) -> Result<Vec<(ConversationId, Seq)>>;
 }
@@ -83,11 +89,19 @@ impl MarksStore for SqliteStore {
         Ok(found.into_iter().next().map(|(_, marks)| marks))
     }
 
-    fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()> {
-        self.conn().execute(
+    fn claim_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<bool> {
+        let moved = self.conn().execute(
             "INSERT INTO email_marks (conversation_id, emailed_through) VALUES (?1, ?2)
-             ON CONFLICT (conversation_id) DO UPDATE SET emailed_through = max(emailed_through, ?2)",
+             ON CONFLICT (conversation_id) DO UPDATE SET emailed_through = ?2 WHERE emailed_through < ?2",
             params![conversation.as_str(), through.0 as i64],
+        )?;
+        Ok(moved > 0)
+    }
+
+    fn release_emailed(&self, conversation: &ConversationId, through: Seq, back_to: Seq) -> Result<()> {
+        self.conn().execute(
+            "UPDATE email_marks SET emailed_through = ?3 WHERE conversation_id = ?1 AND emailed_through = ?2",
+            params![conversation.as_str(), through.0 as i64, back_to.0 as i64],
         )?;
         Ok(())
     }
@@ -151,10 +165,22 @@ impl MarksStore for MemoryStore {
         Ok(saved.get(conversation).copied())
     }
 
-    fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()> {
+    fn claim_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<bool> {
         let mut emailed = self.emailed.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = emailed.entry(conversation.clone()).or_insert(through);
-        *entry = (*entry).max(through);
+        match emailed.get(conversation) {
+            Some(held) if *held >= through => Ok(false),
+            _ => {
+                emailed.insert(conversation.clone(), through);
+                Ok(true)
+            }
+        }
+    }
+
+    fn release_emailed(&self, conversation: &ConversationId, through: Seq, back_to: Seq) -> Result<()> {
+        let mut emailed = self.emailed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = emailed.get_mut(conversation).filter(|held| **held == through) {
+            *held = back_to;
+        }
         Ok(())
     }
 

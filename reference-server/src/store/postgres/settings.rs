@@ -293,12 +293,20 @@ impl MarksStore for PgStore {
         Ok(found.into_iter().next().map(|(_, marks)| marks))
     }
 
-    fn save_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<()> {
-        self.execute(
+    fn claim_emailed(&self, conversation: &ConversationId, through: Seq) -> Result<bool> {
+        let moved = self.execute(
             "INSERT INTO email_marks (conversation_id, emailed_through) VALUES ($1, $2)
-             ON CONFLICT (conversation_id) DO UPDATE
-                 SET emailed_through = GREATEST(email_marks.emailed_through, EXCLUDED.emailed_through)",
+             ON CONFLICT (conversation_id) DO UPDATE SET emailed_through = EXCLUDED.emailed_through
+                 WHERE email_marks.emailed_through < EXCLUDED.emailed_through",
             &[&conversation.as_str(), &(through.0 as i64)],
+        )?;
+        Ok(moved > 0)
+    }
+
+    fn release_emailed(&self, conversation: &ConversationId, through: Seq, back_to: Seq) -> Result<()> {
+        self.execute(
+            "UPDATE email_marks SET emailed_through = $3 WHERE conversation_id = $1 AND emailed_through = $2",
+            &[&conversation.as_str(), &(through.0 as i64), &(back_to.0 as i64)],
         )?;
         Ok(())
     }

@@ -137,6 +137,18 @@ pub(super) fn receipt_marks_are_saved_and_only_move_forward(store: &dyn Store) {
     assert_eq!(store.marks_of(&a).expect("marks"), Some((marks(4, 4), marks(1, 0))));
     let never = ConversationId("never-marked".into());
     assert_eq!(store.marks_of(&never).expect("marks"), None);
+    // The unread-reply email is claimed once per mark: the process that
+    // moves it sends; the others, asking for as much or less, do not.
+    assert!(store.claim_emailed(&a, Seq(3)).expect("claim"));
+    assert!(!store.claim_emailed(&a, Seq(3)).expect("claim again"));
+    assert!(!store.claim_emailed(&a, Seq(2)).expect("claim an older one"));
+    assert!(store.claim_emailed(&a, Seq(4)).expect("claim a newer one"));
+    assert_eq!(store.all_emailed().expect("emailed"), vec![(a.clone(), Seq(4))]);
+    // Not sent: given back, and owed again; a stale give-back moves nothing.
+    store.release_emailed(&a, Seq(3), Seq(0)).expect("stale release");
+    store.release_emailed(&a, Seq(4), Seq(3)).expect("release");
+    assert_eq!(store.all_emailed().expect("emailed"), vec![(a.clone(), Seq(3))]);
+    assert!(store.claim_emailed(&a, Seq(4)).expect("claim it again"));
 }
 
 /// Retention deletes a conversation with everything that refers to it —
@@ -166,7 +178,7 @@ pub(super) fn a_deleted_conversation_leaves_nothing_behind(store: &dyn Store) {
             read: Seq(1),
         };
         store.save_marks(&[(c, (marks, marks))]).expect("marks");
-        store.save_emailed(c, Seq(1)).expect("emailed");
+        assert!(store.claim_emailed(c, Seq(1)).expect("emailed"));
     }
     store.delete_conversation(&gone).expect("delete");
     let ids = |rows: Vec<ConversationId>| rows.into_iter().map(|c| c.0).collect::<Vec<_>>();
