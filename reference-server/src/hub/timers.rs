@@ -26,7 +26,7 @@
 //! request; the rest are the timers of a process that is gone.
 
 use super::*;
-use crate::store::{Timer, UNCLAIMED, WINDOW};
+use crate::store::{OWNER, Timer, UNCLAIMED, WINDOW};
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::sync::Weak;
@@ -96,6 +96,12 @@ impl Hub {
     pub(super) fn schedule_window(&self, conversation: &ConversationId, deadline: Timestamp) {
         self.timers
             .arm(Timer::new(WINDOW, conversation.as_str(), deadline), false);
+    }
+
+    /// The owner-gone rule's next look at `conversation`'s owner, stored so
+    /// that another process looks if this one is gone by then.
+    pub(super) fn arm_owner_check(&self, conversation: &ConversationId, at: Timestamp) {
+        self.timers.arm(Timer::new(OWNER, conversation.as_str(), at), true);
     }
 
     /// A request's escalation, stored with it, is fired here on time.
@@ -173,7 +179,7 @@ async fn fire_due(hub: &Weak<Hub>, process: &str, cutoff: Timestamp) -> ControlF
             }
         };
         for timer in claimed {
-            if timer.kind != WINDOW && timer.kind != UNCLAIMED {
+            if ![WINDOW, UNCLAIMED, OWNER].contains(&timer.kind.as_str()) {
                 // A newer server's kind: its lease runs out for that one.
                 tracing::debug!(?timer, "a timer of a kind this server does not fire");
                 continue;
@@ -191,20 +197,7 @@ async fn fire_due(hub: &Weak<Hub>, process: &str, cutoff: Timestamp) -> ControlF
         let Some(hub) = hub.upgrade() else {
             return ControlFlow::Break(());
         };
-        let (answer, stored) = oneshot::channel();
-        if timer.kind == UNCLAIMED {
-            hub.escalate_unclaimed(&ConversationId(timer.key.clone()));
-            let _ = answer.send(None);
-            fired.push((timer, stored));
-            continue;
-        }
-        hub.input_then(
-            &ConversationId(timer.key.clone()),
-            Input::Timeout,
-            Box::new(move |reply| {
-                let _ = answer.send(reply);
-            }),
-        );
+        let stored = fire(&hub, &timer);
         fired.push((timer, stored));
     }
     for (timer, stored) in fired {
@@ -226,13 +219,38 @@ async fn fire_due(hub: &Weak<Hub>, process: &str, cutoff: Timestamp) -> ControlF
     ControlFlow::Continue(())
 }
 
-/// The window as an in-memory sleep: only when the store refused the timer.
+/// Does what `timer` is for; its outcome, once stored (`None`: nothing to
+/// store).
+fn fire(hub: &Arc<Hub>, timer: &Timer) -> oneshot::Receiver<Option<Result<Seq, ErrorBody>>> {
+    let conversation = ConversationId(timer.key.clone());
+    let (answer, stored) = oneshot::channel();
+    match timer.kind.as_str() {
+        WINDOW => hub.input_then(
+            &conversation,
+            Input::Timeout,
+            Box::new(move |reply| {
+                let _ = answer.send(reply);
+            }),
+        ),
+        UNCLAIMED => {
+            hub.escalate_unclaimed(&conversation);
+            let _ = answer.send(None);
+        }
+        _ => {
+            hub.recheck_owner(&conversation);
+            let _ = answer.send(None);
+        }
+    }
+    stored
+}
+
+/// A timer as an in-memory sleep: only when the store refused it.
 fn fire_from_memory(hub: &Arc<Hub>, timer: Timer) {
     let hub = Arc::downgrade(hub);
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(timer.due_at.0.saturating_sub(now().0))).await;
         if let Some(hub) = hub.upgrade() {
-            hub.input(&ConversationId(timer.key), Input::Timeout);
+            drop(fire(&hub, &timer));
         }
     });
 }

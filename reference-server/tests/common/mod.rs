@@ -582,3 +582,14 @@ pub async fn welcomed_and_available(ws: &mut Ws, id: &str) {
     })
     .await;
 }
+
+/// Polls `done` every 50 ms until it holds; fails after 30 s.
+pub async fn wait_until<F: std::future::Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
+    for _ in 0..600 {
+        if done().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("waited 30 s for {what}");
+}
