@@ -27,6 +27,9 @@ pub struct Metrics {
     pub store_latency: Histogram,
     /// Appends committed together, per commit.
     pub store_batch: Histogram,
+    /// From another process's publishing of a conversation hint to its
+    /// arrival here, seconds (both processes' clocks).
+    pub bus_hop: Histogram,
     /// Connections, sign-ins and conversations refused by a limit, and
     /// sockets closed for silence, by `kind`: `connections_per_ip`,
     /// `conversations_per_ip`, `sign_in`, `idle_closed`.
@@ -66,6 +69,13 @@ impl Default for Metrics {
             "Appends committed together in one transaction",
             store_batch.clone(),
         );
+        // 50 µs … ~0.4 s, as the store's.
+        let bus_hop = Histogram::new(exponential_buckets(0.000_05, 2.0, 14));
+        registry.register(
+            "bus_hop_seconds",
+            "From another process publishing a conversation hint to its arrival here",
+            bus_hop.clone(),
+        );
         let limited = Family::<KindLabel, Counter>::default();
         registry.register(
             "limited",
@@ -81,6 +91,7 @@ impl Default for Metrics {
             refused,
             store_latency,
             store_batch,
+            bus_hop,
         }
     }
 }

@@ -13,7 +13,7 @@ use baton_protocol::operator::{OperatorToServer, ServerToOperator};
 use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
 use common::postgres::{Database, nats_url, postgres_url, start_on};
-use common::process::{Baton, free_port};
+use common::process::{Baton, free_port, get};
 use common::{Ws, hello_resuming, operator_socket, recv_until, send, send_acked, welcomed_and_available};
 
 /// `n` processes on one fresh database and the test NATS server, started
@@ -193,6 +193,16 @@ async fn a_conversation_on_one_process_is_served_from_two_others() {
         let seen = operator_sees(ws, &conversation, |b| b.message_text() == Some("thanks")).await;
         assert_eq!(seen.seq, answered);
     }
+
+    // A, where the visitor is, heard B's and C's commits over the bus, and
+    // timed each hint's hop.
+    let (_, _, metrics) = get(&a.addr(), "/metrics").await.expect("/metrics");
+    let hops: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("baton_bus_hop_seconds_count "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0.0);
+    assert!(hops > 0.0, "bus hops counted on A:\n{metrics}");
 
     // Receipts cross processes both ways: the visitor on A has read the
     // reply, and the owner, elsewhere, sees it; the owner reads "thanks",

@@ -84,13 +84,25 @@ pub enum Hint {
 }
 
 /// A hint and who sent it: the unit on the wire,
-/// `{"v":1,"from":"…","kind":"conversation","conversation":"…","seq":7}`.
+/// `{"v":1,"from":"…","at_us":1796644221209123,"kind":"conversation","conversation":"…","seq":7}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
     pub v: u32,
     pub from: ProcessId,
+    /// When the sender published it (its wall clock, µs since the epoch):
+    /// the receiver's `baton_bus_hop_seconds`. Absent from older senders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_us: Option<u64>,
     #[serde(flatten)]
     pub hint: Hint,
+}
+
+/// The wall clock in µs since the epoch (not the hub's clock, which tests
+/// may pause): how long a hint took between two processes.
+pub fn wall_clock_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 impl Envelope {
@@ -98,6 +110,7 @@ impl Envelope {
         Envelope {
             v: WIRE_VERSION,
             from,
+            at_us: Some(wall_clock_us()),
             hint,
         }
     }

@@ -11,22 +11,29 @@ fn conv(id: &str, seq: u64) -> Hint {
 
 #[test]
 fn the_wire_format_is_small_versioned_json() {
+    let before = wall_clock_us();
     let envelope = Envelope::new(ProcessId("p1".into()), conv("c1", 7));
+    let at = envelope.at_us.expect("stamped when made");
+    assert!(at >= before && at <= wall_clock_us(), "the sender's wall clock in µs");
     let json: serde_json::Value = serde_json::from_slice(&envelope.encode()).unwrap();
     assert_eq!(
         json,
-        serde_json::json!({"v": 1, "from": "p1", "kind": "conversation", "conversation": "c1", "seq": 7})
+        serde_json::json!({"v": 1, "from": "p1", "at_us": at, "kind": "conversation", "conversation": "c1", "seq": 7})
     );
-    let team = Envelope::new(
-        ProcessId("p1".into()),
-        Hint::Team {
-            operator: Some(OperatorId("o1".into())),
-            bot: None,
-        },
-    );
+    let team = Envelope {
+        at_us: None,
+        ..Envelope::new(
+            ProcessId("p1".into()),
+            Hint::Team {
+                operator: Some(OperatorId("o1".into())),
+                bot: None,
+            },
+        )
+    };
     assert_eq!(
         String::from_utf8(team.encode()).unwrap(),
-        r#"{"v":1,"from":"p1","kind":"team","operator":"o1"}"#
+        r#"{"v":1,"from":"p1","kind":"team","operator":"o1"}"#,
+        "no time from an older sender: the key is left out"
     );
     for envelope in [envelope, team] {
         assert_eq!(Envelope::decode(&envelope.encode()).unwrap(), envelope);

@@ -51,6 +51,10 @@ impl Hub {
                     Ok(mut hints) => {
                         while let Some(envelope) = hints.next().await {
                             let Some(hub) = hub.upgrade() else { return };
+                            if let (Some(at), Hint::Conversation { .. }) = (envelope.at_us, &envelope.hint) {
+                                let hop = crate::bus::wall_clock_us().saturating_sub(at);
+                                hub.metrics.bus_hop.observe(hop as f64 / 1e6);
+                            }
                             match envelope.hint {
                                 Hint::Conversation { conversation, seq } => hub.hinted(conversation, seq),
                                 Hint::Marks { conversation } => hub.writer.marks(conversation),
