@@ -1,24 +1,30 @@
-//! The timer task: fires the timers stored as data (`store::timers`), so a
-//! response window lapses even if the process that armed it died.
+//! The timer task: fires the timers stored as data (`store::timers`), so
+//! what one process armed happens even if that process died. Three kinds:
+//! a request's response window (`window`: a `Timeout` input), its
+//! escalation at half the window (`unclaimed`: `HubEvent::Escalation` if it
+//! still waits), and the owner-gone rule's next look at a chat's owner
+//! (`owner`).
 //!
-//! A response window is stored by the store writer in the very commit
-//! that stores the request (`writer`), so an acked request's window
-//! outlives the process that took it; the task is then only told when it
-//! is due ([`Hub::schedule_window`]). Windows of the conversations loaded at
-//! start-up are armed through the task ([`Hub::arm_window`]), never as a
-//! store call on the caller's path: the caller may hold the hub's lock or
-//! be the publisher. The task writes such a timer, then sleeps until the earliest of its own timers' due
-//! times or its next look at the table (every [`TIMER_POLL`], settable),
-//! claims what is due and feeds each a `Timeout` input. Only once the
-//! input's outcome is stored (or it changed nothing) is the timer
-//! completed; a refused input leaves the claim to run out, and the timer
-//! is fired again, by this process or another. A second `Timeout` is
-//! harmless: the conversation's core ignores one that finds no window due.
-//! Before the input, the conversation is read from the store past this
-//! process's view (`Writer::sync_then`): a process whose bus hint was lost
-//! (its sender killed just after the commit) would otherwise judge the
-//! timer on a core that never saw the request, find nothing due, and
-//! complete the timer unfired.
+//! A request's two timers are stored by the store writer in the very
+//! commit that stores the request (`writer`), so an acked request's timers
+//! outlive the process that took it; the task is only told when they are
+//! due ([`Hub::schedule_window`], [`Hub::schedule_escalation`]). The others
+//! are armed through the task ([`Hub::arm_window`] at start-up,
+//! [`Hub::arm_owner_check`]), which stores them — never a store call on the
+//! caller's path: the caller may hold the hub's lock or be the publisher.
+//! The task sleeps until the earliest of its own timers' due times or its
+//! next look at the table (every [`TIMER_POLL`], settable), and claims what
+//! is due. Before firing one, it has the writer read the conversation from
+//! the store past this process's view (`Writer::sync_then`): a process
+//! whose bus hint was lost (its sender killed just after the commit) would
+//! otherwise judge the timer on a core that never saw the request, find
+//! nothing due, and complete the timer unfired. Only once the firing's
+//! outcome is stored (or it changed nothing) is the timer completed; a
+//! refused input leaves the claim to run out, and the timer is fired
+//! again, by this process or another. A second firing of a window or an
+//! owner check is harmless (the core ignores a `Timeout` that finds no
+//! window due; the owner check judges the chat as it is); an escalation is
+//! sent again only if its process died between sending and completing.
 //!
 //! A process fires its own timers at their time. It takes other processes'
 //! timers only once they are [`TAKEOVER`] polls overdue: while the arming
