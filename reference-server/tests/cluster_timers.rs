@@ -3,8 +3,7 @@
 //! the team shared as `main` shares it. A request's escalation is sent
 //! once though both processes hear of it; an unread-reply email is sent
 //! once, and by the other process when the one that stored the reply is
-//! gone; the owner-gone rule's next look, armed by a process that went
-//! away, is made by another. Needs `BATON_TEST_POSTGRES` and
+//! gone. Needs `BATON_TEST_POSTGRES` and
 //! `BATON_TEST_NATS` (skipped without them unless `BATON_REQUIRE_*=1`).
 
 mod common;
@@ -199,92 +198,5 @@ async fn an_unread_reply_is_emailed_once_by_another_process_when_its_own_is_gone
     common::stubs::no_mail(&mut mails, Duration::from_millis(1_000)).await;
     drop(visitor);
     a.stop().await;
-    db.drop_now().await;
-}
-
-/// The owner-gone rule across processes: Ben, on B, owns a chat whose
-/// visitor is on A; his inbox closes, and the visitor writes on A, which
-/// judges him away and stores its next look at him for when his grace ends.
-/// A goes away before that; B takes the stored look over and hands the chat
-/// back to the team.
-#[tokio::test]
-async fn an_owner_check_armed_by_a_process_that_went_away_is_made_by_another() {
-    use baton_protocol::operator::OperatorToServer;
-    // Long enough that A judges Ben away but not yet gone even if it never
-    // saw his inbox open (its view of it then dates from its own start).
-    const GRACE_MS: u64 = 8_000;
-    let Some((db, nats, cluster)) = services().await else {
-        return;
-    };
-    let client = db.client().await;
-    let bot = || {
-        let mut bot = common::bot(60_000);
-        bot.owner_gone = Millis(GRACE_MS);
-        bot
-    };
-    let (a, b) = (
-        process(&db, &nats, &cluster, bot()).await,
-        process(&db, &nats, &cluster, bot()).await,
-    );
-    let (mut visitor, conversation) = new_conversation(&a).await;
-    send_acked(&mut visitor, "m0", "Where is my parcel?").await;
-    let mut ben = b.available_operator("op-b").await;
-    let join = OperatorToServer::Join {
-        conversation: conversation.clone(),
-        client_msg_id: ClientMsgId("j1".into()),
-        display_name: "Ben".into(),
-    };
-    send(&mut ben, &join).await;
-    recv_until(&mut visitor, |f: &ServerToVisitor| match f {
-        ServerToVisitor::Event(e) if matches!(e.body, EventBody::OperatorJoined { .. }) => Some(()),
-        _ => None,
-    })
-    .await;
-    // Ben's inbox closes; the visitor writes on A until A, told through
-    // the shared team, judges him away and stores its next look.
-    drop(ben);
-    let checks = "SELECT count(*) FROM timers WHERE kind = 'owner' AND key = $1";
-    let mut armed = false;
-    for i in 1..=10 {
-        send_acked(&mut visitor, &format!("m{i}"), "hello?").await;
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        let n: i64 = client
-            .query_one(checks, &[&conversation.as_str()])
-            .await
-            .expect("count")
-            .get(0);
-        if n > 0 {
-            armed = true;
-            break;
-        }
-    }
-    let log: Vec<String> = client
-        .query(
-            "SELECT body::jsonb->>'type' FROM events WHERE conversation_id = $1 ORDER BY seq",
-            &[&conversation.as_str()],
-        )
-        .await
-        .expect("log")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert!(armed, "A stored its next look at the owner: {log:?}");
-    let gone = Arc::downgrade(&a.state.hub);
-    drop(visitor);
-    a.stop().await;
-    common::wait_until("A's hub to be dropped", || async { gone.upgrade().is_none() }).await;
-
-    let handed_back = "SELECT count(*) FROM events WHERE conversation_id = $1 AND body::jsonb->>'type' = 'owner_gone'";
-    common::wait_until("B to hand the chat back", || async {
-        let n: i64 = client
-            .query_one(handed_back, &[&conversation.as_str()])
-            .await
-            .expect("count")
-            .get(0);
-        n == 1
-    })
-    .await;
-    b.stop().await;
-    drop(client);
     db.drop_now().await;
 }

@@ -55,14 +55,6 @@ impl Live {
 }
 
 impl Hub {
-    /// The re-check armed by [`Hub::check_owner`] is due (`hub/timers.rs`).
-    pub(super) fn recheck_owner(self: &Arc<Self>, conversation: &ConversationId) {
-        if let Some(conv) = self.lock().conversations.get_mut(conversation) {
-            conv.owner_check = None;
-        }
-        self.check_owner(conversation);
-    }
-
     /// Judges the owner of one conversation now; hands the chat back to the
     /// team if they are gone, or arms a re-check.
     pub(crate) fn check_owner(self: &Arc<Self>, conversation: &ConversationId) {
@@ -90,8 +82,19 @@ impl Hub {
         };
         match verdict {
             Verdict::Present => {}
-            // Stored: if this process is gone by then, another looks.
-            Verdict::CheckAt(at) => self.arm_owner_check(conversation, at),
+            Verdict::CheckAt(at) => {
+                let hub = Arc::downgrade(self);
+                let conversation = conversation.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(at.0.saturating_sub(now().0))).await;
+                    if let Some(hub) = hub.upgrade() {
+                        if let Some(conv) = hub.lock().conversations.get_mut(&conversation) {
+                            conv.owner_check = None;
+                        }
+                        hub.check_owner(&conversation);
+                    }
+                });
+            }
             Verdict::Gone(reason) => {
                 tracing::info!(%conversation, operator = %owner, ?reason, "owner gone; the chat is back with the team");
                 self.input(

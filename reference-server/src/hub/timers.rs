@@ -1,17 +1,16 @@
 //! The timer task: fires the timers stored as data (`store::timers`), so
-//! what one process armed happens even if that process died. Three kinds:
-//! a request's response window (`window`: a `Timeout` input), its
+//! what one process armed happens even if that process died. Two kinds: a
+//! request's response window (`window`: a `Timeout` input) and its
 //! escalation at half the window (`unclaimed`: `HubEvent::Escalation` if it
-//! still waits), and the owner-gone rule's next look at a chat's owner
-//! (`owner`).
+//! still waits).
 //!
 //! A request's two timers are stored by the store writer in the very
 //! commit that stores the request (`writer`), so an acked request's timers
 //! outlive the process that took it; the task is only told when they are
-//! due ([`Hub::schedule_window`], [`Hub::schedule_escalation`]). The others
-//! are armed through the task ([`Hub::arm_window`] at start-up,
-//! [`Hub::arm_owner_check`]), which stores them — never a store call on the
-//! caller's path: the caller may hold the hub's lock or be the publisher.
+//! due ([`Hub::schedule_window`], [`Hub::schedule_escalation`]). Windows
+//! still waiting at start-up are armed through the task ([`Hub::arm_window`]),
+//! which stores them — never a store call on the caller's path: the caller
+//! may hold the hub's lock or be the publisher.
 //! The task sleeps until the earliest of its own timers' due times or its
 //! next look at the table (every [`TIMER_POLL`], settable), and claims what
 //! is due. Before firing one, it has the writer read the conversation from
@@ -21,10 +20,10 @@
 //! nothing due, and complete the timer unfired. Only once the firing's
 //! outcome is stored (or it changed nothing) is the timer completed; a
 //! refused input leaves the claim to run out, and the timer is fired
-//! again, by this process or another. A second firing of a window or an
-//! owner check is harmless (the core ignores a `Timeout` that finds no
-//! window due; the owner check judges the chat as it is); an escalation is
-//! sent again only if its process died between sending and completing.
+//! again, by this process or another. A second firing of a window is
+//! harmless (the core ignores a `Timeout` that finds no window due); an
+//! escalation is sent again only if its process died between sending and
+//! completing.
 //!
 //! A process fires its own timers at their time. It takes other processes'
 //! timers only once they are [`TAKEOVER`] polls overdue: while the arming
@@ -32,7 +31,7 @@
 //! request; the rest are the timers of a process that is gone.
 
 use super::*;
-use crate::store::{OWNER, Timer, UNCLAIMED, WINDOW};
+use crate::store::{Timer, UNCLAIMED, WINDOW};
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::sync::Weak;
@@ -102,12 +101,6 @@ impl Hub {
     pub(super) fn schedule_window(&self, conversation: &ConversationId, deadline: Timestamp) {
         self.timers
             .arm(Timer::new(WINDOW, conversation.as_str(), deadline), false);
-    }
-
-    /// The owner-gone rule's next look at `conversation`'s owner, stored so
-    /// that another process looks if this one is gone by then.
-    pub(super) fn arm_owner_check(&self, conversation: &ConversationId, at: Timestamp) {
-        self.timers.arm(Timer::new(OWNER, conversation.as_str(), at), true);
     }
 
     /// A request's escalation, stored with it, is fired here on time.
@@ -185,7 +178,7 @@ async fn fire_due(hub: &Weak<Hub>, process: &str, cutoff: Timestamp) -> ControlF
             }
         };
         for timer in claimed {
-            if ![WINDOW, UNCLAIMED, OWNER].contains(&timer.kind.as_str()) {
+            if ![WINDOW, UNCLAIMED].contains(&timer.kind.as_str()) {
                 // A newer server's kind: its lease runs out for that one.
                 tracing::debug!(?timer, "a timer of a kind this server does not fire");
                 continue;
@@ -238,12 +231,8 @@ fn fire(hub: &Arc<Hub>, timer: &Timer) -> oneshot::Receiver<Option<Result<Seq, E
                 let _ = answer.send(reply);
             }),
         ),
-        UNCLAIMED => {
-            hub.escalate_unclaimed(&conversation);
-            let _ = answer.send(None);
-        }
         _ => {
-            hub.recheck_owner(&conversation);
+            hub.escalate_unclaimed(&conversation);
             let _ = answer.send(None);
         }
     }

@@ -29,7 +29,7 @@ pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
 pub use shortcuts::TeamShortcutStore;
 pub use sqlite::SqliteStore;
 pub use team::{OperatorUpdate, TeamStore, deactivate, is_last_active_admin};
-pub use timers::{OWNER, Timer, TimerStore, UNCLAIMED, WINDOW};
+pub use timers::{Timer, TimerStore, UNCLAIMED, WINDOW};
 
 use baton_protocol::operator::{Country, Note, OperatorStatus, Role, Shortcut, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, OperatorId, Seq, Timestamp};

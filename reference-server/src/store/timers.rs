@@ -45,10 +45,6 @@ pub const WINDOW: &str = "window";
 /// channels (webhooks, Slack, email) once (key: the conversation).
 pub const UNCLAIMED: &str = "unclaimed";
 
-/// The next look at whether a chat's owner is still there (the owner-gone
-/// rule; key: the conversation).
-pub const OWNER: &str = "owner";
-
 /// A stored timer: what it is for, and when it is due.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Timer {
