@@ -3,7 +3,8 @@
 //! the team shared as `main` shares it. A request's escalation is sent
 //! once though both processes hear of it; an unread-reply email is sent
 //! once, and by the other process when the one that stored the reply is
-//! gone. Needs `BATON_TEST_POSTGRES` and
+//! gone; the owner-gone rule's next look, kept in one process's memory,
+//! is made by another when that one is gone. Needs `BATON_TEST_POSTGRES` and
 //! `BATON_TEST_NATS` (skipped without them unless `BATON_REQUIRE_*=1`).
 
 mod common;
@@ -198,5 +199,80 @@ async fn an_unread_reply_is_emailed_once_by_another_process_when_its_own_is_gone
     common::stubs::no_mail(&mut mails, Duration::from_millis(1_000)).await;
     drop(visitor);
     a.stop().await;
+    db.drop_now().await;
+}
+
+/// The owner-gone rule's next look at a chat sleeps in the memory of the
+/// process where the visitor wrote. When that process goes away, the
+/// others judge every owned chat again: the chat does not stay with an
+/// owner who is gone.
+#[tokio::test]
+async fn an_owner_check_kept_by_a_process_that_went_away_is_made_by_another() {
+    use baton_protocol::operator::OperatorToServer;
+    // Long enough that A's look is still ahead when it goes away.
+    const GRACE_MS: u64 = 8_000;
+    let Some((db, nats, cluster)) = services().await else {
+        return;
+    };
+    let client = db.client().await;
+    let bot = || {
+        let mut bot = common::bot(60_000);
+        bot.owner_gone = Millis(GRACE_MS);
+        bot
+    };
+    let (a, b) = (
+        process(&db, &nats, &cluster, bot()).await,
+        process(&db, &nats, &cluster, bot()).await,
+    );
+    let (mut visitor, conversation) = new_conversation(&a).await;
+    send_acked(&mut visitor, "m0", "Where is my parcel?").await;
+    // Ben joins and answers on A, then closes his inbox: with no visitor
+    // waiting, every process judges him still the owner.
+    let mut ben = a.available_operator("op-b").await;
+    send(
+        &mut ben,
+        &OperatorToServer::Join {
+            conversation: conversation.clone(),
+            client_msg_id: ClientMsgId("j1".into()),
+            display_name: "Ben".into(),
+        },
+    )
+    .await;
+    send(
+        &mut ben,
+        &OperatorToServer::Send {
+            conversation: conversation.clone(),
+            client_msg_id: ClientMsgId("o1".into()),
+            text: "On its way".into(),
+            original: None,
+        },
+    )
+    .await;
+    recv_until(&mut visitor, |f: &ServerToVisitor| match f {
+        ServerToVisitor::Event(e) if e.body.message_text() == Some("On its way") => Some(()),
+        _ => None,
+    })
+    .await;
+    drop(ben);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The visitor writes on A: A (alone) starts counting the grace.
+    send_acked(&mut visitor, "m1", "When exactly?").await;
+    let gone = Arc::downgrade(&a.state.hub);
+    drop(visitor);
+    a.stop().await;
+    common::wait_until("A's hub to be dropped", || async { gone.upgrade().is_none() }).await;
+
+    let handed_back = "SELECT count(*) FROM events WHERE conversation_id = $1 AND body::jsonb->>'type' = 'owner_gone'";
+    common::wait_until("B to hand the chat back", || async {
+        let n: i64 = client
+            .query_one(handed_back, &[&conversation.as_str()])
+            .await
+            .expect("count")
+            .get(0);
+        n == 1
+    })
+    .await;
+    b.stop().await;
+    drop(client);
     db.drop_now().await;
 }

@@ -86,9 +86,25 @@ struct Fleet {
 
 impl Fleet {
     fn start(&mut self, port: u16) -> Result<Killed> {
-        let mut cmd = baton_server(port, &self.data, &self.config, "error");
+        // `BATON_CHAOS_LOG` (a `RUST_LOG` filter) keeps the servers' logs,
+        // one file per port (appended across restarts) in target/chaos-logs/.
+        let log = std::env::var("BATON_CHAOS_LOG").ok();
+        let mut cmd = baton_server(port, &self.data, &self.config, log.as_deref().unwrap_or("error"));
         cmd.args(&self.shared);
-        let server = Killed(cmd.stdout(Stdio::null()).spawn().map_err(|e| e.to_string())?);
+        let out = match log {
+            Some(_) => {
+                let dir = target_dir().join("chaos-logs");
+                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(dir.join(format!("{port}.log")))
+                    .map_err(|e| e.to_string())?;
+                Stdio::from(file)
+            }
+            None => Stdio::null(),
+        };
+        let server = Killed(cmd.stdout(out).spawn().map_err(|e| e.to_string())?);
         wait_for_port(port)?;
         Ok(server)
     }

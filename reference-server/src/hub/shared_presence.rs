@@ -72,7 +72,11 @@ impl Hub {
     /// At each beat, with the processes now `alive`: a process that just
     /// appeared missed every count sent before it started, so this one
     /// sends its own again; the counts of processes no longer alive go.
+    /// When one went away, the owner-gone rule's next looks it was keeping
+    /// (in its memory) went with it: this process judges every owned chat
+    /// again and keeps its own.
     pub(super) fn presence_beat(self: &Arc<Self>, alive: HashSet<String>) {
+        let went_away;
         let dead: Vec<(String, ConversationId)> = {
             let mut live = self.lock();
             let Some(shared) = &mut live.shared else { return };
@@ -89,6 +93,7 @@ impl Hub {
                 }
             }
             let Some(shared) = &mut live.shared else { return };
+            went_away = shared.processes.iter().any(|p| p != me && !alive.contains(p));
             shared.processes = alive;
             shared
                 .visitors_elsewhere
@@ -103,6 +108,9 @@ impl Hub {
         };
         for (process, conversation) in dead {
             self.presence_elsewhere(&process, &conversation, 0);
+        }
+        if went_away {
+            self.check_all_owners();
         }
     }
 }
