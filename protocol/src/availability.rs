@@ -102,29 +102,25 @@ impl Team {
         }
     }
 
-    /// Applies auto-away; returns who became Away.
-    pub fn auto_away(&mut self, now: Timestamp) -> Vec<OperatorId> {
-        let Some(after) = self.auto_away_after else {
-            return vec![];
-        };
-        let mut changed = Vec::new();
-        for m in &mut self.members {
-            if m.status == OperatorStatus::Available && now.0 >= m.last_active.0 + after.0 {
-                m.status = OperatorStatus::Away;
-                changed.push(m.id.clone());
-            }
-        }
-        changed
-    }
-
-    /// When auto-away must next be checked.
-    pub fn next_auto_away(&self) -> Option<Timestamp> {
+    /// When auto-away is due for `id` if they stay idle: `None` when it is
+    /// off, or they are not Available (or not on the team).
+    pub fn auto_away_at(&self, id: &OperatorId) -> Option<Timestamp> {
         let after = self.auto_away_after?;
-        self.members
-            .iter()
+        self.member(id)
             .filter(|m| m.status == OperatorStatus::Available)
             .map(|m| m.last_active + after)
-            .min()
+    }
+
+    /// Applies auto-away to `id`: an Available operator idle for the
+    /// configured time becomes Away. Whether they did.
+    pub fn auto_away(&mut self, id: &OperatorId, now: Timestamp) -> bool {
+        let due = self.auto_away_at(id).is_some_and(|at| now >= at);
+        if due {
+            if let Some(m) = self.members.iter_mut().find(|m| &m.id == id) {
+                m.status = OperatorStatus::Away;
+            }
+        }
+        due
     }
 
     fn serves(m: &Member, bot: &BotId) -> bool {
@@ -276,15 +272,20 @@ mod tests {
     #[test]
     fn auto_away_only_when_enabled() {
         let mut t = team();
+        assert_eq!(t.auto_away_at(&id("admin")), None);
         assert!(
-            t.auto_away(Timestamp(u64::MAX / 2)).is_empty(),
+            !t.auto_away(&id("admin"), Timestamp(u64::MAX / 2)),
             "off: status never changes by itself"
         );
         t.auto_away_after = Some(Millis(1_000));
-        assert_eq!(t.next_auto_away(), Some(Timestamp(1_000)));
+        assert_eq!(t.auto_away_at(&id("admin")), Some(Timestamp(1_000)));
         t.touch(&id("admin"), Timestamp(500));
-        assert!(t.auto_away(Timestamp(1_000)).is_empty());
-        assert_eq!(t.auto_away(Timestamp(1_500)), vec![id("admin")]);
+        assert_eq!(t.auto_away_at(&id("admin")), Some(Timestamp(1_500)));
+        assert!(!t.auto_away(&id("admin"), Timestamp(1_000)));
+        assert!(t.auto_away(&id("admin"), Timestamp(1_500)));
         assert_eq!(t.member(&id("admin")).unwrap().status, OperatorStatus::Away);
+        assert_eq!(t.auto_away_at(&id("admin")), None, "only Available operators go Away");
+        assert!(!t.auto_away(&id("admin"), Timestamp(9_000)), "and only once");
+        assert!(!t.auto_away(&id("nobody"), Timestamp(9_000)));
     }
 }

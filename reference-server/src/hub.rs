@@ -35,6 +35,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::broadcast;
 
 mod alerts;
+mod away;
 mod drain;
 pub use drain::GOING_AWAY_STEPS;
 mod conversations;
@@ -80,9 +81,6 @@ pub struct Hub {
     /// What happened, for notifications and other observers.
     events: broadcast::Sender<HubEvent>,
     metrics: crate::metrics::Metrics,
-    /// The auto-away ticker, while auto-away is on (replaced when the team
-    /// settings change it).
-    auto_away_task: Mutex<Option<tokio::task::AbortHandle>>,
     /// Where appends go (`writer`).
     writer: Writer,
     /// An email sender is configured (`waiting::can_email`).

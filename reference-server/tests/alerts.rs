@@ -387,3 +387,61 @@ async fn a_waiting_request_is_re_alerted_at_half_its_window_after_a_restart() {
     let again = alert(&mut ana, AlertKind::Unclaimed).await;
     assert_eq!(again.conversation.as_ref(), Some(&conversation));
 }
+
+/// Reads `op`'s frames for `span`; fails on an alert of `kind`.
+async fn no_alert_for(op: &mut Ws, kind: AlertKind, span: Duration) {
+    let until = tokio::time::Instant::now() + span;
+    while let Ok(frame) = tokio::time::timeout_at(until, recv::<ServerToOperator>(op)).await {
+        if let ServerToOperator::Alert(a) = frame {
+            assert_ne!(a.kind, kind, "too early: {a:?}");
+        }
+    }
+}
+
+/// Auto-away (a stored timer, `hub/away.rs`): an Available operator who
+/// keeps working stays Available however long; once idle for the set
+/// time they become Away, stored, with one alert to their inbox — never
+/// before the time, and at most the slack (1 s here) after it.
+#[tokio::test]
+async fn auto_away_waits_for_the_operator_to_be_idle_then_sets_them_away_once() {
+    const AFTER: Duration = Duration::from_millis(1_500);
+    let server = Server::start().await;
+    let (_visitor, conversation) = new_visitor(&server).await;
+    let mut ben = server.available_operator("op-b").await;
+    server.state.hub.enable_auto_away(Millis(AFTER.as_millis() as u64));
+    let ben_id = OperatorId("op-b".into());
+    // Busy for more than twice the idle time: a frame every 300 ms.
+    let busy = std::time::Instant::now();
+    while busy.elapsed() < AFTER * 3 {
+        send(
+            &mut ben,
+            &OperatorToServer::Open {
+                conversation: conversation.clone(),
+            },
+        )
+        .await;
+        no_alert_for(&mut ben, AlertKind::AutoAway, Duration::from_millis(300)).await;
+    }
+    let status = |server: &Server| {
+        server
+            .state
+            .hub
+            .store()
+            .operator(&ben_id)
+            .expect("read")
+            .expect("ben")
+            .status
+    };
+    assert_eq!(
+        status(&server),
+        OperatorStatus::Available,
+        "working operators stay Available"
+    );
+    // Idle from the last frame on.
+    let idle = std::time::Instant::now();
+    alert(&mut ben, AlertKind::AutoAway).await;
+    let waited = idle.elapsed();
+    assert!(waited >= AFTER, "not before the idle time: {waited:?}");
+    assert_eq!(status(&server), OperatorStatus::Away);
+    no_alert_for(&mut ben, AlertKind::AutoAway, AFTER * 2).await;
+}

@@ -67,6 +67,7 @@ async fn two_processes(a: &dyn Bus, b: &dyn Bus) {
     let team = Hint::Team {
         operator: Some(OperatorId("o1".into())),
         bot: None,
+        auto_away: false,
     };
     let presence = Hint::Presence {
         conversation: ConversationId("c1".into()),

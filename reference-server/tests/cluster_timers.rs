@@ -276,3 +276,89 @@ async fn an_owner_check_kept_by_a_process_that_went_away_is_made_by_another() {
     drop(client);
     db.drop_now().await;
 }
+
+/// Auto-away across processes: Ben has an inbox open on A and one on B
+/// and works on A only. B must not set him Away for being idle on B (it
+/// did while auto-away was a rule each process applied on its own tick):
+/// the away timer is stored, pushed past his activity by the process that
+/// sees it, and claimed by one process — which sets him Away once, and
+/// each of his inboxes gets one alert.
+#[tokio::test]
+async fn auto_away_follows_activity_on_any_process_and_happens_once() {
+    use baton_protocol::operator::{AlertKind, OperatorStatus, OperatorToServer, ServerToOperator};
+    const AFTER: Duration = Duration::from_millis(1_500);
+    let Some((db, nats, cluster)) = services().await else {
+        return;
+    };
+    let (a, b) = (
+        process(&db, &nats, &cluster, common::bot(60_000)).await,
+        process(&db, &nats, &cluster, common::bot(60_000)).await,
+    );
+    let (_visitor, conversation) = new_conversation(&a).await;
+    let mut on_a = a.available_operator("op-b").await;
+    let mut on_b = b.operator("op-b").await;
+    recv_until(&mut on_b, |f: &ServerToOperator| {
+        matches!(f, ServerToOperator::Welcome(_)).then_some(())
+    })
+    .await;
+    for process in [&a, &b] {
+        process.state.hub.enable_auto_away(Millis(AFTER.as_millis() as u64));
+    }
+    /// Reads `op`'s frames for `span`: the auto-away alerts among them,
+    /// and Ben's status in the last roster.
+    async fn away_alerts(op: &mut Ws, span: Duration) -> (usize, Option<OperatorStatus>) {
+        let until = tokio::time::Instant::now() + span;
+        let (mut alerts, mut status) = (0, None);
+        while let Ok(frame) = tokio::time::timeout_at(until, common::recv::<ServerToOperator>(op)).await {
+            match frame {
+                ServerToOperator::Alert(a) if a.kind == AlertKind::AutoAway => alerts += 1,
+                ServerToOperator::Roster(r) => {
+                    status = r
+                        .operators
+                        .iter()
+                        .find(|o| o.profile.id.as_str() == "op-b")
+                        .map(|o| o.status);
+                }
+                _ => {}
+            }
+        }
+        (alerts, status)
+    }
+    let ben = OperatorId("op-b".into());
+    let status = || async { a.state.hub.store().operator(&ben).expect("read").expect("ben").status };
+    // Working on A for three times the idle time; silent on B.
+    let busy = std::time::Instant::now();
+    while busy.elapsed() < AFTER * 3 {
+        send(
+            &mut on_a,
+            &OperatorToServer::Open {
+                conversation: conversation.clone(),
+            },
+        )
+        .await;
+        let (on_a_alerts, on_b_alerts) = tokio::join!(
+            away_alerts(&mut on_a, Duration::from_millis(300)),
+            away_alerts(&mut on_b, Duration::from_millis(300)),
+        );
+        assert_eq!((on_a_alerts.0, on_b_alerts.0), (0, 0), "Ben is working (on A)");
+    }
+    assert_eq!(status().await, OperatorStatus::Available);
+    // Idle now: Away once, and each inbox told once.
+    let (on_a_alerts, on_b_alerts) =
+        tokio::join!(away_alerts(&mut on_a, AFTER * 4), away_alerts(&mut on_b, AFTER * 4),);
+    assert_eq!(
+        (on_a_alerts.0, on_b_alerts.0),
+        (1, 1),
+        "one alert in each of Ben's inboxes"
+    );
+    assert_eq!(status().await, OperatorStatus::Away);
+    assert_eq!(
+        (on_a_alerts.1, on_b_alerts.1),
+        (Some(OperatorStatus::Away), Some(OperatorStatus::Away)),
+        "both processes' rosters say so"
+    );
+    drop((on_a, on_b));
+    a.stop().await;
+    b.stop().await;
+    db.drop_now().await;
+}

@@ -71,6 +71,10 @@ pub enum Hint {
         operator: Option<OperatorId>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         bot: Option<BotId>,
+        /// The operator just went Away by auto-away: each process alerts
+        /// the inboxes of theirs it holds (absent: false).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        auto_away: bool,
     },
     /// The sending process now holds `visitors` sockets of `conversation`'s
     /// visitor (0: none). A state, not a toggle, so a repeat is harmless

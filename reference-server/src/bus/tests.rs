@@ -9,6 +9,21 @@ fn conv(id: &str, seq: u64) -> Hint {
     }
 }
 
+/// A team hint without the sender's time, as an older server sends it.
+fn team_from_an_older_sender(auto_away: bool) -> Envelope {
+    Envelope {
+        at_us: None,
+        ..Envelope::new(
+            ProcessId("p1".into()),
+            Hint::Team {
+                operator: Some(OperatorId("o1".into())),
+                bot: None,
+                auto_away,
+            },
+        )
+    }
+}
+
 #[test]
 fn the_wire_format_is_small_versioned_json() {
     let before = wall_clock_us();
@@ -20,22 +35,19 @@ fn the_wire_format_is_small_versioned_json() {
         json,
         serde_json::json!({"v": 1, "from": "p1", "at_us": at, "kind": "conversation", "conversation": "c1", "seq": 7})
     );
-    let team = Envelope {
-        at_us: None,
-        ..Envelope::new(
-            ProcessId("p1".into()),
-            Hint::Team {
-                operator: Some(OperatorId("o1".into())),
-                bot: None,
-            },
-        )
-    };
+    let team = team_from_an_older_sender(false);
     assert_eq!(
         String::from_utf8(team.encode()).unwrap(),
         r#"{"v":1,"from":"p1","kind":"team","operator":"o1"}"#,
         "no time from an older sender: the key is left out"
     );
-    for envelope in [envelope, team] {
+    let away = team_from_an_older_sender(true);
+    assert_eq!(
+        String::from_utf8(away.encode()).unwrap(),
+        r#"{"v":1,"from":"p1","kind":"team","operator":"o1","auto_away":true}"#,
+        "auto-away is named only when it happened"
+    );
+    for envelope in [envelope, team, away] {
         assert_eq!(Envelope::decode(&envelope.encode()).unwrap(), envelope);
     }
     let presence = br#"{"v":1,"from":"p2","kind":"presence","conversation":"c1","visitors":2}"#;
@@ -69,6 +81,7 @@ fn topics_select_their_hints() {
     let team = Hint::Team {
         operator: None,
         bot: None,
+        auto_away: false,
     };
     let one = Topic::Conversation(ConversationId("c1".into()));
     assert!(one.matches(&conv("c1", 1)) && one.matches(&presence));

@@ -125,6 +125,7 @@ impl Hub {
             .map_err(|r| ErrorBody::new(r.code, r.reason))?;
         let status = live.team.member(&changed).map(|m| m.status).unwrap_or_default();
         self.store.set_operator_status(&changed, status)?;
+        self.keep_away_timer(&mut live, &changed);
         self.after_status_change(&mut live, before);
         self.hint_team(&live, &changed);
         if let Some(admin) = by_admin {
@@ -165,38 +166,6 @@ impl Hub {
         }
     }
 
-    /// Turns on auto-away: Available operators idle for `after` become Away.
-    /// Off (the default), status never changes by itself.
-    pub fn enable_auto_away(self: &Arc<Self>, after: Millis) {
-        self.set_auto_away(Some(after));
-    }
-
-    /// Switches auto-away on (`Some`), changes its delay, or turns it off
-    /// (`None`), at once and without a restart.
-    pub fn set_auto_away(self: &Arc<Self>, after: Option<Millis>) {
-        let mut task = self.auto_away_task.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(old) = task.take() {
-            old.abort();
-        }
-        self.lock().team.auto_away_after = after;
-        let Some(after) = after else { return };
-        let hub = Arc::downgrade(self);
-        let ticker = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_millis((after.0 / 4).clamp(1_000, 30_000)));
-            loop {
-                tick.tick().await;
-                let Some(hub) = hub.upgrade() else { return };
-                hub.auto_away_tick();
-            }
-        });
-        *task = Some(ticker.abort_handle());
-    }
-
-    /// After how long idle operators become Away, if auto-away is on.
-    pub fn auto_away(&self) -> Option<Millis> {
-        self.lock().team.auto_away_after
-    }
-
     /// Stores the team's settings and applies them at once.
     pub fn update_team_settings(self: &Arc<Self>, settings: crate::store::TeamSettings) -> Result<(), StoreError> {
         self.store.save_team_settings(&settings)?;
@@ -205,32 +174,6 @@ impl Hub {
         live.team_changed_here();
         self.hint_settings(&live, None);
         Ok(())
-    }
-
-    pub(super) fn auto_away_tick(&self) {
-        let mut live = self.lock();
-        let before = self.availability_by_bot(&live);
-        live.touch_connected_elsewhere(now());
-        let away = live.team.auto_away(now());
-        if away.is_empty() {
-            return;
-        }
-        for operator in &away {
-            if let Err(err) = self
-                .store
-                .set_operator_status(operator, baton_protocol::operator::OperatorStatus::Away)
-            {
-                tracing::error!(%err, "could not store an auto-away status");
-            }
-            live.alert_operator(operator, &alerts::about_you(AlertKind::AutoAway, None));
-            self.hint_team(&live, operator);
-        }
-        self.after_status_change(&mut live, before);
-    }
-
-    /// The operator did something in the inbox (resets auto-away).
-    pub fn touch(&self, operator: &OperatorId) {
-        self.lock().team.touch(operator, now());
     }
 
     /// The profile a visitor sees for `operator` in `conversation`: theirs,

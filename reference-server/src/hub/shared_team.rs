@@ -84,21 +84,6 @@ impl Live {
             shared.epoch += 1;
         }
     }
-
-    /// Operators connected only to other processes: this process sees none
-    /// of their activity, so its auto-away leaves them to the process that
-    /// does.
-    pub(super) fn touch_connected_elsewhere(&mut self, at: Timestamp) {
-        let elsewhere: Vec<OperatorId> = match &self.shared {
-            Some(shared) => shared.elsewhere.keys().cloned().collect(),
-            None => return,
-        };
-        for operator in elsewhere {
-            if self.inboxes_here(&operator) == 0 {
-                self.team.touch(&operator, at);
-            }
-        }
-    }
 }
 
 impl Hub {
@@ -123,6 +108,7 @@ impl Hub {
             self.bus.send(Hint::Team {
                 operator: None,
                 bot: bot.cloned(),
+                auto_away: false,
             });
         }
     }
@@ -133,6 +119,7 @@ impl Hub {
             self.bus.send(Hint::Team {
                 operator: Some(operator.clone()),
                 bot: None,
+                auto_away: false,
             });
         }
     }
@@ -344,7 +331,11 @@ async fn run(hub: Weak<Hub>, mut changed: mpsc::UnboundedReceiver<OperatorId>, b
                 }
                 let Some(strong) = hub.upgrade() else { return };
                 for operator in operators {
-                    strong.bus.send(Hint::Team { operator: Some(operator), bot: None });
+                    strong.bus.send(Hint::Team {
+                        operator: Some(operator),
+                        bot: None,
+                        auto_away: false,
+                    });
                 }
             }
             hint = next(&mut hints) => {
@@ -354,8 +345,15 @@ async fn run(hub: Weak<Hub>, mut changed: mpsc::UnboundedReceiver<OperatorId>, b
                 };
                 match envelope.hint {
                     // An operator's row, or (naming none) the settings too.
-                    Hint::Team { operator, .. } => {
-                        if !blocking(&hub, move |hub| hub.refresh_team(operator.as_ref(), beat)).await {
+                    Hint::Team { operator, auto_away, .. } => {
+                        let refreshed = blocking(&hub, move |hub| {
+                            hub.refresh_team(operator.as_ref(), beat);
+                            if let (true, Some(operator)) = (auto_away, &operator) {
+                                hub.lock()
+                                    .alert_operator(operator, &alerts::about_you(AlertKind::AutoAway, None));
+                            }
+                        });
+                        if !refreshed.await {
                             return;
                         }
                     }

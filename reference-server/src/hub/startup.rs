@@ -85,7 +85,6 @@ impl Hub {
             live: Mutex::new(live),
             events: broadcast::channel(1024).0,
             metrics: crate::metrics::Metrics::default(),
-            auto_away_task: Mutex::new(None),
             writer: Writer::start(hub.clone()),
             email_ready: std::sync::atomic::AtomicBool::new(false),
             bus: crate::bus::HintSender::start(bus),

@@ -34,6 +34,9 @@ pub(super) struct Live {
     /// When each operator's last inbox disconnected (the server's start for
     /// those not seen since); meaningful only while none is connected.
     pub(super) inbox_closed_since: HashMap<OperatorId, Timestamp>,
+    /// The due time this process last stored for each operator's away
+    /// timer (`hub/away.rs`).
+    pub(super) away_armed: HashMap<OperatorId, Timestamp>,
     /// The waiting line of each bot (`waiting`).
     pub(super) line: waiting::Line,
     /// The team as other processes see it, when shared (`shared_team`).

@@ -1,8 +1,9 @@
 //! The timer task: fires the timers stored as data (`store::timers`), so
-//! what one process armed happens even if that process died. Two kinds: a
-//! request's response window (`window`: a `Timeout` input) and its
+//! what one process armed happens even if that process died. Three kinds:
+//! a request's response window (`window`: a `Timeout` input), its
 //! escalation at half the window (`unclaimed`: `HubEvent::Escalation` if it
-//! still waits).
+//! still waits), and an operator's auto-away (`away`, keyed by the
+//! operator, pushed later by activity: `hub/away.rs`).
 //!
 //! A request's two timers are stored by the store writer in the very
 //! commit that stores the request (`writer`), so an acked request's timers
@@ -31,7 +32,7 @@
 //! request; the rest are the timers of a process that is gone.
 
 use super::*;
-use crate::store::{Timer, UNCLAIMED, WINDOW};
+use crate::store::{AWAY, Timer, UNCLAIMED, WINDOW};
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::sync::Weak;
@@ -53,8 +54,19 @@ const LEASE: Duration = Duration::from_secs(30);
 /// The most timers claimed at one look.
 const CLAIM_LIMIT: usize = 64;
 
-/// A timer for the task: to store first (`true`), or already stored.
-type Arm = (Timer, bool);
+/// A timer for the task, and what the task stores first.
+type Arm = (Timer, Store);
+
+/// What the timer task stores of a timer before waiting for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Store {
+    /// Nothing: it is stored already.
+    No,
+    /// The timer, replacing its due time (`arm_timer`).
+    Replace,
+    /// The timer, unless it is due later already (`arm_timer_later`).
+    Later,
+}
 
 /// The hub's end of the timer task.
 #[derive(Debug)]
@@ -77,7 +89,7 @@ impl Timers {
         Timers { arms, poll_ms }
     }
 
-    fn arm(&self, timer: Timer, store: bool) {
+    fn arm(&self, timer: Timer, store: Store) {
         match &self.arms {
             Some(arms) => {
                 // Fails only when the task ended: the hub is going away.
@@ -86,6 +98,12 @@ impl Timers {
             None => tracing::warn!(?timer, "no runtime for the timer task: timer not armed"),
         }
     }
+
+    /// Stores `timer` unless it is due later already, and fires it here
+    /// on time (auto-away, `hub/away.rs`).
+    pub(super) fn arm_later(&self, timer: Timer) {
+        self.arm(timer, Store::Later);
+    }
 }
 
 impl Hub {
@@ -93,19 +111,20 @@ impl Hub {
     /// whichever process is alive then: stores it, and fires it here on time.
     pub(super) fn arm_window(&self, conversation: &ConversationId, deadline: Timestamp) {
         self.timers
-            .arm(Timer::new(WINDOW, conversation.as_str(), deadline), true);
+            .arm(Timer::new(WINDOW, conversation.as_str(), deadline), Store::Replace);
     }
 
     /// A window already stored (with its request, by the store writer of
     /// this process or another) is fired here on time.
     pub(super) fn schedule_window(&self, conversation: &ConversationId, deadline: Timestamp) {
         self.timers
-            .arm(Timer::new(WINDOW, conversation.as_str(), deadline), false);
+            .arm(Timer::new(WINDOW, conversation.as_str(), deadline), Store::No);
     }
 
     /// A request's escalation, stored with it, is fired here on time.
     pub(super) fn schedule_escalation(&self, conversation: &ConversationId, at: Timestamp) {
-        self.timers.arm(Timer::new(UNCLAIMED, conversation.as_str(), at), false);
+        self.timers
+            .arm(Timer::new(UNCLAIMED, conversation.as_str(), at), Store::No);
     }
 
     /// How often this process looks for due timers armed elsewhere (tests
@@ -128,11 +147,12 @@ async fn run(hub: Weak<Hub>, mut arms: mpsc::UnboundedReceiver<Arm>, process: St
             armed = arms.recv() => {
                 let Some((timer, store)) = armed else { return };
                 let Some(hub) = hub.upgrade() else { return };
-                if !store {
-                    own.insert(timer.due_at);
-                    continue;
-                }
-                match hub.store.arm_timer(&timer) {
+                let stored = match store {
+                    Store::No => Ok(()),
+                    Store::Replace => hub.store.arm_timer(&timer),
+                    Store::Later => hub.store.arm_timer_later(&timer),
+                };
+                match stored {
                     Ok(()) => {
                         own.insert(timer.due_at);
                     }
@@ -178,12 +198,19 @@ async fn fire_due(hub: &Weak<Hub>, process: &str, cutoff: Timestamp) -> ControlF
             }
         };
         for timer in claimed {
-            if ![WINDOW, UNCLAIMED].contains(&timer.kind.as_str()) {
+            if ![WINDOW, UNCLAIMED, AWAY].contains(&timer.kind.as_str()) {
                 // A newer server's kind: its lease runs out for that one.
                 tracing::debug!(?timer, "a timer of a kind this server does not fire");
                 continue;
             }
-            let synced = hub.writer.sync_then(ConversationId(timer.key.clone()));
+            let synced = if timer.kind == AWAY {
+                // An operator's, not a conversation's.
+                let (done, synced) = oneshot::channel();
+                let _ = done.send(());
+                synced
+            } else {
+                hub.writer.sync_then(ConversationId(timer.key.clone()))
+            };
             firing.push((timer, synced));
         }
     }
@@ -231,8 +258,12 @@ fn fire(hub: &Arc<Hub>, timer: &Timer) -> oneshot::Receiver<Option<Result<Seq, E
                 let _ = answer.send(reply);
             }),
         ),
-        _ => {
+        UNCLAIMED => {
             hub.escalate_unclaimed(&conversation);
+            let _ = answer.send(None);
+        }
+        _ => {
+            hub.away_due(&OperatorId(timer.key.clone()));
             let _ = answer.send(None);
         }
     }

@@ -109,6 +109,16 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn change_operator_status(&self, id: &OperatorId, from: OperatorStatus, to: OperatorStatus) -> Result<bool> {
+        Ok(match self.data().operators.get_mut(id) {
+            Some(op) if op.status == from => {
+                op.status = to;
+                true
+            }
+            _ => false,
+        })
+    }
+
     fn insert_session(&self, token_hash: &[u8], operator: &OperatorId, expires_at: Timestamp) -> Result<()> {
         self.data()
             .sessions

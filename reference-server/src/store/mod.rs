@@ -29,7 +29,7 @@ pub use settings::{BotSettingsRow, SettingsStore, TeamSettings};
 pub use shortcuts::TeamShortcutStore;
 pub use sqlite::SqliteStore;
 pub use team::{OperatorUpdate, TeamStore, deactivate, is_last_active_admin};
-pub use timers::{Timer, TimerStore, UNCLAIMED, WINDOW};
+pub use timers::{AWAY, Timer, TimerStore, UNCLAIMED, WINDOW};
 
 use baton_protocol::operator::{Country, Note, OperatorStatus, Role, Shortcut, ShortcutId};
 use baton_protocol::{BotId, ClientMsgId, ConversationEvent, ConversationId, OperatorId, Seq, Timestamp};
@@ -133,6 +133,9 @@ pub trait Store:
     /// Emails match whatever their case.
     fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRow>>;
     fn set_operator_status(&self, id: &OperatorId, status: OperatorStatus) -> Result<()>;
+    /// Sets `id`'s status to `to` only if it is `from` (another process may
+    /// have changed it); whether it did.
+    fn change_operator_status(&self, id: &OperatorId, from: OperatorStatus, to: OperatorStatus) -> Result<bool>;
     fn insert_session(&self, token_hash: &[u8], operator: &OperatorId, expires_at: Timestamp) -> Result<()>;
     /// The operator of a live session; `None` too when they are deactivated.
     fn session_operator(&self, token_hash: &[u8], now: Timestamp) -> Result<Option<OperatorId>>;

@@ -235,6 +235,15 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn change_operator_status(&self, id: &OperatorId, from: OperatorStatus, to: OperatorStatus) -> Result<bool> {
+        let (from, to) = (serde_json::to_value(from)?, serde_json::to_value(to)?);
+        let changed = self.conn().execute(
+            "UPDATE operators SET status = ?3 WHERE id = ?1 AND status = ?2",
+            params![id.as_str(), from.as_str(), to.as_str()],
+        )?;
+        Ok(changed > 0)
+    }
+
     fn insert_session(&self, token_hash: &[u8], operator: &OperatorId, expires_at: Timestamp) -> Result<()> {
         self.conn().execute(
             "INSERT INTO sessions (token_hash, operator_id, expires_at) VALUES (?1, ?2, ?3)",

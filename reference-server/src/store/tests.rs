@@ -131,6 +131,28 @@ fn operators_and_sessions(store: &dyn Store) {
     store
         .set_operator_status(&OperatorId("op-a".into()), OperatorStatus::Busy)
         .expect("status");
+    // A change from a status it no longer has changes nothing.
+    let a = OperatorId("op-a".into());
+    assert!(
+        !store
+            .change_operator_status(&a, OperatorStatus::Available, OperatorStatus::Away)
+            .expect("change")
+    );
+    assert!(
+        store
+            .change_operator_status(&a, OperatorStatus::Busy, OperatorStatus::Available)
+            .expect("change")
+    );
+    assert!(
+        !store
+            .change_operator_status(
+                &OperatorId("nobody".into()),
+                OperatorStatus::Available,
+                OperatorStatus::Away
+            )
+            .expect("change")
+    );
+    store.set_operator_status(&a, OperatorStatus::Busy).expect("status");
     // Re-seeding an account keeps its status: statuses are the operator's.
     store.upsert_operator(&operator("op-a", "a@x")).expect("upsert again");
     let found = store.operator_by_email("a@x").expect("lookup").expect("found");
@@ -446,5 +468,6 @@ conformance!(
     an_expired_lease_is_claimable_again,
     concurrent_claimers_never_share_a_timer,
     timers_are_cancelled_and_deleted_with_their_conversation,
+    a_timer_armed_later_never_moves_earlier,
     inbox_counts_expire_with_their_process,
 );

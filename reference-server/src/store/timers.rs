@@ -45,6 +45,11 @@ pub const WINDOW: &str = "window";
 /// channels (webhooks, Slack, email) once (key: the conversation).
 pub const UNCLAIMED: &str = "unclaimed";
 
+/// An Available operator idle long enough becomes Away (auto-away; key:
+/// the operator). Armed with [`TimerStore::arm_timer_later`]: each process
+/// pushes it past the activity it saw, none pulls it earlier.
+pub const AWAY: &str = "away";
+
 /// A stored timer: what it is for, and when it is due.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Timer {
@@ -68,6 +73,9 @@ pub trait TimerStore {
     /// again with the same due time changes nothing (a claim on it stands);
     /// a new due time drops any claim.
     fn arm_timer(&self, timer: &Timer) -> Result<()>;
+    /// Stores the timer unless the one of the same kind and key is due
+    /// later (then nothing changes); a later due time drops any claim.
+    fn arm_timer_later(&self, timer: &Timer) -> Result<()>;
     /// Removes the timer of this kind and key, if any.
     fn cancel_timer(&self, kind: &str, key: &str) -> Result<()>;
     /// Claims up to `limit` timers due at `now` (earliest first) that no
@@ -106,6 +114,18 @@ pub(super) fn arm_in(conn: &rusqlite::Connection, timer: &Timer) -> Result<()> {
 impl TimerStore for SqliteStore {
     fn arm_timer(&self, timer: &Timer) -> Result<()> {
         arm_in(&self.conn(), timer)
+    }
+
+    fn arm_timer_later(&self, timer: &Timer) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO timers (kind, key, due_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (kind, key) DO UPDATE
+                     SET due_at = excluded.due_at, claimed_by = NULL, claimed_until = NULL
+                     WHERE timers.due_at < excluded.due_at",
+            )?
+            .execute(params![timer.kind, timer.key, millis(timer.due_at)])?;
+        Ok(())
     }
 
     fn cancel_timer(&self, kind: &str, key: &str) -> Result<()> {
@@ -178,6 +198,19 @@ impl TimerStore for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    fn arm_timer_later(&self, timer: &Timer) -> Result<()> {
+        let later = {
+            let timers = self.timers.lock().unwrap_or_else(|e| e.into_inner());
+            timers
+                .get(&(timer.kind.clone(), timer.key.clone()))
+                .is_some_and(|held| held.due_at >= timer.due_at)
+        };
+        if later {
+            return Ok(());
+        }
+        self.arm_timer(timer)
     }
 
     fn cancel_timer(&self, kind: &str, key: &str) -> Result<()> {

@@ -113,6 +113,16 @@ impl Store for PgStore {
         Ok(())
     }
 
+    fn change_operator_status(&self, id: &OperatorId, from: OperatorStatus, to: OperatorStatus) -> Result<bool> {
+        let from = crate::store::sqlite::enum_text(&from)?;
+        let to = crate::store::sqlite::enum_text(&to)?;
+        let changed = self.execute(
+            "UPDATE operators SET status = $3 WHERE id = $1 AND status = $2",
+            &[&id.as_str(), &from, &to],
+        )?;
+        Ok(changed > 0)
+    }
+
     fn insert_session(&self, token_hash: &[u8], operator: &OperatorId, expires_at: Timestamp) -> Result<()> {
         self.execute(
             "INSERT INTO sessions (token_hash, operator_id, expires_at) VALUES ($1, $2, $3)",

@@ -26,6 +26,17 @@ impl TimerStore for PgStore {
         Ok(())
     }
 
+    fn arm_timer_later(&self, timer: &Timer) -> Result<()> {
+        self.execute(
+            "INSERT INTO timers (kind, key, due_at) VALUES ($1, $2, $3)
+             ON CONFLICT (kind, key) DO UPDATE
+                 SET due_at = EXCLUDED.due_at, claimed_by = NULL, claimed_until = NULL
+                 WHERE timers.due_at < EXCLUDED.due_at",
+            &[&timer.kind, &timer.key, &millis(timer.due_at)],
+        )?;
+        Ok(())
+    }
+
     fn cancel_timer(&self, kind: &str, key: &str) -> Result<()> {
         self.execute("DELETE FROM timers WHERE kind = $1 AND key = $2", &[&kind, &key])?;
         Ok(())

@@ -158,3 +158,34 @@ pub(super) fn timers_are_cancelled_and_deleted_with_their_conversation(store: &d
         .expect("claim");
     assert_eq!(left, [window(kept.as_str(), 10)]);
 }
+
+/// `arm_timer_later`: processes each push an auto-away timer past the
+/// activity they saw; an earlier due time from one that saw less never
+/// pulls it back, and a later one frees a claim.
+pub(super) fn a_timer_armed_later_never_moves_earlier(store: &dyn Store) {
+    let away = |due| Timer::new(AWAY, "op-a", Timestamp(due));
+    store.arm_timer_later(&away(500)).expect("arm");
+    store.arm_timer_later(&away(300)).expect("arm earlier");
+    assert!(
+        store
+            .claim_due_timers(Timestamp(400), "p1", Timestamp(10_000), 10)
+            .expect("claim")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .claim_due_timers(Timestamp(500), "p1", Timestamp(10_000), 10)
+            .expect("claim"),
+        [away(500)]
+    );
+    store.arm_timer_later(&away(900)).expect("arm later");
+    assert!(!store.complete_timer(&away(500), "p1").expect("complete"), "moved on");
+    assert_eq!(
+        store
+            .claim_due_timers(Timestamp(900), "p2", Timestamp(10_000), 10)
+            .expect("claim"),
+        [away(900)],
+        "the later due time dropped p1's claim"
+    );
+    assert!(store.complete_timer(&away(900), "p2").expect("complete"));
+}
