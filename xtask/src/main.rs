@@ -23,6 +23,7 @@ mod bench;
 mod bindings;
 mod chaos;
 mod fuzz;
+mod lean_std;
 mod services;
 mod tools;
 mod web;

@@ -1,5 +1,5 @@
 //! Installs the tools the build and tests need, each only when missing:
-//! the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
+//! the wasm32 target and the std sources (`lean_std`), wasm-bindgen-cli at exactly the version in Cargo.lock,
 //! wasm-pack, the npm packages from package-lock.json (binaryen's wasm-opt,
 //! esbuild, Playwright, axe-core), and Chromium.
 
@@ -14,6 +14,8 @@ pub struct Tools {
     pub esbuild: PathBuf,
     pub wasm_pack: PathBuf,
     pub chromium: PathBuf,
+    /// The WebAssembly may build std from source (`lean_std`).
+    pub lean_std: bool,
 }
 
 /// Enough to build the widget and inbox.
@@ -27,6 +29,7 @@ pub fn ensure_web_build() -> Result<Tools> {
         esbuild: root().join("node_modules/.bin/esbuild"),
         wasm_pack: PathBuf::from("wasm-pack"),
         chromium: PathBuf::new(),
+        lean_std: crate::lean_std::available(),
     })
 }
 

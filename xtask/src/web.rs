@@ -88,12 +88,17 @@ const WASM_FEATURES: &[&str] = &[
 ];
 
 pub fn build(tools: &Tools) -> Result {
-    let mut cmd = cargo();
-    cmd.args(["build", "--release", "--target", "wasm32-unknown-unknown"]);
-    for app in APPS {
-        cmd.args(["-p", app.package]);
-    }
-    run(&mut cmd)?;
+    crate::lean_std::build(tools.lean_std, |lean| {
+        let mut cmd = cargo();
+        cmd.args(["build", "--release", "--target", "wasm32-unknown-unknown"]);
+        for app in APPS {
+            cmd.args(["-p", app.package]);
+        }
+        if lean {
+            crate::lean_std::apply(&mut cmd);
+        }
+        cmd
+    })?;
     let root = root();
     for app in APPS {
         let out = crate::target_dir().join("web").join(app.out);
@@ -252,8 +257,9 @@ pub fn npm_package(tools: &Tools) -> Result {
         root.join("node_modules/.bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    run(Command::new(&tools.wasm_pack)
-        .args([
+    crate::lean_std::build(tools.lean_std, |lean| {
+        let mut cmd = Command::new(&tools.wasm_pack);
+        cmd.args([
             "build",
             "widget",
             "--target",
@@ -266,7 +272,14 @@ pub fn npm_package(tools: &Tools) -> Result {
         ])
         .arg("--out-dir")
         .arg(&out)
-        .env("PATH", path))?;
+        .env("PATH", &path);
+        if lean {
+            // wasm-pack hands what follows `--` to cargo.
+            cmd.arg("--");
+            crate::lean_std::apply(&mut cmd);
+        }
+        cmd
+    })?;
     std::fs::copy(root.join("widget/static/widget.css"), out.join("widget.css")).map_err(|e| e.to_string())?;
     let manifest = out.join("package.json");
     let text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
