@@ -91,6 +91,27 @@ pub enum Input {
     },
 }
 
+impl Input {
+    /// The input's kind, for logs: cheap, and without the text it carries.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Input::VisitorMessage { .. } => "visitor_message",
+            Input::VisitorIntent { .. } => "visitor_intent",
+            Input::OperatorMessage { .. } => "operator_message",
+            Input::OperatorIntent { .. } => "operator_intent",
+            Input::BotReply { .. } => "bot_reply",
+            Input::LeaveMessage { .. } => "leave_message",
+            Input::ReplyByEmail { .. } => "reply_by_email",
+            Input::Rate { .. } => "rate",
+            Input::Transcript { .. } => "transcript",
+            Input::Timeout => "timeout",
+            Input::OwnerGone { .. } => "owner_gone",
+            Input::VisitorReceipt { .. } => "visitor_receipt",
+            Input::TeamReceipt { .. } => "team_receipt",
+        }
+    }
+}
+
 /// The answer owed to whoever sent an input with a client message id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reply {
