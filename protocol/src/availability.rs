@@ -111,10 +111,15 @@ impl Team {
             .map(|m| m.last_active + after)
     }
 
+    /// Whether auto-away applies to `id` at `now` (without applying it).
+    pub fn auto_away_due(&self, id: &OperatorId, now: Timestamp) -> bool {
+        self.auto_away_at(id).is_some_and(|at| now >= at)
+    }
+
     /// Applies auto-away to `id`: an Available operator idle for the
     /// configured time becomes Away. Whether they did.
     pub fn auto_away(&mut self, id: &OperatorId, now: Timestamp) -> bool {
-        let due = self.auto_away_at(id).is_some_and(|at| now >= at);
+        let due = self.auto_away_due(id, now);
         if due {
             if let Some(m) = self.members.iter_mut().find(|m| &m.id == id) {
                 m.status = OperatorStatus::Away;
@@ -282,6 +287,12 @@ mod tests {
         t.touch(&id("admin"), Timestamp(500));
         assert_eq!(t.auto_away_at(&id("admin")), Some(Timestamp(1_500)));
         assert!(!t.auto_away(&id("admin"), Timestamp(1_000)));
+        assert!(t.auto_away_due(&id("admin"), Timestamp(1_500)));
+        assert_eq!(
+            t.member(&id("admin")).unwrap().status,
+            OperatorStatus::Available,
+            "only asked"
+        );
         assert!(t.auto_away(&id("admin"), Timestamp(1_500)));
         assert_eq!(t.member(&id("admin")).unwrap().status, OperatorStatus::Away);
         assert_eq!(t.auto_away_at(&id("admin")), None, "only Available operators go Away");

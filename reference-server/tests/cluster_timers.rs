@@ -307,9 +307,8 @@ async fn auto_away_follows_activity_on_any_process_and_happens_once() {
     /// Reads `op`'s frames for `span`: the auto-away alerts among them,
     /// and Ben's status in the last roster.
     async fn away_alerts(op: &mut Ws, span: Duration) -> (usize, Option<OperatorStatus>) {
-        let until = tokio::time::Instant::now() + span;
         let (mut alerts, mut status) = (0, None);
-        while let Ok(frame) = tokio::time::timeout_at(until, common::recv::<ServerToOperator>(op)).await {
+        for frame in common::frames_for::<ServerToOperator>(op, span).await {
             match frame {
                 ServerToOperator::Alert(a) if a.kind == AlertKind::AutoAway => alerts += 1,
                 ServerToOperator::Roster(r) => {

@@ -94,8 +94,7 @@ impl Hub {
         };
         // The stored due time stands for activity elsewhere; this
         // process's own may be newer (then it arms again).
-        let mut rule = live.team.clone();
-        if !rule.auto_away(operator, at) {
+        if !live.team.auto_away_due(operator, at) {
             self.keep_away_timer(&mut live, operator);
             return;
         }
@@ -115,6 +114,7 @@ impl Hub {
             return;
         }
         let before = self.availability_by_bot(&live);
+        // Stored as Away now, whatever this process saw meanwhile.
         if let Some(member) = live.team.members.iter_mut().find(|m| &m.id == operator) {
             member.status = OperatorStatus::Away;
         }

@@ -1,5 +1,5 @@
 //! The operator side of the hub: the welcome, who is connected, status
-//! changes (with auto-away), profiles as visitors see them, opening a
+//! changes (auto-away is `hub/away.rs`), profiles as visitors see them, opening a
 //! conversation and the operator's read marks and typing.
 
 use super::*;

@@ -583,6 +583,17 @@ pub async fn welcomed_and_available(ws: &mut Ws, id: &str) {
     .await;
 }
 
+/// Every frame `ws` receives within `span` (none may be due: a quiet
+/// socket gives an empty list).
+pub async fn frames_for<T: DeserializeOwned>(ws: &mut Ws, span: Duration) -> Vec<T> {
+    let until = tokio::time::Instant::now() + span;
+    let mut frames = Vec::new();
+    while let Ok(frame) = tokio::time::timeout_at(until, recv::<T>(ws)).await {
+        frames.push(frame);
+    }
+    frames
+}
+
 /// Polls `done` every 50 ms until it holds; fails after 30 s.
 pub async fn wait_until<F: std::future::Future<Output = bool>>(what: &str, mut done: impl FnMut() -> F) {
     for _ in 0..600 {
