@@ -22,7 +22,9 @@ static ORIGIN: OnceLock<(u64, Instant)> = OnceLock::new();
 pub fn now() -> Timestamp {
     let (wall, origin) = *ORIGIN.get_or_init(|| {
         let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        (wall.as_millis() as u64, Instant::now())
+        // tokio's instant, as below: on a paused runtime the two differ by
+        // however long the runtime ran before this first read.
+        (wall.as_millis() as u64, tokio::time::Instant::now().into_std())
     });
     // Outside a runtime, or on a runtime whose clock runs, this is the
     // monotonic clock; on a paused runtime, its paused (and advanced) time.
