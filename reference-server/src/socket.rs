@@ -247,13 +247,11 @@ type Sink = SplitSink<WebSocket, Message>;
 
 /// Drains the outbox into the socket; closes it once the hub lets go.
 async fn write_outbox(mut sink: Sink, mut rx: mpsc::Receiver<Text>, close: CloseWith) {
-    while let Some(text) = rx.recv().await {
-        if is_going_away(&text) {
-            going_away_close(&close);
-        }
-        // Boxed: the timer lives only while a frame is being written, not
+    let mut frames = Vec::with_capacity(WRITE_BATCH);
+    while rx.recv_many(&mut frames, WRITE_BATCH).await > 0 {
+        // Boxed: the timer lives only while frames are being written, not
         // in every idle connection's task.
-        if !Box::pin(write(&mut sink, text)).await {
+        if !Box::pin(write(&mut sink, &mut frames, &close)).await {
             // The socket failed or accepted nothing for WRITE_STALL:
             // dropping the receiver makes the hub let go of this peer at
             // its next frame, and the reader's next send fails, which ends
@@ -267,26 +265,15 @@ async fn write_outbox(mut sink: Sink, mut rx: mpsc::Receiver<Text>, close: Close
 /// An operator's writer: outbox frames and the rows that are due, as they
 /// come — rows wait only for their interval, never behind a full outbox.
 async fn write_outbox_and_rows(mut sink: Sink, mut rx: mpsc::Receiver<Text>, rows: Arc<RowQueue>, close: CloseWith) {
+    let mut frames = Vec::with_capacity(WRITE_BATCH);
     loop {
-        let sent = tokio::select! {
-            text = rx.recv() => match text {
-                Some(text) => {
-                    if is_going_away(&text) {
-                        going_away_close(&close);
-                    }
-                    write(&mut sink, text).await
-                }
-                None => break,
+        tokio::select! {
+            n = rx.recv_many(&mut frames, WRITE_BATCH) => if n == 0 {
+                break;
             },
-            due = rows.due() => {
-                let mut ok = true;
-                for text in due {
-                    ok = ok && write(&mut sink, text).await;
-                }
-                ok
-            }
-        };
-        if !sent {
+            due = rows.due() => frames.extend(due),
+        }
+        if !write(&mut sink, &mut frames, &close).await {
             return; // as in `write_outbox`
         }
     }
@@ -307,14 +294,26 @@ async fn close_socket(sink: &mut Sink, close: &CloseWith) {
     let _ = tokio::time::timeout(WRITE_STALL, closing).await;
 }
 
-/// Writes one frame; false if the socket failed or did not take it within
-/// [`WRITE_STALL`].
-async fn write(sink: &mut Sink, text: Text) -> bool {
-    matches!(
-        tokio::time::timeout(WRITE_STALL, sink.send(Message::Text(text))).await,
-        Ok(Ok(()))
-    )
+/// Writes the frames taken from the outbox (emptying `frames`) and flushes
+/// once: what queued up together leaves in one write, not one syscall per
+/// frame. False if the socket failed or took nothing within [`WRITE_STALL`].
+async fn write(sink: &mut Sink, frames: &mut Vec<Text>, close: &CloseWith) -> bool {
+    let writing = async {
+        for text in frames.drain(..) {
+            if is_going_away(&text) {
+                going_away_close(close);
+            }
+            sink.feed(Message::Text(text)).await?;
+        }
+        sink.flush().await
+    };
+    let written = matches!(tokio::time::timeout(WRITE_STALL, writing).await, Ok(Ok(())));
+    frames.clear();
+    written
 }
+
+/// The most outbox frames written with one flush.
+const WRITE_BATCH: usize = 64;
 
 /// How long a socket may accept nothing before its writer gives up on it: a
 /// peer that stops reading altogether is closed; a slow one is not.
