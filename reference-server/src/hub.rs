@@ -83,6 +83,8 @@ pub struct Hub {
     metrics: crate::metrics::Metrics,
     /// Where appends go (`writer`).
     writer: Writer,
+    /// Epochs the writer must refuse jobs from (`writer::Retired`).
+    retired: writer::Retired,
     /// An email sender is configured (`waiting::can_email`).
     email_ready: std::sync::atomic::AtomicBool,
     /// Hints to other processes (`crate::bus`): a `Conversation` hint after

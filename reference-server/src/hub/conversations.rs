@@ -183,7 +183,9 @@ impl Hub {
         if conv.row == RowState::Pending && !held {
             // Never used and nobody holds it: forget it (its token can
             // still resume it, as new).
-            live.conversations.remove(conversation);
+            if let Some(gone) = live.conversations.remove(conversation) {
+                self.retired.retire(conversation, gone.epoch + 1);
+            }
             return;
         }
         conv.presence.disconnected(at);

@@ -32,7 +32,9 @@ impl Hub {
                 tracing::error!(%err, conversation = %id, "could not delete a conversation past retention");
                 continue;
             }
-            live.conversations.remove(&id);
+            if let Some(gone) = live.conversations.remove(&id) {
+                self.retired.retire(&id, gone.epoch + 1);
+            }
             // A visitor still connected to it is let go (their socket
             // closes; their token resumes it as new).
             live.visitors.remove(&id);

@@ -82,8 +82,8 @@ pub(super) struct Conversation {
     /// the writer thread moves it; the core is ahead of it while this
     /// process's events wait for their commit.
     pub(super) stored: Seq,
-    /// Bumped when the core is rebuilt from the store after a failed
-    /// append: outcomes of an older epoch are refused unwritten.
+    /// Renewed (`next_epoch`) when the core is rebuilt from the store after
+    /// a failed append: outcomes of an older epoch are refused unwritten.
     pub(super) epoch: u64,
     /// Whether the conversation has a row in the store yet (`RowState`).
     pub(super) row: RowState,
@@ -101,6 +101,15 @@ pub(super) enum RowState {
     Queued,
     /// Stored: listed to operators, counted, notified.
     Stored,
+}
+
+/// A fresh epoch. One counter for the whole process: a conversation
+/// forgotten and then loaded again never takes an epoch that the jobs its
+/// older copy queued still carry, so a job is stale exactly when its epoch
+/// is below what the writer was told (`writer::Retired`).
+pub(super) fn next_epoch() -> u64 {
+    static EPOCHS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    EPOCHS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Conversation {
@@ -128,7 +137,7 @@ impl Conversation {
             place: None,
             published: Seq(0),
             stored: Seq(0),
-            epoch: 0,
+            epoch: next_epoch(),
             row: RowState::Pending,
         }
     }

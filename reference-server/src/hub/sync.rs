@@ -175,6 +175,7 @@ impl Hub {
             live = self.lock();
             let conv = live.conversations.get_mut(conversation)?;
             conv.rebuild_from(&log);
+            self.retired.retire(conversation, conv.epoch);
             log.into_iter().filter(|(e, _)| e.seq > conv.stored).collect()
         };
         let conv = live.conversations.get_mut(conversation)?;
@@ -259,7 +260,7 @@ impl Conversation {
         self.core = ConversationCore::from_log(log.iter().map(|(e, id)| (e, id.as_ref())));
         self.core.visitor_marks = visitor;
         self.core.team_marks = team;
-        self.epoch += 1;
+        self.epoch = super::state::next_epoch();
         if self.row == RowState::Queued {
             // Its row was refused with its first events: the next input
             // carries it again.

@@ -30,7 +30,7 @@
 use super::*;
 use crate::store::{Timer, UNCLAIMED, WINDOW};
 use baton_protocol::ClientMsgId;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Weak;
 use std::sync::mpsc as std_mpsc;
 use tokio::sync::mpsc::error::SendError;
@@ -330,6 +330,11 @@ impl Hub {
         let mut live = self.lock();
         for (job, fate) in batch.iter().zip(&fates) {
             if let Fate::Stored = fate {
+                if let (Some(conv), Some(last)) =
+                    (live.conversations.get_mut(&job.conversation), job.outcome.events.last())
+                {
+                    conv.stored = conv.stored.max(last.seq);
+                }
                 if let Some(created) = &job.create {
                     self.stored_new(&mut live, created);
                 }
@@ -376,16 +381,19 @@ impl Hub {
         }
     }
 
-    /// Which jobs were produced by a core that has since been rebuilt.
+    /// Which jobs were produced by a core that has since been rebuilt, or
+    /// for a conversation since forgotten: judged from what was retired
+    /// (`Retired`), without the hub's lock, which the publisher and the
+    /// inputs hold meanwhile (waiting for it took a tenth of the writer's
+    /// time in the closed loop).
     fn stale_jobs(&self, batch: &[Job], marks: &mut StoredMarks) -> Vec<Fate> {
-        let mut live = self.lock();
-        marks.apply(&mut live);
+        marks.learn(self.retired.take());
+        if marks.stored.len() >= APPLY_STORED_AT {
+            marks.apply(&mut self.lock());
+        }
         batch
             .iter()
-            .map(|job| match live.conversations.get(&job.conversation) {
-                Some(conv) if conv.epoch == job.epoch => Fate::Stored,
-                _ => Fate::Stale,
-            })
+            .map(|job| if marks.is_stale(job) { Fate::Stale } else { Fate::Stored })
             .collect()
     }
 
@@ -515,7 +523,8 @@ impl Hub {
     /// refused unwritten (and run again) rather than stored on a stale state.
     fn mark_stale(&self, conversation: &ConversationId) {
         if let Some(conv) = self.lock().conversations.get_mut(conversation) {
-            conv.epoch += 1;
+            conv.epoch = super::state::next_epoch();
+            self.retired.retire(conversation, conv.epoch);
             if conv.row == RowState::Queued {
                 conv.row = RowState::Pending;
             }
@@ -523,31 +532,77 @@ impl Hub {
     }
 }
 
-/// The `stored` marks the writer moved since it last held the hub's lock:
-/// applied the next time it takes the lock anyway (checking the next batch,
-/// or reading a conversation back), rather than taking it once more per
-/// commit. Only the writer thread reads the marks it must be sure of, and
-/// it applies these first; `hinted` may read an older one and ask for a
-/// sync that finds nothing.
+/// What only the writer thread keeps between commits.
+///
+/// `stored`: the `stored` marks it moved since it last held the hub's lock.
+/// The publisher moves them too, with each batch it publishes; the writer
+/// applies its own the next time it takes the lock anyway (reading a
+/// conversation back), or once [`APPLY_STORED_AT`] have gathered, rather
+/// than taking the lock once more per commit. Only the writer thread reads
+/// the marks it must be sure of, and it applies these first; `hinted` may
+/// read an older one and ask for a sync that finds nothing.
+///
+/// `retired`: per conversation, the epoch below which its jobs are stale.
 #[derive(Debug, Default)]
-pub(super) struct StoredMarks(Vec<(ConversationId, Seq)>);
+pub(super) struct StoredMarks {
+    stored: Vec<(ConversationId, Seq)>,
+    retired: HashMap<ConversationId, u64>,
+}
+
+/// How many `stored` marks the writer gathers before it takes the lock to
+/// apply them.
+const APPLY_STORED_AT: usize = 4096;
 
 impl StoredMarks {
     /// Each stored job's last seq.
     fn note(&mut self, batch: &[Job], fates: &[Fate]) {
         for (job, fate) in batch.iter().zip(fates) {
             if let (Fate::Stored, Some(last)) = (fate, job.outcome.events.last()) {
-                self.0.push((job.conversation.clone(), last.seq));
+                self.stored.push((job.conversation.clone(), last.seq));
             }
         }
     }
 
     /// Moves the conversations' marks (under the hub's lock).
     pub(super) fn apply(&mut self, live: &mut Live) {
-        for (conversation, seq) in self.0.drain(..) {
+        for (conversation, seq) in self.stored.drain(..) {
             if let Some(conv) = live.conversations.get_mut(&conversation) {
                 conv.stored = conv.stored.max(seq);
             }
         }
+    }
+
+    fn learn(&mut self, retired: Vec<(ConversationId, u64)>) {
+        for (conversation, below) in retired {
+            let bound = self.retired.entry(conversation).or_default();
+            *bound = (*bound).max(below);
+        }
+    }
+
+    fn is_stale(&self, job: &Job) -> bool {
+        self.retired
+            .get(&job.conversation)
+            .is_some_and(|&below| job.epoch < below)
+    }
+}
+
+/// Epochs retired since the writer last looked, per conversation: its jobs
+/// with an older epoch are stale. Told here by whoever renews a
+/// conversation's epoch (a rebuild, `mark_stale`) or forgets it (its bound
+/// is one past its last epoch; a copy loaded again gets a newer one). Its
+/// own small lock, so the writer need not take the hub's to check a batch.
+#[derive(Debug, Default)]
+pub(super) struct Retired(std::sync::Mutex<Vec<(ConversationId, u64)>>);
+
+impl Retired {
+    pub(super) fn retire(&self, conversation: &ConversationId, below: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((conversation.clone(), below));
+    }
+
+    fn take(&self) -> Vec<(ConversationId, u64)> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
