@@ -247,7 +247,9 @@ type Sink = SplitSink<WebSocket, Message>;
 
 /// Drains the outbox into the socket; closes it once the hub lets go.
 async fn write_outbox(mut sink: Sink, mut rx: mpsc::Receiver<Text>, close: CloseWith) {
-    let mut frames = Vec::with_capacity(WRITE_BATCH);
+    // Grown by use, not sized up front: an idle visitor's writer would
+    // otherwise hold 2 KiB it never fills.
+    let mut frames = Vec::new();
     while rx.recv_many(&mut frames, WRITE_BATCH).await > 0 {
         // Boxed: the timer lives only while frames are being written, not
         // in every idle connection's task.
@@ -265,7 +267,7 @@ async fn write_outbox(mut sink: Sink, mut rx: mpsc::Receiver<Text>, close: Close
 /// An operator's writer: outbox frames and the rows that are due, as they
 /// come — rows wait only for their interval, never behind a full outbox.
 async fn write_outbox_and_rows(mut sink: Sink, mut rx: mpsc::Receiver<Text>, rows: Arc<RowQueue>, close: CloseWith) {
-    let mut frames = Vec::with_capacity(WRITE_BATCH);
+    let mut frames = Vec::new();
     loop {
         tokio::select! {
             n = rx.recv_many(&mut frames, WRITE_BATCH) => if n == 0 {
@@ -309,11 +311,17 @@ async fn write(sink: &mut Sink, frames: &mut Vec<Text>, close: &CloseWith) -> bo
     };
     let written = matches!(tokio::time::timeout(WRITE_STALL, writing).await, Ok(Ok(())));
     frames.clear();
+    // A burst's room is given back, so a socket that goes quiet after one
+    // keeps only a few frames' worth.
+    frames.shrink_to(KEPT_ROOM);
     written
 }
 
 /// The most outbox frames written with one flush.
 const WRITE_BATCH: usize = 64;
+
+/// Room for frames a socket's writer keeps between bursts.
+const KEPT_ROOM: usize = 4;
 
 /// How long a socket may accept nothing before its writer gives up on it: a
 /// peer that stops reading altogether is closed; a slow one is not.
