@@ -182,10 +182,10 @@ impl Hub {
         };
         if conv.row == RowState::Pending && !held {
             // Never used and nobody holds it: forget it (its token can
-            // still resume it, as new).
-            if let Some(gone) = live.conversations.remove(conversation) {
-                self.retired.retire(conversation, gone.epoch + 1);
-            }
+            // still resume it, as new). Nothing of its epoch is queued (its
+            // first events would have made it `Queued`), so there is no
+            // epoch to retire.
+            live.conversations.remove(conversation);
             return;
         }
         conv.presence.disconnected(at);

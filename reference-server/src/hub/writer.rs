@@ -226,6 +226,8 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
             }
             Work::Append(first) => {
                 let mut batch = vec![*first];
+                // Whether the batch took everything queued until now.
+                let mut drained = false;
                 while batch.len() < MAX_BATCH {
                     match work.try_recv() {
                         Ok(Work::Append(job)) => batch.push(*job),
@@ -233,10 +235,13 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
                             held = Some(sync);
                             break;
                         }
-                        Err(_) => break,
+                        Err(_) => {
+                            drained = true;
+                            break;
+                        }
                     }
                 }
-                hub.commit(batch, &mut marks)
+                hub.commit(batch, drained, &mut marks)
             }
         };
         match &publisher {
@@ -300,8 +305,8 @@ impl Hub {
     /// Commits a batch. A conversation whose job the store refused is
     /// rebuilt from the store at once, before the next batch is checked
     /// for stale jobs; publishing is [`Hub::publish_batch`]'s.
-    fn commit(self: &Arc<Self>, mut batch: Vec<Job>, marks: &mut StoredMarks) -> Committed {
-        let mut fates = self.stale_jobs(&batch, marks);
+    fn commit(self: &Arc<Self>, mut batch: Vec<Job>, drained: bool, marks: &mut StoredMarks) -> Committed {
+        let mut fates = self.stale_jobs(&batch, drained, marks);
         self.write(&batch, &mut fates);
         marks.note(&batch, &fates);
         // Each refused conversation is read back from the store: its core
@@ -386,15 +391,19 @@ impl Hub {
     /// (`Retired`), without the hub's lock, which the publisher and the
     /// inputs hold meanwhile (waiting for it took a tenth of the writer's
     /// time in the closed loop).
-    fn stale_jobs(&self, batch: &[Job], marks: &mut StoredMarks) -> Vec<Fate> {
+    fn stale_jobs(&self, batch: &[Job], drained: bool, marks: &mut StoredMarks) -> Vec<Fate> {
         marks.learn(self.retired.take());
         if marks.stored.len() >= APPLY_STORED_AT {
             marks.apply(&mut self.lock());
         }
-        batch
+        let fates = batch
             .iter()
             .map(|job| if marks.is_stale(job) { Fate::Stale } else { Fate::Stored })
-            .collect()
+            .collect();
+        if drained {
+            marks.forget_retired();
+        }
+        fates
     }
 
     /// Stores the batch: its events (with new conversations' rows), then
@@ -546,7 +555,8 @@ impl Hub {
 #[derive(Debug, Default)]
 pub(super) struct StoredMarks {
     stored: Vec<(ConversationId, Seq)>,
-    retired: HashMap<ConversationId, u64>,
+    /// The bound, and whether it was learned while checking this batch.
+    retired: HashMap<ConversationId, (u64, bool)>,
 }
 
 /// How many `stored` marks the writer gathers before it takes the lock to
@@ -573,16 +583,29 @@ impl StoredMarks {
     }
 
     fn learn(&mut self, retired: Vec<(ConversationId, u64)>) {
+        for (_, new) in self.retired.values_mut() {
+            *new = false;
+        }
         for (conversation, below) in retired {
-            let bound = self.retired.entry(conversation).or_default();
+            let (bound, new) = self.retired.entry(conversation).or_default();
             *bound = (*bound).max(below);
+            *new = true;
         }
     }
 
     fn is_stale(&self, job: &Job) -> bool {
         self.retired
             .get(&job.conversation)
-            .is_some_and(|&below| job.epoch < below)
+            .is_some_and(|&(below, _)| job.epoch < below)
+    }
+
+    /// After a batch that took the whole queue: a job with a retired epoch
+    /// was queued before its retirement, so before this batch was gathered
+    /// if the writer had learned of it already — it was judged. Only what
+    /// was learned for this batch (retired while it was being gathered, its
+    /// jobs maybe still queued) is kept.
+    fn forget_retired(&mut self) {
+        self.retired.retain(|_, (_, new)| *new);
     }
 }
 
