@@ -24,8 +24,9 @@ pub const WRITER_CHECKPOINT_PAGES: i64 = 10_000;
 /// restart needs every frame copied when a transaction begins), and the
 /// writer then copies and syncs what no pass has copied yet, while every
 /// queued ack waits: passes this close together leave it at most this much
-/// of writing. Measured with the bench client's closed loop (32 in flight, 1,000 idle visitors): ack p99
-/// 12 ms instead of 20-22 ms with passes every 200 ms.
+/// of writing. Measured with the bench client's closed loop (32 in flight,
+/// 1,000 idle visitors): ack p99 12 ms instead of 19-20 ms with passes
+/// every 200 ms.
 const CHECKPOINT_BUSY: Duration = Duration::from_millis(20);
 
 /// How often it looks while the WAL is not growing.
