@@ -6,12 +6,27 @@
 
 mod common;
 
-use baton_protocol::visitor::{Resume, ServerToVisitor, VisitorToServer};
+use baton_protocol::visitor::{ServerToVisitor, VisitorToServer};
 use baton_protocol::*;
 use common::postgres::{Database, postgres_url, start_on};
 use common::process::free_port;
 use common::{recv, recv_until, send, send_acked};
 use std::time::Duration;
+
+/// The visitor resumes `conversation` on `server`, asking for its whole
+/// history: the socket and the welcome.
+async fn resume(
+    server: &common::process::Baton,
+    conversation: &ConversationId,
+    token: VisitorToken,
+) -> (common::Ws, baton_protocol::visitor::VisitorWelcome) {
+    let mut visitor = server.visitor().await;
+    send(&mut visitor, &common::resume(conversation, &token, Seq(0))).await;
+    let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
+        panic!("welcome on resuming")
+    };
+    (visitor, welcome)
+}
 
 #[tokio::test]
 async fn a_visitor_message_on_postgres_survives_a_killed_server() {
@@ -49,19 +64,7 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
     server.kill();
     drop(visitor);
     let server = start_on(&store, port, &[]).await;
-    let mut visitor = server.visitor().await;
-    send(
-        &mut visitor,
-        &common::hello_resuming(Some(Resume {
-            conversation: conversation.clone(),
-            token,
-            last_seq: Seq(0),
-        })),
-    )
-    .await;
-    let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
-        panic!("welcome after the restart")
-    };
+    let (mut visitor, welcome) = resume(&server, &conversation, token).await;
     assert_eq!(welcome.conversation, conversation, "the same conversation resumed");
     let texts: Vec<_> = welcome.replay.iter().filter_map(|e| e.body.message_text()).collect();
     assert!(texts.contains(&"stored in postgres"), "replayed: {texts:?}");
@@ -70,6 +73,50 @@ async fn a_visitor_message_on_postgres_survives_a_killed_server() {
     let again = send_acked(&mut visitor, "m1", "stored in postgres").await;
     assert_eq!(again, m1);
     server.kill();
+    drop(visitor);
+    db.drop_now().await;
+}
+
+/// A retry on a process whose copy of the chat is behind the database: the
+/// visitor's message was acked by process A; process B loaded the chat
+/// before it and hears nothing from A (no bus between them). The visitor
+/// retries the message on B: B proposes a seq A already stored, the
+/// database refuses it, B reads the log again and answers with A's ack.
+/// The message is stored once. (No index of client message ids decides
+/// this: `store::event_log` says why none is needed.)
+#[tokio::test]
+async fn a_retry_on_a_process_that_is_behind_is_stored_once() {
+    let Some(url) = postgres_url() else { return };
+    let db = Database::create(&url).await;
+    let store = db.url();
+    let a = start_on(&store, free_port(), &[]).await;
+    let mut visitor = a.visitor().await;
+    send(&mut visitor, &common::hello_resuming(None)).await;
+    let ServerToVisitor::Welcome(welcome) = recv(&mut visitor).await else {
+        panic!("welcome")
+    };
+    let (conversation, token) = (welcome.conversation, welcome.token.expect("token"));
+    send_acked(&mut visitor, "m0", "first, stored before B starts").await;
+    let b = start_on(&store, free_port(), &[]).await;
+    let m1 = send_acked(&mut visitor, "m1", "acked by A only").await;
+    drop(visitor);
+
+    let (mut visitor, _) = resume(&b, &conversation, token).await;
+    let again = send_acked(&mut visitor, "m1", "acked by A only").await;
+    assert_eq!(again, m1, "B answers with the seq A stored");
+    let client = db.client().await;
+    let rows: i64 = client
+        .query_one(
+            "SELECT count(*) FROM events WHERE conversation_id = $1 AND client_msg_id = 'm1'",
+            &[&conversation.as_str()],
+        )
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(rows, 1, "the retried message is stored once");
+    drop(client);
+    a.kill();
+    b.kill();
     drop(visitor);
     db.drop_now().await;
 }

@@ -10,6 +10,7 @@
 //! tests in `tests.rs` run against all three.
 
 mod connections;
+mod event_log;
 mod marks;
 mod memory;
 mod postgres;

@@ -128,7 +128,6 @@ impl TeamShortcutStore for MemoryStore {
 mod tests {
     use super::*;
     use crate::store::Store;
-    use rusqlite::Connection;
 
     /// Saved replies stored before team replies existed are still there,
     /// still personal, after the migration.
@@ -136,17 +135,8 @@ mod tests {
     fn personal_replies_survive_the_migration() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("old.sqlite3");
-        let migrations = super::super::sqlite::MIGRATIONS;
-        let before = migrations
-            .iter()
-            .position(|sql| sql.contains("CREATE TABLE team_shortcuts"))
-            .expect("the team-shortcuts migration");
         {
-            let conn = Connection::open(&path).expect("open");
-            for sql in &migrations[..before] {
-                conn.execute_batch(sql).expect("old schema");
-            }
-            conn.pragma_update(None, "user_version", before).expect("version");
+            let conn = super::super::sqlite::database_before(&path, |sql| sql.contains("CREATE TABLE team_shortcuts"));
             conn.execute_batch(
                 "INSERT INTO operators (id, email, name, password_hash, role) VALUES ('op-old', 'o@x', 'Old', 'h', 'agent');
                  INSERT INTO shortcuts (id, operator_id, trigger, text) VALUES ('s-old', 'op-old', 'hi', 'Hello!');",

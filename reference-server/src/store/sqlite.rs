@@ -96,7 +96,23 @@ pub(super) const MIGRATIONS: &[&str] = &[
     super::timers::MIGRATION,
     // Which process holds whose inbox, and each process's heartbeat.
     super::presence::MIGRATION,
+    // Events kept in the order they were appended.
+    super::event_log::MIGRATION,
 ];
+
+/// A database file at `path` with the schema as it was just before the
+/// first migration `is_it` picks (later ones may follow it), for the tests
+/// of a migration: fill it as an old server did, then open it.
+#[cfg(test)]
+pub(super) fn database_before(path: &Path, is_it: impl Fn(&str) -> bool) -> Connection {
+    let before = MIGRATIONS.iter().position(|sql| is_it(sql)).expect("the migration");
+    let conn = Connection::open(path).expect("open");
+    for sql in &MIGRATIONS[..before] {
+        conn.execute_batch(sql).expect("old schema");
+    }
+    conn.pragma_update(None, "user_version", before).expect("version");
+    conn
+}
 
 /// The SQLite store. One connection behind a mutex for writes (SQLite
 /// serialises writers anyway, and every statement here is short), and a few

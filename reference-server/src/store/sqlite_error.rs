@@ -18,9 +18,12 @@ pub(super) fn is_constraint(err: &rusqlite::Error) -> bool {
     matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::ConstraintViolation)
 }
 
-/// A row with this primary key exists already.
-fn is_primary_key_clash(err: &rusqlite::Error) -> bool {
-    extended_code(err) == Some(ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+/// A row with this primary key or unique key exists already.
+fn is_key_clash(err: &rusqlite::Error) -> bool {
+    matches!(
+        extended_code(err),
+        Some(ffi::SQLITE_CONSTRAINT_PRIMARYKEY | ffi::SQLITE_CONSTRAINT_UNIQUE)
+    )
 }
 
 /// A uniqueness rule (a primary key or a unique index) was broken:
@@ -34,11 +37,12 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// The error of a failed event insert: the key `(conversation, seq)` taken
-/// is [`StoreError::SeqTaken`]; a client message id stored twice stays
-/// [`StoreError::Duplicate`].
+/// The error of a failed event insert: a clash is [`StoreError::SeqTaken`],
+/// as the only key of an event is `(conversation, seq)` (a clash on a
+/// database from before `EVENTS_IN_APPEND_ORDER` cannot be met: migrations
+/// run when the store opens).
 pub(super) fn event_insert(err: rusqlite::Error, conversation: &ConversationId, seq: Seq) -> StoreError {
-    if is_primary_key_clash(&err) {
+    if is_key_clash(&err) {
         StoreError::SeqTaken {
             conversation: conversation.clone(),
             seq,

@@ -267,17 +267,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("old.sqlite3");
         {
-            let conn = Connection::open(&path).expect("open");
-            let migrations = super::super::sqlite::MIGRATIONS;
-            // The schema as it was just before this change (later ones may follow it).
-            let before = migrations
-                .iter()
-                .position(|sql| sql.contains("CREATE TABLE operator_bots"))
-                .expect("the per-bot migration");
-            for sql in &migrations[..before] {
-                conn.execute_batch(sql).expect("old schema");
-            }
-            conn.pragma_update(None, "user_version", before).expect("version");
+            let conn = super::super::sqlite::database_before(&path, |sql| sql.contains("CREATE TABLE operator_bots"));
             conn.execute(
                 "INSERT INTO operators (id, email, name, password_hash, role) VALUES ('op-old', 'o@x', 'Old', 'h', 'agent')",
                 [],

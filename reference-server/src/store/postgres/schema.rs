@@ -160,6 +160,12 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (process_id, operator_id)
     );
 "#,
+    // 10. No index of client message ids (SQLite's `EVENTS_IN_APPEND_ORDER`
+    // says why). PostgreSQL's heap keeps rows in append order already, so
+    // the table itself stays; `events_pkey` is its `(conversation, seq)` key.
+    r#"
+    DROP INDEX events_client_msg_id;
+"#,
 ];
 
 #[cfg(test)]
