@@ -57,6 +57,7 @@ pub use timers::TIMER_POLL;
 mod waiting;
 pub use waiting::Ratings;
 mod writer;
+mod writer_book;
 pub use team::{TeamError, TeamMember};
 pub use writer::Answer;
 use writer::{Job, Writer};
@@ -83,8 +84,8 @@ pub struct Hub {
     metrics: crate::metrics::Metrics,
     /// Where appends go (`writer`).
     writer: Writer,
-    /// Epochs the writer must refuse jobs from (`writer::Retired`).
-    retired: writer::Retired,
+    /// Epochs the writer must refuse jobs from (`writer_book::Retired`).
+    retired: writer_book::Retired,
     /// An email sender is configured (`waiting::can_email`).
     email_ready: std::sync::atomic::AtomicBool,
     /// Hints to other processes (`crate::bus`): a `Conversation` hint after

@@ -86,7 +86,7 @@ impl Hub {
             events: broadcast::channel(1024).0,
             metrics: crate::metrics::Metrics::default(),
             writer: Writer::start(hub.clone()),
-            retired: writer::Retired::default(),
+            retired: writer_book::Retired::default(),
             email_ready: std::sync::atomic::AtomicBool::new(false),
             bus: crate::bus::HintSender::start(bus),
             timers: timers::Timers::start(hub.clone(), process),

@@ -106,7 +106,7 @@ pub(super) enum RowState {
 /// A fresh epoch. One counter for the whole process: a conversation
 /// forgotten and then loaded again never takes an epoch that the jobs its
 /// older copy queued still carry, so a job is stale exactly when its epoch
-/// is below what the writer was told (`writer::Retired`).
+/// is below what the writer was told (`writer_book::Retired`).
 pub(super) fn next_epoch() -> u64 {
     static EPOCHS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     EPOCHS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)

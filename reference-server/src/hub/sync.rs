@@ -115,7 +115,7 @@ impl Hub {
         &self,
         conversation: &ConversationId,
         refused: bool,
-        marks: &mut writer::StoredMarks,
+        marks: &mut writer_book::WriterBook,
     ) -> Option<(Job, Fate)> {
         let known = {
             let mut live = self.lock();
@@ -204,7 +204,7 @@ impl Hub {
     pub(super) fn resync_marks(
         &self,
         conversation: &ConversationId,
-        marks: &mut writer::StoredMarks,
+        marks: &mut writer_book::WriterBook,
     ) -> Vec<(Job, Fate)> {
         let mut read = Vec::new();
         read.extend(self.resync(conversation, false, marks));

@@ -27,10 +27,11 @@
 //! - the writer also takes `Work::Sync` requests from other processes'
 //!   hints (`sync`), between two commits, in queue order.
 
+use super::writer_book::{APPLY_STORED_AT, WriterBook};
 use super::*;
 use crate::store::{Timer, UNCLAIMED, WINDOW};
 use baton_protocol::ClientMsgId;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Weak;
 use std::sync::mpsc as std_mpsc;
 use tokio::sync::mpsc::error::SendError;
@@ -186,7 +187,7 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
     // A sync taken off the queue while a batch was gathered: it waits for
     // that batch's commit, keeping the queue's order.
     let mut held = None;
-    let mut marks = StoredMarks::default();
+    let mut marks = WriterBook::default();
     loop {
         let first = match held.take() {
             Some(first) => first,
@@ -305,7 +306,7 @@ impl Hub {
     /// Commits a batch. A conversation whose job the store refused is
     /// rebuilt from the store at once, before the next batch is checked
     /// for stale jobs; publishing is [`Hub::publish_batch`]'s.
-    fn commit(self: &Arc<Self>, mut batch: Vec<Job>, drained: bool, marks: &mut StoredMarks) -> Committed {
+    fn commit(self: &Arc<Self>, mut batch: Vec<Job>, drained: bool, marks: &mut WriterBook) -> Committed {
         let mut fates = self.stale_jobs(&batch, drained, marks);
         self.write(&batch, &mut fates);
         marks.note(&batch, &fates);
@@ -388,10 +389,10 @@ impl Hub {
 
     /// Which jobs were produced by a core that has since been rebuilt, or
     /// for a conversation since forgotten: judged from what was retired
-    /// (`Retired`), without the hub's lock, which the publisher and the
+    /// (`writer_book::Retired`), without the hub's lock, which the publisher and the
     /// inputs hold meanwhile (waiting for it took a tenth of the writer's
     /// time in the closed loop).
-    fn stale_jobs(&self, batch: &[Job], drained: bool, marks: &mut StoredMarks) -> Vec<Fate> {
+    fn stale_jobs(&self, batch: &[Job], drained: bool, marks: &mut WriterBook) -> Vec<Fate> {
         marks.learn(self.retired.take());
         if marks.stored.len() >= APPLY_STORED_AT {
             marks.apply(&mut self.lock());
@@ -538,94 +539,5 @@ impl Hub {
                 conv.row = RowState::Pending;
             }
         }
-    }
-}
-
-/// What only the writer thread keeps between commits.
-///
-/// `stored`: the `stored` marks it moved since it last held the hub's lock.
-/// The publisher moves them too, with each batch it publishes; the writer
-/// applies its own the next time it takes the lock anyway (reading a
-/// conversation back), or once [`APPLY_STORED_AT`] have gathered, rather
-/// than taking the lock once more per commit. Only the writer thread reads
-/// the marks it must be sure of, and it applies these first; `hinted` may
-/// read an older one and ask for a sync that finds nothing.
-///
-/// `retired`: per conversation, the epoch below which its jobs are stale.
-#[derive(Debug, Default)]
-pub(super) struct StoredMarks {
-    stored: Vec<(ConversationId, Seq)>,
-    /// The bound, and whether it was learned while checking this batch.
-    retired: HashMap<ConversationId, (u64, bool)>,
-}
-
-/// How many `stored` marks the writer gathers before it takes the lock to
-/// apply them.
-const APPLY_STORED_AT: usize = 4096;
-
-impl StoredMarks {
-    /// Each stored job's last seq.
-    fn note(&mut self, batch: &[Job], fates: &[Fate]) {
-        for (job, fate) in batch.iter().zip(fates) {
-            if let (Fate::Stored, Some(last)) = (fate, job.outcome.events.last()) {
-                self.stored.push((job.conversation.clone(), last.seq));
-            }
-        }
-    }
-
-    /// Moves the conversations' marks (under the hub's lock).
-    pub(super) fn apply(&mut self, live: &mut Live) {
-        for (conversation, seq) in self.stored.drain(..) {
-            if let Some(conv) = live.conversations.get_mut(&conversation) {
-                conv.stored = conv.stored.max(seq);
-            }
-        }
-    }
-
-    fn learn(&mut self, retired: Vec<(ConversationId, u64)>) {
-        for (_, new) in self.retired.values_mut() {
-            *new = false;
-        }
-        for (conversation, below) in retired {
-            let (bound, new) = self.retired.entry(conversation).or_default();
-            *bound = (*bound).max(below);
-            *new = true;
-        }
-    }
-
-    fn is_stale(&self, job: &Job) -> bool {
-        self.retired
-            .get(&job.conversation)
-            .is_some_and(|&(below, _)| job.epoch < below)
-    }
-
-    /// After a batch that took the whole queue: a job with a retired epoch
-    /// was queued before its retirement, so before this batch was gathered
-    /// if the writer had learned of it already — it was judged. Only what
-    /// was learned for this batch (retired while it was being gathered, its
-    /// jobs maybe still queued) is kept.
-    fn forget_retired(&mut self) {
-        self.retired.retain(|_, (_, new)| *new);
-    }
-}
-
-/// Epochs retired since the writer last looked, per conversation: its jobs
-/// with an older epoch are stale. Told here by whoever renews a
-/// conversation's epoch (a rebuild, `mark_stale`) or forgets it (its bound
-/// is one past its last epoch; a copy loaded again gets a newer one). Its
-/// own small lock, so the writer need not take the hub's to check a batch.
-#[derive(Debug, Default)]
-pub(super) struct Retired(std::sync::Mutex<Vec<(ConversationId, u64)>>);
-
-impl Retired {
-    pub(super) fn retire(&self, conversation: &ConversationId, below: u64) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((conversation.clone(), below));
-    }
-
-    fn take(&self) -> Vec<(ConversationId, u64)> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
