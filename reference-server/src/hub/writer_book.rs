@@ -102,17 +102,7 @@ mod tests {
     use baton_protocol::conversation::Outcome;
 
     fn job(conversation: &str, epoch: u64) -> Job {
-        Job {
-            conversation: ConversationId(conversation.into()),
-            outcome: Outcome::default(),
-            epoch,
-            create: None,
-            marks: None,
-            answer: Box::new(|_| {}),
-            input: None,
-            tries: 0,
-            here: true,
-        }
+        Job::elsewhere(ConversationId(conversation.into()), Outcome::default(), epoch)
     }
 
     /// A retired epoch is kept for the batch that learned of it and the
