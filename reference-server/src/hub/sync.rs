@@ -6,8 +6,9 @@
 //!   the process that committed: if this process's `stored` mark is below
 //!   `seq`, the store writer is asked to read the log past it;
 //! - a refused append (`StoreError::SeqTaken`, or `Duplicate` when the
-//!   other process stored the same client message or created the same
-//!   conversation): the writer reads the log at once, before it answers.
+//!   other process created the same conversation): the writer reads the
+//!   log at once, before it answers. (A client message the other process
+//!   stored is met as a taken seq: the core here is behind, `event_log`.)
 //!
 //! Either way the reading happens on the writer thread, between two
 //! commits, so this process's own events and those read back reach its

@@ -297,7 +297,7 @@ pub(super) enum Fate {
     /// Not written: its conversation was rebuilt since, or is missing.
     Stale,
     /// Refused because the conversation moved on: another process appended
-    /// at its seq first, or stored the same client message or conversation.
+    /// at its seq first, or created the same conversation.
     Taken,
     Failed(ErrorBody),
 }
