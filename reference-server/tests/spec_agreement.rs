@@ -241,7 +241,9 @@ async fn a_resolved_chat_leaves_live_lists_with_conversation_removed() {
     .await;
     assert!(matches!(answer(&mut op, "x1").await, ServerToOperator::Ack { .. }));
 
-    // The last row (state resolved), then the removal, in that order.
+    // The last row (state resolved), then the removal, in that order. A
+    // coalesced row from before the resolve (the chat's earlier state) may
+    // come first: op-b joined after the chat was created.
     let mut seen = Vec::new();
     recv_until(&mut teammate, |f: &ServerToOperator| match f {
         ServerToOperator::Conversation(row) if row.id == conversation => {
@@ -255,7 +257,9 @@ async fn a_resolved_chat_leaves_live_lists_with_conversation_removed() {
         _ => None,
     })
     .await;
-    assert_eq!(seen, ["row Resolved", "removed"]);
+    let (earlier, last_two) = seen.split_at(seen.len().saturating_sub(2));
+    assert_eq!(last_two, ["row Resolved", "removed"], "{seen:?}");
+    assert!(earlier.iter().all(|s| s != "row Resolved"), "{seen:?}");
 
     let mut later = server.operator("op-b").await;
     let ServerToOperator::Welcome(w) = operator_frame(&mut later).await else {
