@@ -118,14 +118,13 @@ impl Reader {
     /// frames (pings and WebSocket control frames count).
     pub async fn next<T: ClientFrame>(&mut self, awaiting_hello: bool) -> Incoming<T> {
         loop {
-            let (limit, expired) = if awaiting_hello {
-                (HELLO_TIMEOUT, Incoming::NoHello)
-            } else {
-                (self.idle, Incoming::Idle)
-            };
+            let limit = if awaiting_hello { HELLO_TIMEOUT } else { self.idle };
             let next = match tokio::time::timeout(limit, self.stream.next()).await {
                 Ok(next) => next,
-                Err(_) => return expired,
+                // Made here, not before the wait: a value held across an
+                // await is kept in every idle connection's task.
+                Err(_) if awaiting_hello => return Incoming::NoHello,
+                Err(_) => return Incoming::Idle,
             };
             return match next {
                 Some(Ok(Message::Text(_))) if !self.rate.allow() => Incoming::Refused(rate_limited()),

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::hub::PeerId;
 use crate::socket::{self, RateLimit};
-use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -47,12 +47,55 @@ pub async fn upgrade(
         .and_then(|v| v.to_str().ok())
         .and_then(crate::hub::country_from_header);
     let ip = app.client_ip(peer, &headers);
-    socket::configure(ws).on_upgrade(move |ws| run(app, query.bot, country, ip, ws))
+    let visitor = Box::new(Visitor {
+        hub: app.hub.clone(),
+        draining: app.draining.clone(),
+        new_conversations: app.new_conversations.clone(),
+        limits: app.limits,
+        bot: query.bot,
+        country,
+        ip,
+    });
+    socket::configure(ws).on_upgrade(move |ws| {
+        // Split here, not in `run`: a socket passed into an async fn stays
+        // in its state for the connection's whole life.
+        let (reader, peer) = socket::start(ws, RateLimit::of(visitor.limits.visitor), visitor.limits.idle);
+        run(Box::new(Connection { visitor, reader, peer }))
+    })
+}
+
+/// What a visitor's connection needs of the server, taken once at the
+/// upgrade. Boxed with the socket's reader and outbox ([`Connection`]), so
+/// the connection's task holds a pointer, not some 900 bytes (the whole
+/// `AppState` and an unsplit socket) for as long as the visitor stays —
+/// which, for a page left open, is hours.
+#[derive(Debug)]
+struct Visitor {
+    hub: std::sync::Arc<crate::hub::Hub>,
+    draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    new_conversations: std::sync::Arc<crate::limits::RateLimiter>,
+    limits: socket::FrameLimits,
+    bot: BotId,
+    country: Option<String>,
+    ip: std::net::IpAddr,
+}
+
+impl Visitor {
+    fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[derive(Debug)]
+struct Connection {
+    visitor: Box<Visitor>,
+    reader: socket::Reader,
+    peer: socket::PeerOutbox,
 }
 
 /// A `hello` without `resume` starts a conversation: at most
 /// `limits.per_ip.new_conversations_per_minute` a minute per address.
-fn new_conversation_allowed(app: &AppState, ip: std::net::IpAddr) -> Result<(), ErrorBody> {
+fn new_conversation_allowed(app: &Visitor, ip: std::net::IpAddr) -> Result<(), ErrorBody> {
     let max = app.limits.per_ip.new_conversations_per_minute as usize;
     app.new_conversations
         .check_up_to(&ip.to_string(), max, std::time::Instant::now())
@@ -66,9 +109,10 @@ fn new_conversation_allowed(app: &AppState, ip: std::net::IpAddr) -> Result<(), 
         })
 }
 
-async fn run(app: AppState, bot: BotId, country: Option<String>, ip: std::net::IpAddr, ws: WebSocket) {
+async fn run(mut conn: Box<Connection>) {
+    let Connection { visitor, reader, peer } = &mut *conn;
+    let app = &**visitor;
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "visitor");
-    let (mut reader, mut peer) = socket::start(ws, RateLimit::of(app.limits.visitor), app.limits.idle);
     let mut session: Option<(ConversationId, PeerId)> = None;
     loop {
         let frame = match reader.next::<VisitorToServer>(session.is_none()).await {
@@ -101,13 +145,13 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ip: std::net::I
                 }
                 let Some(outbox) = peer.outbox() else { break };
                 if hello.resume.is_none()
-                    && let Err(err) = new_conversation_allowed(&app, ip)
+                    && let Err(err) = new_conversation_allowed(app, app.ip)
                 {
                     // Refused like any hello: the error, then the close.
                     peer.send(&ServerToVisitor::Error(err));
                     break;
                 }
-                match app.hub.visitor_hello(&bot, hello, country.clone(), &outbox) {
+                match app.hub.visitor_hello(&app.bot, hello, app.country.clone(), &outbox) {
                     Ok(joined) => {
                         session = Some(joined);
                         peer.handed_to_hub();
@@ -126,7 +170,7 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ip: std::net::I
                 "hello was already said on this connection",
             ))),
             (None, _) => Some(Err(ErrorBody::new(ErrorCode::HelloRequired, "say hello first"))),
-            (Some((conversation, _)), frame) => handle(&app, conversation, peer.outbox(), frame),
+            (Some((conversation, _)), frame) => handle(app, conversation, peer.outbox(), frame),
         };
         let delivered = match reply {
             Some(Ok(frame)) => peer.send(&frame.for_visitor()),
@@ -144,7 +188,7 @@ async fn run(app: AppState, bot: BotId, country: Option<String>, ip: std::net::I
 
 /// One frame of an established visitor session.
 fn handle(
-    app: &AppState,
+    app: &Visitor,
     conversation: &ConversationId,
     outbox: Option<crate::hub::Outbox>,
     frame: VisitorToServer,
