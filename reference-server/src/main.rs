@@ -10,6 +10,13 @@ use clap::Parser;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// mimalloc rather than glibc's malloc: every frame, event and job is a few
+/// short-lived allocations made on one thread and freed on another (a
+/// socket's task, the store writer, the publisher), where glibc's arenas
+/// contend on a lock. See `cargo xtask bench` for what it changes.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
