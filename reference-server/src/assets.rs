@@ -66,6 +66,23 @@ pub fn cache_control(path: &str) -> &'static str {
     }
 }
 
+/// Whether a response is of a type a browser never renders as a page
+/// (scripts, WebAssembly, style sheets; `nosniff` keeps it so): the
+/// Content-Security-Policy, a policy for documents, is left off them. On
+/// every widget file it was some 260 bytes that did nothing, sent to every
+/// visitor of every site. (A script run as a worker takes its policy from
+/// its own response; neither the widget nor the inbox starts one.)
+pub fn never_a_document(headers: &axum::http::HeaderMap) -> bool {
+    let Some(kind) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let kind = kind.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    matches!(
+        kind.as_str(),
+        "text/javascript" | "application/javascript" | "application/wasm" | "text/css"
+    )
+}
+
 /// Middleware on the static routes: caching and `Vary` on successful answers.
 pub async fn headers(request: Request, next: Next) -> Response {
     let policy = cache_control(request.uri().path());
@@ -96,6 +113,27 @@ mod tests {
         assert!(!is_content_named("x.ABCDEF0123.js"), "upper case is not ours");
         assert!(!is_content_named(".0123456789.js"), "no stem");
         assert!(!is_content_named("index.html"));
+    }
+
+    #[test]
+    fn only_scripts_wasm_and_styles_are_never_documents() {
+        let typed = |kind: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(kind).expect("header"));
+            never_a_document(&headers)
+        };
+        assert!(typed("text/javascript"));
+        assert!(typed("application/javascript; charset=utf-8"));
+        assert!(typed("application/wasm"));
+        assert!(typed("Text/CSS"));
+        assert!(!typed("text/html; charset=utf-8"));
+        assert!(
+            !typed("image/svg+xml"),
+            "an SVG opened alone is a document that can run script"
+        );
+        assert!(!typed("text/plain"));
+        assert!(!typed("application/json"));
+        assert!(!never_a_document(&axum::http::HeaderMap::new()), "untyped: kept");
     }
 
     #[test]

@@ -168,7 +168,10 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(ServeDir::new(&state.site_dir))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            |response: &axum::response::Response| {
+                (!assets::never_a_document(response.headers()))
+                    .then_some(HeaderValue::from_static(CONTENT_SECURITY_POLICY))
+            },
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

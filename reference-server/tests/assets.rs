@@ -67,6 +67,9 @@ async fn precompressed_copies_are_served_by_accept_encoding_with_the_original_ty
     assert_eq!(br.header("content-type").as_deref(), Some("application/wasm"));
     assert_eq!(br.header("cache-control").as_deref(), Some(IMMUTABLE));
     assert_eq!(br.header("vary").as_deref(), Some("accept-encoding"));
+    // Never rendered as a page: no document policy, but never sniffed.
+    assert_eq!(br.header("content-security-policy"), None);
+    assert_eq!(br.header("x-content-type-options").as_deref(), Some("nosniff"));
 
     let gz = get(&server, &path, Some("gzip")).await;
     assert_eq!(gz.body, b"gzip bytes");
@@ -86,6 +89,7 @@ async fn precompressed_copies_are_served_by_accept_encoding_with_the_original_ty
         loader.header("content-type").is_some_and(|t| t.contains("javascript")),
         "the loader is JavaScript"
     );
+    assert_eq!(loader.header("content-security-policy"), None);
 
     // Any inbox route is the inbox page, revalidated on every load.
     let page = get(&server, "/inbox/team", Some("gzip")).await;
@@ -93,6 +97,12 @@ async fn precompressed_copies_are_served_by_accept_encoding_with_the_original_ty
     assert_eq!(page.body, b"inbox page as gzip");
     assert_eq!(page.header("cache-control").as_deref(), Some(REVALIDATE));
     assert!(page.header("content-type").is_some_and(|t| t.starts_with("text/html")));
+    assert_eq!(
+        page.header("content-security-policy").as_deref(),
+        Some(baton_server::CONTENT_SECURITY_POLICY),
+        "pages run under the policy"
+    );
+    assert_eq!(page.header("x-content-type-options").as_deref(), Some("nosniff"));
 
     // A missing file is not cached for a year.
     let missing = get(&server, "/widget/baton_widget.9999999999.js", None).await;
