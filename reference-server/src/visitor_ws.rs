@@ -60,12 +60,17 @@ pub async fn upgrade(
         // Split here, not in `run`: a socket passed into an async fn stays
         // in its state for the connection's whole life.
         let (reader, peer) = socket::start(ws, RateLimit::of(visitor.limits.visitor), visitor.limits.idle);
-        run(Box::new(Connection { visitor, reader, peer }))
+        run(Box::new(Connection {
+            visitor: *visitor,
+            reader,
+            peer,
+        }))
     })
 }
 
 /// What a visitor's connection needs of the server, taken once at the
-/// upgrade. Boxed with the socket's reader and outbox ([`Connection`]), so
+/// upgrade (boxed while the upgrade completes). Boxed with the socket's
+/// reader and outbox ([`Connection`]), so
 /// the connection's task holds a pointer, not some 900 bytes (the whole
 /// `AppState` and an unsplit socket) for as long as the visitor stays —
 /// which, for a page left open, is hours.
@@ -88,17 +93,17 @@ impl Visitor {
 
 #[derive(Debug)]
 struct Connection {
-    visitor: Box<Visitor>,
+    visitor: Visitor,
     reader: socket::Reader,
     peer: socket::PeerOutbox,
 }
 
 /// A `hello` without `resume` starts a conversation: at most
 /// `limits.per_ip.new_conversations_per_minute` a minute per address.
-fn new_conversation_allowed(app: &Visitor, ip: std::net::IpAddr) -> Result<(), ErrorBody> {
+fn new_conversation_allowed(app: &Visitor) -> Result<(), ErrorBody> {
     let max = app.limits.per_ip.new_conversations_per_minute as usize;
     app.new_conversations
-        .check_up_to(&ip.to_string(), max, std::time::Instant::now())
+        .check_up_to(&app.ip.to_string(), max, std::time::Instant::now())
         .map_err(|wait| {
             app.hub.metrics().count_limited("conversations_per_ip");
             let seconds = wait.as_secs().max(1);
@@ -111,7 +116,7 @@ fn new_conversation_allowed(app: &Visitor, ip: std::net::IpAddr) -> Result<(), E
 
 async fn run(mut conn: Box<Connection>) {
     let Connection { visitor, reader, peer } = &mut *conn;
-    let app = &**visitor;
+    let app = &*visitor;
     let _open = crate::metrics::ConnectionGuard::new(app.hub.metrics(), "visitor");
     let mut session: Option<(ConversationId, PeerId)> = None;
     loop {
@@ -145,7 +150,7 @@ async fn run(mut conn: Box<Connection>) {
                 }
                 let Some(outbox) = peer.outbox() else { break };
                 if hello.resume.is_none()
-                    && let Err(err) = new_conversation_allowed(app, app.ip)
+                    && let Err(err) = new_conversation_allowed(app)
                 {
                     // Refused like any hello: the error, then the close.
                     peer.send(&ServerToVisitor::Error(err));
