@@ -76,11 +76,15 @@ pub fn never_a_document(headers: &axum::http::HeaderMap) -> bool {
     let Some(kind) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let kind = kind.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    matches!(
-        kind.as_str(),
-        "text/javascript" | "application/javascript" | "application/wasm" | "text/css"
-    )
+    let kind = kind.split(';').next().unwrap_or_default().trim();
+    [
+        "text/javascript",
+        "application/javascript",
+        "application/wasm",
+        "text/css",
+    ]
+    .iter()
+    .any(|never| kind.eq_ignore_ascii_case(never))
 }
 
 /// Middleware on the static routes: caching and `Vary` on successful answers.

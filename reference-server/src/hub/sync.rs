@@ -116,11 +116,11 @@ impl Hub {
         &self,
         conversation: &ConversationId,
         refused: bool,
-        marks: &mut writer_book::WriterBook,
+        book: &mut writer_book::WriterBook,
     ) -> Option<(Job, Fate)> {
         let known = {
             let mut live = self.lock();
-            marks.apply(&mut live);
+            book.apply(&mut live);
             live.conversations.get(conversation).map(|c| c.stored)
         };
         let created = match known {
@@ -205,10 +205,10 @@ impl Hub {
     pub(super) fn resync_marks(
         &self,
         conversation: &ConversationId,
-        marks: &mut writer_book::WriterBook,
+        book: &mut writer_book::WriterBook,
     ) -> Vec<(Job, Fate)> {
         let mut read = Vec::new();
-        read.extend(self.resync(conversation, false, marks));
+        read.extend(self.resync(conversation, false, book));
         let (visitor, team) = match self.store.marks_of(conversation) {
             Ok(Some(saved)) => saved,
             Ok(None) => return read,

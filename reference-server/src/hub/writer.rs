@@ -187,7 +187,7 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
     // A sync taken off the queue while a batch was gathered: it waits for
     // that batch's commit, keeping the queue's order.
     let mut held = None;
-    let mut marks = WriterBook::default();
+    let mut book = WriterBook::default();
     loop {
         let first = match held.take() {
             Some(first) => first,
@@ -209,7 +209,7 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
         };
         let committed = match first {
             Work::Sync(conversation, done) => {
-                let synced = hub.resync(&conversation, false, &mut marks);
+                let synced = hub.resync(&conversation, false, &mut book);
                 // The core is current now; its read-back events are sent to
                 // the publisher below, before anything the waiter queues.
                 let _ = done.map(|done| done.send(()));
@@ -219,7 +219,7 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
                 }
             }
             Work::Marks(conversation) => {
-                let read: (Vec<_>, Vec<_>) = hub.resync_marks(&conversation, &mut marks).into_iter().unzip();
+                let read: (Vec<_>, Vec<_>) = hub.resync_marks(&conversation, &mut book).into_iter().unzip();
                 if read.0.is_empty() {
                     continue;
                 }
@@ -242,7 +242,7 @@ fn run(hub: Weak<Hub>, work: std_mpsc::Receiver<Work>, publisher: Option<Unbound
                         }
                     }
                 }
-                hub.commit(batch, drained, &mut marks)
+                hub.commit(batch, drained, &mut book)
             }
         };
         match &publisher {
@@ -306,10 +306,10 @@ impl Hub {
     /// Commits a batch. A conversation whose job the store refused is
     /// rebuilt from the store at once, before the next batch is checked
     /// for stale jobs; publishing is [`Hub::publish_batch`]'s.
-    fn commit(self: &Arc<Self>, mut batch: Vec<Job>, drained: bool, marks: &mut WriterBook) -> Committed {
-        let mut fates = self.stale_jobs(&batch, drained, marks);
+    fn commit(self: &Arc<Self>, mut batch: Vec<Job>, drained: bool, book: &mut WriterBook) -> Committed {
+        let mut fates = self.stale_jobs(&batch, drained, book);
         self.write(&batch, &mut fates);
-        marks.note(&batch, &fates);
+        book.note(&batch, &fates);
         // Each refused conversation is read back from the store: its core
         // rebuilt, and what other processes appended published after this
         // batch's own events (lower seqs) and before any retry (higher).
@@ -320,7 +320,7 @@ impl Hub {
             }
         }
         for conversation in refused {
-            if let Some((job, fate)) = self.resync(&conversation, true, marks) {
+            if let Some((job, fate)) = self.resync(&conversation, true, book) {
                 batch.push(job);
                 fates.push(fate);
             } else {
@@ -392,17 +392,17 @@ impl Hub {
     /// (`writer_book::Retired`), without the hub's lock, which the publisher and the
     /// inputs hold meanwhile (waiting for it took a tenth of the writer's
     /// time in the closed loop).
-    fn stale_jobs(&self, batch: &[Job], drained: bool, marks: &mut WriterBook) -> Vec<Fate> {
-        marks.learn(self.retired.take());
-        if marks.stored.len() >= APPLY_STORED_AT {
-            marks.apply(&mut self.lock());
+    fn stale_jobs(&self, batch: &[Job], drained: bool, book: &mut WriterBook) -> Vec<Fate> {
+        book.learn(self.retired.take());
+        if book.stored.len() >= APPLY_STORED_AT {
+            book.apply(&mut self.lock());
         }
         let fates = batch
             .iter()
-            .map(|job| if marks.is_stale(job) { Fate::Stale } else { Fate::Stored })
+            .map(|job| if book.is_stale(job) { Fate::Stale } else { Fate::Stored })
             .collect();
         if drained {
-            marks.forget_retired();
+            book.forget_retired();
         }
         fates
     }
